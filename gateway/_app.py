@@ -1,0 +1,190 @@
+"""The ASGI application: a Starlette app whose every path is an object URI.
+
+POSTs are read with a size cap (checked against Content-Length before reading, and while streaming), then
+passed through the server sink chain to the formatter sink. GETs serve the service index (and, later,
+the WSDL documents).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable, Sequence
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, RemotingSoapFormatter, TypeRegistry
+
+from ._dispatcher import Dispatcher
+from ._errors import ClientRequestError, CustomErrorsMode
+from ._formatter_sink import FormatterSink, ServerFormatter
+from ._identity import IdentityTable, ServiceEntry
+from ._objects import WellKnownObjectMode
+from ._sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Disconnected(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def enabled_formatters_from_env(default: Sequence[str]) -> list[str]:
+    """``GATEWAY_FORMATTERS=soap,binary`` overrides the formatters an app enables."""
+    raw = os.environ.get("GATEWAY_FORMATTERS")
+    if not raw:
+        return list(default)
+    return [name.strip().lower() for name in raw.split(",") if name.strip()]
+
+
+class RemotingApp(Starlette):
+    """An ASGI application publishing Python objects the .NET Remoting way.
+
+    >>> app = RemotingApp()
+    >>> app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
+
+    ``custom_errors`` decides who sees exception details (default RemoteOnly: loopback callers only);
+    ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before the formatter;
+    ``registry`` holds the by-value types that may cross the wire.
+    """
+
+    def __init__(
+        self,
+        *,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        limits: Limits = DEFAULT_LIMITS,
+        registry: TypeRegistry = DEFAULT_REGISTRY,
+        sinks: Iterable[ServerSink] | None = None,
+        formatters: Sequence[str] = ("soap",),
+        debug: bool = False,
+    ) -> None:
+        self.identities = IdentityTable()
+        self.registry = registry
+        self.limits = limits
+        self.custom_errors = custom_errors
+        self.dispatcher = Dispatcher(self.identities)
+        self.formatters = self._make_formatters(enabled_formatters_from_env(formatters))
+        self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
+        self._terminal = FormatterSink(self.formatters, self.dispatcher, registry, custom_errors)
+        self._chain: Handler | None = None
+        super().__init__(debug=debug, routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])])
+
+    def _make_formatters(self, names: Sequence[str]) -> dict[str, ServerFormatter]:
+        available = {"soap": lambda: RemotingSoapFormatter(self.registry, self.limits)}
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise ValueError(f"unknown formatter(s) {unknown}; available: {sorted(available)}")
+        if not names:
+            raise ValueError("at least one formatter must be enabled")
+        return {name: available[name]() for name in names}
+
+    # ------------------------------------------------------------ registration
+
+    def register_well_known(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
+        """Publish ``cls`` at ``uri`` (ending in ``.rem`` or ``.soap``, may contain ``/``) as SingleCall or
+        Singleton, like ``RemotingConfiguration.RegisterWellKnownServiceType``."""
+        return self.identities.register(cls, uri, mode)
+
+    def add_sink(self, sink: ServerSink) -> None:
+        """Append a server sink (innermost, just before the formatter). Only before the first request."""
+        if self._chain is not None:
+            raise RuntimeError("sinks cannot be added after the application has served a request")
+        self.sinks.append(sink)
+
+    # ------------------------------------------------------------ ASGI
+
+    @property
+    def _endpoint(self) -> _Endpoint:
+        return _Endpoint(self)
+
+    def chain(self) -> Handler:
+        if self._chain is None:
+            self._chain = build_chain(self.sinks, self._terminal)
+        return self._chain
+
+
+class _Endpoint:
+    """The raw ASGI endpoint behind the catch-all route (an object, so Starlette passes ASGI through)."""
+
+    def __init__(self, app: RemotingApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        uri = path.lstrip("/")
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        client = scope.get("client")
+        request = ServerRequest(
+            scope["method"], uri, scope.get("query_string", b"").decode("latin-1"), headers, b"",
+            client[0] if client else None, scope,
+        )
+        if request.method == "GET":
+            await _send(send, self._index(request))
+            return
+        declared = headers.get("content-length")
+        limit = app.limits.max_bytes
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise _BodyTooLarge
+            request.body = await _read_body(receive, limit)
+        except _Disconnected:
+            return
+        except _BodyTooLarge:
+            error = ClientRequestError(f"message body exceeds the limit of {limit} bytes")
+            formatter = next(iter(app.formatters.values()))
+            response = app._terminal._fault_response(formatter, error, request, status=413)
+            response.headers.append(("connection", "close"))
+            await _send(send, response)
+            return
+        await _send(send, await app.chain()(request))
+
+    def _index(self, request: ServerRequest) -> ServerResponse:
+        entries = self.app.identities.entries()
+        if request.uri:
+            entries = [e for e in entries if e.uri == request.uri]
+            if not entries:
+                return ServerResponse(404, b"No object is published at this URI.\n", "text/plain; charset=utf-8")
+        rows = []
+        for entry in entries:
+            ops = "".join(
+                f"<li><code>{html.escape(op.signature())}</code></li>" for op in entry.contract.operations.values()
+            )
+            rows.append(
+                f"<h2>/{html.escape(entry.uri)}</h2><p>{html.escape(entry.contract.clr.full_name)} "
+                f"({entry.mode.value})</p><ul>{ops}</ul>"
+            )
+        page = f"<!DOCTYPE html><html><head><title>Remoting services</title></head><body>{''.join(rows)}</body></html>"
+        return ServerResponse(200, page.encode(), "text/html; charset=utf-8")
+
+
+async def _send(send: Send, response: ServerResponse) -> None:
+    headers = [(b"content-length", str(len(response.body)).encode("latin-1"))]
+    if response.content_type:
+        headers.append((b"content-type", response.content_type.encode("latin-1")))
+    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,77 @@
+"""The transport-independent half of the client channel: build a call's request, read its response.
+
+Both :class:`gateway.RemotingClient` and :class:`gateway.AsyncRemotingClient` go through this one code
+path; only the line that moves bytes over HTTP differs between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from soap import (
+    DEFAULT_LIMITS,
+    DEFAULT_REGISTRY,
+    Fault,
+    Limits,
+    MethodCall,
+    RemotingSoapFormatter,
+    SoapDecodeError,
+    TypeRegistry,
+)
+from wsdl import Operation
+
+from ._client_sinks import ClientCall, ClientResponse, ClientSink
+from ._errors import RemotingError
+from ._faults import exception_from_fault
+
+USER_AGENT = "python-remoting-gateway/0.1"
+
+
+class ChannelCore:
+    """Encodes calls and decodes responses for one client; holds its formatter, registry and sinks."""
+
+    def __init__(
+        self,
+        registry: TypeRegistry = DEFAULT_REGISTRY,
+        limits: Limits = DEFAULT_LIMITS,
+        sinks: Sequence[ClientSink] = (),
+    ) -> None:
+        self.formatter = RemotingSoapFormatter(registry, limits)
+        self.sinks = list(sinks)
+
+    def prepare(self, url: str, namespace: str, op: Operation, args: tuple[object, ...]) -> ClientCall:
+        if len(args) != len(op.parameters):
+            raise TypeError(f"{op.name}() takes {len(op.parameters)} argument(s), {len(args)} given")
+        message = MethodCall(
+            op.name, namespace, list(args), [p.name for p in op.parameters], op.parameter_types
+        )
+        body = self.formatter.write_call(message)
+        headers = {
+            "content-type": self.formatter.content_type,
+            "soapaction": f'"{namespace}#{op.name}"',
+            "user-agent": USER_AGENT,
+        }
+        call = ClientCall(url, op, args, headers, body)
+        for sink in self.sinks:
+            sink.process_request(call)
+        return call
+
+    def finish(self, call: ClientCall, response: ClientResponse) -> object:
+        for sink in reversed(self.sinks):
+            sink.process_response(call, response)
+        media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "text/xml" or not response.body:
+            raise RemotingError(
+                f"{call.url} answered HTTP {response.status} with content type {media or '(none)'} "
+                "instead of a SOAP message",
+                fault_code="Server", http_status=response.status,
+            )
+        try:
+            result = self.formatter.read_response(response.body, call.operation.name, call.operation.returns)
+        except SoapDecodeError as exc:
+            raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
+        if isinstance(result, Fault):
+            raise exception_from_fault(result, response.status)
+        if response.status != 200:
+            raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        return result.value

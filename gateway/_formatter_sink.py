@@ -1,0 +1,107 @@
+"""The terminal server sink: picks the formatter, decodes the call, dispatches, encodes the answer.
+
+The formatter is chosen by the request's content type among those the *server* enabled; a content type
+that no enabled formatter handles is refused before any decoder sees the body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+from soap import (
+    Fault,
+    IncomingCall,
+    MessageTooLarge,
+    MethodReturn,
+    SoapEncodeError,
+    TypeRegistry,
+)
+
+from ._dispatcher import Dispatcher
+from ._errors import ClientRequestError, CustomErrorsMode, RemotingException
+from ._faults import fault_for
+from ._sinks import ServerRequest, ServerResponse
+
+log = logging.getLogger("gateway.server")
+
+
+class ServerFormatter(Protocol):
+    name: str
+    content_type: str
+
+    def read_call(self, body: bytes) -> IncomingCall: ...
+
+    def write_return(self, ret: MethodReturn) -> bytes: ...
+
+    def write_fault(self, fault: Fault) -> bytes: ...
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+class FormatterSink:
+    """Decode -> dispatch -> encode, with every failure turned into a fault the caller can read."""
+
+    def __init__(
+        self,
+        formatters: Mapping[str, ServerFormatter],
+        dispatcher: Dispatcher,
+        registry: TypeRegistry,
+        custom_errors: CustomErrorsMode,
+    ) -> None:
+        self.formatters = dict(formatters)
+        self.dispatcher = dispatcher
+        self.registry = registry
+        self.custom_errors = custom_errors
+        self._soap = self.formatters.get("soap")
+
+    def select(self, request: ServerRequest) -> ServerFormatter | None:
+        media = media_type(request.headers.get("content-type"))
+        if media in ("text/xml", "") and self._soap is not None:
+            return self._soap
+        if media == "application/octet-stream":
+            return self.formatters.get("binary")
+        return None
+
+    async def __call__(self, request: ServerRequest) -> ServerResponse:
+        formatter = self.select(request)
+        if formatter is None:
+            fallback = self._soap or next(iter(self.formatters.values()))
+            media = media_type(request.headers.get("content-type")) or "(none)"
+            enabled = ", ".join(sorted(self.formatters))
+            error = ClientRequestError(
+                f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
+            )
+            return self._fault_response(fallback, error, request, status=415)
+        try:
+            incoming = formatter.read_call(request.body)
+            request.properties["method_name"] = incoming.method_name
+            ret = await self.dispatcher.dispatch(request.uri, incoming)
+        except MessageTooLarge as exc:
+            return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
+        except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
+            return self._fault_response(formatter, exc, request)
+        try:
+            body = formatter.write_return(ret)
+        except SoapEncodeError as exc:
+            error = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
+            return self._fault_response(formatter, error, request)
+        return ServerResponse(200, body, formatter.content_type)
+
+    def _fault_response(
+        self, formatter: ServerFormatter, exc: BaseException, request: ServerRequest, status: int = 500
+    ) -> ServerResponse:
+        if not isinstance(exc, RemotingException):
+            log.info("call to /%s raised %s", request.uri, type(exc).__name__, exc_info=exc)
+        fault = fault_for(exc, self.registry, self.custom_errors, request.client_host)
+        try:
+            body = formatter.write_fault(fault)
+        except SoapEncodeError as encode_error:
+            log.warning("could not encode the fault for %r: %s", exc, encode_error)
+            fault = fault_for(RemotingException(f"{type(exc).__name__} (its details cannot be encoded)"),
+                              self.registry, self.custom_errors, request.client_host)
+            body = formatter.write_fault(fault)
+        return ServerResponse(status, body, formatter.content_type)

@@ -1,0 +1,346 @@
+"""Reading the .NET Remoting SOAP dialect, and the SOAP 1.1 encoded forms ASMX-style clients send.
+
+Values are found by following ``href`` to any element with that ``id`` in the Body (shared references map
+to one Python object; cycles and dangling references are errors). ``xsi:type`` is optional: the declared
+Python type of the parameter or field decides, and ``xsi:type`` only matters where the declared type is
+``object``. Type names from the wire resolve only through the :class:`TypeRegistry`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from lxml import etree
+
+from ._errors import SoapDecodeError
+from ._model import ExceptionInfo, Fault, MethodReturn
+from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._scalars import PARSERS, parse_base64
+from ._types import (
+    ANY,
+    EXCEPTION_MEMBERS,
+    Kind,
+    TypeRegistry,
+    WireType,
+    construct,
+    object_fields,
+    wire_type,
+)
+from ._xml import Limits
+from ._xsd import kind_for_type_qname
+
+_XSI_TYPE = f"{{{XSI}}}type"
+_XSI_NULL = f"{{{XSI}}}null"
+_XSI_NIL = f"{{{XSI}}}nil"
+_ARRAY_TYPE = f"{{{SOAP_ENC}}}arrayType"
+_ENC_ARRAY = f"{{{SOAP_ENC}}}Array"
+_BODY = f"{{{SOAP_ENV}}}Body"
+_HEADER = f"{{{SOAP_ENV}}}Header"
+_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_FAULT = f"{{{SOAP_ENV}}}Fault"
+_TRUE = ("1", "true")
+
+_PENDING = object()
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _namespace(tag: str) -> str:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+class EncodedReader:
+    """Decodes values out of one parsed envelope."""
+
+    def __init__(self, root: etree._Element, registry: TypeRegistry, limits: Limits) -> None:
+        if root.tag != _ENVELOPE:
+            raise SoapDecodeError(f"not a SOAP 1.1 envelope: root element is {root.tag!r}")
+        self.registry = registry
+        self.limits = limits
+        body = header = None
+        for child in root:
+            if child.tag == _BODY:
+                body = child
+            elif child.tag == _HEADER:
+                header = child
+        if body is None:
+            raise SoapDecodeError("SOAP envelope has no Body")
+        self.body: etree._Element = body
+        self.header = header
+        self._ids: dict[str, etree._Element] | None = None
+        self._memo: dict[str, object] = {}
+
+    # -------------------------------------------------------------- structure
+
+    def top_elements(self) -> list[etree._Element]:
+        return [el for el in self.body if isinstance(el.tag, str)]
+
+    def _index(self) -> dict[str, etree._Element]:
+        if self._ids is None:
+            ids: dict[str, etree._Element] = {}
+            for el in self.body.iter():
+                ident = el.get("id")
+                if ident is not None:
+                    if ident in ids:
+                        raise SoapDecodeError(f"duplicate id {ident!r}")
+                    ids[ident] = el
+            self._ids = ids
+        return self._ids
+
+    def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
+        value = el.get(attr)
+        assert value is not None
+        prefix, _, local = value.rpartition(":")
+        namespace = el.nsmap.get(prefix or None)
+        if namespace is None:
+            if prefix:
+                raise SoapDecodeError(f"undeclared namespace prefix {prefix!r} in {value!r}")
+            namespace = ""
+        return namespace, local
+
+    # -------------------------------------------------------------- values
+
+    def value(self, el: etree._Element, wt: WireType, depth: int = 0) -> object:
+        if depth > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        href = el.get("href")
+        if href is not None:
+            if not href.startswith("#"):
+                raise SoapDecodeError(f"external reference {href[:60]!r} not allowed")
+            key = href[1:]
+            done = self._memo.get(key)
+            if done is _PENDING:
+                raise SoapDecodeError(f"cyclic reference to {href!r}")
+            if done is not None:
+                return done
+            target = self._index().get(key)
+            if target is None:
+                raise SoapDecodeError(f"reference {href!r} points to no element")
+            self._memo[key] = _PENDING
+            try:
+                result = self.value(target, wt, depth + 1)
+            finally:
+                self._memo.pop(key, None)
+            if result is not None:
+                self._memo[key] = result
+            return result
+        if el.get(_XSI_NULL) in _TRUE or el.get(_XSI_NIL) in _TRUE:
+            if not wt.nullable and wt.kind is not Kind.ANY:
+                raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
+            return None
+        if wt.kind is Kind.ANY:
+            wt = self.infer(el)
+        return self._typed(el, wt, depth)
+
+    def _typed(self, el: etree._Element, wt: WireType, depth: int) -> object:
+        kind = wt.kind
+        parser = PARSERS.get(kind)
+        if parser is not None:
+            if kind is Kind.BYTES and el.get(_ARRAY_TYPE) is not None:
+                items = self._list(el, WireType(Kind.BYTE), depth)
+                return bytes(items)  # type: ignore[arg-type]
+            if len(el):
+                raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
+            text = el.text or ""
+            try:
+                return parser(text)
+            except (ValueError, OverflowError) as exc:
+                raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+        if kind is Kind.ENUM:
+            cls = wt.py_type
+            assert cls is not None and issubclass(cls, enum.Enum)
+            name = (el.text or "").strip()
+            try:
+                return cls[name]
+            except KeyError:
+                raise SoapDecodeError(f"{name[:60]!r} is not a member of {cls.__name__}") from None
+        if kind is Kind.LIST:
+            return self._list(el, wt.item or ANY, depth)
+        if kind is Kind.OBJECT:
+            return self._object(el, wt, depth)
+        raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
+
+    def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
+        children = [c for c in el if isinstance(c.tag, str)]
+        if len(children) > self.limits.max_array_length:
+            raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
+        if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
+            item = self._array_item_type(el)
+        return [self.value(c, item, depth + 1) for c in children]
+
+    def _array_item_type(self, el: etree._Element) -> WireType:
+        namespace, local = self._type_qname(el, _ARRAY_TYPE)
+        base = local.partition("[")[0]
+        if local.count("[") > 1:
+            return ANY
+        return self._named_type(namespace, base, el) or ANY
+
+    def _named_type(self, namespace: str, local: str, el: etree._Element) -> WireType | None:
+        kind = kind_for_type_qname(namespace, local)
+        if kind is not None:
+            if kind is Kind.ANY:
+                return ANY
+            return WireType(kind, None, None, True)
+        clr = parse_data_namespace(namespace, local)
+        if clr is not None:
+            cls = self.registry.lookup(clr[0])
+            if cls is None:
+                raise SoapDecodeError(f"type {clr[0]} is not a registered by-value type")
+            return wire_type(cls)
+        return None
+
+    def infer(self, el: etree._Element) -> WireType:
+        """The type of a value declared as ``object``: from xsi:type, arrayType or the element name."""
+        if el.get(_XSI_TYPE) is not None:
+            namespace, local = self._type_qname(el, _XSI_TYPE)
+            if namespace == SOAP_ENC and local == "Array":
+                return WireType(Kind.LIST, None, ANY, True)
+            found = self._named_type(namespace, local, el)
+            if found is None:
+                raise SoapDecodeError(f"unknown type {local!r} in namespace {namespace!r}")
+            return found
+        if el.get(_ARRAY_TYPE) is not None or el.tag == _ENC_ARRAY:
+            return WireType(Kind.LIST, None, ANY, True)
+        found = self._named_type(_namespace(el.tag), _local(el.tag), el)
+        if found is not None:
+            return found
+        if len(el):
+            raise SoapDecodeError(f"<{_local(el.tag)}> has no type information")
+        return WireType(Kind.STRING, nullable=True)
+
+    def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
+        cls = wt.py_type
+        assert cls is not None
+        named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
+        if named is not None:
+            actual = self.registry.lookup(named[0])
+            if actual is not None and actual is not cls and issubclass(actual, cls):
+                cls = actual
+        if issubclass(cls, BaseException):
+            return self.exception(el, depth).value
+        specs = {f.wire_name: f for f in object_fields(cls)}
+        values: dict[str, object] = {}
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            spec = specs.get(_local(child.tag))
+            if spec is not None:
+                values[spec.attr] = self.value(child, spec.wire, depth + 1)
+        try:
+            return construct(cls, values)
+        except (TypeError, ValueError) as exc:
+            raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
+
+    def exception(self, el: etree._Element, depth: int) -> ExceptionInfo:
+        """A serialized exception (ISerializable members); its Python value only if its type is registered."""
+        named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
+        type_name, assembly = named if named is not None else (_local(el.tag), "")
+        members = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
+        text = WireType(Kind.STRING, nullable=True)
+
+        def member_text(name: str) -> str | None:
+            child = members.get(name)
+            return None if child is None else self.value(child, text, depth + 1)  # type: ignore[return-value]
+
+        class_name = member_text("ClassName") or type_name
+        cls = self.registry.lookup(class_name) or self.registry.lookup(type_name)
+        if cls is not None and not issubclass(cls, BaseException):
+            cls = None
+        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        fields: list[tuple[str, object, WireType]] = []
+        for name, child in members.items():
+            if name in EXCEPTION_MEMBERS:
+                continue
+            spec = specs.get(name)
+            ft = spec.wire if spec is not None else ANY
+            fields.append((spec.attr if spec is not None else name, self.value(child, ft, depth + 1), ft))
+        hresult_text = member_text("HResult")
+        try:
+            hresult = int(hresult_text) if hresult_text else -2146233088
+        except ValueError:
+            hresult = -2146233088
+        info = ExceptionInfo(
+            class_name, assembly, member_text("Message"), member_text("StackTraceString"),
+            member_text("Source"), hresult, fields,
+        )
+        if cls is not None:
+            value = construct(cls, {n: v for n, v, _ in fields}, info.message)
+            assert isinstance(value, BaseException)
+            info.value = value
+        return info
+
+    def fault(self, el: etree._Element) -> Fault:
+        parts = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
+        code_el, string_el = parts.get("faultcode"), parts.get("faultstring")
+        code = ((code_el.text or "") if code_el is not None else "Server").rpartition(":")[2]
+        message = (string_el.text or "") if string_el is not None else ""
+        detail = parts.get("detail")
+        exception = None
+        if detail is not None:
+            target = detail
+            href = detail.get("href")
+            if href is not None:
+                found = self._index().get(href.lstrip("#"))
+                if found is None:
+                    raise SoapDecodeError(f"fault detail reference {href!r} points to no element")
+                target = found
+            if _local(target.tag) == "ServerFault":
+                exc_el = next((c for c in target if _local(c.tag) == "exception"), None)
+                if exc_el is not None:
+                    ref = exc_el.get("href")
+                    if ref is not None:
+                        exc_el = self._index().get(ref.lstrip("#"))
+                    if exc_el is not None and exc_el.get(_XSI_NULL) not in _TRUE:
+                        exception = self.exception(exc_el, 1)
+        return Fault(code, message, exception)
+
+
+class EncodedCall:
+    """A parsed Remoting SOAP request (see :class:`soap.IncomingCall`)."""
+
+    def __init__(self, reader: EncodedReader) -> None:
+        tops = reader.top_elements()
+        if not tops:
+            raise SoapDecodeError("SOAP Body is empty: no method element")
+        self._reader = reader
+        self._element = tops[0]
+        tag = self._element.tag
+        self.method_name = _local(tag)
+        self.namespace = _namespace(tag)
+        self._params = [c for c in self._element if isinstance(c.tag, str)]
+        self.argument_count = len(self._params)
+        self.argument_names = [_local(p.tag) for p in self._params]
+
+    def decode_arguments(self, types: Sequence[WireType]) -> list[object]:
+        if len(types) != len(self._params):
+            raise SoapDecodeError(
+                f"{self.method_name} takes {len(types)} argument(s), the message carries {len(self._params)}"
+            )
+        return [self._reader.value(p, t) for p, t in zip(self._params, types, strict=True)]
+
+
+def read_return(
+    reader: EncodedReader, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]] = ()
+) -> MethodReturn | Fault:
+    """Read a response envelope: a ``Fault``, or ``<XResponse>`` with ``return`` and out-arguments."""
+    tops = reader.top_elements()
+    if not tops:
+        raise SoapDecodeError("SOAP Body is empty")
+    first = tops[0]
+    if first.tag == _FAULT:
+        return reader.fault(first)
+    children = {_local(c.tag): c for c in first if isinstance(c.tag, str)}
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        ret = children.get("return")
+        if ret is None:
+            others = [c for c in first if isinstance(c.tag, str)]
+            if not others:
+                raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
+            ret = others[0]
+        value = reader.value(ret, return_type)
+    outs = [(n, reader.value(children[n], t), t) for n, t in out_types if n in children]
+    return MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)

@@ -1,0 +1,77 @@
+"""The message model: what a formatter reads from bytes and writes to bytes.
+
+These are plain values with no I/O, shared by the server dispatcher and the client channel. A formatter
+never sees HTTP; the gateway never sees XML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ._types import WireType
+
+
+@dataclass(slots=True)
+class MethodCall:
+    """A call of ``method_name`` with positional ``args``; ``namespace`` is the method element's namespace."""
+
+    method_name: str
+    namespace: str
+    args: list[object]
+    arg_names: list[str]
+    arg_types: list[WireType]
+    headers: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class MethodReturn:
+    """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments."""
+
+    method_name: str
+    namespace: str
+    value: object
+    value_type: WireType
+    out_args: list[tuple[str, object, WireType]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExceptionInfo:
+    """An exception as it travels: its CLR type, message, optional stack trace and custom fields.
+
+    ``fields`` are the members a .NET ``GetObjectData`` adds after the standard ``System.Exception`` ones.
+    ``value`` is the decoded Python exception when its type is registered on the receiving side.
+    """
+
+    type_name: str
+    assembly: str
+    message: str | None
+    stack_trace: str | None = None
+    source: str | None = None
+    hresult: int = -2146233088
+    fields: list[tuple[str, object, WireType]] = field(default_factory=list)
+    value: BaseException | None = None
+
+
+@dataclass(slots=True)
+class Fault:
+    """A SOAP fault: ``code`` is ``"Client"`` (the caller's mistake) or ``"Server"``."""
+
+    code: str
+    message: str
+    exception: ExceptionInfo | None = None
+
+
+class IncomingCall(Protocol):
+    """A parsed request whose arguments are decoded only once the target method's signature is known."""
+
+    @property
+    def method_name(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def argument_count(self) -> int: ...
+
+    def decode_arguments(self, types: list[WireType]) -> list[object]: ...

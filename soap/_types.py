@@ -1,0 +1,298 @@
+"""The mapping between Python type hints and wire types.
+
+A type hint (``int``, ``list[Person]``, ``Optional[Decimal]``, ``Int64`` …) is normalised once into a
+:class:`WireType`, which every formatter uses to read and write values. The .NET primitive widths that
+Python lacks are spelled with ``Annotated`` aliases (:data:`Int16`, :data:`Int64`, :data:`Byte`, :data:`Char`,
+:data:`Single` …). Only types registered in a :class:`TypeRegistry` are ever constructed from the wire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from ._clr import ClrName, clr_name_of
+from ._errors import SoapEncodeError
+
+
+class Kind(enum.Enum):
+    """What a value is on the wire."""
+
+    STRING = "string"
+    INT = "int"  # Python int: xsd:int when it fits, else xsd:long
+    INT32 = "int32"
+    INT64 = "long"
+    INT16 = "short"
+    SBYTE = "byte"
+    BYTE = "unsignedByte"
+    UINT16 = "unsignedShort"
+    UINT32 = "unsignedInt"
+    UINT64 = "unsignedLong"
+    DOUBLE = "double"
+    SINGLE = "float"
+    BOOL = "boolean"
+    DECIMAL = "decimal"
+    CHAR = "char"
+    DATETIME = "dateTime"
+    DATE = "date"
+    DURATION = "duration"
+    BYTES = "base64Binary"
+    ENUM = "enum"
+    LIST = "list"
+    OBJECT = "object"
+    ANY = "any"
+    VOID = "void"
+
+
+#: .NET primitive widths as Python type hints.
+Int16 = Annotated[int, Kind.INT16]
+Int32 = Annotated[int, Kind.INT32]
+Int64 = Annotated[int, Kind.INT64]
+SByte = Annotated[int, Kind.SBYTE]
+Byte = Annotated[int, Kind.BYTE]
+UInt16 = Annotated[int, Kind.UINT16]
+UInt32 = Annotated[int, Kind.UINT32]
+UInt64 = Annotated[int, Kind.UINT64]
+Single = Annotated[float, Kind.SINGLE]
+Char = Annotated[str, Kind.CHAR]
+
+INTEGER_RANGES: dict[Kind, tuple[int, int]] = {
+    Kind.INT32: (-(2**31), 2**31 - 1),
+    Kind.INT64: (-(2**63), 2**63 - 1),
+    Kind.INT16: (-(2**15), 2**15 - 1),
+    Kind.SBYTE: (-128, 127),
+    Kind.BYTE: (0, 255),
+    Kind.UINT16: (0, 2**16 - 1),
+    Kind.UINT32: (0, 2**32 - 1),
+    Kind.UINT64: (0, 2**64 - 1),
+    Kind.INT: (-(2**63), 2**64 - 1),
+}
+INTEGER_KINDS = frozenset(INTEGER_RANGES)
+
+
+@dataclass(frozen=True, slots=True)
+class WireType:
+    """A normalised type hint: the kind, the Python class for enums/objects, the item type for lists."""
+
+    kind: Kind
+    py_type: type | None = None
+    item: WireType | None = None
+    nullable: bool = False
+
+    def describe(self) -> str:
+        if self.kind is Kind.LIST and self.item is not None:
+            return f"list[{self.item.describe()}]"
+        if self.py_type is not None:
+            return self.py_type.__name__
+        return self.kind.value
+
+
+VOID = WireType(Kind.VOID)
+ANY = WireType(Kind.ANY, nullable=True)
+
+_SIMPLE: dict[Any, Kind] = {
+    str: Kind.STRING,
+    bool: Kind.BOOL,
+    int: Kind.INT,
+    float: Kind.DOUBLE,
+    Decimal: Kind.DECIMAL,
+    _dt.datetime: Kind.DATETIME,
+    _dt.date: Kind.DATE,
+    _dt.timedelta: Kind.DURATION,
+    bytes: Kind.BYTES,
+    bytearray: Kind.BYTES,
+}
+_LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: UP006
+
+
+@functools.lru_cache(maxsize=4096)
+def wire_type(hint: Any) -> WireType:
+    """Normalise a type hint; raises :class:`SoapEncodeError` for a hint no wire type can carry."""
+    if hint is None or hint is type(None):
+        return VOID
+    if hint is Any or hint is object:
+        return ANY
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        base, *meta = typing.get_args(hint)
+        for m in meta:
+            if isinstance(m, Kind):
+                inner = wire_type(base)
+                return WireType(m, inner.py_type, inner.item, inner.nullable)
+        return wire_type(base)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(members) == 1:
+            inner = wire_type(members[0])
+            return WireType(inner.kind, inner.py_type, inner.item, True)
+        return ANY
+    if origin in _LIST_ORIGINS:
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return WireType(Kind.LIST, None, wire_type(args[0]) if args else ANY, True)
+    if hint in _SIMPLE:
+        kind = _SIMPLE[hint]
+        nullable = kind in (Kind.STRING, Kind.BYTES)
+        return WireType(kind, None, None, nullable)
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return WireType(Kind.ENUM, hint)
+        if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):
+            return WireType(Kind.OBJECT, hint, None, True)
+    raise SoapEncodeError(f"type {hint!r} cannot be sent over the wire (not a primitive, list, "
+                          "enum or registered by-value class)")
+
+
+# ---------------------------------------------------------------- by-value object schemas
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    attr: str
+    wire_name: str
+    wire: WireType
+
+
+#: The ISerializable members of System.Exception, in the order .NET writes them.
+EXCEPTION_MEMBERS = (
+    "ClassName", "Message", "Data", "InnerException", "HelpURL", "StackTraceString",
+    "RemoteStackTraceString", "RemoteStackIndex", "ExceptionMethod", "HResult", "Source",
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def object_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of a by-value class, in wire order.
+
+    Dataclass fields (wire name from ``field(metadata={"wire_name": ...})`` or the field name), or for an
+    exception class the annotated attributes declared on its own classes (below the builtin exceptions).
+    """
+    hints = typing.get_type_hints(cls, include_extras=True)
+    if dataclasses.is_dataclass(cls):
+        return tuple(
+            FieldSpec(f.name, str(f.metadata.get("wire_name", f.name)), wire_type(hints[f.name]))
+            for f in dataclasses.fields(cls)
+            if f.init or f.name in hints
+        )
+    specs: list[FieldSpec] = []
+    for klass in reversed(cls.__mro__):
+        if klass.__module__ == "builtins" or klass is object:
+            continue
+        for name in klass.__dict__.get("__annotations__", {}):
+            if not name.startswith("_") and name not in EXCEPTION_MEMBERS and name in hints:
+                specs.append(FieldSpec(name, name, wire_type(hints[name])))
+    return tuple(specs)
+
+
+def construct(cls: type, values: dict[str, object], message: str | None = None) -> object:
+    """Build an instance of a *registered* by-value class from decoded field values.
+
+    Dataclasses go through their constructor (so ``__post_init__`` validation runs); exceptions are created
+    without calling a user ``__init__`` whose signature we cannot know, then given their message and fields.
+    """
+    if dataclasses.is_dataclass(cls):
+        init_names = {f.name for f in dataclasses.fields(cls) if f.init}
+        kwargs = {k: v for k, v in values.items() if k in init_names}
+        obj = cls(**kwargs)
+        for k, v in values.items():
+            if k not in init_names:
+                object.__setattr__(obj, k, v)
+        return obj
+    exc = cls.__new__(cls)
+    BaseException.__init__(exc, *(() if message is None else (message,)))
+    for k, v in values.items():
+        setattr(exc, k, v)
+    return exc
+
+
+# ---------------------------------------------------------------- the registry
+
+_C = TypeVar("_C", bound=type)
+
+
+class TypeRegistry:
+    """The only place where wire type names turn into Python classes.
+
+    A name that is not registered is never looked up anywhere else: decoding it fails with a clear error.
+    """
+
+    def __init__(self, parent: TypeRegistry | None = None) -> None:
+        self._parent = parent
+        self._by_name: dict[str, type] = {}
+        self._names: dict[type, ClrName] = {}
+
+    def register(self, cls: type, name: ClrName | None = None) -> None:
+        """Register an enum, a dataclass or an exception class for by-value transfer."""
+        wt = wire_type(cls)
+        if wt.kind not in (Kind.ENUM, Kind.OBJECT):
+            raise TypeError(f"{cls!r} is not an enum, dataclass or exception class")
+        if wt.kind is Kind.OBJECT:
+            object_fields(cls)  # fail now, not on the first call, if a field type is not remotable
+        name = name or clr_name_of(cls)
+        existing = self._by_name.get(name.full_name)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"CLR name {name.full_name} already registered for {existing!r}")
+        self._by_name[name.full_name] = cls
+        self._names[cls] = name
+
+    def lookup(self, full_name: str) -> type | None:
+        cls = self._by_name.get(full_name)
+        if cls is None and self._parent is not None:
+            return self._parent.lookup(full_name)
+        return cls
+
+    def name_of(self, cls: type) -> ClrName:
+        name = self._names.get(cls)
+        if name is not None:
+            return name
+        if self._parent is not None:
+            return self._parent.name_of(cls)
+        return clr_name_of(cls)
+
+    def is_registered(self, cls: type) -> bool:
+        return cls in self._names or (self._parent is not None and self._parent.is_registered(cls))
+
+    def registered(self) -> Iterator[type]:
+        if self._parent is not None:
+            yield from self._parent.registered()
+        yield from self._names
+
+
+#: The registry that :func:`serializable` writes to and that apps and clients use unless given another.
+DEFAULT_REGISTRY = TypeRegistry()
+
+
+def serializable(
+    full_name: str | None = None, assembly: str | None = None, *, registry: TypeRegistry | None = None
+) -> Callable[[_C], _C]:
+    """Class decorator: mark a dataclass, exception or enum as a by-value type and register it.
+
+    ``@serializable("RemotingPeer.Person", assembly="PeerShared, Version=0.0.0.0, …")``; without a name
+    the CLR name is derived from the module and class name.
+    """
+
+    def decorate(cls: _C) -> _C:
+        name = clr_name_of(cls) if full_name is None else ClrName(full_name, assembly or "mscorlib")
+        (registry or DEFAULT_REGISTRY).register(cls, name)
+        return cls
+
+    return decorate
+
+
+def check_integer(kind: Kind, value: int) -> int:
+    lo, hi = INTEGER_RANGES[kind]
+    if not lo <= value <= hi:
+        raise OverflowError(f"{value} is out of range for xsd:{kind.value}")
+    return value
+
+
+def integer_kind_for(value: int) -> Kind:
+    """The xsd type a plain Python ``int`` goes out as."""
+    return Kind.INT32 if -(2**31) <= value < 2**31 else Kind.INT64 if -(2**63) <= value < 2**63 else Kind.UINT64
