@@ -56,7 +56,7 @@ class _Proxy:
             if found is None:
                 raise AttributeError(f"{contract.clr.full_name} has no remote method {name!r}")
             op = found
-        method = self.__dict__["_bind"](self.__dict__["_url"], self.__dict__["_namespace"], op)
+        method: Callable[..., Any] = self.__dict__["_bind"](self.__dict__["_url"], self.__dict__["_namespace"], op)
         self.__dict__[name] = method
         return method
 

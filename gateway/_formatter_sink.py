@@ -87,8 +87,8 @@ class FormatterSink:
         try:
             body = formatter.write_return(ret)
         except SoapEncodeError as exc:
-            error = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
-            return self._fault_response(formatter, error, request)
+            failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
+            return self._fault_response(formatter, failure, request)
         return ServerResponse(200, body, formatter.content_type)
 
     def _fault_response(

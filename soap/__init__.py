@@ -8,9 +8,9 @@ from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._encoded_writer import exception_info
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
-from ._scalars import ClrDateTime
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
+from ._scalars import ClrDateTime
 from ._types import (
     ANY,
     DEFAULT_REGISTRY,
@@ -34,10 +34,48 @@ from ._types import (
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
 __all__ = [
-    "ANY", "CLR_NS", "ClrDateTime", "DEFAULT_LIMITS", "DEFAULT_REGISTRY", "REMOTING_SOAP_CONTENT_TYPE", "SOAP_ENC",
-    "SOAP_ENV", "VOID", "XSD", "XSI", "Byte", "Char", "ClrName", "ExceptionInfo", "Fault", "IncomingCall",
-    "Int16", "Int32", "Int64", "Kind", "Limits", "MessageTooLarge", "MethodCall", "MethodReturn",
-    "RemotingSoapFormatter", "SByte", "Single", "SoapDecodeError", "SoapEncodeError", "SoapError",
-    "TypeRegistry", "UInt16", "UInt32", "UInt64", "WireType", "clr_name_of", "clr_type", "data_namespace",
-    "exception_info", "method_namespace", "parse_xml", "serializable", "wire_type",
+    "ANY",
+    "CLR_NS",
+    "DEFAULT_LIMITS",
+    "DEFAULT_REGISTRY",
+    "REMOTING_SOAP_CONTENT_TYPE",
+    "SOAP_ENC",
+    "SOAP_ENV",
+    "VOID",
+    "XSD",
+    "XSI",
+    "Byte",
+    "Char",
+    "ClrDateTime",
+    "ClrName",
+    "ExceptionInfo",
+    "Fault",
+    "IncomingCall",
+    "Int16",
+    "Int32",
+    "Int64",
+    "Kind",
+    "Limits",
+    "MessageTooLarge",
+    "MethodCall",
+    "MethodReturn",
+    "RemotingSoapFormatter",
+    "SByte",
+    "Single",
+    "SoapDecodeError",
+    "SoapEncodeError",
+    "SoapError",
+    "TypeRegistry",
+    "UInt16",
+    "UInt32",
+    "UInt64",
+    "WireType",
+    "clr_name_of",
+    "clr_type",
+    "data_namespace",
+    "exception_info",
+    "method_namespace",
+    "parse_xml",
+    "serializable",
+    "wire_type",
 ]

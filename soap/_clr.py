@@ -45,7 +45,7 @@ class ClrName:
         return f"{self.full_name}, {self.assembly}"
 
 
-def clr_type(full_name: str, assembly: str = "mscorlib") -> "_ClrDecorator":
+def clr_type(full_name: str, assembly: str = "mscorlib") -> _ClrDecorator:
     """Class decorator giving a Python class the CLR identity that .NET peers know it by.
 
     ``@clr_type("RemotingPeer.IHello", assembly="PeerShared")``. Use the assembly's full display name

@@ -16,7 +16,7 @@ from lxml import etree
 from ._errors import SoapDecodeError
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
-from ._scalars import PARSERS, parse_base64
+from ._scalars import PARSERS
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
@@ -44,12 +44,12 @@ _TRUE = ("1", "true")
 _PENDING = object()
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _namespace(tag: str) -> str:
-    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+def _namespace(tag: object) -> str:
+    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
 class EncodedReader:

@@ -200,7 +200,7 @@ class EncodedWriter:
                 return format_duration(value), ' xsi:type="xsd:duration"'
             if kind is Kind.ENUM:
                 cls = wt.py_type
-                if not isinstance(value, enum.Enum) or cls is not None and not isinstance(value, cls):
+                if not isinstance(value, enum.Enum) or (cls is not None and not isinstance(value, cls)):
                     raise SoapEncodeError(f"{name}: expected a member of {wt.describe()}")
                 type_ref, decl = self._type_ref(self.registry.name_of(type(value)))
                 return escape_text(value.name), f'{decl} xsi:type="{type_ref}"'

@@ -134,8 +134,9 @@ class ClrDateTime(_dt.datetime):
     @property
     def ticks(self) -> int:
         """.NET ``DateTime.Ticks`` of the wall-clock value (100 ns units since 0001-01-01)."""
-        naive = self.replace(tzinfo=None)
-        delta = naive - _dt.datetime(1, 1, 1)
+        naive = _dt.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second,
+                             self.microsecond)
+        delta: _dt.timedelta = naive - _dt.datetime(1, 1, 1)
         return (delta.days * 86400 + delta.seconds) * 10**7 + delta.microseconds * 10 + self.hundred_nanoseconds
 
 
@@ -257,8 +258,12 @@ PARSERS: dict[Kind, Callable[[str], object]] = {
     Kind.DURATION: parse_duration,
     Kind.BYTES: parse_base64,
 }
+def _integer_parser(kind: Kind) -> Callable[[str], object]:
+    return lambda text: parse_integer(kind, text)
+
+
 for _kind in INTEGER_KINDS:
-    PARSERS[_kind] = lambda text, _k=_kind: parse_integer(_k, text)
+    PARSERS[_kind] = _integer_parser(_kind)
 
 
 def parse_scalar(kind: Kind, text: str) -> object:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import functools
+import inspect
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -113,9 +113,21 @@ _SIMPLE: dict[Any, Kind] = {
 _LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: UP006
 
 
-@functools.lru_cache(maxsize=4096)
-def wire_type(hint: Any) -> WireType:
-    """Normalise a type hint; raises :class:`SoapEncodeError` for a hint no wire type can carry."""
+_WIRE_CACHE: dict[object, WireType] = {}
+
+
+def wire_type(hint: object) -> WireType:
+    """Normalise a type hint; raises :class:`SoapEncodeError` for a hint no wire type can carry (cached)."""
+    try:
+        return _WIRE_CACHE[hint]
+    except KeyError:
+        result = _WIRE_CACHE[hint] = _wire_type(hint)
+        return result
+    except TypeError:  # an unhashable hint (Annotated with unhashable metadata): not cached
+        return _wire_type(hint)
+
+
+def _wire_type(hint: Any) -> WireType:
     if hint is None or hint is type(None):
         return VOID
     if hint is Any or hint is object:
@@ -167,8 +179,18 @@ EXCEPTION_MEMBERS = (
 )
 
 
-@functools.lru_cache(maxsize=1024)
+_FIELDS_CACHE: dict[type, tuple[FieldSpec, ...]] = {}
+
+
 def object_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of a by-value class, in wire order (cached per class)."""
+    cached = _FIELDS_CACHE.get(cls)
+    if cached is None:
+        cached = _FIELDS_CACHE[cls] = _object_fields(cls)
+    return cached
+
+
+def _object_fields(cls: type) -> tuple[FieldSpec, ...]:
     """The fields of a by-value class, in wire order.
 
     Dataclass fields (wire name from ``field(metadata={"wire_name": ...})`` or the field name), or for an
@@ -185,7 +207,7 @@ def object_fields(cls: type) -> tuple[FieldSpec, ...]:
     for klass in reversed(cls.__mro__):
         if klass.__module__ == "builtins" or klass is object:
             continue
-        for name in klass.__dict__.get("__annotations__", {}):
+        for name in inspect.get_annotations(klass):
             if not name.startswith("_") and name not in EXCEPTION_MEMBERS and name in hints:
                 specs.append(FieldSpec(name, name, wire_type(hints[name])))
     return tuple(specs)
@@ -205,6 +227,8 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
             if k not in init_names:
                 object.__setattr__(obj, k, v)
         return obj
+    if not issubclass(cls, BaseException):
+        raise TypeError(f"{cls.__name__} is neither a dataclass nor an exception")
     exc = cls.__new__(cls)
     BaseException.__init__(exc, *(() if message is None else (message,)))
     for k, v in values.items():
@@ -295,4 +319,6 @@ def check_integer(kind: Kind, value: int) -> int:
 
 def integer_kind_for(value: int) -> Kind:
     """The xsd type a plain Python ``int`` goes out as."""
-    return Kind.INT32 if -(2**31) <= value < 2**31 else Kind.INT64 if -(2**63) <= value < 2**63 else Kind.UINT64
+    if -(2**31) <= value < 2**31:
+        return Kind.INT32
+    return Kind.INT64 if -(2**63) <= value < 2**63 else Kind.UINT64

@@ -36,7 +36,7 @@ XSD_NAME: dict[Kind, str] = {
 
 def kind_for_type_qname(namespace: str, local: str) -> Kind | None:
     """The kind a built-in type QName denotes, or None if it is not a built-in."""
-    if namespace == XSD or namespace.startswith("http://www.w3.org/") and namespace.endswith("XMLSchema"):
+    if namespace == XSD or (namespace.startswith("http://www.w3.org/") and namespace.endswith("XMLSchema")):
         return XSD_KINDS.get(local)
     if namespace == SOAP_ENC:
         return SOAP_ENC_KINDS.get(local)

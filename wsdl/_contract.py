@@ -8,7 +8,6 @@ remoting runtime itself (``MarshalByRefObject``) defines.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import typing
 from collections.abc import Mapping
@@ -103,9 +102,18 @@ def _operation(name: str, func: Any) -> Operation:
     return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc)
 
 
-@functools.lru_cache(maxsize=512)
+_CONTRACTS: dict[type, ServiceContract] = {}
+
+
 def contract_of(cls: type) -> ServiceContract:
-    """The contract of ``cls``: every published method along its MRO (interfaces included)."""
+    """The contract of ``cls``: every published method along its MRO (interfaces included); cached."""
+    cached = _CONTRACTS.get(cls)
+    if cached is None:
+        cached = _CONTRACTS[cls] = _build_contract(cls)
+    return cached
+
+
+def _build_contract(cls: type) -> ServiceContract:
     ops: dict[str, Operation] = {}
     for name in dir(cls):
         if _is_published(cls, name):
