@@ -193,7 +193,9 @@ def parse_duration(text: str) -> _dt.timedelta:
     """xsd:duration; years and months count as 365 and 30 days, as .NET's SoapDuration does."""
     text = text.strip()
     m = _DURATION_RE.match(text)
-    if not m or text in ("P", "-P") or text.endswith("T"):
+    if text in ("P", "-P"):  # strict XSD forbids it, but .NET writes TimeSpan.Zero this way
+        return _dt.timedelta(0)
+    if not m or text.endswith("T"):
         raise ValueError(f"not an xsd:duration: {text[:60]!r}")
     neg, years, months, days, hours, minutes, seconds, fraction = m.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))

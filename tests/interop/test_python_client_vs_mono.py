@@ -1,0 +1,227 @@
+"""Our Python client (sync and async) against a real Mono .NET Remoting server.
+
+The server is ``csharp/TestServer.cs``: an HttpChannel with the SOAP formatter
+on 127.0.0.1, serving the RemotingPeer contract (HelloServer at SayHello.soap
+and SayHello.rem, SingleCallObject at SingleCallService.rem, SingletonObject at
+SingletonService.rem), CustomErrorsMode Off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+try:
+    from support.peers import have, require_peer
+    from support.server import REPO_ROOT, free_port, stop_process
+except ImportError:  # tests/ imported as a package
+    from tests.support.peers import have, require_peer
+    from tests.support.server import REPO_ROOT, free_port, stop_process
+
+from . import mono_build
+
+pytestmark = pytest.mark.interop
+
+READY_TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="module")
+def mono_server() -> Iterator[str]:
+    """Start TestServer.exe on a free port; yield ``http://127.0.0.1:PORT/``."""
+    require_peer("mono", have("mono"), "the `mono` runtime is not on PATH (Debian: apt-get install mono-devel)")
+    require_peer("mcs", have("mcs"), "the `mcs` C# compiler is not on PATH (Debian: apt-get install mono-devel)")
+    binaries = mono_build.build()
+    port = free_port()
+    proc = subprocess.Popen(
+        ["mono", str(binaries.server_exe), str(port)],
+        cwd=binaries.bin_dir,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:  # keeps draining stdout for the server's whole life
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"TestServer.exe printed no READY line within {READY_TIMEOUT:.0f} s:\n" + "\n".join(seen))
+            if line is None:
+                proc.wait(timeout=5)
+                pytest.fail(f"TestServer.exe exited with {proc.returncode} before READY:\n" + "\n".join(seen))
+            seen.append(line)
+            if line.startswith("READY"):
+                break
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def api() -> SimpleNamespace:
+    """The Python remoting API under test, imported lazily so a missing module fails tests, not collection."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from examples.remoting_samples import GreetingException, IHello, IRemoteService, Person
+    from gateway import AsyncRemotingClient, RemotingClient, RemotingError
+
+    return SimpleNamespace(
+        RemotingClient=RemotingClient,
+        AsyncRemotingClient=AsyncRemotingClient,
+        RemotingError=RemotingError,
+        IHello=IHello,
+        IRemoteService=IRemoteService,
+        Person=Person,
+        GreetingException=GreetingException,
+    )
+
+
+@pytest.fixture
+def client(api: SimpleNamespace) -> Iterator[Any]:
+    with api.RemotingClient(timeout=10.0) as c:
+        yield c
+
+
+# ---------------------------------------------------------------------- sync
+
+
+@pytest.mark.parametrize("uri", ["SayHello.soap", "SayHello.rem"])
+def test_sync_hello(mono_server: str, api: SimpleNamespace, client: Any, uri: str) -> None:
+    hello = client.get_object(api.IHello, mono_server + uri)
+    assert hello.HelloMethod("Caveman") == "Hi there Caveman"
+    assert hello.HelloMethod("Zoë <&> ✓") == "Hi there Zoë <&> ✓"
+
+
+def test_sync_singlecall_state_not_kept(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    svc = client.get_object(api.IRemoteService, mono_server + "SingleCallService.rem")
+    assert [svc.Increment(), svc.Increment(), svc.Increment()] == [1, 1, 1]
+    assert svc.GetRemoteObjectType() == "RemotingPeer.SingleCallObject"
+
+
+def test_sync_singleton_state_kept(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    svc = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+    n = svc.Increment()
+    assert [svc.Increment(), svc.Increment()] == [n + 1, n + 2]
+    assert svc.GetRemoteObjectType() == "RemotingPeer.SingletonObject"
+
+
+def test_sync_custom_exception(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    svc = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+    before = svc.Increment()
+    with pytest.raises(api.GreetingException) as info:
+        svc.Fail("No greeting for you")
+    exc = info.value
+    assert str(exc) == "No greeting for you"
+    assert exc.Message == "No greeting for you"
+    assert exc.Greeting == "Hi there"
+    # the Singleton survives the fault and the client can go on calling
+    assert svc.Increment() == before + 1
+
+
+def test_sync_unknown_uri_is_remoting_error(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    hello = client.get_object(api.IHello, mono_server + "NoSuchService.rem")
+    with pytest.raises(api.RemotingError) as info:
+        hello.HelloMethod("x")
+    assert "NoSuchService.rem" in str(info.value)
+
+
+def test_sync_echo_primitives(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    import datetime as dt
+
+    svc = client.get_object(api.IRemoteService, mono_server + "SingleCallService.rem")
+    when = dt.datetime(2024, 2, 29, 13, 45, 30, 123456, tzinfo=dt.UTC)
+    text = "Grüße <&> \"q\" 'a' tab\there\nline ✓"
+    fields = svc.Echo(42, 3.141592653589793, True, text, when).split("|")
+    assert len(fields) == 6, fields
+    assert (fields[0], fields[2], fields[3]) == ("42", "True", text)
+    assert float(fields[1]) == 3.141592653589793  # "R" may print 17 digits
+    assert fields[4] == "2024-02-29T13:45:30.1234560Z"
+
+
+def test_sync_reverse(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    svc = client.get_object(api.IRemoteService, mono_server + "SingleCallService.rem")
+    assert list(svc.Reverse([1, 2, 3, 4, 5])) == [5, 4, 3, 2, 1]
+    assert list(svc.Reverse([])) == []
+    assert svc.Reverse(None) is None
+
+
+def test_sync_person_by_value(mono_server: str, api: SimpleNamespace, client: Any) -> None:
+    svc = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+    p = svc.GetPerson("Dave", 42)
+    assert isinstance(p, api.Person)
+    assert (p.Name, p.Age) == ("Dave", 42)
+    older = svc.Birthday(api.Person(Name="Erin", Age=29))
+    assert isinstance(older, api.Person)
+    assert (older.Name, older.Age) == ("Erin", 30)
+
+
+# --------------------------------------------------------------------- async
+
+
+def test_async_calls(mono_server: str, api: SimpleNamespace) -> None:
+    async def scenario() -> None:
+        async with api.AsyncRemotingClient() as client:
+            hello = client.get_object(api.IHello, mono_server + "SayHello.soap")
+            assert await hello.HelloMethod("x") == "Hi there x"
+            hello_rem = client.get_object(api.IHello, mono_server + "SayHello.rem")
+            assert await hello_rem.HelloMethod("rem") == "Hi there rem"
+
+            single = client.get_object(api.IRemoteService, mono_server + "SingleCallService.rem")
+            assert [await single.Increment() for _ in range(3)] == [1, 1, 1]
+            assert await single.GetRemoteObjectType() == "RemotingPeer.SingleCallObject"
+
+            singleton = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+            n = await singleton.Increment()
+            assert [await singleton.Increment(), await singleton.Increment()] == [n + 1, n + 2]
+            assert await singleton.GetRemoteObjectType() == "RemotingPeer.SingletonObject"
+
+    asyncio.run(scenario())
+
+
+def test_async_custom_exception(mono_server: str, api: SimpleNamespace) -> None:
+    async def scenario() -> None:
+        async with api.AsyncRemotingClient() as client:
+            svc = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+            before = await svc.Increment()
+            with pytest.raises(api.GreetingException) as info:
+                await svc.Fail("async failure")
+            assert str(info.value) == "async failure"
+            assert info.value.Message == "async failure"
+            assert info.value.Greeting == "Hi there"
+            assert await svc.Increment() == before + 1
+
+    asyncio.run(scenario())
+
+
+def test_async_concurrent_calls(mono_server: str, api: SimpleNamespace) -> None:
+    async def scenario() -> None:
+        async with api.AsyncRemotingClient() as client:
+            hello = client.get_object(api.IHello, mono_server + "SayHello.soap")
+            replies = await asyncio.gather(*(hello.HelloMethod(f"n{i}") for i in range(20)))
+            assert replies == [f"Hi there n{i}" for i in range(20)]
+            singleton = client.get_object(api.IRemoteService, mono_server + "SingletonService.rem")
+            start = await singleton.Increment()
+            values = await asyncio.gather(*(singleton.Increment() for _ in range(20)))
+            assert sorted(values) == list(range(start + 1, start + 21))
+
+    asyncio.run(scenario())

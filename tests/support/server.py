@@ -1,0 +1,101 @@
+"""Run an ASGI app under a real uvicorn on loopback, for tests over real HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+#: Repository root (this file is ``<repo>/tests/support/server.py``).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+STARTUP_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
+    """Terminate ``proc`` (SIGTERM, then SIGKILL after ``grace`` seconds) and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)
+
+
+@contextlib.contextmanager
+def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve ``app_spec`` (``"module:attr"``) with uvicorn on a free loopback port.
+
+    The server runs in a subprocess with the repository root as working
+    directory, so ``examples.x:app`` and the project packages import from the
+    checkout. ``env`` entries are added to (and override) the current
+    environment. Yields the base URL ``http://127.0.0.1:PORT/`` once the port
+    accepts connections; raises ``RuntimeError`` carrying the server's stderr if
+    it exits or does not listen within 20 s. The process is terminated on exit.
+    """
+    port = free_port()
+    child_env = dict(os.environ)
+    if env:
+        child_env.update(env)
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app_spec,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
+    with tempfile.TemporaryFile() as errlog:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
+        )
+
+        def output() -> str:
+            errlog.seek(0)
+            return errlog.read().decode("utf-8", "replace")
+
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while not port_accepts(port):
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"uvicorn {app_spec} exited with status {proc.returncode} before listening "
+                        f"on port {port}; output:\n{output()}"
+                    )
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"uvicorn {app_spec} did not listen on port {port} within "
+                        f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
+                    )
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            stop_process(proc)
