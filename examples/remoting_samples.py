@@ -4,7 +4,9 @@
 
 * ``HelloServer``: SingleCall at ``/SayHello.soap`` and ``/SayHello.rem``;
 * ``SingleCallObject``: SingleCall at ``/SingleCallService.rem`` (a fresh instance per call);
-* ``SingletonObject``: Singleton at ``/SingletonService.rem`` (one instance, state kept).
+* ``SingletonObject``: Singleton at ``/SingletonService.rem`` (one instance, state kept, never expires);
+* ``ClientActivatedObject``: client-activated (``RemoteActivationService.rem``), one instance per
+  activation, with a 5 s / 2 s / 2 s lease; the lease manager polls every second, as in the Mono reference.
 
 The Python classes carry the CLR names of the .NET ones, so an unchanged Mono client built against
 ``PeerShared.dll`` calls them (``../shared/peers/mono/run-client.sh http://127.0.0.1:8000/``).
@@ -21,12 +23,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from examples.hello import PEER_SHARED, HelloServer, IHello
-from gateway import MarshalByRefObject, RemotingApp, WellKnownObjectMode
+from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp, WellKnownObjectMode
 from soap import Byte, Char, ClrDateTime, Int16, Int64, Single, clr_name_of, clr_type, serializable
 
 __all__ = [
-    "PEER_SHARED", "DayOfWeek", "GreetingException", "HelloServer", "IHello", "IRemoteService", "Person",
-    "SingleCallObject", "SingletonObject", "app",
+    "PEER_SHARED",
+    "ClientActivatedObject",
+    "DayOfWeek",
+    "GreetingException",
+    "HelloServer",
+    "ICounter",
+    "IHello",
+    "IRemoteService",
+    "Person",
+    "SingleCallObject",
+    "SingletonObject",
+    "app",
 ]
 
 
@@ -177,11 +189,52 @@ class SingleCallObject(ServiceBase):
 
 @clr_type("RemotingPeer.SingletonObject", "PeerServer")
 class SingletonObject(ServiceBase):
-    """Well-known Singleton: one instance for all callers; ``Increment`` keeps counting."""
+    """Well-known Singleton: one instance for all callers; ``Increment`` keeps counting. Infinite lease."""
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        return None
 
 
-app = RemotingApp()
+@clr_type("RemotingPeer.ICounter", PEER_SHARED)
+class ICounter:
+    """Implemented by the client-activated object."""
+
+    def Increment(self) -> int:
+        raise NotImplementedError
+
+    def GetName(self) -> str | None:
+        raise NotImplementedError
+
+
+@clr_type("RemotingPeer.ClientActivatedObject", "PeerServer")
+class ClientActivatedObject(MarshalByRefObject, ICounter):
+    """Client-activated: each activation creates one private instance with its own counter and lease."""
+
+    def __init__(self, name: str | None) -> None:
+        self._name = name
+        self._counter = 0
+        self._lock = threading.Lock()
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        lease = super().InitializeLifetimeService()
+        assert lease is not None
+        lease.InitialLeaseTime = dt.timedelta(seconds=5)
+        lease.RenewOnCallTime = dt.timedelta(seconds=2)
+        lease.SponsorshipTimeout = dt.timedelta(seconds=2)
+        return lease
+
+    def Increment(self) -> int:
+        with self._lock:
+            self._counter += 1
+            return self._counter
+
+    def GetName(self) -> str | None:
+        return self._name
+
+
+app = RemotingApp(lifetime=LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=1)))
 app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
 app.register_well_known(HelloServer, "SayHello.rem", WellKnownObjectMode.SingleCall)
 app.register_well_known(SingleCallObject, "SingleCallService.rem", WellKnownObjectMode.SingleCall)
 app.register_well_known(SingletonObject, "SingletonService.rem", WellKnownObjectMode.Singleton)
+app.register_activated(ClientActivatedObject)

@@ -9,12 +9,35 @@ from ._app import RemotingApp
 from ._client import AsyncRemotingClient, ChannelError, RemotingClient
 from ._client_sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from ._errors import ClientRequestError, CustomErrorsMode, RemotingError, RemotingException
-from ._objects import MarshalByRefObject, WellKnownObjectMode
+from ._lease import ILease, Lease, LeaseState, LifetimeSettings, Sponsor
+from ._marshal import TypeFilterLevel
+from ._objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
 from ._sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
-    "AsyncRemotingClient", "ChannelError", "ClientCall", "ClientLoggingSink", "ClientRequestError",
-    "ClientResponse", "ClientSink", "CustomErrorsMode", "MarshalByRefObject", "RemotingApp", "RemotingClient",
-    "RemotingError", "RemotingException", "RequestLoggingSink", "ServerRequest", "ServerResponse",
-    "ServerSink", "WellKnownObjectMode",
+    "AsyncRemotingClient",
+    "ChannelError",
+    "ClientCall",
+    "ClientLoggingSink",
+    "ClientRequestError",
+    "ClientResponse",
+    "ClientSink",
+    "ContextBoundObject",
+    "CustomErrorsMode",
+    "ILease",
+    "Lease",
+    "LeaseState",
+    "LifetimeSettings",
+    "MarshalByRefObject",
+    "RemotingApp",
+    "RemotingClient",
+    "RemotingError",
+    "RemotingException",
+    "RequestLoggingSink",
+    "ServerRequest",
+    "ServerResponse",
+    "ServerSink",
+    "Sponsor",
+    "TypeFilterLevel",
+    "WellKnownObjectMode",
 ]

@@ -7,9 +7,10 @@ the WSDL documents).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -17,12 +18,17 @@ from starlette.types import Receive, Scope, Send
 
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, RemotingSoapFormatter, TypeRegistry
 
+from ._activation import ACTIVATION_URI, RemoteActivator, runtime_registry
 from ._dispatcher import Dispatcher
 from ._errors import ClientRequestError, CustomErrorsMode
 from ._formatter_sink import FormatterSink, ServerFormatter
-from ._identity import IdentityTable, ServiceEntry
-from ._objects import WellKnownObjectMode
+from ._identity import IdentityTable, InstanceEntry, ServiceEntry
+from ._lease import LIFETIME_DEFAULTS, LifetimeSettings
+from ._lease_manager import LeaseManager
+from ._marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
+from ._objects import MarshalByRefObject, WellKnownObjectMode
 from ._sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
+from ._urls import external_base_url
 
 
 class _BodyTooLarge(Exception):
@@ -65,7 +71,9 @@ class RemotingApp(Starlette):
 
     ``custom_errors`` decides who sees exception details (default RemoteOnly: loopback callers only);
     ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before the formatter;
-    ``registry`` holds the by-value types that may cross the wire.
+    ``registry`` holds the by-value types that may cross the wire; ``lifetime`` the lease defaults and the
+    lease manager's poll time; ``type_filter`` whether references to foreign objects (callbacks, remote
+    sponsors) are accepted; ``public_url`` the external base URL for ObjRefs (default: from each request).
     """
 
     def __init__(
@@ -76,18 +84,55 @@ class RemotingApp(Starlette):
         registry: TypeRegistry = DEFAULT_REGISTRY,
         sinks: Iterable[ServerSink] | None = None,
         formatters: Sequence[str] = ("soap",),
+        lifetime: LifetimeSettings | None = None,
+        type_filter: TypeFilterLevel = TypeFilterLevel.Low,
+        public_url: str | None = None,
+        proxy_factory: ProxyFactory | None = None,
         debug: bool = False,
     ) -> None:
-        self.identities = IdentityTable()
-        self.registry = registry
+        self.lifetime = lifetime or LIFETIME_DEFAULTS
+        self.leases = LeaseManager(self.lifetime.lease_manager_poll_time, self._lease_expired)
+        self.identities = IdentityTable(self.leases)
+        self.registry = runtime_registry(registry)
         self.limits = limits
         self.custom_errors = custom_errors
+        self.type_filter = type_filter
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.proxy_factory = proxy_factory
         self.dispatcher = Dispatcher(self.identities)
         self.formatters = self._make_formatters(enabled_formatters_from_env(formatters))
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
-        self._terminal = FormatterSink(self.formatters, self.dispatcher, registry, custom_errors)
+        self._terminal = FormatterSink(
+            self.formatters, self.dispatcher, self.registry, custom_errors, self._marshaller_for
+        )
         self._chain: Handler | None = None
-        super().__init__(debug=debug, routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])])
+        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
+        super().__init__(
+            debug=debug,
+            routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])],
+            lifespan=self._lifespan,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: object) -> AsyncIterator[None]:
+        self.leases.ensure_running()
+        try:
+            yield
+        finally:
+            await self.leases.stop()
+
+    def _lease_expired(self, lease: object) -> None:
+        from ._lease import Lease
+
+        assert isinstance(lease, Lease)
+        self.identities.lease_expired(lease)
+
+    def external_url(self, request: ServerRequest) -> str:
+        """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
+        return self.public_url or external_base_url(request.scope, request.headers)
+
+    def _marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
+        return ServerMarshaller(self.identities, self.external_url(request), self.type_filter, self.proxy_factory)
 
     def _make_formatters(self, names: Sequence[str]) -> dict[str, ServerFormatter]:
         available = {"soap": lambda: RemotingSoapFormatter(self.registry, self.limits)}
@@ -104,6 +149,24 @@ class RemotingApp(Starlette):
         """Publish ``cls`` at ``uri`` (ending in ``.rem`` or ``.soap``, may contain ``/``) as SingleCall or
         Singleton, like ``RemotingConfiguration.RegisterWellKnownServiceType``."""
         return self.identities.register(cls, uri, mode)
+
+    def register_activated(self, cls: type, type_name: str | None = None) -> str:
+        """Allow clients to create instances of ``cls`` (``RegisterActivatedServiceType``).
+
+        ``type_name`` is the CLR name .NET clients activate it by (``"Namespace.Type, Assembly"``; the
+        assembly part is ignored); by default the class's CLR name. Returns the name it is registered under.
+        """
+        return self.identities.register_activated(cls, type_name)
+
+    def marshal(self, obj: MarshalByRefObject, uri: str | None = None) -> str:
+        """Publish a live object (``RemotingServices.Marshal``) at ``uri`` or a fresh unguessable one; its
+        lease starts now. Returns the object URI."""
+        entry: InstanceEntry = self.identities.publish(obj, uri)
+        return entry.uri
+
+    def disconnect(self, obj: MarshalByRefObject) -> bool:
+        """Stop serving ``obj`` (``RemotingServices.Disconnect``); later calls get "No receiver for uri"."""
+        return self.identities.disconnect(obj)
 
     def add_sink(self, sink: ServerSink) -> None:
         """Append a server sink (innermost, just before the formatter). Only before the first request."""
@@ -145,6 +208,7 @@ class _Endpoint:
         if request.method == "GET":
             await _send(send, self._index(request))
             return
+        app.leases.ensure_running()
         declared = headers.get("content-length")
         limit = app.limits.max_bytes
         try:
@@ -163,7 +227,7 @@ class _Endpoint:
         await _send(send, await app.chain()(request))
 
     def _index(self, request: ServerRequest) -> ServerResponse:
-        entries = self.app.identities.entries()
+        entries = self.app.identities.well_known()
         if request.uri:
             entries = [e for e in entries if e.uri == request.uri]
             if not entries:

@@ -1,26 +1,45 @@
 """The dispatcher: from a parsed call to the Python method, and back to a return message.
 
 Identity lookup (URI -> entry), method lookup on the contract (never ``getattr`` by a wire name on an
-arbitrary object), argument decoding with the declared types, then the call itself: ``async def`` methods
-are awaited on the event loop, plain methods run in a worker thread so they never block other requests.
+arbitrary object), argument decoding with the declared types, renew-on-call of the object's lease, then the
+call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
+they never block other requests. Calls to a ContextBoundObject are serialized per instance.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 from typing import Any
 
 import anyio.to_thread
 
-from soap import IncomingCall, MethodReturn, SoapDecodeError
+from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
 from wsdl import Operation
 
 from ._errors import ClientRequestError, RemotingException
-from ._identity import IdentityTable, ServiceEntry
+from ._identity import Identity, IdentityTable, ServiceEntry
+from ._objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
+
+#: Methods every MarshalByRefObject answers remotely, whatever its contract.
+BUILTINS: dict[str, Operation] = {
+    "GetLifetimeService": Operation(
+        "GetLifetimeService", (), object, ANY, False, "The object's lease (an ObjRef), or null.",
+        "GetLifetimeService",
+    ),
+}
 
 
-def _call_sync(entry: ServiceEntry, name: str, args: list[object]) -> object:
-    return getattr(entry.target(), name)(*args)
+def _perform(target: object, op: Operation, args: list[object]) -> Any:
+    if op.accessor == "get":
+        return getattr(target, op.target)
+    if op.accessor == "set":
+        setattr(target, op.target, args[0])
+        return None
+    return getattr(target, op.target)(*args)
+
+
+def _perform_single_call(entry: ServiceEntry, op: Operation, args: list[object]) -> Any:
+    return _perform(entry.target(), op, args)
 
 
 class Dispatcher:
@@ -29,19 +48,24 @@ class Dispatcher:
     def __init__(self, table: IdentityTable) -> None:
         self.table = table
 
-    def resolve(self, uri: str, incoming: IncomingCall) -> tuple[ServiceEntry, Operation]:
+    def resolve(self, uri: str, incoming: IncomingCall) -> tuple[Identity, Operation]:
         entry = self.table.lookup(uri)
         if entry is None:
-            raise RemotingException(f"Requested Service not found: no object is published at /{uri.lstrip('/')}")
-        op = entry.contract.operation(incoming.method_name)
+            raise RemotingException(
+                f"No receiver for uri /{uri.lstrip('/')}: Requested Service not found (nothing is published "
+                "there, or the object was disconnected when its lease expired)"
+            )
+        name = incoming.method_name
+        op = entry.contract.operation(name) or BUILTINS.get(name)
         if op is None:
             raise ClientRequestError(
-                f"No method {incoming.method_name!r} on the object at /{entry.uri} "
-                f"({entry.contract.clr.full_name})"
+                f"No method {name!r} on the object at /{entry.uri} ({entry.contract.clr.full_name})"
             )
         return entry, op
 
-    async def dispatch(self, uri: str, incoming: IncomingCall) -> MethodReturn:
+    async def dispatch(
+        self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
+    ) -> MethodReturn:
         entry, op = self.resolve(uri, incoming)
         try:
             args = incoming.decode_arguments(op.parameter_types)
@@ -50,7 +74,25 @@ class Dispatcher:
         value = await self.invoke(entry, op, args)
         return MethodReturn(op.name, incoming.namespace, value, op.returns)
 
-    async def invoke(self, entry: ServiceEntry, op: Operation, args: list[object]) -> Any:
+    async def invoke(self, entry: Identity, op: Operation, args: list[object]) -> Any:
+        lease = entry.lease
+        if lease is not None:
+            lease.renew_on_call()
+        if BUILTINS.get(op.name) is op:
+            target = entry.target()
+            return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
+        if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
+            return await anyio.to_thread.run_sync(_perform_single_call, entry, op, args)
+        target = entry.target()
+        if isinstance(target, ContextBoundObject):
+            lock = target.__dict__.get("_remoting_sync")
+            if lock is None:
+                lock = target.__dict__["_remoting_sync"] = asyncio.Lock()
+            async with lock:
+                return await self._call(target, op, args)
+        return await self._call(target, op, args)
+
+    async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
         if op.is_async:
-            return await getattr(entry.target(), op.name)(*args)
-        return await anyio.to_thread.run_sync(functools.partial(_call_sync, entry, op.name, args))
+            return await getattr(target, op.target)(*args)
+        return await anyio.to_thread.run_sync(_perform, target, op, args)

@@ -7,7 +7,7 @@ that no enabled formatter handles is refused before any decoder sees the body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from soap import (
@@ -15,6 +15,7 @@ from soap import (
     IncomingCall,
     MessageTooLarge,
     MethodReturn,
+    ReferenceMarshaller,
     SoapEncodeError,
     TypeRegistry,
 )
@@ -31,9 +32,9 @@ class ServerFormatter(Protocol):
     name: str
     content_type: str
 
-    def read_call(self, body: bytes) -> IncomingCall: ...
+    def read_call(self, body: bytes, marshaller: ReferenceMarshaller | None = None) -> IncomingCall: ...
 
-    def write_return(self, ret: MethodReturn) -> bytes: ...
+    def write_return(self, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None) -> bytes: ...
 
     def write_fault(self, fault: Fault) -> bytes: ...
 
@@ -51,7 +52,9 @@ class FormatterSink:
         dispatcher: Dispatcher,
         registry: TypeRegistry,
         custom_errors: CustomErrorsMode,
+        marshaller_for: Callable[[ServerRequest], ReferenceMarshaller] | None = None,
     ) -> None:
+        self.marshaller_for = marshaller_for
         self.formatters = dict(formatters)
         self.dispatcher = dispatcher
         self.registry = registry
@@ -76,16 +79,17 @@ class FormatterSink:
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
             return self._fault_response(fallback, error, request, status=415)
+        marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
         try:
-            incoming = formatter.read_call(request.body)
+            incoming = formatter.read_call(request.body, marshaller)
             request.properties["method_name"] = incoming.method_name
-            ret = await self.dispatcher.dispatch(request.uri, incoming)
+            ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
             return self._fault_response(formatter, exc, request)
         try:
-            body = formatter.write_return(ret)
+            body = formatter.write_return(ret, marshaller)
         except SoapEncodeError as exc:
             failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
             return self._fault_response(formatter, failure, request)

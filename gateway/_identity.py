@@ -1,12 +1,23 @@
-"""The identity table: object URI -> what serves it (a type and activation mode, or a live instance)."""
+"""The identity table: object URI -> what serves it.
+
+Two kinds of entry: a *well-known* one (a type and an activation mode, SingleCall or Singleton) and an
+*instance* one (one live object: a client-activated object, a marshalled MarshalByRefObject, a lease). Every
+instance entry and every Singleton instance has a lease tracked by the lease manager; when it expires the
+object is disconnected and later calls get "No receiver for uri".
+"""
 
 from __future__ import annotations
 
+import secrets
 import threading
+import uuid
 from dataclasses import dataclass, field
 
+from soap import ClrName, clr_name_of
 from wsdl import ServiceContract, contract_of
 
+from ._lease import Lease
+from ._lease_manager import LeaseManager
 from ._objects import MarshalByRefObject, WellKnownObjectMode
 
 
@@ -15,19 +26,37 @@ def normalize_uri(uri: str) -> str:
     return uri.lstrip("/")
 
 
-@dataclass
-class ServiceEntry:
-    """A published object: the class, its contract, its activation mode and (for a Singleton) its instance."""
+@dataclass(eq=False)
+class Identity:
+    """A published object URI."""
 
     uri: str
-    cls: type
-    mode: WellKnownObjectMode
     contract: ServiceContract
-    _instance: object | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def lease(self) -> Lease | None:
+        raise NotImplementedError
 
     def target(self) -> object:
-        """The object that serves the next call: a fresh one (SingleCall) or the one shared (Singleton)."""
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class ServiceEntry(Identity):
+    """A well-known object: a fresh instance per call (SingleCall) or one shared instance (Singleton)."""
+
+    cls: type = object
+    mode: WellKnownObjectMode = WellKnownObjectMode.SingleCall
+    table: IdentityTable | None = None
+    _instance: object | None = None
+    _lease: Lease | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def lease(self) -> Lease | None:
+        return self._lease
+
+    def target(self) -> object:
         if self.mode is WellKnownObjectMode.SingleCall:
             return self.cls()
         instance = self._instance
@@ -35,30 +64,173 @@ class ServiceEntry:
             with self._lock:  # created once, even when the first calls race
                 instance = self._instance
                 if instance is None:
-                    instance = self._instance = self.cls()
+                    instance = self.cls()
+                    if self.table is not None:
+                        self._lease = self.table.start_lease(instance, self._drop_instance)
+                    self._instance = instance
         return instance
+
+    def _drop_instance(self, lease: Lease) -> None:
+        """The Singleton's lease expired: the next call creates a new instance (as in .NET)."""
+        with self._lock:
+            if self._lease is lease:
+                self._instance = None
+                self._lease = None
+
+
+@dataclass(eq=False)
+class InstanceEntry(Identity):
+    """One live object published at its own URI."""
+
+    obj: object = None
+    _lease: Lease | None = None
+
+    @property
+    def lease(self) -> Lease | None:
+        return self._lease
+
+    def target(self) -> object:
+        return self.obj
+
+
+def aqn(name: ClrName) -> str:
+    """Assembly-qualified name as .NET writes it in a TypeInfo."""
+    assembly = name.assembly
+    if assembly == "mscorlib":
+        assembly = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+    return f"{name.full_name}, {assembly}"
 
 
 class IdentityTable:
-    """Maps object URIs to :class:`ServiceEntry`; one table per application."""
+    """Maps object URIs to entries; one table per application, safe to use from worker threads."""
 
-    def __init__(self) -> None:
-        self._entries: dict[str, ServiceEntry] = {}
+    def __init__(self, lease_manager: LeaseManager) -> None:
+        self.app_guid = str(uuid.uuid4())
+        self.leases = lease_manager
+        self._entries: dict[str, Identity] = {}
+        self._by_object: dict[int, InstanceEntry] = {}
+        self._activated: dict[str, type] = {}
+        self._on_expiry: dict[int, object] = {}
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ well-known and activated types
 
     def register(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
-        if not isinstance(cls, type) or not issubclass(cls, MarshalByRefObject):
-            raise TypeError(f"{cls!r} must be a subclass of gateway.MarshalByRefObject to be published")
-        key = normalize_uri(uri)
-        if not key.endswith((".rem", ".soap")):
-            raise ValueError(f"object URI {uri!r} must end in .rem or .soap")
-        if key in self._entries:
-            raise ValueError(f"an object is already registered at {uri!r}")
-        entry = ServiceEntry(key, cls, mode, contract_of(cls))
-        self._entries[key] = entry
+        _check_mbr(cls)
+        key = _check_uri(uri)
+        entry = ServiceEntry(key, contract_of(cls), cls, mode, self)
+        with self._lock:
+            if key in self._entries:
+                raise ValueError(f"an object is already registered at {uri!r}")
+            self._entries[key] = entry
         return entry
 
-    def lookup(self, uri: str) -> ServiceEntry | None:
+    def register_activated(self, cls: type, type_name: str | None = None) -> str:
+        _check_mbr(cls)
+        name = type_name or clr_name_of(cls).full_name
+        name = name.split(",", 1)[0].strip()
+        with self._lock:
+            self._activated[name] = cls
+        return name
+
+    def activated_type(self, type_name: str) -> type | None:
+        return self._activated.get(type_name.split(",", 1)[0].strip())
+
+    # ------------------------------------------------------------ instances
+
+    def publish(self, obj: object, uri: str | None = None) -> InstanceEntry:
+        """Publish a live object (or return its existing entry); starts its lease."""
+        _check_mbr(type(obj))
+        with self._lock:
+            existing = self._by_object.get(id(obj))
+            if existing is not None and existing.obj is obj:
+                if uri is not None and normalize_uri(uri) != existing.uri:
+                    raise ValueError(f"object is already published at /{existing.uri}")
+                return existing
+            key = _check_uri(uri) if uri is not None else f"{self.app_guid}/{secrets.token_hex(16)}.rem"
+            if key in self._entries:
+                raise ValueError(f"an object is already registered at {uri!r}")
+            entry = InstanceEntry(key, contract_of(type(obj)), obj)
+            self._entries[key] = entry
+            self._by_object[id(obj)] = entry
+        assert isinstance(obj, MarshalByRefObject)
+        entry._lease = self.start_lease(obj, lambda _lease: self.disconnect(obj))
+        return entry
+
+    def start_lease(self, obj: object, on_expired: object) -> Lease | None:
+        assert isinstance(obj, MarshalByRefObject)
+        lease = obj.InitializeLifetimeService()
+        if lease is None:
+            return None
+        if hasattr(obj, "__dict__"):
+            obj.__dict__["_remoting_lease"] = lease
+        with self._lock:
+            self._on_expiry[id(lease)] = on_expired
+        self.leases.track(lease)
+        return lease
+
+    def lease_expired(self, lease: Lease) -> None:
+        """Called by the lease manager."""
+        with self._lock:
+            action = self._on_expiry.pop(id(lease), None)
+        if callable(action):
+            action(lease)
+        if lease.published_uri is not None:
+            self.remove(lease.published_uri)
+
+    def disconnect(self, obj: object) -> bool:
+        """Stop serving ``obj`` (``RemotingServices.Disconnect``): later calls get "No receiver"."""
+        with self._lock:
+            entry = self._by_object.pop(id(obj), None)
+            if entry is None or entry.obj is not obj:
+                return False
+            self._entries.pop(entry.uri, None)
+            lease = entry._lease
+            entry._lease = None
+            if lease is not None:
+                self._on_expiry.pop(id(lease), None)
+        if lease is not None:
+            self.leases.forget(lease)
+            lease.expire()
+            if lease.published_uri is not None:
+                self.remove(lease.published_uri)
+        if hasattr(obj, "__dict__"):
+            obj.__dict__.pop("_remoting_lease", None)
+        return True
+
+    def remove(self, uri: str) -> None:
+        with self._lock:
+            entry = self._entries.get(normalize_uri(uri))
+        if isinstance(entry, InstanceEntry):
+            self.disconnect(entry.obj)
+
+    # ------------------------------------------------------------ lookup
+
+    def lookup(self, uri: str) -> Identity | None:
         return self._entries.get(normalize_uri(uri))
 
-    def entries(self) -> list[ServiceEntry]:
-        return list(self._entries.values())
+    def entry_for(self, obj: object) -> InstanceEntry | None:
+        entry = self._by_object.get(id(obj))
+        return entry if entry is not None and entry.obj is obj else None
+
+    def entries(self) -> list[Identity]:
+        with self._lock:
+            return list(self._entries.values())
+
+    def well_known(self) -> list[ServiceEntry]:
+        return [e for e in self.entries() if isinstance(e, ServiceEntry)]
+
+    def instance_count(self) -> int:
+        return len(self._by_object)
+
+
+def _check_mbr(cls: type) -> None:
+    if not isinstance(cls, type) or not issubclass(cls, MarshalByRefObject):
+        raise TypeError(f"{cls!r} must be a subclass of gateway.MarshalByRefObject to be published")
+
+
+def _check_uri(uri: str) -> str:
+    key = normalize_uri(uri)
+    if not key.endswith((".rem", ".soap")):
+        raise ValueError(f"object URI {uri!r} must end in .rem or .soap")
+    return key

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from soap import clr_type
 from wsdl import EXCLUDED_BASES
+
+if TYPE_CHECKING:
+    from ._lease import Lease
 
 
 @clr_type("System.MarshalByRefObject", "mscorlib")
@@ -14,11 +18,37 @@ class MarshalByRefObject:
 
     Subclass it and register the class with :meth:`gateway.RemotingApp.register_well_known`. Every public
     instance method (a name not starting with ``_``) becomes a remote method; its type hints describe the
-    wire types of its parameters and return value.
+    wire types of its parameters and return value. Returned from a remote method or passed as an argument,
+    an instance travels as an ObjRef: the caller gets a proxy, the object stays here.
     """
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        """The lease for this object when it is published; override to change its times.
+
+        Return ``super().InitializeLifetimeService()`` after setting ``InitialLeaseTime``,
+        ``RenewOnCallTime`` or ``SponsorshipTimeout`` on it, or None for an object that never expires.
+        Called by the runtime, never remotely.
+        """
+        from ._lease import Lease
+
+        return Lease()
+
+    def GetLifetimeService(self) -> Lease | None:
+        """The lease that currently controls this object's lifetime (None if it is not published or is
+        immortal). Remote callers reach the same thing as ``System.MarshalByRefObject#GetLifetimeService``."""
+        lease = self.__dict__.get("_remoting_lease")
+        return lease if lease is not None else None
 
 
 EXCLUDED_BASES.add(MarshalByRefObject)
+
+
+class ContextBoundObject(MarshalByRefObject):
+    """A MarshalByRefObject whose remote calls never run concurrently on one instance.
+
+    The runtime serializes calls per instance (like a .NET synchronization context), so the class needs no
+    locks of its own; calls to other objects still run concurrently.
+    """
 
 
 class WellKnownObjectMode(enum.Enum):

@@ -10,6 +10,7 @@ from ._encoded_writer import exception_info
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
+from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime
 from ._types import (
     ANY,
@@ -58,7 +59,7 @@ __all__ = [
     "Limits",
     "MessageTooLarge",
     "MethodCall",
-    "MethodReturn",
+    "MethodReturn", "ObjRef", "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
     "Single",

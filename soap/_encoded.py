@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ._encoded_reader import EncodedCall, EncodedReader, read_return
 from ._encoded_writer import write_call, write_fault, write_return
 from ._model import Fault, MethodCall, MethodReturn
+from ._objref import ReferenceMarshaller
 from ._types import DEFAULT_REGISTRY, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
@@ -24,17 +25,17 @@ class RemotingSoapFormatter:
         self.registry = registry
         self.limits = limits
 
-    def read_call(self, body: bytes) -> EncodedCall:
-        return EncodedCall(EncodedReader(parse_xml(body, self.limits), self.registry, self.limits))
+    def read_call(self, body: bytes, marshaller: ReferenceMarshaller | None = None) -> EncodedCall:
+        return EncodedCall(EncodedReader(parse_xml(body, self.limits), self.registry, self.limits, marshaller))
 
-    def write_return(self, ret: MethodReturn) -> bytes:
-        return write_return(ret, self.registry)
+    def write_return(self, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None) -> bytes:
+        return write_return(ret, self.registry, marshaller)
 
     def write_fault(self, fault: Fault) -> bytes:
         return write_fault(fault, self.registry)
 
-    def write_call(self, call: MethodCall) -> bytes:
-        return write_call(call, self.registry)
+    def write_call(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> bytes:
+        return write_call(call, self.registry, marshaller)
 
     def read_response(
         self,
@@ -42,6 +43,7 @@ class RemotingSoapFormatter:
         method_name: str,
         return_type: WireType,
         out_types: Sequence[tuple[str, WireType]] = (),
+        marshaller: ReferenceMarshaller | None = None,
     ) -> MethodReturn | Fault:
-        reader = EncodedReader(parse_xml(body, self.limits), self.registry, self.limits)
+        reader = EncodedReader(parse_xml(body, self.limits), self.registry, self.limits, marshaller)
         return read_return(reader, method_name, return_type, out_types)

@@ -16,6 +16,7 @@ from lxml import etree
 from ._errors import SoapDecodeError
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._types import (
     ANY,
@@ -42,6 +43,9 @@ _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 
 _PENDING = object()
+_OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
+_STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
 
 
 def _local(tag: object) -> str:
@@ -55,7 +59,14 @@ def _namespace(tag: object) -> str:
 class EncodedReader:
     """Decodes values out of one parsed envelope."""
 
-    def __init__(self, root: etree._Element, registry: TypeRegistry, limits: Limits) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        registry: TypeRegistry,
+        limits: Limits,
+        marshaller: ReferenceMarshaller | None = None,
+    ) -> None:
+        self.marshaller = marshaller
         if root.tag != _ENVELOPE:
             raise SoapDecodeError(f"not a SOAP 1.1 envelope: root element is {root.tag!r}")
         self.registry = registry
@@ -161,6 +172,13 @@ class EncodedReader:
             return self._list(el, wt.item or ANY, depth)
         if kind is Kind.OBJECT:
             return self._object(el, wt, depth)
+        if kind is Kind.OBJREF:
+            if el.tag != _OBJREF_TAG:
+                raise SoapDecodeError(f"<{_local(el.tag)}> should be an object reference (ObjRef)")
+            ref = self.objref(el, depth)
+            if self.marshaller is None:
+                return ref
+            return self.marshaller.unmarshal(ref, wt)
         raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
@@ -204,12 +222,70 @@ class EncodedReader:
             return found
         if el.get(_ARRAY_TYPE) is not None or el.tag == _ENC_ARRAY:
             return WireType(Kind.LIST, None, ANY, True)
+        if el.tag == _OBJREF_TAG:
+            return _OBJREF
         found = self._named_type(_namespace(el.tag), _local(el.tag), el)
         if found is not None:
             return found
         if len(el):
             raise SoapDecodeError(f"<{_local(el.tag)}> has no type information")
         return WireType(Kind.STRING, nullable=True)
+
+    def resolve(self, el: etree._Element) -> etree._Element:
+        """The element an ``href`` points to (or ``el`` itself), without decoding it."""
+        href = el.get("href")
+        if href is None:
+            return el
+        target = self._index().get(href.lstrip("#"))
+        if target is None:
+            raise SoapDecodeError(f"reference {href!r} points to no element")
+        return target
+
+    def objref(self, el: etree._Element, depth: int) -> ObjRef:
+        """Read an ObjRef graph: uri, TypeInfo (type, interfaces), ChannelInfo (channel URLs, process)."""
+        parts = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
+        if "uri" not in parts:
+            raise SoapDecodeError("ObjRef without a uri")
+        uri = self.value(parts["uri"], WireType(Kind.STRING), depth + 1)
+        server_type = ""
+        interfaces: list[object] = []
+        hierarchy: list[object] = []
+        if "typeInfo" in parts and parts["typeInfo"].get(_XSI_NULL) not in _TRUE:
+            info = {_local(c.tag): c for c in self.resolve(parts["typeInfo"]) if isinstance(c.tag, str)}
+            if "serverType" in info:
+                server_type = str(self.value(info["serverType"], WireType(Kind.STRING, nullable=True)) or "")
+            if "interfacesImplemented" in info:
+                interfaces = self._strings(info["interfacesImplemented"], depth)
+            if "serverHierarchy" in info:
+                hierarchy = self._strings(info["serverHierarchy"], depth)
+        urls: list[str] = []
+        guid = ""
+        if "channelInfo" in parts and parts["channelInfo"].get(_XSI_NULL) not in _TRUE:
+            for data in self.resolve(parts["channelInfo"]):
+                if _local(data.tag) != "channelData":
+                    continue
+                array = self.resolve(data)
+                if len(array) > self.limits.max_array_length:
+                    raise SoapDecodeError("too many channel data entries")
+                for item in array:
+                    target = self.resolve(item)
+                    fields = {_local(c.tag): c for c in target if isinstance(c.tag, str)}
+                    if _local(target.tag) == "ChannelDataStore" and "_channelURIs" in fields:
+                        urls.extend(str(u) for u in self._strings(fields["_channelURIs"], depth) if u)
+                    elif _local(target.tag) == "CrossAppDomainData" and "_processGuid" in fields:
+                        guid = str(self.value(fields["_processGuid"], WireType(Kind.STRING, nullable=True)) or "")
+        marshalled = None
+        if "fIsMarshalled" in parts:
+            marshalled = (parts["fIsMarshalled"].text or "0").strip() not in ("0", "false")
+        result = ObjRef(str(uri), server_type, urls, [str(i) for i in interfaces], [str(h) for h in hierarchy])
+        result.is_marshalled = marshalled
+        if guid:
+            result.process_guid = guid
+        return result
+
+    def _strings(self, el: etree._Element, depth: int) -> list[object]:
+        found = self.value(el, _STRINGS, depth + 1)
+        return found if isinstance(found, list) else []
 
     def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
         cls = wt.py_type
@@ -227,7 +303,7 @@ class EncodedReader:
             if not isinstance(child.tag, str):
                 continue
             spec = specs.get(_local(child.tag))
-            if spec is not None:
+            if spec is not None and spec.read:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:
             return construct(cls, values)

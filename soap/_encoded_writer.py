@@ -19,6 +19,7 @@ from ._clr import ClrName
 from ._errors import SoapEncodeError
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENV
+from ._objref import CHANNELS_NS, REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import (
     format_base64,
     format_date,
@@ -72,8 +73,15 @@ def escape_attr(text: str) -> str:
     return text.translate(_ATTR_ESCAPES)
 
 
-def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
+
+
+def runtime_wire_type(
+    value: object, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
+) -> WireType:
     """The wire type of a value whose declared type is ``object``/``Any``."""
+    if isinstance(value, ObjRef):
+        return _OBJREF
     if isinstance(value, bool):
         return WireType(Kind.BOOL)
     if isinstance(value, int):
@@ -85,8 +93,13 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
         if not registry.is_registered(cls):
             raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
         return wire_type(cls)
+    if cls.__module__ != "builtins" and marshaller is not None and marshaller.marshal(value) is not None:
+        return _OBJREF
     try:
-        return wire_type(cls)
+        found = wire_type(cls)
+        if found.kind is not Kind.OBJREF:
+            return found
+        raise SoapEncodeError("not by-reference")
     except SoapEncodeError:
         raise SoapEncodeError(
             f"value of type {cls.__module__}.{cls.__qualname__} is not remotable "
@@ -97,8 +110,9 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
 class EncodedWriter:
     """Writes one message. Not reusable: ids and prefixes are per message."""
 
-    def __init__(self, registry: TypeRegistry) -> None:
+    def __init__(self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> None:
         self.registry = registry
+        self.marshaller = marshaller
         self._next_id = 2  # ref-1 is the method element
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
@@ -141,7 +155,7 @@ class EncodedWriter:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
             return f'<{name} xsi:null="1" />'
         if wt.kind is Kind.ANY:
-            wt = runtime_wire_type(value, self.registry)
+            wt = runtime_wire_type(value, self.registry, self.marshaller)
             typed = True
         kind = wt.kind
         if kind is Kind.STRING:
@@ -153,6 +167,8 @@ class EncodedWriter:
             return f'<{name} id="ref-{ref}">{escape_text(value)}</{name}>'
         if kind in (Kind.BYTES, Kind.LIST, Kind.OBJECT):
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
+        if kind is Kind.OBJREF:
+            return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
 
@@ -210,6 +226,18 @@ class EncodedWriter:
             raise SoapEncodeError(f"{name}: {exc}") from None
         raise SoapEncodeError(f"{name}: cannot write a value of kind {kind.value} here")
 
+    def objref(self, name: str, value: object) -> ObjRef:
+        if isinstance(value, ObjRef):
+            return value
+        ref = self.marshaller.marshal(value) if self.marshaller is not None else None
+        if ref is None:
+            cls = type(value)
+            raise SoapEncodeError(
+                f"{name}: a {cls.__module__}.{cls.__qualname__} is not remotable: it is neither a registered "
+                "by-value type nor a MarshalByRefObject"
+            )
+        return ref
+
     # -------------------------------------------------------------- siblings
 
     def siblings(self) -> str:
@@ -234,7 +262,44 @@ class EncodedWriter:
             items = "".join(self.member("item", v, item, typed) for v in value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
+        if isinstance(value, ObjRef):
+            return self._objref_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _string_array(self, ref: int, items: list[str]) -> str:
+        body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
+        head = f'<SOAP-ENC:Array id="ref-{ref}" SOAP-ENC:arrayType="SOAP-ENC:string[{len(items)}]">'
+        return f"{head}{body}</SOAP-ENC:Array>\n"
+
+    def _objref_graph(self, ref: int, value: ObjRef) -> str:
+        """The ObjRef with its TypeInfo, ChannelInfo and channel data, shaped as .NET writes them."""
+        r, rd = self._prefix(REMOTING_NS)
+        c, cd = self._prefix(CHANNELS_NS)
+        type_info, channel_info = self._new_id(), self._new_id()
+        hierarchy, interfaces, channel_data = self._new_id(), self._new_id(), self._new_id()
+        appdomain, store, uris = self._new_id(), self._new_id(), self._new_id()
+        marshalled = "" if value.is_marshalled is None else f"<fIsMarshalled>{int(value.is_marshalled)}</fIsMarshalled>"
+        return (
+            f'<{r}:ObjRef id="ref-{ref}"{rd}><uri id="ref-{self._new_id()}">{escape_text(value.uri)}</uri>'
+            f'<typeInfo href="#ref-{type_info}" /><envoyInfo xsi:null="1" />'
+            f'<channelInfo href="#ref-{channel_info}" /><objrefFlags>0</objrefFlags>{marshalled}</{r}:ObjRef>\n'
+            f'<{r}:TypeInfo id="ref-{type_info}"{rd}>'
+            f'<serverType id="ref-{self._new_id()}">{escape_text(value.server_type)}</serverType>'
+            f'<serverHierarchy href="#ref-{hierarchy}" /><interfacesImplemented href="#ref-{interfaces}" />'
+            f"</{r}:TypeInfo>\n"
+            f'<{r}:ChannelInfo id="ref-{channel_info}"{rd}><channelData href="#ref-{channel_data}" />'
+            f"</{r}:ChannelInfo>\n"
+            + self._string_array(hierarchy, value.server_hierarchy)
+            + self._string_array(interfaces, value.interfaces)
+            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[2]">'
+            f'<item href="#ref-{appdomain}" /><item href="#ref-{store}" /></SOAP-ENC:Array>\n'
+            f'<{c}:CrossAppDomainData id="ref-{appdomain}"{cd}><_ContextID xsi:type="xsd:int">0</_ContextID>'
+            f'<_DomainID>0</_DomainID><_processGuid id="ref-{self._new_id()}">{escape_text(value.process_guid)}'
+            f"</_processGuid></{c}:CrossAppDomainData>\n"
+            f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
+            f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n'
+            + self._string_array(uris, value.channel_urls)
+        )
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
         kind = item.kind
@@ -303,8 +368,8 @@ def _method_open(name: str, namespace: str) -> tuple[str, str]:
     return f'<{name} id="ref-1">', f"</{name}>\n"
 
 
-def write_call(call: MethodCall, registry: TypeRegistry) -> bytes:
-    writer = EncodedWriter(registry)
+def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
+    writer = EncodedWriter(registry, marshaller)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
@@ -313,8 +378,10 @@ def write_call(call: MethodCall, registry: TypeRegistry) -> bytes:
     return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
-def write_return(ret: MethodReturn, registry: TypeRegistry) -> bytes:
-    writer = EncodedWriter(registry)
+def write_return(
+    ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
+) -> bytes:
+    writer = EncodedWriter(registry, marshaller)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))

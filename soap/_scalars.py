@@ -64,7 +64,7 @@ def parse_double(text: str) -> float:
 def parse_single(text: str) -> float:
     value = parse_double(text)
     if math.isfinite(value):
-        if abs(value) > 3.4028234663852886e38:
+        if abs(value) >= 3.4028235677973366e38:  # FLT_MAX + half an ulp: rounds to infinity
             raise ValueError(f"{text!r} is out of range for xsd:float")
         value = struct.unpack("<f", struct.pack("<f", value))[0]
     return value

@@ -49,6 +49,7 @@ class Kind(enum.Enum):
     LIST = "list"
     OBJECT = "object"
     ANY = "any"
+    OBJREF = "objref"  # a by-reference object: travels as an ObjRef
     VOID = "void"
 
 
@@ -110,6 +111,7 @@ _SIMPLE: dict[Any, Kind] = {
     bytes: Kind.BYTES,
     bytearray: Kind.BYTES,
 }
+_STDLIB_VALUE_MODULES = frozenset({"datetime", "decimal", "collections", "typing", "uuid", "pathlib"})
 _LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: UP006
 
 
@@ -158,6 +160,11 @@ def _wire_type(hint: Any) -> WireType:
             return WireType(Kind.ENUM, hint)
         if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):
             return WireType(Kind.OBJECT, hint, None, True)
+        if hint.__module__ != "builtins" and hint.__module__.partition(".")[0] not in _STDLIB_VALUE_MODULES:
+            # Any other class stands for an object that stays where it lives (a MarshalByRefObject or an
+            # interface of one): it travels as an ObjRef. Whether a given value really is by-reference is
+            # decided when it is written (a nonremotable value then fails with its type named).
+            return WireType(Kind.OBJREF, hint, None, True)
     raise SoapEncodeError(f"type {hint!r} cannot be sent over the wire (not a primitive, list, "
                           "enum or registered by-value class)")
 
@@ -170,6 +177,8 @@ class FieldSpec:
     attr: str
     wire_name: str
     wire: WireType
+    #: False for members that are written but never decoded (``field(metadata={"read": False})``)
+    read: bool = True
 
 
 #: The ISerializable members of System.Exception, in the order .NET writes them.
@@ -199,7 +208,8 @@ def _object_fields(cls: type) -> tuple[FieldSpec, ...]:
     hints = typing.get_type_hints(cls, include_extras=True)
     if dataclasses.is_dataclass(cls):
         return tuple(
-            FieldSpec(f.name, str(f.metadata.get("wire_name", f.name)), wire_type(hints[f.name]))
+            FieldSpec(f.name, str(f.metadata.get("wire_name", f.name)), wire_type(hints[f.name]),
+                      bool(f.metadata.get("read", True)))
             for f in dataclasses.fields(cls)
             if f.init or f.name in hints
         )

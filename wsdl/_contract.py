@@ -1,7 +1,8 @@
 """One description of what a Python class offers remotely, shared by the dispatcher, the client proxies,
 the WSDL writer and the stub generator.
 
-Scope of publication follows .NET Remoting: public instance methods only. Names starting with ``_``,
+Scope of publication follows .NET Remoting: public instance methods only (or, when a class sets
+``__remoting_contract__ = SomeInterface``, only what that interface declares). Names starting with ``_``,
 static and class methods, and plain attributes are never callable; neither is anything a base class of the
 remoting runtime itself (``MarshalByRefObject``) defines.
 """
@@ -34,6 +35,10 @@ class Operation:
     returns: WireType
     is_async: bool
     doc: str | None
+    #: the Python attribute behind the operation (differs for ``get_X``/``set_X`` and ``ToString``/``Equals``)
+    target: str = ""
+    #: "get" or "set" for a property accessor, None for a method call
+    accessor: str | None = None
 
     @property
     def parameter_types(self) -> list[WireType]:
@@ -72,12 +77,39 @@ EXCLUDED_BASES: set[type] = {object}
 def _is_published(cls: type, name: str) -> bool:
     if name.startswith("_"):
         return False
+    if any(name in base.__dict__ for base in EXCLUDED_BASES):
+        return False  # runtime hooks (InitializeLifetimeService ...) are never callable as user methods
     for klass in cls.__mro__:
         if name in klass.__dict__:
             if klass in EXCLUDED_BASES:
                 return False
             raw = klass.__dict__[name]
             return inspect.isfunction(raw)
+    return False
+
+
+_OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals"}
+
+
+def _accessors(cls: type, name: str, prop: property) -> list[Operation]:
+    ops = []
+    doc = inspect.getdoc(prop)
+    if prop.fget is not None:
+        hint = typing.get_type_hints(prop.fget, include_extras=True).get("return", Any)
+        ops.append(Operation(f"get_{name}", (), hint, wire_type(hint), False, doc, name, "get"))
+    if prop.fset is not None:
+        hints = typing.get_type_hints(prop.fset, include_extras=True)
+        params = [p for p in inspect.signature(prop.fset).parameters][1:]
+        hint = hints.get(params[0], Any) if params else Any
+        param = Parameter("value", hint, wire_type(hint))
+        ops.append(Operation(f"set_{name}", (param,), None, VOID, False, doc, name, "set"))
+    return ops
+
+
+def _overrides(cls: type, dunder: str) -> bool:
+    for klass in cls.__mro__:
+        if dunder in klass.__dict__:
+            return klass is not object and klass not in EXCLUDED_BASES and klass.__module__ != "builtins"
     return False
 
 
@@ -99,7 +131,7 @@ def _operation(name: str, func: Any) -> Operation:
     ret_hint = hints.get("return", Any)
     returns = VOID if ret_hint is None or ret_hint is type(None) else wire_type(ret_hint)
     doc = inspect.getdoc(func)
-    return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc)
+    return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name)
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}
@@ -114,8 +146,27 @@ def contract_of(cls: type) -> ServiceContract:
 
 
 def _build_contract(cls: type) -> ServiceContract:
+    exposed = cls.__dict__.get("__remoting_contract__")
+    if isinstance(exposed, type):
+        # The class publishes only what this interface declares (as a .NET type exposing one interface).
+        inner = contract_of(exposed)
+        return ServiceContract(cls, clr_name_of(cls), inner.operations, inner.doc)
     ops: dict[str, Operation] = {}
     for name in dir(cls):
         if _is_published(cls, name):
             ops[name] = _operation(name, getattr(cls, name))
+        elif not name.startswith("_") and not any(name in b.__dict__ for b in EXCLUDED_BASES):
+            prop = inspect.getattr_static(cls, name, None)
+            if isinstance(prop, property):
+                for op in _accessors(cls, name, prop):
+                    ops[op.name] = op
+    for dunder, dotnet_name in _OBJECT_METHODS.items():
+        if _overrides(cls, dunder) and dotnet_name not in ops:
+            op = _operation(dunder, getattr(cls, dunder))
+            if dunder == "__eq__":  # Equals(object) -> bool, whatever the Python hints say
+                param = Parameter("obj", Any, wire_type(Any))
+                op = Operation("Equals", (param,), bool, wire_type(bool), False, op.doc, dunder)
+            else:
+                op = Operation("ToString", (), str, wire_type(str), False, op.doc, dunder)
+            ops[dotnet_name] = op
     return ServiceContract(cls, clr_name_of(cls), ops, inspect.getdoc(cls) if cls.__doc__ else None)

@@ -1,0 +1,113 @@
+"""Client activation: ``RemoteActivationService.rem`` answers .NET's ConstructionCall with an ObjRef.
+
+The message types are the runtime's own by-value classes with .NET's member names; only types registered
+for client activation (:meth:`gateway.RemotingApp.register_activated`) can ever be constructed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from soap import TypeRegistry, clr_type
+
+from ._errors import RemotingException
+from ._identity import IdentityTable
+from ._objects import MarshalByRefObject
+
+ACTIVATION_URI = "RemoteActivationService.rem"
+MESSAGING = "System.Runtime.Remoting.Messaging"
+
+
+def _wire(name: str, read: bool = True) -> dict[str, object]:
+    return {"wire_name": name, "read": read}
+
+
+@dataclass
+class ConstructionLevelActivator:
+    """.NET's default activator marker; carried in a ConstructionCall, holds nothing."""
+
+
+@dataclass
+class ConstructionCall:
+    """The constructor call a .NET client sends to activate an object (``IConstructionCallMessage``)."""
+
+    TypeName: str | None = field(default=None, metadata=_wire("__TypeName"))
+    MethodName: str | None = field(default=".ctor", metadata=_wire("__MethodName"))
+    MethodSignature: Any = field(default=None, metadata=_wire("__MethodSignature", read=False))
+    Args: list[Any] | None = field(default=None, metadata=_wire("__Args"))
+    CallContext: Any = field(default=None, metadata=_wire("__CallContext", read=False))
+    Uri: str | None = field(default=None, metadata=_wire("__Uri", read=False))
+    GenericArguments: Any = field(default=None, metadata=_wire("__GenericArguments", read=False))
+    Activator: ConstructionLevelActivator | None = field(default=None, metadata=_wire("__Activator", read=False))
+    CallSiteActivationAttributes: Any = field(
+        default=None, metadata=_wire("__CallSiteActivationAttributes", read=False)
+    )
+    ActivationType: Any = field(default=None, metadata=_wire("__ActivationType", read=False))
+    ContextProperties: Any = field(default=None, metadata=_wire("__ContextProperties", read=False))
+    ActivationTypeName: str | None = field(default=None, metadata=_wire("__ActivationTypeName"))
+
+
+@dataclass
+class ConstructionResponse:
+    """The answer to a ConstructionCall: ``__Return`` is the new object (an ObjRef on the wire)."""
+
+    TypeName: str | None = field(default=None, metadata=_wire("__TypeName"))
+    MethodName: str | None = field(default=None, metadata=_wire("__MethodName"))
+    MethodSignature: Any = field(default=None, metadata=_wire("__MethodSignature", read=False))
+    Uri: str | None = field(default=None, metadata=_wire("__Uri", read=False))
+    Return: Any = field(default=None, metadata=_wire("__Return"))
+    OutArgs: Any = field(default=None, metadata=_wire("__OutArgs", read=False))
+    CallContext: Any = field(default=None, metadata=_wire("__CallContext", read=False))
+
+
+#: Names under which the runtime's message types are known on the wire. Members the runtime does not use
+#: (``__MethodSignature``, ``__CallContext`` ...) are read only when null; anything else in them is skipped.
+RUNTIME_TYPES: dict[type, tuple[str, str]] = {
+    ConstructionCall: (f"{MESSAGING}.ConstructionCall", "mscorlib"),
+    ConstructionResponse: (f"{MESSAGING}.ConstructionResponse", "mscorlib"),
+    ConstructionLevelActivator: ("System.Runtime.Remoting.Activation.ConstructionLevelActivator", "mscorlib"),
+}
+
+
+def runtime_registry(parent: TypeRegistry) -> TypeRegistry:
+    """A registry with the runtime's message types on top of the application's."""
+    from soap import ClrName
+
+    registry = TypeRegistry(parent)
+    for cls, (name, assembly) in RUNTIME_TYPES.items():
+        registry.register(cls, ClrName(name, assembly))
+    return registry
+
+
+@clr_type("System.Runtime.Remoting.Activation.IActivator", "mscorlib")
+class IActivator:
+    def Activate(self, msg: object) -> object:
+        """Construct a registered client-activated type; the caller receives an ObjRef to it."""
+        raise NotImplementedError
+
+
+@clr_type("System.Runtime.Remoting.Activation.RemoteActivator", "mscorlib")
+class RemoteActivator(MarshalByRefObject, IActivator):
+    """The object behind ``RemoteActivationService.rem``."""
+
+    __remoting_contract__ = IActivator
+
+    def __init__(self, table: IdentityTable) -> None:
+        self._table = table
+
+    def InitializeLifetimeService(self) -> None:
+        return None
+
+    def Activate(self, msg: object) -> object:
+        if not isinstance(msg, ConstructionCall):
+            raise RemotingException("Activate expects a ConstructionCall message")
+        requested = msg.ActivationTypeName or msg.TypeName or ""
+        cls = self._table.activated_type(requested)
+        if cls is None:
+            raise RemotingException(
+                f"Activation refused: {requested.split(',', 1)[0] or '(no type)'} is not registered for "
+                "client activation on this server"
+            )
+        instance = cls(*(msg.Args or []))
+        return ConstructionResponse(Return=instance)

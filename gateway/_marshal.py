@@ -1,0 +1,87 @@
+"""Marshalling by reference on the server: MarshalByRefObjects out as ObjRefs, ObjRefs in as objects.
+
+An ObjRef that names one of this server's own objects becomes that object again (a proxy passed back
+arrives as the real thing). An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
+only with type filter Full, as in .NET; with Low (the default) it is refused with a clear fault.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from soap import ObjRef, WireType, clr_name_of
+
+from ._errors import ClientRequestError
+from ._identity import Identity, IdentityTable, InstanceEntry, aqn
+from ._lease import Lease
+from ._objects import MarshalByRefObject
+
+
+class TypeFilterLevel(enum.Enum):
+    """What a server deserializes (.NET's ``TypeFilterLevel``): Low refuses references to foreign objects."""
+
+    Low = "Low"
+    Full = "Full"
+
+
+def type_hierarchy(cls: type) -> tuple[list[str], list[str]]:
+    """(server hierarchy, interfaces) as assembly-qualified CLR names, from the classes that declare one."""
+    hierarchy: list[str] = []
+    interfaces: list[str] = []
+    for klass in cls.__mro__[1:]:
+        if "__clr_identity__" not in klass.__dict__ or klass is MarshalByRefObject:
+            continue
+        name = aqn(clr_name_of(klass))
+        (hierarchy if issubclass(klass, MarshalByRefObject) else interfaces).append(name)
+    return hierarchy, interfaces
+
+
+def objref_for(entry: InstanceEntry, base_url: str, process_guid: str) -> ObjRef:
+    cls = type(entry.obj)
+    hierarchy, interfaces = type_hierarchy(cls)
+    marshalled = None if isinstance(entry.obj, Lease) else False
+    return ObjRef(entry.uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, marshalled)
+
+
+#: Makes a proxy for a foreign ObjRef (a callback into a client); supplied by the application.
+ProxyFactory = Callable[[ObjRef, WireType], object]
+
+
+class ServerMarshaller:
+    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL)."""
+
+    def __init__(
+        self,
+        table: IdentityTable,
+        base_url: str,
+        type_filter: TypeFilterLevel,
+        proxy_factory: ProxyFactory | None = None,
+    ) -> None:
+        self.table = table
+        self.base_url = base_url
+        self.type_filter = type_filter
+        self.proxy_factory = proxy_factory
+
+    def marshal(self, value: object) -> ObjRef | None:
+        carried = getattr(value, "__remoting_objref__", None)
+        if isinstance(carried, ObjRef):
+            return carried  # a proxy to an object elsewhere, passed along
+        if not isinstance(value, MarshalByRefObject):
+            return None
+        entry = self.table.publish(value)
+        if isinstance(value, Lease):
+            value.published_uri = entry.uri
+        return objref_for(entry, self.base_url, self.table.app_guid)
+
+    def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
+        entry: Identity | None = self.table.lookup(ref.uri)
+        if entry is not None:
+            return entry.target()
+        if self.type_filter is TypeFilterLevel.Full and self.proxy_factory is not None:
+            return self.proxy_factory(ref, declared)
+        raise ClientRequestError(
+            f"an object reference to {ref.url() or ref.uri} was refused: this server's type filter level is "
+            "Low, which accepts only references to its own objects (set type_filter=TypeFilterLevel.Full "
+            "to accept callbacks and remote sponsors)"
+        )
