@@ -14,6 +14,7 @@ from soap import (
     Fault,
     Limits,
     MethodCall,
+    ReferenceMarshaller,
     RemotingSoapFormatter,
     SoapDecodeError,
     TypeRegistry,
@@ -35,9 +36,11 @@ class ChannelCore:
         registry: TypeRegistry = DEFAULT_REGISTRY,
         limits: Limits = DEFAULT_LIMITS,
         sinks: Sequence[ClientSink] = (),
+        marshaller: ReferenceMarshaller | None = None,
     ) -> None:
         self.formatter = RemotingSoapFormatter(registry, limits)
         self.sinks = list(sinks)
+        self.marshaller = marshaller
 
     def prepare(self, url: str, namespace: str, op: Operation, args: tuple[object, ...]) -> ClientCall:
         if len(args) != len(op.parameters):
@@ -45,7 +48,7 @@ class ChannelCore:
         message = MethodCall(
             op.name, namespace, list(args), [p.name for p in op.parameters], op.parameter_types
         )
-        body = self.formatter.write_call(message)
+        body = self.formatter.write_call(message, self.marshaller)
         headers = {
             "content-type": self.formatter.content_type,
             "soapaction": f'"{namespace}#{op.name}"',
@@ -67,7 +70,9 @@ class ChannelCore:
                 fault_code="Server", http_status=response.status,
             )
         try:
-            result = self.formatter.read_response(response.body, call.operation.name, call.operation.returns)
+            result = self.formatter.read_response(
+                response.body, call.operation.name, call.operation.returns, marshaller=self.marshaller
+            )
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):

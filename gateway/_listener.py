@@ -1,0 +1,61 @@
+"""A client-side listener: lets a client pass its own objects by reference (callbacks, lease sponsors).
+
+It is a small :class:`RemotingApp` served by uvicorn on a background thread. Objects the client passes as
+arguments are published there, and the server receives ObjRefs pointing at it. The server accepts such
+references only when it runs with type filter Full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from soap import ObjRef, TypeRegistry
+
+from ._marshal import objref_for
+from ._objects import MarshalByRefObject
+
+
+class CallbackListener:
+    """Serves objects passed by reference from this process; start it with :meth:`start`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, registry: TypeRegistry | None = None) -> None:
+        from ._app import RemotingApp
+
+        self.host = host
+        self.port = port
+        self.app = RemotingApp(registry=registry) if registry is not None else RemotingApp()
+        self._server: object | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def start(self, timeout: float = 10.0) -> CallbackListener:
+        import uvicorn
+
+        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="remoting-listener",
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"callback listener on {self.host}:{self.port} did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://{self.host}:{port}"
+        return self
+
+    def publish(self, obj: MarshalByRefObject) -> ObjRef:
+        entry = self.app.identities.publish(obj)
+        return objref_for(entry, self.base_url, self.app.identities.app_guid)
+
+    def stop(self) -> None:
+        server = self._server
+        if server is not None:
+            server.should_exit = True  # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
