@@ -5,6 +5,8 @@
 * ``HelloServer``: SingleCall at ``/SayHello.soap`` and ``/SayHello.rem``;
 * ``SingleCallObject``: SingleCall at ``/SingleCallService.rem`` (a fresh instance per call);
 * ``SingletonObject``: Singleton at ``/SingletonService.rem`` (one instance, state kept, never expires);
+* ``FactoryService``: Singleton at ``/FactoryService.rem`` handing out new MarshalByRefObjects by
+  reference (``CreateCounter``) and taking them back as arguments (``Describe``);
 * ``ClientActivatedObject``: client-activated (``RemoteActivationService.rem``), one instance per
   activation, with a 5 s / 2 s / 2 s lease; the lease manager polls every second, as in the Mono reference.
 
@@ -232,9 +234,39 @@ class ClientActivatedObject(MarshalByRefObject, ICounter):
         return self._name
 
 
+@clr_type("RemotingPeer.IFactory", PEER_SHARED)
+class IFactory:
+    """Hands out objects by reference and takes them back."""
+
+    def CreateCounter(self, name: str | None) -> ICounter:
+        """A new counter living on the server; the caller gets a proxy (an ObjRef on the wire)."""
+        raise NotImplementedError
+
+    def Describe(self, counter: ICounter | None) -> str:
+        """``name=count`` of a counter passed back by the caller, and whether it arrived as the server's
+        own object (``local``) rather than as a proxy."""
+        raise NotImplementedError
+
+
+@clr_type("RemotingPeer.FactoryService", "PeerServer")
+class FactoryService(MarshalByRefObject, IFactory):
+    def InitializeLifetimeService(self) -> Lease | None:
+        return None
+
+    def CreateCounter(self, name: str | None) -> ICounter:
+        return ClientActivatedObject(name)
+
+    def Describe(self, counter: ICounter | None) -> str:
+        if counter is None:
+            return "<null>"
+        where = "local" if isinstance(counter, ClientActivatedObject) else "remote"
+        return f"{counter.GetName()}={counter._counter if isinstance(counter, ClientActivatedObject) else '?'}|{where}"
+
+
 app = RemotingApp(lifetime=LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=1)))
 app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
 app.register_well_known(HelloServer, "SayHello.rem", WellKnownObjectMode.SingleCall)
 app.register_well_known(SingleCallObject, "SingleCallService.rem", WellKnownObjectMode.SingleCall)
 app.register_well_known(SingletonObject, "SingletonService.rem", WellKnownObjectMode.Singleton)
+app.register_well_known(FactoryService, "FactoryService.rem", WellKnownObjectMode.Singleton)
 app.register_activated(ClientActivatedObject)

@@ -37,7 +37,11 @@ def format_single(value: float) -> str:
     target = struct.pack("<f", value)
     for digits in range(1, 10):
         text = f"{value:.{digits}g}"
-        if struct.pack("<f", float(text)) == target:
+        try:
+            candidate = struct.pack("<f", float(text))
+        except OverflowError:  # a short text can round past FLT_MAX
+            continue
+        if candidate == target:
             return text.replace("e+", "E+").replace("e-", "E-")
     return repr(value)
 

@@ -160,6 +160,9 @@ def _wire_type(hint: Any) -> WireType:
             return WireType(Kind.ENUM, hint)
         if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):
             return WireType(Kind.OBJECT, hint, None, True)
+        for base in hint.__mro__[1:]:
+            if base in _SIMPLE and base is not object:  # e.g. ClrDateTime is a datetime
+                return _wire_type(base)
         if hint.__module__ != "builtins" and hint.__module__.partition(".")[0] not in _STDLIB_VALUE_MODULES:
             # Any other class stands for an object that stays where it lives (a MarshalByRefObject or an
             # interface of one): it travels as an ObjRef. Whether a given value really is by-reference is
