@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, RemotingSoapFormatter, TypeRegistry
+from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, RemotingSoapFormatter, TypeRegistry, WireType
 
 from ._activation import ACTIVATION_URI, RemoteActivator, runtime_registry
 from ._dispatcher import Dispatcher
@@ -98,7 +98,8 @@ class RemotingApp(Starlette):
         self.custom_errors = custom_errors
         self.type_filter = type_filter
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.proxy_factory = proxy_factory
+        self.proxy_factory = proxy_factory or self._callback_proxy
+        self._callback_client: object | None = None
         self.dispatcher = Dispatcher(self.identities)
         self.formatters = self._make_formatters(enabled_formatters_from_env(formatters))
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
@@ -130,6 +131,18 @@ class RemotingApp(Starlette):
     def external_url(self, request: ServerRequest) -> str:
         """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
         return self.public_url or external_base_url(request.scope, request.headers)
+
+    def _callback_proxy(self, ref: ObjRef, declared: WireType) -> object:
+        """A proxy for an object that lives elsewhere (type filter Full only). Its methods are synchronous:
+        call them from sync methods (which run in worker threads), or via ``anyio.to_thread`` from async
+        ones."""
+        from ._client import RemotingClient
+
+        client = self._callback_client
+        if client is None:
+            client = self._callback_client = RemotingClient(registry=self.registry, timeout=30.0)
+        assert isinstance(client, RemotingClient)
+        return client.proxy_for(ref, declared)
 
     def _marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
         return ServerMarshaller(self.identities, self.external_url(request), self.type_filter, self.proxy_factory)

@@ -189,6 +189,14 @@ class _ClientBase:
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
 
+    def proxy_for(self, ref: ObjRef, declared: WireType | None = None) -> Any:
+        """A proxy for a received ObjRef, typed by ``declared.py_type`` when given."""
+        url = ref.url()
+        if url is None:
+            raise RemotingError(f"object reference {ref.uri} carries no HTTP channel URL")
+        py_type = declared.py_type if declared is not None else None
+        return self._proxy_for_ref(url, contract_of(py_type) if py_type is not None else None, ref)
+
     def _get_listener(self) -> CallbackListener | None:
         if self._listener is None and self._listen:
             self._listener = CallbackListener(registry=self._registry).start()
