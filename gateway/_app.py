@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, RemotingSoapFormatter, TypeRegistry, WireType
+from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, SoapFormatter, TypeRegistry, WireType
 
 from ._activation import ACTIVATION_URI, RemoteActivator, runtime_registry
 from ._dispatcher import Dispatcher
@@ -29,6 +29,7 @@ from ._marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
 from ._objects import MarshalByRefObject, WellKnownObjectMode
 from ._sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
 from ._urls import external_base_url
+from ._wsdl_cache import WsdlCache
 
 
 class _BodyTooLarge(Exception):
@@ -108,6 +109,7 @@ class RemotingApp(Starlette):
         )
         self._chain: Handler | None = None
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
+        self.wsdl_cache = WsdlCache()
         super().__init__(
             debug=debug,
             routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])],
@@ -148,7 +150,7 @@ class RemotingApp(Starlette):
         return ServerMarshaller(self.identities, self.external_url(request), self.type_filter, self.proxy_factory)
 
     def _make_formatters(self, names: Sequence[str]) -> dict[str, ServerFormatter]:
-        available = {"soap": lambda: RemotingSoapFormatter(self.registry, self.limits)}
+        available = {"soap": lambda: SoapFormatter(self.registry, self.limits)}
         unknown = [n for n in names if n not in available]
         if unknown:
             raise ValueError(f"unknown formatter(s) {unknown}; available: {sorted(available)}")
@@ -219,7 +221,11 @@ class _Endpoint:
             client[0] if client else None, scope,
         )
         if request.method == "GET":
-            await _send(send, self._index(request))
+            query = request.query.lower()
+            if query == "wsdl" or query.startswith("wsdl="):
+                await _send(send, self._wsdl(request, query.partition("=")[2]))
+            else:
+                await _send(send, self._index(request))
             return
         app.leases.ensure_running()
         declared = headers.get("content-length")
@@ -238,6 +244,17 @@ class _Endpoint:
             await _send(send, response)
             return
         await _send(send, await app.chain()(request))
+
+    def _wsdl(self, request: ServerRequest, variant: str) -> ServerResponse:
+        entry = self.app.identities.lookup(request.uri)
+        if not isinstance(entry, ServiceEntry):
+            return ServerResponse(404, b"No service is published at this URI.\n", "text/plain; charset=utf-8")
+        base = self.app.external_url(request)
+        try:
+            document = self.app.wsdl_cache.get(entry, variant or "soap11", base)
+        except ValueError as exc:
+            return ServerResponse(400, f"{exc}\n".encode(), "text/plain; charset=utf-8")
+        return ServerResponse(200, document, "text/xml; charset=utf-8")
 
     def _index(self, request: ServerRequest) -> ServerResponse:
         entries = self.app.identities.well_known()

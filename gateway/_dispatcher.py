@@ -68,7 +68,7 @@ class Dispatcher:
     ) -> MethodReturn:
         entry, op = self.resolve(uri, incoming)
         try:
-            args = incoming.decode_arguments(op.parameter_types)
+            args = incoming.decode_arguments(op.parameter_types, [p.name for p in op.parameters])
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
         value = await self.invoke(entry, op, args)

@@ -16,7 +16,7 @@ from ._errors import (
 
 
 def _fault(code: str, info: ExceptionInfo) -> Fault:
-    return Fault(code, f" **** {info.type_name} - {info.message}", info)
+    return Fault(code, info.message or "", info)
 
 
 def fault_for(

@@ -29,14 +29,23 @@ log = logging.getLogger("gateway.server")
 
 
 class ServerFormatter(Protocol):
+    """What the server needs of a formatter; the response is written in the dialect of the request."""
+
     name: str
-    content_type: str
 
-    def read_call(self, body: bytes, marshaller: ReferenceMarshaller | None = None) -> IncomingCall: ...
+    def accepts(self, media_type: str) -> bool: ...
 
-    def write_return(self, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None) -> bytes: ...
+    def read_call(
+        self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
+    ) -> IncomingCall: ...
 
-    def write_fault(self, fault: Fault) -> bytes: ...
+    def write_return(
+        self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
+    ) -> tuple[bytes, str]: ...
+
+    def write_fault(
+        self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
+    ) -> tuple[bytes, str]: ...
 
 
 def media_type(content_type: str | None) -> str:
@@ -63,10 +72,9 @@ class FormatterSink:
 
     def select(self, request: ServerRequest) -> ServerFormatter | None:
         media = media_type(request.headers.get("content-type"))
-        if media in ("text/xml", "") and self._soap is not None:
-            return self._soap
-        if media == "application/octet-stream":
-            return self.formatters.get("binary")
+        for formatter in self.formatters.values():
+            if formatter.accepts(media):
+                return formatter
         return None
 
     async def __call__(self, request: ServerRequest) -> ServerResponse:
@@ -80,32 +88,44 @@ class FormatterSink:
             )
             return self._fault_response(fallback, error, request, status=415)
         marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
+        content_type = request.headers.get("content-type", "")
+        incoming: IncomingCall | None = None
         try:
-            incoming = formatter.read_call(request.body, marshaller)
+            incoming = formatter.read_call(request.body, content_type, marshaller)
             request.properties["method_name"] = incoming.method_name
             ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
-            return self._fault_response(formatter, exc, request)
+            return self._fault_response(formatter, exc, request, call=incoming)
         try:
-            body = formatter.write_return(ret, marshaller)
+            body, response_type = formatter.write_return(incoming, ret, marshaller)
         except SoapEncodeError as exc:
             failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
-            return self._fault_response(formatter, failure, request)
-        return ServerResponse(200, body, formatter.content_type)
+            return self._fault_response(formatter, failure, request, call=incoming)
+        return ServerResponse(200, body, response_type)
 
     def _fault_response(
-        self, formatter: ServerFormatter, exc: BaseException, request: ServerRequest, status: int = 500
+        self,
+        formatter: ServerFormatter,
+        exc: BaseException,
+        request: ServerRequest,
+        status: int = 500,
+        call: IncomingCall | None = None,
     ) -> ServerResponse:
         if not isinstance(exc, RemotingException):
             log.info("call to /%s raised %s", request.uri, type(exc).__name__, exc_info=exc)
         fault = fault_for(exc, self.registry, self.custom_errors, request.client_host)
+        if call is not None and fault.exception is not None and fault.exception.value is exc:
+            entry = self.dispatcher.table.lookup(request.uri)
+            op = entry.contract.operation(call.method_name) if entry is not None else None
+            fault.declared = op is not None and isinstance(exc, op.faults)
+        content_type = request.headers.get("content-type", "")
         try:
-            body = formatter.write_fault(fault)
+            body, response_type = formatter.write_fault(fault, call, content_type)
         except SoapEncodeError as encode_error:
             log.warning("could not encode the fault for %r: %s", exc, encode_error)
             fault = fault_for(RemotingException(f"{type(exc).__name__} (its details cannot be encoded)"),
                               self.registry, self.custom_errors, request.client_host)
-            body = formatter.write_fault(fault)
-        return ServerResponse(status, body, formatter.content_type)
+            body, response_type = formatter.write_fault(fault, call, content_type)
+        return ServerResponse(status, body, response_type)

@@ -8,6 +8,8 @@ from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._encoded_writer import exception_info
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
+from ._formatter import SoapFormatter
+from ._literal import SOAP11, SOAP12, SoapVersion, read_literal_response, write_literal_call
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
 from ._objref import ObjRef, ReferenceMarshaller
@@ -40,6 +42,8 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
     "REMOTING_SOAP_CONTENT_TYPE",
+    "SOAP11",
+    "SOAP12",
     "SOAP_ENC",
     "SOAP_ENV",
     "VOID",
@@ -59,13 +63,17 @@ __all__ = [
     "Limits",
     "MessageTooLarge",
     "MethodCall",
-    "MethodReturn", "ObjRef", "ReferenceMarshaller",
+    "MethodReturn",
+    "ObjRef",
+    "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
     "Single",
     "SoapDecodeError",
     "SoapEncodeError",
     "SoapError",
+    "SoapFormatter",
+    "SoapVersion",
     "TypeRegistry",
     "UInt16",
     "UInt32",
@@ -77,6 +85,8 @@ __all__ = [
     "exception_info",
     "method_namespace",
     "parse_xml",
+    "read_literal_response",
     "serializable",
     "wire_type",
+    "write_literal_call",
 ]

@@ -390,7 +390,8 @@ class EncodedCall:
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
 
-    def decode_arguments(self, types: Sequence[WireType]) -> list[object]:
+    def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
+        """Parameters by position (the Remoting dialect does not check names)."""
         if len(types) != len(self._params):
             raise SoapDecodeError(
                 f"{self.method_name} takes {len(types)} argument(s), the message carries {len(self._params)}"

@@ -391,13 +391,20 @@ def write_return(
     return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
+def remoting_faultstring(fault: Fault) -> str:
+    """.NET's faultstring: ``" **** <ExceptionType> - <Message>"``."""
+    if fault.exception is None:
+        return fault.message
+    return f" **** {fault.exception.type_name} - {fault.message}"
+
+
 def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
     """A fault whose ``detail`` is a ``ServerFault`` carrying the serialized exception, as .NET writes it."""
     writer = EncodedWriter(registry)
     head = (
         '<SOAP-ENV:Fault id="ref-1">'
         f'<faultcode id="ref-2">SOAP-ENV:{escape_text(fault.code)}</faultcode>'
-        f'<faultstring id="ref-3">{escape_text(fault.message)}</faultstring>'
+        f'<faultstring id="ref-3">{escape_text(remoting_faultstring(fault))}</faultstring>'
     )
     writer._next_id = 4
     if fault.exception is None:

@@ -60,6 +60,9 @@ class Fault:
     code: str
     message: str
     exception: ExceptionInfo | None = None
+    #: the exception is part of the operation's declared fault contract (document/literal writes its
+    #: detail element only then: toolkits reject detail elements their WSDL does not declare)
+    declared: bool = False
 
 
 class IncomingCall(Protocol):
@@ -74,4 +77,4 @@ class IncomingCall(Protocol):
     @property
     def argument_count(self) -> int: ...
 
-    def decode_arguments(self, types: list[WireType]) -> list[object]: ...
+    def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...

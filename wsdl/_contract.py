@@ -39,6 +39,8 @@ class Operation:
     target: str = ""
     #: "get" or "set" for a property accessor, None for a method call
     accessor: str | None = None
+    #: exception types the operation declares (:func:`throws`): its fault contract
+    faults: tuple[type, ...] = ()
 
     @property
     def parameter_types(self) -> list[WireType]:
@@ -57,6 +59,17 @@ class ServiceContract:
     clr: ClrName
     operations: Mapping[str, Operation]
     doc: str | None
+
+    @property
+    def name(self) -> str:
+        """The service name in WSDL (the class name)."""
+        return self.py_type.__name__
+
+    @property
+    def literal_namespace(self) -> str:
+        """The target namespace of the document/literal contract: ``__soap_namespace__`` or ``urn:<CLR name>``."""
+        declared = getattr(self.py_type, "__soap_namespace__", None)
+        return declared if isinstance(declared, str) else f"urn:{self.clr.full_name}"
 
     def operation(self, name: str) -> Operation | None:
         return self.operations.get(name)
@@ -86,6 +99,23 @@ def _is_published(cls: type, name: str) -> bool:
             raw = klass.__dict__[name]
             return inspect.isfunction(raw)
     return False
+
+
+_F = typing.TypeVar("_F")
+
+
+def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
+    """Declare the exceptions a method may raise (its fault contract, like WCF's ``FaultContract``).
+
+    They appear as ``wsdl:fault`` messages in the WSDL. Register them as by-value types
+    (``@soap.serializable``) so they reach callers with their fields.
+    """
+
+    def mark(func: _F) -> _F:
+        setattr(func, "__remoting_faults__", tuple(exception_types))  # noqa: B010
+        return func
+
+    return mark
 
 
 _OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals"}
@@ -131,7 +161,9 @@ def _operation(name: str, func: Any) -> Operation:
     ret_hint = hints.get("return", Any)
     returns = VOID if ret_hint is None or ret_hint is type(None) else wire_type(ret_hint)
     doc = inspect.getdoc(func)
-    return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name)
+    faults = tuple(getattr(func, "__remoting_faults__", ()))
+    return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
+                     None, faults)
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}

@@ -1,0 +1,91 @@
+"""The server's SOAP formatter: every SOAP dialect on the same endpoint, told apart per message.
+
+* SOAP 1.2 envelope (``application/soap+xml``): document/literal, answered in SOAP 1.2;
+* SOAP 1.1 whose operation element is in a CLR namespace, or that uses SOAP encoding on the operation
+  (``href`` multi-refs, ``encodingStyle`` on Body or operation): the .NET Remoting dialect;
+* any other SOAP 1.1 message: document/literal wrapped.
+
+(``encodingStyle`` on the *Envelope* alone does not count: SOAP::Lite puts it there on literal messages.)
+"""
+
+from __future__ import annotations
+
+from ._encoded import REMOTING_SOAP_CONTENT_TYPE
+from ._encoded_reader import EncodedCall, EncodedReader
+from ._encoded_writer import write_fault, write_return
+from ._errors import SoapDecodeError
+from ._literal import SOAP11, SOAP12, LiteralCall, SoapVersion, write_literal_fault, write_literal_return
+from ._model import Fault, IncomingCall, MethodReturn
+from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
+from ._objref import ReferenceMarshaller
+from ._types import DEFAULT_REGISTRY, TypeRegistry
+from ._xml import DEFAULT_LIMITS, Limits, parse_xml
+
+_ENCODING_STYLE = f"{{{SOAP_ENV}}}encodingStyle"
+_BODY11 = f"{{{SOAP_ENV}}}Body"
+_BODY12 = f"{{{SOAP12_ENV}}}Body"
+#: The namespace literal faults use when no call was decoded.
+DEFAULT_LITERAL_NS = "urn:remoting-gateway"
+
+
+def _is_encoded(body: object, operation: object) -> bool:
+    from lxml import etree
+
+    assert isinstance(body, etree._Element) and isinstance(operation, etree._Element)
+    tag = operation.tag if isinstance(operation.tag, str) else ""
+    if tag.startswith("{" + CLR):
+        return True
+    if SOAP_ENC in (body.get(_ENCODING_STYLE) or "") or SOAP_ENC in (operation.get(_ENCODING_STYLE) or ""):
+        return True
+    return any(child.get("href") is not None for child in operation)
+
+
+class SoapFormatter:
+    """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2."""
+
+    name = "soap"
+
+    def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.registry = registry
+        self.limits = limits
+
+    def accepts(self, media_type: str) -> bool:
+        return media_type in ("text/xml", "application/soap+xml", "")
+
+    def read_call(
+        self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
+    ) -> IncomingCall:
+        root = parse_xml(body, self.limits)
+        if root.tag == f"{{{SOAP12_ENV}}}Envelope":
+            soap_body = next((c for c in root if c.tag == _BODY12), None)
+            if soap_body is None:
+                raise SoapDecodeError("SOAP 1.2 envelope has no Body")
+            return LiteralCall(soap_body, SOAP12, self.registry, self.limits)
+        reader = EncodedReader(root, self.registry, self.limits, marshaller)  # checks the 1.1 envelope
+        tops = reader.top_elements()
+        if tops and not _is_encoded(reader.body, tops[0]):
+            return LiteralCall(reader.body, SOAP11, self.registry, self.limits)
+        return EncodedCall(reader)
+
+    def write_return(
+        self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
+    ) -> tuple[bytes, str]:
+        if isinstance(call, LiteralCall):
+            return write_literal_return(ret, call.version, self.registry), call.version.content_type
+        return write_return(ret, self.registry, marshaller), REMOTING_SOAP_CONTENT_TYPE
+
+    def write_fault(
+        self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
+    ) -> tuple[bytes, str]:
+        version: SoapVersion | None = None
+        if isinstance(call, LiteralCall):
+            version = call.version
+        elif call is None and content_type.split(";", 1)[0].strip().lower() == "application/soap+xml":
+            version = SOAP12
+        if version is not None:
+            namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
+            return write_literal_fault(fault, version, self.registry, namespace), version.content_type
+        return write_fault(fault, self.registry), REMOTING_SOAP_CONTENT_TYPE
+
+
+__all__ = ["SOAP11", "SOAP12", "SoapFormatter"]

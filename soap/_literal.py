@@ -1,0 +1,371 @@
+"""Document/literal *wrapped* SOAP 1.1 and 1.2: what WSDL-driven toolkits (JAX-WS, .NET, gSOAP, PHP,
+node-soap, zeep, Perl) send and expect.
+
+The operation is the Body's first child element; its children are the parameters, matched *by name*
+(order-independent, absent optional ones are None). The response is ``<opResponse><opResult>``, every
+element qualified in the service namespace (``elementFormDefault="qualified"``). Arrays are a wrapper
+element holding one element per item, named after the item type (``<items><int>1</int></items>``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lxml import etree
+
+from ._encoded_writer import escape_attr, escape_text, runtime_wire_type
+from ._errors import SoapDecodeError, SoapEncodeError
+from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
+from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
+from ._scalars import (
+    PARSERS,
+    format_base64,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_duration,
+    format_single,
+)
+from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, integer_kind_for, object_fields
+from ._xml import Limits
+from ._xsd import XSD_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class SoapVersion:
+    name: str
+    envelope_ns: str
+    content_type: str
+
+
+SOAP11 = SoapVersion("1.1", SOAP_ENV, "text/xml; charset=utf-8")
+SOAP12 = SoapVersion("1.2", SOAP12_ENV, "application/soap+xml; charset=utf-8")
+
+_XSI_NIL = f"{{{XSI}}}nil"
+_XSI_NULL = f"{{{XSI}}}null"
+_TRUE = ("1", "true")
+
+
+def item_element_name(wt: WireType) -> str:
+    """The element name of an array item: the XSD type name, or the class name."""
+    kind = Kind.INT32 if wt.kind is Kind.INT else wt.kind
+    if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
+        return wt.py_type.__name__
+    if kind is Kind.LIST and wt.item is not None:
+        return "ArrayOf" + _cap(item_element_name(wt.item))
+    if kind is Kind.CHAR:
+        return "char"
+    return XSD_NAME.get(kind, "anyType")
+
+
+def _cap(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _namespace(tag: object) -> str:
+    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+# ------------------------------------------------------------------ writing
+
+
+def literal_text(value: object, wt: WireType, name: str) -> str:
+    """The XSD lexical form of a scalar (XSD spellings: ``INF``, not .NET's ``Infinity``)."""
+    kind = wt.kind
+    try:
+        if kind in INTEGER_KINDS:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
+            check_integer(integer_kind_for(value) if kind is Kind.INT else kind, value)
+            return str(value)
+        if kind in (Kind.DOUBLE, Kind.SINGLE):
+            if not isinstance(value, float | int) or isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
+            f = float(value)
+            if f != f:
+                return "NaN"
+            if f in (float("inf"), float("-inf")):
+                return "INF" if f > 0 else "-INF"
+            if kind is Kind.SINGLE:
+                return format_single(f)
+            text = repr(f)
+            return text
+        if kind is Kind.BOOL:
+            if not isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
+            return "true" if value else "false"
+        if kind is Kind.DECIMAL and isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return format_decimal(Decimal(value))
+        if kind in (Kind.STRING, Kind.CHAR) and isinstance(value, str):
+            return escape_text(value)
+        if kind is Kind.DATETIME and isinstance(value, _dt.datetime):
+            return format_datetime(value)
+        if kind is Kind.DATE and isinstance(value, _dt.date):
+            return format_date(value)
+        if kind is Kind.DURATION and isinstance(value, _dt.timedelta):
+            return format_duration(value)
+        if kind is Kind.BYTES and isinstance(value, bytes | bytearray):
+            return format_base64(value)
+        if kind is Kind.ENUM and isinstance(value, enum.Enum):
+            return escape_text(value.name)
+    except (OverflowError, ValueError) as exc:
+        raise SoapEncodeError(f"{name}: {exc}") from None
+    raise SoapEncodeError(f"{name}: cannot write {type(value).__name__} as {wt.describe()}")
+
+
+class LiteralWriter:
+    """Writes literal elements qualified with the prefix ``tns``."""
+
+    def __init__(self, registry: TypeRegistry) -> None:
+        self.registry = registry
+
+    def element(self, name: str, value: object, wt: WireType, depth: int = 0) -> str:
+        if depth > 64:
+            raise SoapEncodeError("value nested too deeply (or cyclic)")
+        if value is None:
+            return f'<tns:{name} xsi:nil="true"/>'
+        typed = ""
+        if wt.kind is Kind.ANY:
+            wt = runtime_wire_type(value, self.registry)
+            if wt.kind in XSD_NAME:
+                typed = f' xsi:type="xsd:{XSD_NAME[Kind.INT32 if wt.kind is Kind.INT else wt.kind]}"'
+        if wt.kind is Kind.LIST:
+            if not isinstance(value, list | tuple):
+                raise SoapEncodeError(f"{name}: expected a list, got {type(value).__name__}")
+            item = wt.item or ANY
+            item_name = item_element_name(item)
+            inner = "".join(self.element(item_name, v, item, depth + 1) for v in value)
+            return f"<tns:{name}>{inner}</tns:{name}>"
+        if wt.kind is Kind.OBJECT:
+            cls = type(value)
+            if not (dataclasses.is_dataclass(value) or isinstance(value, BaseException)):
+                raise SoapEncodeError(f"{name}: {cls.__name__} is not a by-value type")
+            inner = "".join(
+                self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1) for f in object_fields(cls)
+            )
+            return f"<tns:{name}>{inner}</tns:{name}>"
+        if wt.kind is Kind.OBJREF:
+            raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
+        return f"<tns:{name}{typed}>{literal_text(value, wt, name)}</tns:{name}>"
+
+
+def _envelope(version: SoapVersion, body: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{version.envelope_ns}" '
+        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body>'
+        "</soap:Envelope>"
+    ).encode()
+
+
+def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: TypeRegistry) -> bytes:
+    writer = LiteralWriter(registry)
+    inner = ""
+    if ret.value_type.kind is not Kind.VOID:
+        inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
+    ns = escape_attr(ret.namespace)
+    body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
+    return _envelope(version, body)
+
+
+def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry) -> bytes:
+    writer = LiteralWriter(registry)
+    inner = "".join(
+        writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
+    )
+    ns = escape_attr(call.namespace)
+    return _envelope(version, f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>')
+
+
+def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegistry, namespace: str) -> bytes:
+    """A fault; a declared exception goes in the detail as its own element (the WSDL's fault message)."""
+    detail = ""
+    info = fault.exception
+    declared = info.value if info is not None and fault.declared else None
+    if declared is not None and registry.is_registered(type(declared)):
+        writer = LiteralWriter(registry)
+        cls = type(declared)
+        fields = "".join(writer.element(f.wire_name, getattr(declared, f.attr, None), f.wire)
+                         for f in object_fields(cls))
+        detail = f'<tns:{cls.__name__} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{cls.__name__}>'
+    message = escape_text(fault.message)
+    if version is SOAP12:
+        code = "soap:Sender" if fault.code == "Client" else "soap:Receiver"
+        body = (f"<soap:Fault><soap:Code><soap:Value>{code}</soap:Value></soap:Code>"
+                f'<soap:Reason><soap:Text xml:lang="en">{message}</soap:Text></soap:Reason>'
+                + (f"<soap:Detail>{detail}</soap:Detail>" if detail else "") + "</soap:Fault>")
+    else:
+        code = "soap:Client" if fault.code == "Client" else "soap:Server"
+        body = (f"<soap:Fault><faultcode>{code}</faultcode><faultstring>{message}</faultstring>"
+                + (f"<detail>{detail}</detail>" if detail else "") + "</soap:Fault>")
+    return _envelope(version, body)
+
+
+# ------------------------------------------------------------------ reading
+
+
+class LiteralReader:
+    def __init__(self, registry: TypeRegistry, limits: Limits) -> None:
+        self.registry = registry
+        self.limits = limits
+
+    def value(self, el: etree._Element, wt: WireType, depth: int = 0) -> object:
+        if depth > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"value nested deeper than {self.limits.max_ref_depth} levels")
+        if el.get(_XSI_NIL) in _TRUE or el.get(_XSI_NULL) in _TRUE:
+            if not wt.nullable and wt.kind is not Kind.ANY:
+                raise SoapDecodeError(f"<{_local(el.tag)}> is nil but a {wt.describe()} is required")
+            return None
+        kind = wt.kind
+        if kind is Kind.ANY:
+            return self._any(el)
+        if kind is Kind.LIST:
+            children = [c for c in el if isinstance(c.tag, str)]
+            if len(children) > self.limits.max_array_length:
+                raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
+            return [self.value(c, wt.item or ANY, depth + 1) for c in children]
+        if kind is Kind.OBJECT:
+            cls = wt.py_type
+            assert cls is not None
+            specs = {f.wire_name: f for f in object_fields(cls)}
+            values: dict[str, object] = {}
+            for child in el:
+                spec = specs.get(_local(child.tag))
+                if spec is not None and spec.read:
+                    values[spec.attr] = self.value(child, spec.wire, depth + 1)
+            for spec in specs.values():
+                if spec.attr not in values and spec.wire.nullable:
+                    values.setdefault(spec.attr, [] if spec.wire.kind is Kind.LIST else None)
+            from ._types import construct
+
+            try:
+                return construct(cls, values)
+            except (TypeError, ValueError) as exc:
+                raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
+        if kind is Kind.ENUM:
+            cls = wt.py_type
+            assert cls is not None and issubclass(cls, enum.Enum)
+            name = (el.text or "").strip()
+            try:
+                return cls[name]
+            except KeyError:
+                raise SoapDecodeError(f"{name[:60]!r} is not a member of {cls.__name__}") from None
+        parser = PARSERS.get(kind)
+        if parser is None:
+            raise SoapDecodeError(f"<{_local(el.tag)}>: {wt.describe()} cannot be read from document/literal SOAP")
+        if len(el):
+            raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
+        try:
+            return parser(el.text or "")
+        except (ValueError, OverflowError) as exc:
+            raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+
+    def _any(self, el: etree._Element) -> object:
+        xsi_type = el.get(f"{{{XSI}}}type")
+        if xsi_type is not None:
+            from ._xsd import kind_for_type_qname
+
+            prefix, _, local = xsi_type.rpartition(":")
+            kind = kind_for_type_qname(el.nsmap.get(prefix or None) or "", local)
+            if kind is not None and kind is not Kind.ANY:
+                return self.value(el, WireType(kind, nullable=True))
+        if len(el):
+            raise SoapDecodeError(f"<{_local(el.tag)}> has no type information")
+        return el.text or ""
+
+
+class LiteralCall:
+    """A parsed document/literal request (see :class:`soap.IncomingCall`)."""
+
+    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
+        tops = [el for el in body if isinstance(el.tag, str)]
+        if not tops:
+            raise SoapDecodeError("SOAP Body is empty: no operation element")
+        self.version = version
+        self._reader = LiteralReader(registry, limits)
+        self._element = tops[0]
+        self.method_name = _local(self._element.tag)
+        self.namespace = _namespace(self._element.tag)
+        self._params = [c for c in self._element if isinstance(c.tag, str)]
+        self.argument_count = len(self._params)
+        self.argument_names = [_local(p.tag) for p in self._params]
+
+    def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
+        if names is None:  # positional, as the Remoting dialect
+            if len(types) != len(self._params):
+                raise SoapDecodeError(f"{self.method_name} takes {len(types)} argument(s), got {len(self._params)}")
+            return [self._reader.value(p, t) for p, t in zip(self._params, types, strict=True)]
+        by_name: dict[str, etree._Element] = {}
+        for p in self._params:
+            by_name.setdefault(_local(p.tag), p)
+        unknown = set(by_name) - set(names)
+        if unknown:
+            raise SoapDecodeError(f"{self.method_name} has no parameter(s) {', '.join(sorted(unknown))}")
+        args: list[object] = []
+        for name, wt in zip(names, types, strict=True):
+            el = by_name.get(name)
+            if el is None:
+                if wt.nullable or wt.kind is Kind.ANY:
+                    args.append([] if wt.kind is Kind.LIST else None)
+                    continue
+                raise SoapDecodeError(f"{self.method_name}: missing parameter <{name}>")
+            args.append(self._reader.value(el, wt))
+        return args
+
+
+def read_literal_response(
+    body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
+    registry: TypeRegistry, limits: Limits,
+) -> MethodReturn | Fault:
+    tops = [el for el in body if isinstance(el.tag, str)]
+    if not tops:
+        raise SoapDecodeError("SOAP Body is empty")
+    first = tops[0]
+    if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
+        return _read_fault(first, version, registry, limits)
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        children = [c for c in first if isinstance(c.tag, str)]
+        if not children:
+            raise SoapDecodeError(f"{_local(first.tag)} carries no result")
+        value = LiteralReader(registry, limits).value(children[0], return_type)
+    return MethodReturn(method_name, _namespace(first.tag), value, return_type)
+
+
+def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:
+    def find(*path: str) -> etree._Element | None:
+        node: etree._Element | None = el
+        for name in path:
+            node = next((c for c in node if _local(c.tag) == name), None) if node is not None else None
+        return node
+
+    if version is SOAP12:
+        code_el, text_el, detail = find("Code", "Value"), find("Reason", "Text"), find("Detail")
+        code = "Client" if code_el is not None and (code_el.text or "").endswith("Sender") else "Server"
+    else:
+        code_el, text_el, detail = find("faultcode"), find("faultstring"), find("detail")
+        code = "Client" if code_el is not None and (code_el.text or "").endswith("Client") else "Server"
+    message = (text_el.text or "") if text_el is not None else ""
+    info = None
+    if detail is not None:
+        entry = next((c for c in detail if isinstance(c.tag, str)), None)
+        if entry is not None:
+            cls = next((c for c in registry.registered()
+                        if issubclass(c, BaseException) and c.__name__ == _local(entry.tag)), None)
+            if cls is not None:
+                value = LiteralReader(registry, limits).value(entry, WireType(Kind.OBJECT, cls, None, True))
+                if isinstance(value, BaseException):
+                    value.args = (message,)
+                    name = registry.name_of(cls)
+                    info = ExceptionInfo(name.full_name, name.assembly, message, value=value)
+            elif _local(entry.tag) == "exceptionType":
+                info = ExceptionInfo(entry.text or "", "", message)
+    return Fault(code, message, info)

@@ -1,0 +1,99 @@
+"""WSDL 1.1, document/literal wrapped, for one published object: what every SOAP toolkit imports.
+
+SOAP 1.1 and SOAP 1.2 are separate documents (``?wsdl`` and ``?wsdl=soap12``): declaring the SOAP 1.2
+binding namespace anywhere makes gSOAP's wsdl2h generate a SOAP 1.2-only client, so the default document
+never mentions it. Message parts are named ``parameters`` (what .NET's wsdl.exe needs to generate wrapped
+methods), results ``<operation>Result``, docs come from docstrings.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from soap import Kind
+
+from ._contract import Operation, ServiceContract
+from ._schema import SchemaBuilder
+
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
+SOAP11_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
+SOAP12_BINDING = "http://schemas.xmlsoap.org/wsdl/soap12/"
+HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"
+_W = f"{{{WSDL}}}"
+
+
+def literal_operations(contract: ServiceContract) -> list[Operation]:
+    """Operations expressible in document/literal (object references are a Remoting-only concept)."""
+    ops = []
+    for op in contract.operations.values():
+        kinds = [p.wire.kind for p in op.parameters] + [op.returns.kind]
+        if Kind.OBJREF not in kinds:
+            ops.append(op)
+    return sorted(ops, key=lambda o: o.name)
+
+
+def soap_action(tns: str, operation: str) -> str:
+    return f"{tns}{operation}" if tns.endswith("/") else f"{tns}/{operation}"
+
+
+def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False) -> bytes:
+    """The WSDL document for ``contract`` served at ``location`` (computed per request by the caller)."""
+    tns = contract.literal_namespace
+    binding_ns = SOAP12_BINDING if soap12 else SOAP11_BINDING
+    prefix = "soap12" if soap12 else "soap"
+    b = f"{{{binding_ns}}}"
+    service = contract.name
+    root = etree.Element(
+        _W + "definitions",
+        nsmap={"wsdl": WSDL, prefix: binding_ns, "xs": "http://www.w3.org/2001/XMLSchema", "tns": tns},
+        name=service,
+        targetNamespace=tns,
+    )
+    if contract.doc:
+        etree.SubElement(root, _W + "documentation").text = contract.doc
+    types = etree.SubElement(root, _W + "types")
+    schema = SchemaBuilder(tns)
+    types.append(schema.schema)
+    ops = literal_operations(contract)
+    faults: dict[str, type] = {}
+    for op in ops:
+        schema.wrapper(op.name, [(p.name, p.hint) for p in op.parameters])
+        result = [] if op.returns.kind is Kind.VOID else [(f"{op.name}Result", op.return_hint)]
+        schema.wrapper(f"{op.name}Response", result)
+        for exc in op.faults:
+            faults[schema.fault_element(exc)] = exc
+
+    for op in ops:
+        for direction, element in (("SoapIn", op.name), ("SoapOut", f"{op.name}Response")):
+            msg = etree.SubElement(root, _W + "message", name=f"{op.name}{direction}")
+            etree.SubElement(msg, _W + "part", name="parameters", element=f"tns:{element}")
+    for fault_name in faults:
+        msg = etree.SubElement(root, _W + "message", name=f"{fault_name}Fault")
+        etree.SubElement(msg, _W + "part", name="fault", element=f"tns:{fault_name}")
+
+    port_type = etree.SubElement(root, _W + "portType", name=f"{service}Soap")
+    for op in ops:
+        o = etree.SubElement(port_type, _W + "operation", name=op.name)
+        if op.doc:
+            etree.SubElement(o, _W + "documentation").text = op.doc
+        etree.SubElement(o, _W + "input", message=f"tns:{op.name}SoapIn")
+        etree.SubElement(o, _W + "output", message=f"tns:{op.name}SoapOut")
+        for exc in op.faults:
+            etree.SubElement(o, _W + "fault", name=exc.__name__, message=f"tns:{exc.__name__}Fault")
+
+    binding_name = f"{service}Soap12" if soap12 else f"{service}Soap"
+    binding = etree.SubElement(root, _W + "binding", name=binding_name, type=f"tns:{service}Soap")
+    etree.SubElement(binding, b + "binding", transport=HTTP_TRANSPORT, style="document")
+    for op in ops:
+        o = etree.SubElement(binding, _W + "operation", name=op.name)
+        etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.name), style="document")
+        for direction in ("input", "output"):
+            etree.SubElement(etree.SubElement(o, _W + direction), b + "body", use="literal")
+        for exc in op.faults:
+            f = etree.SubElement(o, _W + "fault", name=exc.__name__)
+            etree.SubElement(f, b + "fault", name=exc.__name__, use="literal")
+
+    svc = etree.SubElement(root, _W + "service", name=service)
+    port = etree.SubElement(svc, _W + "port", name=binding_name, binding=f"tns:{binding_name}")
+    etree.SubElement(port, b + "address", location=location)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

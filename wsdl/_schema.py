@@ -1,0 +1,172 @@
+"""XML Schema for a contract's types, as document/literal WSDLs embed it.
+
+Rules (WS-I Basic Profile style, and what the toolkits in ``peers/clients`` need): every element qualified
+(``elementFormDefault="qualified"``); ``Optional[T]`` is ``nillable="true"`` and nothing else is — never
+``minOccurs="0"`` with ``nillable`` on ordinary fields, which JAX-WS turns into ``JAXBElement<T>`` and .NET
+into ``xxxSpecified`` flags; arrays are named ``ArrayOfX`` wrapper types whose single item element
+(named after the item type: ``int``, ``string``, ``Person``) is ``minOccurs="0" maxOccurs="unbounded"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+import types
+import typing
+from typing import Any
+
+from lxml import etree
+
+from soap import Kind, WireType, wire_type
+
+XS = "http://www.w3.org/2001/XMLSchema"
+_XS = f"{{{XS}}}"
+
+_XSD_TYPES: dict[Kind, str] = {
+    Kind.STRING: "string", Kind.CHAR: "string", Kind.INT: "int", Kind.INT32: "int", Kind.INT64: "long",
+    Kind.INT16: "short", Kind.SBYTE: "byte", Kind.BYTE: "unsignedByte", Kind.UINT16: "unsignedShort",
+    Kind.UINT32: "unsignedInt", Kind.UINT64: "unsignedLong", Kind.DOUBLE: "double", Kind.SINGLE: "float",
+    Kind.BOOL: "boolean", Kind.DECIMAL: "decimal", Kind.DATETIME: "dateTime", Kind.DATE: "date",
+    Kind.DURATION: "duration", Kind.BYTES: "base64Binary", Kind.ANY: "anyType",
+}
+
+
+def is_optional(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return is_optional(typing.get_args(hint)[0])
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+def strip_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        rest = [a for a in typing.get_args(hint) if a is not type(None)]
+        return rest[0] if len(rest) == 1 else Any
+    return hint
+
+
+def _list_item_hint(hint: Any) -> Any:
+    hint = strip_optional(hint)
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+    return args[0] if args else Any
+
+
+def _doc(parent: etree._Element, text: str | None, wsdl_ns: str | None = None) -> None:
+    if text:
+        ns = wsdl_ns or XS
+        if ns == XS:
+            ann = etree.SubElement(parent, _XS + "annotation")
+            etree.SubElement(ann, _XS + "documentation").text = text
+        else:
+            etree.SubElement(parent, f"{{{ns}}}documentation").text = text
+
+
+class SchemaBuilder:
+    """Collects the named types a contract needs and writes them once each."""
+
+    def __init__(self, tns: str) -> None:
+        self.tns = tns
+        self.schema = etree.Element(_XS + "schema", nsmap={"xs": XS, "tns": tns})
+        self.schema.set("targetNamespace", tns)
+        self.schema.set("elementFormDefault", "qualified")
+        self._done: set[str] = set()
+
+    def qname(self, local: str) -> str:
+        return f"tns:{local}"
+
+    def type_ref(self, hint: Any) -> str:
+        """The ``type=`` value for ``hint``, defining named types on first use."""
+        wt = wire_type(hint)
+        return self._type_ref(wt, hint)
+
+    def _type_ref(self, wt: WireType, hint: Any) -> str:
+        kind = wt.kind
+        if kind in _XSD_TYPES:
+            return f"xs:{_XSD_TYPES[kind]}"
+        if kind is Kind.LIST:
+            item_hint = _list_item_hint(hint)
+            item = wt.item or wire_type(Any)
+            return self.qname(self._array_type(item, item_hint))
+        if kind is Kind.ENUM and wt.py_type is not None:
+            self._enum_type(wt.py_type)
+            return self.qname(wt.py_type.__name__)
+        if kind is Kind.OBJECT and wt.py_type is not None:
+            self.complex_type(wt.py_type)
+            return self.qname(wt.py_type.__name__)
+        return "xs:anyType"
+
+    def _item_name(self, item: WireType) -> str:
+        from soap._literal import item_element_name
+
+        return item_element_name(item)
+
+    def _array_type(self, item: WireType, item_hint: Any) -> str:
+        item_name = self._item_name(item)
+        name = "ArrayOf" + item_name[:1].upper() + item_name[1:]
+        if name in self._done:
+            return name
+        self._done.add(name)
+        ct = etree.SubElement(self.schema, _XS + "complexType", name=name)
+        seq = etree.SubElement(ct, _XS + "sequence")
+        el = etree.SubElement(seq, _XS + "element", name=item_name, type=self._type_ref(item, item_hint))
+        el.set("minOccurs", "0")
+        el.set("maxOccurs", "unbounded")
+        if is_optional(item_hint):
+            el.set("nillable", "true")
+        return name
+
+    def _enum_type(self, cls: type[enum.Enum]) -> None:
+        if cls.__name__ in self._done:
+            return
+        self._done.add(cls.__name__)
+        st = etree.SubElement(self.schema, _XS + "simpleType", name=cls.__name__)
+        _doc(st, inspect.getdoc(cls) if cls.__doc__ and cls.__doc__ != enum.Enum.__doc__ else None)
+        restriction = etree.SubElement(st, _XS + "restriction", base="xs:string")
+        for member in cls:
+            etree.SubElement(restriction, _XS + "enumeration", value=member.name)
+
+    def complex_type(self, cls: type) -> str:
+        """A named complexType for a dataclass or a declared exception (its fields)."""
+        name = cls.__name__
+        if name in self._done:
+            return name
+        self._done.add(name)
+        ct = etree.SubElement(self.schema, _XS + "complexType", name=name)
+        doc = inspect.getdoc(cls) if cls.__doc__ else None
+        _doc(ct, doc)
+        seq = etree.SubElement(ct, _XS + "sequence")
+        hints = typing.get_type_hints(cls, include_extras=True)
+        from soap._types import object_fields
+
+        for spec in object_fields(cls):
+            hint = hints.get(spec.attr, Any)
+            self.member(seq, spec.wire_name, hint)
+        if not dataclasses.is_dataclass(cls):  # an exception: nothing else to add
+            pass
+        return name
+
+    def member(self, parent: etree._Element, name: str, hint: Any) -> etree._Element:
+        el = etree.SubElement(parent, _XS + "element", name=name, type=self.type_ref(hint))
+        if is_optional(hint):
+            el.set("nillable", "true")
+        return el
+
+    def wrapper(self, name: str, members: list[tuple[str, Any]], doc: str | None = None) -> None:
+        """A global element with an anonymous complexType holding ``members`` in order."""
+        el = etree.SubElement(self.schema, _XS + "element", name=name)
+        _doc(el, doc)
+        ct = etree.SubElement(el, _XS + "complexType")
+        seq = etree.SubElement(ct, _XS + "sequence")
+        for member_name, hint in members:
+            self.member(seq, member_name, hint)
+
+    def fault_element(self, cls: type) -> str:
+        name = self.complex_type(cls)
+        key = f"element:{name}"
+        if key not in self._done:
+            self._done.add(key)
+            etree.SubElement(self.schema, _XS + "element", name=name, type=self.qname(name))
+        return name
