@@ -391,7 +391,20 @@ class EncodedCall:
         self.argument_names = [_local(p.tag) for p in self._params]
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
-        """Parameters by position (the Remoting dialect does not check names)."""
+        """Parameters by position (the Remoting dialect does not check names).
+
+        ASMX-style clients leave null parameters out; when the count differs and every element names a
+        parameter, they are matched by name instead and the missing nullable ones are None.
+        """
+        if names is not None and len(types) != len(self._params) and set(self.argument_names) <= set(names):
+            by_name = dict(zip(self.argument_names, self._params, strict=True))
+            args: list[object] = []
+            for name, wt in zip(names, types, strict=True):
+                el = by_name.get(name)
+                if el is None and not (wt.nullable or wt.kind is Kind.ANY):
+                    raise SoapDecodeError(f"{self.method_name}: missing parameter <{name}>")
+                args.append(None if el is None else self._reader.value(el, wt))
+            return args
         if len(types) != len(self._params):
             raise SoapDecodeError(
                 f"{self.method_name} takes {len(types)} argument(s), the message carries {len(self._params)}"
