@@ -28,7 +28,7 @@ from ._lease_manager import LeaseManager
 from ._marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
 from ._objects import MarshalByRefObject, WellKnownObjectMode
 from ._sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
-from ._urls import external_base_url
+from ._urls import external_base_url, trust_forwarded_from_env
 from ._wsdl_cache import WsdlCache
 
 
@@ -74,7 +74,9 @@ class RemotingApp(Starlette):
     ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before the formatter;
     ``registry`` holds the by-value types that may cross the wire; ``lifetime`` the lease defaults and the
     lease manager's poll time; ``type_filter`` whether references to foreign objects (callbacks, remote
-    sponsors) are accepted; ``public_url`` the external base URL for ObjRefs (default: from each request).
+    sponsors) are accepted; ``public_url`` the external base URL for ObjRefs and WSDL addresses (default:
+    from each request); ``trust_forwarded`` whether a trusted reverse proxy sets ``X-Forwarded-Host`` /
+    ``X-Forwarded-Proto`` / ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``).
     """
 
     def __init__(
@@ -89,8 +91,10 @@ class RemotingApp(Starlette):
         type_filter: TypeFilterLevel = TypeFilterLevel.Low,
         public_url: str | None = None,
         proxy_factory: ProxyFactory | None = None,
+        trust_forwarded: bool | None = None,
         debug: bool = False,
     ) -> None:
+        self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
         self.leases = LeaseManager(self.lifetime.lease_manager_poll_time, self._lease_expired)
         self.identities = IdentityTable(self.leases)
@@ -132,7 +136,7 @@ class RemotingApp(Starlette):
 
     def external_url(self, request: ServerRequest) -> str:
         """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
-        return self.public_url or external_base_url(request.scope, request.headers)
+        return self.public_url or external_base_url(request.scope, request.headers, self.trust_forwarded)
 
     def _callback_proxy(self, ref: ObjRef, declared: WireType) -> object:
         """A proxy for an object that lives elsewhere (type filter Full only). Its methods are synchronous:
