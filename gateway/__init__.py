@@ -6,6 +6,7 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton. Client: :class:`Remotin
 """
 
 from ._app import RemotingApp
+from ._binding import LiteralBinding
 from ._client import AsyncRemotingClient, ChannelError, RemotingClient
 from ._client_sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from ._errors import ClientRequestError, CustomErrorsMode, RemotingError, RemotingException
@@ -28,6 +29,7 @@ __all__ = [
     "Lease",
     "LeaseState",
     "LifetimeSettings",
+    "LiteralBinding",
     "MarshalByRefObject",
     "RemotingApp",
     "RemotingClient",

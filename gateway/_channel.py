@@ -18,9 +18,13 @@ from soap import (
     RemotingSoapFormatter,
     SoapDecodeError,
     TypeRegistry,
+    parse_xml,
+    read_literal_response,
+    write_literal_call,
 )
 from wsdl import Operation
 
+from ._binding import LiteralBinding
 from ._client_sinks import ClientCall, ClientResponse, ClientSink
 from ._errors import RemotingError
 from ._faults import exception_from_fault
@@ -42,19 +46,33 @@ class ChannelCore:
         self.sinks = list(sinks)
         self.marshaller = marshaller
 
-    def prepare(self, url: str, namespace: str, op: Operation, args: tuple[object, ...]) -> ClientCall:
+    def prepare(
+        self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
+        binding: LiteralBinding | None = None,
+    ) -> ClientCall:
         if len(args) != len(op.parameters):
             raise TypeError(f"{op.name}() takes {len(op.parameters)} argument(s), {len(args)} given")
-        message = MethodCall(
-            op.name, namespace, list(args), [p.name for p in op.parameters], op.parameter_types
-        )
-        body = self.formatter.write_call(message, self.marshaller)
-        headers = {
-            "content-type": self.formatter.content_type,
-            "soapaction": f'"{namespace}#{op.name}"',
-            "user-agent": USER_AGENT,
-        }
+        names = [p.name for p in op.parameters]
+        if binding is None:
+            message = MethodCall(op.name, namespace, list(args), names, op.parameter_types)
+            body = self.formatter.write_call(message, self.marshaller)
+            headers = {
+                "content-type": self.formatter.content_type,
+                "soapaction": f'"{namespace}#{op.name}"',
+            }
+        else:
+            message = MethodCall(op.name, binding.namespace, list(args), names, op.parameter_types)
+            version = binding.version
+            body = write_literal_call(message, version, self.formatter.registry)
+            action = binding.action(op.name)
+            if version.name == "1.2":
+                headers = {"content-type": version.content_type + (f'; action="{action}"' if action else "")}
+            else:
+                headers = {"content-type": version.content_type, "soapaction": f'"{action}"'}
+        headers["user-agent"] = USER_AGENT
         call = ClientCall(url, op, args, headers, body)
+        if binding is not None:
+            call.properties["binding"] = binding
         for sink in self.sinks:
             sink.process_request(call)
         return call
@@ -63,16 +81,25 @@ class ChannelCore:
         for sink in reversed(self.sinks):
             sink.process_response(call, response)
         media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if media != "text/xml" or not response.body:
+        if media not in ("text/xml", "application/soap+xml") or not response.body:
             raise RemotingError(
                 f"{call.url} answered HTTP {response.status} with content type {media or '(none)'} "
                 "instead of a SOAP message",
                 fault_code="Server", http_status=response.status,
             )
+        binding = call.properties.get("binding")
         try:
-            result = self.formatter.read_response(
-                response.body, call.operation.name, call.operation.returns, marshaller=self.marshaller
-            )
+            if isinstance(binding, LiteralBinding):
+                root = parse_xml(response.body, self.formatter.limits)
+                body = next((c for c in root if isinstance(c.tag, str) and c.tag.endswith("}Body")), None)
+                if body is None:
+                    raise SoapDecodeError("SOAP envelope has no Body")
+                result = read_literal_response(body, binding.version, call.operation.name, call.operation.returns,
+                                               self.formatter.registry, self.formatter.limits)
+            else:
+                result = self.formatter.read_response(
+                    response.body, call.operation.name, call.operation.returns, marshaller=self.marshaller
+                )
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):

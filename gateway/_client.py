@@ -34,6 +34,7 @@ from ._activation import (
     ConstructionResponse,
     runtime_registry,
 )
+from ._binding import LiteralBinding
 from ._channel import ChannelCore
 from ._client_sinks import ClientResponse, ClientSink
 from ._errors import RemotingError
@@ -86,8 +87,9 @@ class _Proxy:
 
     def __init__(
         self, bind: Callable[[str, str, Operation | str], Callable[..., Any]], url: str,
-        contract: ServiceContract | None, ref: ObjRef | None = None,
+        contract: ServiceContract | None, ref: ObjRef | None = None, binding: LiteralBinding | None = None,
     ) -> None:
+        self.__dict__["_binding"] = binding
         self.__dict__["_bind"] = bind
         self.__dict__["_url"] = url
         self.__dict__["_contract"] = contract
@@ -107,7 +109,9 @@ class _Proxy:
                     return self.__getattr__(getter.name)()
                 raise AttributeError(f"{contract.clr.full_name} has no remote method {name!r}")
             op = found
-        method: Callable[..., Any] = self.__dict__["_bind"](self.__dict__["_url"], self.__dict__["_namespace"], op)
+        method: Callable[..., Any] = self.__dict__["_bind"](
+            self.__dict__["_url"], self.__dict__["_namespace"], op, self.__dict__["_binding"]
+        )
         self.__dict__[name] = method
         return method
 
@@ -240,24 +244,28 @@ class RemotingClient(_ClientBase):
         return _Proxy(self._bind, url, contract, ref)
 
     @overload
-    def get_object(self, interface: type[T], url: str) -> T: ...
+    def get_object(self, interface: type[T], url: str, binding: LiteralBinding | None = None) -> T: ...
 
     @overload
-    def get_object(self, interface: None, url: str) -> Any: ...
+    def get_object(self, interface: None, url: str, binding: LiteralBinding | None = None) -> Any: ...
 
-    def get_object(self, interface: type[T] | None, url: str) -> Any:
-        """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy)."""
-        return _Proxy(self._bind, url, _contract_for(interface))
+    def get_object(self, interface: type[T] | None, url: str, binding: LiteralBinding | None = None) -> Any:
+        """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
-    def _bind(self, url: str, namespace: str, op: Operation | str) -> Callable[..., Any]:
+        With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
+        return _Proxy(self._bind, url, _contract_for(interface), None, binding)
+
+    def _bind(self, url: str, namespace: str, op: Operation | str,
+              binding: LiteralBinding | None = None) -> Callable[..., Any]:
         def call(*args: object) -> Any:
-            return self.invoke(url, namespace, _as_operation(op, args), args)
+            return self.invoke(url, namespace, _as_operation(op, args), args, binding)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
 
-    def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...]) -> Any:
-        call = self._core.prepare(url, namespace, op, args)
+    def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
+               binding: LiteralBinding | None = None) -> Any:
+        call = self._core.prepare(url, namespace, op, args, binding)
         try:
             r = self._http.post(url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
@@ -317,13 +325,14 @@ class AsyncRemotingClient(_ClientBase):
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
 
-    def get_object(self, interface: type | None, url: str) -> Any:
+    def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return _Proxy(self._bind, url, _contract_for(interface))
+        return _Proxy(self._bind, url, _contract_for(interface), None, binding)
 
-    def _bind(self, url: str, namespace: str, op: Operation | str) -> Callable[..., Awaitable[Any]]:
+    def _bind(self, url: str, namespace: str, op: Operation | str,
+              binding: LiteralBinding | None = None) -> Callable[..., Awaitable[Any]]:
         async def call(*args: object) -> Any:
-            return await self.invoke(url, namespace, _as_operation(op, args), args)
+            return await self.invoke(url, namespace, _as_operation(op, args), args, binding)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
@@ -331,8 +340,9 @@ class AsyncRemotingClient(_ClientBase):
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return _Proxy(self._bind, url, contract, ref)
 
-    async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...]) -> Any:
-        call = self._core.prepare(url, namespace, op, args)
+    async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
+                     binding: LiteralBinding | None = None) -> Any:
+        call = self._core.prepare(url, namespace, op, args, binding)
         try:
             r = await self._http.post(url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:

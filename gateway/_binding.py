@@ -1,0 +1,29 @@
+"""How a proxy talks to its service: the .NET Remoting dialect (the default) or document/literal SOAP.
+
+A :class:`LiteralBinding` is what a WSDL-generated stub carries: the target namespace of the wrapper
+elements, the SOAP version, and the SOAPAction of each operation. Proxies without one speak the Remoting
+dialect, with the contract's CLR namespace in the method element and SOAPAction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from soap import SOAP11, SOAP12, SoapVersion
+
+
+@dataclass(frozen=True)
+class LiteralBinding:
+    """Document/literal wrapped calls: ``<tns:op><tns:param/>…</tns:op>``, answered by ``<opResponse>``."""
+
+    namespace: str
+    soap_version: str = "1.1"
+    actions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> SoapVersion:
+        return SOAP12 if self.soap_version == "1.2" else SOAP11
+
+    def action(self, operation: str) -> str:
+        return self.actions.get(operation, "")
