@@ -1,8 +1,9 @@
 """The ASGI application: a Starlette app whose every path is an object URI.
 
 POSTs are read with a size cap (checked against Content-Length before reading, and while streaming), then
-passed through the server sink chain to the formatter sink. GETs serve the service index (and, later,
-the WSDL documents).
+passed through the server sink chain to the formatter sink. GETs serve the WSDL documents
+(``<uri>?wsdl``, ``?wsdl=soap12``, ``?wsdl=remoting``) and otherwise the service index: each service with its
+operations' signatures and docs and links to its three WSDLs (addresses from the external URL).
 """
 
 from __future__ import annotations
@@ -266,14 +267,26 @@ class _Endpoint:
             entries = [e for e in entries if e.uri == request.uri]
             if not entries:
                 return ServerResponse(404, b"No object is published at this URI.\n", "text/plain; charset=utf-8")
+        base = self.app.external_url(request)
         rows = []
         for entry in entries:
+            contract = entry.contract
             ops = "".join(
-                f"<li><code>{html.escape(op.signature())}</code></li>" for op in entry.contract.operations.values()
+                f"<li><code>{html.escape(op.signature())}</code>"
+                + (f"<p>{html.escape(op.doc)}</p>" if op.doc else "")
+                + "</li>"
+                for op in sorted(contract.operations.values(), key=lambda o: o.name)
             )
+            address = html.escape(f"{base}/{entry.uri}", quote=True)
+            links = " | ".join(
+                f'<a href="{address}?{query}">{label}</a>'
+                for query, label in (("wsdl", "WSDL (SOAP 1.1)"), ("wsdl=soap12", "WSDL (SOAP 1.2)"),
+                                     ("wsdl=remoting", "WSDL (.NET Remoting)"))
+            )
+            doc = f"<p>{html.escape(contract.doc)}</p>" if contract.doc else ""
             rows.append(
-                f"<h2>/{html.escape(entry.uri)}</h2><p>{html.escape(entry.contract.clr.full_name)} "
-                f"({entry.mode.value})</p><ul>{ops}</ul>"
+                f"<h2>/{html.escape(entry.uri)}</h2><p>{html.escape(contract.clr.full_name)} "
+                f"({entry.mode.value})</p>{doc}<p>{links}</p><ul>{ops}</ul>"
             )
         page = f"<!DOCTYPE html><html><head><title>Remoting services</title></head><body>{''.join(rows)}</body></html>"
         return ServerResponse(200, page.encode(), "text/html; charset=utf-8")

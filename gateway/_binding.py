@@ -7,7 +7,7 @@ dialect, with the contract's CLR namespace in the method element and SOAPAction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from soap import SOAP11, SOAP12, SoapVersion
@@ -20,6 +20,12 @@ class LiteralBinding:
     namespace: str
     soap_version: str = "1.1"
     actions: Mapping[str, str] = field(default_factory=dict)
+    #: wire names where the Python ones differ (names that are not identifiers, or keywords)
+    operation_names: Mapping[str, str] = field(default_factory=dict)
+    parameter_names: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def element(self, operation: str) -> str:
+        return self.operation_names.get(operation, operation)
 
     @property
     def version(self) -> SoapVersion:

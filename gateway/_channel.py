@@ -61,7 +61,9 @@ class ChannelCore:
                 "soapaction": f'"{namespace}#{op.name}"',
             }
         else:
-            message = MethodCall(op.name, binding.namespace, list(args), names, op.parameter_types)
+            wire_names = list(binding.parameter_names.get(op.name, names))
+            message = MethodCall(binding.element(op.name), binding.namespace, list(args), wire_names,
+                                 op.parameter_types)
             version = binding.version
             body = write_literal_call(message, version, self.formatter.registry)
             action = binding.action(op.name)
