@@ -42,7 +42,6 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 
-_PENDING = object()
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
 _STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
@@ -82,7 +81,8 @@ class EncodedReader:
         self.body: etree._Element = body
         self.header = header
         self._ids: dict[str, etree._Element] | None = None
-        self._memo: dict[str, object] = {}
+        self._memo: dict[tuple[str, WireType], object] = {}
+        self._pending: set[str] = set()
 
     # -------------------------------------------------------------- structure
 
@@ -122,21 +122,21 @@ class EncodedReader:
             if not href.startswith("#"):
                 raise SoapDecodeError(f"external reference {href[:60]!r} not allowed")
             key = href[1:]
-            done = self._memo.get(key)
-            if done is _PENDING:
+            if key in self._pending:
                 raise SoapDecodeError(f"cyclic reference to {href!r}")
+            done = self._memo.get((key, wt))
             if done is not None:
-                return done
+                return done  # a shared reference decodes to one object (per declared type)
             target = self._index().get(key)
             if target is None:
                 raise SoapDecodeError(f"reference {href!r} points to no element")
-            self._memo[key] = _PENDING
+            self._pending.add(key)
             try:
                 result = self.value(target, wt, depth + 1)
             finally:
-                self._memo.pop(key, None)
+                self._pending.discard(key)
             if result is not None:
-                self._memo[key] = result
+                self._memo[(key, wt)] = result
             return result
         if el.get(_XSI_NULL) in _TRUE or el.get(_XSI_NIL) in _TRUE:
             if not wt.nullable and wt.kind is not Kind.ANY:
@@ -335,7 +335,7 @@ class EncodedReader:
             fields.append((spec.attr if spec is not None else name, self.value(child, ft, depth + 1), ft))
         hresult_text = member_text("HResult")
         try:
-            hresult = int(hresult_text) if hresult_text else -2146233088
+            hresult = int(hresult_text) if isinstance(hresult_text, str) and hresult_text else -2146233088
         except ValueError:
             hresult = -2146233088
         info = ExceptionInfo(
@@ -343,7 +343,8 @@ class EncodedReader:
             member_text("Source"), hresult, fields,
         )
         if cls is not None:
-            value = construct(cls, {n: v for n, v, _ in fields}, info.message)
+            declared = {spec.attr for spec in specs.values()}
+            value = construct(cls, {n: v for n, v, _ in fields if n in declared}, info.message)
             assert isinstance(value, BaseException)
             info.value = value
         return info
