@@ -84,5 +84,10 @@ class InteropService(MarshalByRefObject):
         """Does nothing and returns nothing."""
 
 
-app = RemotingApp()
-app.register_well_known(InteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
+def register(app: RemotingApp) -> RemotingApp:
+    """Publish the interop service on ``app``."""
+    app.register_well_known(InteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
+    return app
+
+
+app = register(RemotingApp())

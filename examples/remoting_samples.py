@@ -263,10 +263,18 @@ class FactoryService(MarshalByRefObject, IFactory):
         return f"{counter.GetName()}={counter._counter if isinstance(counter, ClientActivatedObject) else '?'}|{where}"
 
 
-app = RemotingApp(lifetime=LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=1)))
-app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
-app.register_well_known(HelloServer, "SayHello.rem", WellKnownObjectMode.SingleCall)
-app.register_well_known(SingleCallObject, "SingleCallService.rem", WellKnownObjectMode.SingleCall)
-app.register_well_known(SingletonObject, "SingletonService.rem", WellKnownObjectMode.Singleton)
-app.register_well_known(FactoryService, "FactoryService.rem", WellKnownObjectMode.Singleton)
-app.register_activated(ClientActivatedObject)
+def register(app: RemotingApp) -> RemotingApp:
+    """Publish the samples on ``app`` (so several example sets can share one application)."""
+    app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
+    app.register_well_known(HelloServer, "SayHello.rem", WellKnownObjectMode.SingleCall)
+    app.register_well_known(SingleCallObject, "SingleCallService.rem", WellKnownObjectMode.SingleCall)
+    app.register_well_known(SingletonObject, "SingletonService.rem", WellKnownObjectMode.Singleton)
+    app.register_well_known(FactoryService, "FactoryService.rem", WellKnownObjectMode.Singleton)
+    app.register_activated(ClientActivatedObject)
+    return app
+
+
+#: The lease manager polls every second, as in the Mono reference server (the .NET default is 10 s).
+LIFETIME = LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=1))
+
+app = register(RemotingApp(lifetime=LIFETIME))

@@ -1,0 +1,20 @@
+"""Every example in one application: what ``scripts/serve.sh`` runs.
+
+    uvicorn examples.all:app
+
+* the .NET Remoting samples (``examples.remoting_samples``): ``/SayHello.soap``, ``/SayHello.rem``,
+  ``/SingleCallService.rem``, ``/SingletonService.rem``, ``/FactoryService.rem`` and the client-activated
+  ``ClientActivatedObject``;
+* the toolkit interop service (``examples.interop``): ``/InteropService.soap``.
+
+``GET /`` lists them with their operations and WSDL links.
+"""
+
+from __future__ import annotations
+
+from examples import interop, remoting_samples
+from gateway import RemotingApp
+
+app = interop.register(remoting_samples.register(RemotingApp(lifetime=remoting_samples.LIFETIME)))
+
+__all__ = ["app"]
