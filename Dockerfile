@@ -1,0 +1,30 @@
+# The gateway serving every example (examples/all.py) on port 8000.
+#
+#   docker build -t remoting-gateway .
+#   docker run --rm -p 8000:8000 remoting-gateway
+#
+# Linted by tests/test_dockerfile.py with hadolint.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+
+WORKDIR /app
+
+# The library first (its dependencies change less often than the examples), then the examples, which uvicorn
+# imports from the working directory. Versions come from pyproject.toml's ranges.
+COPY pyproject.toml README.md ./
+COPY gateway ./gateway
+COPY soap ./soap
+COPY wsdl ./wsdl
+RUN pip install --no-cache-dir . \
+    && rm -rf build ./*.egg-info
+COPY examples ./examples
+
+USER 10001:10001
+EXPOSE 8000
+CMD ["uvicorn", "examples.all:app", "--host", "0.0.0.0", "--port", "8000"]
