@@ -110,4 +110,7 @@ class RemoteActivator(MarshalByRefObject, IActivator):
                 "client activation on this server"
             )
         instance = cls(*(msg.Args or []))
+        from ._marshal import ACTIVATED_MARK
+
+        instance.__dict__[ACTIVATED_MARK] = True
         return ConstructionResponse(Return=instance)

@@ -17,6 +17,10 @@ from ._identity import Identity, IdentityTable, InstanceEntry, aqn
 from ._lease import Lease
 from ._objects import MarshalByRefObject
 
+#: Set by the activator on a new client-activated object: its ObjRef goes out in a ConstructionResponse,
+#: with ``fIsMarshalled`` 0, as the Mono reference server sends it.
+ACTIVATED_MARK = "_remoting_activated"
+
 
 class TypeFilterLevel(enum.Enum):
     """What a server deserializes (.NET's ``TypeFilterLevel``): Low refuses references to foreign objects."""
@@ -40,8 +44,10 @@ def type_hierarchy(cls: type) -> tuple[list[str], list[str]]:
 def objref_for(entry: InstanceEntry, base_url: str, process_guid: str) -> ObjRef:
     cls = type(entry.obj)
     hierarchy, interfaces = type_hierarchy(cls)
-    marshalled = None if isinstance(entry.obj, Lease) else False
-    return ObjRef(entry.uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, marshalled)
+    # .NET turns a received ObjRef into a proxy as it deserializes it unless ``fIsMarshalled`` is present
+    # and 0: so ordinary arguments and return values (and leases) omit it, and only the activation reply,
+    # which the .NET activator unmarshals itself, carries 0 (as the Mono reference server sends them).
+    return ObjRef(entry.uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, None)
 
 
 #: Makes a proxy for a foreign ObjRef (a callback into a client); supplied by the application.
@@ -70,9 +76,12 @@ class ServerMarshaller:
         if not isinstance(value, MarshalByRefObject):
             return None
         entry = self.table.publish(value)
+        ref = objref_for(entry, self.base_url, self.table.app_guid)
         if isinstance(value, Lease):
             value.published_uri = entry.uri
-        return objref_for(entry, self.base_url, self.table.app_guid)
+        elif value.__dict__.pop(ACTIVATED_MARK, False):
+            ref.is_marshalled = False
+        return ref
 
     def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
         entry: Identity | None = self.table.lookup(ref.uri)

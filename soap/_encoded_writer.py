@@ -93,8 +93,6 @@ def runtime_wire_type(
         if not registry.is_registered(cls):
             raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
         return wire_type(cls)
-    if cls.__module__ != "builtins" and marshaller is not None and marshaller.marshal(value) is not None:
-        return _OBJREF
     try:
         found = wire_type(cls)
         if found.kind is not Kind.OBJREF:
@@ -155,7 +153,11 @@ class EncodedWriter:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
             return f'<{name} xsi:null="1" />'
         if wt.kind is Kind.ANY:
-            wt = runtime_wire_type(value, self.registry, self.marshaller)
+            if self.marshaller is not None and type(value).__module__ != "builtins":
+                marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
+                if marshalled is not None:
+                    value = marshalled
+            wt = runtime_wire_type(value, self.registry)
             typed = True
         kind = wt.kind
         if kind is Kind.STRING:

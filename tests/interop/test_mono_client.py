@@ -6,9 +6,14 @@ Two clients, both unmodified Mono programs:
   check, so a failure names the check and carries the client's reason and
   exception trace.
 * the reference 40-check client of the shared peers
-  (``<repo>/../shared/peers/mono/run-client.sh --quick``): everything but the
-  client-activated-object checks (``cao_*``, a later issue) must pass, and the
-  ``cao_*`` checks must be the only failures.
+  (``<repo>/../shared/peers/mono/run-client.sh``, lease-expiry part included):
+  all 40 checks must pass, the client-activated-object ones (``cao_*``) too.
+
+TestClient's ``cao`` group covers client activation with a constructor
+argument, lease settings and ``ILease.Renew`` through ``GetLifetimeService``,
+a MarshalByRefObject returned by ``FactoryService.CreateCounter`` (a
+transparent proxy), that proxy passed back as an argument (the server gets its
+own object), and a call after lease expiry (RemotingException); it waits ~8 s.
 
 Both run against ``examples.remoting_samples:app`` under a real uvicorn, or,
 when ``INTEROP_SERVER_URL`` is set (e.g. ``http://127.0.0.1:18085/``), against
@@ -106,10 +111,20 @@ CLIENT_CHECKS = [
     "concurrent_calls",
     "concurrent_singleton_increments",
     "async_delegate_call",
+    "cao_create_with_ctor_arg",
+    "cao_keeps_state",
+    "cao_instances_independent",
+    "cao_lease_settings",
+    "cao_lease_renew",
+    "cao_factory_returns_proxy",
+    "cao_proxy_passed_back",
+    "cao_call_after_lease_expiry_fails",
 ]
+# Checks that fail because of a known server bug: strict xfail, so a fix turns them into failures to remove.
+KNOWN_SERVER_BUGS: dict[str, str] = {}
 HELLO_CHECKS = ["hello_soap", "hello_rem", "hello_unicode_markup", "hello_repeated_calls"]
 
-# The reference client's checks with --quick, minus the client-activated ones.
+# The reference client's checks, minus the client-activated ones.
 REFERENCE_NON_CAO_CHECKS = [
     "hello",
     "hello_rem_uri",
@@ -146,6 +161,15 @@ REFERENCE_NON_CAO_CHECKS = [
     "custom_exception",
     "singleton_state_after_exception",
 ]
+REFERENCE_CAO_CHECKS = [
+    "cao_create_with_ctor_arg",
+    "cao_keeps_state",
+    "cao_instances_independent",
+    "cao_lease_settings",
+    "cao_renew_on_call_keeps_alive",
+    "cao_call_after_lease_expiry_fails",
+]
+REFERENCE_CHECKS = REFERENCE_NON_CAO_CHECKS + REFERENCE_CAO_CHECKS  # all 40
 
 _LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+)(?:: (.*))?$")
 _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed")
@@ -250,7 +274,15 @@ def test_client_ran_every_check(client_run: PeerRun) -> None:
     assert (run.returncode == 0) == (run.summary[1] == 0), run.describe()
 
 
-@pytest.mark.parametrize("check", CLIENT_CHECKS)
+@pytest.mark.parametrize(
+    "check",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_SERVER_BUGS[c]))
+        if c in KNOWN_SERVER_BUGS and not os.environ.get("INTEROP_SERVER_URL")
+        else c
+        for c in CLIENT_CHECKS
+    ],
+)
 def test_mono_client_check(client_run: PeerRun, check: str) -> None:
     run = client_run
     if check not in run.results:
@@ -283,17 +315,19 @@ def reference_client() -> Path:
     return REFERENCE_CLIENT
 
 
-def test_reference_client_all_but_cao_pass(reference_client: Path, samples_url: str) -> None:
+def test_reference_client_all_pass(reference_client: Path, samples_url: str) -> None:
+    """All 40 checks, the client-activated objects and the ~10 s lease-expiry part included."""
     # run-client.sh builds into $PEERS_WORK/mono (default ~/.cache/peers), never into the peers folder.
-    run = run_peer(["bash", str(reference_client), samples_url, "--quick"])
+    run = run_peer(["bash", str(reference_client), samples_url])
     assert "SETUP FAILED" not in run.stdout, run.describe()
     assert run.summary is not None, f"no summary line\n{run.describe()}"
 
-    non_cao_failures = {n: r for n, r in run.failures().items() if not n.startswith("cao_")}
-    not_run = [n for n in REFERENCE_NON_CAO_CHECKS if n not in run.results]
-    assert not non_cao_failures and not not_run, (
-        "reference Mono client: non-CAO checks failed or did not run\n"
-        + "".join(f"  FAIL {n}: {r}\n" for n, r in non_cao_failures.items())
+    failures = run.failures()
+    not_run = [n for n in REFERENCE_CHECKS if n not in run.results]
+    assert not failures and not not_run, (
+        "reference Mono client: checks failed or did not run\n"
+        + "".join(f"  FAIL {n}: {r}\n" for n, r in failures.items())
         + "".join(f"  NOT RUN {n}\n" for n in not_run)
         + run.describe()
     )
+    assert run.summary == (len(REFERENCE_CHECKS), 0), run.describe()
