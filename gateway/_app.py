@@ -98,14 +98,14 @@ class RemotingApp(Starlette):
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
         self.leases = LeaseManager(self.lifetime.lease_manager_poll_time, self._lease_expired)
-        self.identities = IdentityTable(self.leases)
+        self.identities = IdentityTable(self.leases, self.lifetime)
         self.registry = runtime_registry(registry)
         self.limits = limits
         self.custom_errors = custom_errors
         self.type_filter = type_filter
         self.public_url = public_url.rstrip("/") if public_url else None
         self.proxy_factory = proxy_factory or self._callback_proxy
-        self._callback_client: object | None = None
+        self._callback_clients: dict[str, object] = {}
         self.dispatcher = Dispatcher(self.identities)
         self.formatters = self._make_formatters(enabled_formatters_from_env(formatters))
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
@@ -139,15 +139,21 @@ class RemotingApp(Starlette):
         """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
         return self.public_url or external_base_url(request.scope, request.headers, self.trust_forwarded)
 
-    def _callback_proxy(self, ref: ObjRef, declared: WireType) -> object:
+    def _callback_proxy(self, ref: ObjRef, declared: WireType, base_url: str) -> object:
         """A proxy for an object that lives elsewhere (type filter Full only). Its methods are synchronous:
         call them from sync methods (which run in worker threads), or via ``anyio.to_thread`` from async
-        ones."""
+        ones. This server's own objects passed to it (a lease handed to a sponsor's ``Renewal``) travel as
+        ObjRefs at ``base_url``, the address the caller used to reach us."""
         from ._client import RemotingClient
 
-        client = self._callback_client
+        client = self._callback_clients.get(base_url)
         if client is None:
-            client = self._callback_client = RemotingClient(registry=self.registry, timeout=30.0)
+            def publish(obj: MarshalByRefObject) -> ObjRef:
+                return ServerMarshaller(self.identities, base_url, self.type_filter).marshal(obj) or ObjRef("", "", [])
+
+            client = self._callback_clients[base_url] = RemotingClient(
+                registry=self.registry, timeout=30.0, local_objects=publish
+            )
         assert isinstance(client, RemotingClient)
         return client.proxy_for(ref, declared)
 

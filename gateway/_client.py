@@ -139,9 +139,11 @@ class ClientMarshaller:
     and the client's own MarshalByRefObjects out through its callback listener."""
 
     def __init__(self, make_proxy: Callable[[str, ServiceContract | None, ObjRef], object],
-                 listener: Callable[[], CallbackListener | None]) -> None:
+                 listener: Callable[[], CallbackListener | None],
+                 local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None) -> None:
         self._make_proxy = make_proxy
         self._listener = listener
+        self._local_objects = local_objects
 
     def marshal(self, value: object) -> ObjRef | None:
         ref = proxy_objref(value)
@@ -149,6 +151,8 @@ class ClientMarshaller:
             return ref
         if not isinstance(value, MarshalByRefObject):
             return None
+        if self._local_objects is not None:
+            return self._local_objects(value)
         listener = self._listener()
         if listener is None:
             raise SoapEncodeError(
@@ -183,11 +187,12 @@ def _activated(result: object, cls: type) -> ObjRef:
 class _ClientBase:
     """What the sync and async clients share: the channel core, the marshaller, the listener."""
 
-    def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool) -> None:
+    def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
+                 local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listener: CallbackListener | None = None
-        marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener)
+        marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
         self._core = ChannelCore(self._registry, limits, sinks, marshaller)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
@@ -224,7 +229,8 @@ class RemotingClient(_ClientBase):
     """A synchronous client channel (owns a pooled ``httpx.Client``; use as a context manager).
 
     ``listen=True`` starts a callback listener on first need, so this client's own MarshalByRefObjects
-    can be passed to servers by reference (callbacks, lease sponsors).
+    can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
+    some other way instead (a server calling back into a client uses it to pass its own objects).
     """
 
     def __init__(
@@ -236,8 +242,9 @@ class RemotingClient(_ClientBase):
         sinks: Sequence[ClientSink] = (),
         http_client: httpx.Client | None = None,
         listen: bool = False,
+        local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
     ) -> None:
-        super().__init__(registry, limits, sinks, listen)
+        super().__init__(registry, limits, sinks, listen, local_objects)
         self._http = http_client or httpx.Client(timeout=timeout)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:

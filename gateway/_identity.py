@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from soap import ClrName, clr_name_of
 from wsdl import ServiceContract, contract_of
 
-from ._lease import Lease
+from ._lease import CURRENT_LIFETIME, LIFETIME_DEFAULTS, Lease, LifetimeSettings
 from ._lease_manager import LeaseManager
 from ._objects import MarshalByRefObject, WellKnownObjectMode
 
@@ -104,7 +104,8 @@ def aqn(name: ClrName) -> str:
 class IdentityTable:
     """Maps object URIs to entries; one table per application, safe to use from worker threads."""
 
-    def __init__(self, lease_manager: LeaseManager) -> None:
+    def __init__(self, lease_manager: LeaseManager, lifetime: LifetimeSettings | None = None) -> None:
+        self.lifetime = lifetime or LIFETIME_DEFAULTS
         self.app_guid = str(uuid.uuid4())
         self.leases = lease_manager
         self._entries: dict[str, Identity] = {}
@@ -159,7 +160,11 @@ class IdentityTable:
 
     def start_lease(self, obj: object, on_expired: object) -> Lease | None:
         assert isinstance(obj, MarshalByRefObject)
-        lease = obj.InitializeLifetimeService()
+        token = CURRENT_LIFETIME.set(self.lifetime)
+        try:
+            lease = obj.InitializeLifetimeService()
+        finally:
+            CURRENT_LIFETIME.reset(token)
         if lease is None:
             return None
         if hasattr(obj, "__dict__"):

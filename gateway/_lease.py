@@ -9,6 +9,7 @@ A zero InitialLeaseTime means the lease never expires.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import enum
 import threading
@@ -40,8 +41,12 @@ class LifetimeSettings:
     lease_manager_poll_time: dt.timedelta = dt.timedelta(seconds=10)
 
 
-#: The process-wide defaults, used by ``MarshalByRefObject.InitializeLifetimeService``.
+#: The process-wide defaults (.NET's static ``LifetimeServices``).
 LIFETIME_DEFAULTS = LifetimeSettings()
+
+#: The settings of the application publishing an object, while its ``InitializeLifetimeService`` runs:
+#: a new ``Lease()`` takes its defaults from there (``RemotingApp(lifetime=...)``), else the process ones.
+CURRENT_LIFETIME: contextvars.ContextVar[LifetimeSettings] = contextvars.ContextVar("remoting_lifetime")
 
 
 class Sponsor(Protocol):
@@ -104,7 +109,7 @@ class Lease(MarshalByRefObject, ILease):
     __remoting_contract__ = ILease
 
     def __init__(self, settings: LifetimeSettings | None = None) -> None:
-        s = settings or LIFETIME_DEFAULTS
+        s = settings or CURRENT_LIFETIME.get(LIFETIME_DEFAULTS)
         self._initial = s.lease_time
         self._renew_on_call = s.renew_on_call_time
         self._sponsorship_timeout = s.sponsorship_timeout
@@ -191,10 +196,11 @@ class Lease(MarshalByRefObject, ILease):
         if deadline is None:
             return
         target = time.monotonic() + _seconds(self._renew_on_call)
-        if deadline < target:
+        if deadline < target or self._state is LeaseState.Renewing:
             with self._lock:
-                if self._state is LeaseState.Active and self._expires_at is not None:
+                if self._state in (LeaseState.Active, LeaseState.Renewing) and self._expires_at is not None:
                     self._expires_at = max(self._expires_at, target)
+                    self._state = LeaseState.Active  # a call while sponsors are asked renews the lease
 
     def Register(self, obj: object) -> None:
         """Add a sponsor (an object with ``Renewal(lease)``, sync or async)."""

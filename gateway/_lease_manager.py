@@ -109,6 +109,9 @@ class LeaseManager:
                 lease.Renew(renewal)
                 return
             lease.drop_sponsor(sponsor)
+        deadline = lease.expires_at
+        if lease.CurrentState is LeaseState.Active and deadline is not None and deadline > time.monotonic():
+            return  # a call renewed the lease while the sponsors were being asked
         self._expire(lease)
 
     def _expire(self, lease: Lease) -> None:

@@ -22,10 +22,14 @@ class CallbackListener:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, registry: TypeRegistry | None = None) -> None:
         from ._app import RemotingApp
+        from ._marshal import TypeFilterLevel
 
         self.host = host
         self.port = port
-        self.app = RemotingApp(registry=registry) if registry is not None else RemotingApp()
+        # Full: the servers this client calls pass their own objects back to it (a lease to a sponsor).
+        full = TypeFilterLevel.Full
+        self.app = RemotingApp(registry=registry, type_filter=full) if registry is not None else RemotingApp(
+            type_filter=full)
         self._server: object | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""

@@ -50,8 +50,9 @@ def objref_for(entry: InstanceEntry, base_url: str, process_guid: str) -> ObjRef
     return ObjRef(entry.uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, None)
 
 
-#: Makes a proxy for a foreign ObjRef (a callback into a client); supplied by the application.
-ProxyFactory = Callable[[ObjRef, WireType], object]
+#: Makes a proxy for a foreign ObjRef (a callback into a client): ``factory(ref, declared type, base URL
+#: of the request that brought it)``; supplied by the application.
+ProxyFactory = Callable[[ObjRef, WireType, str], object]
 
 
 class ServerMarshaller:
@@ -88,7 +89,7 @@ class ServerMarshaller:
         if entry is not None:
             return entry.target()
         if self.type_filter is TypeFilterLevel.Full and self.proxy_factory is not None:
-            return self.proxy_factory(ref, declared)
+            return self.proxy_factory(ref, declared, self.base_url)
         raise ClientRequestError(
             f"an object reference to {ref.url() or ref.uri} was refused: this server's type filter level is "
             "Low, which accepts only references to its own objects (set type_filter=TypeFilterLevel.Full "
