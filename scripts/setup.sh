@@ -79,6 +79,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "Debian packages installed"
 fi
 
+# ---- the interop harnesses next to the repository (../shared/peers) --------------------------------------------
+# The tests drive the eight SOAP toolkits and the spyne reference server of peers/clients; its install.sh puts
+# their Debian, PyPI and npm packages under $PEERS_WORK (a no-op taking ~0.3 s when everything is there).
+PEERS_CLIENTS="$ROOT/../shared/peers/clients"
+if [ "$mode" = test ] && [ -f "$PEERS_CLIENTS/install.sh" ]; then
+  log "peers/clients/install.sh (SOAP toolkits, spyne reference server)"
+  bash "$PEERS_CLIENTS/install.sh" >&2 || { log "peers/clients/install.sh failed"; exit 1; }
+fi
+
 # ---- virtual environment ---------------------------------------------------------------------------------
 if ! venv_ok; then
   log "creating $VENV with $("$PYTHON" --version 2>&1)"
