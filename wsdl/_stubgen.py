@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
+SOAP_ENC_NS = "http://schemas.xmlsoap.org/soap/encoding/"
 
 #: XSD built-in type -> (Python hint text, import needed)
 _BUILTINS: dict[str, tuple[str, str | None]] = {
@@ -96,15 +97,17 @@ class _TypeMapper:
     def hint(self, xsd_type: Any, context: str) -> str:
         from zeep.xsd import ComplexType
 
-        if isinstance(xsd_type, ComplexType):
+        qname = getattr(xsd_type, "qname", None)
+        if isinstance(xsd_type, ComplexType) and not (
+            qname is not None and qname.namespace == SOAP_ENC_NS and qname.localname in _BUILTINS
+        ):
             array_item = self._array_item(xsd_type)
             if array_item is not None:
                 return f"list[{self.hint(array_item, context)}]"
             return self._class(xsd_type, context)
-        qname = getattr(xsd_type, "qname", None)
         local = qname.localname if qname is not None else "anyType"
         namespace = qname.namespace if qname is not None else XSD_NS
-        if namespace != XSD_NS:  # a user simpleType (enumeration, restriction): its base
+        if namespace not in (XSD_NS, SOAP_ENC_NS):  # a user simpleType (enumeration, restriction): its base
             for klass in type(xsd_type).__mro__:
                 base_q = getattr(klass, "_default_qname", None)
                 if base_q is not None and getattr(base_q, "namespace", None) == XSD_NS:
@@ -163,31 +166,84 @@ def _full_hint(f: _Field) -> str:
     return f"{f.hint} | None" if f.optional and not f.is_list else f.hint
 
 
+#: A minimal SOAP 1.1 encoding schema. zeep imports this namespace by itself whenever a schema refers to it
+#: (``soapenc:Array`` in every rpc/encoded WSDL, ``soapenc:string`` in Axis ones) without importing it, and
+#: would fetch it from schemas.xmlsoap.org: offline (CI, air-gapped builds) that fails the whole run, and
+#: reading a local WSDL should never reach out to a third host anyway. So the transport answers it from here.
+_SOAP_ENC_SCHEMA = (
+    f'<xs:schema xmlns:xs="{XSD_NS}" xmlns:tns="{SOAP_ENC_NS}" targetNamespace="{SOAP_ENC_NS}">'
+    '<xs:attribute name="root" type="xs:boolean"/>'
+    '<xs:attributeGroup name="commonAttributes"><xs:attribute name="id" type="xs:ID"/>'
+    '<xs:attribute name="href" type="xs:anyURI"/>'
+    '<xs:anyAttribute namespace="##other" processContents="lax"/></xs:attributeGroup>'
+    '<xs:attribute name="arrayType" type="xs:string"/><xs:attribute name="offset" type="xs:string"/>'
+    '<xs:attribute name="position" type="xs:string"/>'
+    '<xs:attributeGroup name="arrayAttributes"><xs:attribute ref="tns:arrayType"/>'
+    '<xs:attribute ref="tns:offset"/></xs:attributeGroup>'
+    '<xs:group name="Array"><xs:sequence><xs:any namespace="##any" minOccurs="0" maxOccurs="unbounded" '
+    'processContents="lax"/></xs:sequence></xs:group>'
+    '<xs:complexType name="Array"><xs:group ref="tns:Array" minOccurs="0"/>'
+    '<xs:attributeGroup ref="tns:arrayAttributes"/><xs:attributeGroup ref="tns:commonAttributes"/>'
+    '</xs:complexType><xs:element name="Array" type="tns:Array"/>'
+    '<xs:complexType name="Struct"><xs:group ref="tns:Array" minOccurs="0"/>'
+    '<xs:attributeGroup ref="tns:commonAttributes"/></xs:complexType><xs:element name="Struct" type="tns:Struct"/>'
+    + "".join(
+        f'<xs:complexType name="{name}"><xs:simpleContent><xs:extension base="xs:{name}">'
+        '<xs:attributeGroup ref="tns:commonAttributes"/></xs:extension></xs:simpleContent></xs:complexType>'
+        f'<xs:element name="{name}" type="tns:{name}"/>'
+        for name in _BUILTINS
+        if name != "anyType"
+    )
+    + "</xs:schema>"
+).encode()
+
+
+def _transport() -> Any:
+    """zeep's transport, answering the SOAP encoding namespace locally (see :data:`_SOAP_ENC_SCHEMA`)."""
+    from zeep.transports import Transport
+
+    class _Transport(Transport):
+        def load(self, url: str) -> bytes:
+            if url.rstrip("/") == SOAP_ENC_NS.rstrip("/"):
+                return _SOAP_ENC_SCHEMA
+            return bytes(super().load(url))  # type: ignore[no-untyped-call]
+
+    return _Transport()  # type: ignore[no-untyped-call]
+
+
+def _soap_ports(document: Any) -> list[tuple[Any, str, Any, bool]]:
+    """(service, port name, port, is SOAP 1.2) of every SOAP port, in document order.
+
+    Plain-HTTP ports (ASMX's ``HttpGet`` / ``HttpPost``, WSDL 1.1 ``http:binding``) are not SOAP: never chosen.
+    """
+    from zeep.wsdl.bindings import Soap11Binding, Soap12Binding
+
+    return [
+        (service, port_name, port, isinstance(port.binding, Soap12Binding))
+        for service in document.services.values()
+        for port_name, port in service.ports.items()
+        if isinstance(port.binding, Soap11Binding | Soap12Binding)
+    ]
+
+
 def generate_stub(location: str, soap12: bool = False) -> str:
-    """The source of a client module for the WSDL at ``location`` (URL or file path)."""
+    """The source of a client module for the WSDL at ``location`` (URL or file path).
+
+    The first SOAP port of the wanted version (1.2 with ``soap12``, else 1.1) is used, else the first SOAP
+    port of the other version; a WSDL without any SOAP port raises :class:`ValueError`.
+    """
     try:
-        from zeep.transports import Transport
         from zeep.wsdl import Document
     except ImportError:  # pragma: no cover - depends on the installation
         raise RuntimeError("reading WSDL needs zeep: pip install 'remoting-gateway[stubs]'") from None
-    from zeep.wsdl.bindings import Soap12Binding
 
-    document = Document(location, Transport())  # type: ignore[no-untyped-call,arg-type]
+    document = Document(location, _transport())
     module = _Module(location)
     mapper = _TypeMapper(module)
-    chosen = None
-    for service in document.services.values():
-        for port_name, port in service.ports.items():
-            is12 = isinstance(port.binding, Soap12Binding)
-            if is12 == soap12 and chosen is None:
-                chosen = (service, port_name, port, is12)
+    ports = _soap_ports(document)
+    chosen = next((p for p in ports if p[3] == soap12), ports[0] if ports else None)
     if chosen is None:
-        for service in document.services.values():
-            for port_name, port in service.ports.items():
-                if chosen is None and hasattr(port.binding, "_operations"):
-                    chosen = (service, port_name, port, isinstance(port.binding, Soap12Binding))
-    if chosen is None:
-        raise ValueError(f"{location}: no SOAP port found")
+        raise ValueError("no SOAP 1.1 or 1.2 port (wsdl:service/wsdl:port with a SOAP binding) found")
     service, port_name, port, is12 = chosen
     address = port.binding_options.get("address", "")
     ops: list[_Op] = []
@@ -230,7 +286,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     for imp in stdlib:
         add(f"import {imp}")
     needs_field = any(f.is_list or f.wire != f.attr for c in module.classes.values() for f in c.fields)
-    add("from dataclasses import dataclass" + (", field" if needs_field else ""))
+    if module.classes:
+        add("from dataclasses import dataclass" + (", field" if needs_field else ""))
     typing_names = ["cast"] + (["Any"] if "typing.Any" in module.imports else [])
     add(f"from typing import {', '.join(sorted(typing_names))}")
     add("")
@@ -245,11 +302,11 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     add("BINDING = LiteralBinding(")
     add(f"    namespace={namespace!r},")
     add(f"    soap_version={version!r},")
-    add(f"    actions={actions!r},")
-    if op_names:
-        add(f"    operation_names={op_names!r},")
-    if param_names:
-        add(f"    parameter_names={param_names!r},")
+    for keyword_name, mapping in (("actions", actions), ("operation_names", op_names),
+                                  ("parameter_names", param_names)):
+        if mapping or keyword_name == "actions":
+            add(f"    {keyword_name}={{" + "".join(f"\n        {k!r}: {v!r}," for k, v in mapping.items())
+                + ("\n    }," if mapping else "},"))
     add(")")
     for cls in module.classes.values():
         add("")

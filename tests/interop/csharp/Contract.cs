@@ -41,11 +41,25 @@ namespace RemotingPeer
         Person Birthday(Person p);
     }
 
-    // Client-activated counter (not served by the test server).
+    // Client-activated counter: RemotingPeer.ClientActivatedObject (activated through
+    // RemoteActivationService.rem with a string constructor argument, lease 5 s / 2 s / 2 s),
+    // and the counters FactoryService hands out.
     public interface ICounter
     {
+        // New value of this instance's counter: 1, 2, 3 ...
         int Increment();
+        // The name given to the constructor.
         string GetName();
+    }
+
+    // FactoryService (FactoryService.rem, Singleton): MarshalByRefObjects by reference, both ways.
+    public interface IFactory
+    {
+        // A new counter that lives on the server; the caller gets a transparent proxy (an ObjRef on the wire).
+        ICounter CreateCounter(string name);
+        // "name=count|local" when the counter came back as the server's own object, "...|remote" when it
+        // arrived as a proxy to an object elsewhere; "<null>" for null.
+        string Describe(ICounter counter);
     }
 
     [Serializable]

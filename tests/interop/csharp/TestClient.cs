@@ -5,7 +5,7 @@
 //
 //   BASE_URL  e.g. http://127.0.0.1:8000/ (object URIs are appended)
 //   --only    run only these groups: hello, singlecall, singleton, echo,
-//             echomore, arrays, byvalue, exceptions, extras
+//             echomore, arrays, byvalue, exceptions, extras, cao
 //   --list    print "group name" for every check and exit
 //
 // Output: "PASS name" or "FAIL name: reason" per check, then "N passed, M failed".
@@ -13,14 +13,23 @@
 //
 // Known Mono limitation respected here: a Mono SOAP client cannot deserialize an
 // xsd:dateTime in a response, so no check expects a DateTime back.
+//
+// The "cao" group needs the server's client-activated type ClientActivatedObject
+// (RemoteActivationService.rem, lease 5 s / 2 s / 2 s, lease manager polling every
+// second) and FactoryService at FactoryService.rem (IFactory); it waits ~8 s for a
+// lease to expire.
 using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using System.Reflection.Emit;
 using System.Runtime.Remoting;
+using System.Runtime.Remoting.Activation;
 using System.Runtime.Remoting.Channels;
 using System.Runtime.Remoting.Channels.Http;
+using System.Runtime.Remoting.Lifetime;
 using System.Text;
 using System.Threading;
 
@@ -31,6 +40,87 @@ namespace RemotingPeer.Tests
     public interface IUnknownContract
     {
         string NoSuchMethod(string x);
+    }
+
+    // Client-side, METADATA-ONLY stand-in for the server class
+    // "RemotingPeer.ClientActivatedObject, PeerServer": a class with that name, a
+    // (string) constructor and ICounter, in an assembly named PeerServer, whose
+    // members all throw.
+    //
+    // Why: Activator.CreateInstance(type, args, { UrlAttribute }) activates a
+    // client-activated object by sending type.AssemblyQualifiedName as
+    // __ActivationTypeName, and it needs a concrete MarshalByRefObject class for
+    // that (an interface from PeerShared is not enough). A server resolves the
+    // name "RemotingPeer.ClientActivatedObject, PeerServer" (the Mono reference
+    // server's assembly is PeerServer.exe). soapsuds -nowp metadata assemblies
+    // serve the same purpose.
+    //
+    // The build (mono_build.py) compiles one assembly per source file and names
+    // it after its output, so the stub is emitted at run time with
+    // System.Reflection.Emit instead of being compiled into a PeerServer.dll. The
+    // constructor body never runs: the remoting proxy intercepts the constructor
+    // call and sends it to the server.
+    static class ServerMetadata
+    {
+        public const string StubAssembly = "PeerServer";
+        static readonly object Gate = new object();
+        static Type clientActivatedObject;
+
+        public static Type ClientActivatedObject
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    if (clientActivatedObject == null) clientActivatedObject = Build();
+                    return clientActivatedObject;
+                }
+            }
+        }
+
+        static void Throw(ILGenerator il)
+        {
+            il.Emit(OpCodes.Ldstr, "metadata stub: activate remotely with UrlAttribute");
+            il.Emit(OpCodes.Newobj, typeof(NotSupportedException).GetConstructor(new[] { typeof(string) }));
+            il.Emit(OpCodes.Throw);
+        }
+
+        static Type Build()
+        {
+            AssemblyName name = new AssemblyName(StubAssembly);
+            name.Version = new Version(0, 0, 0, 0);
+            AssemblyBuilder assembly = AppDomain.CurrentDomain.DefineDynamicAssembly(name, AssemblyBuilderAccess.Run);
+            ModuleBuilder module = assembly.DefineDynamicModule(StubAssembly);
+            TypeBuilder tb = module.DefineType("RemotingPeer.ClientActivatedObject",
+                TypeAttributes.Public | TypeAttributes.Class | TypeAttributes.BeforeFieldInit,
+                typeof(MarshalByRefObject), new[] { typeof(ICounter) });
+
+            ConstructorBuilder ctor = tb.DefineConstructor(MethodAttributes.Public | MethodAttributes.HideBySig,
+                CallingConventions.Standard, new[] { typeof(string) });
+            ctor.DefineParameter(1, ParameterAttributes.None, "name");
+            ILGenerator il = ctor.GetILGenerator();
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Call, typeof(MarshalByRefObject).GetConstructor(
+                BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, Type.EmptyTypes, null));
+            Throw(il);
+
+            foreach (MethodInfo m in typeof(ICounter).GetMethods())
+            {
+                ParameterInfo[] ps = m.GetParameters();
+                Type[] types = new Type[ps.Length];
+                for (int k = 0; k < ps.Length; k++) types[k] = ps[k].ParameterType;
+                MethodBuilder mb = tb.DefineMethod(m.Name,
+                    MethodAttributes.Public | MethodAttributes.Virtual | MethodAttributes.Final
+                    | MethodAttributes.HideBySig | MethodAttributes.NewSlot, m.ReturnType, types);
+                Throw(mb.GetILGenerator());
+                tb.DefineMethodOverride(mb, m);
+            }
+            Type created = tb.CreateType();
+            // Anything that later looks the name up (e.g. "..., PeerServer" in an ObjRef) finds the stub.
+            AppDomain.CurrentDomain.AssemblyResolve += (sender, e) =>
+                new AssemblyName(e.Name).Name == StubAssembly ? assembly : null;
+            return created;
+        }
     }
 
     sealed class CheckFailure : Exception
@@ -118,7 +208,7 @@ namespace RemotingPeer.Tests
     {
         static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
         static readonly string[] Groups = { "hello", "singlecall", "singleton", "echo", "echomore",
-                                            "arrays", "byvalue", "exceptions", "extras" };
+                                            "arrays", "byvalue", "exceptions", "extras", "cao" };
 
         static string Utc(DateTime t)
         {
@@ -480,6 +570,97 @@ namespace RemotingPeer.Tests
                 IAsyncResult ar = call.BeginInvoke("async", null, null);
                 Runner.True(ar.AsyncWaitHandle.WaitOne(30000), "BeginInvoke did not complete in 30 s");
                 Runner.Same("Hi there async", call.EndInvoke(ar), "EndInvoke");
+            });
+
+            // -------------------------------------------- client-activated objects, leases, ObjRefs
+            object[] at = { new UrlAttribute(baseUrl) };
+            ICounter alpha = null;
+            r.Run("cao", "cao_create_with_ctor_arg", () => {
+                alpha = (ICounter)Activator.CreateInstance(ServerMetadata.ClientActivatedObject, new object[] { "alpha" }, at);
+                Runner.True(RemotingServices.IsTransparentProxy(alpha), "the activated object is not a transparent proxy");
+                Runner.Same("alpha", alpha.GetName(), "GetName of the object activated with \"alpha\"");
+                ObjRef or = RemotingServices.GetObjRefForProxy((MarshalByRefObject)alpha);
+                Console.Error.WriteLine("info: CAO alpha ObjRef URI=" + (or != null ? or.URI : "?"));
+            });
+            r.Run("cao", "cao_keeps_state", () => {
+                Runner.True(alpha != null, "no CAO (activation failed)");
+                int a = alpha.Increment(), b = alpha.Increment();
+                Runner.True(a == 1 && b == 2, string.Format("Increment x2 = {0},{1}; want 1,2", a, b));
+            });
+            r.Run("cao", "cao_instances_independent", () => {
+                Runner.True(alpha != null, "no CAO (activation failed)");
+                ICounter beta = (ICounter)Activator.CreateInstance(ServerMetadata.ClientActivatedObject,
+                                                                   new object[] { "beta" }, at);
+                Runner.Same("beta", beta.GetName(), "beta GetName");
+                Runner.Same(1, beta.Increment(), "beta first Increment");
+                Runner.Same(3, alpha.Increment(), "alpha third Increment");
+                Runner.Same(2, beta.Increment(), "beta second Increment");
+                Runner.Same("alpha", alpha.GetName(), "alpha GetName");
+            });
+            ILease alphaLease = null;
+            r.Run("cao", "cao_lease_settings", () => {
+                Runner.True(alpha != null, "no CAO (activation failed)");
+                alphaLease = (ILease)RemotingServices.GetLifetimeService((MarshalByRefObject)alpha);
+                Runner.True(alphaLease != null, "GetLifetimeService returned null");
+                Console.Error.WriteLine("info: alpha lease initial={0} renewOnCall={1} sponsorshipTimeout={2} current={3} state={4}",
+                    alphaLease.InitialLeaseTime, alphaLease.RenewOnCallTime, alphaLease.SponsorshipTimeout,
+                    alphaLease.CurrentLeaseTime, alphaLease.CurrentState);
+                Runner.Same(TimeSpan.FromSeconds(5), alphaLease.InitialLeaseTime, "InitialLeaseTime");
+                Runner.Same(TimeSpan.FromSeconds(2), alphaLease.RenewOnCallTime, "RenewOnCallTime");
+                Runner.Same(TimeSpan.FromSeconds(2), alphaLease.SponsorshipTimeout, "SponsorshipTimeout");
+                Runner.Same(LeaseState.Active, alphaLease.CurrentState, "CurrentState");
+                TimeSpan current = alphaLease.CurrentLeaseTime;
+                Runner.True(current > TimeSpan.Zero && current <= TimeSpan.FromSeconds(5),
+                            "CurrentLeaseTime " + current + " not in (0, 5 s]");
+            });
+            r.Run("cao", "cao_lease_renew", () => {
+                Runner.True(alphaLease != null, "no lease (cao_lease_settings failed)");
+                TimeSpan renewed = alphaLease.Renew(TimeSpan.FromSeconds(30));
+                TimeSpan current = alphaLease.CurrentLeaseTime;
+                Console.Error.WriteLine("info: alpha lease after Renew(30 s): returned {0}, CurrentLeaseTime {1}", renewed, current);
+                Runner.True(renewed > TimeSpan.FromSeconds(20), "Renew(30 s) returned " + renewed);
+                Runner.True(current > TimeSpan.FromSeconds(20), "CurrentLeaseTime after Renew(30 s) is " + current);
+                Runner.Same(4, alpha.Increment(), "alpha Increment after Renew");
+            });
+            IFactory factory = Remote<IFactory>(baseUrl + "FactoryService.rem");
+            ICounter made = null;
+            r.Run("cao", "cao_factory_returns_proxy", () => {
+                made = factory.CreateCounter("made");
+                Runner.True(made != null, "CreateCounter returned null");
+                Runner.True(RemotingServices.IsTransparentProxy(made), "CreateCounter's result is not a transparent proxy");
+                Runner.Same("made", made.GetName(), "GetName");
+                Runner.Same(1, made.Increment(), "first Increment");
+                Runner.Same(2, made.Increment(), "second Increment");
+                ICounter other = factory.CreateCounter("other");
+                Runner.Same(1, other.Increment(), "a second counter from the factory is independent");
+            });
+            r.Run("cao", "cao_proxy_passed_back", () => {
+                Runner.True(made != null, "no counter (cao_factory_returns_proxy failed)");
+                string d = factory.Describe(made);
+                Runner.True(d != null && d.EndsWith("|local", StringComparison.Ordinal),
+                            "Describe(counter): the proxy did not arrive as the server's own object: " + d);
+                Runner.Same("made=2|local", d, "Describe(counter)");
+                Runner.Same(3, made.Increment(), "Increment after Describe");
+                Runner.Same("made=3|local", factory.Describe(made), "Describe after one more Increment");
+                Runner.Same("<null>", factory.Describe(null), "Describe(null)");
+            });
+            r.Run("cao", "cao_call_after_lease_expiry_fails", () => {
+                ICounter doomed = (ICounter)Activator.CreateInstance(ServerMetadata.ClientActivatedObject,
+                                                                     new object[] { "doomed" }, at);
+                Runner.Same(1, doomed.Increment(), "first Increment");
+                // 5 s initial lease, lease manager polling every second: gone after ~6 s idle.
+                Thread.Sleep(8000);
+                try
+                {
+                    int v = doomed.Increment();
+                    throw new CheckFailure("call succeeded (returned " + v + ") 8 s after the last call; the 5 s lease should have expired");
+                }
+                catch (RemotingException e)
+                {
+                    Console.Error.WriteLine("info: expired CAO call failed as expected: " + e.GetType().FullName + ": " + e.Message);
+                }
+                // alpha's lease was renewed to 30 s: still alive.
+                if (alpha != null) Runner.Same("alpha", alpha.GetName(), "alpha (renewed lease) after the wait");
             });
 
             if (list) return 0;

@@ -7,15 +7,25 @@
 //   SayHello.soap, SayHello.rem   HelloServer       SingleCall
 //   SingleCallService.rem         SingleCallObject  SingleCall
 //   SingletonService.rem          SingletonObject   Singleton (infinite lease)
+//   RemoteActivationService.rem   ClientActivatedObject  client-activated (RegisterActivatedServiceType):
+//                                 ctor(string name), ICounter, lease 5 s / 2 s / 2 s;
+//                                 the lease manager polls every second.
+//   FactoryService.rem            FactoryService    Singleton (IFactory): CreateCounter returns a new
+//                                 ClientActivatedObject by reference; Describe(counter) answers
+//                                 "name=count|local" for the server's own object, "|remote" for a proxy.
+// Clients activate the CAO by the name "RemotingPeer.ClientActivatedObject, PeerServer"
+// (the reference server's assembly); this assembly answers to that name too.
 // Prints "READY port=N pid=P" on stdout once it listens; runs until killed.
 using System;
 using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Reflection;
 using System.Runtime.Remoting;
 using System.Runtime.Remoting.Channels;
 using System.Runtime.Remoting.Channels.Http;
+using System.Runtime.Remoting.Lifetime;
 using System.Runtime.Remoting.Messaging;
 using System.Runtime.Serialization.Formatters;
 using System.Text;
@@ -117,6 +127,68 @@ namespace RemotingPeer
         public override object InitializeLifetimeService()
         {
             return null;
+        }
+    }
+
+    // Client-activated: one server instance per Activator.CreateInstance / create_instance.
+    public class ClientActivatedObject : MarshalByRefObject, ICounter
+    {
+        readonly string name;
+        int counter;
+
+        public ClientActivatedObject(string name)
+        {
+            this.name = name;
+            Trace.Log("ClientActivatedObject(" + (name ?? "<null>") + ") activated");
+        }
+
+        public int Increment()
+        {
+            return Interlocked.Increment(ref counter);
+        }
+
+        public string GetName()
+        {
+            return name;
+        }
+
+        internal int Count
+        {
+            get { return Volatile.Read(ref counter); }
+        }
+
+        public override object InitializeLifetimeService()
+        {
+            ILease lease = (ILease)base.InitializeLifetimeService();
+            if (lease.CurrentState == LeaseState.Initial)
+            {
+                lease.InitialLeaseTime = TimeSpan.FromSeconds(5);
+                lease.RenewOnCallTime = TimeSpan.FromSeconds(2);
+                lease.SponsorshipTimeout = TimeSpan.FromSeconds(2);
+            }
+            return lease;
+        }
+    }
+
+    public class FactoryService : MarshalByRefObject, IFactory
+    {
+        public override object InitializeLifetimeService()
+        {
+            return null;
+        }
+
+        public ICounter CreateCounter(string name)
+        {
+            return new ClientActivatedObject(name);
+        }
+
+        public string Describe(ICounter counter)
+        {
+            if (counter == null) return "<null>";
+            ClientActivatedObject local = counter as ClientActivatedObject;
+            bool isLocal = local != null && !RemotingServices.IsTransparentProxy(counter);
+            return counter.GetName() + "=" + (isLocal ? local.Count.ToString(CultureInfo.InvariantCulture) : "?")
+                + "|" + (isLocal ? "local" : "remote");
         }
     }
 
@@ -240,6 +312,15 @@ namespace RemotingPeer
             }
 
             RemotingConfiguration.CustomErrorsMode = CustomErrorsModes.Off;
+            // The default poll of 10 s would let a 5 s lease live up to 15 s.
+            LifetimeServices.LeaseManagerPollTime = TimeSpan.FromSeconds(1);
+
+            // This program is assembly "TestServer" (mcs names it after its output), but callers
+            // activate and call the CAO by its reference name "..., PeerServer" (the assembly of the
+            // reference peer's server): answer to that name with this assembly.
+            Assembly self = typeof(ClientActivatedObject).Assembly;
+            AppDomain.CurrentDomain.AssemblyResolve += (sender, e) =>
+                new AssemblyName(e.Name).Name == "PeerServer" ? self : null;
 
             SoapServerFormatterSinkProvider soap = new SoapServerFormatterSinkProvider();
             soap.TypeFilterLevel = TypeFilterLevel.Full;
@@ -261,6 +342,9 @@ namespace RemotingPeer
             RemotingConfiguration.RegisterWellKnownServiceType(typeof(SingleCallObject), "SingleCallService.rem",
                 WellKnownObjectMode.SingleCall);
             RemotingConfiguration.RegisterWellKnownServiceType(typeof(SingletonObject), "SingletonService.rem",
+                WellKnownObjectMode.Singleton);
+            RemotingConfiguration.RegisterActivatedServiceType(typeof(ClientActivatedObject));
+            RemotingConfiguration.RegisterWellKnownServiceType(typeof(FactoryService), "FactoryService.rem",
                 WellKnownObjectMode.Singleton);
 
             Console.WriteLine("READY port={0} pid={1}", port, Process.GetCurrentProcess().Id);

@@ -1,0 +1,1 @@
+"""Tests of the runtime: the ASGI app, the dispatcher, faults and the client channel."""
