@@ -1,0 +1,1 @@
+"""Tests of the descriptions: the WSDL documents, and document/literal calls as WSDL-driven toolkits make them."""
