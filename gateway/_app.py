@@ -11,13 +11,22 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, SoapFormatter, TypeRegistry, WireType
+from soap import (
+    DEFAULT_LIMITS,
+    DEFAULT_REGISTRY,
+    BinaryFormatter,
+    Limits,
+    ObjRef,
+    SoapFormatter,
+    TypeRegistry,
+    WireType,
+)
 
 from ._activation import ACTIVATION_URI, RemoteActivator, runtime_registry
 from ._dispatcher import Dispatcher
@@ -161,7 +170,10 @@ class RemotingApp(Starlette):
         return ServerMarshaller(self.identities, self.external_url(request), self.type_filter, self.proxy_factory)
 
     def _make_formatters(self, names: Sequence[str]) -> dict[str, ServerFormatter]:
-        available = {"soap": lambda: SoapFormatter(self.registry, self.limits)}
+        available: dict[str, Callable[[], ServerFormatter]] = {
+            "soap": lambda: SoapFormatter(self.registry, self.limits),
+            "binary": lambda: BinaryFormatter(self.registry, self.limits),
+        }
         unknown = [n for n in names if n not in available]
         if unknown:
             raise ValueError(f"unknown formatter(s) {unknown}; available: {sorted(available)}")

@@ -32,6 +32,7 @@ class ServerFormatter(Protocol):
     """What the server needs of a formatter; the response is written in the dialect of the request."""
 
     name: str
+    fault_status: int
 
     def accepts(self, media_type: str) -> bool: ...
 
@@ -110,7 +111,7 @@ class FormatterSink:
         formatter: ServerFormatter,
         exc: BaseException,
         request: ServerRequest,
-        status: int = 500,
+        status: int | None = None,
         call: IncomingCall | None = None,
     ) -> ServerResponse:
         if not isinstance(exc, RemotingException):
@@ -128,4 +129,4 @@ class FormatterSink:
             fault = fault_for(RemotingException(f"{type(exc).__name__} (its details cannot be encoded)"),
                               self.registry, self.custom_errors, request.client_host)
             body, response_type = formatter.write_fault(fault, call, content_type)
-        return ServerResponse(status, body, response_type)
+        return ServerResponse(formatter.fault_status if status is None else status, body, response_type)

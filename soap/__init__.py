@@ -4,6 +4,7 @@ Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway packag
 turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back.
 """
 
+from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._encoded_writer import exception_info
@@ -38,6 +39,7 @@ from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
 __all__ = [
     "ANY",
+    "BINARY_CONTENT_TYPE",
     "CLR_NS",
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
@@ -49,6 +51,7 @@ __all__ = [
     "VOID",
     "XSD",
     "XSI",
+    "BinaryFormatter",
     "Byte",
     "Char",
     "ClrDateTime",

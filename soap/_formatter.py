@@ -44,6 +44,8 @@ class SoapFormatter:
     """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2."""
 
     name = "soap"
+    #: SOAP 1.1 and 1.2 both require HTTP 500 for a fault
+    fault_status = 500
 
     def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
         self.registry = registry

@@ -34,6 +34,8 @@ class ObjRef:
     server_hierarchy: list[str] = field(default_factory=list)
     process_guid: str = "00000000-0000-0000-0000-000000000000"
     is_marshalled: bool | None = False
+    #: .NET's ``objrefFlags`` (kept as received; we always write 0, as the Mono reference server does)
+    flags: int = 0
 
     def url(self) -> str | None:
         """The full URL to call, from the first HTTP channel URL."""

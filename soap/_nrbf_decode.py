@@ -1,0 +1,266 @@
+"""Mapping inert MS-NRBF records to Python values, guided by the declared types.
+
+Only registered types are ever constructed (by their CLR name, through the :class:`TypeRegistry`);
+``System.*`` infrastructure records (a ``UnitySerializationHolder``, a ``LogicalCallContext``) stay inert
+unless a declared type asks for them, and then they are refused. Shared references decode to one object;
+cycles and dangling references are errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from decimal import Decimal
+
+from ._errors import SoapDecodeError
+from ._model import ExceptionInfo
+from ._nrbf_records import ArrayRecord, ClassRecord, NrbfMessage, Primitive, PrimitiveValue, Ref, StringRecord
+from ._objref import ObjRef, ReferenceMarshaller
+from ._scalars import ClrDateTime, parse_decimal
+from ._types import ANY, EXCEPTION_MEMBERS, Kind, TypeRegistry, WireType, construct, object_fields, wire_type
+from ._xml import Limits
+
+_TICKS_EPOCH = _dt.datetime(1, 1, 1)
+_TICKS_MASK = (1 << 62) - 1
+OBJREF_CLASS = "System.Runtime.Remoting.ObjRef"
+
+
+def ticks_to_datetime(raw: int) -> _dt.datetime:
+    """A .NET DateTime (62 bits of ticks, 2 bits of kind): Utc -> aware UTC, otherwise naive."""
+    ticks, kind = raw & _TICKS_MASK, raw >> 62
+    micro, hundred_ns = divmod(ticks, 10)
+    try:
+        value = _TICKS_EPOCH + _dt.timedelta(microseconds=micro)
+    except OverflowError:
+        raise SoapDecodeError("DateTime out of range") from None
+    tz = _dt.UTC if kind == 1 else None
+    if hundred_ns:
+        result = ClrDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                             value.microsecond, tzinfo=tz)
+        result.hundred_nanoseconds = hundred_ns
+        return result
+    return value.replace(tzinfo=tz)
+
+
+def primitive_to_python(value: PrimitiveValue) -> object:
+    kind = value.type
+    raw = value.value
+    if kind is Primitive.TimeSpan:
+        assert isinstance(raw, int)
+        return _dt.timedelta(microseconds=raw // 10)
+    if kind is Primitive.DateTime:
+        assert isinstance(raw, int)
+        return ticks_to_datetime(raw)
+    if kind is Primitive.Decimal:
+        assert isinstance(raw, str)
+        try:
+            return parse_decimal(raw)
+        except ValueError as exc:
+            raise SoapDecodeError(str(exc)) from None
+    return raw
+
+
+class NrbfDecoder:
+    def __init__(self, message: NrbfMessage, registry: TypeRegistry, limits: Limits,
+                 marshaller: ReferenceMarshaller | None = None) -> None:
+        self.objects = message.objects
+        self.registry = registry
+        self.limits = limits
+        self.marshaller = marshaller
+        self._pending: set[int] = set()
+        self._memo: dict[tuple[int, WireType], object] = {}
+
+    def resolve(self, value: object) -> object:
+        if isinstance(value, Ref):
+            target = self.objects.get(value.id)
+            if target is None:
+                raise SoapDecodeError(f"reference to object {value.id}, which the message does not contain")
+            return target
+        return value
+
+    def value(self, raw: object, wt: WireType, depth: int = 0) -> object:
+        if depth > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        key = raw.id if isinstance(raw, Ref) else None
+        if key is not None:
+            if key in self._pending:
+                raise SoapDecodeError(f"cyclic reference to object {key}")
+            done = self._memo.get((key, wt))
+            if done is not None:
+                return done
+            self._pending.add(key)
+            try:
+                result = self._value(self.resolve(raw), wt, depth)
+            finally:
+                self._pending.discard(key)
+            if result is not None:
+                self._memo[(key, wt)] = result
+            return result
+        return self._value(raw, wt, depth)
+
+    def _value(self, raw: object, wt: WireType, depth: int) -> object:
+        if raw is None:
+            if not wt.nullable and wt.kind is not Kind.ANY:
+                raise SoapDecodeError(f"null where a {wt.describe()} is required")
+            return None
+        if isinstance(raw, StringRecord):
+            raw = raw.value
+        if isinstance(raw, PrimitiveValue):
+            raw = primitive_to_python(raw)
+        kind = wt.kind
+        if isinstance(raw, ClassRecord):
+            if raw.name == OBJREF_CLASS:
+                ref = self.objref(raw, depth)
+                if kind not in (Kind.OBJREF, Kind.ANY):
+                    raise SoapDecodeError(f"an object reference where a {wt.describe()} is expected")
+                return self.marshaller.unmarshal(ref, wt) if self.marshaller is not None else ref
+            return self._class(raw, wt, depth)
+        if isinstance(raw, ArrayRecord):
+            if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
+                if raw.primitive is not Primitive.Byte:
+                    raise SoapDecodeError("expected a byte array")
+                return bytes(int(v.value) for v in raw.items if isinstance(v, PrimitiveValue))  # type: ignore[call-overload]
+            if kind not in (Kind.LIST, Kind.ANY):
+                raise SoapDecodeError(f"an array where a {wt.describe()} is expected")
+            item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
+            return [self.value(v, item, depth + 1) for v in raw.items]
+        return self._scalar(raw, wt)
+
+    def _scalar(self, raw: object, wt: WireType) -> object:
+        kind = wt.kind
+        if kind is Kind.ANY:
+            return raw
+        if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
+            return _enum_member(wt.py_type, raw)
+        checks: dict[Kind, type | tuple[type, ...]] = {
+            Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
+            Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
+            Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
+        }
+        if kind in checks:
+            if not isinstance(raw, checks[kind]) or (kind in (Kind.DOUBLE, Kind.SINGLE) and isinstance(raw, bool)):
+                raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
+            if kind is Kind.DATE and isinstance(raw, _dt.datetime):
+                return raw.date()
+            return float(raw) if kind in (Kind.DOUBLE, Kind.SINGLE) else raw  # type: ignore[arg-type]
+        if kind.value in ("int", "int32", "long", "short", "byte", "unsignedByte", "unsignedShort",
+                          "unsignedInt", "unsignedLong"):
+            if not isinstance(raw, int) or isinstance(raw, bool):
+                raise SoapDecodeError(f"a {type(raw).__name__} where an integer is expected")
+            from ._types import check_integer
+
+            try:
+                return check_integer(kind, raw)
+            except OverflowError as exc:
+                raise SoapDecodeError(str(exc)) from None
+        raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
+
+    def _class(self, record: ClassRecord, wt: WireType, depth: int) -> object:
+        cls = self.registry.lookup(record.name)
+        if wt.kind is Kind.ENUM and wt.py_type is not None and (cls is None or cls is wt.py_type):
+            cls = wt.py_type
+        elif wt.kind is Kind.OBJECT and wt.py_type is not None and (cls is None or not issubclass(cls, wt.py_type)):
+            if cls is not None or record.name.split(".")[-1] != wt.py_type.__name__:
+                raise SoapDecodeError(f"a {record.name} where a {wt.describe()} is expected")
+            cls = wt.py_type
+        if cls is None:
+            if "ClassName" in record.members and "Message" in record.members and wt.kind is Kind.ANY:
+                return self.exception(record, depth)
+            raise SoapDecodeError(f"type {record.name} is not a registered by-value type")
+        if issubclass(cls, enum.Enum):
+            raw = record.members.get("value__")
+            if not isinstance(raw, PrimitiveValue):
+                raise SoapDecodeError(f"boxed enum {record.name} has no value__")
+            return _enum_member(cls, raw.value)  # type: ignore[arg-type]
+        if issubclass(cls, BaseException):
+            return self.exception(record, depth).value
+        specs = {f.wire_name: f for f in object_fields(cls)}
+        values: dict[str, object] = {}
+        for name, raw in record.members.items():
+            spec = specs.get(name)
+            if spec is not None and spec.read:
+                values[spec.attr] = self.value(raw, spec.wire, depth + 1)
+        try:
+            return construct(cls, values)
+        except (TypeError, ValueError) as exc:
+            raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
+
+    def text(self, raw: object) -> str | None:
+        value = self.resolve(raw)
+        if isinstance(value, StringRecord):
+            return value.value
+        if isinstance(value, PrimitiveValue) and isinstance(value.value, str):
+            return value.value
+        return None
+
+    def exception(self, record: ClassRecord, depth: int) -> ExceptionInfo:
+        class_name = self.text(record.members.get("ClassName")) or record.name
+        cls = self.registry.lookup(class_name) or self.registry.lookup(record.name)
+        if cls is not None and not issubclass(cls, BaseException):
+            cls = None
+        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        fields: list[tuple[str, object, WireType]] = []
+        for name, raw in record.members.items():
+            if name in EXCEPTION_MEMBERS:
+                continue
+            spec = specs.get(name)
+            ft = spec.wire if spec is not None else ANY
+            value = self.value(raw, ft, depth + 1) if spec is not None else self.text(raw)
+            fields.append((spec.attr if spec is not None else name, value, ft))
+        hresult = record.members.get("HResult")
+        info = ExceptionInfo(
+            class_name, record.library or "mscorlib", self.text(record.members.get("Message")),
+            self.text(record.members.get("StackTraceString")), self.text(record.members.get("Source")),
+            hresult.value if isinstance(hresult, PrimitiveValue) and isinstance(hresult.value, int) else -2146233088,
+            fields,
+        )
+        if cls is not None:
+            declared = {spec.attr for spec in specs.values()}
+            value = construct(cls, {n: v for n, v, _ in fields if n in declared}, info.message)
+            assert isinstance(value, BaseException)
+            info.value = value
+        return info
+
+    def objref(self, record: ClassRecord, depth: int) -> ObjRef:
+        members = record.members
+        uri = self.text(members.get("uri"))
+        if uri is None:
+            raise SoapDecodeError("ObjRef without a uri")
+        server_type, interfaces, hierarchy, urls, guid = "", [], [], [], ""
+        type_info = self.resolve(members.get("typeInfo"))
+        if isinstance(type_info, ClassRecord):
+            server_type = self.text(type_info.members.get("serverType")) or ""
+            interfaces = self._strings(type_info.members.get("interfacesImplemented"))
+            hierarchy = self._strings(type_info.members.get("serverHierarchy"))
+        channel_info = self.resolve(members.get("channelInfo"))
+        if isinstance(channel_info, ClassRecord):
+            data = self.resolve(channel_info.members.get("channelData"))
+            for item in data.items if isinstance(data, ArrayRecord) else []:
+                entry = self.resolve(item)
+                if isinstance(entry, ClassRecord) and entry.name.endswith("ChannelDataStore"):
+                    urls.extend(self._strings(entry.members.get("_channelURIs")))
+                elif isinstance(entry, ClassRecord) and entry.name.endswith("CrossAppDomainData"):
+                    guid = self.text(entry.members.get("_processGuid")) or ""
+        marshalled_raw = members.get("fIsMarshalled")
+        marshalled = None if marshalled_raw is None else bool(getattr(marshalled_raw, "value", 1))
+        ref = ObjRef(uri, server_type, urls, interfaces, hierarchy, is_marshalled=marshalled)
+        if guid:
+            ref.process_guid = guid
+        return ref
+
+    def _strings(self, raw: object) -> list[str]:
+        array = self.resolve(raw)
+        if not isinstance(array, ArrayRecord):
+            return []
+        return [s for s in (self.text(item) for item in array.items) if s is not None]
+
+
+def _enum_member(cls: type, raw: int | str) -> object:
+    assert issubclass(cls, enum.Enum)
+    try:
+        return cls[raw] if isinstance(raw, str) else cls(raw)
+    except (KeyError, ValueError):
+        raise SoapDecodeError(f"{raw!r} is not a member of {cls.__name__}") from None
+
+
+__all__ = ["NrbfDecoder", "primitive_to_python", "ticks_to_datetime", "wire_type"]

@@ -1,0 +1,470 @@
+"""[MS-NRBF] records, read into inert values.
+
+Like .NET 9's System.Formats.Nrbf, parsing builds plain records (class name, library, member values,
+arrays) and never instantiates anything; mapping records to registered Python types is a separate step
+(:mod:`soap._nrbf_decode`). Every length read off the wire is checked against the bytes that remain and
+against :class:`soap.Limits` *before* anything is allocated, so a claimed array of 2**31 items is refused
+at once. Forward references are allowed (objects may follow the records that refer to them); references
+that never resolve, duplicate object ids and cycles are reported when values are mapped.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum, IntFlag
+
+from ._errors import SoapDecodeError
+from ._xml import Limits
+
+
+class RecordType(IntEnum):
+    SerializedStreamHeader = 0
+    ClassWithId = 1
+    SystemClassWithMembers = 2
+    ClassWithMembers = 3
+    SystemClassWithMembersAndTypes = 4
+    ClassWithMembersAndTypes = 5
+    BinaryObjectString = 6
+    BinaryArray = 7
+    MemberPrimitiveTyped = 8
+    MemberReference = 9
+    ObjectNull = 10
+    MessageEnd = 11
+    BinaryLibrary = 12
+    ObjectNullMultiple256 = 13
+    ObjectNullMultiple = 14
+    ArraySinglePrimitive = 15
+    ArraySingleObject = 16
+    ArraySingleString = 17
+    MethodCall = 21
+    MethodReturn = 22
+
+
+class BinaryType(IntEnum):
+    Primitive = 0
+    String = 1
+    Object = 2
+    SystemClass = 3
+    Class = 4
+    ObjectArray = 5
+    StringArray = 6
+    PrimitiveArray = 7
+
+
+class Primitive(IntEnum):
+    Boolean = 1
+    Byte = 2
+    Char = 3
+    Decimal = 5
+    Double = 6
+    Int16 = 7
+    Int32 = 8
+    Int64 = 9
+    SByte = 10
+    Single = 11
+    TimeSpan = 12
+    DateTime = 13
+    UInt16 = 14
+    UInt32 = 15
+    UInt64 = 16
+    Null = 17
+    String = 18
+
+
+class MessageFlags(IntFlag):
+    NoArgs = 0x1
+    ArgsInline = 0x2
+    ArgsIsArray = 0x4
+    ArgsInArray = 0x8
+    NoContext = 0x10
+    ContextInline = 0x20
+    ContextInArray = 0x40
+    MethodSignatureInArray = 0x80
+    PropertiesInArray = 0x100
+    NoReturnValue = 0x200
+    ReturnValueVoid = 0x400
+    ReturnValueInline = 0x800
+    ReturnValueInArray = 0x1000
+    ExceptionInArray = 0x2000
+    GenericMethod = 0x8000
+
+
+_FIXED = {
+    Primitive.Boolean: ("<?", 1), Primitive.Byte: ("<B", 1), Primitive.Double: ("<d", 8),
+    Primitive.Int16: ("<h", 2), Primitive.Int32: ("<i", 4), Primitive.Int64: ("<q", 8),
+    Primitive.SByte: ("<b", 1), Primitive.Single: ("<f", 4), Primitive.TimeSpan: ("<q", 8),
+    Primitive.DateTime: ("<Q", 8), Primitive.UInt16: ("<H", 2), Primitive.UInt32: ("<I", 4),
+    Primitive.UInt64: ("<Q", 8),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A MemberReference: the object with this id, wherever it is in the stream."""
+
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrimitiveValue:
+    """A primitive with its .NET type (kept so DateTime, TimeSpan, Decimal, Char keep their meaning)."""
+
+    type: Primitive
+    value: object
+
+
+@dataclass(slots=True)
+class ClassRecord:
+    """An object: its CLR type name, library (None for mscorlib) and members in order."""
+
+    id: int
+    name: str
+    library: str | None
+    members: dict[str, object]
+
+
+@dataclass(slots=True)
+class ArrayRecord:
+    id: int
+    items: list[object]
+    element_type: BinaryType
+    primitive: Primitive | None = None
+    class_name: str | None = None
+
+
+@dataclass(slots=True)
+class StringRecord:
+    id: int
+    value: str
+
+
+@dataclass(slots=True)
+class MethodCallRecord:
+    flags: MessageFlags
+    method_name: str
+    type_name: str
+    args: list[object] | None
+
+
+@dataclass(slots=True)
+class MethodReturnRecord:
+    flags: MessageFlags
+    return_value: object
+    args: list[object] | None
+
+
+@dataclass(slots=True)
+class NrbfMessage:
+    root_id: int
+    header_id: int
+    message: MethodCallRecord | MethodReturnRecord
+    objects: dict[int, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _ClassInfo:
+    name: str
+    member_names: list[str]
+    types: list[tuple[BinaryType, object]] | None
+    library: str | None
+
+
+class _Nulls:
+    """ObjectNullMultiple: ``count`` consecutive null slots in an array or member list."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+class NrbfReader:
+    """Reads one message; bounded by ``limits`` (records, array lengths, string lengths, depth)."""
+
+    def __init__(self, data: bytes, limits: Limits) -> None:
+        if len(data) > limits.max_bytes:
+            from ._errors import MessageTooLarge
+
+            raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
+        self.data = memoryview(data)
+        self.pos = 0
+        self.limits = limits
+        self.records = 0
+        self.objects: dict[int, object] = {}
+        self.metadata: dict[int, _ClassInfo] = {}
+        self.libraries: dict[int, str] = {}
+        self.depth = 0
+
+    # -------------------------------------------------------------- primitives
+
+    def _need(self, n: int) -> None:
+        if n < 0 or self.pos + n > len(self.data):
+            raise SoapDecodeError(f"binary message truncated at byte {self.pos} (needs {n} more)")
+
+    def u8(self) -> int:
+        self._need(1)
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def i32(self) -> int:
+        self._need(4)
+        value: int = struct.unpack_from("<i", self.data, self.pos)[0]
+        self.pos += 4
+        return value
+
+    def count(self, what: str) -> int:
+        """A non-negative length that must fit in the remaining bytes (each item takes >= 1 byte)."""
+        n = self.i32()
+        if n < 0 or n > self.limits.max_array_length:
+            raise SoapDecodeError(f"{what} length {n} is out of bounds (limit {self.limits.max_array_length})")
+        return n
+
+    def string(self) -> str:
+        length = 0
+        for shift in range(0, 35, 7):
+            byte = self.u8()
+            length |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        else:
+            raise SoapDecodeError("string length prefix longer than 5 bytes")
+        self._need(length)
+        raw = bytes(self.data[self.pos:self.pos + length])
+        self.pos += length
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SoapDecodeError("string is not valid UTF-8") from None
+
+    def primitive(self, kind: int) -> object:
+        try:
+            prim = Primitive(kind)
+        except ValueError:
+            raise SoapDecodeError(f"unknown primitive type {kind}") from None
+        fixed = _FIXED.get(prim)
+        if fixed is not None:
+            fmt, size = fixed
+            self._need(size)
+            value = struct.unpack_from(fmt, self.data, self.pos)[0]
+            self.pos += size
+            return PrimitiveValue(prim, value)
+        if prim is Primitive.Char:
+            lead = self.u8()
+            width = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 else 4
+            self._need(width - 1)
+            raw = bytes([lead]) + bytes(self.data[self.pos:self.pos + width - 1])
+            self.pos += width - 1
+            try:
+                return PrimitiveValue(prim, raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise SoapDecodeError("char is not valid UTF-8") from None
+        if prim in (Primitive.Decimal, Primitive.String):
+            return PrimitiveValue(prim, self.string())
+        if prim is Primitive.Null:
+            return None
+        raise SoapDecodeError(f"primitive type {prim.name} cannot appear here")
+
+    # -------------------------------------------------------------- records
+
+    def message(self) -> NrbfMessage:
+        if self.u8() != RecordType.SerializedStreamHeader:
+            raise SoapDecodeError("not an MS-NRBF stream: no SerializationHeader record")
+        root_id, header_id, major, minor = self.i32(), self.i32(), self.i32(), self.i32()
+        if (major, minor) != (1, 0):
+            raise SoapDecodeError(f"unsupported MS-NRBF version {major}.{minor}")
+        kind = self.u8()
+        message: MethodCallRecord | MethodReturnRecord
+        if kind == RecordType.MethodCall:
+            flags = MessageFlags(self.i32())
+            method = self._string_with_code()
+            type_name = self._string_with_code()
+            if flags & MessageFlags.ContextInline:
+                self._string_with_code()
+            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
+            message = MethodCallRecord(flags, method, type_name, args)
+        elif kind == RecordType.MethodReturn:
+            flags = MessageFlags(self.i32())
+            value = self._value_with_code() if flags & MessageFlags.ReturnValueInline else None
+            if flags & MessageFlags.ContextInline:
+                self._string_with_code()
+            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
+            message = MethodReturnRecord(flags, value, args)
+        else:
+            raise SoapDecodeError(f"expected a BinaryMethodCall or BinaryMethodReturn record, got type {kind}")
+        while True:
+            if self.u8() == RecordType.MessageEnd:
+                break
+            self.pos -= 1
+            self.record()
+        if self.pos != len(self.data):
+            raise SoapDecodeError(f"{len(self.data) - self.pos} bytes after MessageEnd")
+        return NrbfMessage(root_id, header_id, message, self.objects)
+
+    def _string_with_code(self) -> str:
+        code = self.u8()
+        if code != Primitive.String:
+            raise SoapDecodeError(f"expected a string value (code 18), got code {code}")
+        return self.string()
+
+    def _value_with_code(self) -> object:
+        return self.primitive(self.u8())
+
+    def _values_with_code(self) -> list[object]:
+        return [self._value_with_code() for _ in range(self.count("argument list"))]
+
+    def _register(self, object_id: int, record: object) -> None:
+        if object_id in self.objects:
+            raise SoapDecodeError(f"object id {object_id} defined twice")
+        self.objects[object_id] = record
+
+    def record(self) -> object:
+        """One record (an object, a reference, a null, a library...); returns its value."""
+        self.records += 1
+        if self.records > self.limits.max_elements:
+            raise SoapDecodeError(f"more than {self.limits.max_elements} records")
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise SoapDecodeError(f"records nested deeper than {self.limits.max_depth} levels")
+        try:
+            return self._record(self.u8())
+        finally:
+            self.depth -= 1
+
+    def _record(self, kind: int) -> object:
+        if kind == RecordType.BinaryLibrary:
+            lib_id = self.i32()
+            self.libraries[lib_id] = self.string()
+            return self.record()  # a library record precedes the object that uses it
+        if kind == RecordType.BinaryObjectString:
+            string = StringRecord(self.i32(), self.string())
+            self._register(string.id, string)
+            return string
+        if kind == RecordType.MemberReference:
+            return Ref(self.i32())
+        if kind == RecordType.ObjectNull:
+            return None
+        if kind == RecordType.ObjectNullMultiple256:
+            return _Nulls(self.u8())
+        if kind == RecordType.ObjectNullMultiple:
+            return _Nulls(self.count("null run"))
+        if kind == RecordType.MemberPrimitiveTyped:
+            return self._value_with_code()
+        if kind in (RecordType.ClassWithMembersAndTypes, RecordType.SystemClassWithMembersAndTypes,
+                    RecordType.ClassWithMembers, RecordType.SystemClassWithMembers):
+            object_id = self.i32()
+            name = self.string()
+            names = [self.string() for _ in range(self.count("member list"))]
+            types = None
+            if kind in (RecordType.ClassWithMembersAndTypes, RecordType.SystemClassWithMembersAndTypes):
+                kinds = [self._binary_type() for _ in names]
+                types = [(k, self._additional(k)) for k in kinds]
+            library = None
+            if kind in (RecordType.ClassWithMembersAndTypes, RecordType.ClassWithMembers):
+                library = self._library(self.i32())
+            info = _ClassInfo(name, names, types, library)
+            self.metadata[object_id] = info
+            return self._class_values(object_id, info)
+        if kind == RecordType.ClassWithId:
+            object_id, metadata_id = self.i32(), self.i32()
+            known = self.metadata.get(metadata_id)
+            if known is None:
+                raise SoapDecodeError(f"ClassWithId refers to unknown metadata id {metadata_id}")
+            return self._class_values(object_id, known)
+        if kind == RecordType.ArraySinglePrimitive:
+            object_id, length = self.i32(), self.count("array")
+            prim = Primitive(self._checked_primitive())
+            self._need(length)  # at least one byte per item, checked before allocating
+            values = [self.primitive(prim) for _ in range(length)]
+            array = ArrayRecord(object_id, values, BinaryType.Primitive, prim)
+            self._register(object_id, array)
+            return array
+        if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
+            object_id, length = self.i32(), self.count("array")
+            element = BinaryType.Object if kind == RecordType.ArraySingleObject else BinaryType.String
+            array = ArrayRecord(object_id, self._items(length), element)
+            self._register(object_id, array)
+            return array
+        if kind == RecordType.BinaryArray:
+            object_id = self.i32()
+            array_kind = self.u8()
+            rank = self.i32()
+            if array_kind not in (0, 1) or rank != 1:
+                raise SoapDecodeError("only single-dimension, zero-based arrays are supported")
+            length = self.count("array")
+            element = self._binary_type()
+            extra = self._additional(element)
+            if element is BinaryType.Primitive:
+                assert isinstance(extra, Primitive)
+                self._need(length)
+                items: list[object] = [self.primitive(extra) for _ in range(length)]
+            else:
+                items = self._items(length)
+            array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
+                                extra if isinstance(extra, str) else None)
+            self._register(object_id, array)
+            return array
+        raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
+
+    def _checked_primitive(self) -> int:
+        kind = self.u8()
+        if kind not in Primitive.__members__.values() or kind in (Primitive.Null, Primitive.String):
+            raise SoapDecodeError(f"invalid primitive array element type {kind}")
+        return kind
+
+    def _binary_type(self) -> BinaryType:
+        kind = self.u8()
+        try:
+            return BinaryType(kind)
+        except ValueError:
+            raise SoapDecodeError(f"unknown binary type {kind}") from None
+
+    def _additional(self, kind: BinaryType) -> object:
+        if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
+            return Primitive(self._checked_primitive())
+        if kind is BinaryType.SystemClass:
+            return self.string()
+        if kind is BinaryType.Class:
+            name = self.string()
+            self._library(self.i32())
+            return name
+        return None
+
+    def _library(self, lib_id: int) -> str:
+        library = self.libraries.get(lib_id)
+        if library is None:
+            raise SoapDecodeError(f"reference to undeclared library id {lib_id}")
+        return library
+
+    def _items(self, length: int) -> list[object]:
+        self._need(length)  # every item takes at least one byte
+        items: list[object] = []
+        while len(items) < length:
+            value = self.record()
+            if isinstance(value, _Nulls):
+                if len(items) + value.count > length:
+                    raise SoapDecodeError("null run overflows its array")
+                items.extend([None] * value.count)
+            else:
+                items.append(value)
+        return items
+
+    def _class_values(self, object_id: int, info: _ClassInfo) -> ClassRecord:
+        record = ClassRecord(object_id, info.name, info.library, {})
+        self._register(object_id, record)
+        for i, name in enumerate(info.member_names):
+            kind = info.types[i] if info.types is not None else (BinaryType.Object, None)
+            if kind[0] is BinaryType.Primitive:
+                assert isinstance(kind[1], Primitive)
+                record.members[name] = self.primitive(kind[1])
+            else:
+                value = self.record()
+                if isinstance(value, _Nulls):
+                    raise SoapDecodeError("null run inside a class record")
+                record.members[name] = value
+        return record
+
+
+def read_message(data: bytes, limits: Limits) -> NrbfMessage:
+    return NrbfReader(data, limits).message()

@@ -1,0 +1,426 @@
+"""Writing [MS-NRBF] messages the way .NET Remoting's binary formatter does.
+
+Primitives, strings and nulls travel inline in the method record; anything else goes into the *call
+array* (an ``ArraySingleObject`` with id 1) followed by the object records it references. Objects are
+``ClassWithMembersAndTypes`` records (``System*`` ones for mscorlib types) preceded by their
+``BinaryLibrary``; exceptions carry the eleven ``System.Exception`` members then their own fields; enums
+are boxed classes with a ``value__`` member; MarshalByRefObjects are ObjRef graphs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import struct
+from collections import deque
+from decimal import Decimal
+
+from ._clr import ClrName
+from ._encoded_writer import exception_info
+from ._errors import SoapEncodeError
+from ._model import ExceptionInfo
+from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
+from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
+from ._objref import ObjRef, ReferenceMarshaller
+from ._scalars import ClrDateTime, format_decimal
+from ._types import ANY, INTEGER_RANGES, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
+
+_EPOCH = _dt.datetime(1, 1, 1)
+_PRIMITIVE_OF: dict[Kind, Primitive] = {
+    Kind.BOOL: Primitive.Boolean, Kind.BYTE: Primitive.Byte, Kind.CHAR: Primitive.Char,
+    Kind.DECIMAL: Primitive.Decimal, Kind.DOUBLE: Primitive.Double, Kind.INT16: Primitive.Int16,
+    Kind.INT32: Primitive.Int32, Kind.INT64: Primitive.Int64, Kind.SBYTE: Primitive.SByte,
+    Kind.SINGLE: Primitive.Single, Kind.DURATION: Primitive.TimeSpan, Kind.DATETIME: Primitive.DateTime,
+    Kind.DATE: Primitive.DateTime, Kind.UINT16: Primitive.UInt16, Kind.UINT32: Primitive.UInt32,
+    Kind.UINT64: Primitive.UInt64, Kind.STRING: Primitive.String,
+}
+_STRUCT = {
+    Primitive.Boolean: "<?", Primitive.Byte: "<B", Primitive.Double: "<d", Primitive.Int16: "<h",
+    Primitive.Int32: "<i", Primitive.Int64: "<q", Primitive.SByte: "<b", Primitive.Single: "<f",
+    Primitive.TimeSpan: "<q", Primitive.DateTime: "<Q", Primitive.UInt16: "<H", Primitive.UInt32: "<I",
+    Primitive.UInt64: "<Q",
+}
+MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+
+#: One member of a class record: (name, binary type, additional type info, the value's bytes).
+Member = tuple[str, BinaryType, object, bytes]
+
+
+def lps(text: str) -> bytes:
+    """LengthPrefixedString: 7-bit encoded byte length, then UTF-8."""
+    raw = text.encode("utf-8", "surrogatepass")
+    n, prefix = len(raw), bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        prefix.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(prefix) + raw
+
+
+def datetime_ticks(value: _dt.datetime | _dt.date) -> int:
+    if not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    kind = 0
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+        kind = 1
+    delta = value - _EPOCH
+    extra = value.hundred_nanoseconds if isinstance(value, ClrDateTime) else 0
+    ticks = (delta.days * 86400 + delta.seconds) * 10**7 + delta.microseconds * 10 + extra
+    return ticks | (kind << 62)
+
+
+def primitive_kind(value: object, wt: WireType) -> Kind | None:
+    """The primitive kind a value is written as, or None if it needs an object record."""
+    kind = wt.kind
+    if kind is Kind.ANY:
+        if isinstance(value, bool):
+            return Kind.BOOL
+        if isinstance(value, int) and not isinstance(value, enum.Enum):
+            return integer_kind_for(value)
+        if isinstance(value, float):
+            return Kind.DOUBLE
+        if isinstance(value, Decimal):
+            return Kind.DECIMAL
+        if isinstance(value, str):
+            return Kind.STRING
+        if isinstance(value, _dt.datetime):
+            return Kind.DATETIME
+        if isinstance(value, _dt.timedelta):
+            return Kind.DURATION
+        return None
+    if kind is Kind.INT:
+        return integer_kind_for(value) if isinstance(value, int) else Kind.INT32
+    return kind if kind in _PRIMITIVE_OF else None
+
+
+def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Primitive, bytes]:
+    prim = _PRIMITIVE_OF[kind]
+    try:
+        if prim is Primitive.String:
+            if not isinstance(value, str):
+                raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
+            return prim, lps(value)
+        if prim is Primitive.Char:
+            if not isinstance(value, str) or len(value) != 1:
+                raise SoapEncodeError(f"{name}: a char must be a str of length 1")
+            return prim, value.encode("utf-8", "surrogatepass")
+        if prim is Primitive.Decimal:
+            if not isinstance(value, Decimal | int) or isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
+            return prim, lps(format_decimal(Decimal(value)))
+        if prim is Primitive.TimeSpan:
+            if not isinstance(value, _dt.timedelta):
+                raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
+            ticks = (value.days * 86400 + value.seconds) * 10**7 + value.microseconds * 10
+            return prim, struct.pack("<q", ticks)
+        if prim is Primitive.DateTime:
+            if not isinstance(value, _dt.date):
+                raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
+            return prim, struct.pack("<Q", datetime_ticks(value))
+        if prim is Primitive.Boolean:
+            if not isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
+            return prim, struct.pack("<?", value)
+        if prim in (Primitive.Double, Primitive.Single):
+            if not isinstance(value, float | int) or isinstance(value, bool):
+                raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
+            return prim, struct.pack(_STRUCT[prim], float(value))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
+        lo, hi = INTEGER_RANGES[kind]
+        if not lo <= value <= hi:
+            raise SoapEncodeError(f"{name}: {value} is out of range for {prim.name}")
+        return prim, struct.pack(_STRUCT[prim], value)
+    except (OverflowError, struct.error) as exc:
+        raise SoapEncodeError(f"{name}: {exc}") from None
+
+
+class NrbfWriter:
+    """Writes the records of one message."""
+
+    def __init__(self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> None:
+        self.registry = registry
+        self.marshaller = marshaller
+        self.out = bytearray()
+        self._next_id = 2  # 1 is the call array
+        self._queue: deque[tuple[int, object, WireType]] = deque()
+        self._memo: dict[int, int] = {}
+        self._keep: list[object] = []
+        self._libraries: dict[str, int] = {}
+
+    def new_id(self) -> int:
+        n = self._next_id
+        self._next_id += 1
+        return n
+
+    # -------------------------------------------------------------- values in object context
+
+    def object_value(self, value: object, wt: WireType, name: str = "value") -> bytes:
+        """A value where a record is expected (array items, Object-typed members)."""
+        if value is None:
+            return bytes([RecordType.ObjectNull])
+        kind = primitive_kind(value, wt)
+        if kind is Kind.STRING:
+            return bytes([RecordType.BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
+        if kind is not None:
+            prim, raw = primitive_bytes(kind, value, name)
+            return bytes([RecordType.MemberPrimitiveTyped, prim]) + raw
+        return bytes([RecordType.MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
+
+    def reference(self, value: object, wt: WireType, name: str) -> int:
+        if not isinstance(value, ObjRef) and wt.kind in (Kind.ANY, Kind.OBJREF) and self.marshaller is not None \
+                and type(value).__module__ != "builtins":
+            marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
+            if marshalled is not None:
+                value = marshalled
+        key = id(value)
+        ref = self._memo.get(key)
+        if ref is None:
+            ref = self._memo[key] = self.new_id()
+            self._keep.append(value)
+            self._queue.append((ref, value, wt))
+        return ref
+
+    def flush(self) -> None:
+        while self._queue:
+            ref, value, wt = self._queue.popleft()
+            self.out += self.record(ref, value, wt)
+
+    # -------------------------------------------------------------- object records
+
+    def record(self, ref: int, value: object, wt: WireType) -> bytes:
+        if isinstance(value, ObjRef):
+            return self.objref(ref, value)
+        if isinstance(value, bytes | bytearray):
+            return (bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(value))
+                    + bytes([Primitive.Byte]) + bytes(value))
+        if isinstance(value, list | tuple):
+            item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
+            return self.array(ref, list(value), item)
+        if isinstance(value, enum.Enum):
+            name = self.registry.name_of(type(value))
+            raw = value.value if isinstance(value.value, int) else 0
+            members: list[Member] = [("value__", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", raw))]
+            return self._class_record(ref, name, members)
+        if isinstance(value, BaseException):
+            return self.exception(ref, exception_info(value, self.registry, None))
+        if isinstance(value, ExceptionInfo):
+            return self.exception(ref, value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            cls = type(value)
+            fields = [self.member(f.wire_name, getattr(value, f.attr), f.wire) for f in object_fields(cls)]
+            return self._class_record(ref, self.registry.name_of(cls), fields)
+        raise SoapEncodeError(
+            f"a {type(value).__module__}.{type(value).__qualname__} is not remotable: it is neither a "
+            "registered by-value type nor a MarshalByRefObject"
+        )
+
+    def array(self, ref: int, items: list[object], item: WireType) -> bytes:
+        kind = item.kind if item.kind is not Kind.INT else Kind.INT32
+        plain = kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable
+        if plain and all(v is not None for v in items):
+            prim = _PRIMITIVE_OF[kind]
+            body = b"".join(primitive_bytes(kind, v)[1] for v in items)
+            return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
+        record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
+        body = b"".join(self.object_value(v, item) for v in items)
+        return bytes([record]) + struct.pack("<ii", ref, len(items)) + body
+
+    def member(self, name: str, value: object, wt: WireType) -> Member:
+        """(name, binary type, additional info, value bytes) of one member of a class record."""
+        kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
+        if kind is Kind.STRING:
+            return name, BinaryType.String, None, self.object_value(value, wt, name)
+        if kind in _PRIMITIVE_OF and value is not None and not wt.nullable:
+            prim, raw = primitive_bytes(kind if wt.kind is not Kind.INT else primitive_kind(value, wt) or kind,
+                                        value, name)
+            return name, BinaryType.Primitive, prim, raw
+        if kind is Kind.BYTES:
+            return name, BinaryType.PrimitiveArray, Primitive.Byte, self.object_value(value, wt, name)
+        if kind is Kind.LIST and wt.item is not None:
+            item_kind = wt.item.kind if wt.item.kind is not Kind.INT else Kind.INT32
+            if item_kind is Kind.STRING:
+                return name, BinaryType.StringArray, None, self.object_value(value, wt, name)
+            if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
+                return name, BinaryType.PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+            return name, BinaryType.ObjectArray, None, self.object_value(value, wt, name)
+        if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
+            clr = self.registry.name_of(wt.py_type)
+            if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
+                return name, BinaryType.SystemClass, clr.full_name, self.object_value(value, wt, name)
+            return name, BinaryType.Class, clr, self.object_value(value, wt, name)
+        return name, BinaryType.Object, None, self.object_value(value, wt, name)
+
+    def _library_id(self, assembly: str) -> tuple[int, bytes]:
+        lib = self._libraries.get(assembly)
+        if lib is not None:
+            return lib, b""
+        lib = self._libraries[assembly] = self.new_id()
+        return lib, bytes([RecordType.BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
+
+    def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
+        system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
+        prefix = b""
+        extras = bytearray()
+        for _, kind, info, _raw in members:
+            if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
+                assert isinstance(info, Primitive)
+                extras.append(info)
+            elif kind is BinaryType.SystemClass:
+                extras += lps(str(info))
+            elif kind is BinaryType.Class:
+                assert isinstance(info, ClrName)
+                lib, lib_record = self._library_id(info.assembly)
+                prefix += lib_record
+                extras += lps(info.full_name) + struct.pack("<i", lib)
+        head = bytearray([RecordType.SystemClassWithMembersAndTypes if system else RecordType.ClassWithMembersAndTypes])
+        head += struct.pack("<i", ref) + lps(name.full_name) + struct.pack("<i", len(members))
+        for member_name, *_ in members:
+            head += lps(member_name)
+        head += bytes(kind for _, kind, _, _ in members) + extras
+        if not system:
+            lib, lib_record = self._library_id(name.assembly)
+            prefix += lib_record
+            head += struct.pack("<i", lib)
+        return prefix + bytes(head) + b"".join(raw for *_, raw in members)
+
+    def exception(self, ref: int, info: ExceptionInfo) -> bytes:
+        string = WireType(Kind.STRING, nullable=True)
+        members: list[Member] = [
+            self.member("ClassName", info.type_name, string),
+            self.member("Message", info.message, string),
+            ("Data", BinaryType.SystemClass, "System.Collections.IDictionary", bytes([RecordType.ObjectNull])),
+            ("InnerException", BinaryType.SystemClass, "System.Exception", bytes([RecordType.ObjectNull])),
+            self.member("HelpURL", None, string),
+            self.member("StackTraceString", info.stack_trace, string),
+            self.member("RemoteStackTraceString", None, string),
+            ("RemoteStackIndex", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
+            ("ExceptionMethod", BinaryType.Object, None, bytes([RecordType.ObjectNull])),
+            ("HResult", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", info.hresult)),
+            self.member("Source", info.source, string),
+        ]
+        members.extend(self.member(n, v, t) for n, v, t in info.fields)
+        return self._class_record(ref, ClrName(info.type_name, info.assembly or "mscorlib"), members)
+
+    def objref(self, ref: int, value: ObjRef) -> bytes:
+        """The ObjRef graph with the member types .NET writes (TypeInfo, ChannelInfo, channel data)."""
+        rt = "System.Runtime.Remoting."
+        type_info, channel_info = self.new_id(), self.new_id()
+        members: list[Member] = [
+            ("uri", BinaryType.String, None, self.object_value(value.uri, WireType(Kind.STRING))),
+            ("typeInfo", BinaryType.SystemClass, rt + "TypeInfo", _ref(type_info)),
+            ("envoyInfo", BinaryType.SystemClass, rt + "IEnvoyInfo", bytes([RecordType.ObjectNull])),
+            ("channelInfo", BinaryType.SystemClass, rt + "ChannelInfo", _ref(channel_info)),
+            ("objrefFlags", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", value.flags)),
+        ]
+        if value.is_marshalled is not None:
+            members.append(("fIsMarshalled", BinaryType.Primitive, Primitive.Int32,
+                            struct.pack("<i", int(value.is_marshalled))))
+        out = self._class_record(ref, ClrName(rt + "ObjRef", "mscorlib"), members)
+        hierarchy, interfaces, data = self.new_id(), self.new_id(), self.new_id()
+        out += self._class_record(type_info, ClrName(rt + "TypeInfo", "mscorlib"), [
+            ("serverType", BinaryType.String, None, self.object_value(value.server_type, WireType(Kind.STRING))),
+            ("serverHierarchy", BinaryType.StringArray, None, _ref(hierarchy)),
+            ("interfacesImplemented", BinaryType.StringArray, None, _ref(interfaces)),
+        ])
+        out += self._class_record(channel_info, ClrName(rt + "ChannelInfo", "mscorlib"), [
+            ("channelData", BinaryType.ObjectArray, None, _ref(data)),
+        ])
+        out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
+        appdomain, store, uris = self.new_id(), self.new_id(), self.new_id()
+        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 2) + _ref(appdomain) + _ref(store)
+        out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
+            ("_ContextID", BinaryType.Object, None, bytes([RecordType.MemberPrimitiveTyped, Primitive.Int32])
+             + struct.pack("<i", 0)),
+            ("_DomainID", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
+            ("_processGuid", BinaryType.String, None, self.object_value(value.process_guid, WireType(Kind.STRING))),
+        ])
+        out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
+            ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
+            ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
+             bytes([RecordType.ObjectNull])),
+        ])
+        return out + self._strings(uris, value.channel_urls)
+
+    def _strings(self, ref: int, items: list[str]) -> bytes:
+        body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
+        return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+
+def _ref(object_id: int) -> bytes:
+    return bytes([RecordType.MemberReference]) + struct.pack("<i", object_id)
+
+
+def header(root_id: int, header_id: int) -> bytes:
+    return bytes([RecordType.SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
+
+
+def value_with_code(kind: Kind | None, value: object) -> bytes:
+    if value is None or kind is None:
+        return bytes([Primitive.Null])
+    prim, raw = primitive_bytes(kind, value)
+    return bytes([prim]) + raw
+
+
+def write_method_return(
+    value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None = None,
+) -> bytes:
+    flags = MessageFlags.NoContext
+    flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
+    args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
+    writer = NrbfWriter(registry, marshaller)
+    if value_type.kind is Kind.VOID:
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueVoid) + args
+        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+    kind = primitive_kind(value, value_type) if value is not None else None
+    if value is None or kind is not None:
+        body = (bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInline)
+                + value_with_code(kind, value) + args)
+        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+    item = writer.object_value(value, value_type)
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + item
+    writer.flush()
+    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInArray) + args
+    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+
+
+def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
+    flags = MessageFlags.ExceptionInArray | MessageFlags.NoReturnValue | MessageFlags.NoContext | MessageFlags.NoArgs
+    writer = NrbfWriter(registry)
+    exception_id = writer.new_id()
+    exception = writer.exception(exception_id, info)
+    writer.flush()
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
+    return (header(1, -1) + bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + call_array + exception
+            + bytes(writer.out) + bytes([RecordType.MessageEnd]))
+
+
+def write_method_call(
+    method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None = None,
+) -> bytes:
+    head = bytes([RecordType.MethodCall])
+    names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
+    if not args:
+        flags = MessageFlags.NoArgs | MessageFlags.NoContext
+        return header(0, 0) + head + struct.pack("<i", flags) + names + bytes([RecordType.MessageEnd])
+    kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
+    if all(k is not None or a is None for k, a in zip(kinds, args, strict=True)):
+        flags = MessageFlags.ArgsInline | MessageFlags.NoContext
+        values = b"".join(value_with_code(k, a) for k, a in zip(kinds, args, strict=True))
+        inline = struct.pack("<i", len(args)) + values
+        return header(0, 0) + head + struct.pack("<i", flags) + names + inline + bytes([RecordType.MessageEnd])
+    writer = NrbfWriter(registry, marshaller)
+    items = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
+    writer.flush()
+    flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
+    return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
+            + bytes([RecordType.MessageEnd]))
+
+
+__all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]
