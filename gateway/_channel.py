@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from soap import (
     DEFAULT_LIMITS,
     DEFAULT_REGISTRY,
+    BinaryFormatter,
     Fault,
     Limits,
     MethodCall,
@@ -32,6 +33,19 @@ from ._faults import exception_from_fault
 USER_AGENT = "python-remoting-gateway/0.1"
 
 
+def type_name_for(namespace: str) -> str:
+    """The type name a binary call carries, from a CLR method namespace (``Namespace.Type, Assembly``)."""
+    from soap import CLR_NS
+
+    nsassem = CLR_NS.replace("/ns/", "/nsassem/")
+    if namespace.startswith(nsassem):
+        type_name, _, assembly = namespace[len(nsassem):].partition("/")
+        return f"{type_name}, {assembly}"
+    if namespace.startswith(CLR_NS):
+        return f"{namespace[len(CLR_NS):]}, mscorlib"
+    return namespace
+
+
 class ChannelCore:
     """Encodes calls and decodes responses for one client; holds its formatter, registry and sinks."""
 
@@ -41,8 +55,12 @@ class ChannelCore:
         limits: Limits = DEFAULT_LIMITS,
         sinks: Sequence[ClientSink] = (),
         marshaller: ReferenceMarshaller | None = None,
+        formatter: str = "soap",
     ) -> None:
+        if formatter not in ("soap", "binary"):
+            raise ValueError(f"unknown formatter {formatter!r}: use 'soap' or 'binary'")
         self.formatter = RemotingSoapFormatter(registry, limits)
+        self.binary = BinaryFormatter(registry, limits) if formatter == "binary" else None
         self.sinks = list(sinks)
         self.marshaller = marshaller
 
@@ -53,7 +71,11 @@ class ChannelCore:
         if len(args) != len(op.parameters):
             raise TypeError(f"{op.name}() takes {len(op.parameters)} argument(s), {len(args)} given")
         names = [p.name for p in op.parameters]
-        if binding is None:
+        if binding is None and self.binary is not None:
+            body = self.binary.write_call(op.name, type_name_for(namespace), list(args), op.parameter_types,
+                                          self.marshaller)
+            headers = {"content-type": self.binary.content_type}
+        elif binding is None:
             message = MethodCall(op.name, namespace, list(args), names, op.parameter_types)
             body = self.formatter.write_call(message, self.marshaller)
             headers = {
@@ -82,6 +104,8 @@ class ChannelCore:
     def finish(self, call: ClientCall, response: ClientResponse) -> object:
         for sink in reversed(self.sinks):
             sink.process_response(call, response)
+        if self.binary is not None and call.properties.get("binding") is None:
+            return self._finish_binary(call, response)
         media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media not in ("text/xml", "application/soap+xml") or not response.body:
             raise RemotingError(
@@ -102,6 +126,26 @@ class ChannelCore:
                 result = self.formatter.read_response(
                     response.body, call.operation.name, call.operation.returns, marshaller=self.marshaller
                 )
+        except SoapDecodeError as exc:
+            raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
+        if isinstance(result, Fault):
+            raise exception_from_fault(result, response.status)
+        if response.status != 200:
+            raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        return result.value
+
+    def _finish_binary(self, call: ClientCall, response: ClientResponse) -> object:
+        assert self.binary is not None
+        media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if not response.body or media in ("text/xml", "text/plain", "text/html", "application/soap+xml"):
+            raise RemotingError(
+                f"{call.url} answered HTTP {response.status} ({media or 'no content type'}) instead of a binary "
+                "message: is the binary formatter enabled on the server?",
+                http_status=response.status,
+            )
+        try:
+            result = self.binary.read_response(response.body, call.operation.name, call.operation.returns,
+                                               self.marshaller)
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):

@@ -188,12 +188,13 @@ class _ClientBase:
     """What the sync and async clients share: the channel core, the marshaller, the listener."""
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
-                 local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None) -> None:
+                 local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
+                 formatter: str = "soap") -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
-        self._core = ChannelCore(self._registry, limits, sinks, marshaller)
+        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
@@ -231,6 +232,7 @@ class RemotingClient(_ClientBase):
     ``listen=True`` starts a callback listener on first need, so this client's own MarshalByRefObjects
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
+    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
     """
 
     def __init__(
@@ -243,8 +245,9 @@ class RemotingClient(_ClientBase):
         http_client: httpx.Client | None = None,
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
+        formatter: str = "soap",
     ) -> None:
-        super().__init__(registry, limits, sinks, listen, local_objects)
+        super().__init__(registry, limits, sinks, listen, local_objects, formatter)
         self._http = http_client or httpx.Client(timeout=timeout)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
@@ -325,8 +328,9 @@ class AsyncRemotingClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = 100,
         listen: bool = False,
+        formatter: str = "soap",
     ) -> None:
-        super().__init__(registry, limits, sinks, listen)
+        super().__init__(registry, limits, sinks, listen, None, formatter)
         self._http = http_client or httpx.AsyncClient(
             timeout=timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
