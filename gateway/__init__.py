@@ -7,7 +7,7 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton. Client: :class:`Remotin
 
 from ._app import RemotingApp
 from ._binding import LiteralBinding
-from ._client import AsyncRemotingClient, ChannelError, RemotingClient
+from ._client import AsyncRemotingClient, ChannelError, RemotingClient, proxy_objref
 from ._client_sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from ._errors import ClientRequestError, CustomErrorsMode, RemotingError, RemotingException
 from ._lease import ILease, Lease, LeaseState, LifetimeSettings, Sponsor
@@ -42,4 +42,5 @@ __all__ = [
     "Sponsor",
     "TypeFilterLevel",
     "WellKnownObjectMode",
+    "proxy_objref",
 ]

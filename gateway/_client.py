@@ -129,7 +129,9 @@ def _contract_for(interface: type | None) -> ServiceContract | None:
 
 
 def proxy_objref(proxy: object) -> ObjRef | None:
-    """The ObjRef behind a proxy (None for anything else)."""
+    """The ObjRef behind a proxy, None for anything else (``RemotingServices.GetObjRefForProxy``).
+
+    Its ``url()`` is the object's address; a well-known proxy's ObjRef has only the URI and channel URL."""
     ref = getattr(proxy, "__remoting_objref__", None)
     return ref if isinstance(ref, ObjRef) else None
 

@@ -22,8 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wsdl stub: {args.location}: {exc}", file=sys.stderr)
         return 1
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(source)
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(source)
+        except OSError as exc:
+            print(f"wsdl stub: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     else:
         sys.stdout.write(source)
     return 0
