@@ -42,10 +42,23 @@ def cpu_seconds(pid: int) -> float:
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (everything but idle and iowait), from /proc/stat."""
+    """CPU seconds all cores spent running something since boot (user, nice, system, irq, softirq; not idle,
+    iowait or steal; guest time is already inside user), from /proc/stat."""
     with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+        user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in f.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.1, window: float = 2.0) -> float:
+    """Wait until the machine uses less than ``threshold`` of one core for a ``window`` (nothing of ours runs
+    meanwhile), or ``max_wait`` seconds have passed. Returns the last load seen, in cores."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        b0, t0 = machine_busy_seconds(), time.monotonic()
+        time.sleep(window)
+        load = (machine_busy_seconds() - b0) / (time.monotonic() - t0)
+        if load < threshold or time.monotonic() >= deadline:
+            return load
 
 
 def pinned(core: int, cmd: list[str]) -> list[str]:

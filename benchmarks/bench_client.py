@@ -45,6 +45,7 @@ from _harness import (
     machine_busy_seconds,
     running,
     uvicorn_command,
+    wait_for_quiet,
     wait_ready,
 )
 from lxml import etree
@@ -294,6 +295,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=1, help="repeat all measurements N times, report medians")
     p.add_argument("--uvloop", action="store_true", help="run the async clients on uvloop (default: asyncio)")
     p.add_argument("--only", default="", help="comma-separated subset of the client names")
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="before each client, wait up to N s until other processes use < 10%% of a core (default 0)",
+    )
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed or a client fails")
     return p.parse_args(argv)
 
@@ -341,8 +348,12 @@ def main(argv: list[str] | None = None) -> int:
                 except ImportError as exc:  # the gateway is not there (yet)
                     bench.results.setdefault(name, []).append(Measurement(name, failure=f"ImportError: {exc}"))
                     continue
+                if args.quiet_wait > 0:
+                    load = wait_for_quiet(args.quiet_wait)
+                    if load >= 0.1:
+                        print(f"  (machine still busy: {load:.2f} cores after {args.quiet_wait:g} s)", flush=True)
                 m = bench.timed(name, run)
-                state = m.failure or f"{m.rate:.0f} calls/s"
+                state = m.failure or f"{m.rate:.0f} calls/s, other CPU {m.other_cpu:.0%}"
                 print(f"round {n + 1}/{args.rounds} {name}: {state}", flush=True)
         all_met = report(bench, args.rounds)
     failed = any(median(ms).failure for ms in bench.results.values())

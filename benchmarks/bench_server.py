@@ -48,6 +48,7 @@ from _harness import (
     pinned,
     running,
     uvicorn_command,
+    wait_for_quiet,
     wait_ready,
 )
 
@@ -250,6 +251,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the Mono peer folder (default ../shared/peers/mono)",
     )
     p.add_argument("--rounds", type=int, default=1, help="repeat all servers N times, report medians")
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="before each server, wait up to N s until other processes use < 10%% of a core (default 0)",
+    )
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed or a server fails")
     args = p.parse_args(argv)
     args.variant_list = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -276,8 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         for n in range(args.rounds):
             for variant in args.variant_list:
+                if args.quiet_wait > 0:
+                    load = wait_for_quiet(args.quiet_wait)
+                    if load >= 0.1:
+                        print(f"  (machine still busy: {load:.2f} cores after {args.quiet_wait:g} s)", flush=True)
                 r = measure(variant, args, Path(tmp))
-                state = r.failure or f"{r.rps:.0f} req/s, p99 {r.p99_ms:.2f} ms, errors {r.errors}"
+                state = r.failure or (
+                    f"{r.rps:.0f} req/s, p99 {r.p99_ms:.2f} ms, errors {r.errors}, other CPU {r.other_cpu:.0%}"
+                )
                 print(f"round {n + 1}/{args.rounds} ({variant}) {label(variant)}: {state}", flush=True)
                 runs[variant].append(r)
     results = {v: median_result(v, rs) for v, rs in runs.items()}

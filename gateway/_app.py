@@ -167,7 +167,9 @@ class RemotingApp(Starlette):
         return client.proxy_for(ref, declared)
 
     def _marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
-        return ServerMarshaller(self.identities, self.external_url(request), self.type_filter, self.proxy_factory)
+        return ServerMarshaller(
+            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory
+        )
 
     def _make_formatters(self, names: Sequence[str]) -> dict[str, ServerFormatter]:
         available: dict[str, Callable[[], ServerFormatter]] = {
@@ -261,7 +263,8 @@ class _Endpoint:
             return
         except _BodyTooLarge:
             error = ClientRequestError(f"message body exceeds the limit of {limit} bytes")
-            formatter = next(iter(app.formatters.values()))
+            # answer in the dialect of the request (a binary client cannot read a SOAP fault)
+            formatter = app._terminal.select(request) or next(iter(app.formatters.values()))
             response = app._terminal._fault_response(formatter, error, request, status=413)
             response.headers.append(("connection", "close"))
             await _send(send, response)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import anyio.to_thread
-
 from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
 from wsdl import Operation
 
 from ._errors import ClientRequestError, RemotingException
 from ._identity import Identity, IdentityTable, ServiceEntry
 from ._objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
+from ._workers import WORKERS
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract.
 BUILTINS: dict[str, Operation] = {
@@ -68,7 +67,7 @@ class Dispatcher:
     ) -> MethodReturn:
         entry, op = self.resolve(uri, incoming)
         try:
-            args = incoming.decode_arguments(op.parameter_types, [p.name for p in op.parameters])
+            args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
         value = await self.invoke(entry, op, args)
@@ -82,7 +81,7 @@ class Dispatcher:
             target = entry.target()
             return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
-            return await anyio.to_thread.run_sync(_perform_single_call, entry, op, args)
+            return await WORKERS.run(_perform_single_call, entry, op, args)
         target = entry.target()
         if isinstance(target, ContextBoundObject):
             lock = target.__dict__.get("_remoting_sync")
@@ -95,4 +94,4 @@ class Dispatcher:
     async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
         if op.is_async:
             return await getattr(target, op.target)(*args)
-        return await anyio.to_thread.run_sync(_perform, target, op, args)
+        return await WORKERS.run(_perform, target, op, args)

@@ -61,14 +61,21 @@ class ServerMarshaller:
     def __init__(
         self,
         table: IdentityTable,
-        base_url: str,
+        base_url: str | Callable[[], str],
         type_filter: TypeFilterLevel,
         proxy_factory: ProxyFactory | None = None,
     ) -> None:
         self.table = table
-        self.base_url = base_url
+        self._base_url = base_url
         self.type_filter = type_filter
         self.proxy_factory = proxy_factory
+
+    @property
+    def base_url(self) -> str:
+        """The request's external base URL, computed on first use (most calls marshal nothing)."""
+        if not isinstance(self._base_url, str):
+            self._base_url = self._base_url()
+        return self._base_url
 
     def marshal(self, value: object) -> ObjRef | None:
         carried = getattr(value, "__remoting_objref__", None)

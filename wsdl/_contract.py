@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from soap import VOID, ClrName, WireType, clr_name_of, wire_type
@@ -42,9 +42,13 @@ class Operation:
     #: exception types the operation declares (:func:`throws`): its fault contract
     faults: tuple[type, ...] = ()
 
-    @property
-    def parameter_types(self) -> list[WireType]:
-        return [p.wire for p in self.parameters]
+    #: the parameters' wire types and names, computed once (read on every call)
+    parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
+    parameter_names: list[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameter_types", [p.wire for p in self.parameters])
+        object.__setattr__(self, "parameter_names", [p.name for p in self.parameters])
 
     def signature(self) -> str:
         params = ", ".join(f"{p.name}: {_hint_name(p.hint)}" for p in self.parameters)
