@@ -31,7 +31,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, integer_kind_for, object_fields
+from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, object_fields
 from ._xml import Limits
 from ._xsd import XSD_NAME
 
@@ -85,7 +85,8 @@ def literal_text(value: object, wt: WireType, name: str) -> str:
         if kind in INTEGER_KINDS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
-            check_integer(integer_kind_for(value) if kind is Kind.INT else kind, value)
+            # a plain ``int`` is xs:int in the WSDL, so it must fit 32 bits here (declare soap.Int64 for more)
+            check_integer(Kind.INT32 if kind is Kind.INT else kind, value)
             return str(value)
         if kind in (Kind.DOUBLE, Kind.SINGLE):
             if not isinstance(value, float | int) or isinstance(value, bool):
@@ -258,7 +259,7 @@ class LiteralReader:
                 return cls[name]
             except KeyError:
                 raise SoapDecodeError(f"{name[:60]!r} is not a member of {cls.__name__}") from None
-        parser = PARSERS.get(kind)
+        parser = PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)  # plain int is xs:int in the WSDL
         if parser is None:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {wt.describe()} cannot be read from document/literal SOAP")
         if len(el):

@@ -140,7 +140,8 @@ def _wire_type(hint: Any) -> WireType:
         for m in meta:
             if isinstance(m, Kind):
                 inner = wire_type(base)
-                return WireType(m, inner.py_type, inner.item, inner.nullable)
+                # a .NET char is a value type: Char = Annotated[str, Kind.CHAR] is not nullable like str
+                return WireType(m, inner.py_type, inner.item, inner.nullable and m is not Kind.CHAR)
         return wire_type(base)
     if origin in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -326,7 +327,8 @@ def serializable(
 def check_integer(kind: Kind, value: int) -> int:
     lo, hi = INTEGER_RANGES[kind]
     if not lo <= value <= hi:
-        raise OverflowError(f"{value} is out of range for xsd:{kind.value}")
+        xsd_name = {Kind.INT32: "int", Kind.INT: "long"}.get(kind, kind.value)
+        raise OverflowError(f"{value} is out of range for xsd:{xsd_name}")
     return value
 
 
