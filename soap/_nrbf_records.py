@@ -253,6 +253,8 @@ class NrbfReader:
         if prim is Primitive.Char:
             lead = self.u8()
             width = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 else 4
+            if width == 4:  # a .NET Char is one UTF-16 code unit: nothing outside the BMP
+                raise SoapDecodeError("char outside the Basic Multilingual Plane")
             self._need(width - 1)
             raw = bytes([lead]) + bytes(self.data[self.pos:self.pos + width - 1])
             self.pos += width - 1

@@ -63,11 +63,12 @@ def datetime_ticks(value: _dt.datetime | _dt.date) -> int:
     if not isinstance(value, _dt.datetime):
         value = _dt.datetime(value.year, value.month, value.day)
     kind = 0
+    # read the 7th digit first: astimezone()/replace() build a new object without it
+    extra = value.hundred_nanoseconds if isinstance(value, ClrDateTime) else 0
     if value.tzinfo is not None:
         value = value.astimezone(_dt.UTC).replace(tzinfo=None)
         kind = 1
     delta = value - _EPOCH
-    extra = value.hundred_nanoseconds if isinstance(value, ClrDateTime) else 0
     ticks = (delta.days * 86400 + delta.seconds) * 10**7 + delta.microseconds * 10 + extra
     return ticks | (kind << 62)
 
@@ -106,6 +107,9 @@ def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Pri
         if prim is Primitive.Char:
             if not isinstance(value, str) or len(value) != 1:
                 raise SoapEncodeError(f"{name}: a char must be a str of length 1")
+            if ord(value) > 0xFFFF or 0xD800 <= ord(value) <= 0xDFFF:
+                # a .NET Char is one UTF-16 code unit; BinaryWriter.Write(char) refuses surrogates
+                raise SoapEncodeError(f"{name}: {value!r} is not a single UTF-16 code unit (.NET Char)")
             return prim, value.encode("utf-8", "surrogatepass")
         if prim is Primitive.Decimal:
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
@@ -171,17 +175,18 @@ class NrbfWriter:
         return bytes([RecordType.MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
 
     def reference(self, value: object, wt: WireType, name: str) -> int:
+        key = id(value)  # the object as given: the same object passed twice is marshalled (published) once
+        ref = self._memo.get(key)
+        if ref is not None:
+            return ref
+        self._keep.append(value)  # keeps id(value) unique while the memo holds it
         if not isinstance(value, ObjRef) and wt.kind in (Kind.ANY, Kind.OBJREF) and self.marshaller is not None \
                 and type(value).__module__ != "builtins":
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
-        key = id(value)
-        ref = self._memo.get(key)
-        if ref is None:
-            ref = self._memo[key] = self.new_id()
-            self._keep.append(value)
-            self._queue.append((ref, value, wt))
+        ref = self._memo[key] = self.new_id()
+        self._queue.append((ref, value, wt))
         return ref
 
     def flush(self) -> None:
@@ -202,7 +207,11 @@ class NrbfWriter:
             return self.array(ref, list(value), item)
         if isinstance(value, enum.Enum):
             name = self.registry.name_of(type(value))
-            raw = value.value if isinstance(value.value, int) else 0
+            raw = value.value
+            if not isinstance(raw, int) or isinstance(raw, bool) or not -(2**31) <= raw < 2**31:
+                # a boxed .NET enum carries an Int32 value__; anything else would arrive as another member
+                raise SoapEncodeError(f"{type(value).__name__}.{value.name}: only enums with Int32 values "
+                                      "can be sent with the binary formatter")
             members: list[Member] = [("value__", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", raw))]
             return self._class_record(ref, name, members)
         if isinstance(value, BaseException):
@@ -373,11 +382,12 @@ def write_method_return(
     flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
-    if value_type.kind is Kind.VOID:
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueVoid) + args
+    if value is None or value_type.kind is Kind.VOID:
+        # what .NET and Mono write for a null return and for a void method (its return value is null)
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.NoReturnValue) + args
         return header(0, 0) + body + bytes([RecordType.MessageEnd])
-    kind = primitive_kind(value, value_type) if value is not None else None
-    if value is None or kind is not None:
+    kind = primitive_kind(value, value_type)
+    if kind is not None:
         body = (bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInline)
                 + value_with_code(kind, value) + args)
         return header(0, 0) + body + bytes([RecordType.MessageEnd])

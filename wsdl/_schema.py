@@ -149,7 +149,7 @@ class SchemaBuilder:
         return name
 
     def member(self, parent: etree._Element, name: str, hint: Any) -> etree._Element:
-        el = etree.SubElement(parent, _XS + "element", name=name, type=self.type_ref(hint))
+        el: etree._Element = etree.SubElement(parent, _XS + "element", name=name, type=self.type_ref(hint))
         if is_optional(hint):
             el.set("nillable", "true")
         return el

@@ -1,18 +1,29 @@
 // Mono .NET Remoting test client: runs interop checks against any server that
-// serves the RemotingPeer contract (Contract.cs) over HTTP with the SOAP formatter.
+// serves the RemotingPeer contract (Contract.cs) over HTTP with the SOAP formatter
+// (default) or the binary formatter (--binary).
 //
-//   mono TestClient.exe BASE_URL [--only GROUP[,GROUP...]] [--list]
+//   mono TestClient.exe BASE_URL [--binary] [--only GROUP[,GROUP...]] [--list]
 //
 //   BASE_URL  e.g. http://127.0.0.1:8000/ (object URIs are appended)
+//   --binary  register the channel with BinaryClientFormatterSinkProvider (MS-NRBF,
+//             application/octet-stream) instead of SoapClientFormatterSinkProvider;
+//             the server must have the binary formatter enabled
 //   --only    run only these groups: hello, singlecall, singleton, echo,
 //             echomore, arrays, byvalue, exceptions, extras, cao
-//   --list    print "group name" for every check and exit
+//   --list    print "group name" for every check and exit (the same checks in both modes)
 //
 // Output: "PASS name" or "FAIL name: reason" per check, then "N passed, M failed".
 // Exit status 0 only if every selected check passed. Details go to stderr.
 //
 // Known Mono limitation respected here: a Mono SOAP client cannot deserialize an
 // xsd:dateTime in a response, so no check expects a DateTime back.
+//
+// Known Mono bug worked around in --binary mode: BinaryClientFormatterSink reads the
+// reply straight off the HTTP response stream, stops at MessageEnd and never closes
+// the stream, so the connection is never released; with the default limit of two
+// connections per host the third call blocks until it times out. ReplyBufferSink
+// (below) sits between the formatter sink and the transport sink and hands the
+// formatter a complete in-memory copy of each reply, closing the network stream.
 //
 // The "cao" group needs the server's client-activated type ClientActivatedObject
 // (RemoteActivationService.rem, lease 5 s / 2 s / 2 s, lease manager polling every
@@ -23,6 +34,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.Remoting;
@@ -30,6 +42,7 @@ using System.Runtime.Remoting.Activation;
 using System.Runtime.Remoting.Channels;
 using System.Runtime.Remoting.Channels.Http;
 using System.Runtime.Remoting.Lifetime;
+using System.Runtime.Remoting.Messaging;
 using System.Text;
 using System.Threading;
 
@@ -126,6 +139,74 @@ namespace RemotingPeer.Tests
     sealed class CheckFailure : Exception
     {
         public CheckFailure(string message) : base(message) { }
+    }
+
+    // Client channel sink for --binary: replaces every reply stream by a read-only
+    // MemoryStream holding the whole body, and disposes of the network stream at once
+    // (see the header comment: Mono's binary formatter sink would leave it open).
+    // Requests pass through untouched, so the bytes on the wire do not change.
+    public sealed class ReplyBufferSinkProvider : IClientChannelSinkProvider
+    {
+        public IClientChannelSinkProvider Next { get; set; }
+
+        public IClientChannelSink CreateSink(IChannelSender channel, string url, object remoteChannelData)
+        {
+            IClientChannelSink transport = Next == null ? null : Next.CreateSink(channel, url, remoteChannelData);
+            if (transport == null) throw new RemotingException("ReplyBufferSinkProvider needs a sink after it");
+            return new ReplyBufferSink(transport);
+        }
+    }
+
+    public sealed class ReplyBufferSink : BaseChannelSinkWithProperties, IClientChannelSink
+    {
+        readonly IClientChannelSink transport;
+
+        public ReplyBufferSink(IClientChannelSink transport)
+        {
+            this.transport = transport;
+        }
+
+        public IClientChannelSink NextChannelSink { get { return transport; } }
+
+        // Reads the reply to its end, then releases the connection by disposing of it.
+        static Stream Buffered(Stream reply)
+        {
+            if (reply == null) return null;
+            byte[] chunk = new byte[16 * 1024];
+            MemoryStream copy = new MemoryStream();
+            using (reply)
+            {
+                int n;
+                while ((n = reply.Read(chunk, 0, chunk.Length)) > 0) copy.Write(chunk, 0, n);
+            }
+            return new MemoryStream(copy.GetBuffer(), 0, (int)copy.Length, false);
+        }
+
+        public void ProcessMessage(IMessage msg, ITransportHeaders requestHeaders, Stream requestStream,
+                                   out ITransportHeaders responseHeaders, out Stream responseStream)
+        {
+            Stream reply;
+            transport.ProcessMessage(msg, requestHeaders, requestStream, out responseHeaders, out reply);
+            responseStream = Buffered(reply);
+        }
+
+        public void AsyncProcessRequest(IClientChannelSinkStack sinkStack, IMessage msg,
+                                        ITransportHeaders headers, Stream stream)
+        {
+            sinkStack.Push(this, null);   // so that the reply comes back through AsyncProcessResponse
+            transport.AsyncProcessRequest(sinkStack, msg, headers, stream);
+        }
+
+        public void AsyncProcessResponse(IClientResponseChannelSinkStack sinkStack, object state,
+                                         ITransportHeaders headers, Stream stream)
+        {
+            sinkStack.AsyncProcessResponse(headers, Buffered(stream));
+        }
+
+        public Stream GetRequestStream(IMessage msg, ITransportHeaders headers)
+        {
+            return null;   // the formatter writes the request into its own buffer
+        }
     }
 
     sealed class Runner
@@ -232,10 +313,11 @@ namespace RemotingPeer.Tests
         {
             string baseUrl = null;
             HashSet<string> only = null;
-            bool list = false;
+            bool list = false, binary = false;
             for (int k = 0; k < args.Length; k++)
             {
                 if (args[k] == "--list") list = true;
+                else if (args[k] == "--binary") binary = true;
                 else if (args[k] == "--only" && k + 1 < args.Length)
                 {
                     only = new HashSet<string>(args[++k].Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries));
@@ -247,7 +329,7 @@ namespace RemotingPeer.Tests
             }
             if (baseUrl == null && !list)
             {
-                Console.Error.WriteLine("usage: mono TestClient.exe BASE_URL [--only GROUP,...] [--list]");
+                Console.Error.WriteLine("usage: mono TestClient.exe BASE_URL [--binary] [--only GROUP,...] [--list]");
                 return 2;
             }
             if (baseUrl == null) baseUrl = "http://127.0.0.1:1/";
@@ -258,8 +340,20 @@ namespace RemotingPeer.Tests
                 Hashtable props = new Hashtable();
                 props["name"] = "test client";
                 props["timeout"] = 30000;   // ms per call: a hung server fails the check instead of the run
-                ChannelServices.RegisterChannel(new HttpClientChannel(props, new SoapClientFormatterSinkProvider()), false);
-                Console.Error.WriteLine("info: base=" + baseUrl + " mono=" + Environment.Version);
+                IClientChannelSinkProvider formatter;
+                if (binary)
+                {
+                    BinaryClientFormatterSinkProvider binaryFormatter = new BinaryClientFormatterSinkProvider();
+                    binaryFormatter.Next = new ReplyBufferSinkProvider();   // then the HTTP transport sink
+                    formatter = binaryFormatter;
+                }
+                else
+                {
+                    formatter = new SoapClientFormatterSinkProvider();
+                }
+                ChannelServices.RegisterChannel(new HttpClientChannel(props, formatter), false);
+                Console.Error.WriteLine("info: base=" + baseUrl + " formatter=" + (binary ? "binary" : "soap")
+                                        + " mono=" + Environment.Version);
             }
 
             Runner r = new Runner(only, list);
