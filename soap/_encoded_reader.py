@@ -8,7 +8,6 @@ Python type of the parameter or field decides, and ``xsi:type`` only matters whe
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 from lxml import etree
@@ -25,10 +24,11 @@ from ._types import (
     TypeRegistry,
     WireType,
     construct,
+    enum_member,
     object_fields,
     wire_type,
 )
-from ._xml import Limits
+from ._xml import Limits, local_name, namespace_of
 from ._xsd import kind_for_type_qname
 
 _XSI_TYPE = f"{{{XSI}}}type"
@@ -47,12 +47,8 @@ _OBJREF = WireType(Kind.OBJREF, None, None, True)
 _STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
 
 
-def _local(tag: object) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _namespace(tag: object) -> str:
-    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
+_local = local_name
+_namespace = namespace_of
 
 
 class EncodedReader:
@@ -161,13 +157,8 @@ class EncodedReader:
             except (ValueError, OverflowError) as exc:
                 raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
         if kind is Kind.ENUM:
-            cls = wt.py_type
-            assert cls is not None and issubclass(cls, enum.Enum)
-            name = (el.text or "").strip()
-            try:
-                return cls[name]
-            except KeyError:
-                raise SoapDecodeError(f"{name[:60]!r} is not a member of {cls.__name__}") from None
+            assert wt.py_type is not None
+            return enum_member(wt.py_type, el.text or "")
         if kind is Kind.LIST:
             return self._list(el, wt.item or ANY, depth)
         if kind is Kind.OBJECT:

@@ -31,8 +31,8 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, object_fields
-from ._xml import Limits
+from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, enum_member, object_fields
+from ._xml import Limits, local_name, namespace_of
 from ._xsd import XSD_NAME
 
 
@@ -67,12 +67,8 @@ def _cap(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _local(tag: object) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _namespace(tag: object) -> str:
-    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
+_local = local_name
+_namespace = namespace_of
 
 
 # ------------------------------------------------------------------ writing
@@ -252,13 +248,8 @@ class LiteralReader:
             except (TypeError, ValueError) as exc:
                 raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
         if kind is Kind.ENUM:
-            cls = wt.py_type
-            assert cls is not None and issubclass(cls, enum.Enum)
-            name = (el.text or "").strip()
-            try:
-                return cls[name]
-            except KeyError:
-                raise SoapDecodeError(f"{name[:60]!r} is not a member of {cls.__name__}") from None
+            assert wt.py_type is not None
+            return enum_member(wt.py_type, el.text or "")
         parser = PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)  # plain int is xs:int in the WSDL
         if parser is None:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {wt.describe()} cannot be read from document/literal SOAP")

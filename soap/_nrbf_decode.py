@@ -17,7 +17,17 @@ from ._model import ExceptionInfo
 from ._nrbf_records import ArrayRecord, ClassRecord, NrbfMessage, Primitive, PrimitiveValue, Ref, StringRecord
 from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime, parse_decimal
-from ._types import ANY, EXCEPTION_MEMBERS, Kind, TypeRegistry, WireType, construct, object_fields, wire_type
+from ._types import (
+    ANY,
+    EXCEPTION_MEMBERS,
+    Kind,
+    TypeRegistry,
+    WireType,
+    construct,
+    enum_member,
+    object_fields,
+    wire_type,
+)
 from ._xml import Limits
 
 _TICKS_EPOCH = _dt.datetime(1, 1, 1)
@@ -131,7 +141,7 @@ class NrbfDecoder:
         if kind is Kind.ANY:
             return raw
         if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
-            return _enum_member(wt.py_type, raw)
+            return enum_member(wt.py_type, raw)
         checks: dict[Kind, type | tuple[type, ...]] = {
             Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
             Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
@@ -171,7 +181,7 @@ class NrbfDecoder:
             raw = record.members.get("value__")
             if not isinstance(raw, PrimitiveValue):
                 raise SoapDecodeError(f"boxed enum {record.name} has no value__")
-            return _enum_member(cls, raw.value)  # type: ignore[arg-type]
+            return enum_member(cls, raw.value)
         if issubclass(cls, BaseException):
             return self.exception(record, depth).value
         specs = {f.wire_name: f for f in object_fields(cls)}
@@ -253,14 +263,6 @@ class NrbfDecoder:
         if not isinstance(array, ArrayRecord):
             return []
         return [s for s in (self.text(item) for item in array.items) if s is not None]
-
-
-def _enum_member(cls: type, raw: int | str) -> object:
-    assert issubclass(cls, enum.Enum)
-    try:
-        return cls[raw] if isinstance(raw, str) else cls(raw)
-    except (KeyError, ValueError):
-        raise SoapDecodeError(f"{raw!r} is not a member of {cls.__name__}") from None
 
 
 __all__ = ["NrbfDecoder", "primitive_to_python", "ticks_to_datetime", "wire_type"]

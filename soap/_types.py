@@ -250,6 +250,17 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
     return exc
 
 
+def enum_member(cls: type, raw: object) -> enum.Enum:
+    """The member of a declared enum named (SOAP: the member name) or valued (binary: ``value__``) by ``raw``."""
+    from ._errors import SoapDecodeError
+
+    assert issubclass(cls, enum.Enum)
+    try:
+        return cls[raw.strip()] if isinstance(raw, str) else cls(raw)
+    except (KeyError, ValueError):
+        raise SoapDecodeError(f"{str(raw)[:60]!r} is not a member of {cls.__name__}") from None
+
+
 # ---------------------------------------------------------------- the registry
 
 _C = TypeVar("_C", bound=type)

@@ -71,3 +71,13 @@ def _check_shape(root: etree._Element, limits: Limits) -> None:
                 raise SoapDecodeError(f"more than {limits.max_elements} XML elements")
         else:
             depth -= 1
+
+
+def local_name(tag: object) -> str:
+    """``{ns}name`` -> ``name`` (comments and processing instructions have no string tag: ``""``)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def namespace_of(tag: object) -> str:
+    """``{ns}name`` -> ``ns``; ``""`` for an unqualified name."""
+    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
