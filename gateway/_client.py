@@ -42,6 +42,7 @@ from ._identity import aqn
 from ._lease import ILease
 from ._listener import CallbackListener
 from ._objects import MarshalByRefObject
+from ._transport import AsyncPooledTransport
 
 T = TypeVar("T")
 
@@ -334,8 +335,7 @@ class AsyncRemotingClient(_ClientBase):
     ) -> None:
         super().__init__(registry, limits, sinks, listen, None, formatter)
         self._http = http_client or httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections)
         )
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:

@@ -1,0 +1,175 @@
+"""A lean HTTP/1.1 transport for the asyncio client: keep-alive connections on asyncio streams.
+
+httpx's own async connection pool costs several times more per call than its sync client at 16 calls in
+flight (benchmarks/bench_client.py; encode/httpx#3215). Remoting calls are simple POSTs to known
+endpoints, so this transport does just that well: one request at a time per connection, idle connections
+reused per origin, responses parsed by httptools (C), timeouts from the httpx request. It plugs in as an
+``httpx.AsyncBaseTransport``, so sinks, errors and the rest of httpx behave as usual; pass your own
+``httpx.AsyncClient`` to :class:`gateway.AsyncRemotingClient` for proxies, HTTP/2 or custom TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import defaultdict
+
+import httptools
+import httpx
+
+_Origin = tuple[str, str, int]
+
+
+class _Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _ResponseParser:
+    """Collects one response from httptools' callbacks."""
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.complete = False
+        self.keep_alive = False
+        self.status = 0
+        self.parser = httptools.HttpResponseParser(self)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+        self.keep_alive = self.parser.should_keep_alive()  # only reliable inside the callbacks
+
+
+class AsyncPooledTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 over asyncio streams with per-origin keep-alive pools (at most ``max_connections`` each)."""
+
+    def __init__(self, max_connections: int = 100, max_response_bytes: int = 64 * 1024 * 1024,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.max_connections = max_connections
+        self.max_response_bytes = max_response_bytes
+        self._ssl = ssl_context
+        self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
+        self._slots: dict[_Origin, asyncio.Semaphore] = {}
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            raise httpx.TransportError("the transport is closed")
+        url = request.url
+        scheme = url.scheme
+        if scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
+        origin = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
+        timeouts = request.extensions.get("timeout", {})
+        slot = self._slots.get(origin)
+        if slot is None:
+            slot = self._slots[origin] = asyncio.Semaphore(self.max_connections)
+        body = request.content if isinstance(request.stream, httpx.ByteStream) else await request.aread()
+        async with slot:
+            for attempt in (1, 2):
+                reused = bool(self._idle[origin])
+                conn = self._idle[origin].pop() if reused else await self._connect(origin, timeouts)
+                try:
+                    return await self._exchange(conn, origin, request, body, timeouts)
+                except (ConnectionError, asyncio.IncompleteReadError, _StaleConnection) as exc:
+                    conn.close()
+                    if reused and attempt == 1:  # a kept-alive connection the server had closed: retry once
+                        continue
+                    raise httpx.RemoteProtocolError(f"connection lost: {exc or type(exc).__name__}",
+                                                    request=request) from exc
+                except TimeoutError:
+                    conn.close()
+                    raise httpx.ReadTimeout("timed out waiting for the response", request=request) from None
+                except BaseException:
+                    conn.close()
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:
+        scheme, host, port = origin
+        context = (self._ssl or ssl.create_default_context()) if scheme == "https" else None
+        try:
+            async with asyncio.timeout(timeouts.get("connect")):
+                reader, writer = await asyncio.open_connection(host, port, ssl=context,
+                                                               server_hostname=host if context else None)
+        except TimeoutError:
+            raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+        except OSError as exc:
+            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
+        return _Connection(reader, writer)
+
+    async def _exchange(self, conn: _Connection, origin: _Origin, request: httpx.Request, body: bytes,
+                        timeouts: dict[str, float | None]) -> httpx.Response:
+        target = request.url.raw_path.decode("ascii")
+        head = [f"{request.method} {target} HTTP/1.1\r\n".encode("ascii")]
+        for name, value in request.headers.raw:
+            lower = name.lower()
+            if lower in (b"content-length", b"transfer-encoding", b"connection"):
+                continue
+            head.append(name + b": " + value + b"\r\n")
+        head.append(b"Content-Length: " + str(len(body)).encode("ascii") + b"\r\n\r\n")
+        conn.writer.write(b"".join(head) + body)
+        async with asyncio.timeout(timeouts.get("write")):
+            await conn.writer.drain()
+        parsed = _ResponseParser()
+        received = 0
+        async with asyncio.timeout(timeouts.get("read")):
+            while not parsed.complete:
+                chunk = await conn.reader.read(65536)
+                if not chunk:
+                    if received == 0:
+                        raise _StaleConnection("closed before answering")
+                    names = {name.lower() for name, _ in parsed.headers}
+                    if parsed.status and not names & {b"content-length", b"transfer-encoding"}:
+                        break  # a body delimited by the end of the connection
+                    raise ConnectionError("connection closed mid-response")
+                received += len(chunk)
+                if received > self.max_response_bytes:
+                    raise httpx.RemoteProtocolError(f"response larger than {self.max_response_bytes} bytes",
+                                                    request=request)
+                try:
+                    parsed.parser.feed_data(chunk)
+                except httptools.HttpParserError as exc:
+                    raise httpx.RemoteProtocolError(f"malformed HTTP response: {exc}", request=request) from exc
+        status = parsed.status
+        if status == 100:  # an interim response; the final one follows on the same connection
+            return await self._exchange_continue(conn, origin, request, timeouts)
+        if parsed.complete and parsed.keep_alive and not self._closed:
+            self._idle[origin].append(conn)
+        else:
+            conn.close()
+        return httpx.Response(status, headers=parsed.headers, content=b"".join(parsed.body),
+                              extensions={"http_version": b"HTTP/1.1"}, request=request)
+
+    async def _exchange_continue(self, conn: _Connection, origin: _Origin, request: httpx.Request,
+                                 timeouts: dict[str, float | None]) -> httpx.Response:
+        conn.close()
+        raise httpx.RemoteProtocolError("unexpected 100 Continue", request=request)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for conns in self._idle.values():
+            for conn in conns:
+                conn.close()
+        self._idle.clear()
+
+
+class _StaleConnection(Exception):
+    """A reused connection closed before any byte of the response: safe to retry once."""
+
+
+__all__ = ["AsyncPooledTransport"]
