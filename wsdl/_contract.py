@@ -10,6 +10,7 @@ remoting runtime itself (``MarshalByRefObject``) defines.
 from __future__ import annotations
 
 import inspect
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,9 +80,26 @@ class ServiceContract:
         return self.operations.get(name)
 
 
+_ALIASES = {
+    "long": "Int64", "int32": "Int32", "short": "Int16", "byte": "SByte", "unsignedByte": "Byte",
+    "unsignedShort": "UInt16", "unsignedInt": "UInt32", "unsignedLong": "UInt64", "float": "Single", "char": "Char",
+}
+
+
 def _hint_name(hint: Any) -> str:
+    """A readable rendering of a type hint: ``Int64``, ``Person | None``, ``list[int]``."""
     if hint is None or hint is type(None):
         return "None"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        kind = next((m for m in args[1:] if hasattr(m, "value") and m.value in _ALIASES), None)
+        return _ALIASES[kind.value] if kind is not None else _hint_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_hint_name(a) for a in args)
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_hint_name(a) for a in args)}]"
     if isinstance(hint, type):
         return hint.__name__
     return str(hint).replace("typing.", "")
