@@ -122,6 +122,7 @@ class RemotingApp(Starlette):
             self.formatters, self.dispatcher, self.registry, custom_errors, self._marshaller_for
         )
         self._chain: Handler | None = None
+        self._fast_endpoint: _Endpoint | None = None
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
         self.wsdl_cache = WsdlCache()
         super().__init__(
@@ -129,6 +130,18 @@ class RemotingApp(Starlette):
             routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])],
             lifespan=self._lifespan,
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP goes straight to the endpoint unless middleware was added (the catch-all route takes every
+        path anyway); this skips Starlette's routing and error middleware on the hot path."""
+        if scope["type"] == "http" and not self.user_middleware:
+            scope["app"] = self
+            endpoint = self._fast_endpoint
+            if endpoint is None:
+                endpoint = self._fast_endpoint = _Endpoint(self)
+            await endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: object) -> AsyncIterator[None]:

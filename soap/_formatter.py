@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE
 from ._encoded_reader import EncodedCall, EncodedReader
 from ._encoded_writer import write_fault, write_return
@@ -22,18 +24,17 @@ from ._types import DEFAULT_REGISTRY, TypeRegistry
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
 _ENCODING_STYLE = f"{{{SOAP_ENV}}}encodingStyle"
+_CLR_PREFIX = "{" + CLR
 _BODY11 = f"{{{SOAP_ENV}}}Body"
 _BODY12 = f"{{{SOAP12_ENV}}}Body"
+_ENVELOPE11 = f"{{{SOAP_ENV}}}Envelope"
 #: The namespace literal faults use when no call was decoded.
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
 
 
-def _is_encoded(body: object, operation: object) -> bool:
-    from lxml import etree
-
-    assert isinstance(body, etree._Element) and isinstance(operation, etree._Element)
-    tag = operation.tag if isinstance(operation.tag, str) else ""
-    if tag.startswith("{" + CLR):
+def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
+    tag = operation.tag
+    if isinstance(tag, str) and tag.startswith(_CLR_PREFIX):
         return True
     if SOAP_ENC in (body.get(_ENCODING_STYLE) or "") or SOAP_ENC in (operation.get(_ENCODING_STYLE) or ""):
         return True
@@ -63,11 +64,12 @@ class SoapFormatter:
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
             return LiteralCall(soap_body, SOAP12, self.registry, self.limits)
-        reader = EncodedReader(root, self.registry, self.limits, marshaller)  # checks the 1.1 envelope
-        tops = reader.top_elements()
-        if tops and not _is_encoded(reader.body, tops[0]):
-            return LiteralCall(reader.body, SOAP11, self.registry, self.limits)
-        return EncodedCall(reader)
+        if root.tag == _ENVELOPE11:
+            body11 = next((c for c in root if c.tag == _BODY11), None)
+            operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
+            if body11 is not None and operation is not None and not _is_encoded(body11, operation):
+                return LiteralCall(body11, SOAP11, self.registry, self.limits)
+        return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller))  # checks the envelope
 
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None

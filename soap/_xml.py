@@ -54,7 +54,9 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         # A DOCTYPE in another encoding (UTF-16 ...) slipped past the byte check above.
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    _check_shape(root, limits)
+    if data.count(b"<") > min(limits.max_depth, limits.max_elements):
+        # depth and element count are bounded by the number of tags: only walk when they could exceed
+        _check_shape(root, limits)
     return root
 
 
