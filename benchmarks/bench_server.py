@@ -289,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"  (machine still busy: {load:.2f} cores after {args.quiet_wait:g} s)", flush=True)
                 r = measure(variant, args, Path(tmp))
                 state = r.failure or (
-                    f"{r.rps:.0f} req/s, p99 {r.p99_ms:.2f} ms, errors {r.errors}, other CPU {r.other_cpu:.0%}"
+                    f"{r.rps:.0f} req/s, p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, errors {r.errors}, "
+                    f"other CPU {r.other_cpu:.0%}"
                 )
                 print(f"round {n + 1}/{args.rounds} ({variant}) {label(variant)}: {state}", flush=True)
                 runs[variant].append(r)

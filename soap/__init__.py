@@ -32,6 +32,7 @@ from ._types import (
     UInt32,
     UInt64,
     WireType,
+    XmlShape,
     serializable,
     wire_type,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "UInt32",
     "UInt64",
     "WireType",
+    "XmlShape",
     "clr_name_of",
     "clr_type",
     "data_namespace",

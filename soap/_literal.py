@@ -120,16 +120,23 @@ def literal_text(value: object, wt: WireType, name: str) -> str:
 
 
 class LiteralWriter:
-    """Writes literal elements qualified with the prefix ``tns``."""
+    """Writes literal elements, qualified with ``tns`` (the wrapper's namespace) unless a complex type
+    declares its own (``__soap_namespace__``: its members are then qualified in that one)."""
 
-    def __init__(self, registry: TypeRegistry) -> None:
+    def __init__(self, registry: TypeRegistry, namespace: str = "") -> None:
         self.registry = registry
+        self.namespace = namespace
 
-    def element(self, name: str, value: object, wt: WireType, depth: int = 0) -> str:
+    def element(
+        self, name: str, value: object, wt: WireType, depth: int = 0, prefix: str = "tns", namespace: str | None = None
+    ) -> str:
         if depth > 64:
             raise SoapEncodeError("value nested too deeply (or cyclic)")
+        shape = wt.xml
         if value is None:
-            return f'<tns:{name} xsi:nil="true"/>'
+            if shape is not None and shape.omit_if_none:
+                return ""  # minOccurs="0" without nillable: absent means left out
+            return f'<{prefix}:{name} xsi:nil="true"/>'
         typed = ""
         if wt.kind is Kind.ANY:
             wt = runtime_wire_type(value, self.registry)
@@ -139,20 +146,30 @@ class LiteralWriter:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"{name}: expected a list, got {type(value).__name__}")
             item = wt.item or ANY
-            item_name = item_element_name(item)
-            inner = "".join(self.element(item_name, v, item, depth + 1) for v in value)
-            return f"<tns:{name}>{inner}</tns:{name}>"
+            if shape is not None and shape.repeated:  # the element itself repeats, no wrapper
+                return "".join(self.element(name, v, item, depth + 1, prefix, namespace) for v in value)
+            item_name = shape.item_name if shape is not None and shape.item_name else item_element_name(item)
+            inner = "".join(self.element(item_name, v, item, depth + 1, prefix, namespace) for v in value)
+            return f"<{prefix}:{name}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJECT:
             cls = type(value)
             if not (dataclasses.is_dataclass(value) or isinstance(value, BaseException)):
                 raise SoapEncodeError(f"{name}: {cls.__name__} is not a by-value type")
+            own = getattr(cls, "__soap_namespace__", None)
+            current = self.namespace if namespace is None else namespace
+            child_prefix, declaration = prefix, ""
+            if isinstance(own, str) and own != current:
+                child_prefix = f"t{depth + 1}"
+                declaration = f' xmlns:{child_prefix}="{escape_attr(own)}"'
+                current = own
             inner = "".join(
-                self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1) for f in object_fields(cls)
+                self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1, child_prefix, current)
+                for f in object_fields(cls)
             )
-            return f"<tns:{name}>{inner}</tns:{name}>"
+            return f"<{prefix}:{name}{declaration}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJREF:
             raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
-        return f"<tns:{name}{typed}>{literal_text(value, wt, name)}</tns:{name}>"
+        return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
 
 
 def _envelope(version: SoapVersion, body: str) -> bytes:
@@ -164,7 +181,7 @@ def _envelope(version: SoapVersion, body: str) -> bytes:
 
 
 def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: TypeRegistry) -> bytes:
-    writer = LiteralWriter(registry)
+    writer = LiteralWriter(registry, ret.namespace)
     inner = ""
     if ret.value_type.kind is not Kind.VOID:
         inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
@@ -174,7 +191,7 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
 
 
 def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry) -> bytes:
-    writer = LiteralWriter(registry)
+    writer = LiteralWriter(registry, call.namespace)
     inner = "".join(
         writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
@@ -236,7 +253,13 @@ class LiteralReader:
             values: dict[str, object] = {}
             for child in el:
                 spec = specs.get(_local(child.tag))
-                if spec is not None and spec.read:
+                if spec is None or not spec.read:
+                    continue
+                if spec.wire.xml is not None and spec.wire.xml.repeated:  # each occurrence is one item
+                    items = values.setdefault(spec.attr, [])
+                    assert isinstance(items, list)
+                    items.append(self.value(child, spec.wire.item or ANY, depth + 1))
+                else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
                 if spec.attr not in values and spec.wire.nullable:
@@ -296,13 +319,18 @@ class LiteralCall:
                 raise SoapDecodeError(f"{self.method_name} takes {len(types)} argument(s), got {len(self._params)}")
             return [self._reader.value(p, t) for p, t in zip(self._params, types, strict=True)]
         by_name: dict[str, etree._Element] = {}
+        repeated: dict[str, list[etree._Element]] = {}
         for p in self._params:
             by_name.setdefault(_local(p.tag), p)
+            repeated.setdefault(_local(p.tag), []).append(p)
         unknown = set(by_name) - set(names)
         if unknown:
             raise SoapDecodeError(f"{self.method_name} has no parameter(s) {', '.join(sorted(unknown))}")
         args: list[object] = []
         for name, wt in zip(names, types, strict=True):
+            if wt.xml is not None and wt.xml.repeated:
+                args.append([self._reader.value(p, wt.item or ANY) for p in repeated.get(name, [])])
+                continue
             el = by_name.get(name)
             if el is None:
                 if wt.nullable or wt.kind is Kind.ANY:
@@ -326,9 +354,15 @@ def read_literal_response(
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
-        if not children:
+        reader = LiteralReader(registry, limits)
+        if return_type.xml is not None and return_type.xml.repeated:
+            value = [reader.value(c, return_type.item or ANY) for c in children]
+        elif not children:
+            if return_type.nullable:  # an optional result left out
+                return MethodReturn(method_name, _namespace(first.tag), None, return_type)
             raise SoapDecodeError(f"{_local(first.tag)} carries no result")
-        value = LiteralReader(registry, limits).value(children[0], return_type)
+        else:
+            value = reader.value(children[0], return_type)
     return MethodReturn(method_name, _namespace(first.tag), value, return_type)
 
 

@@ -80,6 +80,21 @@ INTEGER_KINDS = frozenset(INTEGER_RANGES)
 
 
 @dataclass(frozen=True, slots=True)
+class XmlShape:
+    """How a value is shaped in document/literal XML when a foreign schema says so (``Annotated`` metadata).
+
+    ``omit_if_none``: an absent value leaves the element out (``minOccurs="0"`` without ``nillable``) instead
+    of sending ``xsi:nil``. ``repeated``: a list is the element repeated (``maxOccurs="unbounded"`` directly
+    in the sequence, JAX-WS's ``List<T>``) rather than a wrapper holding items. ``item_name``: the item
+    element of a wrapper array when it is not named after the item type. WSDL-generated stubs set these.
+    """
+
+    omit_if_none: bool = False
+    repeated: bool = False
+    item_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WireType:
     """A normalised type hint: the kind, the Python class for enums/objects, the item type for lists."""
 
@@ -87,6 +102,7 @@ class WireType:
     py_type: type | None = None
     item: WireType | None = None
     nullable: bool = False
+    xml: XmlShape | None = None
 
     def describe(self) -> str:
         if self.kind is Kind.LIST and self.item is not None:
@@ -137,12 +153,14 @@ def _wire_type(hint: Any) -> WireType:
     origin = typing.get_origin(hint)
     if origin is Annotated:
         base, *meta = typing.get_args(hint)
+        inner = wire_type(base)
         for m in meta:
             if isinstance(m, Kind):
-                inner = wire_type(base)
                 # a .NET char is a value type: Char = Annotated[str, Kind.CHAR] is not nullable like str
-                return WireType(m, inner.py_type, inner.item, inner.nullable and m is not Kind.CHAR)
-        return wire_type(base)
+                inner = WireType(m, inner.py_type, inner.item, inner.nullable and m is not Kind.CHAR, inner.xml)
+            elif isinstance(m, XmlShape):
+                inner = WireType(inner.kind, inner.py_type, inner.item, inner.nullable, m)
+        return inner
     if origin in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(members) == 1:

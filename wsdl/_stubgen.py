@@ -62,6 +62,8 @@ class _Field:
     hint: str
     optional: bool
     is_list: bool
+    #: ``XmlShape(...)`` source when the schema shapes the element unlike our defaults
+    shape: str | None = None
 
 
 @dataclass
@@ -69,6 +71,8 @@ class _Class:
     name: str
     fields: list[_Field]
     doc: str
+    #: the schema namespace of the type (its members are qualified in it)
+    namespace: str | None = None
 
 
 @dataclass
@@ -93,6 +97,8 @@ class _TypeMapper:
     def __init__(self, module: _Module) -> None:
         self.module = module
         self._by_type: dict[int, str] = {}
+        #: the item element name of the last wrapper array mapped, when it differs from our default
+        self.last_item_name: str | None = None
 
     def hint(self, xsd_type: Any, context: str) -> str:
         from zeep.xsd import ComplexType
@@ -103,7 +109,10 @@ class _TypeMapper:
         ):
             array_item = self._array_item(xsd_type)
             if array_item is not None:
-                return f"list[{self.hint(array_item, context)}]"
+                item_hint = self.hint(array_item[1], context)
+                if array_item[0] != _default_item_name(item_hint):
+                    self.last_item_name = array_item[0]
+                return f"list[{item_hint}]"
             return self._class(xsd_type, context)
         local = qname.localname if qname is not None else "anyType"
         namespace = qname.namespace if qname is not None else XSD_NS
@@ -124,10 +133,10 @@ class _TypeMapper:
             self.module.imports.add("typing.Any")
         return text
 
-    def _array_item(self, ct: Any) -> Any | None:
+    def _array_item(self, ct: Any) -> tuple[str, Any] | None:
         elements = list(getattr(ct, "elements", []))
         if len(elements) == 1 and _is_repeated(elements[0][1]) and not getattr(ct, "attributes", None):
-            return elements[0][1].type
+            return elements[0][0], elements[0][1].type
         return None
 
     def _class(self, ct: Any, context: str) -> str:
@@ -141,7 +150,8 @@ class _TypeMapper:
             name += "_"
         self._by_type[key] = name
         self.module.classes[name] = _Class(name, [], "")  # placeholder (recursive types)
-        self.module.classes[name] = _Class(name, self.fields(ct, name), f"The complex type ``{raw}``.")
+        namespace = ct.qname.namespace if getattr(ct, "qname", None) is not None else None
+        self.module.classes[name] = _Class(name, self.fields(ct, name), f"The complex type ``{raw}``.", namespace)
         return name
 
     def fields(self, ct: Any, context: str) -> list[_Field]:
@@ -149,11 +159,21 @@ class _TypeMapper:
         taken: set[str] = set()
         for wire, element in getattr(ct, "elements", []):
             repeated = _is_repeated(element)
+            self.last_item_name = None
             hint = self.hint(element.type, class_name(context) + class_name(wire))
             optional = bool(element.nillable) or element.min_occurs == 0
+            shape = None
             if repeated:
                 hint = f"list[{hint}]"
-            out.append(_Field(py_name(wire, taken), wire, hint, optional and not repeated, repeated))
+                shape = "XmlShape(repeated=True)"
+            elif self.last_item_name is not None:
+                shape = f"XmlShape(item_name={self.last_item_name!r})"
+            elif element.min_occurs == 0 and not element.nillable:
+                shape = "XmlShape(omit_if_none=True)"
+            if shape is not None:
+                self.module.soap_names.add("XmlShape")
+                self.module.imports.add("typing.Annotated")
+            out.append(_Field(py_name(wire, taken), wire, hint, optional and not repeated, repeated, shape))
         return out
 
 
@@ -162,8 +182,22 @@ def _is_repeated(element: Any) -> bool:
     return max_occurs == "unbounded" or (isinstance(max_occurs, int) and max_occurs > 1)
 
 
+_DEFAULT_ITEM_NAMES = {
+    "str": "string", "int": "int", "Int64": "long", "Int16": "short", "SByte": "byte", "Byte": "unsignedByte",
+    "UInt16": "unsignedShort", "UInt32": "unsignedInt", "UInt64": "unsignedLong", "bool": "boolean",
+    "float": "double", "Single": "float", "decimal.Decimal": "decimal", "datetime.datetime": "dateTime",
+    "datetime.date": "date", "datetime.timedelta": "duration", "bytes": "base64Binary", "Any": "anyType",
+}
+
+
+def _default_item_name(item_hint: str) -> str:
+    """The item element name our literal writer uses for a list of ``item_hint`` (soap.item_element_name)."""
+    return _DEFAULT_ITEM_NAMES.get(item_hint, item_hint)
+
+
 def _full_hint(f: _Field) -> str:
-    return f"{f.hint} | None" if f.optional and not f.is_list else f.hint
+    hint = f"{f.hint} | None" if f.optional and not f.is_list else f.hint
+    return f"Annotated[{hint}, {f.shape}]" if f.shape else hint
 
 
 #: A minimal SOAP 1.1 encoding schema. zeep imports this namespace by itself whenever a schema refers to it
@@ -288,7 +322,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     needs_field = any(f.is_list or f.wire != f.attr for c in module.classes.values() for f in c.fields)
     if module.classes:
         add("from dataclasses import dataclass" + (", field" if needs_field else ""))
-    typing_names = ["cast"] + (["Any"] if "typing.Any" in module.imports else [])
+    typing_names = ["cast"] + (["Any"] if "typing.Any" in module.imports else []) + (
+        ["Annotated"] if "typing.Annotated" in module.imports else [])
     add(f"from typing import {', '.join(sorted(typing_names))}")
     add("")
     add("from gateway import AsyncRemotingClient, LiteralBinding, RemotingClient")
@@ -317,14 +352,17 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         add("")
         if not cls.fields:
             add("    pass")
+        if cls.namespace and cls.namespace != namespace:
+            add(f"    __soap_namespace__ = {cls.namespace!r}  # its members are qualified in this namespace")
+            add("")
         for f in cls.fields:
             meta = f", metadata={{'wire_name': {f.wire!r}}}" if f.wire != f.attr else ""
             if f.is_list:
-                add(f"    {f.attr}: {f.hint} = field(default_factory=list{meta})")
+                add(f"    {f.attr}: {_full_hint(f)} = field(default_factory=list{meta})")
             elif f.optional:
-                add(f"    {f.attr}: {f.hint} | None = " + (f"field(default=None{meta})" if meta else "None"))
+                add(f"    {f.attr}: {_full_hint(f)} = " + (f"field(default=None{meta})" if meta else "None"))
             else:
-                add(f"    {f.attr}: {f.hint}" + (f" = field({meta[2:]})" if meta else ""))
+                add(f"    {f.attr}: {_full_hint(f)}" + (f" = field({meta[2:]})" if meta else ""))
     for suffix, prefix in (("", "def"), ("Async", "async def")):
         add("")
         add("")
