@@ -122,12 +122,12 @@ class RemotingApp(Starlette):
             self.formatters, self.dispatcher, self.registry, custom_errors, self._marshaller_for
         )
         self._chain: Handler | None = None
-        self._fast_endpoint: _Endpoint | None = None
+        self.endpoint = _Endpoint(self)
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
         self.wsdl_cache = WsdlCache()
         super().__init__(
             debug=debug,
-            routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])],
+            routes=[Route("/{path:path}", self.endpoint, methods=["GET", "POST"])],
             lifespan=self._lifespan,
         )
 
@@ -136,10 +136,7 @@ class RemotingApp(Starlette):
         path anyway); this skips Starlette's routing and error middleware on the hot path."""
         if scope["type"] == "http" and not self.user_middleware:
             scope["app"] = self
-            endpoint = self._fast_endpoint
-            if endpoint is None:
-                endpoint = self._fast_endpoint = _Endpoint(self)
-            await endpoint(scope, receive, send)
+            await self.endpoint(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -228,10 +225,6 @@ class RemotingApp(Starlette):
         self.sinks.append(sink)
 
     # ------------------------------------------------------------ ASGI
-
-    @property
-    def _endpoint(self) -> _Endpoint:
-        return _Endpoint(self)
 
     def chain(self) -> Handler:
         if self._chain is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from soap import (
+    CLR_NS,
     DEFAULT_LIMITS,
     DEFAULT_REGISTRY,
     BinaryFormatter,
@@ -35,8 +36,6 @@ USER_AGENT = "python-remoting-gateway/0.1"
 
 def type_name_for(namespace: str) -> str:
     """The type name a binary call carries, from a CLR method namespace (``Namespace.Type, Assembly``)."""
-    from soap import CLR_NS
-
     nsassem = CLR_NS.replace("/ns/", "/nsassem/")
     if namespace.startswith(nsassem):
         type_name, _, assembly = namespace[len(nsassem):].partition("/")

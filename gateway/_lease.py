@@ -215,9 +215,6 @@ class Lease(MarshalByRefObject, ILease):
         with self._lock:
             return list(self._sponsors)
 
-    def drop_sponsor(self, obj: object) -> None:
-        self.Unregister(obj)
-
     def mark_renewing(self) -> None:
         with self._lock:
             self._state = LeaseState.Renewing

@@ -104,12 +104,12 @@ class LeaseManager:
                 renewal = await asyncio.wait_for(_ask(sponsor, lease), timeout)
             except Exception as exc:  # failed or timed out: this sponsor is gone
                 log.info("lease sponsor %r dropped: %s", sponsor, exc or type(exc).__name__)
-                lease.drop_sponsor(sponsor)
+                lease.Unregister(sponsor)
                 continue
             if renewal > dt.timedelta(0):
                 lease.Renew(renewal)
                 return
-            lease.drop_sponsor(sponsor)
+            lease.Unregister(sponsor)
         deadline = lease.expires_at
         if lease.CurrentState is LeaseState.Active and deadline is not None and deadline > time.monotonic():
             return  # a call renewed the lease while the sponsors were being asked

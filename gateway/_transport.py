@@ -146,19 +146,15 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                 except httptools.HttpParserError as exc:
                     raise httpx.RemoteProtocolError(f"malformed HTTP response: {exc}", request=request) from exc
         status = parsed.status
-        if status == 100:  # an interim response; the final one follows on the same connection
-            return await self._exchange_continue(conn, origin, request, timeouts)
+        if status == 100:  # we never send Expect: 100-continue, so an interim response is a protocol error
+            conn.close()
+            raise httpx.RemoteProtocolError("unexpected 100 Continue", request=request)
         if parsed.complete and parsed.keep_alive and not self._closed:
             self._idle[origin].append(conn)
         else:
             conn.close()
         return httpx.Response(status, headers=parsed.headers, content=b"".join(parsed.body),
                               extensions={"http_version": b"HTTP/1.1"}, request=request)
-
-    async def _exchange_continue(self, conn: _Connection, origin: _Origin, request: httpx.Request,
-                                 timeouts: dict[str, float | None]) -> httpx.Response:
-        conn.close()
-        raise httpx.RemoteProtocolError("unexpected 100 Continue", request=request)
 
     async def aclose(self) -> None:
         self._closed = True

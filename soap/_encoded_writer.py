@@ -76,9 +76,7 @@ def escape_attr(text: str) -> str:
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
 
 
-def runtime_wire_type(
-    value: object, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
-) -> WireType:
+def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
     """The wire type of a value whose declared type is ``object``/``Any``."""
     if isinstance(value, ObjRef):
         return _OBJREF

@@ -20,9 +20,11 @@ from ._scalars import ClrDateTime, parse_decimal
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
+    INTEGER_KINDS,
     Kind,
     TypeRegistry,
     WireType,
+    check_integer,
     construct,
     enum_member,
     object_fields,
@@ -153,12 +155,9 @@ class NrbfDecoder:
             if kind is Kind.DATE and isinstance(raw, _dt.datetime):
                 return raw.date()
             return float(raw) if kind in (Kind.DOUBLE, Kind.SINGLE) else raw  # type: ignore[arg-type]
-        if kind.value in ("int", "int32", "long", "short", "byte", "unsignedByte", "unsignedShort",
-                          "unsignedInt", "unsignedLong"):
+        if kind in INTEGER_KINDS:
             if not isinstance(raw, int) or isinstance(raw, bool):
                 raise SoapDecodeError(f"a {type(raw).__name__} where an integer is expected")
-            from ._types import check_integer
-
             try:
                 return check_integer(kind, raw)
             except OverflowError as exc:
