@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import queue
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -31,10 +29,10 @@ import pytest
 
 try:
     from support.peers import require_peer
-    from support.server import REPO_ROOT, free_port, live_server, stop_process
+    from support.server import REPO_ROOT, free_port, live_server, stop_process, wait_for_ready
 except ImportError:  # tests/ imported as a package
     from tests.support.peers import require_peer
-    from tests.support.server import REPO_ROOT, free_port, live_server, stop_process
+    from tests.support.server import REPO_ROOT, free_port, live_server, stop_process, wait_for_ready
 
 from . import mono_build
 from .test_mono_client import (
@@ -93,30 +91,9 @@ def reference_server() -> Iterator[str]:
         ["bash", str(REFERENCE_SERVER), str(port), "--both"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    lines: queue.Queue[str | None] = queue.Queue()
-    seen: list[str] = []
-
-    def pump() -> None:  # drains stdout for the server's whole life
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"run-server.sh printed no READY line within {READY_TIMEOUT:.0f} s:\n" + "\n".join(seen))
-            if line is None:
-                proc.wait(timeout=5)
-                pytest.fail(f"run-server.sh exited with {proc.returncode} before READY:\n" + "\n".join(seen))
-            seen.append(line)
-            if line.startswith("READY"):
-                assert "formatter=both" in line, line
-                break
+        ready = wait_for_ready(proc, "run-server.sh", READY_TIMEOUT)
+        assert "formatter=both" in ready, ready
         yield f"http://127.0.0.1:{port}/"
     finally:
         stop_process(proc)  # run-server.sh exec's mono: this is the server's pid

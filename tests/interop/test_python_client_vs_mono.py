@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import queue
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -25,10 +23,10 @@ import pytest
 
 try:
     from support.peers import have, require_peer
-    from support.server import REPO_ROOT, free_port, stop_process
+    from support.server import REPO_ROOT, free_port, stop_process, wait_for_ready
 except ImportError:  # tests/ imported as a package
     from tests.support.peers import have, require_peer
-    from tests.support.server import REPO_ROOT, free_port, stop_process
+    from tests.support.server import REPO_ROOT, free_port, stop_process, wait_for_ready
 
 from . import mono_build
 
@@ -52,29 +50,8 @@ def mono_server() -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: queue.Queue[str | None] = queue.Queue()
-    seen: list[str] = []
-
-    def pump() -> None:  # keeps draining stdout for the server's whole life
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"TestServer.exe printed no READY line within {READY_TIMEOUT:.0f} s:\n" + "\n".join(seen))
-            if line is None:
-                proc.wait(timeout=5)
-                pytest.fail(f"TestServer.exe exited with {proc.returncode} before READY:\n" + "\n".join(seen))
-            seen.append(line)
-            if line.startswith("READY"):
-                break
+        wait_for_ready(proc, "TestServer.exe", READY_TIMEOUT)
         yield f"http://127.0.0.1:{port}/"
     finally:
         stop_process(proc)

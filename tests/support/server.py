@@ -99,3 +99,37 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
             yield f"http://127.0.0.1:{port}/"
         finally:
             stop_process(proc)
+
+
+def wait_for_ready(proc: subprocess.Popen[str], name: str, timeout: float) -> str:
+    """Wait for a child's ``READY ...`` line on stdout (kept drained for its whole life); returns that line.
+
+    Fails the test with everything the child printed if it exits or stays silent for ``timeout`` seconds.
+    """
+    import queue
+    import threading
+
+    import pytest
+
+    lines: queue.Queue[str | None] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"{name} printed no READY line within {timeout:.0f} s:\n" + "\n".join(seen))
+        if line is None:
+            proc.wait(timeout=5)
+            pytest.fail(f"{name} exited with {proc.returncode} before READY:\n" + "\n".join(seen))
+        seen.append(line)
+        if line.startswith("READY"):
+            return line
