@@ -46,7 +46,7 @@ STARTUP_TIMEOUT = 60.0
 
 def bench_sweep(leases: int, repeats: int) -> None:
     from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp
-    from gateway._lease_manager import LeaseManager
+    from gateway.server.lease_manager import LeaseManager
 
     print(f"== lease manager sweep, {leases:,} live leases")
     manager = LeaseManager(dt.timedelta(seconds=DEFAULT_POLL_SECONDS), lambda lease: None)

@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 
 from gateway import MarshalByRefObject, RemotingApp, WellKnownObjectMode
-from gateway._identity import ServiceEntry
-from gateway._wsdl_cache import WsdlCache
+from gateway.server.identity import ServiceEntry
+from gateway.server.wsdl_cache import WsdlCache
 from soap import serializable
 
 TARGET_MS = 50.0

@@ -1,22 +1,30 @@
 """The runtime: publish Python objects over HTTP the .NET Remoting way, and call remote objects.
 
-Server: :class:`RemotingApp` (an ASGI/Starlette app) with :class:`MarshalByRefObject` subclasses registered
-as :class:`WellKnownObjectMode` SingleCall or Singleton. Client: :class:`RemotingClient` and
-:class:`AsyncRemotingClient` hand out transparent proxies.
+Server: :class:`RemotingApp` (an ASGI application) with :class:`MarshalByRefObject` subclasses registered
+as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activation. Client:
+:class:`RemotingClient` and :class:`AsyncRemotingClient` hand out transparent proxies.
+
+The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
+sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
+``gateway.client`` the client runtime. Everything a user needs is importable from here.
 """
 
-from ._app import RemotingApp
-from ._binding import LiteralBinding
-from ._client import AsyncRemotingClient, ChannelError, RemotingClient, proxy_objref
-from ._client_sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
-from ._errors import ClientRequestError, CustomErrorsMode, RemotingError, RemotingException
-from ._lease import ILease, Lease, LeaseState, LifetimeSettings, Sponsor
-from ._marshal import TypeFilterLevel
-from ._objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
-from ._sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
+from .client.binding import LiteralBinding
+from .client.clients import AsyncRemotingClient, RemotingClient
+from .client.proxy import proxy_objref
+from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
+from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
+from .server.app import RemotingApp
+from .server.faults import CustomErrorsMode
+from .server.host import ObjectHost
+from .server.marshal import TypeFilterLevel
+from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
     "AsyncRemotingClient",
+    "CallArgumentError",
     "ChannelError",
     "ClientCall",
     "ClientLoggingSink",
@@ -31,6 +39,7 @@ __all__ = [
     "LifetimeSettings",
     "LiteralBinding",
     "MarshalByRefObject",
+    "ObjectHost",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",

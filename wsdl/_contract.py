@@ -105,18 +105,29 @@ def _hint_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
-#: Classes whose own methods are runtime plumbing, never part of a contract (filled in by the gateway).
-EXCLUDED_BASES: set[type] = {object}
+#: A class that sets this attribute to True in its own body is runtime plumbing (the gateway's
+#: MarshalByRefObject): its own methods (InitializeLifetimeService ...) are never part of a contract. A marker
+#: the class declares, rather than a registry another package fills in at import time.
+INFRASTRUCTURE_MARKER = "__remoting_infrastructure__"
+
+
+def _is_infrastructure(klass: type) -> bool:
+    return klass is object or bool(klass.__dict__.get(INFRASTRUCTURE_MARKER, False))
+
+
+def _is_plumbing_name(cls: type, name: str) -> bool:
+    """``name`` is defined by an infrastructure base of ``cls`` (a runtime hook, never a user method)."""
+    return any(name in klass.__dict__ for klass in cls.__mro__ if _is_infrastructure(klass))
 
 
 def _is_published(cls: type, name: str) -> bool:
     if name.startswith("_"):
         return False
-    if any(name in base.__dict__ for base in EXCLUDED_BASES):
+    if _is_plumbing_name(cls, name):
         return False  # runtime hooks (InitializeLifetimeService ...) are never callable as user methods
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            if klass in EXCLUDED_BASES:
+            if _is_infrastructure(klass):
                 return False
             raw = klass.__dict__[name]
             return inspect.isfunction(raw)
@@ -161,7 +172,7 @@ def _accessors(cls: type, name: str, prop: property) -> list[Operation]:
 def _overrides(cls: type, dunder: str) -> bool:
     for klass in cls.__mro__:
         if dunder in klass.__dict__:
-            return klass is not object and klass not in EXCLUDED_BASES and klass.__module__ != "builtins"
+            return not _is_infrastructure(klass) and klass.__module__ != "builtins"
     return False
 
 
@@ -209,7 +220,7 @@ def _build_contract(cls: type) -> ServiceContract:
     for name in dir(cls):
         if _is_published(cls, name):
             ops[name] = _operation(name, getattr(cls, name))
-        elif not name.startswith("_") and not any(name in b.__dict__ for b in EXCLUDED_BASES):
+        elif not name.startswith("_") and not _is_plumbing_name(cls, name):
             prop = inspect.getattr_static(cls, name, None)
             if isinstance(prop, property):
                 for op in _accessors(cls, name, prop):

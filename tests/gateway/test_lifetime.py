@@ -30,7 +30,7 @@ from gateway import (
     RemotingError,
     WellKnownObjectMode,
 )
-from gateway._lease_manager import LeaseManager
+from gateway.server.lease_manager import LeaseManager
 from soap import clr_type
 
 from ..support.server import live_server
@@ -516,7 +516,7 @@ def test_cao_uris_are_unguessable() -> None:
         (NotActivatable, None),
         (SingletonCounter, None),  # well-known, but not registered for client activation
         (Counter, "System.IO.FileInfo, mscorlib"),
-        (Counter, "gateway._app.RemotingApp"),
+        (Counter, "gateway.server.app.RemotingApp"),
     ],
     ids=["unregistered", "well-known-only", "clr-type", "python-type"],
 )

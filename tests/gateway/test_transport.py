@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway import AsyncRemotingClient, ChannelError
-from gateway._transport import AsyncPooledTransport
+from gateway.client.transport import AsyncPooledTransport
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -35,8 +35,7 @@ except ImportError:  # tests/ imported as a package
     from tests.support.server import free_port, live_server, port_accepts, stop_process
 
 from examples.remoting_samples import ClientActivatedObject, ICounter
-from gateway import RemotingClient
-from gateway._client import proxy_objref
+from gateway import RemotingClient, proxy_objref
 
 pytestmark = pytest.mark.interop
 

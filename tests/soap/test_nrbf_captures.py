@@ -24,8 +24,9 @@ import pytest
 from examples.hello import IHello
 from examples.remoting_samples import DayOfWeek, GreetingException, ICounter, IRemoteService, Person
 from gateway import CustomErrorsMode, ILease, LeaseState, RemotingError, RemotingException
-from gateway._activation import ConstructionCall, ConstructionResponse, IActivator, runtime_registry
-from gateway._faults import exception_from_fault, fault_for
+from gateway.client.faults import exception_from_fault
+from gateway.model.activation import ConstructionCall, ConstructionResponse, IActivator, runtime_registry
+from gateway.server.faults import fault_for
 from soap import (
     ANY,
     DEFAULT_LIMITS,

@@ -34,7 +34,7 @@ import examples.remoting_samples  # noqa: F401  (registers Person, GreetingExcep
 from examples.hello import IHello
 from examples.remoting_samples import ICounter, IRemoteService
 from gateway import ILease
-from gateway._activation import IActivator, runtime_registry
+from gateway.model.activation import IActivator, runtime_registry
 from soap import (
     ANY,
     DEFAULT_LIMITS,

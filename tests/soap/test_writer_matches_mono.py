@@ -19,7 +19,7 @@ from lxml import etree
 from examples.hello import HelloServer
 from examples.remoting_samples import GreetingException, SingleCallObject
 from gateway import CustomErrorsMode, RemotingException
-from gateway._faults import fault_for
+from gateway.server.faults import fault_for
 from soap import (
     DEFAULT_REGISTRY,
     SOAP_ENC,

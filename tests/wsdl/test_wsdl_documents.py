@@ -663,7 +663,7 @@ def test_address_is_computed_per_request(query: str) -> None:
 
 
 def test_address_without_host_header_uses_the_server_address() -> None:
-    from gateway._urls import external_base_url
+    from gateway.server.urls import external_base_url
 
     scope = {"scheme": "http", "server": ("127.0.0.1", 8123), "root_path": ""}
     assert external_base_url(scope, {}) == "http://127.0.0.1:8123"

@@ -14,12 +14,11 @@ import datetime as dt
 import enum
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from soap import clr_type, serializable
-
-from ._objects import MarshalByRefObject
 
 
 @serializable("System.Runtime.Remoting.Lifetime.LeaseState", "mscorlib")
@@ -31,14 +30,24 @@ class LeaseState(enum.Enum):
     Expired = 4
 
 
+#: A clock: seconds on a monotonic scale. Leases and the lease manager read time only through one, so tests
+#: inject a manual clock instead of sleeping.
+Clock = Callable[[], float]
+
+
 @dataclass
 class LifetimeSettings:
-    """Defaults for new leases (.NET's ``LifetimeServices``): 5 min / 2 min / 2 min, polled every 10 s."""
+    """Defaults for new leases (.NET's ``LifetimeServices``): 5 min / 2 min / 2 min, polled every 10 s.
+
+    ``clock`` is what leases and the lease manager read the time from (``time.monotonic``; a test passes a
+    manual clock and advances it instead of sleeping).
+    """
 
     lease_time: dt.timedelta = dt.timedelta(minutes=5)
     renew_on_call_time: dt.timedelta = dt.timedelta(minutes=2)
     sponsorship_timeout: dt.timedelta = dt.timedelta(minutes=2)
     lease_manager_poll_time: dt.timedelta = dt.timedelta(seconds=10)
+    clock: Clock = time.monotonic
 
 
 #: The process-wide defaults (.NET's static ``LifetimeServices``).
@@ -56,7 +65,7 @@ class Sponsor(Protocol):
     object's proxy works too, when the client runs a listener for it.
     """
 
-    def Renewal(self, lease: Lease) -> dt.timedelta: ...
+    def Renewal(self, lease: ILease) -> dt.timedelta: ...
 
 
 @clr_type("System.Runtime.Remoting.Lifetime.ILease", "mscorlib")
@@ -98,18 +107,17 @@ def _seconds(value: dt.timedelta) -> float:
     return value.total_seconds()
 
 
-@clr_type("System.Runtime.Remoting.Lifetime.Lease", "mscorlib")
-class Lease(MarshalByRefObject, ILease):
-    """The lease of one object. Times are ``timedelta``; the clock is monotonic.
+class LeaseBase(ILease):
+    """The state of one lease: its times, deadline and sponsors. Times are ``timedelta``; the deadline is
+    read from the settings' clock (monotonic). :class:`gateway.Lease` is this plus remotability.
 
     ``InitialLeaseTime``, ``RenewOnCallTime`` and ``SponsorshipTimeout`` can be set only while the lease is
     ``Initial`` (in ``InitializeLifetimeService``), as in .NET.
     """
 
-    __remoting_contract__ = ILease
-
     def __init__(self, settings: LifetimeSettings | None = None) -> None:
         s = settings or CURRENT_LIFETIME.get(LIFETIME_DEFAULTS)
+        self._clock = s.clock
         self._initial = s.lease_time
         self._renew_on_call = s.renew_on_call_time
         self._sponsorship_timeout = s.sponsorship_timeout
@@ -163,7 +171,7 @@ class Lease(MarshalByRefObject, ILease):
     def CurrentLeaseTime(self) -> dt.timedelta:
         if self._expires_at is None:
             return self._initial if self._state is LeaseState.Initial else dt.timedelta(0)
-        return dt.timedelta(seconds=max(0.0, self._expires_at - time.monotonic()))
+        return dt.timedelta(seconds=max(0.0, self._expires_at - self._clock()))
 
     @property
     def is_infinite(self) -> bool:
@@ -180,13 +188,13 @@ class Lease(MarshalByRefObject, ILease):
             if self._state is LeaseState.Initial:
                 self._state = LeaseState.Active
                 if not self.is_infinite:
-                    self._expires_at = time.monotonic() + _seconds(self._initial)
+                    self._expires_at = self._clock() + _seconds(self._initial)
 
     def Renew(self, renewalTime: dt.timedelta) -> dt.timedelta:
         """Extend the lease to at least ``renewalTime`` from now; returns the new CurrentLeaseTime."""
         with self._lock:
             if self._expires_at is not None and self._state in (LeaseState.Active, LeaseState.Renewing):
-                self._expires_at = max(self._expires_at, time.monotonic() + _seconds(renewalTime))
+                self._expires_at = max(self._expires_at, self._clock() + _seconds(renewalTime))
                 self._state = LeaseState.Active
         return self.CurrentLeaseTime
 
@@ -195,7 +203,7 @@ class Lease(MarshalByRefObject, ILease):
         deadline = self._expires_at
         if deadline is None:
             return
-        target = time.monotonic() + _seconds(self._renew_on_call)
+        target = self._clock() + _seconds(self._renew_on_call)
         if deadline < target or self._state is LeaseState.Renewing:
             with self._lock:
                 if self._state in (LeaseState.Active, LeaseState.Renewing) and self._expires_at is not None:
@@ -224,6 +232,3 @@ class Lease(MarshalByRefObject, ILease):
             self._state = LeaseState.Expired
             self._expires_at = None
             self._sponsors.clear()
-
-    def InitializeLifetimeService(self) -> Lease | None:
-        return None  # a lease object lives as long as the object it belongs to

@@ -1,15 +1,12 @@
-"""The remoting object model: what a server publishes and how instances are activated."""
+"""The remoting object model: what a server publishes, how it is instantiated, and its remotable lease."""
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
 
 from soap import clr_type
-from wsdl import EXCLUDED_BASES
 
-if TYPE_CHECKING:
-    from ._lease import Lease
+from .lease import ILease, LeaseBase
 
 
 @clr_type("System.MarshalByRefObject", "mscorlib")
@@ -22,6 +19,9 @@ class MarshalByRefObject:
     an instance travels as an ObjRef: the caller gets a proxy, the object stays here.
     """
 
+    #: this class's own methods are runtime hooks, never part of a published contract (see ``wsdl``)
+    __remoting_infrastructure__ = True
+
     def InitializeLifetimeService(self) -> Lease | None:
         """The lease for this object when it is published; override to change its times.
 
@@ -29,18 +29,24 @@ class MarshalByRefObject:
         ``RenewOnCallTime`` or ``SponsorshipTimeout`` on it, or None for an object that never expires.
         Called by the runtime, never remotely.
         """
-        from ._lease import Lease
-
         return Lease()
 
     def GetLifetimeService(self) -> Lease | None:
         """The lease that currently controls this object's lifetime (None if it is not published or is
         immortal). Remote callers reach the same thing as ``System.MarshalByRefObject#GetLifetimeService``."""
         lease = self.__dict__.get("_remoting_lease")
-        return lease if lease is not None else None
+        return lease if isinstance(lease, Lease) else None
 
 
-EXCLUDED_BASES.add(MarshalByRefObject)
+@clr_type("System.Runtime.Remoting.Lifetime.Lease", "mscorlib")
+class Lease(LeaseBase, MarshalByRefObject):
+    """The lease of one object (see :class:`gateway.model.lease.LeaseBase`), itself a remote object: a
+    client reaches it through ``GetLifetimeService`` and may ``Renew`` it or ``Register`` a sponsor."""
+
+    __remoting_contract__ = ILease
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        return None  # a lease object lives as long as the object it belongs to
 
 
 class ContextBoundObject(MarshalByRefObject):

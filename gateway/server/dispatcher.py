@@ -14,10 +14,10 @@ from typing import Any
 from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
 from wsdl import Operation
 
-from ._errors import ClientRequestError, RemotingException
-from ._identity import Identity, IdentityTable, ServiceEntry
-from ._objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
-from ._workers import WORKERS
+from ..model.errors import ClientRequestError, RemotingException
+from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
+from ..model.workers import WORKERS
+from .identity import Identity, IdentityTable, ServiceEntry
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract.
 BUILTINS: dict[str, Operation] = {

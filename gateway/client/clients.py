@@ -2,189 +2,47 @@
 
 ``client.get_object(IHello, url)`` returns a proxy at once, without any network traffic (like
 ``Activator.GetObject``); each method call on it is one HTTP request. Both clients share
-:class:`~gateway._channel.ChannelCore`, so encoding, sinks and fault handling are one code path.
+:class:`~gateway.client.channel.ChannelCore`, so encoding, sinks and fault handling are one code path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
-from urllib.parse import urlsplit
 
 import httpx
 
-from soap import (
-    ANY,
-    DEFAULT_LIMITS,
-    DEFAULT_REGISTRY,
-    Limits,
-    ObjRef,
-    SoapEncodeError,
-    TypeRegistry,
-    WireType,
-    clr_name_of,
-    method_namespace,
-)
+from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, TypeRegistry, WireType
 from wsdl import Operation, Parameter, ServiceContract, contract_of
 
-from ._activation import (
-    ACTIVATION_URI,
-    ConstructionCall,
-    ConstructionLevelActivator,
-    ConstructionResponse,
-    runtime_registry,
-)
-from ._binding import LiteralBinding
-from ._channel import ChannelCore
-from ._client_sinks import ClientResponse, ClientSink
-from ._errors import RemotingError
-from ._identity import aqn
-from ._lease import ILease
-from ._listener import CallbackListener
-from ._objects import MarshalByRefObject
-from ._transport import AsyncPooledTransport
+from ..model.activation import ACTIVATION_URI, runtime_registry
+from ..model.errors import ChannelError, RemotingError
+from ..model.lease import ILease
+from ..model.objects import MarshalByRefObject
+from ..server.marshal import ProxyFactory
+from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
+from .binding import LiteralBinding
+from .channel import ChannelCore
+from .listener import CallbackListener
+from .marshal import ClientMarshaller
+from .proxy import TransparentProxy, proxy_objref
+from .sinks import ClientResponse, ClientSink
+from .transport import AsyncPooledTransport
 
 T = TypeVar("T")
-
-#: The method namespace used for calls through an untyped proxy (the server dispatches by name).
-DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/nsassem/Dynamic/Dynamic"
-
-
-class ChannelError(RemotingError):
-    """The server could not be reached, or the connection failed or timed out."""
-
 
 def _dynamic_operation(name: str, count: int) -> Operation:
     params = tuple(Parameter(f"arg{i}", Any, ANY) for i in range(count))
     return Operation(name, params, Any, ANY, False, None)
 
 
-ACTIVATOR_NAMESPACE = "http://schemas.microsoft.com/clr/ns/System.Runtime.Remoting.Activation.IActivator"
 MBR_NAMESPACE = "http://schemas.microsoft.com/clr/ns/System.MarshalByRefObject"
 _ACTIVATE = Operation("Activate", (Parameter("msg", Any, ANY),), Any, ANY, False, None, "Activate")
 _GET_LIFETIME = Operation("GetLifetimeService", (), Any, ANY, False, None, "GetLifetimeService")
 
 
-def _objref_from_url(url: str) -> ObjRef:
-    parts = urlsplit(url)
-    return ObjRef(parts.path.lstrip("/"), "", [f"{parts.scheme}://{parts.netloc}"])
-
-
-def _namespace_for(contract: ServiceContract | None, ref: ObjRef | None) -> str:
-    if contract is not None:
-        return contract.clr.method_namespace
-    if ref is not None and ref.server_type:
-        name, _, assembly = ref.server_type.partition(",")
-        return method_namespace(name.strip(), assembly.strip() or "mscorlib")
-    return DYNAMIC_NAMESPACE
-
-
-class _Proxy:
-    """A transparent proxy: attribute access yields a callable that performs the remote call.
-
-    Properties of the contract read remotely too: ``proxy.Name`` calls ``get_Name``. A proxy passed as an
-    argument travels as the ObjRef it came from (the server gets its own object back).
-    """
-
-    def __init__(
-        self, bind: Callable[[str, str, Operation | str], Callable[..., Any]], url: str,
-        contract: ServiceContract | None, ref: ObjRef | None = None, binding: LiteralBinding | None = None,
-    ) -> None:
-        self.__dict__["_binding"] = binding
-        self.__dict__["_bind"] = bind
-        self.__dict__["_url"] = url
-        self.__dict__["_contract"] = contract
-        self.__dict__["_namespace"] = _namespace_for(contract, ref)
-        self.__dict__["__remoting_objref__"] = ref or _objref_from_url(url)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        contract: ServiceContract | None = self.__dict__["_contract"]
-        op: Operation | str = name
-        if contract is not None:
-            found = contract.operation(name)
-            if found is None:
-                getter = contract.operation(f"get_{name}")
-                if getter is not None and getter.accessor == "get":
-                    return self.__getattr__(getter.name)()
-                raise AttributeError(f"{contract.clr.full_name} has no remote method {name!r}")
-            op = found
-        method: Callable[..., Any] = self.__dict__["_bind"](
-            self.__dict__["_url"], self.__dict__["_namespace"], op, self.__dict__["_binding"]
-        )
-        self.__dict__[name] = method
-        return method
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("remote object proxies have no settable attributes")
-
-    def __repr__(self) -> str:
-        contract = self.__dict__["_contract"]
-        kind = contract.clr.full_name if contract else "object"
-        return f"<remote {kind} at {self.__dict__['_url']}>"
-
-
 def _contract_for(interface: type | None) -> ServiceContract | None:
     return contract_of(interface) if interface is not None else None
-
-
-def proxy_objref(proxy: object) -> ObjRef | None:
-    """The ObjRef behind a proxy, None for anything else (``RemotingServices.GetObjRefForProxy``).
-
-    Its ``url()`` is the object's address; a well-known proxy's ObjRef has only the URI and channel URL."""
-    ref = getattr(proxy, "__remoting_objref__", None)
-    return ref if isinstance(ref, ObjRef) else None
-
-
-class ClientMarshaller:
-    """Client side of by-reference passing: proxies out as their ObjRefs, received ObjRefs in as proxies,
-    and the client's own MarshalByRefObjects out through its callback listener."""
-
-    def __init__(self, make_proxy: Callable[[str, ServiceContract | None, ObjRef], object],
-                 listener: Callable[[], CallbackListener | None],
-                 local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None) -> None:
-        self._make_proxy = make_proxy
-        self._listener = listener
-        self._local_objects = local_objects
-
-    def marshal(self, value: object) -> ObjRef | None:
-        ref = proxy_objref(value)
-        if ref is not None:
-            return ref
-        if not isinstance(value, MarshalByRefObject):
-            return None
-        if self._local_objects is not None:
-            return self._local_objects(value)
-        listener = self._listener()
-        if listener is None:
-            raise SoapEncodeError(
-                f"{type(value).__name__} is a MarshalByRefObject: passing it by reference needs a callback "
-                "listener (create the client with listen=True)"
-            )
-        return listener.publish(value)
-
-    def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
-        url = ref.url()
-        if url is None:
-            raise SoapEncodeError(f"object reference {ref.uri} carries no HTTP channel URL")
-        contract = contract_of(declared.py_type) if declared.py_type is not None else None
-        return self._make_proxy(url, contract, ref)
-
-
-def _construction_call(cls: type, type_name: str | None, args: tuple[object, ...]) -> ConstructionCall:
-    name = type_name or aqn(clr_name_of(cls))
-    return ConstructionCall(TypeName=name, Args=list(args), Activator=ConstructionLevelActivator(),
-                            ActivationTypeName=name)
-
-
-def _activated(result: object, cls: type) -> ObjRef:
-    if not isinstance(result, ConstructionResponse):
-        raise RemotingError(f"activation returned {type(result).__name__}, not a ConstructionResponse")
-    ref = proxy_objref(result.Return)
-    if ref is None or ref.url() is None:
-        raise RemotingError(f"activation of {cls.__name__} returned no usable object reference")
-    return ref
 
 
 class _ClientBase:
@@ -212,8 +70,13 @@ class _ClientBase:
 
     def _get_listener(self) -> CallbackListener | None:
         if self._listener is None and self._listen:
-            self._listener = CallbackListener(registry=self._registry).start()
+            self._listener = CallbackListener(self._callback_proxies(), registry=self._registry).start()
         return self._listener
+
+    def _callback_proxies(self) -> ProxyFactory:
+        """How the listener turns references it receives (the server's lease passed to a sponsor) into
+        proxies: synchronous ones, since callback objects are called from worker threads."""
+        raise NotImplementedError
 
     def _stop_listener(self) -> None:
         if self._listener is not None:
@@ -254,7 +117,10 @@ class RemotingClient(_ClientBase):
         self._http = http_client or httpx.Client(timeout=timeout)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return _Proxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, ref)
+
+    def _callback_proxies(self) -> ProxyFactory:
+        return lambda ref, declared, base_url: self.proxy_for(ref, declared)
 
     @overload
     def get_object(self, interface: type[T], url: str, binding: LiteralBinding | None = None) -> T: ...
@@ -266,7 +132,7 @@ class RemotingClient(_ClientBase):
         """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
-        return _Proxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
 
     def _bind(self, url: str, namespace: str, op: Operation | str,
               binding: LiteralBinding | None = None) -> Callable[..., Any]:
@@ -292,9 +158,9 @@ class RemotingClient(_ClientBase):
         name sent to the server. Returns a proxy typed as ``cls``.
         """
         activation = url.rstrip("/") + "/" + ACTIVATION_URI
-        result = self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (_construction_call(cls, type_name, args),))
-        ref = _activated(result, cls)
-        return _Proxy(self._bind, ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
+        result = self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (construction_call(cls, type_name, args),))
+        ref = activated_objref(result, cls)
+        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
 
     def get_lifetime_service(self, proxy: object) -> ILease:
         """The remote object's lease, as a proxy (``RemotingServices.GetLifetimeService``)."""
@@ -305,7 +171,7 @@ class RemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return _Proxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
+        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
 
     def close(self) -> None:
         self._http.close()
@@ -334,13 +200,14 @@ class AsyncRemotingClient(_ClientBase):
         formatter: str = "soap",
     ) -> None:
         super().__init__(registry, limits, sinks, listen, None, formatter)
+        self._sync_callbacks: RemotingClient | None = None
         self._http = http_client or httpx.AsyncClient(
             timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections)
         )
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return _Proxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
 
     def _bind(self, url: str, namespace: str, op: Operation | str,
               binding: LiteralBinding | None = None) -> Callable[..., Awaitable[Any]]:
@@ -351,7 +218,17 @@ class AsyncRemotingClient(_ClientBase):
         return call
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return _Proxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, ref)
+
+    def _callback_proxies(self) -> ProxyFactory:
+        def make(ref: ObjRef, declared: WireType, base_url: str) -> object:
+            if self._sync_callbacks is None:
+                listener = self._listener
+                publish = listener.publish if listener is not None else None
+                self._sync_callbacks = RemotingClient(registry=self._registry, local_objects=publish)
+            return self._sync_callbacks.proxy_for(ref, declared)
+
+        return make
 
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                      binding: LiteralBinding | None = None) -> Any:
@@ -365,10 +242,10 @@ class AsyncRemotingClient(_ClientBase):
     async def create_instance(self, cls: type, url: str, *args: object, type_name: str | None = None) -> Any:
         """See :meth:`RemotingClient.create_instance`; the proxy's methods return awaitables."""
         activation = url.rstrip("/") + "/" + ACTIVATION_URI
-        call = _construction_call(cls, type_name, args)
+        call = construction_call(cls, type_name, args)
         result = await self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (call,))
-        ref = _activated(result, cls)
-        return _Proxy(self._bind, ref.url() or "", contract_of(cls), ref)
+        ref = activated_objref(result, cls)
+        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)
 
     async def get_lifetime_service(self, proxy: object) -> Any:
         """See :meth:`RemotingClient.get_lifetime_service`."""
@@ -379,11 +256,13 @@ class AsyncRemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return _Proxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)
+        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)
 
     async def aclose(self) -> None:
         await self._http.aclose()
         self._stop_listener()
+        if self._sync_callbacks is not None:
+            self._sync_callbacks.close()
 
     async def __aenter__(self) -> AsyncRemotingClient:
         return self

@@ -10,16 +10,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from soap import ObjRef, WireType, clr_name_of
+from soap import ObjRef, WireType
 
-from ._errors import ClientRequestError
-from ._identity import Identity, IdentityTable, InstanceEntry, aqn
-from ._lease import Lease
-from ._objects import MarshalByRefObject
-
-#: Set by the activator on a new client-activated object: its ObjRef goes out in a ConstructionResponse,
-#: with ``fIsMarshalled`` 0, as the Mono reference server sends it.
-ACTIVATED_MARK = "_remoting_activated"
+from ..model.errors import ClientRequestError
+from ..model.objects import Lease, MarshalByRefObject
+from ..model.objref import objref_for
+from .activation import ACTIVATED_MARK
+from .identity import Identity, IdentityTable
 
 
 class TypeFilterLevel(enum.Enum):
@@ -27,27 +24,6 @@ class TypeFilterLevel(enum.Enum):
 
     Low = "Low"
     Full = "Full"
-
-
-def type_hierarchy(cls: type) -> tuple[list[str], list[str]]:
-    """(server hierarchy, interfaces) as assembly-qualified CLR names, from the classes that declare one."""
-    hierarchy: list[str] = []
-    interfaces: list[str] = []
-    for klass in cls.__mro__[1:]:
-        if "__clr_identity__" not in klass.__dict__ or klass is MarshalByRefObject:
-            continue
-        name = aqn(clr_name_of(klass))
-        (hierarchy if issubclass(klass, MarshalByRefObject) else interfaces).append(name)
-    return hierarchy, interfaces
-
-
-def objref_for(entry: InstanceEntry, base_url: str, process_guid: str) -> ObjRef:
-    cls = type(entry.obj)
-    hierarchy, interfaces = type_hierarchy(cls)
-    # .NET turns a received ObjRef into a proxy as it deserializes it unless ``fIsMarshalled`` is present
-    # and 0: so ordinary arguments and return values (and leases) omit it, and only the activation reply,
-    # which the .NET activator unmarshals itself, carries 0 (as the Mono reference server sends them).
-    return ObjRef(entry.uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, None)
 
 
 #: Makes a proxy for a foreign ObjRef (a callback into a client): ``factory(ref, declared type, base URL
@@ -84,7 +60,7 @@ class ServerMarshaller:
         if not isinstance(value, MarshalByRefObject):
             return None
         entry = self.table.publish(value)
-        ref = objref_for(entry, self.base_url, self.table.app_guid)
+        ref = objref_for(entry.uri, value, self.base_url, self.table.app_guid)
         if isinstance(value, Lease):
             value.published_uri = entry.uri
         elif value.__dict__.pop(ACTIVATED_MARK, False):

@@ -1,8 +1,10 @@
 """A client-side listener: lets a client pass its own objects by reference (callbacks, lease sponsors).
 
-It is a small :class:`RemotingApp` served by uvicorn on a background thread. Objects the client passes as
-arguments are published there, and the server receives ObjRefs pointing at it. The server accepts such
-references only when it runs with type filter Full.
+It is a bare :class:`~gateway.server.host.ObjectHost` served by uvicorn on a background thread: the server
+half of the client's channel. Objects the client passes as arguments are published there, and the server
+receives ObjRefs pointing at it (it accepts them only when it runs with type filter Full). References the
+listener itself receives (the server's lease handed to a sponsor) become proxies through the owning
+client's ``proxy_factory``.
 """
 
 from __future__ import annotations
@@ -11,32 +13,32 @@ import asyncio
 import threading
 import time
 
-from soap import ObjRef, TypeRegistry
+import uvicorn
 
-from ._marshal import objref_for
-from ._objects import MarshalByRefObject
+from soap import DEFAULT_REGISTRY, ObjRef, TypeRegistry
+
+from ..model.objects import MarshalByRefObject
+from ..model.objref import objref_for
+from ..server.host import ObjectHost
+from ..server.marshal import ProxyFactory, TypeFilterLevel
 
 
 class CallbackListener:
     """Serves objects passed by reference from this process; start it with :meth:`start`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, registry: TypeRegistry | None = None) -> None:
-        from ._app import RemotingApp
-        from ._marshal import TypeFilterLevel
-
+    def __init__(
+        self, proxy_factory: ProxyFactory, host: str = "127.0.0.1", port: int = 0,
+        registry: TypeRegistry = DEFAULT_REGISTRY,
+    ) -> None:
         self.host = host
         self.port = port
         # Full: the servers this client calls pass their own objects back to it (a lease to a sponsor).
-        full = TypeFilterLevel.Full
-        self.app = RemotingApp(registry=registry, type_filter=full) if registry is not None else RemotingApp(
-            type_filter=full)
+        self.app = ObjectHost(registry=registry, type_filter=TypeFilterLevel.Full, proxy_factory=proxy_factory)
         self._server: object | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
 
     def start(self, timeout: float = 10.0) -> CallbackListener:
-        import uvicorn
-
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         self._server = server
@@ -54,7 +56,7 @@ class CallbackListener:
 
     def publish(self, obj: MarshalByRefObject) -> ObjRef:
         entry = self.app.identities.publish(obj)
-        return objref_for(entry, self.base_url, self.app.identities.app_guid)
+        return objref_for(entry.uri, obj, self.base_url, self.app.identities.app_guid)
 
     def stop(self) -> None:
         server = self._server

@@ -16,21 +16,20 @@ import logging
 import time
 from collections.abc import Callable
 
-import anyio.to_thread
-
-from ._lease import Lease, LeaseState
+from ..model.lease import Clock, LeaseBase, LeaseState
+from ..model.workers import WORKERS
 
 log = logging.getLogger("gateway.lifetime")
 
 
-async def _ask(sponsor: object, lease: Lease) -> dt.timedelta:
+async def _ask(sponsor: object, lease: LeaseBase) -> dt.timedelta:
     renewal = getattr(sponsor, "Renewal", None)
     if renewal is None:
         return dt.timedelta(0)
     if inspect.iscoroutinefunction(renewal):
         result = await renewal(lease)
     else:
-        result = await anyio.to_thread.run_sync(renewal, lease)
+        result = await WORKERS.run(renewal, lease)
         if inspect.isawaitable(result):  # an async proxy method
             result = await result
     return result if isinstance(result, dt.timedelta) else dt.timedelta(0)
@@ -39,10 +38,13 @@ async def _ask(sponsor: object, lease: Lease) -> dt.timedelta:
 class LeaseManager:
     """Tracks leases and runs ``on_expired(lease)`` for each one that runs out unrenewed."""
 
-    def __init__(self, poll_time: dt.timedelta, on_expired: Callable[[Lease], None]) -> None:
+    def __init__(
+        self, poll_time: dt.timedelta, on_expired: Callable[[LeaseBase], None], clock: Clock = time.monotonic
+    ) -> None:
         self.poll_time = poll_time
+        self.clock = clock
         self._on_expired = on_expired
-        self._leases: dict[int, Lease] = {}
+        self._leases: dict[int, LeaseBase] = {}
         self._renewing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self.last_sweep_seconds = 0.0
@@ -50,12 +52,12 @@ class LeaseManager:
     def __len__(self) -> int:
         return len(self._leases)
 
-    def track(self, lease: Lease) -> None:
+    def track(self, lease: LeaseBase) -> None:
         lease.activate()
         if not lease.is_infinite:
             self._leases[id(lease)] = lease
 
-    def forget(self, lease: Lease) -> None:
+    def forget(self, lease: LeaseBase) -> None:
         self._leases.pop(id(lease), None)
 
     def ensure_running(self) -> None:
@@ -81,7 +83,7 @@ class LeaseManager:
     def sweep(self, now: float | None = None) -> int:
         """One pass: expire or start sponsorship for every lease past its deadline; returns how many."""
         started = time.perf_counter()
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         due = [
             lease for lease in self._leases.values()
             if lease.expires_at is not None and lease.expires_at <= now and lease.CurrentState is LeaseState.Active
@@ -97,7 +99,7 @@ class LeaseManager:
         self.last_sweep_seconds = time.perf_counter() - started
         return len(due)
 
-    async def _sponsor(self, lease: Lease) -> None:
+    async def _sponsor(self, lease: LeaseBase) -> None:
         timeout = lease.SponsorshipTimeout.total_seconds()
         for sponsor in lease.sponsors():
             try:
@@ -111,11 +113,11 @@ class LeaseManager:
                 return
             lease.Unregister(sponsor)
         deadline = lease.expires_at
-        if lease.CurrentState is LeaseState.Active and deadline is not None and deadline > time.monotonic():
+        if lease.CurrentState is LeaseState.Active and deadline is not None and deadline > self.clock():
             return  # a call renewed the lease while the sponsors were being asked
         self._expire(lease)
 
-    def _expire(self, lease: Lease) -> None:
+    def _expire(self, lease: LeaseBase) -> None:
         self.forget(lease)
         lease.expire()
         self._on_expired(lease)

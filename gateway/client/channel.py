@@ -26,10 +26,10 @@ from soap import (
 )
 from wsdl import Operation
 
-from ._binding import LiteralBinding
-from ._client_sinks import ClientCall, ClientResponse, ClientSink
-from ._errors import RemotingError
-from ._faults import exception_from_fault
+from ..model.errors import RemotingError
+from .binding import LiteralBinding
+from .faults import exception_from_fault
+from .sinks import ClientCall, ClientResponse, ClientSink
 
 USER_AGENT = "python-remoting-gateway/0.1"
 

@@ -1,7 +1,9 @@
-"""Server sink chains: the HTTP request passes through small sinks to the formatter and dispatcher.
+"""Server sink chains: every HTTP request passes through small sinks before anything is served.
 
 A sink is an async callable ``sink(request, call_next) -> response``. Authentication, compression and
-logging plug in here without touching a formatter, in the spirit of .NET's IServerChannelSink chain.
+logging plug in here without touching a formatter, in the spirit of .NET's IServerChannelSink chain. Every
+request to an object URI goes through the chain: calls (POST), WSDL and index pages (GET, HEAD), bodies
+refused for their size, and methods that are not allowed, so a sink may refuse any of them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any, Protocol
 
 @dataclass(slots=True)
 class ServerRequest:
-    """A transport-level request as the sinks see it: the object URI, headers (lower-case names), body."""
+    """A transport-level request as the sinks see it: the object URI, headers (lower-case names), body.
+
+    ``body_error`` is set (and ``body`` empty) when the body was refused while it was read (over the size
+    limit): the chain still runs, so a sink sees the request; the terminal handler answers with the error.
+    """
 
     method: str
     uri: str
@@ -25,6 +31,7 @@ class ServerRequest:
     client_host: str | None
     scope: Mapping[str, Any]
     properties: dict[str, object] = field(default_factory=dict)
+    body_error: Exception | None = None
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
-"""Client activation: ``RemoteActivationService.rem`` answers .NET's ConstructionCall with an ObjRef.
+"""Client activation on the wire: the messages .NET's activator exchanges and the IActivator contract.
 
-The message types are the runtime's own by-value classes with .NET's member names; only types registered
-for client activation (:meth:`gateway.RemotingApp.register_activated`) can ever be constructed.
+``RemoteActivationService.rem`` answers a ConstructionCall with a ConstructionResponse holding an ObjRef
+(the server side is :mod:`gateway.server.activation`; the client builds ConstructionCalls). The message types
+are the runtime's own by-value classes with .NET's member names.
 """
 
 from __future__ import annotations
@@ -9,11 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import TypeRegistry, clr_type
-
-from ._errors import RemotingException
-from ._identity import IdentityTable
-from ._objects import MarshalByRefObject
+from soap import ClrName, TypeRegistry, clr_type
 
 ACTIVATION_URI = "RemoteActivationService.rem"
 MESSAGING = "System.Runtime.Remoting.Messaging"
@@ -72,8 +69,6 @@ RUNTIME_TYPES: dict[type, tuple[str, str]] = {
 
 def runtime_registry(parent: TypeRegistry) -> TypeRegistry:
     """A registry with the runtime's message types on top of the application's."""
-    from soap import ClrName
-
     registry = TypeRegistry(parent)
     for cls, (name, assembly) in RUNTIME_TYPES.items():
         registry.register(cls, ClrName(name, assembly))
@@ -85,32 +80,3 @@ class IActivator:
     def Activate(self, msg: object) -> object:
         """Construct a registered client-activated type; the caller receives an ObjRef to it."""
         raise NotImplementedError
-
-
-@clr_type("System.Runtime.Remoting.Activation.RemoteActivator", "mscorlib")
-class RemoteActivator(MarshalByRefObject, IActivator):
-    """The object behind ``RemoteActivationService.rem``."""
-
-    __remoting_contract__ = IActivator
-
-    def __init__(self, table: IdentityTable) -> None:
-        self._table = table
-
-    def InitializeLifetimeService(self) -> None:
-        return None
-
-    def Activate(self, msg: object) -> object:
-        if not isinstance(msg, ConstructionCall):
-            raise RemotingException("Activate expects a ConstructionCall message")
-        requested = msg.ActivationTypeName or msg.TypeName or ""
-        cls = self._table.activated_type(requested)
-        if cls is None:
-            raise RemotingException(
-                f"Activation refused: {requested.split(',', 1)[0] or '(no type)'} is not registered for "
-                "client activation on this server"
-            )
-        instance = cls(*(msg.Args or []))
-        from ._marshal import ACTIVATED_MARK
-
-        instance.__dict__[ACTIVATED_MARK] = True
-        return ConstructionResponse(Return=instance)

@@ -1,17 +1,49 @@
-"""Turning exceptions into faults (server side) and faults back into exceptions (client side)."""
+"""What a caller is told when a call fails: the customErrors policy and exceptions turned into faults."""
 
 from __future__ import annotations
 
+import enum
+import ipaddress
 import traceback
 
 from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_of, exception_info
 
-from ._errors import (
-    HIDDEN_ERROR_MESSAGE,
-    ClientRequestError,
-    CustomErrorsMode,
-    RemotingError,
-    RemotingException,
+from ..model.errors import ClientRequestError, RemotingException
+
+
+class CustomErrorsMode(enum.Enum):
+    """Who sees exception details (messages of undeclared exceptions, stack traces), as in .NET.
+
+    ``Off``: everyone. ``On``: nobody. ``RemoteOnly`` (default): only callers on this machine (loopback).
+    Exceptions a service declares (registered by-value exception types) always reach the caller with their
+    message and fields; this policy only governs undeclared exceptions and stack traces.
+    """
+
+    Off = "Off"
+    On = "On"
+    RemoteOnly = "RemoteOnly"
+
+    def shows_details(self, client_host: str | None) -> bool:
+        if self is CustomErrorsMode.Off:
+            return True
+        if self is CustomErrorsMode.On:
+            return False
+        return is_loopback(client_host)
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+#: What .NET tells a caller that may not see the details.
+HIDDEN_ERROR_MESSAGE = (
+    "Server encountered an internal error. For more information, turn off customErrors in the server's "
+    ".config file."
 )
 
 
@@ -48,19 +80,3 @@ def fault_for(
     name = clr_name_of(RemotingException)
     info = ExceptionInfo(name.full_name, name.assembly, HIDDEN_ERROR_MESSAGE, None, None, RemotingException.hresult)
     return _fault("Server", info)
-
-
-def exception_from_fault(fault: Fault, http_status: int | None = None) -> BaseException:
-    """The exception a client raises: the registered type with its fields, else a :class:`RemotingError`."""
-    info = fault.exception
-    if info is not None and info.value is not None:
-        return info.value
-    if info is not None:
-        return RemotingError(
-            info.message or fault.message,
-            remote_type=info.type_name,
-            remote_stack_trace=info.stack_trace,
-            fault_code=fault.code,
-            http_status=http_status,
-        )
-    return RemotingError(fault.message.strip(), fault_code=fault.code, http_status=http_status)

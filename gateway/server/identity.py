@@ -11,14 +11,15 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from soap import ClrName, clr_name_of
+from soap import clr_name_of
 from wsdl import ServiceContract, contract_of
 
-from ._lease import CURRENT_LIFETIME, LIFETIME_DEFAULTS, Lease, LifetimeSettings
-from ._lease_manager import LeaseManager
-from ._objects import MarshalByRefObject, WellKnownObjectMode
+from ..model.lease import CURRENT_LIFETIME, LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
+from ..model.objects import Lease, MarshalByRefObject, WellKnownObjectMode
+from .lease_manager import LeaseManager
 
 
 def normalize_uri(uri: str) -> str:
@@ -65,12 +66,12 @@ class ServiceEntry(Identity):
                 instance = self._instance
                 if instance is None:
                     instance = self.cls()
-                    if self.table is not None:
+                    if self.table is not None and isinstance(instance, MarshalByRefObject):
                         self._lease = self.table.start_lease(instance, self._drop_instance)
                     self._instance = instance
         return instance
 
-    def _drop_instance(self, lease: Lease) -> None:
+    def _drop_instance(self, lease: LeaseBase) -> None:
         """The Singleton's lease expired: the next call creates a new instance (as in .NET)."""
         with self._lock:
             if self._lease is lease:
@@ -93,14 +94,6 @@ class InstanceEntry(Identity):
         return self.obj
 
 
-def aqn(name: ClrName) -> str:
-    """Assembly-qualified name as .NET writes it in a TypeInfo."""
-    assembly = name.assembly
-    if assembly == "mscorlib":
-        assembly = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
-    return f"{name.full_name}, {assembly}"
-
-
 class IdentityTable:
     """Maps object URIs to entries; one table per application, safe to use from worker threads."""
 
@@ -111,7 +104,7 @@ class IdentityTable:
         self._entries: dict[str, Identity] = {}
         self._by_object: dict[int, InstanceEntry] = {}
         self._activated: dict[str, type] = {}
-        self._on_expiry: dict[int, object] = {}
+        self._on_expiry: dict[int, Callable[[LeaseBase], None]] = {}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ well-known and activated types
@@ -141,7 +134,8 @@ class IdentityTable:
 
     def publish(self, obj: object, uri: str | None = None) -> InstanceEntry:
         """Publish a live object (or return its existing entry); starts its lease."""
-        _check_mbr(type(obj))
+        if not isinstance(obj, MarshalByRefObject):
+            raise TypeError(f"{type(obj)!r} must be a subclass of gateway.MarshalByRefObject to be published")
         with self._lock:
             existing = self._by_object.get(id(obj))
             if existing is not None and existing.obj is obj:
@@ -154,12 +148,10 @@ class IdentityTable:
             entry = InstanceEntry(key, contract_of(type(obj)), obj)
             self._entries[key] = entry
             self._by_object[id(obj)] = entry
-        assert isinstance(obj, MarshalByRefObject)
-        entry._lease = self.start_lease(obj, lambda _lease: self.disconnect(obj))
+        entry._lease = self.start_lease(obj, lambda _lease: self._disconnect_expired(obj))
         return entry
 
-    def start_lease(self, obj: object, on_expired: object) -> Lease | None:
-        assert isinstance(obj, MarshalByRefObject)
+    def start_lease(self, obj: MarshalByRefObject, on_expired: Callable[[LeaseBase], None]) -> Lease | None:
         token = CURRENT_LIFETIME.set(self.lifetime)
         try:
             lease = obj.InitializeLifetimeService()
@@ -174,11 +166,11 @@ class IdentityTable:
         self.leases.track(lease)
         return lease
 
-    def lease_expired(self, lease: Lease) -> None:
+    def lease_expired(self, lease: LeaseBase) -> None:
         """Called by the lease manager."""
         with self._lock:
             action = self._on_expiry.pop(id(lease), None)
-        if callable(action):
+        if action is not None:
             action(lease)
         if lease.published_uri is not None:
             self.remove(lease.published_uri)
@@ -202,6 +194,9 @@ class IdentityTable:
         if hasattr(obj, "__dict__"):
             obj.__dict__.pop("_remoting_lease", None)
         return True
+
+    def _disconnect_expired(self, obj: object) -> None:
+        self.disconnect(obj)
 
     def remove(self, uri: str) -> None:
         with self._lock:

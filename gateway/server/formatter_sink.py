@@ -1,56 +1,29 @@
-"""The terminal server sink: picks the formatter, decodes the call, dispatches, encodes the answer.
+"""The formatter sink, where a call's bytes become a dispatched call: pick the formatter, decode the call,
+dispatch it, encode the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
-The formatter is chosen by the request's content type among those the *server* enabled; a content type
-that no enabled formatter handles is refused before any decoder sees the body.
+Every failure becomes a fault in the dialect of the request, so the caller can read it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Protocol
 
 from soap import (
-    Fault,
     IncomingCall,
     MessageTooLarge,
-    MethodReturn,
     ReferenceMarshaller,
     SoapEncodeError,
     TypeRegistry,
 )
 
-from ._dispatcher import Dispatcher
-from ._errors import ClientRequestError, CustomErrorsMode, RemotingException
-from ._faults import fault_for
-from ._sinks import ServerRequest, ServerResponse
+from ..model.errors import ClientRequestError, RemotingException
+from .dispatcher import Dispatcher
+from .faults import CustomErrorsMode, fault_for
+from .formatters import ServerFormatter, media_type, select_formatter
+from .sinks import ServerRequest, ServerResponse
 
 log = logging.getLogger("gateway.server")
-
-
-class ServerFormatter(Protocol):
-    """What the server needs of a formatter; the response is written in the dialect of the request."""
-
-    name: str
-    fault_status: int
-
-    def accepts(self, media_type: str) -> bool: ...
-
-    def read_call(
-        self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
-    ) -> IncomingCall: ...
-
-    def write_return(
-        self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
-    ) -> tuple[bytes, str]: ...
-
-    def write_fault(
-        self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
-    ) -> tuple[bytes, str]: ...
-
-
-def media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 class FormatterSink:
@@ -71,23 +44,22 @@ class FormatterSink:
         self.custom_errors = custom_errors
         self._soap = self.formatters.get("soap")
 
-    def select(self, request: ServerRequest) -> ServerFormatter | None:
-        media = media_type(request.headers.get("content-type"))
-        for formatter in self.formatters.values():
-            if formatter.accepts(media):
-                return formatter
-        return None
+    def refuse(self, request: ServerRequest, error: BaseException, status: int) -> ServerResponse:
+        """Answer ``request`` with a fault for ``error`` without reading its body, in the request's dialect
+        when an enabled formatter reads its content type (a binary client cannot read a SOAP fault)."""
+        formatter = select_formatter(self.formatters, request.headers.get("content-type"))
+        fallback = formatter or self._soap or next(iter(self.formatters.values()))
+        return self._fault_response(fallback, error, request, status=status)
 
     async def __call__(self, request: ServerRequest) -> ServerResponse:
-        formatter = self.select(request)
+        formatter = select_formatter(self.formatters, request.headers.get("content-type"))
         if formatter is None:
-            fallback = self._soap or next(iter(self.formatters.values()))
             media = media_type(request.headers.get("content-type")) or "(none)"
             enabled = ", ".join(sorted(self.formatters))
             error = ClientRequestError(
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
-            return self._fault_response(fallback, error, request, status=415)
+            return self.refuse(request, error, status=415)
         marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None

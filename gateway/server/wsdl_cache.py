@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from wsdl import literal_wsdl
+from wsdl import literal_wsdl, remoting_wsdl
 
-from ._identity import ServiceEntry
+from .identity import ServiceEntry
 
 VARIANTS = ("soap11", "soap12", "remoting")
 
@@ -41,7 +41,5 @@ class WsdlCache:
 
     def _build(self, entry: ServiceEntry, variant: str, location: str) -> bytes:
         if variant == "remoting":
-            from wsdl import remoting_wsdl
-
             return remoting_wsdl(entry.contract, location)
         return literal_wsdl(entry.contract, location, soap12=variant == "soap12")

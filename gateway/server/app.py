@@ -1,0 +1,96 @@
+"""The application users deploy: an :class:`~gateway.server.host.ObjectHost` plus routes of their own.
+
+``RemotingApp`` composes Starlette instead of subclassing it: object URIs are served by the host (every
+request through the server sink chain), and routes the user adds (``app.add_route("/health", ...)``,
+``app.mount("/metrics", metrics_app)``) are served by a Starlette router consulted first. A path one of
+those routes matches (fully, or by path with another method) goes to the router; every other path is an
+object URI. User routes are the user's own ASGI code: the server sink chain does not run for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
+
+from ..model.lease import LifetimeSettings
+from .callbacks import CallbackProxies
+from .faults import CustomErrorsMode
+from .host import ObjectHost
+from .marshal import ProxyFactory, TypeFilterLevel
+from .sinks import ServerSink
+
+
+class RemotingApp(ObjectHost):
+    """An ASGI application publishing Python objects the .NET Remoting way.
+
+    >>> app = RemotingApp()
+    >>> app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
+    >>> app.add_route("/health", health)   # a route of your own next to the objects
+
+    The keyword arguments are :class:`~gateway.server.host.ObjectHost`'s, plus ``routes`` (Starlette routes
+    served before object URIs). ``proxy_factory`` defaults to :class:`~gateway.server.callbacks.CallbackProxies`
+    (used only under ``type_filter=TypeFilterLevel.Full``).
+    """
+
+    def __init__(
+        self,
+        *,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        limits: Limits = DEFAULT_LIMITS,
+        registry: TypeRegistry = DEFAULT_REGISTRY,
+        sinks: Iterable[ServerSink] | None = None,
+        formatters: Sequence[str] = ("soap",),
+        lifetime: LifetimeSettings | None = None,
+        type_filter: TypeFilterLevel = TypeFilterLevel.Low,
+        public_url: str | None = None,
+        proxy_factory: ProxyFactory | None = None,
+        trust_forwarded: bool | None = None,
+        routes: Sequence[BaseRoute] = (),
+    ) -> None:
+        super().__init__(
+            custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
+            lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
+            trust_forwarded=trust_forwarded,
+        )
+        self.callbacks: CallbackProxies | None = None
+        if proxy_factory is None:
+            self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
+            self.proxy_factory = self.callbacks
+        self.router = Router(routes=list(routes))
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The user's routes, matched before object URIs."""
+        return self.router.routes
+
+    def add_route(
+        self, path: str, endpoint: Callable[..., Any], methods: list[str] | None = None, name: str | None = None,
+    ) -> None:
+        """Serve ``endpoint`` (a Starlette request handler or an ASGI app) at ``path``, before object URIs."""
+        self.router.routes.append(Route(path, endpoint, methods=methods, name=name))
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve the ASGI ``app`` under ``path`` (e.g. a Prometheus app at ``/metrics``), before object URIs."""
+        self.router.routes.append(Mount(path, app=app, name=name))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
+            scope["app"] = self
+            await self.router(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _user_route(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is not Match.NONE for route in self.router.routes)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        try:
+            await super()._lifespan(receive, send)
+        finally:
+            if self.callbacks is not None:
+                self.callbacks.close()

@@ -1,0 +1,102 @@
+"""The ASGI side of the server: one HTTP request in, one :class:`ServerRequest` through the sink chain, one
+response out. This is the only request path: every method, every URI, oversized bodies included.
+
+The body is read with a size cap, checked against Content-Length before reading and again while
+streaming; a body over the cap is not read further, the request goes through the chain with
+``body_error`` set, and the connection is closed after the answer (the rest of the body was never read).
+A HEAD request is answered like a GET, without the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.types import Receive, Scope, Send
+
+from ..model.errors import ClientRequestError
+from .sinks import Handler, ServerRequest, ServerResponse
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Disconnected(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def request_from_scope(scope: Scope) -> ServerRequest:
+    """The sinks' view of an ASGI HTTP request (body not read yet); the URI is relative to root_path."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    client = scope.get("client")
+    return ServerRequest(
+        scope["method"], path.lstrip("/"), scope.get("query_string", b"").decode("latin-1"), headers, b"",
+        client[0] if client else None, scope,
+    )
+
+
+class ObjectEndpoint:
+    """The ASGI endpoint for object URIs: builds the request, reads the body, runs the chain, sends."""
+
+    def __init__(
+        self, chain: Callable[[], Handler], max_bytes: Callable[[], int],
+        on_request: Callable[[], None] | None = None,
+    ) -> None:
+        self._chain = chain
+        self._max_bytes = max_bytes
+        self._on_request = on_request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._on_request is not None:
+            self._on_request()
+        request = request_from_scope(scope)
+        close = False
+        if request.method not in ("GET", "HEAD"):
+            limit = self._max_bytes()
+            declared = request.headers.get("content-length")
+            try:
+                if declared is not None and declared.isdigit() and int(declared) > limit:
+                    raise _BodyTooLarge
+                request.body = await _read_body(receive, limit)
+            except _Disconnected:
+                return
+            except _BodyTooLarge:
+                request.body_error = ClientRequestError(f"message body exceeds the limit of {limit} bytes")
+                close = True
+        response = await self._chain()(request)
+        if close:
+            response.headers.append(("connection", "close"))
+        await send_response(send, response, head=request.method == "HEAD")
+
+
+async def send_response(send: Send, response: ServerResponse, head: bool = False) -> None:
+    """Send ``response`` over ASGI; for HEAD, the headers a GET would get, without the body."""
+    headers = [(b"content-length", str(len(response.body)).encode("latin-1"))]
+    if response.content_type:
+        headers.append((b"content-type", response.content_type.encode("latin-1")))
+    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+
+

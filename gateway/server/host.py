@@ -1,0 +1,153 @@
+"""The object host: everything a server needs to publish objects, as one ASGI application.
+
+It owns the identity table, the lease manager, the dispatcher, the formatters and the server sink chain;
+every HTTP request goes through :class:`~gateway.server.endpoint.ObjectEndpoint` and the chain. It makes no
+outbound calls of its own: references to objects elsewhere become proxies through the injected
+``proxy_factory`` (so this layer never imports the client). :class:`gateway.RemotingApp` is this host plus
+user routes and callback proxies; a client's callback listener is a bare host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from starlette.types import Receive, Scope, Send
+
+from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
+
+from ..model.activation import ACTIVATION_URI, runtime_registry
+from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
+from ..model.objects import MarshalByRefObject, WellKnownObjectMode
+from .activation import RemoteActivator
+from .dispatcher import Dispatcher
+from .endpoint import ObjectEndpoint
+from .faults import CustomErrorsMode
+from .formatter_sink import FormatterSink
+from .formatters import enabled_formatters_from_env, make_formatters
+from .identity import IdentityTable, InstanceEntry, ServiceEntry
+from .lease_manager import LeaseManager
+from .marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
+from .pages import ServicePages
+from .routing import RequestRouter
+from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
+from .urls import external_base_url, trust_forwarded_from_env
+from .wsdl_cache import WsdlCache
+
+
+class ObjectHost:
+    """Publishes Python objects the .NET Remoting way over HTTP (an ASGI application).
+
+    ``custom_errors`` decides who sees exception details (default RemoteOnly: loopback callers only);
+    ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before anything is
+    served; ``registry`` holds the by-value types that may cross the wire; ``lifetime`` the lease defaults,
+    the lease manager's poll time and the clock; ``type_filter`` whether references to foreign objects
+    (callbacks, remote sponsors) are accepted, made into proxies by ``proxy_factory``; ``public_url`` the
+    external base URL for ObjRefs and WSDL addresses (default: from each request); ``trust_forwarded``
+    whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
+    ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``).
+    """
+
+    def __init__(
+        self,
+        *,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        limits: Limits = DEFAULT_LIMITS,
+        registry: TypeRegistry = DEFAULT_REGISTRY,
+        sinks: Iterable[ServerSink] | None = None,
+        formatters: Sequence[str] = ("soap",),
+        lifetime: LifetimeSettings | None = None,
+        type_filter: TypeFilterLevel = TypeFilterLevel.Low,
+        public_url: str | None = None,
+        proxy_factory: ProxyFactory | None = None,
+        trust_forwarded: bool | None = None,
+    ) -> None:
+        self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
+        self.lifetime = lifetime or LIFETIME_DEFAULTS
+        self.leases = LeaseManager(self.lifetime.lease_manager_poll_time, self._lease_expired, self.lifetime.clock)
+        self.identities = IdentityTable(self.leases, self.lifetime)
+        self.registry = runtime_registry(registry)
+        self.limits = limits
+        self.custom_errors = custom_errors
+        self.type_filter = type_filter
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.proxy_factory = proxy_factory
+        self.dispatcher = Dispatcher(self.identities)
+        self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
+        self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
+        self.wsdl_cache = WsdlCache()
+        calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
+        self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
+        self._chain: Handler | None = None
+        self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running)
+        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
+
+    # ------------------------------------------------------------ ASGI
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.endpoint(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.leases.ensure_running()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.leases.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def chain(self) -> Handler:
+        """The server sink chain around the request router (built on the first request)."""
+        if self._chain is None:
+            self._chain = build_chain(self.sinks, self._terminal)
+        return self._chain
+
+    def add_sink(self, sink: ServerSink) -> None:
+        """Append a server sink (innermost, just before the router). Only before the first request."""
+        if self._chain is not None:
+            raise RuntimeError("sinks cannot be added after the application has served a request")
+        self.sinks.append(sink)
+
+    # ------------------------------------------------------------ URLs and marshalling
+
+    def external_url(self, request: ServerRequest) -> str:
+        """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
+        return self.public_url or external_base_url(request.scope, request.headers, self.trust_forwarded)
+
+    def marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
+        """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us)."""
+        return ServerMarshaller(
+            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory
+        )
+
+    def _lease_expired(self, lease: LeaseBase) -> None:
+        self.identities.lease_expired(lease)
+
+    # ------------------------------------------------------------ registration
+
+    def register_well_known(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
+        """Publish ``cls`` at ``uri`` (ending in ``.rem`` or ``.soap``, may contain ``/``) as SingleCall or
+        Singleton, like ``RemotingConfiguration.RegisterWellKnownServiceType``."""
+        return self.identities.register(cls, uri, mode)
+
+    def register_activated(self, cls: type, type_name: str | None = None) -> str:
+        """Allow clients to create instances of ``cls`` (``RegisterActivatedServiceType``).
+
+        ``type_name`` is the CLR name .NET clients activate it by (``"Namespace.Type, Assembly"``; the
+        assembly part is ignored); by default the class's CLR name. Returns the name it is registered under.
+        """
+        return self.identities.register_activated(cls, type_name)
+
+    def marshal(self, obj: MarshalByRefObject, uri: str | None = None) -> str:
+        """Publish a live object (``RemotingServices.Marshal``) at ``uri`` or a fresh unguessable one; its
+        lease starts now. Returns the object URI."""
+        entry: InstanceEntry = self.identities.publish(obj, uri)
+        return entry.uri
+
+    def disconnect(self, obj: MarshalByRefObject) -> bool:
+        """Stop serving ``obj`` (``RemotingServices.Disconnect``); later calls get "No receiver for uri"."""
+        return self.identities.disconnect(obj)

@@ -1,0 +1,34 @@
+"""The innermost handler of the server sink chain: what a request for an object URI asks for.
+
+GET and HEAD read the WSDL or the service index; POST is a call (or its body was refused for its size:
+413 with a fault in the request's dialect); any other method gets 405 with ``Allow``.
+"""
+
+from __future__ import annotations
+
+from .formatter_sink import FormatterSink
+from .pages import ServicePages
+from .sinks import ServerRequest, ServerResponse
+
+ALLOWED_METHODS = "GET, HEAD, POST"
+
+
+class RequestRouter:
+    """Terminal handler: pages for GET/HEAD, the formatter sink for POST, 405 for the rest."""
+
+    def __init__(self, pages: ServicePages, calls: FormatterSink) -> None:
+        self.pages = pages
+        self.calls = calls
+
+    async def __call__(self, request: ServerRequest) -> ServerResponse:
+        method = request.method
+        if method == "POST":
+            if request.body_error is not None:
+                return self.calls.refuse(request, request.body_error, status=413)
+            return await self.calls(request)
+        if method in ("GET", "HEAD"):
+            return self.pages(request)
+        return ServerResponse(
+            405, f"Method {method} is not allowed here; use {ALLOWED_METHODS}.\n".encode(),
+            "text/plain; charset=utf-8", [("allow", ALLOWED_METHODS)],
+        )
