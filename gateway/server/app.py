@@ -40,7 +40,7 @@ class RemotingApp(ObjectHost):
     def __init__(
         self,
         *,
-        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.On,
         limits: Limits = DEFAULT_LIMITS,
         registry: TypeRegistry = DEFAULT_REGISTRY,
         sinks: Iterable[ServerSink] | None = None,

@@ -37,7 +37,7 @@ from .wsdl_cache import WsdlCache
 class ObjectHost:
     """Publishes Python objects the .NET Remoting way over HTTP (an ASGI application).
 
-    ``custom_errors`` decides who sees exception details (default RemoteOnly: loopback callers only);
+    ``custom_errors`` decides who sees exception details (default On: nobody; see :class:`CustomErrorsMode`);
     ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before anything is
     served; ``registry`` holds the by-value types that may cross the wire; ``lifetime`` the lease defaults,
     the lease manager's poll time and the clock; ``type_filter`` whether references to foreign objects
@@ -50,7 +50,7 @@ class ObjectHost:
     def __init__(
         self,
         *,
-        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.On,
         limits: Limits = DEFAULT_LIMITS,
         registry: TypeRegistry = DEFAULT_REGISTRY,
         sinks: Iterable[ServerSink] | None = None,
