@@ -16,14 +16,19 @@ from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientS
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
+from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
+from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
+from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
 from .server.marshal import TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
+    "AccessDeniedError",
     "AsyncRemotingClient",
+    "AuthorizationRules",
     "CallArgumentError",
     "ChannelError",
     "ClientCall",
@@ -32,6 +37,7 @@ __all__ = [
     "ClientResponse",
     "ClientSink",
     "ContextBoundObject",
+    "HttpAuthenticationSink",
     "CustomErrorsMode",
     "ILease",
     "Lease",
@@ -40,6 +46,7 @@ __all__ = [
     "LiteralBinding",
     "MarshalByRefObject",
     "ObjectHost",
+    "Principal",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",
@@ -49,7 +56,10 @@ __all__ = [
     "ServerResponse",
     "ServerSink",
     "Sponsor",
+    "StaticTokens",
+    "StaticUsers",
     "TypeFilterLevel",
     "WellKnownObjectMode",
+    "current_principal",
     "proxy_objref",
 ]

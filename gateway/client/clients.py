@@ -23,6 +23,7 @@ from ..server.marshal import ProxyFactory
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore
+from .credentials import http_auth
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, proxy_objref
@@ -99,6 +100,7 @@ class RemotingClient(_ClientBase):
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
     ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
+    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request.
     """
 
     def __init__(
@@ -112,9 +114,12 @@ class RemotingClient(_ClientBase):
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
         formatter: str = "soap",
+        basic_auth: tuple[str, str] | None = None,
+        bearer_token: str | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter)
-        self._http = http_client or httpx.Client(timeout=timeout)
+        auth = http_auth(basic_auth, bearer_token)
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return TransparentProxy(self._bind, url, contract, ref)
@@ -198,11 +203,14 @@ class AsyncRemotingClient(_ClientBase):
         max_connections: int = 100,
         listen: bool = False,
         formatter: str = "soap",
+        basic_auth: tuple[str, str] | None = None,
+        bearer_token: str | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, None, formatter)
         self._sync_callbacks: RemotingClient | None = None
+        auth = http_auth(basic_auth, bearer_token)
         self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections)
+            timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections), auth=auth
         )
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
 from ..model.lease import LifetimeSettings
+from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .faults import CustomErrorsMode
 from .host import ObjectHost
@@ -51,11 +52,12 @@ class RemotingApp(ObjectHost):
         proxy_factory: ProxyFactory | None = None,
         trust_forwarded: bool | None = None,
         routes: Sequence[BaseRoute] = (),
+        authorization: AuthorizationRules | None = None,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
-            trust_forwarded=trust_forwarded,
+            trust_forwarded=trust_forwarded, authorization=authorization,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:

@@ -16,7 +16,9 @@ from wsdl import Operation
 
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
+from ..model.principal import current_principal
 from ..model.workers import WORKERS
+from .authorization import AuthorizationRules
 from .identity import Identity, IdentityTable, ServiceEntry
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract.
@@ -44,8 +46,9 @@ def _perform_single_call(entry: ServiceEntry, op: Operation, args: list[object])
 class Dispatcher:
     """Routes calls to published objects. Raises exceptions; turning them into faults is the caller's job."""
 
-    def __init__(self, table: IdentityTable) -> None:
+    def __init__(self, table: IdentityTable, authorization: AuthorizationRules | None = None) -> None:
         self.table = table
+        self.authorization = authorization
 
     def resolve(self, uri: str, incoming: IncomingCall) -> tuple[Identity, Operation]:
         entry = self.table.lookup(uri)
@@ -66,6 +69,8 @@ class Dispatcher:
         self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn:
         entry, op = self.resolve(uri, incoming)
+        if self.authorization is not None:
+            self.authorization.check(entry.uri, op.name, current_principal())
         try:
             args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
         except SoapDecodeError as exc:

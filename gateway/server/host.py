@@ -19,6 +19,7 @@ from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import MarshalByRefObject, WellKnownObjectMode
 from .activation import RemoteActivator
+from .authorization import AuthorizationRules
 from .dispatcher import Dispatcher
 from .endpoint import ObjectEndpoint
 from .faults import CustomErrorsMode
@@ -44,7 +45,8 @@ class ObjectHost:
     (callbacks, remote sponsors) are accepted, made into proxies by ``proxy_factory``; ``public_url`` the
     external base URL for ObjRefs and WSDL addresses (default: from each request); ``trust_forwarded``
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
-    ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``).
+    ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
+    object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class ObjectHost:
         public_url: str | None = None,
         proxy_factory: ProxyFactory | None = None,
         trust_forwarded: bool | None = None,
+        authorization: AuthorizationRules | None = None,
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -71,7 +74,7 @@ class ObjectHost:
         self.type_filter = type_filter
         self.public_url = public_url.rstrip("/") if public_url else None
         self.proxy_factory = proxy_factory
-        self.dispatcher = Dispatcher(self.identities)
+        self.dispatcher = Dispatcher(self.identities, authorization)
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.wsdl_cache = WsdlCache()
