@@ -24,9 +24,9 @@ from ..model.principal import Principal, reset_principal, set_principal
 from .sinks import Handler, ServerRequest, ServerResponse
 
 #: ``verify(username, password) -> Principal | None`` (or an awaitable of it).
-BasicVerifier = Callable[[str, str], "Principal | None | Awaitable[Principal | None]"]
+BasicVerifier = Callable[[str, str], "Awaitable[Principal | None] | Principal | None"]
 #: ``verify(token) -> Principal | None`` (or an awaitable of it).
-BearerVerifier = Callable[[str], "Principal | None | Awaitable[Principal | None]"]
+BearerVerifier = Callable[[str], "Awaitable[Principal | None] | Principal | None"]
 
 
 def _digest(secret: str) -> bytes:
@@ -69,7 +69,7 @@ class StaticTokens:
         return Principal(found.name, found.roles, found.scheme or "Bearer")
 
 
-async def _resolve(result: Principal | None | Awaitable[Principal | None]) -> Principal | None:
+async def _resolve(result: Awaitable[Principal | None] | Principal | None) -> Principal | None:
     if inspect.isawaitable(result):
         result = await result
     return result if isinstance(result, Principal) else None
