@@ -46,7 +46,7 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
     """Serve ``app_spec`` (``"module:attr"``) with uvicorn on a free loopback port.
 
     The server runs in a subprocess with the repository root as working
@@ -54,7 +54,8 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
     checkout. ``env`` entries are added to (and override) the current
     environment. Yields the base URL ``http://127.0.0.1:PORT/`` once the port
     accepts connections; raises ``RuntimeError`` carrying the server's stderr if
-    it exits or does not listen within 20 s. The process is terminated on exit.
+    it exits or does not listen within 20 s. The process is terminated on exit. ``args`` are extra uvicorn
+    options (``("--timeout-keep-alive", "1")``).
     """
     port = free_port()
     child_env = dict(os.environ)
@@ -71,6 +72,7 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
         str(port),
         "--log-level",
         "warning",
+        *args,
     ]
     # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
     with tempfile.TemporaryFile() as errlog:
