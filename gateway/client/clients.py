@@ -24,6 +24,7 @@ from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore
 from .credentials import http_auth
+from .tls import tls_context
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, proxy_objref
@@ -100,7 +101,9 @@ class RemotingClient(_ClientBase):
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
     ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
-    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request.
+    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
+    are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
+    certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
     """
 
     def __init__(
@@ -116,10 +119,12 @@ class RemotingClient(_ClientBase):
         formatter: str = "soap",
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter)
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth)
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return TransparentProxy(self._bind, url, contract, ref)
@@ -205,13 +210,14 @@ class AsyncRemotingClient(_ClientBase):
         formatter: str = "soap",
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, None, formatter)
         self._sync_callbacks: RemotingClient | None = None
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections), auth=auth
-        )
+        transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth)
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
