@@ -24,11 +24,11 @@ from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore
 from .credentials import http_auth
-from .tls import tls_context
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, proxy_objref
 from .sinks import ClientResponse, ClientSink
+from .tls import tls_context
 from .transport import AsyncPooledTransport
 
 T = TypeVar("T")
