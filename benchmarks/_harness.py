@@ -39,6 +39,10 @@ from typing import Protocol, TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# A script's own folder is on sys.path, not the checkout: put the checkout first, so the scripts import
+# gateway, soap, wsdl and examples from it (not from another checkout installed in the environment).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 #: The shared peers checkout is expected next to the repository (as the interop tests expect it).
 MONO_DIR = ROOT.parent / "shared" / "peers" / "mono"
 #: run-server.sh may build the Mono peer first: give it longer than a Python server.
