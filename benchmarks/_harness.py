@@ -242,9 +242,7 @@ def preflight(tools: Sequence[str] = ("wrk", "taskset")) -> str:
 
 
 @contextlib.contextmanager
-def running(
-    cmd: list[str], log_path: Path, env: Mapping[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+def running(cmd: list[str], log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``cmd`` in the repository root in its own process group (with ``env`` added to ours); stop the
     whole group on exit, so a server's workers or a shell wrapper never outlive the benchmark."""
     with log_path.open("wb") as log:
@@ -406,12 +404,15 @@ def check_ratios(ratios: Sequence[Ratio], runs: Mapping[str, Sequence[Rated]]) -
 
 def add_run_options(p: argparse.ArgumentParser, *, duration: float, warmup: float, what: str) -> None:
     """The options every measuring script takes: --duration, --warmup, --rounds, --quiet-wait, --check."""
-    p.add_argument("--duration", type=float, default=duration,
-                   help=f"seconds of each measured {what} (default {duration:g})")
+    p.add_argument(
+        "--duration", type=float, default=duration, help=f"seconds of each measured {what} (default {duration:g})"
+    )
     p.add_argument("--warmup", type=float, default=warmup, help=f"seconds of warm-up before it (default {warmup:g})")
     p.add_argument("--rounds", type=int, default=1, help="repeat everything N times, report medians")
     p.add_argument(
-        "--quiet-wait", type=float, default=0.0,
+        "--quiet-wait",
+        type=float,
+        default=0.0,
         help="before each measurement, wait up to N s until other processes use < 10%% of a core (default 0)",
     )
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed or a measurement fails")

@@ -62,8 +62,24 @@ class Status(enum.Enum):
 
 
 SCALARS: list[Any] = [
-    str, int, float, bool, Decimal, dt.date, dt.timedelta, bytes, dt.datetime, str | None, Decimal | None,
-    Color, Status | None, list[int], list[str] | None, dt.date | None, bytes | None, dt.timedelta | None,
+    str,
+    int,
+    float,
+    bool,
+    Decimal,
+    dt.date,
+    dt.timedelta,
+    bytes,
+    dt.datetime,
+    str | None,
+    Decimal | None,
+    Color,
+    Status | None,
+    list[int],
+    list[str] | None,
+    dt.date | None,
+    bytes | None,
+    dt.timedelta | None,
 ]
 
 
@@ -84,12 +100,16 @@ def build_types() -> list[type]:
             else:
                 below = levels[-1]
                 fields = [
-                    ("one", below[i % len(below)]), ("many", list_of(below[(i + 1) % len(below)])),
-                    ("maybe", below[(i + 2) % len(below)] | None), ("label", str),
-                    ("kind", Color if i % 2 else Status), ("leaves", list_of(levels[0][(i + 3) % 12]) | None),
+                    ("one", below[i % len(below)]),
+                    ("many", list_of(below[(i + 1) % len(below)])),
+                    ("maybe", below[(i + 2) % len(below)] | None),
+                    ("label", str),
+                    ("kind", Color if i % 2 else Status),
+                    ("leaves", list_of(levels[0][(i + 3) % 12]) | None),
                 ]
-            cls = dataclasses.make_dataclass(f"B{n:02d}", fields,
-                                             namespace={"__doc__": f"Type {n}.", "__module__": __name__})
+            cls = dataclasses.make_dataclass(
+                f"B{n:02d}", fields, namespace={"__doc__": f"Type {n}.", "__module__": __name__}
+            )
             serializable(f"WsdlBench.B{n:02d}", "WsdlBench")(cls)
             level.append(cls)
             n += 1
@@ -121,8 +141,11 @@ def build_service(types: list[type]) -> type:
         return op
 
     namespace = {f"op_{i:02d}": make(i) for i in range(OPERATIONS)}
-    return type("BenchService", (MarshalByRefObject,), {"__doc__": "50 operations.", "__module__": __name__,
-                                                         "__soap_namespace__": "urn:wsdl-bench", **namespace})
+    return type(
+        "BenchService",
+        (MarshalByRefObject,),
+        {"__doc__": "50 operations.", "__module__": __name__, "__soap_namespace__": "urn:wsdl-bench", **namespace},
+    )
 
 
 def ms(seconds: float) -> float:
@@ -140,6 +163,7 @@ def http_times(app: RemotingApp, repeat: int) -> tuple[list[float], list[float]]
     async def run() -> tuple[list[float], list[float]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
             async def get(host: str) -> float:
                 t0 = time.perf_counter()
                 r = await client.get("/Bench.soap?wsdl", headers={"host": host})
@@ -172,8 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     first_doc = cache.get(entry, "soap11", "http://first.example")
     first = time.perf_counter() - t0
     ops = len(entry.contract.operations)
-    print(f"service: {ops} operations, {len(types)} dataclass types, 2 enums; "
-          f"SOAP 1.1 WSDL {len(first_doc) / 1024:.0f} KiB")
+    print(
+        f"service: {ops} operations, {len(types)} dataclass types, 2 enums; "
+        f"SOAP 1.1 WSDL {len(first_doc) / 1024:.0f} KiB"
+    )
     print(f"first ?wsdl of the process (contract + schema + document): {ms(first):7.2f} ms")
     print()
     table = Table("variant", ("size KiB", 9), ("cold median", 12), ("cold max", 9), ("warm median", 12), width=10)
@@ -188,11 +214,19 @@ def main(argv: list[str] | None = None) -> int:
         table.row(variant, f"{len(doc) / 1024:.0f}", f"{ms(statistics.median(cold)):.2f} ms", f"{ms(max(cold)):.2f} ms",
                   f"{statistics.median(warm) * 1e6:.2f} µs")  # fmt: skip
     http_cold, http_warm = http_times(app, args.repeat)
-    table.row("http ?wsdl", "", f"{ms(statistics.median(http_cold)):.2f} ms", f"{ms(max(http_cold)):.2f} ms",
-              f"{ms(statistics.median(http_warm)):.2f} ms", tail="   (in-process ASGI, new Host vs same Host)")
+    table.row(
+        "http ?wsdl",
+        "",
+        f"{ms(statistics.median(http_cold)):.2f} ms",
+        f"{ms(max(http_cold)):.2f} ms",
+        f"{ms(statistics.median(http_warm)):.2f} ms",
+        tail="   (in-process ASGI, new Host vs same Host)",
+    )
     met = worst < TARGET_MS
-    print(f"\ncold generation: {ms(worst):.2f} ms (median, slowest variant); target < {TARGET_MS:g} ms: "
-          f"{'met' if met else 'MISSED'}")
+    print(
+        f"\ncold generation: {ms(worst):.2f} ms (median, slowest variant); target < {TARGET_MS:g} ms: "
+        f"{'met' if met else 'MISSED'}"
+    )
     return 1 if args.check and not met else 0
 
 
