@@ -493,6 +493,7 @@ class Result:
 
 
 RESULT_RE = re.compile(r"^RESULT (.*)$", re.MULTILINE)
+LUA_TAIL_RE = re.compile(r"^local threads = \{\}$", re.MULTILINE)  # where hello.lua's shared part starts
 ERROR_FIELDS = ("bad", "err_connect", "err_read", "err_write", "err_timeout")
 
 #: The request part of a generated wrk script; the response check and the RESULT line are hello.lua's.
@@ -528,7 +529,10 @@ def write_lua(request: Request, workdir: Path) -> Path:
         path=lua_quote(request.path), headers=headers,
     )  # fmt: skip
     path = workdir / f"{request.name}.lua"
-    path.write_text(head + shared[shared.index("local threads = {}") :])
+    tail = LUA_TAIL_RE.search(shared)
+    if tail is None:
+        raise RuntimeError("hello.lua has no 'local threads = {}' line to reuse")
+    path.write_text(head + shared[tail.start() :])
     return path
 
 

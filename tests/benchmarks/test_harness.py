@@ -52,6 +52,7 @@ def test_generated_wrk_script_carries_the_request(tmp_path: Path) -> None:
         assert f"wrk.path = '{request.path}'" in lua
         for name in request.headers:
             assert f"wrk.headers['{name}']" in lua
+        assert lua.count("local threads = {}") == 1  # hello.lua from that line on, not from its comment
         assert "function done(summary, latency, requests)" in lua  # hello.lua's RESULT line
 
 
