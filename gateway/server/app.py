@@ -53,11 +53,13 @@ class RemotingApp(ObjectHost):
         trust_forwarded: bool | None = None,
         routes: Sequence[BaseRoute] = (),
         authorization: AuthorizationRules | None = None,
+        body_timeout: float | None = 30.0,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
             trust_forwarded=trust_forwarded, authorization=authorization,
+            body_timeout=body_timeout,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:

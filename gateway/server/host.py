@@ -46,7 +46,8 @@ class ObjectHost:
     external base URL for ObjRefs and WSDL addresses (default: from each request); ``trust_forwarded``
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
     ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
-    object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`).
+    object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`); ``body_timeout``
+    the seconds a request body may take to arrive (slow senders get 408; None: no limit).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class ObjectHost:
         proxy_factory: ProxyFactory | None = None,
         trust_forwarded: bool | None = None,
         authorization: AuthorizationRules | None = None,
+        body_timeout: float | None = 30.0,
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -81,7 +83,9 @@ class ObjectHost:
         calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
         self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
         self._chain: Handler | None = None
-        self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running)
+        self.endpoint = ObjectEndpoint(
+            self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
+        )
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
 
     # ------------------------------------------------------------ ASGI
