@@ -7,9 +7,10 @@ turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` val
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
-from ._encoded_writer import exception_info
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
+from ._exceptions import exception_info
 from ._formatter import SoapFormatter
+from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
 from ._literal import SOAP11, SOAP12, SoapVersion, read_literal_response, write_literal_call
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
@@ -42,6 +43,8 @@ __all__ = [
     "ANY",
     "BINARY_CONTENT_TYPE",
     "CLR_NS",
+    "COR_E_EXCEPTION",
+    "COR_E_SYSTEM",
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
     "REMOTING_SOAP_CONTENT_TYPE",

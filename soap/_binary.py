@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._errors import SoapDecodeError
+from ._hresults import COR_E_SYSTEM
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodReturn
 from ._nrbf_decode import NrbfDecoder
 from ._nrbf_records import ArrayRecord, MessageFlags, MethodCallRecord, MethodReturnRecord, NrbfMessage, read_message
@@ -61,7 +62,7 @@ class BinaryCall:
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
     return ExceptionInfo("System.Runtime.Remoting.RemotingException", "mscorlib", fault.message, None, None,
-                         -2146233087)
+                         COR_E_SYSTEM)
 
 
 class BinaryFormatter:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import re
 from collections import deque
 from decimal import Decimal
 
 from ._clr import ClrName
 from ._errors import SoapEncodeError
+from ._escape import escape_attr, escape_text
+from ._exceptions import exception_info
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENV
 from ._objref import CHANNELS_NS, REMOTING_NS, ObjRef, ReferenceMarshaller
+from ._runtime_types import runtime_wire_type
 from ._scalars import (
     format_base64,
     format_date,
@@ -38,7 +40,6 @@ from ._types import (
     check_integer,
     integer_kind_for,
     object_fields,
-    wire_type,
 )
 from ._xsd import XSD_NAME
 
@@ -53,54 +54,6 @@ ENVELOPE_OPEN = (
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
-
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
-_ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"}
-)
-
-
-def escape_text(text: str) -> str:
-    if _INVALID_XML_CHARS.search(text):
-        raise SoapEncodeError("string contains a character that XML 1.0 cannot carry (control or surrogate)")
-    return text.translate(_TEXT_ESCAPES)
-
-
-def escape_attr(text: str) -> str:
-    if _INVALID_XML_CHARS.search(text):
-        raise SoapEncodeError("attribute contains a character that XML 1.0 cannot carry")
-    return text.translate(_ATTR_ESCAPES)
-
-
-_OBJREF = WireType(Kind.OBJREF, None, None, True)
-
-
-def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
-    """The wire type of a value whose declared type is ``object``/``Any``."""
-    if isinstance(value, ObjRef):
-        return _OBJREF
-    if isinstance(value, bool):
-        return WireType(Kind.BOOL)
-    if isinstance(value, int):
-        return WireType(integer_kind_for(value))
-    if isinstance(value, list | tuple):
-        return WireType(Kind.LIST, None, ANY, True)
-    cls = type(value)
-    if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
-        if not registry.is_registered(cls):
-            raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
-        return wire_type(cls)
-    try:
-        found = wire_type(cls)
-        if found.kind is not Kind.OBJREF:
-            return found
-        raise SoapEncodeError("not by-reference")
-    except SoapEncodeError:
-        raise SoapEncodeError(
-            f"value of type {cls.__module__}.{cls.__qualname__} is not remotable "
-            "(neither a by-value type nor a primitive)"
-        ) from None
 
 
 class EncodedWriter:
@@ -350,15 +303,6 @@ class EncodedWriter:
         return f'<{type_ref} id="ref-{ref}"{decl}>{"".join(members)}</{type_ref}>\n'
 
 
-def exception_info(exc: BaseException, registry: TypeRegistry, with_stack: str | None) -> ExceptionInfo:
-    """The wire view of a registered exception: its CLR name, message and declared fields."""
-    cls = type(exc)
-    name = registry.name_of(cls)
-    fields = [(f.wire_name, getattr(exc, f.attr, None), f.wire) for f in object_fields(cls)]
-    message = str(exc.args[0]) if exc.args else str(exc)
-    return ExceptionInfo(name.full_name, name.assembly, message, with_stack, None, -2146233088, fields, exc)
-
-
 # ------------------------------------------------------------------ whole messages
 
 
@@ -423,4 +367,4 @@ def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
     return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
-__all__ = ["SOAP_ENV", "EncodedWriter", "exception_info", "write_call", "write_fault", "write_return"]
+__all__ = ["SOAP_ENV", "EncodedWriter", "write_call", "write_fault", "write_return"]

@@ -18,10 +18,11 @@ from decimal import Decimal
 
 from lxml import etree
 
-from ._encoded_writer import escape_attr, escape_text, runtime_wire_type
 from ._errors import SoapDecodeError, SoapEncodeError
+from ._escape import escape_attr, escape_text
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
+from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
     format_base64,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ._hresults import COR_E_EXCEPTION
 from ._types import WireType
 
 
@@ -48,7 +49,7 @@ class ExceptionInfo:
     message: str | None
     stack_trace: str | None = None
     source: str | None = None
-    hresult: int = -2146233088
+    hresult: int = COR_E_EXCEPTION
     fields: list[tuple[str, object, WireType]] = field(default_factory=list)
     value: BaseException | None = None
 
