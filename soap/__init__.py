@@ -11,7 +11,7 @@ from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapErro
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
 from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
-from ._literal import SOAP11, SOAP12, SoapVersion, read_literal_response, write_literal_call
+from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
 from ._objref import ObjRef, ReferenceMarshaller
@@ -22,6 +22,7 @@ from ._types import (
     VOID,
     Byte,
     Char,
+    FieldSpec,
     Int16,
     Int32,
     Int64,
@@ -34,10 +35,12 @@ from ._types import (
     UInt64,
     WireType,
     XmlShape,
+    object_fields,
     serializable,
     wire_type,
 )
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
+from ._xsd import XSD_TYPE_NAMES
 
 __all__ = [
     "ANY",
@@ -54,6 +57,7 @@ __all__ = [
     "SOAP_ENV",
     "VOID",
     "XSD",
+    "XSD_TYPE_NAMES",
     "XSI",
     "BinaryFormatter",
     "Byte",
@@ -62,6 +66,7 @@ __all__ = [
     "ClrName",
     "ExceptionInfo",
     "Fault",
+    "FieldSpec",
     "IncomingCall",
     "Int16",
     "Int32",
@@ -91,7 +96,9 @@ __all__ = [
     "clr_type",
     "data_namespace",
     "exception_info",
+    "item_element_name",
     "method_namespace",
+    "object_fields",
     "parse_xml",
     "read_literal_response",
     "serializable",

@@ -41,7 +41,7 @@ from ._types import (
     integer_kind_for,
     object_fields,
 )
-from ._xsd import XSD_NAME
+from ._xsd import XSD_TYPE_NAMES
 
 ENVELOPE_OPEN = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -136,12 +136,12 @@ class EncodedWriter:
                 if kind is Kind.INT:
                     kind = integer_kind_for(ivalue)
                 check_integer(kind, ivalue)
-                return str(ivalue), f' xsi:type="xsd:{XSD_NAME[kind]}"'
+                return str(ivalue), f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
             if kind is Kind.DOUBLE or kind is Kind.SINGLE:
                 if not isinstance(value, float | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
                 text = format_double(float(value)) if kind is Kind.DOUBLE else format_single(float(value))
-                return text, f' xsi:type="xsd:{XSD_NAME[kind]}"'
+                return text, f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
             if kind is Kind.BOOL:
                 if not isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
@@ -258,8 +258,8 @@ class EncodedWriter:
         kind = item.kind
         if kind is Kind.INT:
             kind = Kind.INT32
-        if kind in XSD_NAME and kind not in (Kind.BYTES, Kind.ANY):
-            return f"xsd:{XSD_NAME[kind]}", ""
+        if kind in XSD_TYPE_NAMES and kind not in (Kind.BYTES, Kind.ANY):
+            return f"xsd:{XSD_TYPE_NAMES[kind]}", ""
         if kind is Kind.CHAR:
             prefix, decl = self._prefix(CLR_NS + "System")
             return f"{prefix}:Char", decl

@@ -34,7 +34,7 @@ from ._scalars import (
 )
 from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, enum_member, object_fields
 from ._xml import Limits, local_name, namespace_of
-from ._xsd import XSD_NAME
+from ._xsd import XSD_TYPE_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +54,14 @@ _TRUE = ("1", "true")
 
 def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
-    kind = Kind.INT32 if wt.kind is Kind.INT else wt.kind
+    kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
         return wt.py_type.__name__
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
         return "char"
-    return XSD_NAME.get(kind, "anyType")
+    return XSD_TYPE_NAMES.get(kind, "anyType")
 
 
 def _cap(name: str) -> str:
@@ -141,8 +141,8 @@ class LiteralWriter:
         typed = ""
         if wt.kind is Kind.ANY:
             wt = runtime_wire_type(value, self.registry)
-            if wt.kind in XSD_NAME:
-                typed = f' xsi:type="xsd:{XSD_NAME[Kind.INT32 if wt.kind is Kind.INT else wt.kind]}"'
+            if wt.kind in XSD_TYPE_NAMES:
+                typed = f' xsi:type="xsd:{XSD_TYPE_NAMES[wt.kind]}"'
         if wt.kind is Kind.LIST:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"{name}: expected a list, got {type(value).__name__}")
