@@ -12,7 +12,15 @@ from ._errors import SoapDecodeError
 from ._hresults import COR_E_SYSTEM
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodReturn
 from ._nrbf_decode import NrbfDecoder
-from ._nrbf_records import ArrayRecord, MessageFlags, MethodCallRecord, MethodReturnRecord, NrbfMessage, read_message
+from ._nrbf_records import (
+    ArrayRecord,
+    ClassRecord,
+    MessageFlags,
+    MethodCallRecord,
+    MethodReturnRecord,
+    NrbfMessage,
+    read_message,
+)
 from ._nrbf_writer import write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
 from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
@@ -115,8 +123,6 @@ class BinaryFormatter:
         if flags & MessageFlags.ExceptionInArray:
             items = _call_array(message)
             raw = decoder.resolve(items[0]) if items else None
-            from ._nrbf_records import ClassRecord
-
             if not isinstance(raw, ClassRecord):
                 raise SoapDecodeError("exception missing from the return message")
             info = decoder.exception(raw, 0)

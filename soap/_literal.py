@@ -32,9 +32,19 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, enum_member, object_fields
+from ._types import (
+    ANY,
+    INTEGER_KINDS,
+    Kind,
+    TypeRegistry,
+    WireType,
+    check_integer,
+    construct,
+    enum_member,
+    object_fields,
+)
 from ._xml import Limits, local_name, namespace_of
-from ._xsd import XSD_TYPE_NAMES
+from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +275,6 @@ class LiteralReader:
             for spec in specs.values():
                 if spec.attr not in values and spec.wire.nullable:
                     values.setdefault(spec.attr, [] if spec.wire.kind is Kind.LIST else None)
-            from ._types import construct
-
             try:
                 return construct(cls, values)
             except (TypeError, ValueError) as exc:
@@ -287,8 +295,6 @@ class LiteralReader:
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
         if xsi_type is not None:
-            from ._xsd import kind_for_type_qname
-
             prefix, _, local = xsi_type.rpartition(":")
             kind = kind_for_type_qname(el.nsmap.get(prefix or None) or "", local)
             if kind is not None and kind is not Kind.ANY:
