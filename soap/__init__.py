@@ -1,10 +1,13 @@
 """The wire, sans-I/O: bytes <-> message objects for the .NET Remoting SOAP dialect.
 
 Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway package moves bytes; this package
-turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back.
+turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back. A client sees
+every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapFormatter`,
+:class:`LiteralFormatter`, :class:`BinaryFormatter`).
 """
 
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
+from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
@@ -12,8 +15,18 @@ from ._exceptions import exception_info
 from ._formatter import SoapFormatter
 from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
 from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
+from ._literal_client import LiteralFormatter
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
-from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
+from ._namespaces import (
+    CLR_NS,
+    SOAP_ENC,
+    SOAP_ENV,
+    XSD,
+    XSI,
+    data_namespace,
+    method_namespace,
+    type_name_for_namespace,
+)
 from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime
 from ._types import (
@@ -62,6 +75,7 @@ __all__ = [
     "BinaryFormatter",
     "Byte",
     "Char",
+    "ClientFormatter",
     "ClrDateTime",
     "ClrName",
     "ExceptionInfo",
@@ -73,10 +87,12 @@ __all__ = [
     "Int64",
     "Kind",
     "Limits",
+    "LiteralFormatter",
     "MessageTooLarge",
     "MethodCall",
     "MethodReturn",
     "ObjRef",
+    "OutgoingRequest",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
@@ -102,6 +118,7 @@ __all__ = [
     "parse_xml",
     "read_literal_response",
     "serializable",
+    "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
 ]

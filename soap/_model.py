@@ -15,7 +15,12 @@ from ._types import WireType
 
 @dataclass(slots=True)
 class MethodCall:
-    """A call of ``method_name`` with positional ``args``; ``namespace`` is the method element's namespace."""
+    """A call of ``method_name`` with positional ``args``; ``namespace`` is the method element's namespace.
+
+    In document/literal, ``method_name`` and ``arg_names`` are the wire element names (which may differ
+    from the Python ones). ``action`` is the SOAPAction a client sends; None means the format's default
+    (the Remoting dialect's ``namespace#method_name``, none for literal).
+    """
 
     method_name: str
     namespace: str
@@ -23,6 +28,7 @@ class MethodCall:
     arg_names: list[str]
     arg_types: list[WireType]
     headers: dict[str, object] = field(default_factory=dict)
+    action: str | None = None
 
 
 @dataclass(slots=True)
