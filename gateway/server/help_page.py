@@ -90,9 +90,11 @@ class _Page:
         return f"{self.base_url}/{quote(uri, safe='/')}"
 
     def operation(self, contract: ServiceContract, op: Operation, entry: ServiceEntry | None,
-                  literal: frozenset[str]) -> str:
+                  literal: frozenset[str], anchor: str) -> str:
         doc = render_docstring(op.doc)
-        parts = [f'<div class="op"><h3><code class="sig">{_e(op.signature())}</code></h3>']
+        signature = op.signature()  # "name(params) -> result": the name stands out
+        parts = [f'<div class="op" id="{_e(_anchor(f"{anchor}.{op.name}", "op-"))}"><h3><code class="sig">'
+                 f'<span class="name">{_e(op.name)}</span>{_e(signature[len(op.name):])}</code></h3>']
         if doc:
             parts.append(f'<div class="doc">{doc}</div>')
         if entry is not None and op.name in literal and triable(op):
@@ -116,12 +118,13 @@ class _Page:
         parts.append("</div>")
         return "".join(parts)
 
-    def operations(self, contract: ServiceContract, entry: ServiceEntry | None) -> str:
+    def operations(self, contract: ServiceContract, entry: ServiceEntry | None, anchor: str) -> str:
         literal = frozenset(op.name for op in literal_operations(contract))
         ops = sorted(contract.operations.values(), key=lambda o: o.name)
         if not ops:
             return '<p class="note">No remotely callable operations.</p>'
-        return '<div class="ops">' + "".join(self.operation(contract, op, entry, literal) for op in ops) + "</div>"
+        blocks = "".join(self.operation(contract, op, entry, literal, anchor) for op in ops)
+        return f'<div class="ops">{blocks}</div>'
 
     def well_known(self, entry: ServiceEntry) -> str:
         contract = entry.contract
@@ -137,7 +140,7 @@ class _Page:
             f"<dt>Namespace</dt><dd><code>{_e(contract.literal_namespace)}</code></dd>"
             f'<dt>WSDL</dt><dd class="links">{links}</dd></dl>'
             + (f'<div class="doc">{doc}</div>' if doc else "")
-            + self.operations(contract, entry)
+            + self.operations(contract, entry, entry.uri)
             + "</section>"
         )
 
@@ -154,7 +157,7 @@ class _Page:
             f"<code>client.create_instance</code>) through <code>/{_e(ACTIVATION_URI)}</code>; "
             "its calls then go to the instance's own URI</dd></dl>"
             + (f'<div class="doc">{doc}</div>' if doc else "")
-            + self.operations(contract, None)
+            + self.operations(contract, None, name)
             + "</section>"
         )
 
@@ -190,8 +193,9 @@ def _constructor_parameters(cls: type) -> str:
     return str(signature.replace(return_annotation=inspect.Signature.empty))
 
 
-def _anchor(key: str) -> str:
-    return "o-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in key)
+def _anchor(key: str, prefix: str = "o-") -> str:
+    """An element id for ``key`` (an object URI, a type name): links like ``#o-InteropService.soap`` work."""
+    return prefix + "".join(c if c.isalnum() or c in "-_." else "-" for c in key)
 
 
 class HelpPages:
