@@ -22,14 +22,17 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
+from .server.inspectors import CallInspector
 from .server.marshal import TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
+from .server.wssecurity import ReplayCache, UsernameTokenAuthenticator, WsSecurityError
 
 __all__ = [
     "AccessDeniedError",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
+    "CallInspector",
     "ChannelError",
     "ClientCall",
     "ClientLoggingSink",
@@ -51,6 +54,7 @@ __all__ = [
     "RemotingClient",
     "RemotingError",
     "RemotingException",
+    "ReplayCache",
     "RequestLoggingSink",
     "ServerRequest",
     "ServerResponse",
@@ -59,7 +63,9 @@ __all__ = [
     "StaticTokens",
     "StaticUsers",
     "TypeFilterLevel",
+    "UsernameTokenAuthenticator",
     "WellKnownObjectMode",
+    "WsSecurityError",
     "current_principal",
     "proxy_objref",
 ]

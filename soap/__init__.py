@@ -10,13 +10,22 @@ from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
-from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
+from ._errors import (
+    LimitExceeded,
+    MessageTooLarge,
+    MustUnderstand,
+    SoapDecodeError,
+    SoapEncodeError,
+    SoapError,
+    VersionMismatch,
+)
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
 from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
 from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
 from ._literal_client import LiteralFormatter
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
+from ._mustunderstand import RUNTIME_HEADERS
 from ._namespaces import (
     CLR_NS,
     SOAP_ENC,
@@ -52,6 +61,16 @@ from ._types import (
     serializable,
     wire_type,
 )
+from ._wsse import (
+    SECURITY_HEADER,
+    WSSE_NS,
+    SecurityHeaderError,
+    UsernameCredentials,
+    UsernameToken,
+    password_digest,
+    read_username_token,
+    security_header,
+)
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 from ._xsd import XSD_TYPE_NAMES
 
@@ -64,11 +83,14 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
     "REMOTING_SOAP_CONTENT_TYPE",
+    "RUNTIME_HEADERS",
+    "SECURITY_HEADER",
     "SOAP11",
     "SOAP12",
     "SOAP_ENC",
     "SOAP_ENV",
     "VOID",
+    "WSSE_NS",
     "XSD",
     "XSD_TYPE_NAMES",
     "XSI",
@@ -86,16 +108,19 @@ __all__ = [
     "Int32",
     "Int64",
     "Kind",
+    "LimitExceeded",
     "Limits",
     "LiteralFormatter",
     "MessageTooLarge",
     "MethodCall",
     "MethodReturn",
+    "MustUnderstand",
     "ObjRef",
     "OutgoingRequest",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
+    "SecurityHeaderError",
     "Single",
     "SoapDecodeError",
     "SoapEncodeError",
@@ -106,6 +131,9 @@ __all__ = [
     "UInt16",
     "UInt32",
     "UInt64",
+    "UsernameCredentials",
+    "UsernameToken",
+    "VersionMismatch",
     "WireType",
     "XmlShape",
     "clr_name_of",
@@ -116,7 +144,10 @@ __all__ = [
     "method_namespace",
     "object_fields",
     "parse_xml",
+    "password_digest",
     "read_literal_response",
+    "read_username_token",
+    "security_header",
     "serializable",
     "type_name_for_namespace",
     "wire_type",

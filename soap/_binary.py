@@ -50,6 +50,8 @@ class BinaryCall:
             raise SoapDecodeError("expected a BinaryMethodCall record")
         self.method_name = record.method_name
         self.namespace = record.type_name
+        #: the type the caller addressed (``"Namespace.Type, Assembly"``): the server checks that its object is one
+        self.claimed_type: str | None = record.type_name
         self._decoder = decoder
         flags = record.flags
         if flags & MessageFlags.ArgsInline:
@@ -64,6 +66,10 @@ class BinaryCall:
         else:
             self._args = []
         self.argument_count = len(self._args)
+
+    def must_understand_headers(self) -> list[tuple[str, str]]:
+        """MS-NRBF messages have no SOAP header blocks."""
+        return []
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if len(types) != len(self._args):
@@ -83,8 +89,6 @@ class BinaryFormatter:
 
     name = "binary"
     content_type = BINARY_CONTENT_TYPE
-    #: .NET answers a remote exception with 200 and the exception inside the return message
-    fault_status = 200
 
     def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
         self.registry = registry
@@ -103,6 +107,10 @@ class BinaryFormatter:
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
     ) -> tuple[bytes, str]:
         return write_method_return(ret.value, ret.value_type, call.argument_count, self.registry, marshaller), ""
+
+    def fault_status(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> int:
+        """.NET answers every remote exception with 200 and the exception inside the return message."""
+        return 200
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)

@@ -31,7 +31,8 @@ class RemotingSoapFormatter:
         self.limits = limits
 
     def read_call(self, body: bytes, marshaller: ReferenceMarshaller | None = None) -> EncodedCall:
-        return EncodedCall(EncodedReader(parse_xml(body, self.limits), self.registry, self.limits, marshaller))
+        root = parse_xml(body, self.limits)
+        return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller, body))
 
     def write_return(self, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None) -> bytes:
         return write_return(ret, self.registry, marshaller)
@@ -63,5 +64,5 @@ class RemotingSoapFormatter:
         out_types: Sequence[tuple[str, WireType]] = (),
         marshaller: ReferenceMarshaller | None = None,
     ) -> MethodReturn | Fault:
-        reader = EncodedReader(parse_xml(body, self.limits), self.registry, self.limits, marshaller)
+        reader = EncodedReader(parse_xml(body, self.limits), self.registry, self.limits, marshaller, body)
         return read_return(reader, method_name, return_type, out_types)

@@ -2,8 +2,12 @@
 
 Values are found by following ``href`` to any element with that ``id`` in the Body (shared references map
 to one Python object; cycles and dangling references are errors). ``xsi:type`` is optional: the declared
-Python type of the parameter or field decides, and ``xsi:type`` only matters where the declared type is
-``object``. Type names from the wire resolve only through the :class:`TypeRegistry`.
+Python type of the parameter or field decides; where one is declared, an ``xsi:type`` must name it
+(:mod:`soap._xsi`), and only where the declared type is ``object`` does ``xsi:type`` choose the type. Type
+names from the wire resolve only through the :class:`TypeRegistry`.
+
+The Body holds the call element and, after it, only the multi-ref values it refers to (by ``id``): another
+element no ``href`` points at is a second call, which SOAP does not allow.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from ._errors import SoapDecodeError
+from ._errors import LimitExceeded, SoapDecodeError, VersionMismatch
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
-from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._mustunderstand import must_understand_headers
+from ._namespaces import SOAP12_ENV, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._types import (
@@ -29,8 +34,9 @@ from ._types import (
     object_fields,
     wire_type,
 )
-from ._xml import Limits, local_name, namespace_of
+from ._xml import Limits, count_array_items, element_text, local_name, namespace_of
 from ._xsd import kind_for_type_qname
+from ._xsi import XsiTypes
 
 _XSI_TYPE = f"{{{XSI}}}type"
 _XSI_NULL = f"{{{XSI}}}null"
@@ -42,10 +48,12 @@ _HEADER = f"{{{SOAP_ENV}}}Header"
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
+_HREFS = etree.XPath("//@href")
 
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
-_STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
+_STRING = WireType(Kind.STRING, nullable=True)
+_STRINGS = WireType(Kind.LIST, None, _STRING, True)
 
 
 _local = local_name
@@ -61,10 +69,17 @@ class EncodedReader:
         registry: TypeRegistry,
         limits: Limits,
         marshaller: ReferenceMarshaller | None = None,
+        source: bytes | None = None,
     ) -> None:
         self.marshaller = marshaller
+        #: the raw message, for the cheap xsi:type prefix resolution (:class:`soap._xsi.XsiTypes`)
+        self.source = source
+        self._xsi: XsiTypes | None = None
         if root.tag != _ENVELOPE:
-            raise SoapDecodeError(f"not a SOAP 1.1 envelope: root element is {root.tag!r}")
+            if _local(root.tag) == "Envelope" and _namespace(root.tag) != SOAP12_ENV:
+                raise VersionMismatch(f"not a SOAP 1.1 envelope: the Envelope is in namespace "
+                                      f"{_namespace(root.tag)[:100]!r}, not {SOAP_ENV!r}")
+            raise SoapDecodeError(f"not a SOAP 1.1 envelope: root element is {str(root.tag)[:160]!r}")
         self.registry = registry
         self.limits = limits
         body = header = None
@@ -80,6 +95,7 @@ class EncodedReader:
         self._ids: dict[str, etree._Element] | None = None
         self._memo: dict[tuple[str, WireType], object] = {}
         self._pending: set[str] = set()
+        self._array_items = 0
 
     # -------------------------------------------------------------- structure
 
@@ -89,14 +105,38 @@ class EncodedReader:
     def _index(self) -> dict[str, etree._Element]:
         if self._ids is None:
             ids: dict[str, etree._Element] = {}
+            limit = self.limits.max_multirefs
             for el in self.body.iter():
                 ident = el.get("id")
                 if ident is not None:
                     if ident in ids:
-                        raise SoapDecodeError(f"duplicate id {ident!r}")
+                        raise SoapDecodeError(f"duplicate id {ident[:60]!r}")
                     ids[ident] = el
+                    if len(ids) > limit:
+                        raise LimitExceeded(f"more than {limit} multi-ref values (elements with an id)",
+                                            "max_multirefs")
             self._ids = ids
         return self._ids
+
+    def check_siblings(self, siblings: Sequence[etree._Element]) -> None:
+        """Every Body element after the call must be a multi-ref value some ``href`` points at."""
+        referenced: set[str] | None = None
+        for el in siblings:
+            ident = el.get("id")
+            if ident is not None:
+                if referenced is None:
+                    referenced = {str(h) for h in _HREFS(self.body)}
+                    if self.header is not None:
+                        referenced.update(str(h) for h in _HREFS(self.header))
+                if "#" + ident in referenced:
+                    continue
+            raise SoapDecodeError(
+                f"the SOAP Body holds more than one call: <{_local(el.tag)}> follows the call element and is not "
+                "a value it refers to (by id)"
+            )
+
+    def must_understand_headers(self) -> list[tuple[str, str]]:
+        return must_understand_headers(self.header, SOAP_ENV, encoded=True)
 
     def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
         value = el.get(attr)
@@ -114,7 +154,8 @@ class EncodedReader:
     def value(self, el: etree._Element, wt: WireType, depth: int = 0) -> object:
         if depth > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
-        href = el.get("href")
+        attributes = el.keys()  # one call instead of one per attribute: most values have none or one
+        href = el.get("href") if attributes and "href" in attributes else None
         if href is not None:
             if not href.startswith("#"):
                 raise SoapDecodeError(f"external reference {href[:60]!r} not allowed")
@@ -135,10 +176,16 @@ class EncodedReader:
             if result is not None:
                 self._memo[(key, wt)] = result
             return result
-        if el.get(_XSI_NULL) in _TRUE or el.get(_XSI_NIL) in _TRUE:
-            if not wt.nullable and wt.kind is not Kind.ANY:
-                raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
-            return None
+        if attributes:
+            if (_XSI_NULL in attributes and el.get(_XSI_NULL) in _TRUE) or (
+                    _XSI_NIL in attributes and el.get(_XSI_NIL) in _TRUE):
+                if not wt.nullable and wt.kind is not Kind.ANY:
+                    raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
+                return None
+            if wt.kind is not Kind.ANY and _XSI_TYPE in attributes:
+                if self._xsi is None:
+                    self._xsi = XsiTypes(self.registry, self.source)
+                self._xsi.check(el, el.get(_XSI_TYPE) or "", wt)
         if wt.kind is Kind.ANY:
             wt = self.infer(el)
         return self._typed(el, wt, depth)
@@ -152,14 +199,14 @@ class EncodedReader:
                 return bytes(items)  # type: ignore[arg-type]
             if len(el):
                 raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
-            text = el.text or ""
+            text = element_text(el, self.limits, kind is Kind.BYTES)
             try:
                 return parser(text)
             except (ValueError, OverflowError) as exc:
                 raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
         if kind is Kind.ENUM:
             assert wt.py_type is not None
-            return enum_member(wt.py_type, el.text or "")
+            return enum_member(wt.py_type, element_text(el, self.limits))
         if kind is Kind.LIST:
             return self._list(el, wt.item or ANY, depth)
         if kind is Kind.OBJECT:
@@ -175,8 +222,7 @@ class EncodedReader:
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
         children = [c for c in el if isinstance(c.tag, str)]
-        if len(children) > self.limits.max_array_length:
-            raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
+        self._array_items = count_array_items(self._array_items, len(children), self.limits)
         if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
             item = self._array_item_type(el)
         return [self.value(c, item, depth + 1) for c in children]
@@ -193,6 +239,8 @@ class EncodedReader:
         if kind is not None:
             if kind is Kind.ANY:
                 return ANY
+            if kind is Kind.INT:  # xsd:integer and kin name no width: read them as the widest signed one
+                kind = Kind.INT64
             return WireType(kind, None, None, True)
         clr = parse_data_namespace(namespace, local)
         if clr is not None:
@@ -221,7 +269,7 @@ class EncodedReader:
             return found
         if len(el):
             raise SoapDecodeError(f"<{_local(el.tag)}> has no type information")
-        return WireType(Kind.STRING, nullable=True)
+        return _STRING
 
     def resolve(self, el: etree._Element) -> etree._Element:
         """The element an ``href`` points to (or ``el`` itself), without decoding it."""
@@ -374,6 +422,8 @@ class EncodedCall:
         tops = reader.top_elements()
         if not tops:
             raise SoapDecodeError("SOAP Body is empty: no method element")
+        if len(tops) > 1:
+            reader.check_siblings(tops[1:])
         self._reader = reader
         self._element = tops[0]
         tag = self._element.tag
@@ -382,6 +432,13 @@ class EncodedCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    #: the Remoting SOAP dialect names the target by URI only (the binary formatter names a type too)
+    claimed_type: str | None = None
+
+    def must_understand_headers(self) -> list[tuple[str, str]]:
+        """The header blocks marked mustUnderstand for this node (see :mod:`soap._mustunderstand`)."""
+        return self._reader.must_understand_headers()
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         """Parameters by position (the Remoting dialect does not check names).

@@ -38,7 +38,6 @@ from ._types import (
     TypeRegistry,
     WireType,
     check_integer,
-    integer_kind_for,
     object_fields,
 )
 from ._xsd import XSD_TYPE_NAMES
@@ -133,8 +132,8 @@ class EncodedWriter:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
                 ivalue = int(value)
-                if kind is Kind.INT:
-                    kind = integer_kind_for(ivalue)
+                if kind is Kind.INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+                    kind = Kind.INT32
                 check_integer(kind, ivalue)
                 return str(ivalue), f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
             if kind is Kind.DOUBLE or kind is Kind.SINGLE:

@@ -15,19 +15,22 @@ from lxml import etree
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE
 from ._encoded_reader import EncodedCall, EncodedReader
 from ._encoded_writer import write_fault, write_return
-from ._errors import SoapDecodeError
+from ._errors import SoapDecodeError, VersionMismatch
 from ._literal import SOAP11, SOAP12, LiteralCall, SoapVersion, write_literal_fault, write_literal_return
 from ._model import Fault, IncomingCall, MethodReturn
 from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
 from ._objref import ReferenceMarshaller
 from ._types import DEFAULT_REGISTRY, TypeRegistry
-from ._xml import DEFAULT_LIMITS, Limits, parse_xml
+from ._xml import DEFAULT_LIMITS, Limits, local_name, namespace_of, parse_xml
 
 _ENCODING_STYLE = f"{{{SOAP_ENV}}}encodingStyle"
 _CLR_PREFIX = "{" + CLR
 _BODY11 = f"{{{SOAP_ENV}}}Body"
 _BODY12 = f"{{{SOAP12_ENV}}}Body"
+_HEADER11 = f"{{{SOAP_ENV}}}Header"
+_HEADER12 = f"{{{SOAP12_ENV}}}Header"
 _ENVELOPE11 = f"{{{SOAP_ENV}}}Envelope"
+_ENVELOPE12 = f"{{{SOAP12_ENV}}}Envelope"
 #: The namespace literal faults use when no call was decoded.
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
 
@@ -41,12 +44,20 @@ def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
     return any(child.get("href") is not None for child in operation)
 
 
+def _version_of(call: IncomingCall | None, content_type: str) -> SoapVersion | None:
+    """The SOAP version of a document/literal answer: the call's, or SOAP 1.2's when a request that could
+    not be read came as ``application/soap+xml``; None for the Remoting dialect (SOAP 1.1)."""
+    if isinstance(call, LiteralCall):
+        return call.version
+    if call is None and content_type.split(";", 1)[0].strip().lower() == "application/soap+xml":
+        return SOAP12
+    return None
+
+
 class SoapFormatter:
     """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2."""
 
     name = "soap"
-    #: SOAP 1.1 and 1.2 both require HTTP 500 for a fault
-    fault_status = 500
 
     def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
         self.registry = registry
@@ -59,17 +70,22 @@ class SoapFormatter:
         self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
     ) -> IncomingCall:
         root = parse_xml(body, self.limits)
-        if root.tag == f"{{{SOAP12_ENV}}}Envelope":
+        if root.tag == _ENVELOPE12:
             soap_body = next((c for c in root if c.tag == _BODY12), None)
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
-            return LiteralCall(soap_body, SOAP12, self.registry, self.limits)
+            header = next((c for c in root if c.tag == _HEADER12), None)
+            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, header, body)
         if root.tag == _ENVELOPE11:
             body11 = next((c for c in root if c.tag == _BODY11), None)
             operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
             if body11 is not None and operation is not None and not _is_encoded(body11, operation):
-                return LiteralCall(body11, SOAP11, self.registry, self.limits)
-        return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller))  # checks the envelope
+                header = next((c for c in root if c.tag == _HEADER11), None)
+                return LiteralCall(body11, SOAP11, self.registry, self.limits, header, body)
+        elif local_name(root.tag) == "Envelope":
+            namespace = namespace_of(root.tag)
+            raise VersionMismatch(f"not a SOAP 1.1 or 1.2 envelope: the Envelope is in namespace {namespace[:100]!r}")
+        return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller, body))  # checks the envelope
 
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
@@ -78,14 +94,17 @@ class SoapFormatter:
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
         return write_return(ret, self.registry, marshaller), REMOTING_SOAP_CONTENT_TYPE
 
+    def fault_status(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> int:
+        """The HTTP status of ``fault``: SOAP 1.2's HTTP binding answers a ``Sender`` fault with 400 and every
+        other fault with 500; SOAP 1.1 (either dialect) answers every fault with 500."""
+        if fault.code == "Client" and _version_of(call, content_type) is SOAP12:
+            return 400
+        return 500
+
     def write_fault(
         self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
     ) -> tuple[bytes, str]:
-        version: SoapVersion | None = None
-        if isinstance(call, LiteralCall):
-            version = call.version
-        elif call is None and content_type.split(";", 1)[0].strip().lower() == "application/soap+xml":
-            version = SOAP12
+        version = _version_of(call, content_type)
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type

@@ -21,7 +21,8 @@ from lxml import etree
 from ._errors import SoapDecodeError, SoapEncodeError
 from ._escape import escape_attr, escape_text
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
-from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
+from ._mustunderstand import must_understand_headers
+from ._namespaces import SOAP12_ENV, SOAP_ENV, WSSE_NS, XSI
 from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
@@ -43,8 +44,9 @@ from ._types import (
     enum_member,
     object_fields,
 )
-from ._xml import Limits, local_name, namespace_of
+from ._xml import Limits, count_array_items, element_text, local_name, namespace_of
 from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
+from ._xsi import XsiTypes, resolve_qname
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ SOAP12 = SoapVersion("1.2", SOAP12_ENV, "application/soap+xml; charset=utf-8")
 
 _XSI_NIL = f"{{{XSI}}}nil"
 _XSI_NULL = f"{{{XSI}}}null"
+_XSI_TYPE = f"{{{XSI}}}type"
 _TRUE = ("1", "true")
 
 
@@ -183,10 +186,11 @@ class LiteralWriter:
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
 
 
-def _envelope(version: SoapVersion, body: str) -> bytes:
+def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
+    """The envelope around ``body``; ``header`` is the whole ``soap:Header`` element, or ``""``."""
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{version.envelope_ns}" '
-        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body>'
+        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema">{header}<soap:Body>{body}</soap:Body>'
         "</soap:Envelope>"
     ).encode()
 
@@ -201,13 +205,43 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
     return _envelope(version, body)
 
 
-def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry) -> bytes:
+def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry, header: str = "") -> bytes:
+    """The request envelope; ``header`` is a ``soap:Header`` element to send with it (``""``: none)."""
     writer = LiteralWriter(registry, call.namespace)
     inner = "".join(
         writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     ns = escape_attr(call.namespace)
-    return _envelope(version, f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>')
+    body = f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>'
+    return _envelope(version, body, header)
+
+
+_CODES_11 = {"Client": "Client", "Server": "Server", "MustUnderstand": "MustUnderstand",
+             "VersionMismatch": "VersionMismatch"}
+_CODES_12 = {"Client": "Sender", "Server": "Receiver", "MustUnderstand": "MustUnderstand",
+             "VersionMismatch": "VersionMismatch"}
+
+
+#: prefixes readers expect for well-known fault code namespaces
+_CODE_PREFIXES = {WSSE_NS: "wsse"}
+
+
+def _qname_text(qname: tuple[str, str], prefix: str) -> tuple[str, str]:
+    """(``prefix:name``, the ``xmlns:prefix`` declaration) for writing a qualified name as text."""
+    namespace, name = qname
+    prefix = _CODE_PREFIXES.get(namespace, prefix)
+    return f"{prefix}:{escape_text(name)}", f' xmlns:{prefix}="{escape_attr(namespace)}"'
+
+
+def _fault_header(fault: Fault, version: SoapVersion) -> str:
+    """SOAP 1.2's ``NotUnderstood`` header blocks of a MustUnderstand fault (SOAP 1.1 has none)."""
+    if version is not SOAP12 or not fault.not_understood:
+        return ""
+    blocks = "".join(
+        f'<soap:NotUnderstood qname="q{i}:{escape_attr(name)}" xmlns:q{i}="{escape_attr(ns)}"/>'
+        for i, (ns, name) in enumerate(fault.not_understood)
+    )
+    return f"<soap:Header>{blocks}</soap:Header>"
 
 
 def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegistry, namespace: str) -> bytes:
@@ -223,39 +257,59 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
         detail = f'<tns:{cls.__name__} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{cls.__name__}>'
     message = escape_text(fault.message)
     if version is SOAP12:
-        code = "soap:Sender" if fault.code == "Client" else "soap:Receiver"
-        body = (f"<soap:Fault><soap:Code><soap:Value>{code}</soap:Value></soap:Code>"
+        code = "soap:" + _CODES_12.get(fault.code, "Receiver")
+        subcode = ""
+        if fault.subcode is not None:
+            value, declaration = _qname_text(fault.subcode, "sc")
+            subcode = f"<soap:Subcode><soap:Value{declaration}>{value}</soap:Value></soap:Subcode>"
+        body = (f"<soap:Fault><soap:Code><soap:Value>{code}</soap:Value>{subcode}</soap:Code>"
                 f'<soap:Reason><soap:Text xml:lang="en">{message}</soap:Text></soap:Reason>'
                 + (f"<soap:Detail>{detail}</soap:Detail>" if detail else "") + "</soap:Fault>")
     else:
-        code = "soap:Client" if fault.code == "Client" else "soap:Server"
-        body = (f"<soap:Fault><faultcode>{code}</faultcode><faultstring>{message}</faultstring>"
+        code, declaration = "soap:" + _CODES_11.get(fault.code, "Server"), ""
+        if fault.subcode is not None:  # WS-Security 1.0 over SOAP 1.1: the faultcode is the specific code
+            code, declaration = _qname_text(fault.subcode, "sc")
+        body = (f"<soap:Fault><faultcode{declaration}>{code}</faultcode><faultstring>{message}</faultstring>"
                 + (f"<detail>{detail}</detail>" if detail else "") + "</soap:Fault>")
-    return _envelope(version, body)
+    return _envelope(version, body, _fault_header(fault, version))
 
 
 # ------------------------------------------------------------------ reading
 
 
 class LiteralReader:
-    def __init__(self, registry: TypeRegistry, limits: Limits) -> None:
+    """Reads literal values by their declared types; ``namespaces`` are where type names for ``xsi:type``
+    may live (the service namespace); ``xsi`` checks them (one per message, built on first need)."""
+
+    def __init__(self, registry: TypeRegistry, limits: Limits, namespaces: tuple[str, ...] = (),
+                 source: bytes | None = None) -> None:
         self.registry = registry
         self.limits = limits
+        self.namespaces = namespaces
+        self._array_items = 0
+        self._source = source
+        self._xsi: XsiTypes | None = None
 
     def value(self, el: etree._Element, wt: WireType, depth: int = 0) -> object:
         if depth > self.limits.max_ref_depth:
             raise SoapDecodeError(f"value nested deeper than {self.limits.max_ref_depth} levels")
-        if el.get(_XSI_NIL) in _TRUE or el.get(_XSI_NULL) in _TRUE:
-            if not wt.nullable and wt.kind is not Kind.ANY:
-                raise SoapDecodeError(f"<{_local(el.tag)}> is nil but a {wt.describe()} is required")
-            return None
         kind = wt.kind
+        attributes = el.keys()  # one call instead of one per attribute: most literal values have none
+        if attributes:
+            if (_XSI_NIL in attributes and el.get(_XSI_NIL) in _TRUE) or (
+                    _XSI_NULL in attributes and el.get(_XSI_NULL) in _TRUE):
+                if not wt.nullable and kind is not Kind.ANY:
+                    raise SoapDecodeError(f"<{_local(el.tag)}> is nil but a {wt.describe()} is required")
+                return None
+            if kind is not Kind.ANY and _XSI_TYPE in attributes:
+                if self._xsi is None:
+                    self._xsi = XsiTypes(self.registry, self._source, self.namespaces)
+                self._xsi.check(el, el.get(_XSI_TYPE) or "", wt)
         if kind is Kind.ANY:
             return self._any(el)
         if kind is Kind.LIST:
             children = [c for c in el if isinstance(c.tag, str)]
-            if len(children) > self.limits.max_array_length:
-                raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
+            self._array_items = count_array_items(self._array_items, len(children), self.limits)
             return [self.value(c, wt.item or ANY, depth + 1) for c in children]
         if kind is Kind.OBJECT:
             cls = wt.py_type
@@ -281,44 +335,59 @@ class LiteralReader:
                 raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
         if kind is Kind.ENUM:
             assert wt.py_type is not None
-            return enum_member(wt.py_type, el.text or "")
-        parser = PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)  # plain int is xs:int in the WSDL
+            return enum_member(wt.py_type, element_text(el, self.limits))
+        parser = PARSERS.get(kind)  # a plain int is xs:int in the WSDL: PARSERS reads it as Int32
         if parser is None:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {wt.describe()} cannot be read from document/literal SOAP")
         if len(el):
             raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
         try:
-            return parser(el.text or "")
+            return parser(element_text(el, self.limits, kind is Kind.BYTES))
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
     def _any(self, el: etree._Element) -> object:
-        xsi_type = el.get(f"{{{XSI}}}type")
+        xsi_type = el.get(_XSI_TYPE)
         if xsi_type is not None:
-            prefix, _, local = xsi_type.rpartition(":")
-            kind = kind_for_type_qname(el.nsmap.get(prefix or None) or "", local)
+            kind = kind_for_type_qname(*resolve_qname(el, xsi_type))
             if kind is not None and kind is not Kind.ANY:
-                return self.value(el, WireType(kind, nullable=True))
+                # xsd:integer and kin name no width: read them as the widest signed one
+                return self.value(el, WireType(Kind.INT64 if kind is Kind.INT else kind, nullable=True))
         if len(el):
             raise SoapDecodeError(f"<{_local(el.tag)}> has no type information")
-        return el.text or ""
+        return element_text(el, self.limits)
 
 
 class LiteralCall:
-    """A parsed document/literal request (see :class:`soap.IncomingCall`)."""
+    """A parsed document/literal request (see :class:`soap.IncomingCall`): the Body's one operation
+    element (SOAP allows no second one) and the envelope's ``header`` element, if any."""
 
-    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
+    #: document/literal names the target by URI only (the binary formatter names a type too)
+    claimed_type: str | None = None
+
+    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                 header: etree._Element | None = None, source: bytes | None = None) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
         if not tops:
             raise SoapDecodeError("SOAP Body is empty: no operation element")
+        if len(tops) > 1:
+            raise SoapDecodeError(
+                f"the SOAP Body holds more than one element (<{_local(tops[0].tag)}>, <{_local(tops[1].tag)}>"
+                f"{', ...' if len(tops) > 2 else ''}): a document/literal request has exactly one"
+            )
         self.version = version
-        self._reader = LiteralReader(registry, limits)
+        self.header = header
         self._element = tops[0]
         self.method_name = _local(self._element.tag)
         self.namespace = _namespace(self._element.tag)
+        self._reader = LiteralReader(registry, limits, (self.namespace,), source)
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    def must_understand_headers(self) -> list[tuple[str, str]]:
+        """The header blocks marked mustUnderstand for this node (see :mod:`soap._mustunderstand`)."""
+        return must_understand_headers(self.header, self.version.envelope_ns)
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if names is None:  # positional, as the Remoting dialect
@@ -361,7 +430,7 @@ def read_literal_response(
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
-        reader = LiteralReader(registry, limits)
+        reader = LiteralReader(registry, limits, (_namespace(first.tag),))
         if return_type.xml is not None and return_type.xml.repeated:
             value = [reader.value(c, return_type.item or ANY) for c in children]
         elif not children:
@@ -380,12 +449,21 @@ def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry
             node = next((c for c in node if _local(c.tag) == name), None) if node is not None else None
         return node
 
+    subcode: tuple[str, str] | None = None
     if version is SOAP12:
         code_el, text_el, detail = find("Code", "Value"), find("Reason", "Text"), find("Detail")
-        code = "Client" if code_el is not None and (code_el.text or "").endswith("Sender") else "Server"
+        sub_el = find("Code", "Subcode", "Value")
+        if sub_el is not None and sub_el.text:
+            subcode = _fault_qname(sub_el)
+        named = _fault_qname(code_el)[1] if code_el is not None else "Receiver"
+        code = {v: k for k, v in _CODES_12.items()}.get(named, "Server")
     else:
         code_el, text_el, detail = find("faultcode"), find("faultstring"), find("detail")
-        code = "Client" if code_el is not None and (code_el.text or "").endswith("Client") else "Server"
+        namespace, named = _fault_qname(code_el) if code_el is not None else (version.envelope_ns, "Server")
+        if namespace == version.envelope_ns or not namespace:
+            code = _CODES_11.get(named.partition(".")[0], "Server")  # "Client.Authentication" is a Client fault
+        else:  # a specific code in another namespace (WS-Security's): the caller's fault, said precisely
+            code, subcode = "Client", (namespace, named)
     message = (text_el.text or "") if text_el is not None else ""
     info = None
     if detail is not None:
@@ -401,4 +479,10 @@ def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry
                     info = ExceptionInfo(name.full_name, name.assembly, message, value=value)
             elif _local(entry.tag) == "exceptionType":
                 info = ExceptionInfo(entry.text or "", "", message)
-    return Fault(code, message, info)
+    return Fault(code, message, info, subcode=subcode)
+
+
+def _fault_qname(el: etree._Element) -> tuple[str, str]:
+    """A fault code's QName text, resolved in the scope of its element (an unbound prefix: no namespace)."""
+    prefix, _, local = (el.text or "").strip().rpartition(":")
+    return el.nsmap.get(prefix or None) or "", local

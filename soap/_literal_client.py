@@ -18,6 +18,7 @@ from ._literal import SOAP11, SOAP12, SoapVersion, read_literal_response, write_
 from ._model import Fault, MethodCall, MethodReturn
 from ._objref import ReferenceMarshaller
 from ._types import DEFAULT_REGISTRY, TypeRegistry, WireType
+from ._wsse import UsernameCredentials
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
 _VERSIONS = {f"{{{v.envelope_ns}}}Envelope": v for v in (SOAP11, SOAP12)}
@@ -28,21 +29,25 @@ class LiteralFormatter:
 
     ``call.method_name`` is the wrapper element's name, ``call.namespace`` its namespace and
     ``call.arg_names`` the parameter elements' names, all as the WSDL spells them; ``call.action`` is the
-    operation's SOAPAction (None or ``""``: none).
+    operation's SOAPAction (None or ``""``: none). With ``credentials`` every request carries a WS-Security
+    UsernameToken header.
     """
 
     name = "literal"
 
     def __init__(
-        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS
+        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS,
+        credentials: UsernameCredentials | None = None,
     ) -> None:
         self.version = version
         self.registry = registry
         self.limits = limits
+        self.credentials = credentials
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call (``marshaller`` is unused: object references cannot travel in document/literal)."""
-        body = write_literal_call(call, self.version, self.registry)
+        header = self.credentials.header(self.version is SOAP12) if self.credentials is not None else ""
+        body = write_literal_call(call, self.version, self.registry, header)
         headers = soap12_headers if self.version is SOAP12 else soap11_headers
         return OutgoingRequest(body, headers(self.version.content_type, call.action or ""))
 

@@ -62,7 +62,14 @@ class ExceptionInfo:
 
 @dataclass(slots=True)
 class Fault:
-    """A SOAP fault: ``code`` is ``"Client"`` (the caller's mistake) or ``"Server"``."""
+    """A SOAP fault.
+
+    ``code`` is ``"Client"`` (the caller's mistake; SOAP 1.2's ``Sender``), ``"Server"`` (``Receiver``),
+    ``"MustUnderstand"`` or ``"VersionMismatch"``. ``subcode`` is a qualified ``(namespace, name)`` that
+    says more (WS-Security's ``wsse:FailedAuthentication``): SOAP 1.2 writes it as the ``Subcode``, SOAP 1.1
+    as the faultcode itself, as WS-Security 1.0 does. ``not_understood`` lists the header blocks a
+    ``MustUnderstand`` fault is about (SOAP 1.2 writes a ``NotUnderstood`` header block for each).
+    """
 
     code: str
     message: str
@@ -70,6 +77,8 @@ class Fault:
     #: the exception is part of the operation's declared fault contract (document/literal writes its
     #: detail element only then: toolkits reject detail elements their WSDL does not declare)
     declared: bool = False
+    subcode: tuple[str, str] | None = None
+    not_understood: tuple[tuple[str, str], ...] = ()
 
 
 class IncomingCall(Protocol):
@@ -83,5 +92,16 @@ class IncomingCall(Protocol):
 
     @property
     def argument_count(self) -> int: ...
+
+    @property
+    def claimed_type(self) -> str | None:
+        """The CLR type the caller addressed (``"Namespace.Type, Assembly"``) when the message names one (a
+        binary call's TypeName: the server refuses it unless its object is one); None in the SOAP dialects."""
+        ...
+
+    def must_understand_headers(self) -> list[tuple[str, str]]:
+        """``(namespace, name)`` of each header block marked mustUnderstand and addressed to this node, except
+        those the formatter itself processes; the runtime refuses the call unless it processes them all."""
+        ...
 
     def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...

@@ -22,6 +22,8 @@ CLR = "http://schemas.microsoft.com/clr/"
 CLR_NS = CLR + "ns/"
 CLR_NSASSEM = CLR + "nsassem/"
 MESSAGE_PROPERTIES = CLR + "soap/messageProperties"
+#: WS-Security 1.0 (OASIS): the ``wsse:Security`` header and its fault codes
+WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 
 #: Assembly names that .NET treats as "the core library": their types live under ``clr/ns/``.
 CORE_ASSEMBLIES = frozenset({"mscorlib", ""})

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import math
+import struct
 from decimal import Decimal
 
 from ._errors import SoapDecodeError
@@ -31,7 +33,8 @@ from ._types import (
     object_fields,
     wire_type,
 )
-from ._xml import Limits
+from ._xml import Limits, count_array_items
+from ._xsi import declared_kind
 
 _TICKS_EPOCH = _dt.datetime(1, 1, 1)
 _TICKS_MASK = (1 << 62) - 1
@@ -53,6 +56,17 @@ def ticks_to_datetime(raw: int) -> _dt.datetime:
         result.hundred_nanoseconds = hundred_ns
         return result
     return value.replace(tzinfo=tz)
+
+
+def _single(value: float) -> float:
+    """``value`` as a .NET Single: rounded to 32 bits; a finite value beyond its range is an error."""
+    if not math.isfinite(value):
+        return value
+    try:
+        rounded: float = struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:
+        raise SoapDecodeError(f"{value!r} is out of range for a Single") from None
+    return rounded
 
 
 def primitive_to_python(value: PrimitiveValue) -> object:
@@ -82,6 +96,7 @@ class NrbfDecoder:
         self.marshaller = marshaller
         self._pending: set[int] = set()
         self._memo: dict[tuple[int, WireType], object] = {}
+        self._array_items = 0
 
     def resolve(self, value: object) -> object:
         if isinstance(value, Ref):
@@ -129,18 +144,21 @@ class NrbfDecoder:
                 return self.marshaller.unmarshal(ref, wt) if self.marshaller is not None else ref
             return self._class(raw, wt, depth)
         if isinstance(raw, ArrayRecord):
-            if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
-                if raw.primitive is not Primitive.Byte:
+            if kind is Kind.BYTES or (kind is Kind.ANY and raw.blob is not None):
+                if raw.blob is None:
                     raise SoapDecodeError("expected a byte array")
-                return bytes(int(v.value) for v in raw.items if isinstance(v, PrimitiveValue))  # type: ignore[call-overload]
+                return raw.blob
             if kind not in (Kind.LIST, Kind.ANY):
                 raise SoapDecodeError(f"an array where a {wt.describe()} is expected")
             item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
+            if raw.blob is not None:  # a byte array read as a list of numbers: one item per byte
+                self._array_items = count_array_items(self._array_items, len(raw.blob), self.limits)
+                return [self._scalar(b, item) for b in raw.blob]
             return [self.value(v, item, depth + 1) for v in raw.items]
         return self._scalar(raw, wt)
 
     def _scalar(self, raw: object, wt: WireType) -> object:
-        kind = wt.kind
+        kind = declared_kind(wt)  # a plain Python int is a .NET Int32
         if kind is Kind.ANY:
             return raw
         if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
@@ -155,7 +173,14 @@ class NrbfDecoder:
                 raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
             if kind is Kind.DATE and isinstance(raw, _dt.datetime):
                 return raw.date()
-            return float(raw) if kind in (Kind.DOUBLE, Kind.SINGLE) else raw  # type: ignore[arg-type]
+            if kind is Kind.CHAR and isinstance(raw, str) and len(raw) != 1:
+                raise SoapDecodeError(f"a string of {len(raw)} characters where a char is expected")
+            if isinstance(raw, float | int):
+                if kind is Kind.SINGLE:
+                    return _single(float(raw))
+                if kind is Kind.DOUBLE:
+                    return float(raw)
+            return raw
         if kind in INTEGER_KINDS:
             if not isinstance(raw, int) or isinstance(raw, bool):
                 raise SoapDecodeError(f"a {type(raw).__name__} where an integer is expected")

@@ -4,8 +4,10 @@ Like .NET 9's System.Formats.Nrbf, parsing builds plain records (class name, lib
 arrays) and never instantiates anything; mapping records to registered Python types is a separate step
 (:mod:`soap._nrbf_decode`). Every length read off the wire is checked against the bytes that remain and
 against :class:`soap.Limits` *before* anything is allocated, so a claimed array of 2**31 items is refused
-at once. Forward references are allowed (objects may follow the records that refer to them); references
-that never resolve, duplicate object ids and cycles are reported when values are mapped.
+at once. Byte arrays are kept as ``bytes`` (one object, not one per byte). Forward references are allowed
+(objects may follow the records that refer to them); references that never resolve, duplicate object ids
+and cycles are reported when values are mapped. The message's ``MessageFlags`` must not contradict each
+other ([MS-NRBF] 2.2.1.1): a call whose flags do is refused before anything else is read.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
-from ._errors import MessageTooLarge, SoapDecodeError
-from ._xml import Limits
+from ._errors import LimitExceeded, MessageTooLarge, SoapDecodeError
+from ._xml import Limits, count_array_items
 
 
 class RecordType(IntEnum):
@@ -90,6 +92,49 @@ class MessageFlags(IntFlag):
     GenericMethod = 0x8000
 
 
+_ARGS = 0x1 | 0x2 | 0x4 | 0x8  # NoArgs, ArgsInline, ArgsIsArray, ArgsInArray
+_CONTEXT = 0x10 | 0x20 | 0x40  # NoContext, ContextInline, ContextInArray
+_RETURN = 0x200 | 0x400 | 0x800 | 0x1000  # NoReturnValue, ReturnValueVoid, ReturnValueInline, ReturnValueInArray
+_EXCEPTION = 0x2000
+_SIGNATURE = 0x80
+_CALL_ONLY = 0x80 | 0x8000  # MethodSignatureInArray, GenericMethod
+_KNOWN_FLAGS = 0xBFFF
+#: what a call's flags are checked against once, then remembered (a handful of values occur in practice)
+_CHECKED: dict[tuple[int, bool], MessageFlags] = {}
+
+
+def check_flags(raw: int, call: bool) -> MessageFlags:
+    """``raw`` as MessageFlags, or a decode error naming the contradiction ([MS-NRBF] 2.2.1.1): at most one
+    flag per category, no two exclusive categories (Args and Exception, Return and Exception, Return and
+    Signature, Exception and Signature), no return or exception flags on a call, no signature or generic flag
+    on a return, no undefined bit. NoArgs and NoReturnValue carry nothing to contradict: .NET and Mono send
+    ``NoArgs|NoReturnValue|ExceptionInArray`` for an exception."""
+    known = _CHECKED.get((raw, call))
+    if known is not None:
+        return known
+    if raw < 0 or raw & ~_KNOWN_FLAGS:
+        raise SoapDecodeError(f"MessageFlags 0x{raw & 0xFFFFFFFF:x} has undefined bits set")
+    for category, mask in (("Args", _ARGS), ("Context", _CONTEXT), ("Return", _RETURN)):
+        count = (raw & mask).bit_count()
+        if count > 1:
+            raise SoapDecodeError(f"MessageFlags 0x{raw:x} sets {count} {category} flags (at most one)")
+    present = {
+        "Args": bool(raw & _ARGS & ~0x1), "Return": bool(raw & _RETURN & ~0x200),
+        "Exception": bool(raw & _EXCEPTION), "Signature": bool(raw & _SIGNATURE),
+    }
+    for a, b in (("Args", "Exception"), ("Return", "Exception"), ("Return", "Signature"), ("Exception", "Signature")):
+        if present[a] and present[b]:
+            raise SoapDecodeError(f"MessageFlags 0x{raw:x} combines {a} and {b} flags, which exclude each other")
+    if call and raw & (_RETURN | _EXCEPTION):
+        raise SoapDecodeError(f"MessageFlags 0x{raw:x} of a method call carries return or exception flags")
+    if not call and raw & _CALL_ONLY:
+        raise SoapDecodeError(f"MessageFlags 0x{raw:x} of a method return carries call-only flags")
+    flags = MessageFlags(raw)
+    if len(_CHECKED) < 256:
+        _CHECKED[(raw, call)] = flags
+    return flags
+
+
 _FIXED = {
     Primitive.Boolean: ("<?", 1), Primitive.Byte: ("<B", 1), Primitive.Double: ("<d", 8),
     Primitive.Int16: ("<h", 2), Primitive.Int32: ("<i", 4), Primitive.Int64: ("<q", 8),
@@ -126,11 +171,14 @@ class ClassRecord:
 
 @dataclass(slots=True)
 class ArrayRecord:
+    """An array; a byte array keeps its content in ``blob`` (and ``items`` is empty)."""
+
     id: int
     items: list[object]
     element_type: BinaryType
     primitive: Primitive | None = None
     class_name: str | None = None
+    blob: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -193,6 +241,7 @@ class NrbfReader:
         self.metadata: dict[int, _ClassInfo] = {}
         self.libraries: dict[int, str] = {}
         self.depth = 0
+        self.array_items = 0
 
     # -------------------------------------------------------------- primitives
 
@@ -214,9 +263,26 @@ class NrbfReader:
 
     def count(self, what: str) -> int:
         """A non-negative length that must fit in the remaining bytes (each item takes >= 1 byte)."""
-        n = self.i32()
+        return self._bounded(self.i32(), what)
+
+    def _bounded(self, n: int, what: str) -> int:
         if n < 0 or n > self.limits.max_array_length:
-            raise SoapDecodeError(f"{what} length {n} is out of bounds (limit {self.limits.max_array_length})")
+            raise LimitExceeded(f"{what} length {n} is out of bounds (limit {self.limits.max_array_length})",
+                                "max_array_length")
+        return n
+
+    def _array_length(self, n: int, prim: Primitive | None) -> int:
+        """An array's length, checked before anything is allocated: a byte array against
+        ``max_binary_length``, any other against ``max_array_length`` and the message's ``max_array_items``."""
+        if prim is Primitive.Byte:
+            if n < 0 or n > self.limits.max_binary_length:
+                raise LimitExceeded(f"byte array length {n} is out of bounds (limit {self.limits.max_binary_length})",
+                                    "max_binary_length")
+            self._need(n)
+            return n
+        self._bounded(n, "array")
+        self.array_items = count_array_items(self.array_items, n, self.limits)
+        self._need(n)  # every item takes at least one byte
         return n
 
     def string(self) -> str:
@@ -228,6 +294,9 @@ class NrbfReader:
                 break
         else:
             raise SoapDecodeError("string length prefix longer than 5 bytes")
+        if length > self.limits.max_text_length:
+            raise LimitExceeded(f"string of {length} bytes exceeds the limit of {self.limits.max_text_length}",
+                                "max_text_length")
         self._need(length)
         raw = bytes(self.data[self.pos:self.pos + length])
         self.pos += length
@@ -277,7 +346,7 @@ class NrbfReader:
         kind = self.u8()
         message: MethodCallRecord | MethodReturnRecord
         if kind == RecordType.MethodCall:
-            flags = MessageFlags(self.i32())
+            flags = check_flags(self.i32(), call=True)
             method = self._string_with_code()
             type_name = self._string_with_code()
             if flags & MessageFlags.ContextInline:
@@ -285,7 +354,7 @@ class NrbfReader:
             args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
             message = MethodCallRecord(flags, method, type_name, args)
         elif kind == RecordType.MethodReturn:
-            flags = MessageFlags(self.i32())
+            flags = check_flags(self.i32(), call=False)
             value = self._value_with_code() if flags & MessageFlags.ReturnValueInline else None
             if flags & MessageFlags.ContextInline:
                 self._string_with_code()
@@ -318,6 +387,8 @@ class NrbfReader:
         if object_id in self.objects:
             raise SoapDecodeError(f"object id {object_id} defined twice")
         self.objects[object_id] = record
+        if len(self.objects) > self.limits.max_multirefs:
+            raise LimitExceeded(f"more than {self.limits.max_multirefs} objects with an id", "max_multirefs")
 
     def record(self) -> object:
         """One record (an object, a reference, a null, a library...); returns its value."""
@@ -373,15 +444,13 @@ class NrbfReader:
                 raise SoapDecodeError(f"ClassWithId refers to unknown metadata id {metadata_id}")
             return self._class_values(object_id, known)
         if kind == RecordType.ArraySinglePrimitive:
-            object_id, length = self.i32(), self.count("array")
+            object_id, raw_length = self.i32(), self.i32()
             prim = Primitive(self._checked_primitive())
-            self._need(length)  # at least one byte per item, checked before allocating
-            values = [self.primitive(prim) for _ in range(length)]
-            array = ArrayRecord(object_id, values, BinaryType.Primitive, prim)
+            array = self._primitive_array(object_id, self._array_length(raw_length, prim), prim)
             self._register(object_id, array)
             return array
         if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
-            object_id, length = self.i32(), self.count("array")
+            object_id, length = self.i32(), self._array_length(self.i32(), None)
             element = BinaryType.Object if kind == RecordType.ArraySingleObject else BinaryType.String
             array = ArrayRecord(object_id, self._items(length), element)
             self._register(object_id, array)
@@ -392,20 +461,27 @@ class NrbfReader:
             rank = self.i32()
             if array_kind not in (0, 1) or rank != 1:
                 raise SoapDecodeError("only single-dimension, zero-based arrays are supported")
-            length = self.count("array")
+            raw_length = self.i32()
             element = self._binary_type()
             extra = self._additional(element)
             if element is BinaryType.Primitive:
                 assert isinstance(extra, Primitive)
-                self._need(length)
-                items: list[object] = [self.primitive(extra) for _ in range(length)]
+                array = self._primitive_array(object_id, self._array_length(raw_length, extra), extra)
             else:
-                items = self._items(length)
-            array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
-                                extra if isinstance(extra, str) else None)
+                items = self._items(self._array_length(raw_length, None))
+                array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
+                                    extra if isinstance(extra, str) else None)
             self._register(object_id, array)
             return array
         raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
+
+    def _primitive_array(self, object_id: int, length: int, prim: Primitive) -> ArrayRecord:
+        if prim is Primitive.Byte:
+            blob = bytes(self.data[self.pos:self.pos + length])
+            self.pos += length
+            return ArrayRecord(object_id, [], BinaryType.Primitive, prim, blob=blob)
+        values: list[object] = [self.primitive(prim) for _ in range(length)]
+        return ArrayRecord(object_id, values, BinaryType.Primitive, prim)
 
     def _checked_primitive(self) -> int:
         kind = self.u8()
@@ -438,7 +514,6 @@ class NrbfReader:
         return library
 
     def _items(self, length: int) -> list[object]:
-        self._need(length)  # every item takes at least one byte
         items: list[object] = []
         while len(items) < length:
             value = self.record()

@@ -92,8 +92,8 @@ def primitive_kind(value: object, wt: WireType) -> Kind | None:
         if isinstance(value, _dt.timedelta):
             return Kind.DURATION
         return None
-    if kind is Kind.INT:
-        return integer_kind_for(value) if isinstance(value, int) else Kind.INT32
+    if kind is Kind.INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+        return Kind.INT32
     return kind if kind in _PRIMITIVE_OF else None
 
 
@@ -138,7 +138,7 @@ def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Pri
         if not lo <= value <= hi:
             raise SoapEncodeError(f"{name}: {value} is out of range for {prim.name}")
         return prim, struct.pack(_STRUCT[prim], value)
-    except (OverflowError, struct.error) as exc:
+    except (OverflowError, ValueError, struct.error) as exc:
         raise SoapEncodeError(f"{name}: {exc}") from None
 
 

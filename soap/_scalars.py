@@ -62,7 +62,10 @@ def parse_double(text: str) -> float:
         return special
     if len(text) > 400 or not _FLOAT_RE.fullmatch(text):
         raise ValueError(f"not a number: {text[:40]!r}")
-    return float(text)
+    value = float(text)
+    if math.isinf(value):  # a finite spelling too large for a double (.NET: OverflowException)
+        raise ValueError(f"{text[:40]!r} is out of range for xsd:double")
+    return value
 
 
 def parse_single(text: str) -> float:
@@ -74,20 +77,31 @@ def parse_single(text: str) -> float:
     return value
 
 
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: System.Decimal's range: a 96-bit integer scaled by a power of ten
+DECIMAL_MAX = Decimal(2**96 - 1)
+
+
 def format_decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} cannot be sent as xsd:decimal")
+    if value.copy_abs() > DECIMAL_MAX:
+        raise ValueError(f"{value} is out of range for System.Decimal")
     text = format(value, "f")
     return text
 
 
 def parse_decimal(text: str) -> Decimal:
+    """xsd:decimal (no exponent, no NaN or infinity) within the range of .NET's System.Decimal."""
+    text = text.strip()
+    if len(text) > 100 or not _DECIMAL_RE.fullmatch(text):
+        raise ValueError(f"not a decimal: {text[:40]!r}")
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a decimal: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not a decimal: {text!r}")
+        raise ValueError(f"not a decimal: {text[:40]!r}") from None
+    if value.copy_abs() > DECIMAL_MAX:
+        raise ValueError(f"{text[:40]!r} is out of range for System.Decimal")
     return value
 
 
@@ -270,6 +284,8 @@ def _integer_parser(kind: Kind) -> Callable[[str], object]:
 
 for _kind in INTEGER_KINDS:
     PARSERS[_kind] = _integer_parser(_kind)
+#: a declared Python ``int`` is a .NET Int32 (annotate ``soap.Int64`` ... for other widths)
+PARSERS[Kind.INT] = PARSERS[Kind.INT32]
 
 
 def parse_scalar(kind: Kind, text: str) -> object:

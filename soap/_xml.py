@@ -1,27 +1,53 @@
-"""The one hardened XML parser every formatter uses.
+"""The one hardened XML parser every formatter uses, and :class:`Limits`, the bounds on every message.
 
 No DTD is ever loaded (a DOCTYPE is refused outright, so no entity can be declared, let alone expanded),
-nothing is fetched from the network, and size and nesting depth are capped: the size before parsing, the
-depth right after, before any value is decoded.
+nothing is fetched from the network, processing instructions are refused (SOAP forbids them anywhere in a
+message), and size, nesting depth, element count and attribute length are capped: the size before
+parsing, the rest right after, before any value is decoded.
+
+Strictness must cost next to nothing for ordinary messages, so each check after parsing starts with a scan
+of the raw bytes (in C: ``bytes.count`` / ``bytes.find``) that can only say "certainly fine", and walks the
+tree (with an XPath expression, also in C) only when the scan cannot rule the problem out.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
 
-from ._errors import MessageTooLarge, SoapDecodeError
+from ._errors import LimitExceeded, MessageTooLarge, SoapDecodeError
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on everything that comes off the wire."""
+    """Bounds on everything that comes off the wire, one place for all three formatters.
 
+    Each is checked before the memory it guards is spent, and a message over one is refused with a
+    fault naming the limit (``LimitExceeded``; ``MessageTooLarge`` for the body). The table with the
+    defaults and where each is checked is in docs/security.md.
+    """
+
+    #: bytes of one message body (HTTP 413 when over)
     max_bytes: int = 4 * 1024 * 1024
+    #: nesting of XML elements / of MS-NRBF records
     max_depth: int = 64
+    #: XML elements / MS-NRBF records in one message
     max_elements: int = 200_000
+    #: characters of one XML attribute value
+    max_attribute_length: int = 64 * 1024
+    #: characters of one text value (a string, a number, ...) / bytes of one MS-NRBF string
+    max_text_length: int = 1024 * 1024
+    #: decoded bytes of one base64Binary value / one MS-NRBF byte array
+    max_binary_length: int = 4 * 1024 * 1024
+    #: items of one array
     max_array_length: int = 1_000_000
+    #: items of all arrays of one message together
+    max_array_items: int = 1_000_000
+    #: multi-ref targets (elements with an ``id``) / MS-NRBF objects with an object id, in one message
+    max_multirefs: int = 100_000
+    #: length of a chain of references (``href`` / MemberReference), i.e. depth of the object graph
     max_ref_depth: int = 64
 
 
@@ -34,9 +60,22 @@ _PARSER = etree.XMLParser(
     dtd_validation=False,
     huge_tree=False,
     remove_comments=True,
-    remove_pis=True,
+    remove_pis=False,  # kept, so that they can be refused
     collect_ids=False,
 )
+
+_PIS = etree.XPath("//processing-instruction()")
+_ELEMENT_COUNT = etree.XPath("count(//*)")
+_LONG_ATTRIBUTE = etree.XPath("(//@*[string-length(.) > $n])[1]")
+_DEPTH_PROBES: dict[int, etree.XPath] = {}
+
+
+def _deeper_than(depth: int) -> etree.XPath:
+    """An XPath that is true when some element sits more than ``depth`` levels deep (cached per depth)."""
+    probe = _DEPTH_PROBES.get(depth)
+    if probe is None:
+        probe = _DEPTH_PROBES[depth] = etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
+    return probe
 
 
 def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
@@ -51,28 +90,78 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise SoapDecodeError(f"malformed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an encoding lxml cannot decode, or bytes it cannot take
+        raise SoapDecodeError(f"malformed XML: {exc}") from None
     if root.getroottree().docinfo.doctype:
         # A DOCTYPE in another encoding (UTF-16 ...) slipped past the byte check above.
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    if data.count(b"<") > min(limits.max_depth, limits.max_elements):
-        # depth and element count are bounded by the number of tags: only walk when they could exceed
-        _check_shape(root, limits)
+    # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding: a document that starts
+    # with "<" and not "<\0"); only the XML declaration may have them, and only at the very start
+    if data.find(b"<?", 1) != -1 or data[:1] != b"<" or data[1:2] == b"\x00":
+        _check_processing_instructions(data, root)
+    tags = data.count(b"<")
+    # depth and element count are bounded by the number of tags: only look when they could exceed
+    if tags > limits.max_depth and _deeper_than(limits.max_depth)(root):
+        raise LimitExceeded(f"XML nesting deeper than {limits.max_depth} levels", "max_depth")
+    if tags > limits.max_elements:
+        count = int(_ELEMENT_COUNT(root))
+        if count > limits.max_elements:
+            raise LimitExceeded(f"more than {limits.max_elements} XML elements ({count})", "max_elements")
+    if len(data) > limits.max_attribute_length:
+        found = _LONG_ATTRIBUTE(root, n=limits.max_attribute_length)
+        if found:
+            parent = found[0].getparent()
+            where = f" on <{local_name(parent.tag)}>" if parent is not None else ""
+            raise LimitExceeded(f"an attribute value{where} longer than {limits.max_attribute_length} characters",
+                                "max_attribute_length")
     return root
 
 
-def _check_shape(root: etree._Element, limits: Limits) -> None:
-    count = 0
-    depth = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            count += 1
-            if depth > limits.max_depth:
-                raise SoapDecodeError(f"XML nesting deeper than {limits.max_depth} levels")
-            if count > limits.max_elements:
-                raise SoapDecodeError(f"more than {limits.max_elements} XML elements")
-        else:
-            depth -= 1
+_ASCII_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<[^\x00]")
+
+
+def _check_processing_instructions(data: bytes, root: etree._Element) -> None:
+    """Refuse processing instructions, anywhere (SOAP 1.1 section 3, SOAP 1.2 part 1 section 5).
+
+    The XML declaration is not one. In an ASCII-compatible document (UTF-8, Latin-1 ...; not UTF-16 or
+    EBCDIC) a processing instruction needs the bytes ``<?`` after the declaration: only when they occur is
+    the tree searched (in C, by XPath).
+    """
+    if _ASCII_START.match(data):
+        at = data.find(b"<?")
+        if at != -1 and data.startswith(b"<?xml", at) and data[at + 5:at + 6] in (b" ", b"\t", b"\r", b"\n"):
+            at = data.find(b"<?", data.find(b"?>", at) + 2)
+        if at == -1:
+            return
+    found = _PIS(root)
+    if found:
+        target = found[0].target
+        raise SoapDecodeError(f"processing instructions are not allowed in a SOAP message (found <?{target}?>)")
+
+
+def element_text(el: etree._Element, limits: Limits, binary: bool = False) -> str:
+    """The text of ``el`` as a scalar's lexical form, within ``max_text_length`` (or, for ``binary``
+    base64 text, the ``max_binary_length`` it decodes to: checked before decoding)."""
+    text = el.text or ""
+    if binary:
+        if len(text) // 4 * 3 > limits.max_binary_length:
+            raise LimitExceeded(f"<{local_name(el.tag)}> holds more than {limits.max_binary_length} bytes of base64",
+                                "max_binary_length")
+    elif len(text) > limits.max_text_length:
+        raise LimitExceeded(f"<{local_name(el.tag)}> holds more than {limits.max_text_length} characters",
+                            "max_text_length")
+    return text
+
+
+def count_array_items(total: int, added: int, limits: Limits) -> int:
+    """``total + added`` array items read so far in one message, refused past ``max_array_length`` for one
+    array or ``max_array_items`` for the message."""
+    if added > limits.max_array_length:
+        raise LimitExceeded(f"array longer than {limits.max_array_length} items ({added})", "max_array_length")
+    total += added
+    if total > limits.max_array_items:
+        raise LimitExceeded(f"more than {limits.max_array_items} array items in one message", "max_array_items")
+    return total
 
 
 def local_name(tag: object) -> str:

@@ -26,6 +26,7 @@ from soap import (
     SoapDecodeError,
     SoapEncodeError,
     TypeRegistry,
+    UsernameCredentials,
 )
 from wsdl import Operation
 
@@ -59,6 +60,7 @@ class ChannelCore:
         sinks: Sequence[ClientSink] = (),
         marshaller: ReferenceMarshaller | None = None,
         formatter: str = "soap",
+        credentials: UsernameCredentials | None = None,
     ) -> None:
         if formatter not in ("soap", "binary"):
             raise ValueError(f"unknown formatter {formatter!r}: use 'soap' or 'binary'")
@@ -71,6 +73,8 @@ class ChannelCore:
         self._literal: dict[str, Route] = {}
         self.sinks = list(sinks)
         self.marshaller = marshaller
+        #: the WS-Security UsernameToken sent with every document/literal call (None: none)
+        self.credentials = credentials
 
     def route(self, binding: LiteralBinding | None = None) -> Route:
         """The route of a new proxy: the client's formatter, or document/literal for a ``binding``."""
@@ -78,7 +82,7 @@ class ChannelCore:
             return self.default_route
         formatter = self._literal.get(binding.soap_version)
         if formatter is None:
-            literal = LiteralFormatter(binding.version, self.registry, self.limits)
+            literal = LiteralFormatter(binding.version, self.registry, self.limits, self.credentials)
             formatter = self._literal[binding.soap_version] = Route(literal)
         return Route(formatter.formatter, binding)
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, overload
 
 import httpx
 
-from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, TypeRegistry, WireType
+from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, TypeRegistry, UsernameCredentials, WireType
 from wsdl import Operation, Parameter, ServiceContract, contract_of
 
 from ..model.activation import ACTIVATION_URI, runtime_registry
@@ -23,7 +23,7 @@ from ..server.marshal import ProxyFactory
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore, Route
-from .credentials import http_auth
+from .credentials import http_auth, username_credentials
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, proxy_objref
@@ -52,12 +52,12 @@ class _ClientBase:
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
                  local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-                 formatter: str = "soap") -> None:
+                 formatter: str = "soap", credentials: UsernameCredentials | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
-        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter)
+        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter, credentials)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
@@ -101,7 +101,9 @@ class RemotingClient(_ClientBase):
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
     ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
-    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
+    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request;
+    ``username_token=(user, password)`` is a WS-Security UsernameToken in every document/literal call (a proxy
+    with a ``LiteralBinding``), a PasswordDigest with ``password_digest=True``. ``https://`` servers
     are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
     certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
     """
@@ -121,8 +123,11 @@ class RemotingClient(_ClientBase):
         bearer_token: str | None = None,
         verify: bool | str = True,
         cert: str | tuple[str, str] | None = None,
+        username_token: tuple[str, str] | None = None,
+        password_digest: bool = False,
     ) -> None:
-        super().__init__(registry, limits, sinks, listen, local_objects, formatter)
+        super().__init__(registry, limits, sinks, listen, local_objects, formatter,
+                         username_credentials(username_token, password_digest))
         auth = http_auth(basic_auth, bearer_token)
         self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
 
@@ -212,8 +217,11 @@ class AsyncRemotingClient(_ClientBase):
         bearer_token: str | None = None,
         verify: bool | str = True,
         cert: str | tuple[str, str] | None = None,
+        username_token: tuple[str, str] | None = None,
+        password_digest: bool = False,
     ) -> None:
-        super().__init__(registry, limits, sinks, listen, None, formatter)
+        super().__init__(registry, limits, sinks, listen, None, formatter,
+                         username_credentials(username_token, password_digest))
         self._sync_callbacks: RemotingClient | None = None
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))

@@ -16,8 +16,9 @@ from wsdl import Operation, ServiceContract
 
 from .channel import Route
 
-#: The method namespace used for calls through an untyped proxy (the server dispatches by name).
-DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/nsassem/Dynamic/Dynamic"
+#: The method namespace used for calls through an untyped proxy (the server dispatches by name); as a binary
+#: call's type name it is ``System.Object``, which every remote object is.
+DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/ns/System.Object"
 
 #: ``bind(url, namespace, operation or dynamic name, route) -> callable`` (the client's call function).
 Binder = Callable[[str, str, "Operation | str", Route], Callable[..., Any]]

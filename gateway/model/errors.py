@@ -35,6 +35,8 @@ class RemotingException(Exception):
 
     hresult = COR_E_REMOTING
     fault_code = "Server"
+    #: a qualified fault code more precise than ``fault_code`` (``(namespace, name)``), e.g. WS-Security's
+    fault_subcode: tuple[str, str] | None = None
 
 
 class ClientRequestError(RemotingException):

@@ -28,6 +28,7 @@ from .endpoint import app_path
 from .faults import CustomErrorsMode
 from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
+from .inspectors import CallInspector
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
 
@@ -62,12 +63,13 @@ class RemotingApp(ObjectHost):
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
         health_path: str | None = HEALTH_PATH,
+        inspectors: Iterable[CallInspector] = (),
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
             trust_forwarded=trust_forwarded, authorization=authorization,
-            body_timeout=body_timeout,
+            body_timeout=body_timeout, inspectors=inspectors,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:

@@ -39,10 +39,18 @@ def secrets_equal(given: str, expected: str) -> bool:
 
 
 class StaticUsers:
-    """A Basic verifier over a fixed table: ``{"alice": ("secret", ["admin"])}``."""
+    """A Basic verifier over a fixed table: ``{"alice": ("secret", ["admin"])}``; :meth:`password_of` is the
+    lookup WS-Security's UsernameToken authenticator takes."""
 
     def __init__(self, users: Mapping[str, tuple[str, Iterable[str]]]) -> None:
         self._users = {name: (password, frozenset(roles)) for name, (password, roles) in users.items()}
+
+    def password_of(self, username: str) -> tuple[str, Principal] | None:
+        """The password and identity of ``username`` (what a PasswordDigest is checked against), or None."""
+        found = self._users.get(username)
+        if found is None:
+            return None
+        return found[0], Principal(username, found[1], "UsernameToken")
 
     def __call__(self, username: str, password: str) -> Principal | None:
         expected, roles = self._users.get(username, ("", frozenset()))

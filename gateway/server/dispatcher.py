@@ -1,9 +1,11 @@
 """The dispatcher: from a parsed call to the Python method, and back to a return message.
 
-Identity lookup (URI -> entry), method lookup on the contract (never ``getattr`` by a wire name on an
-arbitrary object), argument decoding with the declared types, renew-on-call of the object's lease, then the
-call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
-they never block other requests. Calls to a ContextBoundObject are serialized per instance.
+Identity lookup (URI -> entry), the type the caller addressed (a binary call names one: the object must be
+of that type, or .NET's "cannot cast from client type" refusal follows), method lookup on the contract
+(never ``getattr`` by a wire name on an arbitrary object), argument decoding with the declared types,
+renew-on-call of the object's lease, then the call itself: ``async def`` methods are awaited on the event
+loop, plain methods run in a worker thread so they never block other requests. Calls to a
+ContextBoundObject are serialized per instance.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
+from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError, clr_name_of
 from wsdl import Operation
 
 from ..model.errors import ClientRequestError, RemotingException
@@ -28,6 +30,15 @@ BUILTINS: dict[str, Operation] = {
         "GetLifetimeService",
     ),
 }
+
+
+#: Types every object answering a remote call is, whatever its own classes.
+UNIVERSAL_TYPES = frozenset({"System.Object", "System.MarshalByRefObject"})
+
+
+def type_names(cls: type) -> frozenset[str]:
+    """The CLR full names of ``cls``, its base classes and the interfaces it implements (its Python bases)."""
+    return UNIVERSAL_TYPES | {clr_name_of(klass).full_name for klass in cls.__mro__ if klass is not object}
 
 
 def _perform(target: object, op: Operation, args: list[object]) -> Any:
@@ -49,6 +60,19 @@ class Dispatcher:
     def __init__(self, table: IdentityTable, authorization: AuthorizationRules | None = None) -> None:
         self.table = table
         self.authorization = authorization
+        self._type_names: dict[type, frozenset[str]] = {}
+
+    def check_claimed_type(self, entry: Identity, claimed: str) -> None:
+        """Refuse a call addressed to a type (``"Namespace.Type, Assembly"``) the object is not."""
+        cls = entry.contract.py_type
+        names = self._type_names.get(cls)
+        if names is None:
+            names = self._type_names[cls] = type_names(cls)
+        if claimed.split(",", 1)[0].strip() not in names:
+            raise ClientRequestError(
+                f"Cannot cast from client type '{claimed[:200]}' to server type '{entry.contract.clr.full_name}': "
+                f"the object at /{entry.uri} is not of the type the call names"
+            )
 
     def resolve(self, uri: str, incoming: IncomingCall) -> tuple[Identity, Operation]:
         entry = self.table.lookup(uri)
@@ -57,6 +81,9 @@ class Dispatcher:
                 f"No receiver for uri /{uri.lstrip('/')}: Requested Service not found (nothing is published "
                 "there, or the object was disconnected when its lease expired)"
             )
+        claimed = incoming.claimed_type
+        if claimed is not None:
+            self.check_claimed_type(entry, claimed)
         name = incoming.method_name
         op = entry.contract.operation(name) or BUILTINS.get(name)
         if op is None:

@@ -16,7 +16,16 @@ import secrets
 import traceback
 from collections.abc import Mapping
 
-from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_of, exception_info
+from soap import (
+    ExceptionInfo,
+    Fault,
+    MustUnderstand,
+    SoapDecodeError,
+    TypeRegistry,
+    VersionMismatch,
+    clr_name_of,
+    exception_info,
+)
 
 from ..model.errors import ClientRequestError, RemotingException
 
@@ -87,7 +96,8 @@ def fault_for(
 
     * a registered (declared) exception type: its CLR name, message and fields, always, never a stack;
     * a request the server could not read (:class:`ClientRequestError`, a decode error): what was wrong,
-      always, never a stack;
+      always, never a stack; SOAP's own codes where SOAP defines one (``MustUnderstand`` with the blocks not
+      understood, ``VersionMismatch``), and an exception's ``fault_subcode`` (WS-Security's) as the subcode;
     * our own :class:`RemotingException`: its message, always (we wrote it, it holds no internals); its
       stack only where details are allowed;
     * anything else: ``System.Exception`` with the Python type, message and stack only if details are
@@ -95,12 +105,19 @@ def fault_for(
     """
     details = mode.shows_details(caller_is_local)
     if isinstance(exc, SoapDecodeError):
-        exc = ClientRequestError(str(exc))
+        fault = fault_for(ClientRequestError(str(exc)), registry, mode, caller_is_local)
+        if isinstance(exc, MustUnderstand):
+            fault.code, fault.not_understood = "MustUnderstand", exc.headers
+        elif isinstance(exc, VersionMismatch):
+            fault.code = "VersionMismatch"
+        return fault
     if isinstance(exc, RemotingException):
         name = clr_name_of(RemotingException)
         stack = _stack(exc) if details and not isinstance(exc, ClientRequestError) else None
         info = ExceptionInfo(name.full_name, name.assembly, str(exc), stack, "gateway", exc.hresult)
-        return _fault(exc.fault_code, info)
+        fault = _fault(exc.fault_code, info)
+        fault.subcode = exc.fault_subcode
+        return fault
     if registry.is_registered(type(exc)):
         return _fault("Server", exception_info(exc, registry, None))
     if details:

@@ -1,13 +1,15 @@
 """The formatter sink, where a call's bytes become a dispatched call: pick the formatter, decode the call,
-dispatch it, encode the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
+run the call inspectors (SOAP's mustUnderstand rule, WS-Security: :mod:`.inspectors`), dispatch it, encode
+the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
-Every failure becomes a fault in the dialect of the request, so the caller can read it.
+Every failure becomes a fault in the dialect of the request, so the caller can read it, with the HTTP status
+that dialect gives that fault (the formatter's ``fault_status``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from soap import (
     IncomingCall,
@@ -21,6 +23,7 @@ from ..model.errors import ClientRequestError, RemotingException
 from .dispatcher import Dispatcher
 from .faults import CustomErrorsMode, fault_for, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
+from .inspectors import CallInspector, check_must_understand, inspected
 from .sinks import ServerRequest, ServerResponse
 
 log = logging.getLogger("gateway.server")
@@ -36,8 +39,11 @@ class FormatterSink:
         registry: TypeRegistry,
         custom_errors: CustomErrorsMode,
         marshaller_for: Callable[[ServerRequest], ReferenceMarshaller] | None = None,
+        inspectors: Sequence[CallInspector] = (),
     ) -> None:
         self.marshaller_for = marshaller_for
+        #: the call inspectors, in order (the host's list: inspectors added later are seen)
+        self.inspectors = inspectors
         self.formatters = dict(formatters)
         self.dispatcher = dispatcher
         self.registry = registry
@@ -66,7 +72,12 @@ class FormatterSink:
         try:
             incoming = formatter.read_call(request.body, content_type, marshaller)
             request.properties["method_name"] = incoming.method_name
-            ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+            check_must_understand(incoming, self.inspectors)
+            if self.inspectors:
+                async with inspected(incoming, request, self.inspectors):
+                    ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+            else:
+                ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
@@ -105,4 +116,6 @@ class FormatterSink:
             fallback = RemotingException(f"{type(exc).__name__} (its details cannot be encoded)")
             fault = fault_for(fallback, self.registry, self.custom_errors, local)
             body, response_type = formatter.write_fault(fault, call, content_type)
-        return ServerResponse(formatter.fault_status if status is None else status, body, response_type)
+        if status is None:
+            status = formatter.fault_status(fault, call, content_type)
+        return ServerResponse(status, body, response_type)

@@ -26,9 +26,12 @@ class ServerFormatter(Protocol):
     """What the server needs of a formatter; the response is written in the dialect of the request."""
 
     name: str
-    fault_status: int
 
     def accepts(self, media_type: str) -> bool: ...
+
+    def fault_status(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> int:
+        """The HTTP status of an answer carrying ``fault`` (it depends on the dialect and the fault code)."""
+        ...
 
     def read_call(
         self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None

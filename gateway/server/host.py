@@ -26,6 +26,7 @@ from .faults import CustomErrorsMode
 from .formatter_sink import FormatterSink
 from .formatters import enabled_formatters_from_env, make_formatters
 from .identity import IdentityTable, InstanceEntry, ServiceEntry
+from .inspectors import CallInspector
 from .lease_manager import LeaseManager
 from .marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
 from .pages import ServicePages
@@ -47,7 +48,9 @@ class ObjectHost:
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
     ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
     object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`); ``body_timeout``
-    the seconds a request body may take to arrive (slow senders get 408; None: no limit).
+    the seconds a request body may take to arrive (slow senders get 408; None: no limit); ``inspectors``
+    the call inspectors run on every decoded call before it is dispatched (WS-Security's
+    :class:`~gateway.server.wssecurity.UsernameTokenAuthenticator`; see :mod:`~gateway.server.inspectors`).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class ObjectHost:
         trust_forwarded: bool | None = None,
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        inspectors: Iterable[CallInspector] = (),
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -79,8 +83,10 @@ class ObjectHost:
         self.dispatcher = Dispatcher(self.identities, authorization)
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
+        self.inspectors: list[CallInspector] = list(inspectors)
         self.wsdl_cache = WsdlCache()
-        calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
+        calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for,
+                              self.inspectors)
         self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
         self._chain: Handler | None = None
         self.endpoint = ObjectEndpoint(
@@ -112,6 +118,10 @@ class ObjectHost:
         if self._chain is None:
             self._chain = build_chain(self.sinks, self._terminal)
         return self._chain
+
+    def add_inspector(self, inspector: CallInspector) -> None:
+        """Append a call inspector (run after those already there, on every later call)."""
+        self.inspectors.append(inspector)
 
     def add_sink(self, sink: ServerSink) -> None:
         """Append a server sink (innermost, just before the router). Only before the first request."""

@@ -248,7 +248,7 @@ def test_soap12_client_reads_a_soap11_version_mismatch_fault() -> None:
     )
     result = LiteralFormatter(SOAP12).read_reply(body, "text/xml", "add", INT)
     assert isinstance(result, Fault)
-    assert (result.code, result.message) == ("Server", "Wrong SOAP version")
+    assert (result.code, result.message) == ("VersionMismatch", "Wrong SOAP version")
 
 
 # ------------------------------------------------------------------ every formatter

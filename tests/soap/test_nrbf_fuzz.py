@@ -416,12 +416,13 @@ def test_huge_member_argument_and_null_counts(measure: Any, length: int) -> None
 
 
 def test_lengths_within_a_small_limit_are_refused_even_with_the_bytes_present(measure: Any) -> None:
-    limits = Limits(max_array_length=100)
+    limits = Limits(max_array_length=100, max_binary_length=100)  # byte arrays: max_binary_length
     ok = call_with(bytes([15]) + i32(2) + i32(100) + bytes([2]) + b"\x07" * 100)
     read_message(ok, limits)
     assert BinaryFormatter(REGISTRY, limits).read_call(ok).decode_arguments([wire_type(bytes)]) == [b"\x07" * 100]
     for data in (
         call_with(bytes([15]) + i32(2) + i32(101) + bytes([2]) + b"\x07" * 101),
+        call_with(bytes([15]) + i32(2) + i32(101) + bytes([8]) + b"\x07" * 404),
         call_with(bytes([16]) + i32(2) + i32(101) + NULL * 101),
         call_with(bytes([7]) + i32(2) + bytes([0]) + i32(1) + i32(101) + bytes([2]) + NULL * 101),
     ):

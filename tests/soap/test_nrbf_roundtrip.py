@@ -19,6 +19,7 @@ Decisions these tests pin down:
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import math
 import struct
@@ -188,7 +189,8 @@ CHARS = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cs",))
 DOUBLES = st.floats(allow_nan=True, allow_infinity=True)
 SINGLES = st.floats(width=32, allow_nan=True, allow_infinity=True)
 #: .NET decimal: a 96-bit integer scaled by 10**-0..28
-DECIMALS = st.builds(lambda m, s: Decimal(m).scaleb(-s), st.integers(-(2**96) + 1, 2**96 - 1), st.integers(0, 28))
+DECIMALS = st.builds(lambda m, s: Decimal(m).scaleb(-s, decimal.Context(prec=40)),
+                     st.integers(-(2**96) + 1, 2**96 - 1), st.integers(0, 28))
 #: TimeSpan ticks fit an Int64; timedelta holds microseconds
 TIMESPANS = st.integers(-(2**63) // 10 + 1, (2**63 - 1) // 10).map(lambda us: dt.timedelta(microseconds=us))
 NAIVE_DATETIMES = st.datetimes()
@@ -315,8 +317,25 @@ def test_all_primitives_in_one_inline_call() -> None:
 
 @SETTINGS
 @given(st.integers(-(2**63), 2**64 - 1))
-def test_python_int_goes_out_in_the_smallest_fitting_type(value: int) -> None:
+def test_python_int_as_object_goes_out_in_the_smallest_fitting_type(value: int) -> None:
+    assert both(value, Any) == (value, value)
+
+
+@SETTINGS
+@given(st.integers(-(2**31), 2**31 - 1))
+def test_declared_python_int_is_an_int32(value: int) -> None:
     assert both(value, int) == (value, value)
+    body = write_method_call("Do", "T, A", [value], [wire_type(int)], REGISTRY)
+    assert body == write_method_call("Do", "T, A", [value], [wire_type(Int32)], REGISTRY)
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**40])
+def test_declared_python_int_beyond_int32_is_refused_both_ways(value: int) -> None:
+    with pytest.raises(SoapEncodeError, match="out of range"):
+        write_method_call("Do", "T, A", [value], [wire_type(int)], REGISTRY)
+    body = write_method_call("Do", "T, A", [value], [wire_type(Int64)], REGISTRY)  # what a .NET long sends
+    with pytest.raises(SoapDecodeError, match="out of range for xsd:int"):
+        FORMATTER.read_call(body).decode_arguments([wire_type(int)])
 
 
 # ------------------------------------------------------------------ Char: one UTF-16 code unit
@@ -621,7 +640,7 @@ def test_exception_through_write_fault() -> None:
     exc.Code, exc.Detail, exc.Where, exc.Lines = 7, None, None, [1]
     fault = Fault("Server", "out of stock", exception_info(exc, REGISTRY, None))
     data, content_type = FORMATTER.write_fault(fault)
-    assert content_type == "" and FORMATTER.fault_status == 200
+    assert content_type == "" and FORMATTER.fault_status(fault) == 200
     back = FORMATTER.read_response(data, "Do", VOID)
     assert isinstance(back, Fault) and isinstance(back.exception, ExceptionInfo)
     assert isinstance(back.exception.value, OrderFailed) and back.exception.value.Lines == [1]

@@ -191,14 +191,14 @@ INTEGER_WIDTHS = [
     (UInt16, 0, 2**16 - 1),
     (UInt32, 0, 2**32 - 1),
     (UInt64, 0, 2**64 - 1),
-    (int, -(2**63), 2**64 - 1),
+    (int, -(2**31), 2**31 - 1),  # a plain Python int is a .NET Int32, both ways
 ]
 WIDTH_IDS = ["Int16", "Int32", "Int64", "SByte", "Byte", "UInt16", "UInt32", "UInt64", "int"]
 
 #: (hint, strategy of values of that type) for the per-type and list tests
 SCALARS: list[tuple[str, object, st.SearchStrategy[Any]]] = [
     ("str", str | None, st.one_of(st.none(), xml_text)),
-    ("int", int, st.integers(-(2**63), 2**64 - 1)),
+    ("int", int, st.integers(-(2**31), 2**31 - 1)),
     ("Int16", Int16, st.integers(-(2**15), 2**15 - 1)),
     ("Byte", Byte, st.integers(0, 255)),
     ("UInt64", UInt64, st.integers(0, 2**64 - 1)),
@@ -290,8 +290,9 @@ def test_single_reads_dotnet_max_value(text: str) -> None:
     """.NET writes float.MaxValue as ``3.40282347E+38`` ("R" format), a little above FLT_MAX as a double."""
     body = (
         '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><SOAP-ENV:Body>'
-        f'<i2:Echo xmlns:i2="{NS}"><f xsi:type="xsd:float">{text}</f></i2:Echo></SOAP-ENV:Body></SOAP-ENV:Envelope>'
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+        f'<SOAP-ENV:Body><i2:Echo xmlns:i2="{NS}"><f xsi:type="xsd:float">{text}</f></i2:Echo></SOAP-ENV:Body>'
+        "</SOAP-ENV:Envelope>"
     ).encode()
     [value] = FORMATTER.read_call(body).decode_arguments([wire_type(Single)])
     assert value == math.copysign(FLT_MAX, float(text))
