@@ -154,8 +154,15 @@ class EncodedReader:
     def value(self, el: etree._Element, wt: WireType, depth: int = 0) -> object:
         if depth > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
-        attributes = el.keys()  # one call instead of one per attribute: most values have none or one
-        href = el.get("href") if attributes and "href" in attributes else None
+        # one call for all attributes instead of one lookup each: most values have none, one or two
+        href = null = xsi_type = None
+        for name, attribute in el.items():
+            if name == "href":
+                href = attribute
+            elif name == _XSI_TYPE:
+                xsi_type = attribute
+            elif name in (_XSI_NULL, _XSI_NIL):
+                null = null or attribute
         if href is not None:
             if not href.startswith("#"):
                 raise SoapDecodeError(f"external reference {href[:60]!r} not allowed")
@@ -176,16 +183,14 @@ class EncodedReader:
             if result is not None:
                 self._memo[(key, wt)] = result
             return result
-        if attributes:
-            if (_XSI_NULL in attributes and el.get(_XSI_NULL) in _TRUE) or (
-                    _XSI_NIL in attributes and el.get(_XSI_NIL) in _TRUE):
-                if not wt.nullable and wt.kind is not Kind.ANY:
-                    raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
-                return None
-            if wt.kind is not Kind.ANY and _XSI_TYPE in attributes:
-                if self._xsi is None:
-                    self._xsi = XsiTypes(self.registry, self.source)
-                self._xsi.check(el, el.get(_XSI_TYPE) or "", wt)
+        if null is not None and null in _TRUE:
+            if not wt.nullable and wt.kind is not Kind.ANY:
+                raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
+            return None
+        if xsi_type is not None and wt.kind is not Kind.ANY:
+            if self._xsi is None:
+                self._xsi = XsiTypes(self.registry, self.source)
+            self._xsi.check(el, xsi_type, wt)
         if wt.kind is Kind.ANY:
             wt = self.infer(el)
         return self._typed(el, wt, depth)
@@ -199,7 +204,9 @@ class EncodedReader:
                 return bytes(items)  # type: ignore[arg-type]
             if len(el):
                 raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
-            text = element_text(el, self.limits, kind is Kind.BYTES)
+            text = el.text or ""
+            if kind is Kind.BYTES or len(text) > self.limits.max_text_length:
+                text = element_text(el, self.limits, kind is Kind.BYTES)  # raises past the limit
             try:
                 return parser(text)
             except (ValueError, OverflowError) as exc:
@@ -431,10 +438,14 @@ class EncodedCall:
         self.namespace = _namespace(tag)
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
-        self.argument_names = [_local(p.tag) for p in self._params]
 
     #: the Remoting SOAP dialect names the target by URI only (the binary formatter names a type too)
     claimed_type: str | None = None
+
+    @property
+    def argument_names(self) -> list[str]:
+        """The parameter elements' local names (computed when asked: most calls never need them)."""
+        return [_local(p.tag) for p in self._params]
 
     def must_understand_headers(self) -> list[tuple[str, str]]:
         """The header blocks marked mustUnderstand for this node (see :mod:`soap._mustunderstand`)."""
@@ -446,8 +457,9 @@ class EncodedCall:
         ASMX-style clients leave null parameters out; when the count differs and every element names a
         parameter, they are matched by name instead and the missing nullable ones are None.
         """
-        if names is not None and len(types) != len(self._params) and set(self.argument_names) <= set(names):
-            by_name = dict(zip(self.argument_names, self._params, strict=True))
+        argument_names = self.argument_names if names is not None and len(types) != len(self._params) else None
+        if names is not None and argument_names is not None and set(argument_names) <= set(names):
+            by_name = dict(zip(argument_names, self._params, strict=True))
             args: list[object] = []
             for name, wt in zip(names, types, strict=True):
                 el = by_name.get(name)

@@ -383,7 +383,11 @@ class LiteralCall:
         self._reader = LiteralReader(registry, limits, (self.namespace,), source)
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
-        self.argument_names = [_local(p.tag) for p in self._params]
+
+    @property
+    def argument_names(self) -> list[str]:
+        """The parameter elements' local names (computed when asked: most calls never need them)."""
+        return [_local(p.tag) for p in self._params]
 
     def must_understand_headers(self) -> list[tuple[str, str]]:
         """The header blocks marked mustUnderstand for this node (see :mod:`soap._mustunderstand`)."""

@@ -82,9 +82,14 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     """Parse ``data`` into an element tree, or raise :class:`SoapDecodeError` saying what is wrong."""
     if len(data) > limits.max_bytes:
         raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    # One scan for "<!" (comments, CDATA and DOCTYPEs start so; a SOAP message seldom has any), then the
+    # precise checks only when it occurs. In an ASCII-compatible document (it starts with "<", not "<\0")
+    # that settles whether a DOCTYPE is there; in any other (UTF-16 ...) the parsed tree is asked.
+    markup = data.find(b"<!") != -1
+    if markup and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    if not data.strip():
+    ascii_compatible = data[:1] == b"<" and data[1:2] != b"\x00"
+    if not ascii_compatible and (not data or data.isspace()):
         raise SoapDecodeError("empty message body")
     try:
         root = etree.fromstring(data, _PARSER)
@@ -92,12 +97,12 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError(f"malformed XML: {exc}") from None
     except (LookupError, ValueError) as exc:  # an encoding lxml cannot decode, or bytes it cannot take
         raise SoapDecodeError(f"malformed XML: {exc}") from None
-    if root.getroottree().docinfo.doctype:
+    if (markup or not ascii_compatible) and root.getroottree().docinfo.doctype:
         # A DOCTYPE in another encoding (UTF-16 ...) slipped past the byte check above.
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding: a document that starts
-    # with "<" and not "<\0"); only the XML declaration may have them, and only at the very start
-    if data.find(b"<?", 1) != -1 or data[:1] != b"<" or data[1:2] == b"\x00":
+    # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding); only the XML
+    # declaration may have them, and only at the very start
+    if not ascii_compatible or data.find(b"<?", 1) != -1:
         _check_processing_instructions(data, root)
     tags = data.count(b"<")
     # depth and element count are bounded by the number of tags: only look when they could exceed

@@ -67,27 +67,42 @@ _ROOT_DECLARATIONS: dict[bytes, dict[str, str]] = {}
 _ROOT_CACHE_MAX = 256
 _ROOT_TAG_MAX = 2048
 _DECLARATION = re.compile(rb"""xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)[ \t\r\n]*=[ \t\r\n]*(?:"([^"&<]*)"|'([^'&<]*)')""")
+_NOTHING: tuple[dict[str, str], int] = ({}, 0)
+#: the starts of the messages seen last (XML declaration and root start tag, as sent), most recent first,
+#: with the root's declarations and where its start tag ends: one memcmp finds them again
+_RECENT: list[tuple[bytes, dict[str, str], int]] = []
+_PREFIX_BYTES: dict[str, bytes] = {}
 
 
-def _root_declarations(source: bytes) -> dict[str, str]:
-    """The prefixes the root element's start tag declares (those before any ``>`` inside a value: when an
-    attribute value holds one, the rest are left out and resolved the slow way)."""
+def _root_declarations(source: bytes) -> tuple[dict[str, str], int]:
+    """The prefixes the root element's start tag declares and where that tag ends (declarations after a
+    ``>`` inside an attribute value are left out: such prefixes are resolved the slow way)."""
+    for head, found, end in _RECENT:
+        if source.startswith(head):
+            return found, end
     start = 0
     if source.startswith(b"<?xml"):
         start = source.find(b"<", source.find(b"?>"))
     elif source[:1] != b"<" or source[1:2] == b"\x00":
-        return {}  # whitespace or a BOM first, or not ASCII-compatible: the slow way
-    tag = source[start:source.find(b">", start) + 1]
-    found = _ROOT_DECLARATIONS.get(tag)
-    if found is None:
-        found = {}
+        return _NOTHING  # whitespace or a BOM first, or not ASCII-compatible: the slow way
+    end = source.find(b">", start) + 1
+    tag = source[start:end]
+    cached = _ROOT_DECLARATIONS.get(tag)
+    if cached is None:
+        cached = {}
         for match in _DECLARATION.finditer(tag):
             value = match.group(2) if match.group(2) is not None else match.group(3)
             if value.isascii():
-                found[match.group(1).decode("ascii")] = value.decode("ascii")
+                prefix = match.group(1).decode("ascii")
+                cached[prefix] = value.decode("ascii")
+                if len(_PREFIX_BYTES) < _ROOT_CACHE_MAX:
+                    _PREFIX_BYTES.setdefault(prefix, b"xmlns:" + match.group(1))
         if len(tag) <= _ROOT_TAG_MAX and len(_ROOT_DECLARATIONS) < _ROOT_CACHE_MAX:
-            _ROOT_DECLARATIONS[tag] = found
-    return found
+            _ROOT_DECLARATIONS[tag] = cached
+    if end <= _ROOT_TAG_MAX + 64:
+        _RECENT.insert(0, (source[:end], cached, end))
+        del _RECENT[4:]
+    return cached, end
 
 
 class XsiTypes:
@@ -97,29 +112,25 @@ class XsiTypes:
     ``literal_namespaces`` the namespaces document/literal type names may live in.
     """
 
-    __slots__ = ("_declarations", "_literal", "_prefixes", "_registry", "_source")
+    __slots__ = ("_literal", "_prefixes", "_registry", "_source")
 
     def __init__(self, registry: TypeRegistry, source: bytes | None = None,
                  literal_namespaces: tuple[str, ...] = ()) -> None:
         self._registry = registry
         self._source = source
         self._literal = literal_namespaces
-        self._declarations: dict[str, str] | None = None
         self._prefixes: dict[str, str | None] = {}
 
     def _root_binding(self, prefix: str) -> str | None:
         """The namespace ``prefix`` is bound to everywhere: when the root element declares it and nothing
-        else in the message does; None when that cannot be told from the bytes."""
-        known = self._prefixes.get(prefix, _UNRESOLVED)
-        if known != _UNRESOLVED:
-            return known
+        after the root's start tag declares it again; None when that cannot be told from the bytes."""
         found = None
         source = self._source
-        if source is not None:
-            if self._declarations is None:
-                self._declarations = _root_declarations(source)
-            namespace = self._declarations.get(prefix)
-            if namespace is not None and source.count(b"xmlns:" + prefix.encode()) == 1:
+        if source is not None and prefix:
+            declarations, end = _root_declarations(source)
+            namespace = declarations.get(prefix)
+            declaration = _PREFIX_BYTES.get(prefix)
+            if namespace is not None and declaration is not None and source.find(declaration, end) == -1:
                 found = namespace
         self._prefixes[prefix] = found
         return found
@@ -127,8 +138,11 @@ class XsiTypes:
     def check(self, el: etree._Element, value: str, wt: WireType) -> None:
         """Refuse ``xsi:type=value`` on ``el`` unless it names the declared type ``wt``."""
         prefix, _, local = value.rpartition(":")
-        namespace = self._root_binding(prefix) if prefix else None
-        if namespace is not None and (namespace, local, id(declared_kind(wt))) in _COMPATIBLE:
+        namespace = self._prefixes.get(prefix, _UNRESOLVED)
+        if namespace == _UNRESOLVED:
+            namespace = self._root_binding(prefix)
+        kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
+        if namespace is not None and (namespace, local, id(kind)) in _COMPATIBLE:
             return
         check_xsi_type(el, value, wt, self._registry, self._literal)
 
