@@ -99,6 +99,17 @@ class LeaseManager:
         self.last_sweep_seconds = time.perf_counter() - started
         return len(due)
 
+    async def drain(self) -> None:
+        """Wait until every sponsorship started so far has finished: each lease a sweep sent to its sponsors
+        is renewed or expired by the time this returns (a sponsor that hangs costs its SponsorshipTimeout).
+
+        For tests that drive the clock by hand: ``clock.advance(...)``, ``sweep()``, ``await drain()``.
+        """
+        pending = [task for task in self._renewing if not task.done()]
+        while pending:
+            await asyncio.wait(pending)
+            pending = [task for task in self._renewing if not task.done()]
+
     async def _sponsor(self, lease: LeaseBase) -> None:
         timeout = lease.SponsorshipTimeout.total_seconds()
         for sponsor in lease.sponsors():
