@@ -62,6 +62,7 @@ from soap import (
     clr_type,
 )
 
+from ..support.clock import ManualClock
 from ..support.server import live_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mono_binary"
@@ -159,14 +160,6 @@ class Remote:
 
     def lease(self, proxy: Sync) -> Any:
         return Sync(self.run(self.client.get_lifetime_service(proxy.proxy)), self.run)
-
-    def sleep(self, seconds: float) -> None:
-        if self.loop is None:
-            import time
-
-            time.sleep(seconds)
-        else:
-            self.loop.run_until_complete(asyncio.sleep(seconds))  # the in-process lease manager runs meanwhile
 
     def close(self) -> None:
         if isinstance(self.client, RemotingClient):
@@ -329,14 +322,16 @@ class ShortLived(MarshalByRefObject, ICounter):
 
 
 def test_call_after_lease_expiry_is_a_remoting_error() -> None:
-    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(milliseconds=100))
+    clock = ManualClock()
+    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(hours=1), clock=clock)
     app = RemotingApp(formatters=("soap", "binary"), lifetime=lifetime)
     app.register_activated(ShortLived)
     remote = Remote("inprocess", ASGI_BASE, app)
     try:
         doomed = remote.create(ShortLived, "doomed")
         assert doomed.Increment() == 1
-        remote.sleep(1.5)
+        clock.advance(1.5)
+        assert app.leases.sweep() == 1
         with pytest.raises(RemotingError) as info:
             doomed.Increment()
         assert "No receiver" in str(info.value) or "not found" in str(info.value).lower(), str(info.value)
