@@ -143,6 +143,7 @@ class Remote:
         else:
             assert app is not None
             self.loop = asyncio.new_event_loop()
+            self.app = app
             http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))  # type: ignore[arg-type]
             self.client = AsyncRemotingClient(formatter="binary", sinks=[self.sink], http_client=http)
 
@@ -167,6 +168,7 @@ class Remote:
         else:
             assert self.loop is not None
             self.loop.run_until_complete(self.client.aclose())
+            self.loop.run_until_complete(self.app.leases.stop())  # its lease manager runs on this loop
             self.loop.close()
 
 
@@ -351,7 +353,10 @@ def _post(base_kind: str, url: str, data: bytes, app: RemotingApp | None = None,
     async def send() -> httpx.Response:
         assert app is not None
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:  # type: ignore[arg-type]
-            return await http.post(url, content=data, headers=headers)
+            try:
+                return await http.post(url, content=data, headers=headers)
+            finally:
+                await app.leases.stop()
 
     return asyncio.run(send())
 

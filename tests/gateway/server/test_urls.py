@@ -101,7 +101,10 @@ def wsdl_address(app: RemotingApp, url: str, headers: dict[str, str] | None = No
     async def get() -> str:
         transport = httpx.ASGITransport(app=app, root_path=root_path)
         async with httpx.AsyncClient(transport=transport) as client:
-            reply = await client.get(url, headers=headers)
+            try:
+                reply = await client.get(url, headers=headers)
+            finally:
+                await app.leases.stop()
             assert reply.status_code == 200, reply.text
             start = reply.text.index('location="') + len('location="')
             return reply.text[start:reply.text.index('"', start)]
