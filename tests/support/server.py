@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +56,26 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
     accepts connections; raises ``RuntimeError`` carrying the server's stderr if
     it exits or does not listen within 20 s. The process is terminated on exit.
     """
-    port = free_port()
+    with live_servers(app_spec, env=env) as (url,):
+        yield url
+
+
+@contextlib.contextmanager
+def live_servers(*app_specs: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, ...]]:
+    """Like :func:`live_server` for several apps at once: they start together (their start-ups overlap).
+    Yields their base URLs in the order of ``app_specs``."""
     child_env = dict(os.environ)
     if env:
         child_env.update(env)
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(_uvicorn(spec, child_env)) for spec in app_specs]
+        yield tuple(wait() for wait in started)
+
+
+@contextlib.contextmanager
+def _uvicorn(app_spec: str, env: dict[str, str]) -> Iterator[Callable[[], str]]:
+    """Start uvicorn serving ``app_spec``; yields a function that waits until it listens (its base URL)."""
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -74,15 +90,13 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
     ]
     # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
     with tempfile.TemporaryFile() as errlog:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
-        )
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog)
 
         def output() -> str:
             errlog.seek(0)
             return errlog.read().decode("utf-8", "replace")
 
-        try:
+        def wait() -> str:
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while not port_accepts(port):
                 if proc.poll() is not None:
@@ -96,7 +110,10 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
                         f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
                     )
                 time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}/"
+            return f"http://127.0.0.1:{port}/"
+
+        try:
+            yield wait
         finally:
             stop_process(proc)
 

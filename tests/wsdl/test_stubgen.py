@@ -42,7 +42,7 @@ from lxml import etree
 from gateway import AsyncRemotingClient, ClientCall, ClientResponse, RemotingClient, RemotingError
 
 from ..support.peers import require_peer
-from ..support.server import REPO_ROOT, free_port, live_server, port_accepts, stop_process
+from ..support.server import REPO_ROOT, free_port, live_servers, port_accepts, stop_process
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "wsdl"
 SERVICES = "tests.wsdl.third_party_services"
@@ -91,14 +91,10 @@ def _refserver() -> Iterator[str | None]:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    with contextlib.ExitStack() as stack:
-        yield Servers(
-            interop=stack.enter_context(live_server("examples.interop:app")),
-            samples=stack.enter_context(live_server("examples.remoting_samples:app")),
-            calculator=stack.enter_context(live_server(f"{SERVICES}:app_calculator")),
-            orders=stack.enter_context(live_server(f"{SERVICES}:app_orders")),
-            spyne=stack.enter_context(_refserver()),
-        )
+    apps = ("examples.interop:app", "examples.remoting_samples:app", f"{SERVICES}:app_calculator",
+            f"{SERVICES}:app_orders")
+    with live_servers(*apps) as (interop, samples, calculator, orders), _refserver() as spyne:
+        yield Servers(interop=interop, samples=samples, calculator=calculator, orders=orders, spyne=spyne)
 
 
 # ------------------------------------------------------------------ schema validation of the wire
@@ -399,16 +395,22 @@ def test_cli_writes_a_module_for_the_chosen_port(case: Case, generated: dict[str
     assert "Skipped" not in (module.__doc__ or "")
 
 
-def test_generated_modules_pass_mypy_strict(generated: dict[str, Generated], tmp_path: Path) -> None:
+def test_generated_modules_pass_mypy_strict(
+    generated: dict[str, Generated], tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
     """One mypy run over every generated module (run from the repository, so ``gateway`` and ``soap``
     resolve and pyproject's mypy settings apply). Imports are followed silently: the project's own modules
-    are checked by the project's mypy run; here only errors in the generated code count."""
+    are checked by the project's mypy run; here only errors in the generated code count. mypy's cache lives
+    in pytest's cache when there is one (mypy revalidates it against the sources: the next run skips
+    re-analysing the unchanged stdlib and dependencies), else in a fresh directory."""
     files = [str(g.path) for g in generated.values() if g.returncode == 0]
     assert len(files) >= len(CASES) - 1, {k: g.stderr for k, g in generated.items()}
     env = dict(os.environ, MYPYPATH=str(REPO_ROOT))
+    cache = getattr(pytestconfig, "cache", None)
+    cache_dir = cache.mkdir("mypy-generated-stubs") if cache is not None else tmp_path / "mypy_cache"
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
-         "--cache-dir", str(tmp_path / "mypy_cache"), *files],
+         "--cache-dir", str(cache_dir), *files],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -484,16 +486,22 @@ def test_http_post_port_listed_first_is_not_chosen(tmp_path: Path) -> None:
 def test_cli_bad_locations_exit_1_with_a_message(tmp_path: Path, servers: Servers) -> None:
     not_wsdl = tmp_path / "not_a.wsdl"
     not_wsdl.write_text("<html><body>nothing here</body></html>", encoding="utf-8")
-    for location, expected in [
+    cases = [
         (str(tmp_path / "missing.wsdl"), "No such file"),
         (servers.interop + "Nothing.soap?wsdl", "404"),
         (str(not_wsdl), "no SOAP"),
-    ]:
-        result = run_cli("stub", location, "-o", str(tmp_path / "out.py"))
-        assert result.returncode == 1, (location, result.stdout, result.stderr)
-        assert result.stderr.startswith(f"wsdl stub: {location}: ") and expected in result.stderr, result.stderr
-        assert "Traceback" not in result.stderr and result.stdout == ""
-        assert not (tmp_path / "out.py").exists()
+    ]
+    runs = [  # concurrently: each run is mostly the interpreter starting
+        subprocess.Popen([sys.executable, "-m", "wsdl", "stub", location, "-o", str(tmp_path / f"out{i}.py")],
+                         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i, (location, _) in enumerate(cases)
+    ]
+    for i, ((location, expected), proc) in enumerate(zip(cases, runs, strict=True)):
+        stdout, stderr = proc.communicate(timeout=CLI_TIMEOUT)
+        assert proc.returncode == 1, (location, stdout, stderr)
+        assert stderr.startswith(f"wsdl stub: {location}: ") and expected in stderr, stderr
+        assert "Traceback" not in stderr and stdout == ""
+        assert not (tmp_path / f"out{i}.py").exists()
 
 
 def test_cli_lists_rpc_encoded_operations_as_skipped(servers: Servers, tmp_path: Path) -> None:
