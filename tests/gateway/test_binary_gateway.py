@@ -63,6 +63,7 @@ from soap import (
 )
 
 from ..support.clock import ManualClock
+from ..support.http import http_client
 from ..support.server import live_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mono_binary"
@@ -138,7 +139,7 @@ class Remote:
         self.loop: asyncio.AbstractEventLoop | None = None
         if kind == "live":
             self.client: RemotingClient | AsyncRemotingClient = RemotingClient(
-                formatter="binary", sinks=[self.sink], timeout=10.0
+                formatter="binary", sinks=[self.sink], http_client=http_client(timeout=10.0)
             )
         else:
             assert app is not None
@@ -348,7 +349,8 @@ def _post(base_kind: str, url: str, data: bytes, app: RemotingApp | None = None,
           content_type: str = BINARY_CONTENT_TYPE) -> httpx.Response:  # fmt: skip
     headers = {"content-type": content_type}
     if base_kind == "live":
-        return httpx.post(url, content=data, headers=headers, timeout=10.0)
+        with http_client(timeout=10.0) as http:
+            return http.post(url, content=data, headers=headers)
 
     async def send() -> httpx.Response:
         assert app is not None
@@ -457,7 +459,7 @@ def test_malformed_body_gets_a_binary_fault_and_the_server_keeps_serving(
 
 
 def test_malformed_bodies_back_to_back_on_the_live_server(binary_server: str) -> None:
-    with httpx.Client(timeout=10.0) as http:
+    with http_client(timeout=10.0) as http:
         for _ in range(3):
             for body in MALFORMED.values():
                 headers = {"content-type": BINARY_CONTENT_TYPE}

@@ -35,12 +35,12 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import pytest
 from lxml import etree
 
 from gateway import AsyncRemotingClient, ClientCall, ClientResponse, RemotingClient, RemotingError
 
+from ..support.http import http_client
 from ..support.peers import require_peer
 from ..support.server import REPO_ROOT, free_port, live_servers, port_accepts, stop_process
 
@@ -103,7 +103,8 @@ def servers() -> Iterator[Servers]:
 def wsdl_schema(location: str, workdir: Path) -> etree.XMLSchema:
     """The XML Schema of a WSDL's ``types`` (its embedded schemas, their imports resolved from ``location``)."""
     if location.startswith(("http://", "https://")):
-        text, base = httpx.get(location, timeout=10).content, location
+        with http_client(timeout=10) as http:
+            text, base = http.get(location).content, location
     else:
         text, base = Path(location).read_bytes(), Path(location).resolve().as_uri()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -430,7 +431,7 @@ def test_every_operation_round_trips(case: Case, mode: str, generated: dict[str,
 
     async def run() -> None:
         if mode == "sync":
-            with RemotingClient(sinks=[check], timeout=10.0) as client:
+            with RemotingClient(sinks=[check], http_client=http_client(timeout=10.0)) as client:
                 await case.exercise(module.connect(client, **extra), module)
         else:
             async with AsyncRemotingClient(sinks=[check], timeout=10.0) as aclient:
