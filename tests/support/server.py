@@ -69,12 +69,18 @@ def live_servers(*app_specs: str, env: dict[str, str] | None = None) -> Iterator
         child_env.update(env)
     with contextlib.ExitStack() as stack:
         started = [stack.enter_context(_uvicorn(spec, child_env)) for spec in app_specs]
-        yield tuple(wait() for wait in started)
+        try:
+            yield tuple(wait() for wait, _ in started)
+        finally:
+            for _, proc in started:  # all told to stop first: they shut down together
+                if proc.poll() is None:
+                    proc.terminate()
 
 
 @contextlib.contextmanager
-def _uvicorn(app_spec: str, env: dict[str, str]) -> Iterator[Callable[[], str]]:
-    """Start uvicorn serving ``app_spec``; yields a function that waits until it listens (its base URL)."""
+def _uvicorn(app_spec: str, env: dict[str, str]) -> Iterator[tuple[Callable[[], str], subprocess.Popen[Any]]]:
+    """Start uvicorn serving ``app_spec``; yields a function that waits until it listens (returning its base
+    URL), and the process."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -113,7 +119,7 @@ def _uvicorn(app_spec: str, env: dict[str, str]) -> Iterator[Callable[[], str]]:
             return f"http://127.0.0.1:{port}/"
 
         try:
-            yield wait
+            yield wait, proc
         finally:
             stop_process(proc)
 
