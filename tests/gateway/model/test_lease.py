@@ -128,6 +128,17 @@ def test_a_call_or_a_renewal_while_sponsors_are_asked_makes_the_lease_active_aga
     assert by_renew.CurrentState is LeaseState.Active
 
 
+def test_a_call_while_renewing_counts_even_when_it_extends_nothing() -> None:
+    clock = ManualClock()
+    lease = activated(1.0, renew=0.0, clock=clock)  # a call never extends this lease
+    clock.advance(1)
+    lease.mark_renewing()
+    deadline = lease.expires_at
+    lease.renew_on_call()
+    assert lease.expires_at == deadline
+    assert lease.CurrentState is LeaseState.Active
+
+
 def test_register_unregister_and_expire() -> None:
     lease = activated(1.0)
     a, b = Sponsor(), Sponsor()

@@ -214,11 +214,15 @@ def test_singleton_is_created_on_first_use_and_again_after_its_lease_expired() -
     assert entry.lease is None and len(table.leases) == 0  # nothing created yet
     first = entry.target()
     assert entry.target() is first
-    assert entry.lease is first.GetLifetimeService() is not None  # type: ignore[attr-defined]
+    lease = entry.lease
+    assert lease is not None and lease is first.GetLifetimeService()  # type: ignore[attr-defined]
     assert len(table.leases) == 1
+    lease.published_uri = table.publish(lease).uri  # a client asked for the Singleton's lease
     clock.advance(10)
     assert table.leases.sweep() == 1
     assert entry.lease is None
+    assert table.lookup(lease.published_uri) is None  # the lease went with its instance
+    assert table.instance_count() == 0
     second = entry.target()
     assert second is not first
     assert table.lookup("Single.rem") is entry  # the registration stays

@@ -261,6 +261,30 @@ def test_head_is_a_get_without_the_body(path: str) -> None:
     assert seen.responses[0].body == seen.responses[1].body  # the sinks see the full response to HEAD
 
 
+def test_head_sends_no_body_over_asgi() -> None:
+    """What goes on the wire (httpx drops a HEAD response's body itself, so look at the ASGI messages)."""
+    app = app_with()
+
+    def exchange(method: str) -> list[MutableMapping[str, Any]]:
+        sent: list[MutableMapping[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": "/Hello.rem", "query_string": b"wsdl",
+                 "headers": [(b"host", b"testserver")]}
+        asyncio.run(app(scope, receive, send))
+        return sent
+
+    get, head = exchange("GET"), exchange("HEAD")
+    assert head[0] == get[0]  # same status and headers, content-length included
+    assert len(get[1]["body"]) > 0
+    assert head[1]["body"] == b""
+
+
 def test_post_reaches_the_object_put_gets_405() -> None:
     app = app_with()
 
