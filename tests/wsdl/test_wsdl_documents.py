@@ -48,6 +48,7 @@ from soap import (
     Fault,
     Kind,
     MethodCall,
+    object_fields,
     read_literal_response,
     serializable,
     wire_type,
@@ -466,8 +467,6 @@ def by_value_classes(ops: Any) -> set[type]:
             walk(wt.item)
         if wt.kind is Kind.OBJECT and wt.py_type is not None and wt.py_type not in found:
             found.add(wt.py_type)
-            from soap._types import object_fields
-
             for spec in object_fields(wt.py_type):
                 walk(spec.wire)
 
