@@ -54,6 +54,15 @@ class Operation:
         object.__setattr__(self, "parameter_types", [p.wire for p in self.parameters])
         object.__setattr__(self, "parameter_names", [p.name for p in self.parameters])
 
+    def missing_hints(self) -> str:
+        """What :attr:`unhinted` names, readably: ``parameter 'x' and the return value``."""
+        names = [f"parameter {n!r}" for n in self.unhinted if n != "return"]
+        if "return" in self.unhinted:
+            names.append("the return value")
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
     def signature(self) -> str:
         params = ", ".join(f"{p.name}: {_hint_name(p.hint)}" for p in self.parameters)
         return f"{self.name}({params}) -> {_hint_name(self.return_hint)}"

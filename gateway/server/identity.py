@@ -143,6 +143,11 @@ class IdentityTable:
     def activated_type(self, type_name: str) -> type | None:
         return self._activated.get(type_name.split(",", 1)[0].strip())
 
+    def activated_types(self) -> dict[str, type]:
+        """The client-activated types, by the CLR name clients activate them by."""
+        with self._lock:
+            return dict(self._activated)
+
     # ------------------------------------------------------------ instances
 
     def publish(self, obj: object, uri: str | None = None) -> InstanceEntry:
@@ -272,8 +277,8 @@ def _check_constructor(cls: type, mode: WellKnownObjectMode, call: str) -> None:
         if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     if required:
-        names = ", ".join(repr(n) for n in required)
-        raise TypeError(f"{call}: {cls.__name__}.__init__ needs the argument{'s' if len(required) > 1 else ''} {names}, but the server creates {mode.value} "
+        names = ("arguments " if len(required) > 1 else "the argument ") + ", ".join(repr(n) for n in required)
+        raise TypeError(f"{call}: {cls.__name__}.__init__ needs {names}, but the server creates {mode.value} "
                         "objects with no arguments; give them defaults, or publish the class with "
                         "register_activated (clients pass constructor arguments) or marshal() an instance")
 
@@ -288,18 +293,11 @@ def _checked_contract(cls: type, call: str) -> ServiceContract:
         _check_references(cls, op, call)
         if op.unhinted:
             warnings.warn(
-                f"{call}: {cls.__name__}.{op.name} has no type hint for {_unhinted(op)}: published as Any "
+                f"{call}: {cls.__name__}.{op.name} has no type hint for {op.missing_hints()}: published as Any "
                 "(callers and WSDL toolkits cannot know the type); annotate it",
                 RegistrationWarning, stacklevel=4,
             )
     return contract
-
-
-def _unhinted(op: Operation) -> str:
-    names = [f"parameter {n!r}" for n in op.unhinted if n != "return"]
-    if "return" in op.unhinted:
-        names.append("the return value")
-    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _check_references(cls: type, op: Operation, call: str) -> None:
