@@ -30,7 +30,7 @@ from .config.builder import build_app
 from .config.inventory import Inventory, ServiceReport, inventory
 from .config.load import CONFIG_FILE_VARIABLE, CONFIG_MODULES_VARIABLE, GatewayConfig, load_config
 from .config.resolve import ResolveError, import_object
-from .config.schema import ConfigError, Raw
+from .config.schema import ConfigError, Raw, env_name
 from .config.sections import AppSettings, LoggingSettings, ServerSettings
 from .model.activation import ACTIVATION_URI
 from .model.objects import WellKnownObjectMode
@@ -202,9 +202,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.app is not None:
         target, factory = args.app, False
     else:
-        # The workers (and the reloader's process) rebuild the application from the same file.
+        # The workers (and the reloader's process) rebuild the application from the same file, with the
+        # command line's values as the variables they override (the command line wins over them anyway).
         os.environ[CONFIG_FILE_VARIABLE] = str(Path(args.config).resolve())
         os.environ[CONFIG_MODULES_VARIABLE] = ",".join(args.module)
+        for (section_name, key), raw in _overrides(args).items():
+            os.environ[env_name(section_name, key)] = str(raw.value)
         target, factory = FACTORY, True
     import uvicorn
 

@@ -323,9 +323,7 @@ class _Reader:
     def server_providers(self, el: etree._Element) -> None:
         self.attributes(el, ())
         formatters: list[str] = []
-        levels: dict[str, str] = {}
-        level_at: etree._Element | None = None
-        level_attribute = ""
+        levels: list[tuple[str, etree._Element, str]] = []  # (formatter, element, attribute as spelled)
         for child in _children(el):
             name = _local(child)
             if name == "formatter":
@@ -336,8 +334,7 @@ class _Reader:
                     continue
                 formatters.append(formatter)
                 if "typeFilterLevel" in found:
-                    levels[formatter] = child.get(found["typeFilterLevel"]) or ""
-                    level_at, level_attribute = child, found["typeFilterLevel"]
+                    levels.append((formatter, child, found["typeFilterLevel"]))
                 for attribute, spelled in found.items():
                     if attribute in ("ref", "type", "typeFilterLevel"):
                         continue
@@ -354,15 +351,27 @@ class _Reader:
             self.errors.append(f"{self.at(el)}: no <formatter> (a channel needs one to read calls)")
             return
         self.raw[""].values["formatters"] = Raw(formatters, self.at(el))
-        if level_at is not None:
-            distinct = {level.strip().lower() for level in levels.values()}
-            if len(distinct) == 1 and len(levels) == len(formatters):
-                self.put("", "type_filter", level_at, level_attribute)
-            else:
-                self.put("", "type_filter", level_at, level_attribute, "Low")
-                given = ", ".join(f"{f}: {levels.get(f, 'Low (default)')}" for f in formatters)
-                reason = NOT_HONOURED["<formatter typeFilterLevel> differing"]
-                self.not_honoured(level_at, f"{reason} ({given}): Low", level_attribute)
+        self.type_filter(formatters, levels)
+
+    def type_filter(self, formatters: list[str], levels: list[tuple[str, etree._Element, str]]) -> None:
+        """One level for the app: the formatters' common one; when they differ, Low (each other one reported)."""
+        if not levels:
+            return
+        given = {formatter: (child.get(spelled) or "").strip() for formatter, child, spelled in levels}
+        for _, child, spelled in levels:
+            if (child.get(spelled) or "").strip().lower() not in ("low", "full"):
+                self.errors.append(f"{self.at(child, spelled)}: must be one of Low, Full")
+        if len({v.lower() for v in given.values()}) == 1 and len(levels) == len(formatters):
+            _, child, spelled = levels[0]
+            self.put("", "type_filter", child, spelled)
+            return
+        _, first, first_spelled = levels[0]
+        self.put("", "type_filter", first, first_spelled, "Low")
+        shown = ", ".join(f"{f}: {given.get(f, 'Low (default)')}" for f in formatters)
+        reason = f"{NOT_HONOURED['<formatter typeFilterLevel> differing']} ({shown}): Low"
+        for _, child, spelled in levels:
+            if (child.get(spelled) or "").strip().lower() != "low":
+                self.not_honoured(child, reason, spelled)
 
     def formatter_of(self, el: etree._Element, found: dict[str, str]) -> str | None:
         if "ref" in found:

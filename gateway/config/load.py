@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from . import sections  # noqa: F401  (declaring the sections registers them)
 from .dotnet_loader import load_dotnet
-from .kinds import Context, TextList
+from .kinds import Context
 from .resolve import ResolveError, TypeResolver, import_module
 from .schema import (
     RESERVED_SECTIONS,
@@ -33,6 +32,7 @@ from .schema import (
     suggest,
     validate,
 )
+from .sections import AppSettings  # importing the declarations registers every section
 from .toml_loader import load_toml
 
 #: The file ``create_app`` reads, and the modules it adds (what ``serve --config`` hands its workers).
@@ -142,8 +142,9 @@ def _resolver(raw: RawConfig, extra: Sequence[str]) -> TypeResolver:
     names: list[tuple[str, str]] = []
     given = raw.get("", RawTable("")).values.get("modules")
     if given is not None:
+        kind = next(meta.kind for f, meta in settings_of(AppSettings) if f.name == "modules")
         try:
-            names += [(name, given.where) for name in TextList().parse(given.value, Context())]
+            names += [(name, given.where) for name in kind.parse(given.value, Context())]
         except ValueError as exc:
             errors.append(f"{given.where}: {exc}")
     names += [(name, "command line --module") for name in extra]

@@ -122,7 +122,7 @@ class IdentityTable:
             raise TypeError(f"{call}: the mode must be WellKnownObjectMode.SingleCall or "
                             f"WellKnownObjectMode.Singleton, not {type(mode).__name__} {mode!r}")
         _check_constructor(cls, mode, call)
-        key = _check_uri(uri)
+        key = _check_uri(uri, call)
         entry = ServiceEntry(key, _checked_contract(cls, call), cls, mode, self)
         with self._lock:
             if key in self._entries:
@@ -317,10 +317,11 @@ def _check_references(cls: type, op: Operation, call: str) -> None:
             )
 
 
-def _check_uri(uri: str) -> str:
+def _check_uri(uri: str, call: str = "") -> str:
+    prefix = f"{call}: " if call else ""
     if not isinstance(uri, str):
-        raise TypeError(f"the object URI must be a string, not {type(uri).__name__} {uri!r}")
+        raise TypeError(f"{prefix}the object URI must be a string, not {type(uri).__name__} {uri!r}")
     key = normalize_uri(uri)
     if not key.endswith((".rem", ".soap")):
-        raise ValueError(f"object URI {uri!r} must end in .rem or .soap")
+        raise ValueError(f"{prefix}object URI {uri!r} must end in .rem or .soap")
     return key
