@@ -56,20 +56,23 @@ def _parser() -> argparse.ArgumentParser:
                                      "gateways (python -m gateway is the same command).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def config_options(command: argparse.ArgumentParser) -> None:
+    def with_config(name: str, summary: str, description: str, app: bool = True) -> argparse.ArgumentParser:
+        """A subcommand that takes the application (MODULE:APP) and/or a configuration file."""
+        command = commands.add_parser(name, help=summary, description=description)
+        if app:
+            command.add_argument("app", nargs="?", metavar="MODULE:APP", help="the ASGI application built in code")
         command.add_argument("--config", metavar="FILE", help="a TOML file or a .NET App.config / *.exe.config")
         command.add_argument("--module", metavar="MOD", action="append", default=[],
                              help="a module to import and search for the CLR type names the file uses "
                                   "(repeatable)")
         command.add_argument("--app-dir", metavar="DIR", default=".",
                              help="put DIR first on the module search path (default: the current directory)")
+        return command
 
-    serve = commands.add_parser(
-        "serve", help="run the application under uvicorn",
-        description="Run MODULE:APP, or the application a --config file describes, under uvicorn, and print "
-                    "the URLs it serves. Command-line options beat GATEWAY_* variables, which beat the file.")
-    serve.add_argument("app", nargs="?", metavar="MODULE:APP", help="the ASGI application built in code")
-    config_options(serve)
+    serve = with_config(
+        "serve", "run the application under uvicorn",
+        "Run MODULE:APP, or the application a --config file describes, under uvicorn, and print the URLs it "
+        "serves. Command-line options beat GATEWAY_* variables, which beat the file.")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000, or the file's)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
@@ -77,12 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
                        help="log level (default info)")
 
-    wsdl = commands.add_parser(
-        "wsdl", help="print the WSDL of an object URI, without a server",
-        description="Print the WSDL document a GET on URI?wsdl would serve, without starting a server.")
+    wsdl = with_config(
+        "wsdl", "print the WSDL of an object URI, without a server",
+        "Print the WSDL document a GET on URI?wsdl would serve, without starting a server.", app=False)
     wsdl.add_argument("targets", nargs="+", metavar="[MODULE:APP] URI",
                       help="the application (or --config) and the object URI")
-    config_options(wsdl)
     wsdl.add_argument("--dialect", choices=tuple(DIALECTS), default="literal",
                       help="literal: SOAP 1.1 document/literal (?wsdl); soap12 (?wsdl=soap12); remoting: "
                            "rpc/encoded for Remoting-era tools (?wsdl=remoting)")
@@ -96,12 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     stub.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
     stub.add_argument("--soap12", action="store_true", help="prefer a SOAP 1.2 port when there is one")
 
-    check = commands.add_parser(
-        "check", help="validate a configuration or an application and list what it publishes",
-        description="Validate the configuration and the application, and list every endpoint and operation, "
-                    "what it cannot publish and why. Exit 1 on errors (and, with --strict, on warnings).")
-    check.add_argument("app", nargs="?", metavar="MODULE:APP", help="the ASGI application built in code")
-    config_options(check)
+    check = with_config(
+        "check", "validate a configuration or an application and list what it publishes",
+        "Validate the configuration and the application, and list every endpoint and operation, what it cannot "
+        "publish and why. Exit 1 on errors (and, with --strict, on warnings).")
     check.add_argument("--strict", action="store_true",
                        help="fail on warnings too (settings not honoured, methods without type hints)")
     return parser
