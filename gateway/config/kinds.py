@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .resolve import TypeResolver
+from .resolve import TypeResolver, import_object
 
 T = TypeVar("T")
 
@@ -285,3 +285,12 @@ class ClassRef(Kind[type]):
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"must name a class, not {shown(value)}")
         return context.resolver.resolve(value.strip())
+
+
+class ObjectRefs(Kind[tuple[object, ...]]):
+    """Python objects named ``"module:attribute"`` (a list; comma-separated in an environment variable)."""
+
+    label = 'list of "module:attribute"'
+
+    def parse(self, value: object, context: Context) -> tuple[object, ...]:
+        return tuple(import_object(spec) for spec in TextList().parse(value, context))

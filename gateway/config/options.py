@@ -29,13 +29,15 @@ class AppOptions:
     trust_forwarded: bool | None = None
     authorization: AuthorizationRules | None = None
     body_timeout: float | None = 30.0
-    #: server sinks, outermost first
+    #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
+    #: the user's own sinks, run inside those (after authentication)
+    inner_sinks: list[ServerSink] = field(default_factory=list)
 
     def build(self) -> RemotingApp:
         return RemotingApp(
             custom_errors=self.custom_errors, limits=self.limits, formatters=self.formatters,
             lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
-            body_timeout=self.body_timeout, sinks=list(self.sinks),
+            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks],
         )

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import sys
 from dataclasses import dataclass
+from typing import cast
 
 from soap import DEFAULT_LIMITS, Limits
 
@@ -22,7 +23,7 @@ from ..server.authentication import HttpAuthenticationSink, StaticTokens, Static
 from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
-from ..server.sinks import RequestLoggingSink
+from ..server.sinks import RequestLoggingSink, ServerSink
 from .kinds import (
     Boolean,
     Choice,
@@ -30,6 +31,7 @@ from .kinds import (
     Context,
     Duration,
     Integer,
+    ObjectRefs,
     Seconds,
     Secret,
     Text,
@@ -109,6 +111,11 @@ class AppSettings(Section):
     body_timeout: float | None = setting(
         30.0, Seconds(), "How long a request body may take to arrive (slower senders get 408).",
     )
+    sinks: tuple[object, ...] = setting(
+        (), ObjectRefs(),
+        "Server sinks of your own, run inside request logging and authentication, in this order: a class "
+        "(created with no arguments) or a sink itself (`async def sink(request, call_next)`).",
+    )
     wellknown: tuple[WellKnown, ...] = setting((), Tables(WellKnown), "Well-known objects (`[[wellknown]]`).")
     activated: tuple[Activated, ...] = setting(
         (), Tables(Activated), "Client-activated types (`[[activated]]`)."
@@ -117,9 +124,13 @@ class AppSettings(Section):
     def problems(self) -> list[str]:
         uris = [entry.uri.lstrip("/") for entry in self.wellknown]
         twice = sorted({uri for uri in uris if uris.count(uri) > 1})
-        return [f"the object URI {uri!r} is given to more than one [[wellknown]] entry" for uri in twice]
+        errors = [f"the object URI {uri!r} is given to more than one [[wellknown]] entry" for uri in twice]
+        errors += [f"sinks: {sink!r} is not callable (a sink is `async def sink(request, call_next)`)"
+                   for sink in self.sinks if not callable(sink)]
+        return errors
 
     def app_options(self, options: AppOptions) -> None:
+        options.inner_sinks.extend(cast(ServerSink, sink() if isinstance(sink, type) else sink) for sink in self.sinks)
         options.formatters = self.formatters
         options.custom_errors = self.custom_errors
         options.type_filter = self.type_filter

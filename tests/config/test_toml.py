@@ -18,9 +18,19 @@ from examples.remoting_samples import (
     SingletonObject,
 )
 from examples.secured import ISecureHello
-from gateway import AccessDeniedError, CustomErrorsMode, RemotingApp, TypeFilterLevel, WellKnownObjectMode
+from gateway import (
+    AccessDeniedError,
+    CustomErrorsMode,
+    RemotingApp,
+    ServerRequest,
+    ServerResponse,
+    TypeFilterLevel,
+    WellKnownObjectMode,
+    current_principal,
+)
 from gateway.config import ConfigError, build_app, load_config
 from gateway.config.sections import ServerSettings
+from gateway.server.sinks import Handler
 from soap import Limits
 
 from ..support.server import REPO_ROOT
@@ -123,6 +133,42 @@ def test_defaults_without_a_file_are_remoting_apps_defaults() -> None:
         code.custom_errors, code.type_filter, code.limits, list(code.formatters), code.public_url)
     assert app.lifetime == code.lifetime
     assert app.endpoint.body_timeout == code.endpoint.body_timeout == 30.0
+
+
+class StampSink:
+    """A sink of the user's own: stamps every response with the principal authentication made current."""
+
+    async def __call__(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+        response = await call_next(request)
+        principal = current_principal()
+        response.headers.append(("x-stamp", principal.name if principal else "anonymous"))
+        return response
+
+
+async def tag_sink(request: ServerRequest, call_next: Handler) -> ServerResponse:
+    response = await call_next(request)
+    response.headers.append(("x-tag", "tagged"))
+    return response
+
+
+def test_sinks_of_your_own_run_inside_authentication(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+sinks = ["tests.config.test_toml:StampSink", "tests.config.test_toml:tag_sink"]
+
+[[wellknown]]
+type = "examples.hello:HelloServer"
+uri = "SayHello.soap"
+mode = "SingleCall"
+
+[[authentication.users]]
+name = "bob"
+password = "builder"
+""")
+    app = build(path)
+    response = get(app, "/SayHello.soap?wsdl", auth=httpx.BasicAuth("bob", "builder"))
+    assert (response.headers["x-stamp"], response.headers["x-tag"]) == ("bob", "tagged")
+    refused = get(app, "/SayHello.soap?wsdl")
+    assert refused.status_code == 401 and "x-stamp" not in refused.headers  # authentication answered first
 
 
 # ------------------------------------------------------------------ secrets, authentication, authorization
@@ -258,6 +304,9 @@ ERROR_CASES = [
      ["[authentication]: authentication needs at least one [[authentication.users]]"]),
     ("duplicate user", "[[authentication.users]]\nname = 'a'\npassword = 'x'\n"
      "[[authentication.users]]\nname = 'a'\npassword = 'y'\n", ["[authentication]: the user 'a' is given twice"]),
+    ("sink module", "sinks = ['examples.nope:Sink']\n", ["sinks: no module named 'examples.nope'"]),
+    ("sink not callable", "sinks = ['examples.hello:PEER_SHARED']\n",
+     ["sinks: 'PeerShared, Version=", "is not callable"]),
     ("rule", "[[authorization.rules]]\nuri = 'a.soap'\nroles = ['x']\nanonymous = true\n",
      ["[[authorization.rules]] #1: anonymous = true and roles exclude each other"]),
 ]
