@@ -26,6 +26,7 @@ from pathlib import Path
 
 from wsdl import write_stub
 
+from .config.app_factory import REPORTED_VARIABLE
 from .config.builder import build_app
 from .config.inventory import Inventory, ServiceReport, inventory
 from .config.load import CONFIG_FILE_VARIABLE, CONFIG_MODULES_VARIABLE, GatewayConfig, load_config
@@ -206,6 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
         # command line's values as the variables they override (the command line wins over them anyway).
         os.environ[CONFIG_FILE_VARIABLE] = str(Path(args.config).resolve())
         os.environ[CONFIG_MODULES_VARIABLE] = ",".join(args.module)
+        os.environ[REPORTED_VARIABLE] = "1"  # printed above, once, rather than by every worker
         for (section_name, key), raw in _overrides(args).items():
             os.environ[env_name(section_name, key)] = str(raw.value)
         target, factory = FACTORY, True

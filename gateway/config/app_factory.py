@@ -10,10 +10,23 @@ ASGI server::
 
 from __future__ import annotations
 
+import logging
+import os
+
 from ..server.app import RemotingApp
 from .builder import build_app
 from .load import config_from_environment
 
+#: Set by ``serve``, which has printed the notes already (each worker would repeat them).
+REPORTED_VARIABLE = "GATEWAY_CONFIG_REPORTED"
+
+log = logging.getLogger("gateway.config")
+
 
 def create_app() -> RemotingApp:
-    return build_app(config_from_environment())
+    config = config_from_environment()
+    app = build_app(config)
+    if not os.environ.get(REPORTED_VARIABLE):
+        for note in config.notes:  # what the file asks for and cannot have is never dropped in silence
+            log.warning("%s", note)
+    return app

@@ -135,6 +135,7 @@ def test_serve_reports_what_a_dotnet_file_asks_for_and_cannot_have(tmp_path: Pat
         assert client.get_object(IHello, url + "SayHello.rem").HelloMethod("net") == "Hi there net"
     line = line_of(text, '<channel ref="tcp"')
     assert f'{config} line {line}: <channel ref="tcp">: not honoured: this gateway has no such channel' in printed
+    assert printed.count('<channel ref="tcp">: not honoured') == 1  # said once, not again by the worker
 
 
 @pytest.mark.parametrize(("args", "status", "expected"), [
@@ -323,3 +324,23 @@ def test_check_needs_something_to_check() -> None:
     proc = run("check")
     assert proc.returncode == 2
     assert "give the application (MODULE:APP), a configuration file (--config FILE), or both" in proc.stderr
+
+
+# ------------------------------------------------------------------ the factory under another server
+
+
+def test_the_factory_serves_under_plain_uvicorn_and_reports_what_is_not_honoured(tmp_path: Path) -> None:
+    text = (EXAMPLES / "App.config").read_text().replace(
+        "      </channels>", '        <channel ref="tcp" port="8086" />\n      </channels>')
+    config = tmp_path / "App.config"
+    config.write_text(text)
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "gateway.config.app_factory:create_app",
+               "--port", str(port)]
+    env = {"GATEWAY_CONFIG_FILE": str(config), "GATEWAY_CONFIG_MODULES": "examples.remoting_samples"}
+    with live_process(command, port, env, name="uvicorn --factory") as (url, output), \
+            RemotingClient(timeout=10) as client:
+        assert client.get_object(IHello, url + "SayHello.soap").HelloMethod("factory") == "Hi there factory"
+        printed = output()
+    line = line_of(text, '<channel ref="tcp"')
+    assert f'{config} line {line}: <channel ref="tcp">: not honoured' in printed
