@@ -36,7 +36,7 @@ from .config.sections import AppSettings, LoggingSettings, ServerSettings
 from .model.activation import ACTIVATION_URI
 from .model.objects import WellKnownObjectMode
 from .server.host import ObjectHost
-from .server.identity import RegistrationWarning
+from .server.identity import RegistrationWarning, ServiceEntry
 
 PROG = "remoting-gateway"
 FACTORY = "gateway.config.app_factory:create_app"
@@ -193,13 +193,13 @@ def _serve(args: argparse.Namespace) -> int:
     config = _load(args)
     server = config.get(ServerSettings)
     level = config.get(LoggingSettings).level
+    if server.workers > 1 and args.reload:
+        raise UsageError("--reload runs one process: leave out --workers")
     _print_notes(config)
     app = _application(args.app, config)
     base = _base_url(server.host, server.port)
     prefix = config.get(AppSettings).application_name if args.app is None else None
     _print_urls(app, base, args.app or args.config, server.workers, prefix)
-    if server.workers > 1 and args.reload:
-        raise UsageError("--reload runs one process: leave out --workers")
     if args.app is not None:
         target, factory = args.app, False
     else:
@@ -261,13 +261,12 @@ def _wsdl(args: argparse.Namespace) -> int:
     config = _load(args)
     app = _application(args.app, config)
     entry = app.identities.lookup(uri)
-    published = [e.uri for e in app.identities.well_known()]
-    if entry is None or entry.uri not in published:
-        raise UsageError(f"no well-known object at {uri!r}; published: {', '.join(sorted(published)) or 'none'}")
+    if not isinstance(entry, ServiceEntry):
+        published = sorted(e.uri for e in app.identities.well_known())
+        raise UsageError(f"no well-known object at {uri!r}; published: {', '.join(published) or 'none'}")
     server = config.get(ServerSettings)
     base = (args.url or app.public_url or _base_url(server.host, server.port)).rstrip("/")
-    document = app.wsdl_cache.get(next(e for e in app.identities.well_known() if e is entry), DIALECTS[args.dialect],
-                                  base)
+    document = app.wsdl_cache.get(entry, DIALECTS[args.dialect], base)
     sys.stdout.buffer.write(document)
     sys.stdout.flush()
     return 0
@@ -280,18 +279,16 @@ def _check(args: argparse.Namespace) -> int:
     if args.app is None and args.config is None:
         raise UsageError("give the application (MODULE:APP), a configuration file (--config FILE), or both")
     config = _load(args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RegistrationWarning)
+    with warnings.catch_warnings():
+        # the inventory lists each of these under its operation
+        warnings.simplefilter("ignore", RegistrationWarning)
         app = _application(args.app, config)
     server = config.get(ServerSettings)
     report = inventory(app, _base_url(server.host, server.port))
     _print_inventory(args.app or args.config, report)
-    registration = [str(w.message) for w in caught if issubclass(w.category, RegistrationWarning)]
-    warnings_found = config.notes + registration + report.warnings
+    warnings_found = config.notes + report.warnings
     for note in config.notes:
         print(f"warning: {note}")
-    for message in registration:
-        print(f"warning: {message}")
     for error in report.errors:
         print(f"error: {error}")
     objects = sum(1 for s in report.services if s.uri is not None)

@@ -95,8 +95,8 @@ class TypeResolver:
         where = ", ".join(self.module_names())
         if not found:
             known = sorted({clr_name_of(cls).full_name for cls in classes})
-            near = difflib.get_close_matches(full_name, known, n=3)
-            hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+            near = difflib.get_close_matches(full_name, known, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
             raise ResolveError(f"no class in {where} declares the CLR type {full_name}{hint}")
         if len(found) > 1:
             names = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in found)
