@@ -22,6 +22,7 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
+from .server.identity import RegistrationWarning
 from .server.marshal import TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
@@ -47,6 +48,7 @@ __all__ = [
     "MarshalByRefObject",
     "ObjectHost",
     "Principal",
+    "RegistrationWarning",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import VOID, ClrName, WireType, clr_name_of, wire_type
+from soap import VOID, ClrName, SoapEncodeError, WireType, clr_name_of, wire_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,9 @@ class Operation:
     accessor: str | None = None
     #: exception types the operation declares (:func:`throws`): its fault contract
     faults: tuple[type, ...] = ()
+    #: parameters without a type hint (``"return"`` for a missing return hint): they travel as ``Any``,
+    #: which a caller has to guess; the server warns about them when the class is registered
+    unhinted: tuple[str, ...] = ()
 
     #: the parameters' wire types and names, computed once (read on every call)
     parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
@@ -50,6 +53,15 @@ class Operation:
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameter_types", [p.wire for p in self.parameters])
         object.__setattr__(self, "parameter_names", [p.name for p in self.parameters])
+
+    def missing_hints(self) -> str:
+        """What :attr:`unhinted` names, readably: ``parameter 'x' and the return value``."""
+        names = [f"parameter {n!r}" for n in self.unhinted if n != "return"]
+        if "return" in self.unhinted:
+            names.append("the return value")
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
     def signature(self) -> str:
         params = ", ".join(f"{p.name}: {_hint_name(p.hint)}" for p in self.parameters)
@@ -154,18 +166,30 @@ def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
 _OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals"}
 
 
+def _wire(hint: Any, func: Any, what: str) -> WireType:
+    """The wire type of one hint, or an error naming the method and the parameter it belongs to."""
+    try:
+        return wire_type(hint)
+    except SoapEncodeError as exc:
+        raise SoapEncodeError(f"{func.__qualname__}: {what}: {exc}") from None
+
+
 def _accessors(cls: type, name: str, prop: property) -> list[Operation]:
     ops = []
     doc = inspect.getdoc(prop)
     if prop.fget is not None:
-        hint = typing.get_type_hints(prop.fget, include_extras=True).get("return", Any)
-        ops.append(Operation(f"get_{name}", (), hint, wire_type(hint), False, doc, name, "get"))
+        hints = typing.get_type_hints(prop.fget, include_extras=True)
+        hint = hints.get("return", Any)
+        unhinted = () if "return" in hints else ("return",)
+        ops.append(Operation(f"get_{name}", (), hint, _wire(hint, prop.fget, "return value"), False, doc, name,
+                             "get", unhinted=unhinted))
     if prop.fset is not None:
         hints = typing.get_type_hints(prop.fset, include_extras=True)
         params = [p for p in inspect.signature(prop.fset).parameters][1:]
         hint = hints.get(params[0], Any) if params else Any
-        param = Parameter("value", hint, wire_type(hint))
-        ops.append(Operation(f"set_{name}", (param,), None, VOID, False, doc, name, "set"))
+        param = Parameter("value", hint, _wire(hint, prop.fset, "value"))
+        unhinted = () if params and params[0] in hints else ("value",)
+        ops.append(Operation(f"set_{name}", (param,), None, VOID, False, doc, name, "set", unhinted=unhinted))
     return ops
 
 
@@ -183,6 +207,7 @@ def _operation(name: str, func: Any) -> Operation:
         raise TypeError(f"cannot resolve the type hints of {func.__qualname__}: {exc}") from None
     sig = inspect.signature(func)
     params: list[Parameter] = []
+    unhinted: list[str] = []
     for i, (pname, param) in enumerate(sig.parameters.items()):
         if i == 0:
             continue  # self
@@ -190,13 +215,17 @@ def _operation(name: str, func: Any) -> Operation:
             raise TypeError(f"{func.__qualname__}: *args, **kwargs and keyword-only parameters cannot be "
                             "called remotely (calls carry positional arguments)")
         hint = hints.get(pname, Any)
-        params.append(Parameter(pname, hint, wire_type(hint)))
+        if pname not in hints:
+            unhinted.append(pname)
+        params.append(Parameter(pname, hint, _wire(hint, func, f"parameter {pname!r}")))
     ret_hint = hints.get("return", Any)
-    returns = VOID if ret_hint is None or ret_hint is type(None) else wire_type(ret_hint)
+    if "return" not in hints:
+        unhinted.append("return")
+    returns = VOID if ret_hint is None or ret_hint is type(None) else _wire(ret_hint, func, "return value")
     doc = inspect.getdoc(func)
     faults = tuple(getattr(func, "__remoting_faults__", ()))
     return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
-                     None, faults)
+                     None, faults, tuple(unhinted))
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}
