@@ -3,6 +3,7 @@ and the WSDL documents generated from it."""
 
 from ._contract import (
     INFRASTRUCTURE_MARKER,
+    OBJECT_OPERATIONS,
     Operation,
     Parameter,
     ServiceContract,
@@ -14,6 +15,7 @@ from ._literal_wsdl import literal_wsdl
 from ._remoting_wsdl import remoting_wsdl
 
 __all__ = [
-    "INFRASTRUCTURE_MARKER", "Operation", "Parameter", "ServiceContract", "clr_method", "contract_of", "literal_wsdl",
+    "INFRASTRUCTURE_MARKER", "OBJECT_OPERATIONS", "Operation", "Parameter", "ServiceContract", "clr_method",
+    "contract_of", "literal_wsdl",
     "remoting_wsdl", "throws",
 ]

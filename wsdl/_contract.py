@@ -209,6 +209,16 @@ def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
 
 _OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals", "__hash__": "GetHashCode"}
 
+#: System.Object's own ToString / Equals / GetHashCode, which every .NET object answers: what a server runs
+#: for a class that does not override them, and what a proxy calls when its contract does not declare them.
+OBJECT_OPERATIONS: Mapping[str, Operation] = {
+    "ToString": Operation("ToString", (), str, wire_type(str), False, "The type's full name.", "ToString"),
+    "Equals": Operation("Equals", (Parameter("obj", Any, wire_type(Any)),), bool, wire_type(bool), False,
+                        "Whether obj is this very object.", "Equals"),
+    "GetHashCode": Operation("GetHashCode", (), Int32, wire_type(Int32), False, "The object's identity hash.",
+                             "GetHashCode"),
+}
+
 
 def _accessors(cls: type, name: str, prop: property) -> list[Operation]:
     ops = []

@@ -105,8 +105,8 @@ class ChannelCore:
         if out_positions and len(args) == len(op.parameters):
             args = tuple(a for i, a in enumerate(args) if i not in out_positions)
         if len(args) != len(op.input_types):
-            expected = f"{len(op.input_types)}" + (" (its in and ref parameters)" if out_positions else "")
-            raise CallArgumentError(f"{op.key}() takes {expected} argument(s), {len(args)} given")
+            which = " (its in and ref parameters)" if out_positions else ""
+            raise CallArgumentError(f"{op.key}() takes {len(op.input_types)} argument(s){which}, {len(args)} given")
         message = self._message(namespace, op, list(args), op.input_names, op.input_types, route)
         message.out_positions = out_positions
         if op.overloaded and route.binding is None:

@@ -13,12 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from soap import ObjRef, method_namespace
-from wsdl import Operation, ServiceContract
+from wsdl import OBJECT_OPERATIONS, Operation, ServiceContract
 
 from .channel import Route
 
 #: The method namespace used for calls through an untyped proxy (the server dispatches by name).
 DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/nsassem/Dynamic/Dynamic"
+
+#: Where .NET sends ToString / Equals / GetHashCode: System.Object's methods, whatever the proxy's type.
+OBJECT_NAMESPACE = method_namespace("System.Object", "mscorlib")
 
 #: ``bind(url, namespace, operation or dynamic name, route) -> callable`` (the client's call function).
 Binder = Callable[[str, str, "Operation | str", Route], Callable[..., Any]]
@@ -68,17 +71,19 @@ class TransparentProxy:
             raise AttributeError(name)
         contract: ServiceContract | None = self.__dict__["_contract"]
         op: Operation | str = name
+        namespace: str = self.__dict__["_namespace"]
         if contract is not None:
-            found = contract.operation(name) or _by_python_name(contract, name)
+            found = contract.operation(name) or _by_python_name(contract, name) or OBJECT_OPERATIONS.get(name)
             if found is None:
                 getter = contract.operation(f"get_{name}")
                 if getter is not None and getter.accessor == "get":
                     return self.__getattr__(getter.name)()
                 raise AttributeError(f"{contract.clr.full_name} has no remote method {name!r}")
             op = found
-        method: Callable[..., Any] = self.__dict__["_bind"](
-            self.__dict__["_url"], self.__dict__["_namespace"], op, self.__dict__["_route"]
-        )
+        if name in OBJECT_OPERATIONS:
+            namespace = OBJECT_NAMESPACE
+        bind = self.__dict__["_bind"]
+        method: Callable[..., Any] = bind(self.__dict__["_url"], namespace, op, self.__dict__["_route"])
         self.__dict__[name] = method
         return method
 

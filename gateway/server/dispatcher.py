@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from soap import ANY, Direction, IncomingCall, Int32, MethodReturn, ReferenceMarshaller, SoapDecodeError, wire_type
-from wsdl import Operation, Parameter
+from soap import ANY, Direction, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
+from wsdl import OBJECT_OPERATIONS, Operation
 
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
@@ -35,11 +35,7 @@ BUILTINS: dict[str, Operation] = {
         "GetLifetimeService", (), object, ANY, False, "The object's lease (an ObjRef), or null.",
         "GetLifetimeService",
     ),
-    "ToString": Operation("ToString", (), str, wire_type(str), False, "The type's full name.", "ToString"),
-    "Equals": Operation("Equals", (Parameter("obj", Any, ANY),), bool, wire_type(bool), False,
-                        "Whether obj is this very object.", "Equals"),
-    "GetHashCode": Operation("GetHashCode", (), Int32, wire_type(Int32), False, "The object's identity hash.",
-                             "GetHashCode"),
+    **OBJECT_OPERATIONS,
 }
 
 
