@@ -22,6 +22,7 @@ from gateway import (
     AsyncRemotingClient,
     CallArgumentError,
     CustomErrorsMode,
+    LiteralBinding,
     MarshalByRefObject,
     RemotingApp,
     RemotingClient,
@@ -376,3 +377,21 @@ def test_clr_method_publishes_under_the_dotnet_name() -> None:
     contract = contract_of(Renamed)
     assert list(contract.operations) == ["Sum"] and contract.operations["Sum"].target == "sum_of"
     assert not contract.overloads
+
+
+def test_literal_proxy_shapes() -> None:
+    """A proxy bound to document/literal sends in and ref parameters, reads outs by name, and calls an
+    overload by its own operation name."""
+    app = register(RemotingApp())
+
+    async def scenario() -> None:
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+        async with AsyncRemotingClient(http_client=http) as client:
+            binding = LiteralBinding(CONTRACT.literal_namespace)
+            calc: Any = client.get_object(ICalculator, BASE + "Calculator.soap", binding)
+            assert await calc.Rename("a", "b") == ("a", "ab", 2)
+            assert await calc.Swap(3, 4) == (None, 4, 3)
+            assert await calc.Restock(Item("x", 1), 1) == (Item("x!", 2), Item("x", 2), Item("x", 1))
+            assert (await calc.Add(1, 2), await calc.AddStrings("1", "2")) == (3, "12")
+
+    asyncio.run(scenario())
