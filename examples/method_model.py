@@ -27,7 +27,9 @@ from wsdl import clr_method
 #: the assembly of the C# contract (tests/interop/csharp/methodmodel/Contract.cs)
 METHOD_MODEL = "MethodModel, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null"
 
-__all__ = ["METHOD_MODEL", "Calculator", "ICalculator", "Item", "PlainCalculator", "app", "register"]
+__all__ = [
+    "METHOD_MODEL", "Calculator", "ICalculator", "ICalculatorObject", "Item", "PlainCalculator", "app", "register",
+]
 
 
 @serializable("MethodModel.Item", METHOD_MODEL)
@@ -82,6 +84,21 @@ class ICalculator:
 
     @Name.setter
     def Name(self, value: str) -> None:
+        raise NotImplementedError
+
+
+@clr_type("MethodModel.ICalculator", "MethodModel")
+class ICalculatorObject(ICalculator):
+    """ICalculator with System.Object's overridable methods declared: on a sync proxy, ``str(proxy)``,
+    ``proxy == other`` and ``hash(proxy)`` then ask the server (its ToString, Equals, GetHashCode)."""
+
+    def __str__(self) -> str:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        raise NotImplementedError
+
+    def __hash__(self) -> int:
         raise NotImplementedError
 
 

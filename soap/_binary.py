@@ -31,7 +31,7 @@ from ._nrbf_records import (
 )
 from ._nrbf_writer import MSCORLIB, write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
-from ._signature import clr_type_name, signature_fits
+from ._signature import clr_type_name, overload_fit
 from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits
 
@@ -116,13 +116,7 @@ class BinaryCall:
         return names
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
-        registry = self._decoder.registry
-        signature = self.signature()
-        if signature is not None:
-            return 2 if signature_fits(parameters, signature, registry) else 0
-        arguments = self.argument_type_names()
-        return 1 if signature_fits(parameters, arguments, registry) or signature_fits(inputs, arguments, registry) \
-            else 0
+        return overload_fit(self.signature(), self.argument_type_names(), parameters, inputs, self._decoder.registry)
 
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:

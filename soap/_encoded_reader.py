@@ -18,7 +18,7 @@ from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
-from ._signature import clr_name_for_qname, signature_fits
+from ._signature import clr_name_for_qname, overload_fit
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
@@ -438,13 +438,7 @@ class EncodedCall:
         return names
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
-        registry = self._reader.registry
-        signature = self.signature()
-        if signature is not None:
-            return 2 if signature_fits(parameters, signature, registry) else 0
-        arguments = self.argument_type_names()
-        return 1 if signature_fits(inputs, arguments, registry) or signature_fits(parameters, arguments, registry) \
-            else 0
+        return overload_fit(self.signature(), self.argument_type_names(), parameters, inputs, self._reader.registry)
 
 
 def read_return(

@@ -65,6 +65,19 @@ def signature_fits(types: Sequence[WireType], names: Sequence[str | None], regis
     return len(types) == len(names) and all(fits(t, n, registry) for t, n in zip(types, names, strict=True))
 
 
+def overload_fit(
+    signature: Sequence[str | None] | None, arguments: Sequence[str | None], parameters: Sequence[WireType],
+    inputs: Sequence[WireType], registry: TypeRegistry,
+) -> int:
+    """How well a call fits an overload (see :meth:`soap.IncomingCall.overload_fit`): 2 its ``signature``
+    names the overload's ``parameters``, 1 it has none and its ``arguments``' types fit them (every slot) or
+    its ``inputs`` (the in and ref ones: SOAP leaves out parameters out), 0 no fit."""
+    if signature is not None:
+        return 2 if signature_fits(parameters, signature, registry) else 0
+    fits_any = signature_fits(inputs, arguments, registry) or signature_fits(parameters, arguments, registry)
+    return 1 if fits_any else 0
+
+
 def clr_name_for_qname(namespace: str, local: str) -> str | None:
     """The CLR name a SOAP type QName denotes (``xsd:int`` -> ``System.Int32``), None if it is not known."""
     kind = kind_for_type_qname(namespace, local)

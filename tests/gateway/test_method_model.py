@@ -17,7 +17,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from examples.method_model import ICalculator, Item, register
+from examples.method_model import ICalculator, ICalculatorObject, Item, register
 from gateway import (
     AsyncRemotingClient,
     CallArgumentError,
@@ -29,7 +29,7 @@ from gateway import (
     RemotingError,
     WellKnownObjectMode,
 )
-from soap import BinaryFormatter, MethodReturn, Out, Ref, RemotingSoapFormatter, clr_type, wire_type
+from soap import BinaryFormatter, MethodReturn, Out, Ref, RemotingSoapFormatter, wire_type
 from soap._nrbf_writer import MSCORLIB, write_method_call
 from wsdl import OBJECT_OPERATIONS, Operation, clr_method, contract_of, literal_wsdl, remoting_wsdl
 
@@ -45,20 +45,6 @@ ENVELOPE = ('<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-inst
             'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">{header}<SOAP-ENV:Body>'
             '<i2:{method} xmlns:i2="http://schemas.microsoft.com/clr/nsassem/MethodModel.ICalculator/MethodModel">'
             "{params}</i2:{method}></SOAP-ENV:Body></SOAP-ENV:Envelope>")
-
-
-@clr_type("MethodModel.ICalculator", "MethodModel")
-class ICalculatorObject(ICalculator):
-    """The interface with System.Object's overridable methods: proxies call them remotely."""
-
-    def __str__(self) -> str:
-        raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        raise NotImplementedError
-
-    def __hash__(self) -> int:
-        raise NotImplementedError
 
 
 def post(app: RemotingApp, uri: str, body: bytes, headers: dict[str, str]) -> httpx.Response:

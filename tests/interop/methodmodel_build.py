@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.interop.mono_build import MCS_FLAGS, MonoBuildError
+from tests.interop.mono_build import MonoBuildError, _mcs
 
 SOURCE_DIR = Path(__file__).resolve().parent / "csharp" / "methodmodel"
 WORK_DIR = Path(__file__).resolve().parent / "csharp" / "bin"
@@ -50,13 +50,6 @@ def _stamp() -> str:
     h.update(Path(__file__).read_bytes())
     h.update(subprocess.run(["mcs", "--version"], capture_output=True, text=True, check=False).stdout.encode())
     return h.hexdigest()
-
-
-def _mcs(*args: str | Path) -> None:
-    cmd = ["mcs", *MCS_FLAGS, *map(str, args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
-    if proc.returncode != 0:
-        raise MonoBuildError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}")
 
 
 def build() -> MethodModelBuild:
