@@ -93,8 +93,10 @@ class TransparentProxy:
         if setter is None or setter.accessor != "set":
             raise AttributeError(f"remote object proxies have no settable attribute {name!r} (only properties "
                                  "with a setter)")
-        # an async proxy returns the coroutine, which the caller cannot await through `=`: use set_X there
-        return self.__getattr__(setter.name)(value)
+        method = self.__getattr__(setter.name)
+        if inspect.iscoroutinefunction(method):  # `=` cannot await: the call would never be made
+            raise AttributeError(f"an async proxy cannot set {name} by assignment: await proxy.{setter.name}(value)")
+        return method(value)
 
     def _object_method(self, name: str) -> Callable[..., Any] | None:
         """The remote ToString / Equals / GetHashCode of a sync proxy whose contract publishes it."""

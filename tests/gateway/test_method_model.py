@@ -272,6 +272,8 @@ def test_async_client_shapes() -> None:
                 calc: Any = client.get_object(ICalculator, BASE + "Calculator.rem")
                 assert await calc.Rename("a", "b") == ("a", "ab", 2)
                 assert await calc.AddStrings("x", "y") == "xy"
+                with pytest.raises(AttributeError, match=r"await proxy.set_Name\(value\)"):
+                    calc.Name = "async"
                 await calc.set_Name("async")
                 assert await calc.get_Name() == "async" and await calc.ToString() == "Calculator async"
                 await calc.set_Name("calc")
