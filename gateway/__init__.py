@@ -9,6 +9,9 @@ sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the 
 ``gateway.client`` the client runtime. Everything a user needs is importable from here.
 """
 
+from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
+from wsdl import clr_method
+
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
@@ -47,7 +50,9 @@ __all__ = [
     "LiteralBinding",
     "MarshalByRefObject",
     "ObjectHost",
+    "Out",
     "Principal",
+    "Ref",
     "RegistrationWarning",
     "RemotingApp",
     "RemotingClient",
@@ -62,6 +67,7 @@ __all__ = [
     "StaticUsers",
     "TypeFilterLevel",
     "WellKnownObjectMode",
+    "clr_method",
     "current_principal",
     "proxy_objref",
 ]

@@ -9,6 +9,7 @@ every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapForm
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
+from ._direction import Direction, Out, Ref, direction_of
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
 from ._exceptions import exception_info
@@ -78,6 +79,7 @@ __all__ = [
     "ClientFormatter",
     "ClrDateTime",
     "ClrName",
+    "Direction",
     "ExceptionInfo",
     "Fault",
     "FieldSpec",
@@ -92,7 +94,9 @@ __all__ = [
     "MethodCall",
     "MethodReturn",
     "ObjRef",
+    "Out",
     "OutgoingRequest",
+    "Ref",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
@@ -111,6 +115,7 @@ __all__ = [
     "clr_name_of",
     "clr_type",
     "data_namespace",
+    "direction_of",
     "exception_info",
     "item_element_name",
     "method_namespace",

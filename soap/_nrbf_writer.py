@@ -14,6 +14,7 @@ import datetime as _dt
 import enum
 import struct
 from collections import deque
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ._clr import ClrName
@@ -377,7 +378,11 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 def write_method_return(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None,
+    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (),
 ) -> bytes:
+    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type))."""
+    if outs:
+        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs)
     flags = MessageFlags.NoContext
     flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
@@ -398,6 +403,64 @@ def write_method_return(
     return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
 
 
+def _write_return_with_outs(
+    value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None, outs: Sequence[tuple[int, tuple[str, object, WireType]]],
+) -> bytes:
+    """Every argument slot, the out and ref values in their positions and null in the others, as Mono
+    writes them: inline when all are primitive (strings included); otherwise in an array, which is the
+    call array's first item when the return value is in it too (``ArgsInArray``) and a call array of its
+    own otherwise (``ArgsIsArray``)."""
+    count = max([parameter_count, *(position + 1 for position, _ in outs)])
+    slots: list[tuple[object, WireType]] = [(None, ANY)] * count
+    for position, (_, slot_value, slot_type) in outs:
+        slots[position] = (slot_value, slot_type)
+    kinds = [primitive_kind(v, t) if v is not None else None for v, t in slots]
+    returns_value = value is not None and value_type.kind is not Kind.VOID
+    return_kind = primitive_kind(value, value_type) if returns_value else None
+    flags = MessageFlags.NoContext
+    head = b""
+    if not returns_value:
+        flags |= MessageFlags.NoReturnValue
+    elif return_kind is not None:
+        flags |= MessageFlags.ReturnValueInline
+        head = value_with_code(return_kind, value)
+    else:
+        flags |= MessageFlags.ReturnValueInArray
+    if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
+        flags |= MessageFlags.ArgsInline
+        inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
+                                                                                                 strict=True))
+        if not flags & MessageFlags.ReturnValueInArray:
+            body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head + inline
+            return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        writer = NrbfWriter(registry, marshaller)
+        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1)
+                      + writer.object_value(value, value_type))
+        writer.flush()
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + inline
+        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    writer = NrbfWriter(registry, marshaller)
+    if flags & MessageFlags.ReturnValueInArray:
+        flags |= MessageFlags.ArgsInArray
+        # .NET (and Mono) put the arguments first and the return value second, whatever [MS-NRBF] 2.2.3.4 says
+        args_id = writer.new_id()
+        returned = writer.object_value(value, value_type)
+        items = b"".join(writer.object_value(v, t) for v, t in slots)
+        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 2)
+                      + bytes([RecordType.MemberReference]) + struct.pack("<i", args_id) + returned)
+        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.flush()
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
+        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    flags |= MessageFlags.ArgsIsArray
+    items = b"".join(writer.object_value(v, t) for v, t in slots)
+    writer.flush()
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, count) + items
+    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
+    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+
+
 def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
     flags = MessageFlags.ExceptionInArray | MessageFlags.NoReturnValue | MessageFlags.NoContext | MessageFlags.NoArgs
     writer = NrbfWriter(registry)
@@ -411,8 +474,12 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes
 
 def write_method_call(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
-    marshaller: ReferenceMarshaller | None = None,
+    marshaller: ReferenceMarshaller | None = None, signature: Sequence[tuple[str, str]] | None = None,
 ) -> bytes:
+    """A BinaryMethodCall; ``signature`` (each parameter's CLR full name and assembly) goes in the call
+    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method."""
+    if signature is not None:
+        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature)
     head = bytes([RecordType.MethodCall])
     names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
     if not args:
@@ -430,6 +497,65 @@ def write_method_call(
     flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
     return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
+            + bytes([RecordType.MessageEnd]))
+
+
+#: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"
+_TYPE_HOLDER = "System.UnitySerializationHolder"
+
+
+def _write_call_with_signature(
+    method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None, signature: Sequence[tuple[str, str]],
+) -> bytes:
+    """Arguments inline when all are primitive (else the call array's first item), then the signature: a
+    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono)."""
+    writer = NrbfWriter(registry, marshaller)
+    kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
+    flags = MessageFlags.NoContext | MessageFlags.MethodSignatureInArray
+    items: list[bytes] = []
+    inline = b""
+    if not args:
+        flags |= MessageFlags.NoArgs
+    elif all(k is not None or a is None for k, a in zip(kinds, args, strict=True)):
+        flags |= MessageFlags.ArgsInline
+        inline = struct.pack("<i", len(args)) + b"".join(
+            value_with_code(k, a) for k, a in zip(kinds, args, strict=True))
+    else:
+        flags |= MessageFlags.ArgsInArray
+        args_id = writer.new_id()
+        values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
+        items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", args_id))
+        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+    signature_id = writer.new_id()
+    items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", signature_id))
+    holders: dict[tuple[str, str], int] = {}
+    first_holder = 0
+    refs = b""
+    records = b""
+    for full_name, assembly in signature:
+        ref = holders.get((full_name, assembly))
+        if ref is None:
+            ref = holders[(full_name, assembly)] = writer.new_id()
+            if not records:
+                head = (bytes([RecordType.SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
+                        + struct.pack("<i", 3) + lps("Data") + lps("UnityType") + lps("AssemblyName")
+                        + bytes([BinaryType.String, BinaryType.Primitive, BinaryType.String, Primitive.Int32]))
+                first_holder = ref
+            else:
+                head = bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, first_holder)
+            records += (head + bytes([RecordType.BinaryObjectString]) + struct.pack("<i", writer.new_id())
+                        + lps(full_name) + struct.pack("<i", 4) + bytes([RecordType.BinaryObjectString])
+                        + struct.pack("<i", writer.new_id()) + lps(assembly))
+        refs += bytes([RecordType.MemberReference]) + struct.pack("<i", ref)
+    signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
+                       + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
+                       + refs)
+    writer.flush()
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
+    head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \
+        + bytes([Primitive.String]) + lps(type_name) + inline
+    return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
             + bytes([RecordType.MessageEnd]))
 
 
