@@ -6,13 +6,31 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
 sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's own
+exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
 
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
@@ -27,6 +45,10 @@ from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, Ser
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
@@ -38,14 +60,22 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "IOException",
+    "InvalidOperationException",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
     "MarshalByRefObject",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
+    "OverflowException",
     "Principal",
     "RemotingApp",
     "RemotingClient",
@@ -58,7 +88,10 @@ __all__ = [
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "WellKnownObjectMode",
     "current_principal",
     "proxy_objref",
