@@ -25,25 +25,14 @@ from gateway import (
     ArgumentException,
     ArgumentNullException,
     ArgumentOutOfRangeException,
-    ArithmeticException,
     CustomErrorsMode,
-    DivideByZeroException,
-    FormatException,
-    InvalidOperationException,
-    IOException,
-    KeyNotFoundException,
     Lease,
     MarshalByRefObject,
-    NotImplementedException,
-    NotSupportedException,
-    OverflowException,
     RemotingApp,
     RemotingException,
-    SystemException,
-    TimeoutException,
-    UnauthorizedAccessException,
     WellKnownObjectMode,
 )
+from gateway.model.dotnet_exceptions import DOTNET_EXCEPTIONS
 from soap import Int64, clr_type, serializable
 
 DOTNET_SHARED = "DotnetShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null"
@@ -148,22 +137,11 @@ class IDotnetService:
 
 #: .NET's exceptions by name, as DotnetContract.cs's ``Samples.Exception`` throws them.
 DOTNET_KINDS: dict[str, Callable[[str | None], BaseException]] = {
+    **{cls.__name__: cls for cls in DOTNET_EXCEPTIONS},
     "ArgumentException": lambda m: ArgumentException(m, param_name="name"),
     "ArgumentNullException": lambda m: ArgumentNullException(m, param_name="name"),
     "ArgumentOutOfRangeException": lambda m: ArgumentOutOfRangeException(m, param_name="name", actual_value=42),
-    "InvalidOperationException": InvalidOperationException,
-    "NotSupportedException": NotSupportedException,
-    "NotImplementedException": NotImplementedException,
-    "KeyNotFoundException": KeyNotFoundException,
-    "FormatException": FormatException,
-    "ArithmeticException": ArithmeticException,
-    "OverflowException": OverflowException,
-    "DivideByZeroException": DivideByZeroException,
-    "TimeoutException": TimeoutException,
-    "UnauthorizedAccessException": UnauthorizedAccessException,
-    "IOException": IOException,
     "RemotingException": lambda m: RemotingException(m or ""),
-    "SystemException": SystemException,
 }
 
 #: Python's own exceptions by name: undeclared, so what a caller sees follows customErrors.

@@ -6,29 +6,30 @@ Output goes to ``tests/interop/csharp/bin/dotnet/`` (git-ignored)::
     DotnetServer.exe   DotnetServer.cs
     DotnetClient.exe   DotnetClient.cs
 
-Rebuilt only when a source, this file or ``mcs --version`` changed (a stamp), under a file lock, into a
-fresh directory that replaces the old one only on success. ``python tests/interop/dotnet_build.py`` builds
-by hand and prints the paths.
+Rebuilt only when a source, this file or ``mcs --version`` changed (a stamp), under ``mono_build``'s file
+lock and with its ``mcs`` flags, into a fresh directory that replaces the old one only on success.
+``python tests/interop/dotnet_build.py`` builds by hand and prints the paths.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    from . import mono_build
+except ImportError:  # run as a script
+    import mono_build  # type: ignore[no-redef]
 
 SOURCE_DIR = Path(__file__).resolve().parent / "csharp" / "dotnet"
 WORK_DIR = Path(__file__).resolve().parent / "csharp" / "bin"
 BIN_DIR = WORK_DIR / "dotnet"
 SOURCES = ("DotnetContract.cs", "DotnetServer.cs", "DotnetClient.cs")
-MCS_FLAGS = ["-nologo", "-sdk:4.5", "-optimize+", "-debug:portable", "-warn:4"]
 
 
 @dataclass(frozen=True)
@@ -49,32 +50,14 @@ def _stamp() -> str:
     h = hashlib.sha256()
     for name in SOURCES:
         h.update(name.encode() + (SOURCE_DIR / name).read_bytes())
-    h.update(Path(__file__).read_bytes())
+    h.update(Path(__file__).read_bytes() + " ".join(mono_build.MCS_FLAGS).encode())
     h.update(subprocess.run(["mcs", "--version"], capture_output=True, text=True, check=False).stdout.encode())
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def _lock() -> Iterator[None]:
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    with open(WORK_DIR / ".dotnet.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _mcs(*args: str | Path) -> None:
-    cmd = ["mcs", *MCS_FLAGS, *map(str, args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}")
-
-
 def build() -> DotnetBuild:
     """Build (if needed) and return the paths of the compiled assemblies."""
-    with _lock():
+    with mono_build._lock():  # the same lock as mono_build's: one mcs build at a time in bin/
         stamp = _stamp()
         current = _paths(BIN_DIR)
         stamp_file = BIN_DIR / ".stamp"
@@ -87,10 +70,10 @@ def build() -> DotnetBuild:
         staging.mkdir(parents=True)
         try:
             new = _paths(staging)
-            _mcs("-target:library", f"-out:{new.shared_dll}", SOURCE_DIR / "DotnetContract.cs")
+            mono_build._mcs("-target:library", f"-out:{new.shared_dll}", SOURCE_DIR / "DotnetContract.cs")
             for exe, source in ((new.server_exe, "DotnetServer.cs"), (new.client_exe, "DotnetClient.cs")):
-                _mcs("-target:exe", f"-out:{exe}", "-r:System.Runtime.Remoting.dll", f"-r:{new.shared_dll}",
-                     SOURCE_DIR / source)
+                mono_build._mcs("-target:exe", f"-out:{exe}", "-r:System.Runtime.Remoting.dll",
+                                f"-r:{new.shared_dll}", SOURCE_DIR / source)
             (staging / ".stamp").write_text(stamp)
             old = WORK_DIR / f"dotnet.old.{os.getpid()}"
             if BIN_DIR.exists():
