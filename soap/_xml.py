@@ -48,7 +48,8 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     if not data.strip():
         raise SoapDecodeError("empty message body")
-    data = keep_carriage_returns(data)  # CR and CRLF in values arrive as sent (see _eol.py)
+    if b"\r" in data:  # CR and CRLF in values arrive as sent (see _eol.py)
+        data = keep_carriage_returns(data)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
