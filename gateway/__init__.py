@@ -6,7 +6,8 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
 sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's own
+exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
 
 from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
@@ -16,6 +17,23 @@ from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
@@ -31,6 +49,10 @@ from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, Ser
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
@@ -42,15 +64,23 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "IOException",
+    "InvalidOperationException",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
     "MarshalByRefObject",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
     "Out",
+    "OverflowException",
     "Principal",
     "Ref",
     "RegistrationWarning",
@@ -65,7 +95,10 @@ __all__ = [
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "WellKnownObjectMode",
     "clr_method",
     "current_principal",

@@ -42,6 +42,8 @@ _STRUCT = {
     Primitive.TimeSpan: "<q", Primitive.DateTime: "<Q", Primitive.UInt16: "<H", Primitive.UInt32: "<I",
     Primitive.UInt64: "<Q",
 }
+#: BinaryArrayTypeEnumeration.Single: a single-dimension, zero-based array
+_SINGLE_ARRAY = 0
 MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
 
 #: One member of a class record: (name, binary type, additional type info, the value's bytes).
@@ -155,6 +157,7 @@ class NrbfWriter:
         self._memo: dict[int, int] = {}
         self._keep: list[object] = []
         self._libraries: dict[str, int] = {}
+        self._metadata: dict[tuple[ClrName, tuple[tuple[str, BinaryType, object], ...]], int] = {}
 
     def new_id(self) -> int:
         n = self._next_id
@@ -229,15 +232,60 @@ class NrbfWriter:
         )
 
     def array(self, ref: int, items: list[object], item: WireType) -> bytes:
+        """A ``list[T]`` as .NET writes ``T[]``: ``ArraySinglePrimitive`` for primitives, ``ArraySingleString``
+        for strings, a ``BinaryArray`` naming the element class for registered classes and enums (so a .NET
+        caller gets a ``Person[]``, not an ``object[]``), ``ArraySingleObject`` for anything else."""
         kind = item.kind if item.kind is not Kind.INT else Kind.INT32
-        plain = kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable
-        if plain and all(v is not None for v in items):
+        if kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable:
+            if any(v is None for v in items):
+                raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
+                                      f"{_PRIMITIVE_OF[kind].name}[])")
             prim = _PRIMITIVE_OF[kind]
             body = b"".join(primitive_bytes(kind, v)[1] for v in items)
             return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
-        record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
-        body = b"".join(self.object_value(v, item) for v in items)
-        return bytes([record]) + struct.pack("<ii", ref, len(items)) + body
+        element = self.element_class(item)
+        if kind is Kind.STRING or element is None:
+            record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
+            return bytes([record]) + struct.pack("<ii", ref, len(items)) + self._items(items, item)
+        assert item.py_type is not None
+        for i, v in enumerate(items):
+            if v is not None and not isinstance(v, item.py_type):
+                raise SoapEncodeError(f"item {i} of a list[{item.describe()}] is a {type(v).__name__}")
+        prefix, binary_type, extra = self._class_type(element)
+        head = (bytes([RecordType.BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
+                + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
+        # enums are value types: .NET writes them inline (with ids of their own), classes by reference
+        return prefix + head + self._items(items, item, inline=kind is Kind.ENUM)
+
+    def element_class(self, item: WireType) -> ClrName | None:
+        """The CLR class of a typed array's elements: a registered by-value class or enum, else None."""
+        if item.kind in (Kind.OBJECT, Kind.ENUM) and item.py_type is not None \
+                and self.registry.is_registered(item.py_type):
+            return self.registry.name_of(item.py_type)
+        return None
+
+    def _class_type(self, name: ClrName) -> tuple[bytes, BinaryType, bytes]:
+        """(library record if new, binary type, additional type info) of a class named in type information."""
+        if simple_assembly_name(name.assembly) in CORE_ASSEMBLIES:
+            return b"", BinaryType.SystemClass, lps(name.full_name)
+        lib, lib_record = self._library_id(name.assembly)
+        return lib_record, BinaryType.Class, lps(name.full_name) + struct.pack("<i", lib)
+
+    def _items(self, items: list[object], item: WireType, inline: bool = False) -> bytes:
+        """The elements of a single-dimension array, runs of nulls compacted as .NET writes them."""
+        out = bytearray()
+        nulls = 0
+        for v in items:
+            if v is None:
+                nulls += 1
+                continue
+            if nulls:
+                out += _null_run(nulls)
+                nulls = 0
+            out += self.record(-self.new_id(), v, item) if inline else self.object_value(v, item)
+        if nulls:
+            out += _null_run(nulls)
+        return bytes(out)
 
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
@@ -256,12 +304,13 @@ class NrbfWriter:
                 return name, BinaryType.StringArray, None, self.object_value(value, wt, name)
             if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
                 return name, BinaryType.PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+            element = self.element_class(wt.item)
+            if element is not None:  # a Person[] member is declared as the class "Person[]"
+                array_class = ClrName(element.full_name + "[]", element.assembly)
+                return _class_member(name, array_class, self.object_value(value, wt, name))
             return name, BinaryType.ObjectArray, None, self.object_value(value, wt, name)
         if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-            clr = self.registry.name_of(wt.py_type)
-            if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
-                return name, BinaryType.SystemClass, clr.full_name, self.object_value(value, wt, name)
-            return name, BinaryType.Class, clr, self.object_value(value, wt, name)
+            return _class_member(name, self.registry.name_of(wt.py_type), self.object_value(value, wt, name))
         return name, BinaryType.Object, None, self.object_value(value, wt, name)
 
     def _library_id(self, assembly: str) -> tuple[int, bytes]:
@@ -272,6 +321,14 @@ class NrbfWriter:
         return lib, bytes([RecordType.BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
 
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
+        """An object record; a class already described in this message is a ``ClassWithId`` that refers to
+        the first record's metadata, as .NET writes the second and later items of a ``Person[]``."""
+        layout = (name, tuple((member_name, kind, info) for member_name, kind, info, _ in members))
+        known = self._metadata.get(layout)
+        if known is not None:
+            return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
+                    + b"".join(raw for *_, raw in members))
+        self._metadata[layout] = ref
         system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
         prefix = b""
         extras = bytearray()
@@ -358,6 +415,22 @@ class NrbfWriter:
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+
+def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
+    """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
+    if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
+        return name, BinaryType.SystemClass, clr.full_name, raw
+    return name, BinaryType.Class, clr, raw
+
+
+def _null_run(count: int) -> bytes:
+    """``count`` consecutive nulls of an array: ObjectNull for one or two, then ObjectNullMultiple(256)."""
+    if count <= 2:
+        return bytes([RecordType.ObjectNull]) * count
+    if count <= 255:
+        return bytes([RecordType.ObjectNullMultiple256, count])
+    return bytes([RecordType.ObjectNullMultiple]) + struct.pack("<i", count)
 
 
 def _ref(object_id: int) -> bytes:
