@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
 import sys
 import tempfile
 import time
@@ -37,15 +35,27 @@ from _harness import (
     CONTENT_TYPE,
     EXPECT,
     HELLO_PATH,
+    HELLO_SOAP,
     RESPONSE_BODY,
-    ROOT,
     SOAP_ACTION,
+    Ratio,
+    Table,
+    add_run_options,
+    call_once,
+    check_ratios,
     cpu_seconds,
     free_port,
+    lower_median,
     machine_busy_seconds,
+    noise_note,
+    pinned_to,
+    preflight,
+    progress,
+    rounds_note,
     running,
+    settle,
+    spread,
     uvicorn_command,
-    wait_for_quiet,
     wait_ready,
 )
 from lxml import etree
@@ -61,8 +71,11 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 IN_FLIGHT = 16
 LoopFactory = Callable[[], asyncio.AbstractEventLoop] | None
 
-TARGETS = {("proxy-sync", "hand-sync"): 0.8, ("proxy-async16", "hand-sync"): 1.0}
-INFO_RATIOS = [("proxy-async16", "hand-async16")]
+RATIOS = (
+    Ratio("proxy-sync", "hand-sync", 0.8, label="proxy-sync / hand-sync"),
+    Ratio("proxy-async16", "hand-sync", 1.0, label="proxy-async16 / hand-sync"),
+    Ratio("proxy-async16", "hand-async16", label="proxy-async16 / hand-async16"),
+)
 
 
 class HelloProxy(Protocol):
@@ -237,81 +250,41 @@ def proxy_async(url: str, loop_factory: LoopFactory) -> Callable[[float], int]:
 # ---- report ------------------------------------------------------------------------------------------------
 
 
-def median(ms: list[Measurement]) -> Measurement:
-    ok = sorted((m for m in ms if not m.failure), key=lambda m: m.rate)
-    return ok[(len(ok) - 1) // 2] if ok else ms[-1]
-
-
 def report(bench: Bench, rounds: int) -> bool:
     print(
-        f"\nHelloMethod client calls/s, {bench.duration:g} s per measurement"
-        f"{f', median of {rounds} rounds' if rounds > 1 else ''}; fixed-response uvicorn on core 0, "
-        f"client on core {CLIENT_CORE}"
+        f"\nHelloMethod client calls/s, {bench.duration:g} s per measurement{rounds_note(rounds)}; "
+        f"fixed-response uvicorn on core 0, client on core {CLIENT_CORE}"
     )
-    header = f"{'client':15} {'calls/s':>9} {'client CPU':>11} {'server CPU':>11} {'other CPU':>10}"
-    print(header)
-    print("-" * len(header))
-    best: dict[str, Measurement] = {}
+    table = Table("client", ("calls/s", 9), ("client CPU", 11), ("server CPU", 11), ("other CPU", 10), width=15)
+    table.header()
     for name, ms in bench.results.items():
-        m = best[name] = median(ms)
+        m = lower_median(ms)
         if m.failure:
-            print(f"{name:15} FAILED: {m.failure}")
+            table.failed(name, m.failure)
             continue
-        rates = [x.rate for x in ms if not x.failure]
-        spread = f"  ({min(rates):.0f}-{max(rates):.0f})" if len(rates) > 1 else ""
-        print(
-            f"{name:15} {m.rate:9.0f} {m.client_cpu * 100:10.0f}% {m.server_cpu * 100:10.0f}% "
-            f"{m.other_cpu * 100:9.0f}%{spread}"
-        )
-    busiest = max((m.other_cpu for ms in bench.results.values() for m in ms if not m.failure), default=0.0)
-    if busiest > 0.1:
-        print(f"NOTE: other processes used up to {busiest * 100:.0f}% of a core during a run: numbers are noisy")
+        table.row(
+            name, f"{m.rate:.0f}", f"{m.client_cpu * 100:.0f}%", f"{m.server_cpu * 100:.0f}%",
+            f"{m.other_cpu * 100:.0f}%", tail=spread([x.rate for x in ms if not x.failure]),
+        )  # fmt: skip
+    noise_note(m.other_cpu for ms in bench.results.values() for m in ms if not m.failure)
     print()
-    all_met = True
-    pairs: list[tuple[tuple[str, str], float | None]] = [*TARGETS.items(), *((p, None) for p in INFO_RATIOS)]
-    for (num, den), target in pairs:
-        goal = f"target >= {target}" if target is not None else "no target"
-        ratios = [
-            a.rate / b.rate
-            for a, b in zip(bench.results.get(num, []), bench.results.get(den, []), strict=False)
-            if not a.failure and not b.failure and b.rate
-        ]  # per round: robust against load that drifts between rounds
-        if not ratios:
-            print(f"{num} / {den}: n/a ({goal})")
-            all_met &= target is None
-            continue
-        ratio = statistics.median(ratios)
-        verdict = "" if target is None else (": met" if ratio >= target else ": MISSED")
-        all_met &= target is None or ratio >= target
-        spread = f", rounds {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
-        print(f"{num} / {den}: {ratio:.2f}  ({goal}{verdict}{spread})")
-    return all_met
+    return check_ratios(RATIOS, bench.results)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
-    p.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each (default 1)")
-    p.add_argument("--rounds", type=int, default=1, help="repeat all measurements N times, report medians")
+    add_run_options(p, duration=5.0, warmup=1.0, what="client loop")
     p.add_argument("--uvloop", action="store_true", help="run the async clients on uvloop (default: asyncio)")
     p.add_argument("--only", default="", help="comma-separated subset of the client names")
-    p.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=0.0,
-        help="before each client, wait up to N s until other processes use < 10%% of a core (default 0)",
-    )
-    p.add_argument("--check", action="store_true", help="exit 1 if a target is missed or a client fails")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if (os.cpu_count() or 1) < 2:
-        print("needs at least 2 cores (server on core 0, client on core 1)", file=sys.stderr)
+    problem = preflight(("taskset",))
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))  # examples/ and gateway/ from this checkout
-    os.sched_setaffinity(0, {CLIENT_CORE})
     loop_factory: LoopFactory = None
     if args.uvloop:
         import uvloop
@@ -335,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="bench-client-") as tmp,
         running(uvicorn_command("benchmarks.fixed_response_app:app", port), Path(tmp) / "server.log") as proc,
+        pinned_to(CLIENT_CORE),
     ):
-        reason = wait_ready(proc, Path(tmp) / "server.log", lambda: probe(url))
+        reason = wait_ready(proc, Path(tmp) / "server.log", lambda: probe(port))
         if reason:
             print(f"fixed-response server did not start: {reason}", file=sys.stderr)
             return 1
@@ -348,27 +322,18 @@ def main(argv: list[str] | None = None) -> int:
                 except ImportError as exc:  # the gateway is not there (yet)
                     bench.results.setdefault(name, []).append(Measurement(name, failure=f"ImportError: {exc}"))
                     continue
-                if args.quiet_wait > 0:
-                    load = wait_for_quiet(args.quiet_wait)
-                    if load >= 0.1:
-                        print(f"  (machine still busy: {load:.2f} cores after {args.quiet_wait:g} s)", flush=True)
+                settle(args.quiet_wait)
                 m = bench.timed(name, run)
-                state = m.failure or f"{m.rate:.0f} calls/s, other CPU {m.other_cpu:.0%}"
-                print(f"round {n + 1}/{args.rounds} {name}: {state}", flush=True)
+                progress(n, args.rounds, name, m.failure or f"{m.rate:.0f} calls/s, other CPU {m.other_cpu:.0%}")
         all_met = report(bench, args.rounds)
-    failed = any(median(ms).failure for ms in bench.results.values())
+    failed = any(m.failure for ms in bench.results.values() for m in ms)
     return 1 if args.check and (failed or not all_met) else 0
 
 
-def probe(url: str) -> str:
-    """One hand-written call: '' if the server answers with the canned response. Raises OSError until up."""
-    try:
-        response = httpx.post(url, content=build_request("Alice"), headers=HEADERS, timeout=2.0)
-    except httpx.TransportError as exc:
-        raise OSError(str(exc)) from exc
-    if response.status_code != 200 or response.content != RESPONSE_BODY:
-        return f"unexpected answer: HTTP {response.status_code} {response.content[:200]!r}"
-    return ""
+def probe(port: int) -> str:
+    """One call: '' if the server answers with the canned response. Raises OSError until it is up."""
+    body, reason = call_once(port, HELLO_SOAP)
+    return reason or ("" if body == RESPONSE_BODY else f"unexpected answer: {body[:200]!r}")
 
 
 if __name__ == "__main__":

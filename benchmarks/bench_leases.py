@@ -12,7 +12,8 @@
                 mono  the Mono reference server, ``run-server.sh PORT --soap`` (when ``mono`` is on PATH)
               Both get the same client (this process, pinned to core 1); prints scenarios/s each and ours/mono.
 
-Everything runs on 127.0.0.1 and is bounded in time (a server that does not come up within 60 s is skipped).
+Everything runs on 127.0.0.1 and is bounded in time (a server that does not answer within 60 s, Mono within
+120 s as it may build first, is reported as failed).
 
   python benchmarks/bench_leases.py                        # sweep + cao (mono too when available)
   python benchmarks/bench_leases.py --only sweep --leases 200000
@@ -23,11 +24,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import gc
-import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -35,19 +33,38 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _harness import CLIENT_CORE, ROOT, SERVER_CORE, free_port, pinned, running, uvicorn_command
+from _harness import (
+    CLIENT_CORE,
+    HELLO_SOAP,
+    MONO_READY_TIMEOUT,
+    Table,
+    add_mono_options,
+    call_once,
+    free_port,
+    mono_command,
+    mono_unavailable,
+    pinned_to,
+    running,
+    uvicorn_command,
+    wait_ready,
+)
+
+from examples.remoting_samples import ClientActivatedObject
+from gateway import AsyncRemotingClient, Lease, LifetimeSettings, MarshalByRefObject, RemotingApp
+
+# isort: split
+# ---- private gateway modules: their paths follow the gateway's internal layout; repoint them here only ----
+from gateway.server.lease_manager import LeaseManager
+
+# ---------------------------------------------------------------------------------------------------------
 
 DEFAULT_POLL_SECONDS = 10.0  # .NET's LifetimeServices.LeaseManagerPollTime default (and ours)
-STARTUP_TIMEOUT = 60.0
 
 
 # ------------------------------------------------------------------ (1) sweep
 
 
 def bench_sweep(leases: int, repeats: int) -> None:
-    from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp
-    from gateway.server.lease_manager import LeaseManager
-
     print(f"== lease manager sweep, {leases:,} live leases")
     manager = LeaseManager(dt.timedelta(seconds=DEFAULT_POLL_SECONDS), lambda lease: None)
     for _ in range(leases):
@@ -111,9 +128,6 @@ class CaoResult:
 
 
 async def _drive(base: str, duration: float, warmup: float, in_flight: int, result: CaoResult) -> None:
-    from examples.remoting_samples import ClientActivatedObject
-    from gateway import AsyncRemotingClient
-
     async with AsyncRemotingClient(timeout=10.0, max_connections=in_flight) as client:
 
         async def scenario() -> None:
@@ -142,40 +156,17 @@ async def _drive(base: str, duration: float, warmup: float, in_flight: int, resu
         result.scenarios, result.errors = counts
 
 
-def _wait_for(log_path: Path, proc_poll: object, ready: str | None, port: int) -> str:
-    """'' once the server is up (a READY line in its log, or the port accepting), else why not."""
-    import socket
-
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        code = proc_poll()  # type: ignore[operator]
-        if code is not None:
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
-            return f"server exited ({code}): " + " | ".join(tail)
-        if ready is not None:
-            if any(line.startswith(ready) for line in log_path.read_text(errors="replace").splitlines()):
-                return ""
-        else:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return ""
-            except OSError:
-                pass
-        time.sleep(0.1)
-    return f"not ready after {STARTUP_TIMEOUT:.0f} s"
-
-
 def bench_cao_server(name: str, args: argparse.Namespace, workdir: Path) -> CaoResult:
+    """Start one server (ours or Mono's), wait until it answers HelloMethod (both serve /SayHello.soap), drive."""
     result = CaoResult(name)
     port = free_port()
     if name == "ours":
-        cmd, ready = uvicorn_command("examples.remoting_samples:app", port), None
-    else:  # run-server.sh exec's mono, so the pid we start is the server's; builds first if needed
-        cmd = pinned(SERVER_CORE, ["bash", str(args.mono_dir / "run-server.sh"), str(port), "--soap"])
-        ready = "READY"
+        cmd, timeout = uvicorn_command("examples.remoting_samples:app", port), 60.0
+    else:
+        cmd, timeout = mono_command(args.mono_dir, port, "--soap"), MONO_READY_TIMEOUT
     log_path = workdir / f"server-{name}-{port}.log"
     with running(cmd, log_path) as proc:
-        reason = _wait_for(log_path, proc.poll, ready, port)
+        reason = wait_ready(proc, log_path, lambda: call_once(port, HELLO_SOAP)[1], timeout)
         if reason:
             result.failure = reason
             return result
@@ -186,30 +177,35 @@ def bench_cao_server(name: str, args: argparse.Namespace, workdir: Path) -> CaoR
     return result
 
 
+LABELS = {"ours": "ours (uvicorn examples.remoting_samples:app)", "mono": "Mono reference server"}
+
+
 def bench_cao(args: argparse.Namespace) -> None:
     print(f"== CAO activate + Increment + release, {args.in_flight} in flight, {args.duration:.0f} s each")
     servers = ["ours"]
     if args.mono:
-        if shutil.which("mono") and (args.mono_dir / "run-server.sh").is_file():
-            servers.append("mono")
+        why = mono_unavailable(args.mono_dir)
+        if why:
+            print(f"  mono: skipped ({why}; --mono-dir DIR points to the peer)")
         else:
-            print("  mono: skipped (no `mono` on PATH or no run-server.sh in --mono-dir)")
+            servers.append("mono")
     results: dict[str, CaoResult] = {}
     with tempfile.TemporaryDirectory(prefix="bench-leases-") as tmp:
         for name in servers:
-            r = results[name] = bench_cao_server(name, args, Path(tmp))
-            label = "ours (uvicorn examples.remoting_samples:app)" if name == "ours" else "Mono reference server"
-            if r.seconds:
-                print(
-                    f"  {label}: {r.rate:,.0f} scenarios/s ({2 * r.rate:,.0f} requests/s), "
-                    f"{r.scenarios:,} in {r.seconds:.1f} s, {r.errors} errors"
-                    + (f" (first: {r.failure})" if r.failure else "")
-                )
-            else:
-                print(f"  {label}: FAILED: {r.failure}")
+            results[name] = bench_cao_server(name, args, Path(tmp))
+    table = Table("server", ("scenarios/s", 12), ("requests/s", 11), ("scenarios", 10), ("seconds", 8),
+                  ("errors", 7), width=max(map(len, LABELS.values())))  # fmt: skip
+    table.header()
+    for name, r in results.items():
+        if not r.seconds:
+            table.failed(LABELS[name], r.failure)
+            continue
+        first = f"  (first error: {r.failure})" if r.failure else ""
+        table.row(LABELS[name], f"{r.rate:,.0f}", f"{2 * r.rate:,.0f}", f"{r.scenarios:,}", f"{r.seconds:.1f}",
+                  str(r.errors), tail=first)  # fmt: skip
     ours, mono = results.get("ours"), results.get("mono")
     if ours and mono and ours.rate and mono.rate:
-        print(f"  ours/mono: {ours.rate / mono.rate:.2f}")
+        print(f"ours/mono: {ours.rate / mono.rate:.2f}")
 
 
 # ------------------------------------------------------------------ main
@@ -223,23 +219,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=5.0, help="measured seconds per server (default 5)")
     p.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per server (default 1)")
     p.add_argument("--in-flight", type=int, default=16, help="concurrent scenario loops (default 16)")
-    p.add_argument("--no-mono", dest="mono", action="store_false", help="skip the Mono reference server")
-    p.add_argument(
-        "--mono-dir", type=Path, default=ROOT.parent / "shared" / "peers" / "mono",
-        help="the Mono peer folder (default ../shared/peers/mono)",
-    )  # fmt: skip
+    add_mono_options(p, by_default=True)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sys.path.insert(0, str(ROOT))  # examples/ and gateway/ from this checkout
-    with contextlib.suppress(AttributeError, OSError):
-        os.sched_setaffinity(0, {CLIENT_CORE})
-    if args.only in (None, "sweep"):
-        bench_sweep(args.leases, args.sweeps)
-    if args.only in (None, "cao"):
-        bench_cao(args)
+    with pinned_to(CLIENT_CORE):
+        if args.only in (None, "sweep"):
+            bench_sweep(args.leases, args.sweeps)
+        if args.only in (None, "cao"):
+            bench_cao(args)
     return 0
 
 

@@ -29,17 +29,20 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import httpx
+from _harness import Table
 
 from gateway import MarshalByRefObject, RemotingApp, WellKnownObjectMode
+from soap import serializable
+
+# isort: split
+# ---- private gateway modules: their paths follow the gateway's internal layout; repoint them here only ----
 from gateway.server.identity import ServiceEntry
 from gateway.server.wsdl_cache import WsdlCache
-from soap import serializable
+
+# ---------------------------------------------------------------------------------------------------------
 
 TARGET_MS = 50.0
 OPERATIONS, TYPES_PER_LEVEL = 50, (12, 8, 6, 4)
@@ -59,9 +62,30 @@ class Status(enum.Enum):
 
 
 SCALARS: list[Any] = [
-    str, int, float, bool, Decimal, dt.date, dt.timedelta, bytes, dt.datetime, str | None, Decimal | None,
-    Color, Status | None, list[int], list[str] | None, dt.date | None, bytes | None, dt.timedelta | None,
+    str,
+    int,
+    float,
+    bool,
+    Decimal,
+    dt.date,
+    dt.timedelta,
+    bytes,
+    dt.datetime,
+    str | None,
+    Decimal | None,
+    Color,
+    Status | None,
+    list[int],
+    list[str] | None,
+    dt.date | None,
+    bytes | None,
+    dt.timedelta | None,
 ]
+
+
+def list_of(item: Any) -> Any:
+    """``list[item]`` for a class made at run time (written ``list[var]``, it is not a type mypy can check)."""
+    return list.__class_getitem__(item)
 
 
 def build_types() -> list[type]:
@@ -76,12 +100,16 @@ def build_types() -> list[type]:
             else:
                 below = levels[-1]
                 fields = [
-                    ("one", below[i % len(below)]), ("many", list[below[(i + 1) % len(below)]]),
-                    ("maybe", below[(i + 2) % len(below)] | None), ("label", str),
-                    ("kind", Color if i % 2 else Status), ("leaves", list[levels[0][(i + 3) % 12]] | None),
+                    ("one", below[i % len(below)]),
+                    ("many", list_of(below[(i + 1) % len(below)])),
+                    ("maybe", below[(i + 2) % len(below)] | None),
+                    ("label", str),
+                    ("kind", Color if i % 2 else Status),
+                    ("leaves", list_of(levels[0][(i + 3) % 12]) | None),
                 ]
-            cls = dataclasses.make_dataclass(f"B{n:02d}", fields,
-                                             namespace={"__doc__": f"Type {n}.", "__module__": __name__})
+            cls = dataclasses.make_dataclass(
+                f"B{n:02d}", fields, namespace={"__doc__": f"Type {n}.", "__module__": __name__}
+            )
             serializable(f"WsdlBench.B{n:02d}", "WsdlBench")(cls)
             level.append(cls)
             n += 1
@@ -94,10 +122,10 @@ def build_service(types: list[type]) -> type:
         first = types[(i * 7) % len(types)]
         params: list[tuple[str, Any]] = [("value", first), ("extra", SCALARS[i % len(SCALARS)])]
         if i % 3 == 0:
-            params.append(("items", list[types[(i + 7) % len(types)]]))
+            params.append(("items", list_of(types[(i + 7) % len(types)])))
         if i % 4 == 0:
             params.append(("maybe", types[(i + 11) % len(types)] | None))
-        ret = None if i % 5 == 4 else list[first] if i % 7 == 6 else first
+        ret = None if i % 5 == 4 else list_of(first) if i % 7 == 6 else first
 
         def op(self: object, *args: object) -> object:
             return None
@@ -113,8 +141,11 @@ def build_service(types: list[type]) -> type:
         return op
 
     namespace = {f"op_{i:02d}": make(i) for i in range(OPERATIONS)}
-    return type("BenchService", (MarshalByRefObject,), {"__doc__": "50 operations.", "__module__": __name__,
-                                                         "__soap_namespace__": "urn:wsdl-bench", **namespace})
+    return type(
+        "BenchService",
+        (MarshalByRefObject,),
+        {"__doc__": "50 operations.", "__module__": __name__, "__soap_namespace__": "urn:wsdl-bench", **namespace},
+    )
 
 
 def ms(seconds: float) -> float:
@@ -132,6 +163,7 @@ def http_times(app: RemotingApp, repeat: int) -> tuple[list[float], list[float]]
     async def run() -> tuple[list[float], list[float]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
             async def get(host: str) -> float:
                 t0 = time.perf_counter()
                 r = await client.get("/Bench.soap?wsdl", headers={"host": host})
@@ -164,11 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     first_doc = cache.get(entry, "soap11", "http://first.example")
     first = time.perf_counter() - t0
     ops = len(entry.contract.operations)
-    print(f"service: {ops} operations, {len(types)} dataclass types, 2 enums; "
-          f"SOAP 1.1 WSDL {len(first_doc) / 1024:.0f} KiB")
+    print(
+        f"service: {ops} operations, {len(types)} dataclass types, 2 enums; "
+        f"SOAP 1.1 WSDL {len(first_doc) / 1024:.0f} KiB"
+    )
     print(f"first ?wsdl of the process (contract + schema + document): {ms(first):7.2f} ms")
     print()
-    print(f"{'variant':10} {'size KiB':>9} {'cold median':>12} {'cold max':>9} {'warm median':>12}")
+    table = Table("variant", ("size KiB", 9), ("cold median", 12), ("cold max", 9), ("warm median", 12), width=10)
+    table.header()
     worst = 0.0
     for variant in ("soap11", "soap12", "remoting"):
         cold = [time_get(cache, entry, variant, f"http://cold-{variant}-{i}.example") for i in range(args.repeat)]
@@ -176,14 +211,22 @@ def main(argv: list[str] | None = None) -> int:
         doc = cache.get(entry, variant, base)
         warm = [time_get(cache, entry, variant, base) for _ in range(max(args.repeat, 1000))]
         worst = max(worst, statistics.median(cold))
-        print(f"{variant:10} {len(doc) / 1024:9.0f} {ms(statistics.median(cold)):9.2f} ms {ms(max(cold)):6.2f} ms "
-              f"{statistics.median(warm) * 1e6:9.2f} µs")
+        table.row(variant, f"{len(doc) / 1024:.0f}", f"{ms(statistics.median(cold)):.2f} ms", f"{ms(max(cold)):.2f} ms",
+                  f"{statistics.median(warm) * 1e6:.2f} µs")  # fmt: skip
     http_cold, http_warm = http_times(app, args.repeat)
-    print(f"{'http ?wsdl':10} {'':9} {ms(statistics.median(http_cold)):9.2f} ms {ms(max(http_cold)):6.2f} ms "
-          f"{ms(statistics.median(http_warm)):9.2f} ms   (in-process ASGI, new Host vs same Host)")
+    table.row(
+        "http ?wsdl",
+        "",
+        f"{ms(statistics.median(http_cold)):.2f} ms",
+        f"{ms(max(http_cold)):.2f} ms",
+        f"{ms(statistics.median(http_warm)):.2f} ms",
+        tail="   (in-process ASGI, new Host vs same Host)",
+    )
     met = worst < TARGET_MS
-    print(f"\ncold generation: {ms(worst):.2f} ms (median, slowest variant); target < {TARGET_MS:g} ms: "
-          f"{'met' if met else 'MISSED'}")
+    print(
+        f"\ncold generation: {ms(worst):.2f} ms (median, slowest variant); target < {TARGET_MS:g} ms: "
+        f"{'met' if met else 'MISSED'}"
+    )
     return 1 if args.check and not met else 0
 
 

@@ -8,6 +8,8 @@
 -- The last line printed is machine-readable:
 --   RESULT requests=N duration_s=S rps=R lat_p50_ms=.. lat_p99_ms=.. ok=N bad=N err_connect=.. ...
 -- "bad" counts responses that are not 200 or lack EXPECT (wrk's own non-2xx count is err_status).
+-- benchmarks/_harness.py generates the wrk scripts of the other requests from everything below the
+-- "local threads = {}" line, so every benchmark checks responses and reports the same way.
 
 local script_dir = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
 local f = assert(io.open(script_dir .. "hello_request.xml", "rb"), "cannot open hello_request.xml")

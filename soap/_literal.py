@@ -18,10 +18,11 @@ from decimal import Decimal
 
 from lxml import etree
 
-from ._encoded_writer import escape_attr, escape_text, runtime_wire_type
 from ._errors import SoapDecodeError, SoapEncodeError
+from ._escape import escape_attr, escape_text
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
+from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
     format_base64,
@@ -31,9 +32,19 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, enum_member, object_fields
+from ._types import (
+    ANY,
+    INTEGER_KINDS,
+    Kind,
+    TypeRegistry,
+    WireType,
+    check_integer,
+    construct,
+    enum_member,
+    object_fields,
+)
 from ._xml import Limits, local_name, namespace_of
-from ._xsd import XSD_NAME
+from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +64,14 @@ _TRUE = ("1", "true")
 
 def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
-    kind = Kind.INT32 if wt.kind is Kind.INT else wt.kind
+    kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
         return wt.py_type.__name__
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
         return "char"
-    return XSD_NAME.get(kind, "anyType")
+    return XSD_TYPE_NAMES.get(kind, "anyType")
 
 
 def _cap(name: str) -> str:
@@ -140,8 +151,8 @@ class LiteralWriter:
         typed = ""
         if wt.kind is Kind.ANY:
             wt = runtime_wire_type(value, self.registry)
-            if wt.kind in XSD_NAME:
-                typed = f' xsi:type="xsd:{XSD_NAME[Kind.INT32 if wt.kind is Kind.INT else wt.kind]}"'
+            if wt.kind in XSD_TYPE_NAMES:
+                typed = f' xsi:type="xsd:{XSD_TYPE_NAMES[wt.kind]}"'
         if wt.kind is Kind.LIST:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"{name}: expected a list, got {type(value).__name__}")
@@ -185,6 +196,8 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
     inner = ""
     if ret.value_type.kind is not Kind.VOID:
         inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
+    if ret.out_args:  # out and ref parameters follow the result, by name (as ASMX and WCF write them)
+        inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
     return _envelope(version, body)
@@ -264,8 +277,6 @@ class LiteralReader:
             for spec in specs.values():
                 if spec.attr not in values and spec.wire.nullable:
                     values.setdefault(spec.attr, [] if spec.wire.kind is Kind.LIST else None)
-            from ._types import construct
-
             try:
                 return construct(cls, values)
             except (TypeError, ValueError) as exc:
@@ -286,8 +297,6 @@ class LiteralReader:
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
         if xsi_type is not None:
-            from ._xsd import kind_for_type_qname
-
             prefix, _, local = xsi_type.rpartition(":")
             kind = kind_for_type_qname(el.nsmap.get(prefix or None) or "", local)
             if kind is not None and kind is not Kind.ANY:
@@ -299,6 +308,9 @@ class LiteralReader:
 
 class LiteralCall:
     """A parsed document/literal request (see :class:`soap.IncomingCall`)."""
+
+    #: document/literal names each operation uniquely: an overload by its own name
+    overloadable = False
 
     def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
@@ -312,6 +324,9 @@ class LiteralCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return 1 if len(inputs) == self.argument_count else 0
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if names is None:  # positional, as the Remoting dialect
@@ -343,7 +358,7 @@ class LiteralCall:
 
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
-    registry: TypeRegistry, limits: Limits,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
 ) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
@@ -351,6 +366,8 @@ def read_literal_response(
     first = tops[0]
     if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
         return _read_fault(first, version, registry, limits)
+    if out_types:
+        return _read_with_outs(first, method_name, return_type, out_types, registry, limits)
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
@@ -364,6 +381,29 @@ def read_literal_response(
         else:
             value = reader.value(children[0], return_type)
     return MethodReturn(method_name, _namespace(first.tag), value, return_type)
+
+
+def _read_with_outs(
+    wrapper: etree._Element, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]],
+    registry: TypeRegistry, limits: Limits,
+) -> MethodReturn:
+    """``<XResponse><XResult/><out1/>…</XResponse>``: the result and the out/ref parameters by name."""
+    children = {_local(c.tag): c for c in wrapper if isinstance(c.tag, str)}
+    reader = LiteralReader(registry, limits)
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        result = children.get(f"{method_name}Result")
+        value = None if result is None and return_type.nullable else reader.value(
+            _required(children, f"{method_name}Result", wrapper), return_type)
+    outs = [(n, reader.value(_required(children, n, wrapper), t), t) for n, t in out_types]
+    return MethodReturn(method_name, _namespace(wrapper.tag), value, return_type, outs)
+
+
+def _required(children: dict[str, etree._Element], name: str, wrapper: etree._Element) -> etree._Element:
+    found = children.get(name)
+    if found is None:
+        raise SoapDecodeError(f"{_local(wrapper.tag)} lacks <{name}>")
+    return found
 
 
 def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
-from ._errors import SoapDecodeError
+from ._errors import MessageTooLarge, SoapDecodeError
 from ._xml import Limits
 
 
@@ -184,8 +184,6 @@ class NrbfReader:
 
     def __init__(self, data: bytes, limits: Limits) -> None:
         if len(data) > limits.max_bytes:
-            from ._errors import MessageTooLarge
-
             raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
         self.data = memoryview(data)
         self.pos = 0
@@ -195,6 +193,7 @@ class NrbfReader:
         self.metadata: dict[int, _ClassInfo] = {}
         self.libraries: dict[int, str] = {}
         self.depth = 0
+        self.null_slots = 0
 
     # -------------------------------------------------------------- primitives
 
@@ -440,13 +439,19 @@ class NrbfReader:
         return library
 
     def _items(self, length: int) -> list[object]:
-        self._need(length)  # every item takes at least one byte
+        # Every item takes at least one byte except in runs of nulls (ObjectNullMultiple, which .NET writes
+        # for three or more): the slots those fill are bounded per message, so a few bytes cannot claim
+        # millions of slots array after array.
+        self._need(min(length, 1))
         items: list[object] = []
         while len(items) < length:
             value = self.record()
             if isinstance(value, _Nulls):
                 if len(items) + value.count > length:
                     raise SoapDecodeError("null run overflows its array")
+                self.null_slots += value.count
+                if self.null_slots > self.limits.max_array_length:
+                    raise SoapDecodeError(f"more than {self.limits.max_array_length} null array slots")
                 items.extend([None] * value.count)
             else:
                 items.append(value)

@@ -22,11 +22,13 @@ from ..model.objects import MarshalByRefObject
 from ..server.marshal import ProxyFactory
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
-from .channel import ChannelCore
+from .channel import ChannelCore, Route
+from .credentials import http_auth
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, proxy_objref
 from .sinks import ClientResponse, ClientSink
+from .tls import tls_context
 from .transport import AsyncPooledTransport
 
 T = TypeVar("T")
@@ -99,6 +101,9 @@ class RemotingClient(_ClientBase):
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
     ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
+    ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
+    are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
+    certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
     """
 
     def __init__(
@@ -112,12 +117,17 @@ class RemotingClient(_ClientBase):
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
         formatter: str = "soap",
+        basic_auth: tuple[str, str] | None = None,
+        bearer_token: str | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter)
-        self._http = http_client or httpx.Client(timeout=timeout)
+        auth = http_auth(basic_auth, bearer_token)
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         return lambda ref, declared, base_url: self.proxy_for(ref, declared)
@@ -132,23 +142,23 @@ class RemotingClient(_ClientBase):
         """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str,
-              binding: LiteralBinding | None = None) -> Callable[..., Any]:
+    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Any]:
         def call(*args: object) -> Any:
-            return self.invoke(url, namespace, _as_operation(op, args), args, binding)
+            return self.invoke(url, namespace, _as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
 
     def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
-               binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+               route: Route | None = None) -> Any:
+        """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
+        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
         try:
-            r = self._http.post(url, content=call.body, headers=call.headers)
+            r = self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
+            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
         return self._core.finish(call, _response(r))
 
     def create_instance(self, cls: type[T], url: str, *args: object, type_name: str | None = None) -> T:
@@ -160,7 +170,7 @@ class RemotingClient(_ClientBase):
         activation = url.rstrip("/") + "/" + ACTIVATION_URI
         result = self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (construction_call(cls, type_name, args),))
         ref = activated_objref(result, cls)
-        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
+        return self._proxy_for_ref(ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
 
     def get_lifetime_service(self, proxy: object) -> ILease:
         """The remote object's lease, as a proxy (``RemotingServices.GetLifetimeService``)."""
@@ -171,7 +181,7 @@ class RemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
+        return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
 
     def close(self) -> None:
         self._http.close()
@@ -198,27 +208,30 @@ class AsyncRemotingClient(_ClientBase):
         max_connections: int = 100,
         listen: bool = False,
         formatter: str = "soap",
+        basic_auth: tuple[str, str] | None = None,
+        bearer_token: str | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
     ) -> None:
         super().__init__(registry, limits, sinks, listen, None, formatter)
         self._sync_callbacks: RemotingClient | None = None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, transport=AsyncPooledTransport(max_connections=max_connections)
-        )
+        auth = http_auth(basic_auth, bearer_token)
+        transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth)
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str,
-              binding: LiteralBinding | None = None) -> Callable[..., Awaitable[Any]]:
+    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Awaitable[Any]]:
         async def call(*args: object) -> Any:
-            return await self.invoke(url, namespace, _as_operation(op, args), args, binding)
+            return await self.invoke(url, namespace, _as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         def make(ref: ObjRef, declared: WireType, base_url: str) -> object:
@@ -231,12 +244,13 @@ class AsyncRemotingClient(_ClientBase):
         return make
 
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
-                     binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+                     route: Route | None = None) -> Any:
+        """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
+        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
         try:
-            r = await self._http.post(url, content=call.body, headers=call.headers)
+            r = await self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
+            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
         return self._core.finish(call, _response(r))
 
     async def create_instance(self, cls: type, url: str, *args: object, type_name: str | None = None) -> Any:
@@ -245,7 +259,7 @@ class AsyncRemotingClient(_ClientBase):
         call = construction_call(cls, type_name, args)
         result = await self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (call,))
         ref = activated_objref(result, cls)
-        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)
+        return self._proxy_for_ref(ref.url() or "", contract_of(cls), ref)
 
     async def get_lifetime_service(self, proxy: object) -> Any:
         """See :meth:`RemotingClient.get_lifetime_service`."""
@@ -256,7 +270,7 @@ class AsyncRemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)
+        return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)
 
     async def aclose(self) -> None:
         await self._http.aclose()

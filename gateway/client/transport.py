@@ -3,7 +3,14 @@
 httpx's own async connection pool costs several times more per call than its sync client at 16 calls in
 flight (benchmarks/bench_client.py; encode/httpx#3215). Remoting calls are simple POSTs to known
 endpoints, so this transport does just that well: one request at a time per connection, idle connections
-reused per origin, responses parsed by httptools (C), timeouts from the httpx request. It plugs in as an
+reused per origin, responses parsed by httptools (C), timeouts from the httpx request.
+
+What is retried: only a request written to a *reused* keep-alive connection that the server closed before
+sending any byte of an answer (EOF, reset or broken pipe), which is what happens when the server's keep-alive
+timeout closed the connection while it sat idle here. Such a request is sent once more, on a new
+connection; all other idle connections to that origin are dropped with it, since they idled as long. A
+failure on a new connection, a timeout, or a connection lost after part of the answer arrived is never
+retried (the call may have run) and surfaces as a ``ChannelError``. It plugs in as an
 ``httpx.AsyncBaseTransport``, so sinks, errors and the rest of httpx behave as usual; pass your own
 ``httpx.AsyncClient`` to :class:`gateway.AsyncRemotingClient` for proxies, HTTP/2 or custom TLS.
 """
@@ -80,14 +87,20 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             slot = self._slots[origin] = asyncio.Semaphore(self.max_connections)
         body = request.content if isinstance(request.stream, httpx.ByteStream) else await request.aread()
         async with slot:
-            for attempt in (1, 2):
-                reused = bool(self._idle[origin])
-                conn = self._idle[origin].pop() if reused else await self._connect(origin, timeouts)
+            while True:
+                conn = self._take_idle(origin)
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._connect(origin, timeouts)
                 try:
                     return await self._exchange(conn, origin, request, body, timeouts)
                 except (ConnectionError, asyncio.IncompleteReadError, _StaleConnection) as exc:
                     conn.close()
-                    if reused and attempt == 1:  # a kept-alive connection the server had closed: retry once
+                    if reused and isinstance(exc, (_StaleConnection, ConnectionResetError, BrokenPipeError)):
+                        # A kept-alive connection the server had closed while it was idle: the request never
+                        # got an answer on it. Its idle siblings are as old, so drop them all and go on with
+                        # a fresh connection (which is not retried).
+                        self._drop_idle(origin)
                         continue
                     raise httpx.RemoteProtocolError(f"connection lost: {exc or type(exc).__name__}",
                                                     request=request) from exc
@@ -97,7 +110,21 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                 except BaseException:
                     conn.close()
                     raise
-        raise AssertionError("unreachable")
+
+    def _take_idle(self, origin: _Origin) -> _Connection | None:
+        """An idle connection that still looks open (the server may have closed others meanwhile)."""
+        idle = self._idle[origin]
+        while idle:
+            conn = idle.pop()
+            if conn.reader.at_eof() or conn.writer.is_closing():
+                conn.close()
+                continue
+            return conn
+        return None
+
+    def _drop_idle(self, origin: _Origin) -> None:
+        for conn in self._idle.pop(origin, []):
+            conn.close()
 
     async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:
         scheme, host, port = origin
@@ -165,7 +192,8 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
 
 
 class _StaleConnection(Exception):
-    """A reused connection closed before any byte of the response: safe to retry once."""
+    """A reused connection closed before any byte of the response arrived: the server closed it while it
+    was idle (its keep-alive timeout), so the request is sent again on a fresh connection."""
 
 
 __all__ = ["AsyncPooledTransport"]

@@ -1,10 +1,14 @@
 """The application users deploy: an :class:`~gateway.server.host.ObjectHost` plus routes of their own.
 
 ``RemotingApp`` composes Starlette instead of subclassing it: object URIs are served by the host (every
-request through the server sink chain), and routes the user adds (``app.add_route("/health", ...)``,
+request through the server sink chain), and routes the user adds (``app.add_route("/status", ...)``,
 ``app.mount("/metrics", metrics_app)``) are served by a Starlette router consulted first. A path one of
 those routes matches (fully, or by path with another method) goes to the router; every other path is an
 object URI. User routes are the user's own ASGI code: the server sink chain does not run for them.
+
+Between the two sits one built-in route, ``GET /healthz`` (:mod:`.health`): after the user's routes (a
+``/healthz`` of the user's own wins) and before object URIs, outside the sink chain so that load balancers
+probe it without credentials.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
 from ..model.lease import LifetimeSettings
+from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
+from .endpoint import app_path
 from .faults import CustomErrorsMode
+from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
@@ -30,17 +37,18 @@ class RemotingApp(ObjectHost):
 
     >>> app = RemotingApp()
     >>> app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
-    >>> app.add_route("/health", health)   # a route of your own next to the objects
+    >>> app.add_route("/status", status)   # a route of your own next to the objects
 
     The keyword arguments are :class:`~gateway.server.host.ObjectHost`'s, plus ``routes`` (Starlette routes
-    served before object URIs). ``proxy_factory`` defaults to :class:`~gateway.server.callbacks.CallbackProxies`
-    (used only under ``type_filter=TypeFilterLevel.Full``).
+    served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
+    credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
+    :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
     """
 
     def __init__(
         self,
         *,
-        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.On,
         limits: Limits = DEFAULT_LIMITS,
         registry: TypeRegistry = DEFAULT_REGISTRY,
         sinks: Iterable[ServerSink] | None = None,
@@ -51,17 +59,22 @@ class RemotingApp(ObjectHost):
         proxy_factory: ProxyFactory | None = None,
         trust_forwarded: bool | None = None,
         routes: Sequence[BaseRoute] = (),
+        authorization: AuthorizationRules | None = None,
+        body_timeout: float | None = 30.0,
+        health_path: str | None = HEALTH_PATH,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
-            trust_forwarded=trust_forwarded,
+            trust_forwarded=trust_forwarded, authorization=authorization,
+            body_timeout=body_timeout,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        self.health_path = health_path
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -82,6 +95,9 @@ class RemotingApp(ObjectHost):
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
             scope["app"] = self
             await self.router(scope, receive, send)
+            return
+        if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
+            await answer_health_probe(scope, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -2,19 +2,30 @@
 response out. This is the only request path: every method, every URI, oversized bodies included.
 
 The body is read with a size cap, checked against Content-Length before reading and again while
-streaming; a body over the cap is not read further, the request goes through the chain with
-``body_error`` set, and the connection is closed after the answer (the rest of the body was never read).
+streaming, and within a time limit (a client that trickles its body, "slowloris", is cut off). A body over
+the cap or too slow is not read further: the request goes through the chain with ``body_error`` set (413
+or 408), and the connection is closed after the answer (the rest of the body was never read). A client
+that disconnects before its body arrived costs nothing more: no call is made.
 A HEAD request is answered like a GET, without the body.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from starlette.types import Receive, Scope, Send
 
 from ..model.errors import ClientRequestError
 from .sinks import Handler, ServerRequest, ServerResponse
+
+
+class BodyRefused(ClientRequestError):
+    """The request body was not read to its end: too large (413) or too slow (408)."""
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
 class _BodyTooLarge(Exception):
@@ -41,12 +52,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def request_from_scope(scope: Scope) -> ServerRequest:
-    """The sinks' view of an ASGI HTTP request (body not read yet); the URI is relative to root_path."""
+def app_path(scope: Scope) -> str:
+    """The request path relative to the application's ``root_path`` (``/X.rem`` wherever the app is mounted)."""
     path: str = scope["path"]
     root = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):]
+    return path
+
+
+def request_from_scope(scope: Scope) -> ServerRequest:
+    """The sinks' view of an ASGI HTTP request (body not read yet); the URI is relative to root_path."""
+    path = app_path(scope)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     client = scope.get("client")
     return ServerRequest(
@@ -60,10 +77,11 @@ class ObjectEndpoint:
 
     def __init__(
         self, chain: Callable[[], Handler], max_bytes: Callable[[], int],
-        on_request: Callable[[], None] | None = None,
+        on_request: Callable[[], None] | None = None, body_timeout: float | None = 30.0,
     ) -> None:
         self._chain = chain
         self._max_bytes = max_bytes
+        self.body_timeout = body_timeout
         self._on_request = on_request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,11 +95,16 @@ class ObjectEndpoint:
             try:
                 if declared is not None and declared.isdigit() and int(declared) > limit:
                     raise _BodyTooLarge
-                request.body = await _read_body(receive, limit)
+                async with asyncio.timeout(self.body_timeout):
+                    request.body = await _read_body(receive, limit)
             except _Disconnected:
                 return
             except _BodyTooLarge:
-                request.body_error = ClientRequestError(f"message body exceeds the limit of {limit} bytes")
+                request.body_error = BodyRefused(f"message body exceeds the limit of {limit} bytes", 413)
+                close = True
+            except TimeoutError:
+                message = f"the message body did not arrive within {self.body_timeout:g} s"
+                request.body_error = BodyRefused(message, 408)
                 close = True
         response = await self._chain()(request)
         if close:

@@ -19,7 +19,7 @@ from soap import (
 
 from ..model.errors import ClientRequestError, RemotingException
 from .dispatcher import Dispatcher
-from .faults import CustomErrorsMode, fault_for
+from .faults import CustomErrorsMode, fault_for, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
 from .sinks import ServerRequest, ServerResponse
 
@@ -86,9 +86,13 @@ class FormatterSink:
         status: int | None = None,
         call: IncomingCall | None = None,
     ) -> ServerResponse:
-        if not isinstance(exc, RemotingException):
-            log.info("call to /%s raised %s", request.uri, type(exc).__name__, exc_info=exc)
-        fault = fault_for(exc, self.registry, self.custom_errors, request.client_host)
+        error_id: str | None = None
+        if not is_declared(exc, self.registry):
+            error_id = new_error_id()
+            method = call.method_name if call is not None else "-"
+            log.error("call to /%s %s failed [error id %s]", request.uri, method, error_id, exc_info=exc)
+        local = is_local_caller(request.client_host, request.headers)
+        fault = fault_for(exc, self.registry, self.custom_errors, local, error_id)
         if call is not None and fault.exception is not None and fault.exception.value is exc:
             entry = self.dispatcher.table.lookup(request.uri)
             op = entry.contract.operation(call.method_name) if entry is not None else None
@@ -97,8 +101,8 @@ class FormatterSink:
         try:
             body, response_type = formatter.write_fault(fault, call, content_type)
         except SoapEncodeError as encode_error:
-            log.warning("could not encode the fault for %r: %s", exc, encode_error)
-            fault = fault_for(RemotingException(f"{type(exc).__name__} (its details cannot be encoded)"),
-                              self.registry, self.custom_errors, request.client_host)
+            log.warning("could not encode the fault for %s: %s", type(exc).__name__, encode_error)
+            fallback = RemotingException(f"{type(exc).__name__} (its details cannot be encoded)")
+            fault = fault_for(fallback, self.registry, self.custom_errors, local)
             body, response_type = formatter.write_fault(fault, call, content_type)
         return ServerResponse(formatter.fault_status if status is None else status, body, response_type)

@@ -19,6 +19,7 @@ from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import MarshalByRefObject, WellKnownObjectMode
 from .activation import RemoteActivator
+from .authorization import AuthorizationRules
 from .dispatcher import Dispatcher
 from .endpoint import ObjectEndpoint
 from .faults import CustomErrorsMode
@@ -37,20 +38,22 @@ from .wsdl_cache import WsdlCache
 class ObjectHost:
     """Publishes Python objects the .NET Remoting way over HTTP (an ASGI application).
 
-    ``custom_errors`` decides who sees exception details (default RemoteOnly: loopback callers only);
+    ``custom_errors`` decides who sees exception details (default On: nobody; see :class:`CustomErrorsMode`);
     ``limits`` bounds every message; ``sinks`` are server sinks run outermost-first before anything is
     served; ``registry`` holds the by-value types that may cross the wire; ``lifetime`` the lease defaults,
     the lease manager's poll time and the clock; ``type_filter`` whether references to foreign objects
     (callbacks, remote sponsors) are accepted, made into proxies by ``proxy_factory``; ``public_url`` the
     external base URL for ObjRefs and WSDL addresses (default: from each request); ``trust_forwarded``
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
-    ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``).
+    ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
+    object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`); ``body_timeout``
+    the seconds a request body may take to arrive (slow senders get 408; None: no limit).
     """
 
     def __init__(
         self,
         *,
-        custom_errors: CustomErrorsMode = CustomErrorsMode.RemoteOnly,
+        custom_errors: CustomErrorsMode = CustomErrorsMode.On,
         limits: Limits = DEFAULT_LIMITS,
         registry: TypeRegistry = DEFAULT_REGISTRY,
         sinks: Iterable[ServerSink] | None = None,
@@ -60,6 +63,8 @@ class ObjectHost:
         public_url: str | None = None,
         proxy_factory: ProxyFactory | None = None,
         trust_forwarded: bool | None = None,
+        authorization: AuthorizationRules | None = None,
+        body_timeout: float | None = 30.0,
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -71,14 +76,16 @@ class ObjectHost:
         self.type_filter = type_filter
         self.public_url = public_url.rstrip("/") if public_url else None
         self.proxy_factory = proxy_factory
-        self.dispatcher = Dispatcher(self.identities)
+        self.dispatcher = Dispatcher(self.identities, authorization)
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.wsdl_cache = WsdlCache()
         calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
         self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
         self._chain: Handler | None = None
-        self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running)
+        self.endpoint = ObjectEndpoint(
+            self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
+        )
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
 
     # ------------------------------------------------------------ ASGI

@@ -1,7 +1,7 @@
 """The innermost handler of the server sink chain: what a request for an object URI asks for.
 
-GET and HEAD read the WSDL or the service index; POST is a call (or its body was refused for its size:
-413 with a fault in the request's dialect); any other method gets 405 with ``Allow``.
+GET and HEAD read the WSDL or the help page; POST is a call (or its body was refused for its size:
+413, or 408 when it came too slowly, with a fault in the request's dialect); any other method gets 405 with ``Allow``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ class RequestRouter:
     async def __call__(self, request: ServerRequest) -> ServerResponse:
         method = request.method
         if method == "POST":
-            if request.body_error is not None:
-                return self.calls.refuse(request, request.body_error, status=413)
+            error = request.body_error
+            if error is not None:
+                return self.calls.refuse(request, error, status=getattr(error, "http_status", 413))
             return await self.calls(request)
         if method in ("GET", "HEAD"):
             return self.pages(request)

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
     """Serve ``app_spec`` (``"module:attr"``) with uvicorn on a free loopback port.
 
     The server runs in a subprocess with the repository root as working
@@ -54,72 +55,104 @@ def live_server(app_spec: str, env: dict[str, str] | None = None) -> Iterator[st
     checkout. ``env`` entries are added to (and override) the current
     environment. Yields the base URL ``http://127.0.0.1:PORT/`` once the port
     accepts connections; raises ``RuntimeError`` carrying the server's stderr if
-    it exits or does not listen within 20 s. The process is terminated on exit.
+    it exits or does not listen within 20 s. The process is terminated on exit. ``args`` are extra uvicorn
+    options (``("--timeout-keep-alive", "1")``).
     """
-    with live_servers(app_spec, env=env) as (url,):
+    with live_servers(app_spec, env=env, args=args) as (url,):
         yield url
 
 
 @contextlib.contextmanager
-def live_servers(*app_specs: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, ...]]:
-    """Like :func:`live_server` for several apps at once: they start together (their start-ups overlap).
-    Yields their base URLs in the order of ``app_specs``."""
-    child_env = dict(os.environ)
-    if env:
-        child_env.update(env)
+def live_servers(
+    *app_specs: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    """Like :func:`live_server` for several apps at once: they start together (their start-ups overlap) and
+    are stopped together. Yields their base URLs in the order of ``app_specs``."""
     with contextlib.ExitStack() as stack:
-        started = [stack.enter_context(_uvicorn(spec, child_env)) for spec in app_specs]
+        started = []
+        for app_spec in app_specs:
+            port = free_port()
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app_spec,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *args,
+            ]
+            started.append(stack.enter_context(_started(cmd, port, env, f"uvicorn {app_spec}")))
         try:
-            yield tuple(wait() for wait, _ in started)
+            yield tuple(server.wait() for server in started)
         finally:
-            for _, proc in started:  # all told to stop first: they shut down together
-                if proc.poll() is None:
-                    proc.terminate()
+            for server in started:  # all told to stop first: they shut down together
+                if server.proc.poll() is None:
+                    server.proc.terminate()
 
 
 @contextlib.contextmanager
-def _uvicorn(app_spec: str, env: dict[str, str]) -> Iterator[tuple[Callable[[], str], subprocess.Popen[Any]]]:
-    """Start uvicorn serving ``app_spec``; yields a function that waits until it listens (returning its base
-    URL), and the process."""
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app_spec,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
+def live_process(
+    cmd: list[str], port: int, env: dict[str, str] | None = None, name: str | None = None,
+) -> Iterator[tuple[str, Callable[[], str]]]:
+    """Run ``cmd`` (a server that will listen on ``port`` of 127.0.0.1) from the repository root.
+
+    Yields the base URL once the port accepts connections, and a function returning everything the process
+    printed so far (stdout and stderr); raises ``RuntimeError`` with that output if the process exits or does
+    not listen within 20 s. The process is terminated on exit.
+    """
+    with _started(cmd, port, env, name) as server:
+        yield server.wait(), server.output
+
+
+@dataclass
+class _Server:
+    """A server process just started: :meth:`wait` until it listens."""
+
+    proc: subprocess.Popen[Any]
+    port: int
+    label: str
+    output: Callable[[], str]
+
+    def wait(self) -> str:
+        """The base URL, once the port accepts connections (``RuntimeError`` with the output if it never does)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not port_accepts(self.port):
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.label} exited with status {self.proc.returncode} before listening "
+                    f"on port {self.port}; output:\n{self.output()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{self.label} did not listen on port {self.port} within "
+                    f"{STARTUP_TIMEOUT:.0f} s; output:\n{self.output()}"
+                )
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}/"
+
+
+@contextlib.contextmanager
+def _started(cmd: list[str], port: int, env: dict[str, str] | None, name: str | None) -> Iterator[_Server]:
+    """Start ``cmd`` from the repository root (not waiting for it); terminated on exit."""
+    child_env = dict(os.environ)
+    if env:
+        child_env.update(env)
+    # output goes to a file, not a pipe: a chatty server must never block on a full pipe.
     with tempfile.TemporaryFile() as errlog:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
+        )
 
         def output() -> str:
             errlog.seek(0)
             return errlog.read().decode("utf-8", "replace")
 
-        def wait() -> str:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not port_accepts(port):
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"uvicorn {app_spec} exited with status {proc.returncode} before listening "
-                        f"on port {port}; output:\n{output()}"
-                    )
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"uvicorn {app_spec} did not listen on port {port} within "
-                        f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
-                    )
-                time.sleep(0.05)
-            return f"http://127.0.0.1:{port}/"
-
         try:
-            yield wait, proc
+            yield _Server(proc, port, name or " ".join(cmd[:4]), output)
         finally:
             stop_process(proc)
 

@@ -1,0 +1,60 @@
+"""The benchmark runner without wrk or servers: the scripts stay independent, ratios decide ``--check``,
+the generated wrk scripts carry the request, and the formatter benchmark's checks pass."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))  # the scripts import the runner as ``_harness``, as when run directly
+
+import _harness  # noqa: E402
+import bench_formatters  # noqa: E402
+
+
+@dataclass
+class Run:
+    rate: float
+    failure: str = ""
+
+
+def test_no_bench_script_imports_another() -> None:
+    for script in sorted(BENCHMARKS.glob("bench_*.py")):
+        tree = ast.parse(script.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {name for name in imported if name.split(".")[-1].startswith("bench_")}, script.name
+
+
+def test_ratios_decide_check() -> None:
+    runs = {"a": [Run(70.0), Run(50.0)], "c": [Run(100.0), Run(100.0)]}
+    assert _harness.check_ratios([_harness.Ratio("a", "c", 0.6)], runs)  # median of 0.7 and 0.5
+    assert not _harness.check_ratios([_harness.Ratio("a", "c", 0.65)], runs)
+    assert not _harness.check_ratios([_harness.Ratio("a", "c", 0.5)], {"a": [Run(70.0)], "c": [Run(0.0, "down")]})
+    assert not _harness.check_ratios([_harness.Ratio("a", "mono", 0.5)], runs)  # a target without data is missed
+    assert _harness.check_ratios([_harness.Ratio("a", "mono")], runs)  # information without data is skipped
+    assert _harness.check_ratios([_harness.Ratio("b", "c", 0.9)], runs)  # b not selected: nothing to check
+
+
+def test_lower_median_is_an_actual_round() -> None:
+    runs = [Run(3.0), Run(1.0), Run(0.0, "failed"), Run(2.0), Run(4.0)]
+    assert _harness.lower_median(runs).rate == 2.0
+    assert _harness.lower_median([Run(0.0, "first"), Run(0.0, "last")]).failure == "last"
+
+
+def test_generated_wrk_script_carries_the_request(tmp_path: Path) -> None:
+    for request in (_harness.HELLO_SOAP, _harness.HELLO_LITERAL, _harness.HELLO_BINARY):
+        lua = _harness.write_lua(request, tmp_path).read_text()
+        assert (tmp_path / f"{request.name}.body").read_bytes() == request.body
+        assert f"wrk.path = '{request.path}'" in lua
+        for name in request.headers:
+            assert f"wrk.headers['{name}']" in lua
+        assert lua.count("local threads = {}") == 1  # hello.lua from that line on, not from its comment
+        assert "function done(summary, latency, requests)" in lua  # hello.lua's RESULT line
+
+
+def test_formatter_benchmark_checks_pass() -> None:
+    assert bench_formatters.main(["--rounds", "1", "--seconds", "0.01", "--check"]) == 0
