@@ -7,10 +7,11 @@ import pytest
 from examples.remoting_samples import GreetingException
 from gateway import ClientRequestError, CustomErrorsMode, RemotingError, RemotingException
 from gateway.client.faults import exception_from_fault
-from gateway.server.faults import HIDDEN_ERROR_MESSAGE, fault_for
+from gateway.server.faults import HIDDEN_ERROR_MESSAGE, fault_for, is_local_caller
 from soap import DEFAULT_REGISTRY, VOID, ExceptionInfo, Fault, RemotingSoapFormatter, TypeRegistry
 
 FORMATTER = RemotingSoapFormatter()
+REMOTE = "203.0.113.9"
 
 
 def test_registered_exception_is_raised_as_itself() -> None:
@@ -46,9 +47,13 @@ def test_fault_without_exception_details() -> None:
 # ------------------------------------------------------------------ server exception -> wire -> client exception
 
 
-def over_the_wire(exc: BaseException, mode: CustomErrorsMode, client_host: str | None = "203.0.113.9",
+class Undeclared(Exception):
+    """Neither registered nor a Python built-in: only its type name and message can travel."""
+
+
+def over_the_wire(exc: BaseException, mode: CustomErrorsMode, caller: str | None = REMOTE,
                   registry: TypeRegistry = DEFAULT_REGISTRY) -> BaseException:  # fmt: skip
-    fault = fault_for(exc, registry, mode, client_host)
+    fault = fault_for(exc, registry, mode, is_local_caller(caller, {}))
     received = RemotingSoapFormatter(registry).read_response(FORMATTER.write_fault(fault), "Call", VOID)
     assert isinstance(received, Fault)
     return exception_from_fault(received, 500)
@@ -74,35 +79,43 @@ def test_our_own_exceptions_arrive_with_their_message_and_code(exc: RemotingExce
 
 
 @pytest.mark.parametrize(
-    ("mode", "client_host", "shown"),
+    ("mode", "caller", "shown"),
     [
-        (CustomErrorsMode.Off, "203.0.113.9", True),
+        (CustomErrorsMode.Off, REMOTE, True),
         (CustomErrorsMode.On, "127.0.0.1", False),
         (CustomErrorsMode.RemoteOnly, "127.0.0.1", True),
         (CustomErrorsMode.RemoteOnly, "::1", True),
-        (CustomErrorsMode.RemoteOnly, "203.0.113.9", False),
+        (CustomErrorsMode.RemoteOnly, REMOTE, False),
         (CustomErrorsMode.RemoteOnly, None, False),
     ],
 )
 def test_undeclared_exception_details_follow_custom_errors(
-    mode: CustomErrorsMode, client_host: str | None, shown: bool
+    mode: CustomErrorsMode, caller: str | None, shown: bool
 ) -> None:
-    received = over_the_wire(KeyError("secret-key"), mode, client_host)
-    assert isinstance(received, RemotingError) and not isinstance(received, KeyError)
+    received = over_the_wire(Undeclared("secret-key"), mode, caller)
+    assert isinstance(received, RemotingError)
     if shown:
         assert received.remote_type == "System.Exception"
-        assert received.message == "KeyError: 'secret-key'"
-        assert received.remote_stack_trace is not None and "KeyError" in received.remote_stack_trace
+        assert received.message == "Undeclared: secret-key"
+        assert received.remote_stack_trace is not None and "Undeclared" in received.remote_stack_trace
     else:
         assert received.remote_type == "System.Runtime.Remoting.RemotingException"
-        assert received.message == HIDDEN_ERROR_MESSAGE
+        assert received.message.startswith(HIDDEN_ERROR_MESSAGE)
         assert "secret-key" not in str(received)
         assert received.remote_stack_trace is None
 
 
+def test_python_builtin_arrives_as_its_dotnet_exception_where_details_are_shown() -> None:
+    shown = over_the_wire(KeyError("k"), CustomErrorsMode.Off)
+    assert type(shown).__name__ == "KeyNotFoundException"  # the .NET type, decoded with its fields ...
+    assert isinstance(shown, KeyError) and not isinstance(shown, RemotingError)  # ... still a KeyError
+    hidden = over_the_wire(KeyError("k"), CustomErrorsMode.On)
+    assert isinstance(hidden, RemotingError) and hidden.message.startswith(HIDDEN_ERROR_MESSAGE)
+
+
 def test_exception_registered_only_on_the_server_is_a_remoting_error_on_the_client() -> None:
     client_side = TypeRegistry()  # knows nothing of GreetingException
-    fault = fault_for(GreetingException("no"), DEFAULT_REGISTRY, CustomErrorsMode.On, None)
+    fault = fault_for(GreetingException("no"), DEFAULT_REGISTRY, CustomErrorsMode.On, False)
     received = RemotingSoapFormatter(client_side).read_response(FORMATTER.write_fault(fault), "Call", VOID)
     assert isinstance(received, Fault)
     exc = exception_from_fault(received)

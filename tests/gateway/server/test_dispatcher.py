@@ -30,7 +30,10 @@ from ...support.clock import ManualClock
 
 
 class Call:
-    """An IncomingCall whose arguments are already Python values."""
+    """An IncomingCall whose arguments are already Python values (naming a unique operation, as a
+    document/literal call does: no overloads to choose between)."""
+
+    overloadable = False
 
     def __init__(self, method_name: str, *args: object, namespace: str = "urn:test") -> None:
         self.method_name = method_name
@@ -38,6 +41,9 @@ class Call:
         self.args = list(args)
         self.argument_count = len(args)
         self.decoded_with: tuple[list[WireType], list[str] | None] | None = None
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        raise AssertionError("only asked for overloadable calls")
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         self.decoded_with = (list(types), None if names is None else list(names))
