@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -74,6 +75,9 @@ class RemotingApp(ObjectHost):
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        # Starlette routes raise HTTPException (a 405 for another method) when scope["app"] is set; its
+        # exception middleware turns those into responses, as in a Starlette application.
+        self._user_routes = ExceptionMiddleware(self.router)
         self.health_path = health_path
 
     @property
@@ -94,7 +98,7 @@ class RemotingApp(ObjectHost):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
             scope["app"] = self
-            await self.router(scope, receive, send)
+            await self._user_routes(scope, receive, send)
             return
         if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
             await answer_health_probe(scope, send)

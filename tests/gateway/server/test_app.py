@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -141,12 +140,6 @@ def test_server_sinks_run_for_object_uris_only() -> None:
     assert seen.uris == ["Hello.rem", ""]
 
 
-@pytest.mark.xfail(
-    raises=HTTPException,
-    strict=True,
-    reason="bug in gateway/server/app.py: RemotingApp sets scope['app'] before calling its bare Starlette Router, so "
-    "Route raises HTTPException(405) and nothing turns it into a response (a 500 under uvicorn)",
-)
 def test_other_method_on_a_user_route_is_405() -> None:
     app = make_app()
     app.add_route("/health", health, methods=["GET"])
