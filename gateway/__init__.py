@@ -15,6 +15,7 @@ from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
@@ -40,6 +41,7 @@ __all__ = [
     "CustomErrorsMode",
     "HttpAuthenticationSink",
     "ILease",
+    "JsonLogFormatter",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
@@ -60,6 +62,7 @@ __all__ = [
     "StaticUsers",
     "TypeFilterLevel",
     "WellKnownObjectMode",
+    "configure_logging",
     "current_principal",
     "proxy_objref",
 ]

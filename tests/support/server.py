@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,9 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+def live_server(
+    app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = (), log_file: BinaryIO | None = None
+) -> Iterator[str]:
     """Serve ``app_spec`` (``"module:attr"``) with uvicorn on a free loopback port.
 
     The server runs in a subprocess with the repository root as working
@@ -55,7 +57,8 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
     environment. Yields the base URL ``http://127.0.0.1:PORT/`` once the port
     accepts connections; raises ``RuntimeError`` carrying the server's stderr if
     it exits or does not listen within 20 s. The process is terminated on exit. ``args`` are extra uvicorn
-    options (``("--timeout-keep-alive", "1")``).
+    options (``("--timeout-keep-alive", "1")``). ``log_file`` (a binary file) receives the server's output,
+    complete once the block has exited (the server has stopped then).
     """
     port = free_port()
     child_env = dict(os.environ)
@@ -75,7 +78,7 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
         *args,
     ]
     # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
-    with tempfile.TemporaryFile() as errlog:
+    with contextlib.nullcontext(log_file) if log_file is not None else tempfile.TemporaryFile() as errlog:
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
         )
