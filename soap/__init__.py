@@ -1,18 +1,32 @@
 """The wire, sans-I/O: bytes <-> message objects for the .NET Remoting SOAP dialect.
 
 Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway package moves bytes; this package
-turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back.
+turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back. A client sees
+every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapFormatter`,
+:class:`LiteralFormatter`, :class:`BinaryFormatter`).
 """
 
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
+from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
-from ._encoded_writer import exception_info
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
+from ._exceptions import exception_info
 from ._formatter import SoapFormatter
-from ._literal import SOAP11, SOAP12, SoapVersion, read_literal_response, write_literal_call
+from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
+from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
+from ._literal_client import LiteralFormatter
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
-from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSD, XSI, data_namespace, method_namespace
+from ._namespaces import (
+    CLR_NS,
+    SOAP_ENC,
+    SOAP_ENV,
+    XSD,
+    XSI,
+    data_namespace,
+    method_namespace,
+    type_name_for_namespace,
+)
 from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime
 from ._types import (
@@ -21,6 +35,7 @@ from ._types import (
     VOID,
     Byte,
     Char,
+    FieldSpec,
     Int16,
     Int32,
     Int64,
@@ -33,15 +48,19 @@ from ._types import (
     UInt64,
     WireType,
     XmlShape,
+    object_fields,
     serializable,
     wire_type,
 )
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
+from ._xsd import XSD_TYPE_NAMES
 
 __all__ = [
     "ANY",
     "BINARY_CONTENT_TYPE",
     "CLR_NS",
+    "COR_E_EXCEPTION",
+    "COR_E_SYSTEM",
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
     "REMOTING_SOAP_CONTENT_TYPE",
@@ -51,24 +70,29 @@ __all__ = [
     "SOAP_ENV",
     "VOID",
     "XSD",
+    "XSD_TYPE_NAMES",
     "XSI",
     "BinaryFormatter",
     "Byte",
     "Char",
+    "ClientFormatter",
     "ClrDateTime",
     "ClrName",
     "ExceptionInfo",
     "Fault",
+    "FieldSpec",
     "IncomingCall",
     "Int16",
     "Int32",
     "Int64",
     "Kind",
     "Limits",
+    "LiteralFormatter",
     "MessageTooLarge",
     "MethodCall",
     "MethodReturn",
     "ObjRef",
+    "OutgoingRequest",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
@@ -88,10 +112,13 @@ __all__ = [
     "clr_type",
     "data_namespace",
     "exception_info",
+    "item_element_name",
     "method_namespace",
+    "object_fields",
     "parse_xml",
     "read_literal_response",
     "serializable",
+    "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
 ]

@@ -2,16 +2,30 @@
 
 What a Mono/.NET client expects, as captured: responses carry no Content-Type, and a remote exception
 comes back as HTTP 200 with the exception in the return message. Off unless the server enables it.
+
+On the client side it is a :class:`soap.ClientFormatter` (``write_request`` / ``read_reply``); the older
+positional ``write_call`` and ``read_response`` stay until every caller has moved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._client_formatter import OutgoingRequest, check_response_type
 from ._errors import SoapDecodeError
-from ._model import ExceptionInfo, Fault, IncomingCall, MethodReturn
+from ._hresults import COR_E_SYSTEM
+from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
+from ._namespaces import type_name_for_namespace
 from ._nrbf_decode import NrbfDecoder
-from ._nrbf_records import ArrayRecord, MessageFlags, MethodCallRecord, MethodReturnRecord, NrbfMessage, read_message
+from ._nrbf_records import (
+    ArrayRecord,
+    ClassRecord,
+    MessageFlags,
+    MethodCallRecord,
+    MethodReturnRecord,
+    NrbfMessage,
+    read_message,
+)
 from ._nrbf_writer import write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
 from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
@@ -61,7 +75,7 @@ class BinaryCall:
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
     return ExceptionInfo("System.Runtime.Remoting.RemotingException", "mscorlib", fault.message, None, None,
-                         -2146233087)
+                         COR_E_SYSTEM)
 
 
 class BinaryFormatter:
@@ -102,6 +116,22 @@ class BinaryFormatter:
     ) -> bytes:
         return write_method_call(method_name, type_name, args, types, self.registry, marshaller)
 
+    def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
+        """The call, naming its type as ``call.namespace`` resolves; binary calls carry no SOAPAction."""
+        body = self.write_call(call.method_name, type_name_for_namespace(call.namespace), call.args, call.arg_types,
+                               marshaller)
+        return OutgoingRequest(body, {"content-type": BINARY_CONTENT_TYPE})
+
+    def accepts_response(self, media_type: str) -> bool:
+        """Anything but text: .NET answers binary calls with no Content-Type at all, so only a page of text
+        (a SOAP-only server's fault, an error page) shows that the server did not speak binary."""
+        return media_type not in ("text/xml", "text/plain", "text/html", "application/soap+xml")
+
+    def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
+                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+        check_response_type(self, content_type)
+        return self.read_response(body, method_name, return_type, marshaller)
+
     def read_response(
         self, body: bytes, method_name: str, return_type: WireType, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn | Fault:
@@ -114,8 +144,6 @@ class BinaryFormatter:
         if flags & MessageFlags.ExceptionInArray:
             items = _call_array(message)
             raw = decoder.resolve(items[0]) if items else None
-            from ._nrbf_records import ClassRecord
-
             if not isinstance(raw, ClassRecord):
                 raise SoapDecodeError("exception missing from the return message")
             info = decoder.exception(raw, 0)

@@ -1,9 +1,14 @@
-"""The Remoting SOAP formatter: the facade the gateway uses on both the server and the client side."""
+"""The Remoting SOAP formatter: the facade the gateway uses on both the server and the client side.
+
+On the client side it is a :class:`soap.ClientFormatter` (``write_request`` / ``read_reply``); the older
+``write_call`` / ``read_response`` (bytes only) stay until every caller has moved.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._client_formatter import SOAP_MEDIA_TYPES, OutgoingRequest, check_response_type, soap11_headers
 from ._encoded_reader import EncodedCall, EncodedReader, read_return
 from ._encoded_writer import write_call, write_fault, write_return
 from ._model import Fault, MethodCall, MethodReturn
@@ -36,6 +41,19 @@ class RemotingSoapFormatter:
 
     def write_call(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> bytes:
         return write_call(call, self.registry, marshaller)
+
+    def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
+        """The call with its SOAPAction: ``call.action``, by default ``namespace#method`` as .NET sends it."""
+        action = f"{call.namespace}#{call.method_name}" if call.action is None else call.action
+        return OutgoingRequest(self.write_call(call, marshaller), soap11_headers(self.content_type, action))
+
+    def accepts_response(self, media_type: str) -> bool:
+        return media_type in SOAP_MEDIA_TYPES
+
+    def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
+                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+        check_response_type(self, content_type)
+        return self.read_response(body, method_name, return_type, (), marshaller)
 
     def read_response(
         self,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from ._errors import SoapDecodeError
+from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
@@ -326,9 +327,9 @@ class EncodedReader:
             fields.append((spec.attr if spec is not None else name, self.value(child, ft, depth + 1), ft))
         hresult_text = member_text("HResult")
         try:
-            hresult = int(hresult_text) if isinstance(hresult_text, str) and hresult_text else -2146233088
+            hresult = int(hresult_text) if isinstance(hresult_text, str) and hresult_text else COR_E_EXCEPTION
         except ValueError:
-            hresult = -2146233088
+            hresult = COR_E_EXCEPTION
         info = ExceptionInfo(
             class_name, assembly, member_text("Message"), member_text("StackTraceString"),
             member_text("Source"), hresult, fields,

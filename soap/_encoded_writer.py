@@ -11,15 +11,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import re
 from collections import deque
 from decimal import Decimal
 
 from ._clr import ClrName
 from ._errors import SoapEncodeError
+from ._escape import escape_attr, escape_text
+from ._exceptions import exception_info
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import CLR_NS, SOAP_ENV
 from ._objref import CHANNELS_NS, REMOTING_NS, ObjRef, ReferenceMarshaller
+from ._runtime_types import runtime_wire_type
 from ._scalars import (
     format_base64,
     format_date,
@@ -38,9 +40,8 @@ from ._types import (
     check_integer,
     integer_kind_for,
     object_fields,
-    wire_type,
 )
-from ._xsd import XSD_NAME
+from ._xsd import XSD_TYPE_NAMES
 
 ENVELOPE_OPEN = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -53,54 +54,6 @@ ENVELOPE_OPEN = (
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
-
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
-_ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"}
-)
-
-
-def escape_text(text: str) -> str:
-    if _INVALID_XML_CHARS.search(text):
-        raise SoapEncodeError("string contains a character that XML 1.0 cannot carry (control or surrogate)")
-    return text.translate(_TEXT_ESCAPES)
-
-
-def escape_attr(text: str) -> str:
-    if _INVALID_XML_CHARS.search(text):
-        raise SoapEncodeError("attribute contains a character that XML 1.0 cannot carry")
-    return text.translate(_ATTR_ESCAPES)
-
-
-_OBJREF = WireType(Kind.OBJREF, None, None, True)
-
-
-def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
-    """The wire type of a value whose declared type is ``object``/``Any``."""
-    if isinstance(value, ObjRef):
-        return _OBJREF
-    if isinstance(value, bool):
-        return WireType(Kind.BOOL)
-    if isinstance(value, int):
-        return WireType(integer_kind_for(value))
-    if isinstance(value, list | tuple):
-        return WireType(Kind.LIST, None, ANY, True)
-    cls = type(value)
-    if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
-        if not registry.is_registered(cls):
-            raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
-        return wire_type(cls)
-    try:
-        found = wire_type(cls)
-        if found.kind is not Kind.OBJREF:
-            return found
-        raise SoapEncodeError("not by-reference")
-    except SoapEncodeError:
-        raise SoapEncodeError(
-            f"value of type {cls.__module__}.{cls.__qualname__} is not remotable "
-            "(neither a by-value type nor a primitive)"
-        ) from None
 
 
 class EncodedWriter:
@@ -183,12 +136,12 @@ class EncodedWriter:
                 if kind is Kind.INT:
                     kind = integer_kind_for(ivalue)
                 check_integer(kind, ivalue)
-                return str(ivalue), f' xsi:type="xsd:{XSD_NAME[kind]}"'
+                return str(ivalue), f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
             if kind is Kind.DOUBLE or kind is Kind.SINGLE:
                 if not isinstance(value, float | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
                 text = format_double(float(value)) if kind is Kind.DOUBLE else format_single(float(value))
-                return text, f' xsi:type="xsd:{XSD_NAME[kind]}"'
+                return text, f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
             if kind is Kind.BOOL:
                 if not isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
@@ -305,8 +258,8 @@ class EncodedWriter:
         kind = item.kind
         if kind is Kind.INT:
             kind = Kind.INT32
-        if kind in XSD_NAME and kind not in (Kind.BYTES, Kind.ANY):
-            return f"xsd:{XSD_NAME[kind]}", ""
+        if kind in XSD_TYPE_NAMES and kind not in (Kind.BYTES, Kind.ANY):
+            return f"xsd:{XSD_TYPE_NAMES[kind]}", ""
         if kind is Kind.CHAR:
             prefix, decl = self._prefix(CLR_NS + "System")
             return f"{prefix}:Char", decl
@@ -348,15 +301,6 @@ class EncodedWriter:
         ]
         members.extend(self.member(n, v, t, t.kind is not Kind.STRING) for n, v, t in info.fields)
         return f'<{type_ref} id="ref-{ref}"{decl}>{"".join(members)}</{type_ref}>\n'
-
-
-def exception_info(exc: BaseException, registry: TypeRegistry, with_stack: str | None) -> ExceptionInfo:
-    """The wire view of a registered exception: its CLR name, message and declared fields."""
-    cls = type(exc)
-    name = registry.name_of(cls)
-    fields = [(f.wire_name, getattr(exc, f.attr, None), f.wire) for f in object_fields(cls)]
-    message = str(exc.args[0]) if exc.args else str(exc)
-    return ExceptionInfo(name.full_name, name.assembly, message, with_stack, None, -2146233088, fields, exc)
 
 
 # ------------------------------------------------------------------ whole messages
@@ -423,4 +367,4 @@ def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
     return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
-__all__ = ["SOAP_ENV", "EncodedWriter", "exception_info", "write_call", "write_fault", "write_return"]
+__all__ = ["SOAP_ENV", "EncodedWriter", "write_call", "write_fault", "write_return"]

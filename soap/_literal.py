@@ -18,10 +18,11 @@ from decimal import Decimal
 
 from lxml import etree
 
-from ._encoded_writer import escape_attr, escape_text, runtime_wire_type
 from ._errors import SoapDecodeError, SoapEncodeError
+from ._escape import escape_attr, escape_text
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
+from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
     format_base64,
@@ -31,9 +32,19 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._types import ANY, INTEGER_KINDS, Kind, TypeRegistry, WireType, check_integer, enum_member, object_fields
+from ._types import (
+    ANY,
+    INTEGER_KINDS,
+    Kind,
+    TypeRegistry,
+    WireType,
+    check_integer,
+    construct,
+    enum_member,
+    object_fields,
+)
 from ._xml import Limits, local_name, namespace_of
-from ._xsd import XSD_NAME
+from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +64,14 @@ _TRUE = ("1", "true")
 
 def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
-    kind = Kind.INT32 if wt.kind is Kind.INT else wt.kind
+    kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
         return wt.py_type.__name__
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
         return "char"
-    return XSD_NAME.get(kind, "anyType")
+    return XSD_TYPE_NAMES.get(kind, "anyType")
 
 
 def _cap(name: str) -> str:
@@ -140,8 +151,8 @@ class LiteralWriter:
         typed = ""
         if wt.kind is Kind.ANY:
             wt = runtime_wire_type(value, self.registry)
-            if wt.kind in XSD_NAME:
-                typed = f' xsi:type="xsd:{XSD_NAME[Kind.INT32 if wt.kind is Kind.INT else wt.kind]}"'
+            if wt.kind in XSD_TYPE_NAMES:
+                typed = f' xsi:type="xsd:{XSD_TYPE_NAMES[wt.kind]}"'
         if wt.kind is Kind.LIST:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"{name}: expected a list, got {type(value).__name__}")
@@ -264,8 +275,6 @@ class LiteralReader:
             for spec in specs.values():
                 if spec.attr not in values and spec.wire.nullable:
                     values.setdefault(spec.attr, [] if spec.wire.kind is Kind.LIST else None)
-            from ._types import construct
-
             try:
                 return construct(cls, values)
             except (TypeError, ValueError) as exc:
@@ -286,8 +295,6 @@ class LiteralReader:
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
         if xsi_type is not None:
-            from ._xsd import kind_for_type_qname
-
             prefix, _, local = xsi_type.rpartition(":")
             kind = kind_for_type_qname(el.nsmap.get(prefix or None) or "", local)
             if kind is not None and kind is not Kind.ANY:

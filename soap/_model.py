@@ -9,12 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ._hresults import COR_E_EXCEPTION
 from ._types import WireType
 
 
 @dataclass(slots=True)
 class MethodCall:
-    """A call of ``method_name`` with positional ``args``; ``namespace`` is the method element's namespace."""
+    """A call of ``method_name`` with positional ``args``; ``namespace`` is the method element's namespace.
+
+    In document/literal, ``method_name`` and ``arg_names`` are the wire element names (which may differ
+    from the Python ones). ``action`` is the SOAPAction a client sends; None means the format's default
+    (the Remoting dialect's ``namespace#method_name``, none for literal).
+    """
 
     method_name: str
     namespace: str
@@ -22,6 +28,7 @@ class MethodCall:
     arg_names: list[str]
     arg_types: list[WireType]
     headers: dict[str, object] = field(default_factory=dict)
+    action: str | None = None
 
 
 @dataclass(slots=True)
@@ -48,7 +55,7 @@ class ExceptionInfo:
     message: str | None
     stack_trace: str | None = None
     source: str | None = None
-    hresult: int = -2146233088
+    hresult: int = COR_E_EXCEPTION
     fields: list[tuple[str, object, WireType]] = field(default_factory=list)
     value: BaseException | None = None
 

@@ -54,6 +54,19 @@ def data_namespace(type_full_name: str, assembly: str) -> str:
     return f"{CLR_NSASSEM}{namespace}/{quote(assembly, safe='')}"
 
 
+def type_name_for_namespace(namespace: str) -> str:
+    """Invert :func:`method_namespace`: the ``"Namespace.Type, Assembly"`` a binary call names its type by.
+
+    Anything else is passed on unchanged: a caller that names the type directly.
+    """
+    if namespace.startswith(CLR_NSASSEM):
+        type_name, _, assembly = namespace[len(CLR_NSASSEM):].partition("/")
+        return f"{type_name}, {assembly}"
+    if namespace.startswith(CLR_NS):
+        return f"{namespace[len(CLR_NS):]}, mscorlib"
+    return namespace
+
+
 def parse_data_namespace(uri: str, local_name: str) -> tuple[str, str] | None:
     """Invert :func:`data_namespace`: ``(type full name, assembly)``, or None if not a CLR namespace."""
     if uri.startswith(CLR_NS):

@@ -13,6 +13,7 @@ import enum
 from decimal import Decimal
 
 from ._errors import SoapDecodeError
+from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo
 from ._nrbf_records import ArrayRecord, ClassRecord, NrbfMessage, Primitive, PrimitiveValue, Ref, StringRecord
 from ._objref import ObjRef, ReferenceMarshaller
@@ -216,12 +217,12 @@ class NrbfDecoder:
             ft = spec.wire if spec is not None else ANY
             value = self.value(raw, ft, depth + 1) if spec is not None else self.text(raw)
             fields.append((spec.attr if spec is not None else name, value, ft))
-        hresult = record.members.get("HResult")
+        raw_hresult = record.members.get("HResult")
+        hresult = raw_hresult.value if isinstance(raw_hresult, PrimitiveValue) else None
         info = ExceptionInfo(
             class_name, record.library or "mscorlib", self.text(record.members.get("Message")),
             self.text(record.members.get("StackTraceString")), self.text(record.members.get("Source")),
-            hresult.value if isinstance(hresult, PrimitiveValue) and isinstance(hresult.value, int) else -2146233088,
-            fields,
+            hresult if isinstance(hresult, int) else COR_E_EXCEPTION, fields,
         )
         if cls is not None:
             declared = {spec.attr for spec in specs.values()}

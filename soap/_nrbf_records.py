@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
-from ._errors import SoapDecodeError
+from ._errors import MessageTooLarge, SoapDecodeError
 from ._xml import Limits
 
 
@@ -184,8 +184,6 @@ class NrbfReader:
 
     def __init__(self, data: bytes, limits: Limits) -> None:
         if len(data) > limits.max_bytes:
-            from ._errors import MessageTooLarge
-
             raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
         self.data = memoryview(data)
         self.pos = 0

@@ -17,8 +17,8 @@ from collections import deque
 from decimal import Decimal
 
 from ._clr import ClrName
-from ._encoded_writer import exception_info
 from ._errors import SoapEncodeError
+from ._exceptions import exception_info
 from ._model import ExceptionInfo
 from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
 from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType

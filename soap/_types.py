@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from ._clr import ClrName, clr_name_of
-from ._errors import SoapEncodeError
+from ._errors import SoapDecodeError, SoapEncodeError
 
 
 class Kind(enum.Enum):
@@ -270,8 +270,6 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
 
 def enum_member(cls: type, raw: object) -> enum.Enum:
     """The member of a declared enum named (SOAP: the member name) or valued (binary: ``value__``) by ``raw``."""
-    from ._errors import SoapDecodeError
-
     assert issubclass(cls, enum.Enum)
     try:
         return cls[raw.strip()] if isinstance(raw, str) else cls(raw)

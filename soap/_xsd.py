@@ -24,9 +24,12 @@ SOAP_ENC_KINDS: dict[str, Kind] = {**XSD_KINDS, "base64": Kind.BYTES, "string": 
 #: mscorlib primitive names that the Remoting dialect writes in ``clr/ns/System``.
 CLR_SYSTEM_KINDS: dict[str, Kind] = {"Char": Kind.CHAR}
 
-#: kind -> the xsi:type the Remoting dialect writes for it.
-XSD_NAME: dict[Kind, str] = {
-    Kind.INT32: "int", Kind.INT64: "long", Kind.INT16: "short", Kind.SBYTE: "byte",
+#: kind -> its built-in XSD type's local name: the ``xsi:type`` the SOAP writers put on values and the type
+#: WSDL schemas declare. A plain ``int`` (``Kind.INT``) is ``xs:int`` in contracts (the Remoting writer sizes
+#: it by value before it looks here). ``Kind.CHAR`` is absent: XSD has no character type, and each dialect
+#: says it its own way (the Remoting dialect as ``clr:System.Char``, WSDL schemas as ``xs:string``).
+XSD_TYPE_NAMES: dict[Kind, str] = {
+    Kind.INT: "int", Kind.INT32: "int", Kind.INT64: "long", Kind.INT16: "short", Kind.SBYTE: "byte",
     Kind.BYTE: "unsignedByte", Kind.UINT16: "unsignedShort", Kind.UINT32: "unsignedInt",
     Kind.UINT64: "unsignedLong", Kind.DOUBLE: "double", Kind.SINGLE: "float", Kind.BOOL: "boolean",
     Kind.DECIMAL: "decimal", Kind.DATETIME: "dateTime", Kind.DATE: "date", Kind.DURATION: "duration",

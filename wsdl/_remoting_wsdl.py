@@ -15,12 +15,11 @@ from typing import Any
 
 from lxml import etree
 
-from soap import SOAP_ENC, Kind, WireType, clr_name_of, wire_type
-from soap._types import object_fields
+from soap import DEFAULT_REGISTRY, SOAP_ENC, Kind, WireType, clr_name_of, object_fields, wire_type
 
 from ._contract import ServiceContract
 from ._literal_wsdl import HTTP_TRANSPORT, SOAP11_BINDING, WSDL
-from ._schema import _XSD_TYPES, _list_item_hint
+from ._schema import _list_item_hint, builtin_type
 
 XS = "http://www.w3.org/2001/XMLSchema"
 SUDS = "http://www.w3.org/2000/wsdl/suds"
@@ -58,11 +57,10 @@ class _Types:
         return self._ref(wt, hint, home)
 
     def _ref(self, wt: WireType, hint: Any, home: str) -> str:
-        if wt.kind in _XSD_TYPES:
-            return f"xsd:{_XSD_TYPES[wt.kind]}"
+        builtin = builtin_type(wt.kind)
+        if builtin is not None:
+            return f"xsd:{builtin}"
         if wt.kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-            from soap import DEFAULT_REGISTRY
-
             name = DEFAULT_REGISTRY.name_of(wt.py_type)
             ns = name.data_namespace
             key = f"{ns}|{name.short_name}"

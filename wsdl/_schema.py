@@ -18,18 +18,18 @@ from typing import Any
 
 from lxml import etree
 
-from soap import Kind, WireType, wire_type
+from soap import XSD_TYPE_NAMES, Kind, WireType, item_element_name, object_fields, wire_type
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _XS = f"{{{XS}}}"
 
-_XSD_TYPES: dict[Kind, str] = {
-    Kind.STRING: "string", Kind.CHAR: "string", Kind.INT: "int", Kind.INT32: "int", Kind.INT64: "long",
-    Kind.INT16: "short", Kind.SBYTE: "byte", Kind.BYTE: "unsignedByte", Kind.UINT16: "unsignedShort",
-    Kind.UINT32: "unsignedInt", Kind.UINT64: "unsignedLong", Kind.DOUBLE: "double", Kind.SINGLE: "float",
-    Kind.BOOL: "boolean", Kind.DECIMAL: "decimal", Kind.DATETIME: "dateTime", Kind.DATE: "date",
-    Kind.DURATION: "duration", Kind.BYTES: "base64Binary", Kind.ANY: "anyType",
-}
+
+def builtin_type(kind: Kind) -> str | None:
+    """The XSD built-in type a schema declares for ``kind`` (None: a named type of ours).
+
+    XSD has no character type: a ``char`` is declared a string (a one-character one on the wire).
+    """
+    return XSD_TYPE_NAMES.get(Kind.STRING if kind is Kind.CHAR else kind)
 
 
 def is_optional(hint: Any) -> bool:
@@ -84,8 +84,9 @@ class SchemaBuilder:
 
     def _type_ref(self, wt: WireType, hint: Any) -> str:
         kind = wt.kind
-        if kind in _XSD_TYPES:
-            return f"xs:{_XSD_TYPES[kind]}"
+        builtin = builtin_type(kind)
+        if builtin is not None:
+            return f"xs:{builtin}"
         if kind is Kind.LIST:
             item_hint = _list_item_hint(hint)
             item = wt.item or wire_type(Any)
@@ -98,13 +99,8 @@ class SchemaBuilder:
             return self.qname(wt.py_type.__name__)
         return "xs:anyType"
 
-    def _item_name(self, item: WireType) -> str:
-        from soap._literal import item_element_name
-
-        return item_element_name(item)
-
     def _array_type(self, item: WireType, item_hint: Any) -> str:
-        item_name = self._item_name(item)
+        item_name = item_element_name(item)
         name = "ArrayOf" + item_name[:1].upper() + item_name[1:]
         if name in self._done:
             return name
@@ -139,8 +135,6 @@ class SchemaBuilder:
         _doc(ct, doc)
         seq = etree.SubElement(ct, _XS + "sequence")
         hints = typing.get_type_hints(cls, include_extras=True)
-        from soap._types import object_fields
-
         for spec in object_fields(cls):
             hint = hints.get(spec.attr, Any)
             self.member(seq, spec.wire_name, hint)

@@ -6,6 +6,9 @@ one typed method per operation, an async twin for type checkers, and ``connect``
 functions that return proxies of :mod:`gateway`'s client channel speaking document/literal SOAP. The
 generated code passes ``mypy --strict``. Only document/literal (wrapped) operations are supported; others
 are listed in the module docstring and skipped.
+
+zeep is the optional ``stubs`` extra, so it is imported inside the functions that need it: the rest of the
+package, and ``python -m wsdl``'s message saying how to install it, work without it.
 """
 
 from __future__ import annotations

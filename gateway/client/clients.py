@@ -22,7 +22,7 @@ from ..model.objects import MarshalByRefObject
 from ..server.marshal import ProxyFactory
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
-from .channel import ChannelCore
+from .channel import ChannelCore, Route
 from .credentials import http_auth
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
@@ -127,7 +127,7 @@ class RemotingClient(_ClientBase):
         self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         return lambda ref, declared, base_url: self.proxy_for(ref, declared)
@@ -142,23 +142,23 @@ class RemotingClient(_ClientBase):
         """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str,
-              binding: LiteralBinding | None = None) -> Callable[..., Any]:
+    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Any]:
         def call(*args: object) -> Any:
-            return self.invoke(url, namespace, _as_operation(op, args), args, binding)
+            return self.invoke(url, namespace, _as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
 
     def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
-               binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+               route: Route | None = None) -> Any:
+        """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
+        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
         try:
-            r = self._http.post(url, content=call.body, headers=call.headers)
+            r = self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
+            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
         return self._core.finish(call, _response(r))
 
     def create_instance(self, cls: type[T], url: str, *args: object, type_name: str | None = None) -> T:
@@ -170,7 +170,7 @@ class RemotingClient(_ClientBase):
         activation = url.rstrip("/") + "/" + ACTIVATION_URI
         result = self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (construction_call(cls, type_name, args),))
         ref = activated_objref(result, cls)
-        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
+        return self._proxy_for_ref(ref.url() or "", contract_of(cls), ref)  # type: ignore[return-value]
 
     def get_lifetime_service(self, proxy: object) -> ILease:
         """The remote object's lease, as a proxy (``RemotingServices.GetLifetimeService``)."""
@@ -181,7 +181,7 @@ class RemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
+        return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
 
     def close(self) -> None:
         self._http.close()
@@ -221,18 +221,17 @@ class AsyncRemotingClient(_ClientBase):
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), None, binding)
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str,
-              binding: LiteralBinding | None = None) -> Callable[..., Awaitable[Any]]:
+    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Awaitable[Any]]:
         async def call(*args: object) -> Any:
-            return await self.invoke(url, namespace, _as_operation(op, args), args, binding)
+            return await self.invoke(url, namespace, _as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, ref)
+        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         def make(ref: ObjRef, declared: WireType, base_url: str) -> object:
@@ -245,12 +244,13 @@ class AsyncRemotingClient(_ClientBase):
         return make
 
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
-                     binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+                     route: Route | None = None) -> Any:
+        """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
+        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
         try:
-            r = await self._http.post(url, content=call.body, headers=call.headers)
+            r = await self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
+            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
         return self._core.finish(call, _response(r))
 
     async def create_instance(self, cls: type, url: str, *args: object, type_name: str | None = None) -> Any:
@@ -259,7 +259,7 @@ class AsyncRemotingClient(_ClientBase):
         call = construction_call(cls, type_name, args)
         result = await self.invoke(activation, ACTIVATOR_NAMESPACE, _ACTIVATE, (call,))
         ref = activated_objref(result, cls)
-        return TransparentProxy(self._bind, ref.url() or "", contract_of(cls), ref)
+        return self._proxy_for_ref(ref.url() or "", contract_of(cls), ref)
 
     async def get_lifetime_service(self, proxy: object) -> Any:
         """See :meth:`RemotingClient.get_lifetime_service`."""
@@ -270,7 +270,7 @@ class AsyncRemotingClient(_ClientBase):
         lease_ref = proxy_objref(result)
         if lease_ref is None:
             raise RemotingError("the object has no lease (it never expires)")
-        return TransparentProxy(self._bind, lease_ref.url() or "", contract_of(ILease), lease_ref)
+        return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 from soap import ObjRef, method_namespace
 from wsdl import Operation, ServiceContract
 
-from .binding import LiteralBinding
+from .channel import Route
 
 #: The method namespace used for calls through an untyped proxy (the server dispatches by name).
 DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/nsassem/Dynamic/Dynamic"
 
-#: ``bind(url, namespace, operation or dynamic name, binding) -> callable`` (the client's call function).
-Binder = Callable[[str, str, "Operation | str", "LiteralBinding | None"], Callable[..., Any]]
+#: ``bind(url, namespace, operation or dynamic name, route) -> callable`` (the client's call function).
+Binder = Callable[[str, str, "Operation | str", Route], Callable[..., Any]]
 
 
 def _objref_from_url(url: str) -> ObjRef:
@@ -46,9 +46,9 @@ class TransparentProxy:
 
     def __init__(
         self, bind: Binder, url: str,
-        contract: ServiceContract | None, ref: ObjRef | None = None, binding: LiteralBinding | None = None,
+        contract: ServiceContract | None, route: Route, ref: ObjRef | None = None,
     ) -> None:
-        self.__dict__["_binding"] = binding
+        self.__dict__["_route"] = route
         self.__dict__["_bind"] = bind
         self.__dict__["_url"] = url
         self.__dict__["_contract"] = contract
@@ -69,7 +69,7 @@ class TransparentProxy:
                 raise AttributeError(f"{contract.clr.full_name} has no remote method {name!r}")
             op = found
         method: Callable[..., Any] = self.__dict__["_bind"](
-            self.__dict__["_url"], self.__dict__["_namespace"], op, self.__dict__["_binding"]
+            self.__dict__["_url"], self.__dict__["_namespace"], op, self.__dict__["_route"]
         )
         self.__dict__[name] = method
         return method

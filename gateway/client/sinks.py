@@ -12,12 +12,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from soap import ClientFormatter
 from wsdl import Operation
 
 
 @dataclass(slots=True)
 class ClientCall:
-    """One outgoing call: where it goes, what it is, and the HTTP request that carries it."""
+    """One outgoing call: where it goes, what it is, and the HTTP request that carries it.
+
+    A sink may change ``url`` (to send the call elsewhere), ``headers`` and ``body``; ``formatter`` is the
+    wire format the call was written in (its response is read with the same one).
+    """
 
     url: str
     operation: Operation
@@ -25,6 +30,7 @@ class ClientCall:
     headers: dict[str, str]
     body: bytes
     properties: dict[str, object] = field(default_factory=dict)
+    formatter: ClientFormatter | None = None
 
 
 @dataclass(slots=True)

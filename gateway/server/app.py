@@ -1,10 +1,14 @@
 """The application users deploy: an :class:`~gateway.server.host.ObjectHost` plus routes of their own.
 
 ``RemotingApp`` composes Starlette instead of subclassing it: object URIs are served by the host (every
-request through the server sink chain), and routes the user adds (``app.add_route("/health", ...)``,
+request through the server sink chain), and routes the user adds (``app.add_route("/status", ...)``,
 ``app.mount("/admin", admin_app)``) are served by a Starlette router consulted first. A path one of
 those routes matches (fully, or by path with another method) goes to the router; every other path is an
 object URI. User routes are the user's own ASGI code: the server sink chain does not run for them.
+
+Between the two sits one built-in route, ``GET /healthz`` (:mod:`.health`): after the user's routes (a
+``/healthz`` of the user's own wins) and before object URIs, outside the sink chain so that load balancers
+probe it without credentials.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
+from .endpoint import app_path
 from .faults import CustomErrorsMode
+from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
@@ -32,12 +38,14 @@ class RemotingApp(ObjectHost):
 
     >>> app = RemotingApp()
     >>> app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
-    >>> app.add_route("/health", health)   # a route of your own next to the objects
+    >>> app.add_route("/status", status)   # a route of your own next to the objects
 
     The keyword arguments are :class:`~gateway.server.host.ObjectHost`'s, plus ``routes`` (Starlette routes
-    served before object URIs). ``proxy_factory`` defaults to :class:`~gateway.server.callbacks.CallbackProxies`
-    (used only under ``type_filter=TypeFilterLevel.Full``). Metrics are on by default (``metrics=False``
-    turns them off, ``metrics_path`` moves the scrape). Creating the app applies ``GATEWAY_LOG_LEVEL`` /
+    served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
+    credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
+    :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
+    Metrics are on by default (``metrics=False`` turns them off, ``metrics_path`` moves the scrape, which
+    unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOG_LEVEL`` /
     ``GATEWAY_LOG_FORMAT`` when set (see :func:`gateway.configure_logging`).
     """
 
@@ -57,10 +65,13 @@ class RemotingApp(ObjectHost):
         routes: Sequence[BaseRoute] = (),
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        health_path: str | None = HEALTH_PATH,
         metrics: bool | None = None,
         metrics_path: str = "/metrics",
     ) -> None:
         configure_logging_from_env()
+        if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):
+            raise ValueError(f"health_path and metrics_path are both {metrics_path!r}; move one of them")
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
@@ -72,6 +83,7 @@ class RemotingApp(ObjectHost):
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        self.health_path = health_path
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -92,6 +104,9 @@ class RemotingApp(ObjectHost):
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
             scope["app"] = self
             await self.router(scope, receive, send)
+            return
+        if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
+            await answer_health_probe(scope, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -132,6 +132,7 @@ class IdentityTable:
         self._entries: dict[str, Identity] = {}
         self._by_object: dict[int, InstanceEntry] = {}
         self._activated: dict[str, type] = {}
+        self._revision = 0
         self._on_expiry: dict[int, Callable[[LeaseBase], None]] = {}
         self._live: dict[str, int] = dict.fromkeys(LIVE_KINDS, 0)
         self._lock = threading.RLock()
@@ -146,6 +147,7 @@ class IdentityTable:
             if key in self._entries:
                 raise ValueError(f"an object is already registered at {uri!r}")
             self._entries[key] = entry
+            self._revision += 1
         return entry
 
     def register_activated(self, cls: type, type_name: str | None = None) -> str:
@@ -154,10 +156,22 @@ class IdentityTable:
         name = name.split(",", 1)[0].strip()
         with self._lock:
             self._activated[name] = cls
+            self._revision += 1
         return name
 
     def activated_type(self, type_name: str) -> type | None:
         return self._activated.get(type_name.split(",", 1)[0].strip())
+
+    def activated_types(self) -> dict[str, type]:
+        """The types clients may activate, by the CLR name they activate them by (a copy)."""
+        with self._lock:
+            return dict(self._activated)
+
+    @property
+    def revision(self) -> int:
+        """Bumped by every registration (well-known or client-activated, not published instances): pages
+        that describe what is registered are cached under it and so never outlive a registration."""
+        return self._revision
 
     # ------------------------------------------------------------ instances
 

@@ -1,6 +1,6 @@
 """The innermost handler of the server sink chain: what a request for an object URI asks for.
 
-GET and HEAD read the WSDL or the service index; POST is a call (or its body was refused for its size:
+GET and HEAD read the WSDL or the help page; POST is a call (or its body was refused for its size:
 413, or 408 when it came too slowly, with a fault in the request's dialect); any other method gets 405 with ``Allow``.
 The metrics path (``/metrics`` by default; never an object URI, which ends in ``.rem`` or ``.soap``) is
 answered here too, so the same sinks guard it as everything else (an authentication sink protects it).
@@ -39,19 +39,12 @@ class RequestRouter:
             return await self.calls(request)
         if method in ("GET", "HEAD"):
             return self.pages(request)
-        return _not_allowed(method, ALLOWED_METHODS)
+        return ServerResponse.method_not_allowed(method, ALLOWED_METHODS)
 
 
 def _scrape(request: ServerRequest, metrics: Metrics) -> ServerResponse:
     """The Prometheus scrape (GET or HEAD)."""
     if request.method not in ("GET", "HEAD"):
-        return _not_allowed(request.method, "GET, HEAD")
+        return ServerResponse.method_not_allowed(request.method, "GET, HEAD")
     body, content_type = metrics.render(request.headers.get("accept"))
     return ServerResponse(200, body, content_type)
-
-
-def _not_allowed(method: str, allowed: str) -> ServerResponse:
-    return ServerResponse(
-        405, f"Method {method} is not allowed here; use {allowed}.\n".encode(), "text/plain; charset=utf-8",
-        [("allow", allowed)],
-    )

@@ -48,6 +48,12 @@ class ServerResponse:
     content_type: str | None
     headers: list[tuple[str, str]] = field(default_factory=list)
 
+    @classmethod
+    def method_not_allowed(cls, method: str, allowed: str) -> ServerResponse:
+        """405 with the ``Allow`` header (``allowed``: ``"GET, HEAD"``) and a line saying what to use."""
+        message = f"Method {method} is not allowed here; use {allowed}.\n"
+        return cls(405, message.encode(), "text/plain; charset=utf-8", [("allow", allowed)])
+
 
 Handler = Callable[[ServerRequest], Awaitable[ServerResponse]]
 

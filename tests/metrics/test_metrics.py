@@ -329,7 +329,7 @@ async def test_metrics_can_be_turned_off_or_moved(monkeypatch: pytest.MonkeyPatc
         make_app()
 
 
-@pytest.mark.parametrize("path", ["metrics", "/", "/x.rem", "/ops/metrics.soap", "/m?x=1"])
+@pytest.mark.parametrize("path", ["metrics", "/", "/x.rem", "/ops/metrics.soap", "/m?x=1", "/healthz"])
 def test_a_metrics_path_that_could_clash_is_refused(path: str) -> None:
     with pytest.raises(ValueError, match="metrics_path"):
         make_app(metrics_path=path)

@@ -1,0 +1,47 @@
+"""The wire type of a value declared as ``object``, found from the value itself at write time.
+
+Every writer needs it for ``Any``-typed parameters, fields and array items: the SOAP ones to choose the
+``xsi:type`` they write, so this lives apart from any one dialect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from ._errors import SoapEncodeError
+from ._objref import ObjRef
+from ._types import ANY, Kind, TypeRegistry, WireType, integer_kind_for, wire_type
+
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
+
+
+def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
+    """The wire type of a value whose declared type is ``object``/``Any``.
+
+    Integers get the smallest CLR kind that holds them (what .NET's boxed value would be); by-value classes
+    must be registered, because the peer resolves them by the name we write.
+    """
+    if isinstance(value, ObjRef):
+        return _OBJREF
+    if isinstance(value, bool):
+        return WireType(Kind.BOOL)
+    if isinstance(value, int):
+        return WireType(integer_kind_for(value))
+    if isinstance(value, list | tuple):
+        return WireType(Kind.LIST, None, ANY, True)
+    cls = type(value)
+    if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
+        if not registry.is_registered(cls):
+            raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
+        return wire_type(cls)
+    try:
+        found = wire_type(cls)
+        if found.kind is not Kind.OBJREF:
+            return found
+        raise SoapEncodeError("not by-reference")
+    except SoapEncodeError:
+        raise SoapEncodeError(
+            f"value of type {cls.__module__}.{cls.__qualname__} is not remotable "
+            "(neither a by-value type nor a primitive)"
+        ) from None
