@@ -130,6 +130,7 @@ class IdentityTable:
         self.app_guid = str(uuid.uuid4())
         self.leases = lease_manager
         self._entries: dict[str, Identity] = {}
+        self._services: list[ServiceEntry] = []  # the well-known entries (never removed), apart from instances
         self._by_object: dict[int, InstanceEntry] = {}
         self._activated: dict[str, type] = {}
         self._revision = 0
@@ -147,6 +148,7 @@ class IdentityTable:
             if key in self._entries:
                 raise ValueError(f"an object is already registered at {uri!r}")
             self._entries[key] = entry
+            self._services.append(entry)
             self._revision += 1
         return entry
 
@@ -273,7 +275,9 @@ class IdentityTable:
             return list(self._entries.values())
 
     def well_known(self) -> list[ServiceEntry]:
-        return [e for e in self.entries() if isinstance(e, ServiceEntry)]
+        """The well-known entries, in registration order (without walking the instances, however many)."""
+        with self._lock:
+            return list(self._services)
 
     def instance_count(self) -> int:
         return len(self._by_object)

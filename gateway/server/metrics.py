@@ -11,7 +11,8 @@ Multi-process mode (``uvicorn --workers N``, gunicorn): when prometheus_client r
 mode (``PROMETHEUS_MULTIPROC_DIR`` set before it is imported), each worker writes its totals to its own
 files in that directory (every ``flush_interval`` seconds, before it answers a scrape, and when it stops),
 and a scrape, whichever worker answers it, adds up every worker's files (prometheus_client's
-``MultiProcessCollector``). Only one application per process writes there: the first that records a call.
+``MultiProcessCollector``). Only one application per process writes there: the first one served (a worker
+serves one application; another one in the same process would overwrite its totals).
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ def _file_samples(family: Metric) -> Iterator[tuple[str, dict[str, str], float]]
             yield sample.name, sample.labels, sample.value
 
 
-#: The application writing this process's files in multi-process mode (the first one to record a call).
+#: The application writing this process's files in multi-process mode (the first one to write).
 _writer: Metrics | None = None
 
 
