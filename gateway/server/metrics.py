@@ -215,13 +215,18 @@ def multiprocess_mode() -> bool:
     return bool(getattr(prometheus_values.ValueClass, "_multiprocess", False))
 
 
+#: How the workers' values of a gauge combine (default: summed over the live workers).
+_GAUGE_MODES = {"gateway_lease_sweep_seconds": "livemax"}
+
+
 class _SharedFiles:
     """Writes one process's totals into prometheus_client's per-process files (multi-process mode).
 
     Each sample is *set* to this process's total (not incremented), so writing again is harmless; only
     values that changed since the last write are written. Histogram buckets are written per bucket (the
     collector reading the files adds them up and makes them cumulative), gauges as ``livesum`` (summed
-    over the workers alive; a worker removes its gauge files when it stops).
+    over the workers alive; the slowest sweep for the sweep time; a worker removes its gauge files when it
+    stops).
     """
 
     def __init__(self) -> None:
@@ -230,7 +235,7 @@ class _SharedFiles:
 
     def write(self, families: Iterable[Metric]) -> None:
         for family in families:
-            mode = "livesum" if family.type == "gauge" else ""
+            mode = _GAUGE_MODES.get(family.name, "livesum") if family.type == "gauge" else ""
             for name, labels, value in _file_samples(family):
                 key = (name, tuple(labels.items()))
                 if self._written.get(key) == value:

@@ -46,6 +46,7 @@ def test_scraped_totals_add_up_across_two_workers(tmp_path: Path) -> None:
         # gauges are summed over the live workers: each ran Pid (a sync method) on a worker thread of its own
         assert (scrape.value("gateway_worker_threads") or 0) >= 2
         assert scrape.value("gateway_live_objects", kind="client_activated") == 0
+        assert scrape.value("gateway_lease_sweep_seconds") is not None  # the slowest worker's (livemax)
     counter_files = sorted(p.name for p in tmp_path.glob("counter_*.db"))
     assert len(counter_files) == 2, counter_files
     assert not list(tmp_path.glob("gauge_livesum_*.db")), "a stopped worker leaves no live gauges behind"
