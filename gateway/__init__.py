@@ -6,13 +6,34 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
 sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's own
+exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
+
+from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
+from wsdl import clr_method
 
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.logs import JsonLogFormatter, configure_logging
@@ -23,11 +44,16 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
+from .server.identity import RegistrationWarning
 from .server.marshal import TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
@@ -39,16 +65,27 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "IOException",
+    "InvalidOperationException",
     "JsonLogFormatter",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
     "MarshalByRefObject",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
+    "Out",
+    "OverflowException",
     "Principal",
+    "Ref",
+    "RegistrationWarning",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",
@@ -60,8 +97,12 @@ __all__ = [
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "WellKnownObjectMode",
+    "clr_method",
     "configure_logging",
     "current_principal",
     "proxy_objref",

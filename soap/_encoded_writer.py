@@ -31,6 +31,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -319,7 +320,31 @@ def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMa
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
     body = open_tag + params + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    envelope = ENVELOPE_OPEN if call.signature is None else _with_signature(call.signature, registry)
+    return (envelope + body + ENVELOPE_CLOSE).encode("utf-8")
+
+
+_XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
+
+
+def _with_signature(signature: list[WireType], registry: TypeRegistry) -> str:
+    """The envelope's start with the ``__MethodSignature`` header .NET sends for an overloaded method: the
+    parameters' type QNames, space-separated (``xsd:int xsd:int``)."""
+    declared: dict[str, str] = {}
+    qnames = []
+    for wt in signature:
+        namespace, local = soap_qname(wt, registry)
+        prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
+        qnames.append(f"{prefix}:{local}")
+    decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
+    header = (
+        '<SOAP-ENV:Header>\n<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
+        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
+        "</h4:__MethodSignature>\n</SOAP-ENV:Header>\n"
+    )
+    head, body_open = ENVELOPE_OPEN.rsplit("<SOAP-ENV:Body>", 1)
+    return head + header + "<SOAP-ENV:Body>" + body_open
 
 
 def write_return(

@@ -7,7 +7,7 @@ carry structured fields (``uri``, ``method``, ``formatter``, ``status``, ``durat
 
 Nothing is configured unless asked: under plain ``uvicorn`` (which configures only its own loggers)
 Python's last-resort handler still prints WARNING and above, failed calls included. To see the access lines
-too, or to have JSON, call :func:`configure_logging` (or set ``GATEWAY_LOG_LEVEL`` / ``GATEWAY_LOG_FORMAT``,
+too, or to have JSON, call :func:`configure_logging` (or set ``GATEWAY_LOGGING_LEVEL`` / ``GATEWAY_LOGGING_FORMAT``,
 which :class:`~gateway.RemotingApp` applies when it is created).
 """
 
@@ -74,7 +74,7 @@ def configure_logging(
     """Send the ``gateway`` loggers' records at ``level`` and above to ``stream`` (default stderr).
 
     ``json=True`` writes :class:`JsonLogFormatter` lines, and reformats uvicorn's own loggers' lines the
-    same way (one format per stream, for log shippers); ``json=None`` reads ``GATEWAY_LOG_FORMAT``
+    same way (one format per stream, for log shippers); ``json=None`` reads ``GATEWAY_LOGGING_FORMAT``
     (``text``, the default, or ``json``). The ``gateway`` logger gets its own handler and stops
     propagating, so a root handler does not print the lines twice. Calling it again replaces the handler
     it installed before. Returns the handler.
@@ -97,17 +97,17 @@ def configure_logging(
 
 
 def log_format_from_env() -> str:
-    """``GATEWAY_LOG_FORMAT``: ``text`` (default) or ``json``."""
-    value = os.environ.get("GATEWAY_LOG_FORMAT", "text").strip().lower() or "text"
+    """``GATEWAY_LOGGING_FORMAT``: ``text`` (default) or ``json``."""
+    value = os.environ.get("GATEWAY_LOGGING_FORMAT", "text").strip().lower() or "text"
     if value not in ("text", "json"):
-        raise ValueError(f"GATEWAY_LOG_FORMAT={value!r} is not a log format; use text or json")
+        raise ValueError(f"GATEWAY_LOGGING_FORMAT={value!r} is not a log format; use text or json")
     return value
 
 
 def configure_logging_from_env() -> logging.Handler | None:
-    """:func:`configure_logging` as ``GATEWAY_LOG_LEVEL`` (default ``info``) and ``GATEWAY_LOG_FORMAT`` say,
+    """:func:`configure_logging` as ``GATEWAY_LOGGING_LEVEL`` (default ``info``) and ``GATEWAY_LOGGING_FORMAT`` say,
     when either is set; otherwise nothing is configured and None is returned."""
-    level = os.environ.get("GATEWAY_LOG_LEVEL", "").strip()
-    if not level and "GATEWAY_LOG_FORMAT" not in os.environ:
+    level = os.environ.get("GATEWAY_LOGGING_LEVEL", "").strip()
+    if not level and "GATEWAY_LOGGING_FORMAT" not in os.environ:
         return None
     return configure_logging(level or "info")

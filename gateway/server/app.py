@@ -45,8 +45,8 @@ class RemotingApp(ObjectHost):
     credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
     :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
     Metrics are on by default (``metrics=False`` turns them off, ``metrics_path`` moves the scrape, which
-    unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOG_LEVEL`` /
-    ``GATEWAY_LOG_FORMAT`` when set (see :func:`gateway.configure_logging`).
+    unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOGGING_LEVEL`` /
+    ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
     """
 
     def __init__(

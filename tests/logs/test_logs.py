@@ -2,7 +2,7 @@
 
 In-process (``httpx.ASGITransport``, records captured with caplog or a stream of our own) for the content
 of each line, and real uvicorn subprocesses for what an operator sees on stderr: under plain uvicorn (no
-logging configuration at all) and with ``GATEWAY_LOG_FORMAT=json``.
+logging configuration at all) and with ``GATEWAY_LOGGING_FORMAT=json``.
 """
 
 from __future__ import annotations
@@ -11,18 +11,21 @@ import io
 import json
 import logging
 import re
-import tempfile
+import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from examples.secured import make_app as make_secured_app
 from gateway import AsyncRemotingClient, JsonLogFormatter, RemotingClient, RemotingError, configure_logging
+from gateway.config import build_app, load_config
 from gateway.model.logs import configure_logging_from_env, parse_level
 
 from ..support.probe import IProbe, ProbeRefused, make_app
-from ..support.server import live_server
+from ..support.server import free_port, live_process
 
 BASE = "http://testserver"
 CALLER = ("203.0.113.7", 5555)
@@ -165,13 +168,13 @@ def test_configure_logging_levels_text_format_and_env(monkeypatch: pytest.Monkey
     assert re.search(r"^\S+ \S+ ERROR gateway\.server: shown once$", stream.getvalue(), re.M)
     with pytest.raises(ValueError, match="unknown log level 'loud'"):
         parse_level("loud")
-    monkeypatch.delenv("GATEWAY_LOG_LEVEL", raising=False)
-    monkeypatch.delenv("GATEWAY_LOG_FORMAT", raising=False)
+    monkeypatch.delenv("GATEWAY_LOGGING_LEVEL", raising=False)
+    monkeypatch.delenv("GATEWAY_LOGGING_FORMAT", raising=False)
     assert configure_logging_from_env() is None
-    monkeypatch.setenv("GATEWAY_LOG_FORMAT", "yaml")
-    with pytest.raises(ValueError, match="GATEWAY_LOG_FORMAT"):
+    monkeypatch.setenv("GATEWAY_LOGGING_FORMAT", "yaml")
+    with pytest.raises(ValueError, match="GATEWAY_LOGGING_FORMAT"):
         configure_logging_from_env()
-    monkeypatch.setenv("GATEWAY_LOG_FORMAT", "json")
+    monkeypatch.setenv("GATEWAY_LOGGING_FORMAT", "json")
     handler = configure_logging_from_env()
     assert handler is not None and isinstance(handler.formatter, JsonLogFormatter)
     assert logging.getLogger("gateway").level == logging.INFO
@@ -180,13 +183,18 @@ def test_configure_logging_levels_text_format_and_env(monkeypatch: pytest.Monkey
 # ------------------------------------------------------------------ what uvicorn prints
 
 
-def uvicorn_output(env: dict[str, str], scenario: Callable[[IProbe], None]) -> str:
-    """Everything ``uvicorn tests.support.probe:app`` (default log level) printed while ``scenario`` ran."""
-    with tempfile.TemporaryFile() as output:
-        with live_server("tests.support.probe:app", env, ("--log-level", "info"), output) as url, RemotingClient() as c:
-            scenario(c.get_object(IProbe, url + "Probe.soap"))
-        output.seek(0)
-        return output.read().decode()
+def uvicorn_output(env: dict[str, str], scenario: Callable[[IProbe], None], expect: str) -> str:
+    """What plain ``uvicorn tests.support.probe:app`` (no options but the address) printed once ``scenario``
+    ran and ``expect`` showed up; complete lines only."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "tests.support.probe:app", "--host", "127.0.0.1", "--port", str(port)]
+    with live_process(command, port, env) as (url, output), RemotingClient() as client:
+        scenario(client.get_object(IProbe, url + "Probe.soap"))
+        deadline = time.monotonic() + 10
+        while expect not in output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        text = output()
+    return text[: text.rfind("\n") + 1]
 
 
 def test_plain_uvicorn_prints_the_failure_with_traceback_and_error_id() -> None:
@@ -199,7 +207,7 @@ def test_plain_uvicorn_prints_the_failure_with_traceback_and_error_id() -> None:
             probe.Boom("plain")
         failures.append(info.value)
 
-    text = uvicorn_output({}, scenario)
+    text = uvicorn_output({}, scenario, "ValueError: boom: plain")
     error_id = error_id_of(failures[0])
     assert f"call to /Probe.soap Boom from 127.0.0.1 failed [error id {error_id}]" in text
     assert "Traceback (most recent call last)" in text and "ValueError: boom: plain" in text
@@ -214,7 +222,8 @@ def test_uvicorn_with_json_logs_prints_only_json_lines() -> None:
             probe.Boom("json")
         failures.append(info.value)
 
-    text = uvicorn_output({"GATEWAY_LOG_FORMAT": "json"}, scenario)
+    last = 'HTTP/1.1\\" 500'  # uvicorn's access line of the failed call, as JSON escapes it
+    text = uvicorn_output({"GATEWAY_LOGGING_FORMAT": "json"}, scenario, last)
     entries = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line is one JSON object
     by_logger: dict[str, list[dict[str, object]]] = {}
     for entry in entries:
@@ -226,3 +235,39 @@ def test_uvicorn_with_json_logs_prints_only_json_lines() -> None:
     (failure,) = by_logger["gateway.server"]
     assert failure["error_id"] == boom["error_id"] == error_id_of(failures[0])
     assert "ValueError: boom: json" in str(failure["exc_info"])
+
+
+# ------------------------------------------------------------------ the configuration and the command
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_the_logging_section_chooses_the_format(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text('[logging]\nlevel = "warning"\nformat = "json"\n', encoding="utf-8")
+    build_app(load_config(path, environ={}))
+    logger = logging.getLogger("gateway")
+    assert logger.level == logging.WARNING
+    assert [type(h.formatter) for h in logger.handlers] == [JsonLogFormatter]
+    config = load_config(None, environ={"GATEWAY_LOGGING_FORMAT": "json", "GATEWAY_LOGGING_LEVEL": "debug"})
+    assert not config.notes  # both variables are configuration keys
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_serve_shows_the_access_lines_of_an_app_built_in_code(log_format: str) -> None:
+    """``remoting-gateway serve MODULE:APP`` hands the [logging] level and format to the app it serves."""
+    port = free_port()
+    command = [sys.executable, "-m", "gateway", "serve", "tests.support.probe:app", "--port", str(port)]
+    env = {"GATEWAY_LOGGING_FORMAT": log_format}
+    with live_process(command, port, env, name="remoting-gateway serve") as (url, output), RemotingClient() as c:
+        assert c.get_object(IProbe, url + "Probe.soap").Hello("cli") == "Hi there cli"
+        deadline = time.monotonic() + 10
+        while "Probe.soap Hello [soap] 200" not in output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        text = output()
+    assert f"{url}metrics" in text  # the URLs it prints include the scrape
+    (line,) = [line for line in text.splitlines() if "Probe.soap Hello [soap] 200" in line]
+    if log_format == "json":
+        entry = json.loads(line)
+        assert (entry["logger"], entry["method"], entry["status"]) == ("gateway.requests", "Hello", 200)
+    else:
+        assert re.search(r" INFO gateway\.requests: 127\.0\.0\.1 POST /Probe\.soap Hello \[soap\] 200 ", line)

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from gateway import (
     StaticUsers,
     WellKnownObjectMode,
 )
+from gateway.config import ConfigError, build_app, load_config
 from gateway.model.workers import PoolLoad, WorkerPool
 from gateway.server.identity import InstanceEntry
 
@@ -354,3 +356,26 @@ async def test_process_metrics_and_your_own_are_in_the_scrape(http: httpx.AsyncC
         assert s.value("process_cpu_seconds_total") is not None
     finally:
         REGISTRY.unregister(mine)
+
+
+# ------------------------------------------------------------------ from a configuration file
+
+
+@pytest.mark.anyio
+async def test_metrics_settings_from_a_configuration_file(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text('metrics_path = "/ops/metrics"\n[[wellknown]]\ntype = "tests.support.probe:Probe"\n'
+                    'uri = "Probe.soap"\nmode = "SingleCall"\n', encoding="utf-8")
+    app = build_app(load_config(path, environ={}))
+    assert app.metrics is not None
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+        await http.post("/Probe.soap", content=call_body("Hello", "<name>x</name>"), headers=SOAP)
+        s = await scrape(http, "/ops/metrics")
+    assert s.value("gateway_calls_total", uri="Probe.soap", method="Hello", formatter="soap", outcome="ok") == 1
+    config = load_config(path, environ={"GATEWAY_METRICS": "off"})
+    assert not config.notes  # the variable is a configuration key, not a stray
+    assert build_app(config).metrics is None
+    path.write_text('metrics_path = "/Probe.soap"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        build_app(load_config(path, environ={}))
+    assert any("metrics_path '/Probe.soap'" in error for error in info.value.errors), info.value.errors

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,9 +46,7 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def live_server(
-    app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = (), log_file: BinaryIO | None = None
-) -> Iterator[str]:
+def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
     """Serve ``app_spec`` (``"module:attr"``) with uvicorn on a free loopback port.
 
     The server runs in a subprocess with the repository root as working
@@ -57,13 +55,9 @@ def live_server(
     environment. Yields the base URL ``http://127.0.0.1:PORT/`` once the port
     accepts connections; raises ``RuntimeError`` carrying the server's stderr if
     it exits or does not listen within 20 s. The process is terminated on exit. ``args`` are extra uvicorn
-    options (``("--timeout-keep-alive", "1")``). ``log_file`` (a binary file) receives the server's output,
-    complete once the block has exited (the server has stopped then).
+    options (``("--timeout-keep-alive", "1")``).
     """
     port = free_port()
-    child_env = dict(os.environ)
-    if env:
-        child_env.update(env)
     cmd = [
         sys.executable,
         "-m",
@@ -77,8 +71,26 @@ def live_server(
         "warning",
         *args,
     ]
-    # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
-    with contextlib.nullcontext(log_file) if log_file is not None else tempfile.TemporaryFile() as errlog:
+    with live_process(cmd, port, env, name=f"uvicorn {app_spec}") as (url, _output):
+        yield url
+
+
+@contextlib.contextmanager
+def live_process(
+    cmd: list[str], port: int, env: dict[str, str] | None = None, name: str | None = None,
+) -> Iterator[tuple[str, Callable[[], str]]]:
+    """Run ``cmd`` (a server that will listen on ``port`` of 127.0.0.1) from the repository root.
+
+    Yields the base URL once the port accepts connections, and a function returning everything the process
+    printed so far (stdout and stderr); raises ``RuntimeError`` with that output if the process exits or does
+    not listen within 20 s. The process is terminated on exit.
+    """
+    label = name or " ".join(cmd[:4])
+    child_env = dict(os.environ)
+    if env:
+        child_env.update(env)
+    # output goes to a file, not a pipe: a chatty server must never block on a full pipe.
+    with tempfile.TemporaryFile() as errlog:
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
         )
@@ -92,16 +104,16 @@ def live_server(
             while not port_accepts(port):
                 if proc.poll() is not None:
                     raise RuntimeError(
-                        f"uvicorn {app_spec} exited with status {proc.returncode} before listening "
+                        f"{label} exited with status {proc.returncode} before listening "
                         f"on port {port}; output:\n{output()}"
                     )
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"uvicorn {app_spec} did not listen on port {port} within "
+                        f"{label} did not listen on port {port} within "
                         f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
                     )
                 time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}/"
+            yield f"http://127.0.0.1:{port}/", output
         finally:
             stop_process(proc)
 
