@@ -22,11 +22,9 @@ import contextlib
 import logging
 import os
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, CollectorRegistry
-from prometheus_client import values as prometheus_values
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
@@ -40,6 +38,7 @@ from prometheus_client.registry import Collector
 from ..model.workers import WorkerPool
 from .identity import IdentityTable
 from .lease_manager import LeaseManager
+from .metrics_files import SharedFiles, multiprocess_mode
 
 log = logging.getLogger("gateway.metrics")
 
@@ -210,63 +209,6 @@ class GatewayCollector(Collector):
         yield GaugeMetricFamily("gateway_worker_queue_depth", "Calls waiting for a worker thread.", value=load.queued)
 
 
-def multiprocess_mode() -> bool:
-    """prometheus_client writes its values to per-process files (``PROMETHEUS_MULTIPROC_DIR`` was set)."""
-    return bool(getattr(prometheus_values.ValueClass, "_multiprocess", False))
-
-
-#: How the workers' values of a gauge combine (default: summed over the live workers).
-_GAUGE_MODES = {"gateway_lease_sweep_seconds": "livemax"}
-
-
-class _SharedFiles:
-    """Writes one process's totals into prometheus_client's per-process files (multi-process mode).
-
-    Each sample is *set* to this process's total (not incremented), so writing again is harmless; only
-    values that changed since the last write are written. Histogram buckets are written per bucket (the
-    collector reading the files adds them up and makes them cumulative), gauges as ``livesum`` (summed
-    over the workers alive; the slowest sweep for the sweep time; a worker removes its gauge files when it
-    stops).
-    """
-
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-        self._written: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-
-    def write(self, families: Iterable[Metric]) -> None:
-        for family in families:
-            mode = _GAUGE_MODES.get(family.name, "livesum") if family.type == "gauge" else ""
-            for name, labels, value in _file_samples(family):
-                key = (name, tuple(labels.items()))
-                if self._written.get(key) == value:
-                    continue
-                target = self._values.get(key)
-                if target is None:
-                    target = self._values[key] = prometheus_values.ValueClass(
-                        family.type, family.name, name, tuple(labels), tuple(labels.values()), family.documentation,
-                        multiprocess_mode=mode,
-                    )
-                target.set(value)
-                self._written[key] = value
-
-
-def _file_samples(family: Metric) -> Iterator[tuple[str, dict[str, str], float]]:
-    """The samples of ``family`` as prometheus_client's files hold them (histogram buckets not cumulative,
-    no ``_count``: the reader derives it)."""
-    if family.type != "histogram":
-        for sample in family.samples:
-            yield sample.name, sample.labels, sample.value
-        return
-    previous: dict[tuple[tuple[str, str], ...], float] = {}
-    for sample in family.samples:
-        if sample.name.endswith("_bucket"):
-            series = tuple((k, v) for k, v in sample.labels.items() if k != "le")
-            yield sample.name, sample.labels, sample.value - previous.get(series, 0.0)
-            previous[series] = sample.value
-        elif sample.name.endswith("_sum"):
-            yield sample.name, sample.labels, sample.value
-
-
 #: The application writing this process's files in multi-process mode (the first one to write).
 _writer: Metrics | None = None
 
@@ -287,7 +229,7 @@ class Metrics:
         self.flush_interval = flush_interval
         self.shared = multiprocess_mode()
         self.registry = CollectorRegistry()
-        self._files: _SharedFiles | None = None
+        self._files: SharedFiles | None = None
         self._task: asyncio.Task[None] | None = None
         if self.shared:
             MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
@@ -329,7 +271,7 @@ class Metrics:
         if _writer is not self:
             return
         if self._files is None:
-            self._files = _SharedFiles()
+            self._files = SharedFiles()
         self._files.write(self.collector.collect())
 
     async def stop(self) -> None:
