@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from soap import ANY, Direction, IncomingCall, MethodReturn, SoapDecodeError
+from soap import ANY, Direction, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
 from wsdl import OBJECT_OPERATIONS, Operation
 
 from ..model.errors import ClientRequestError, RemotingException
@@ -131,6 +131,14 @@ class Dispatcher:
                 f"No method {name!r} on the object at /{entry.uri} ({entry.contract.clr.full_name})"
             )
         return entry, op
+
+    async def dispatch(
+        self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
+    ) -> MethodReturn:
+        """:meth:`resolve` then :meth:`call` (the formatter sink does the two steps itself, to record the
+        target between them)."""
+        entry, op = self.resolve(uri, incoming)
+        return await self.call(entry, op, incoming)
 
     async def call(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
         """Run a call :meth:`resolve` found a target for: authorization, arguments, the method itself."""

@@ -154,7 +154,10 @@ def test_request_logging_sink_logs_one_line(caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.INFO, logger="gateway.requests"):
         call(chain, request(uri="Hello.rem"))
     [record] = caplog.records
-    assert record.getMessage().startswith("POST /Hello.rem Hello -> 200 (5 bytes) in ")
+    # the access line: caller, method, URI, remote method, formatter, status, duration, size
+    message = record.getMessage()
+    assert message.startswith("127.0.0.1 POST /Hello.rem Hello [-] 200 "), message
+    assert message.endswith(" ms 5 bytes"), message
 
 
 # ------------------------------------------------------------------ the router
