@@ -70,10 +70,14 @@ class LeaseManager:
         self._leases.pop(id(lease), None)
 
     def ensure_running(self) -> None:
-        """Start the polling task on the running loop (idempotent; called on startup and on each request)."""
+        """Start the polling task on the running loop (idempotent; called on startup and on each request).
+
+        A task left on another loop (an app served again on a new event loop, the old one closed) never
+        finishes there, so it is replaced by one on the running loop."""
         task = self._task
-        if task is None or task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="gateway-lease-manager")
+        loop = asyncio.get_running_loop()
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._task = loop.create_task(self._run(), name="gateway-lease-manager")
 
     async def stop(self) -> None:
         for task in [self._task, *self._renewing]:

@@ -244,3 +244,16 @@ def test_a_failing_sweep_does_not_stop_the_poll_loop(caplog: pytest.LogCaptureFi
     asyncio.run(main())
     assert len(expired) == 2
     assert "lease sweep failed" in caplog.text
+
+
+def test_the_poll_task_follows_the_app_to_a_new_event_loop() -> None:
+    """An app served on one loop, then on another (the first closed): the lease manager polls on the second."""
+    manager = LeaseManager(dt.timedelta(seconds=60), lambda lease: None)
+
+    async def start() -> asyncio.Task[None] | None:
+        manager.ensure_running()
+        return manager._task
+
+    first = asyncio.run(start())
+    second = asyncio.run(start())
+    assert first is not None and second is not None and second is not first
