@@ -20,6 +20,7 @@ from ..model.errors import ChannelError, RemotingError
 from ..model.lease import ILease
 from ..model.objects import MarshalByRefObject
 from ..server.marshal import ProxyFactory
+from ..tcp.client import AsyncTcpTransport, TcpTransport
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore
@@ -52,12 +53,17 @@ class _ClientBase:
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
                  local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-                 formatter: str = "soap") -> None:
+                 formatter: str | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
-        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter)
+        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter or "soap")
+        # tcp:// speaks binary unless a formatter was chosen, as a .NET TcpChannel does by default
+        self._tcp_core = self._core if formatter else ChannelCore(self._registry, limits, sinks, marshaller, "binary")
+
+    def _core_for(self, url: str) -> ChannelCore:
+        return self._tcp_core if url.startswith("tcp://") else self._core
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
@@ -66,7 +72,7 @@ class _ClientBase:
         """A proxy for a received ObjRef, typed by ``declared.py_type`` when given."""
         url = ref.url()
         if url is None:
-            raise RemotingError(f"object reference {ref.uri} carries no HTTP channel URL")
+            raise RemotingError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
         py_type = declared.py_type if declared is not None else None
         return self._proxy_for_ref(url, contract_of(py_type) if py_type is not None else None, ref)
 
@@ -100,7 +106,8 @@ class RemotingClient(_ClientBase):
     ``listen=True`` starts a callback listener on first need, so this client's own MarshalByRefObjects
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
-    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
+    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect
+    (by default: SOAP over HTTP, binary over ``tcp://`` URLs, the .NET Remoting TCP channel).
     ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
     are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
     certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
@@ -116,7 +123,7 @@ class RemotingClient(_ClientBase):
         http_client: httpx.Client | None = None,
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -124,7 +131,8 @@ class RemotingClient(_ClientBase):
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter)
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert),
+                                                 mounts={"tcp://": TcpTransport()})
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return TransparentProxy(self._bind, url, contract, ref)
@@ -154,12 +162,13 @@ class RemotingClient(_ClientBase):
 
     def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+        core = self._core_for(url)
+        call = core.prepare(url, namespace, op, args, binding)
         try:
             r = self._http.post(url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
-        return self._core.finish(call, _response(r))
+        return core.finish(call, _response(r))
 
     def create_instance(self, cls: type[T], url: str, *args: object, type_name: str | None = None) -> T:
         """Create a client-activated object on the server at ``url`` (``Activator.CreateInstance``).
@@ -207,7 +216,7 @@ class AsyncRemotingClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = 100,
         listen: bool = False,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -217,7 +226,9 @@ class AsyncRemotingClient(_ClientBase):
         self._sync_callbacks: RemotingClient | None = None
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth)
+        tcp = AsyncTcpTransport(max_connections=max_connections)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth,
+                                                      mounts={"tcp://": tcp})
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
@@ -246,12 +257,13 @@ class AsyncRemotingClient(_ClientBase):
 
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                      binding: LiteralBinding | None = None) -> Any:
-        call = self._core.prepare(url, namespace, op, args, binding)
+        core = self._core_for(url)
+        call = core.prepare(url, namespace, op, args, binding)
         try:
             r = await self._http.post(url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise ChannelError(f"{op.name} at {url}: {type(exc).__name__}: {exc}") from exc
-        return self._core.finish(call, _response(r))
+        return core.finish(call, _response(r))
 
     async def create_instance(self, cls: type, url: str, *args: object, type_name: str | None = None) -> Any:
         """See :meth:`RemotingClient.create_instance`; the proxy's methods return awaitables."""

@@ -9,7 +9,7 @@ object URI. User routes are the user's own ASGI code: the server sink chain does
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
 from ..model.lease import LifetimeSettings
+from ..tcp.server import TcpChannel
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .faults import CustomErrorsMode
@@ -34,8 +35,11 @@ class RemotingApp(ObjectHost):
     >>> app.add_route("/health", health)   # a route of your own next to the objects
 
     The keyword arguments are :class:`~gateway.server.host.ObjectHost`'s, plus ``routes`` (Starlette routes
-    served before object URIs). ``proxy_factory`` defaults to :class:`~gateway.server.callbacks.CallbackProxies`
-    (used only under ``type_filter=TypeFilterLevel.Full``).
+    served before object URIs) and ``tcp_port``: also serve the objects over the .NET Remoting TCP channel on
+    ``tcp_address:tcp_port`` (0: any free port), started and stopped with the app's lifespan (see
+    :class:`gateway.tcp.TcpChannel`, whose other options ``tcp_options`` passes on; docs/tcp.md). ``proxy_factory``
+    defaults to :class:`~gateway.server.callbacks.CallbackProxies` (used only under
+    ``type_filter=TypeFilterLevel.Full``).
     """
 
     def __init__(
@@ -54,6 +58,9 @@ class RemotingApp(ObjectHost):
         routes: Sequence[BaseRoute] = (),
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        tcp_port: int | None = None,
+        tcp_address: str = "127.0.0.1",
+        tcp_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
@@ -66,6 +73,9 @@ class RemotingApp(ObjectHost):
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        self.tcp: TcpChannel | None = None
+        if tcp_port is not None:
+            self.tcp = TcpChannel(self, tcp_address, tcp_port, **dict(tcp_options or {}))
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -91,6 +101,16 @@ class RemotingApp(ObjectHost):
 
     def _user_route(self, scope: Scope) -> bool:
         return any(route.matches(scope)[0] is not Match.NONE for route in self.router.routes)
+
+    async def startup(self) -> None:
+        await super().startup()
+        if self.tcp is not None:
+            await self.tcp.start()
+
+    async def shutdown(self) -> None:
+        if self.tcp is not None:
+            await self.tcp.close()
+        await super().shutdown()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         try:
