@@ -72,6 +72,9 @@ class StatusCode(enum.IntEnum):
 
 
 _ENCODINGS = {0: "utf-16-le", 1: "utf-8"}
+_OPERATIONS = tuple(Operation)
+#: the data format each well-known header token must carry (index: token; Custom has none)
+_FORMATS = (0, -1, 3, 1, 1, 0, 1)  # plain ints (DataFormat values): comparing with enum members costs more
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 _HEAD = struct.Struct("<6sHH")
@@ -258,28 +261,30 @@ class FrameReader:
     # -------------------------------------------------------------- head
 
     def _parse_head(self, buf: bytearray) -> tuple[TcpFrame, int, int, int]:
+        # the hot path of every call: plain ints, no enum lookups
         limits = self.limits
-        _check_start(buf)
-        if len(buf) < 10:
-            raise _Incomplete(10)
+        if len(buf) < 14 or buf[:6] != FRAME_START:
+            _check_start(buf)
+            if len(buf) < 10:
+                raise _Incomplete(10)
         _, operation, distribution = _HEAD.unpack_from(buf, 0)
-        if operation not in (0, 1, 2):
+        if operation > 2:
             raise FrameError(f"unknown operation type {operation}")
         pos = 10
         length = 0
-        if distribution == ContentDistribution.NotChunked:
+        if distribution == 0:
             if len(buf) < 14:
                 raise _Incomplete(14)
             length = _I32.unpack_from(buf, 10)[0]
             if length < 0:
                 raise FrameError(f"negative content length {length}")
             pos = 14
-        elif distribution != ContentDistribution.Chunked:
+        elif distribution != 1:
             raise FrameError(f"unknown content distribution {distribution}")
-        frame = TcpFrame(Operation(operation))
+        frame = TcpFrame(_OPERATIONS[operation])
         headers_start = pos
         count = 0
-        seen: set[int] = set()
+        seen = 0
         while True:
             if pos - headers_start > limits.max_header_bytes:
                 raise FrameError(f"the headers exceed {limits.max_header_bytes} bytes")
@@ -288,40 +293,40 @@ class FrameReader:
                 raise _Incomplete(pos + 2)
             token = _U16.unpack_from(buf, pos)[0]
             pos += 2
-            if token == HeaderToken.EndHeaders:
+            if token == 0:  # EndHeaders
                 break
             count += 1
             if count > limits.max_headers:
                 raise FrameError(f"more than {limits.max_headers} headers")
-            if token == HeaderToken.Custom:
+            if token == 1:  # Custom: name and value, no data format
                 name, pos = self._string(buf, pos, headers_start)
                 value, pos = self._string(buf, pos, headers_start)
                 frame.custom.append((name, value))
                 continue
-            if token > HeaderToken.ContentType:
+            if token > 6:
                 raise FrameError(f"unknown header token {token}")
-            if token in seen:
+            if seen & (1 << token):
                 raise FrameError(f"header {HeaderToken(token).name} appears twice")
-            seen.add(token)
+            seen |= 1 << token
             if available < pos + 1:
                 raise _Incomplete(pos + 1)
             data_format = buf[pos]
             pos += 1
-            if token == HeaderToken.CloseConnection:
-                _expect_format(token, data_format, DataFormat.Void)
+            if data_format != _FORMATS[token]:
+                raise FrameError(f"header {HeaderToken(token).name} with data format {data_format}, "
+                                 f"not {DataFormat(_FORMATS[token]).name}")
+            if token == 5:  # CloseConnection
                 frame.close_connection = True
-            elif token == HeaderToken.StatusCode:
-                _expect_format(token, data_format, DataFormat.UInt16)
+            elif token == 2:  # StatusCode
                 if available < pos + 2:
                     raise _Incomplete(pos + 2)
                 frame.status_code = _U16.unpack_from(buf, pos)[0]
                 pos += 2
             else:
-                _expect_format(token, data_format, DataFormat.CountedString)
                 text, pos = self._string(buf, pos, headers_start)
-                if token == HeaderToken.RequestUri:
+                if token == 4:
                     frame.request_uri = text
-                elif token == HeaderToken.ContentType:
+                elif token == 6:
                     frame.content_type = text
                 else:
                     frame.status_phrase = text
@@ -338,15 +343,16 @@ class FrameReader:
         if encoding is None:
             raise FrameError(f"unknown string encoding {buf[pos]}")
         size = _I32.unpack_from(buf, pos + 1)[0]
-        if size < 0 or size > self.limits.max_string:
-            raise FrameError(f"header string of {size} bytes (the limit is {self.limits.max_string})")
+        limits = self.limits
+        if size < 0 or size > limits.max_string:
+            raise FrameError(f"header string of {size} bytes (the limit is {limits.max_string})")
         end = pos + 5 + size
-        if end - headers_start > self.limits.max_header_bytes:
-            raise FrameError(f"the headers exceed {self.limits.max_header_bytes} bytes")
+        if end - headers_start > limits.max_header_bytes:
+            raise FrameError(f"the headers exceed {limits.max_header_bytes} bytes")
         if len(buf) < end:
             raise _Incomplete(end)
         try:
-            return bytes(buf[pos + 5 : end]).decode(encoding), end
+            return buf[pos + 5 : end].decode(encoding), end
         except UnicodeDecodeError:
             raise FrameError(f"a header string is not valid {encoding}") from None
 
@@ -391,6 +397,3 @@ def _check_start(buf: bytearray) -> None:
         raise FrameError(f"unsupported protocol version {buf[4]}.{buf[5]} (1.0 is spoken here)")
 
 
-def _expect_format(token: int, data_format: int, expected: DataFormat) -> None:
-    if data_format != expected:
-        raise FrameError(f"header {HeaderToken(token).name} with data format {data_format}, not {expected.name}")

@@ -100,7 +100,8 @@ class TcpChannel:
         self._default_type = "application/octet-stream" if "binary" in self.formatters else None
         self._chain: Handler | None = None
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
+        self._connections: dict[asyncio.Task[Any], Connection] = {}
+        self._sweeper: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -120,6 +121,9 @@ class TcpChannel:
             return self
         self._server = await asyncio.start_server(self._serve, self.address, self.port, limit=_READ_SIZE)
         self.port = self._server.sockets[0].getsockname()[1]
+        timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
+        if timeouts:
+            self._sweeper = asyncio.create_task(self._sweep(min(1.0, max(0.05, min(timeouts) / 4))))
         self.host.channels.append(self)
         self.host.leases.ensure_running()
         log.info("TCP channel listening on %s", self.url)
@@ -133,11 +137,24 @@ class TcpChannel:
         if self in self.host.channels:
             self.host.channels.remove(self)
         server.close()
-        for task in list(self._connections):
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        tasks = list(self._connections)
+        for task in tasks:
             task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         await server.wait_closed()
+
+    async def _sweep(self, interval: float) -> None:
+        """Close connections past their deadline (idle, or a frame too slow): one timer for the whole channel
+        instead of one per read, which would cost more than parsing a frame."""
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for connection in list(self._connections.values()):
+                if connection.deadline is not None and now >= connection.deadline:
+                    connection.expire()
 
     async def __aenter__(self) -> TcpChannel:
         return await self.start()
@@ -169,15 +186,16 @@ class TcpChannel:
             writer.close()
             return
         assert task is not None
-        self._connections.add(task)
+        connection = Connection(self, reader, writer, task)
+        self._connections[task] = connection
         try:
-            await Connection(self, reader, writer).run()
+            await connection.run()
         except (ConnectionError, asyncio.CancelledError):
             pass
         except Exception:  # a bug must cost one connection, never the listener
             log.exception("TCP channel: connection failed")
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             writer.close()
 
     def chain(self) -> Handler:
@@ -226,10 +244,16 @@ def error_frame(message: str, close: bool = True) -> TcpFrame:
 class Connection:
     """One client connection: frames in, replies out, until EOF, an error or a timeout."""
 
-    def __init__(self, channel: TcpChannel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, channel: TcpChannel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, task: asyncio.Task[Any]
+    ) -> None:
         self.channel = channel
         self.reader = reader
         self.writer = writer
+        self.task = task
+        #: when the channel's sweeper closes this connection (None: while a call runs)
+        self.deadline: float | None = None
+        self.expired = False
         self.frames = FrameReader(channel.limits)
         peer = writer.get_extra_info("peername")
         local = writer.get_extra_info("sockname")
@@ -276,16 +300,25 @@ class Connection:
         """The next request frame, None at a clean end of the connection (EOF between frames)."""
         frames = self.frames
         frame = frames.next_frame()  # a frame may already be buffered (a client that pipelines)
-        deadline: float | None = None
+        channel = self.channel
+        frame_deadline: float | None = None
         while frame is None:
-            if frames.in_frame:
-                if deadline is None and self.channel.frame_timeout is not None:
-                    deadline = time.monotonic() + self.channel.frame_timeout
-                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            else:
-                timeout = self.channel.idle_timeout
-            async with asyncio.timeout(timeout):
+            if not frames.in_frame:
+                timeout = channel.idle_timeout
+                self.deadline = None if timeout is None else time.monotonic() + timeout
+            else:  # from its first bytes on, a frame has frame_timeout to arrive in full
+                if frame_deadline is None and channel.frame_timeout is not None:
+                    frame_deadline = time.monotonic() + channel.frame_timeout
+                self.deadline = frame_deadline
+            try:
                 data = await self.reader.read(_READ_SIZE)
+            except asyncio.CancelledError:
+                if not self.expired:
+                    raise
+                self.task.uncancel()
+                raise TimeoutError from None
+            finally:
+                self.deadline = None
             if not data:
                 if frames.in_frame:
                     log.info("TCP channel: %s closed the connection in the middle of a frame", self.peer)
@@ -293,6 +326,11 @@ class Connection:
             frames.feed(data)
             frame = frames.next_frame()
         return frame
+
+    def expire(self) -> None:
+        """Called by the sweeper: the deadline passed while this connection waited for bytes."""
+        self.expired = True
+        self.task.cancel()
 
     async def _timed_out(self) -> None:
         frames = self.frames
