@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +45,9 @@ from _harness import (
     add_run_options,
     call_once,
     check_ratios,
-    children_cpu_seconds,
     combine,
-    cpu_seconds,
     free_port,
-    machine_busy_seconds,
+    measure_run,
     noise_note,
     pinned,
     preflight,
@@ -68,7 +66,6 @@ PATH = "SayHello.soap"
 BODY = HELLO_BINARY.source
 EXPECT = b"Hi there Alice"
 LOAD_CLIENT = HERE / "tcp_load.py"
-ERROR_FIELDS = ("bad", "err_connect", "err_read", "err_write", "err_timeout")
 
 
 def tcp_call_once(port: int) -> str:
@@ -122,29 +119,6 @@ def run_load(port: int, mode: str, connections: int, args: argparse.Namespace) -
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"load client failed (exit {out.returncode}): {out.stdout[-300:]} {out.stderr[-500:]}")
     return dict(kv.split("=", 1) for kv in line.split()[1:])
-
-
-def measure(key: str, pid: int, port: int, mode: str, connections: int, args: argparse.Namespace) -> Result:
-    """One measured load run against a server that is up, with the server's CPU time and what the rest of the
-    machine used meanwhile (everything but the server and the load client). The warm-up is inside the run."""
-    result = Result(key)
-    try:
-        client0 = children_cpu_seconds()
-        cpu0, busy0, t0 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
-        fields = run_load(port, mode, connections, args)
-        cpu1, busy1, t1 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
-        client_cpu = children_cpu_seconds() - client0
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        result.failure = str(exc)
-        return result
-    result.rate = float(fields["rps"])
-    result.p50_ms = float(fields["lat_p50_ms"])
-    result.p99_ms = float(fields["lat_p99_ms"])
-    result.requests = int(fields["requests"])
-    result.errors = sum(int(fields[k]) for k in ERROR_FIELDS)
-    result.server_cpu = (cpu1 - cpu0) / (t1 - t0)
-    result.other_cpu = max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / (t1 - t0)
-    return result
 
 
 @contextlib.contextmanager
@@ -202,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                         for key, mode in order:
                             row = f"{key}@{connections}"
                             port = tcp_port if mode == "tcp" else http_port
-                            r = Result(row, failure=reason) if reason else measure(
-                                row, pid, port, mode, connections, args)  # fmt: skip
+                            r = Result(row, failure=reason) if reason else measure_run(
+                                row, pid, functools.partial(run_load, port, mode, connections, args))  # fmt: skip
                             runs[row].append(r)
                             state = r.failure or (f"{r.rate:.0f} calls/s, p50 {r.p50_ms:.2f} ms, errors {r.errors}, "
                                                   f"other CPU {r.other_cpu:.0%}")  # fmt: skip

@@ -22,6 +22,7 @@ from collections import defaultdict
 
 import httpx
 
+from ..client.transport import AsyncPooledTransport, PooledConnection, StaleConnection
 from .framing import FrameError, FrameLimits, FrameReader, Operation, StatusCode, TcpFrame, write_frame
 
 _Origin = tuple[str, int]
@@ -76,10 +77,6 @@ def _origin(request: httpx.Request) -> _Origin:
     return url.host, url.port
 
 
-class _Stale(Exception):
-    """A reused connection closed before any byte of the reply: the server's idle timeout closed it."""
-
-
 class TcpTransport(httpx.BaseTransport):
     """Synchronous .NET Remoting TCP channel transport (thread-safe; one call per connection at a time)."""
 
@@ -103,21 +100,17 @@ class TcpTransport(httpx.BaseTransport):
                 sock = self._connect(origin, timeouts)
             try:
                 frame = self._exchange(sock, data, timeouts, request)
-            except _Stale:
+            except (StaleConnection, ConnectionResetError, BrokenPipeError) as exc:
                 sock.close()
-                if reused:
+                if reused:  # the server closed it while it was idle here: its siblings are as old
                     self._drop_idle(origin)
                     continue
-                raise httpx.RemoteProtocolError("the server closed the connection without answering",
-                                                request=request) from None
+                raise httpx.RemoteProtocolError(f"connection lost before the reply: {exc}", request=request) from exc
             except TimeoutError:
                 sock.close()
                 raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from None
             except OSError as exc:
                 sock.close()
-                if reused and isinstance(exc, ConnectionResetError | BrokenPipeError):
-                    self._drop_idle(origin)
-                    continue
                 raise httpx.RemoteProtocolError(f"connection lost: {exc}", request=request) from exc
             except BaseException:
                 sock.close()
@@ -126,31 +119,16 @@ class TcpTransport(httpx.BaseTransport):
                 sock.close()
             return response_from(frame, request)
 
-    def _exchange(
-        self, sock: socket.socket, data: bytes, timeouts: dict[str, float | None], request: httpx.Request
-    ) -> TcpFrame:
+    def _exchange(self, sock: socket.socket, data: bytes, timeouts: dict[str, float | None],
+                  request: httpx.Request) -> TcpFrame:  # fmt: skip
         sock.settimeout(timeouts.get("write"))
         sock.sendall(data)
         sock.settimeout(timeouts.get("read"))
         frames = FrameReader(self.limits)
-        received = 0
-        while True:
-            chunk = sock.recv(_READ_SIZE)
-            if not chunk:
-                if received == 0:
-                    raise _Stale
-                raise httpx.RemoteProtocolError("the server closed the connection in the middle of the reply",
-                                                request=request)
-            received += len(chunk)
-            frames.feed(chunk)
-            try:
-                frame = frames.next_frame()
-            except FrameError as exc:
-                raise httpx.RemoteProtocolError(f"malformed reply frame: {exc}", request=request) from None
-            if frame is not None:
-                if frames.buffered:
-                    raise httpx.RemoteProtocolError("the server sent more than one reply", request=request)
-                return frame
+        frame = None
+        while frame is None:
+            frame = _next_reply(frames, sock.recv(_READ_SIZE), request)
+        return frame
 
     def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> socket.socket:
         host, port = origin
@@ -191,125 +169,51 @@ class TcpTransport(httpx.BaseTransport):
             sock.close()
 
 
-class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-class AsyncTcpTransport(httpx.AsyncBaseTransport):
-    """The asyncio .NET Remoting TCP channel transport: at most ``max_connections`` per host and port."""
+class AsyncTcpTransport(AsyncPooledTransport):
+    """The asyncio .NET Remoting TCP channel transport: the HTTP transport's pools (at most
+    ``max_connections`` per host and port, idle connections reused, a stale one replaced once), frames on
+    the wire."""
 
     def __init__(self, max_connections: int = 100, max_response_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_connections = max_connections
+        super().__init__(max_connections=max_connections, max_response_bytes=max_response_bytes)
         self.limits = FrameLimits(max_content=max_response_bytes)
-        self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
-        self._slots: dict[_Origin, asyncio.Semaphore] = {}
-        self._closed = False
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._closed:
-            raise httpx.TransportError("the transport is closed")
-        origin = _origin(request)
-        timeouts = request.extensions.get("timeout", {})
-        data = request_frame(request, await request.aread())
-        slot = self._slots.get(origin)
-        if slot is None:
-            slot = self._slots[origin] = asyncio.Semaphore(self.max_connections)
-        async with slot:
-            while True:
-                conn = self._take_idle(origin)
-                reused = conn is not None
-                if conn is None:
-                    conn = await self._connect(origin, timeouts)
-                try:
-                    frame = await self._exchange(conn, data, timeouts, request)
-                except _Stale:
-                    conn.close()
-                    if reused:
-                        self._drop_idle(origin)
-                        continue
-                    raise httpx.RemoteProtocolError("the server closed the connection without answering",
-                                                    request=request) from None
-                except TimeoutError:
-                    conn.close()
-                    raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from None
-                except OSError as exc:
-                    conn.close()
-                    if reused and isinstance(exc, ConnectionResetError | BrokenPipeError):
-                        self._drop_idle(origin)
-                        continue
-                    raise httpx.RemoteProtocolError(f"connection lost: {exc}", request=request) from exc
-                except BaseException:
-                    conn.close()
-                    raise
-                if frame.close_connection or self._closed:
-                    conn.close()
-                else:
-                    self._idle[origin].append(conn)
-                return response_from(frame, request)
+    def _origin(self, request: httpx.Request) -> tuple[str, str, int]:
+        return ("tcp", *_origin(request))
 
-    async def _exchange(
-        self, conn: _Connection, data: bytes, timeouts: dict[str, float | None], request: httpx.Request
-    ) -> TcpFrame:
-        conn.writer.write(data)
+    async def _exchange(self, conn: PooledConnection, origin: tuple[str, str, int], request: httpx.Request,
+                        body: bytes, timeouts: dict[str, float | None]) -> httpx.Response:  # fmt: skip
+        conn.writer.write(request_frame(request, body))
         async with asyncio.timeout(timeouts.get("write")):
             await conn.writer.drain()
         frames = FrameReader(self.limits)
-        received = 0
         async with asyncio.timeout(timeouts.get("read")):
-            while True:
+            frame = None
+            while frame is None:
                 chunk = await conn.reader.read(_READ_SIZE)
-                if not chunk:
-                    if received == 0:
-                        raise _Stale
-                    raise httpx.RemoteProtocolError("the server closed the connection in the middle of the reply",
-                                                    request=request)
-                received += len(chunk)
-                frames.feed(chunk)
-                try:
-                    frame = frames.next_frame()
-                except FrameError as exc:
-                    raise httpx.RemoteProtocolError(f"malformed reply frame: {exc}", request=request) from None
-                if frame is not None:
-                    if frames.buffered:
-                        raise httpx.RemoteProtocolError("the server sent more than one reply", request=request)
-                    return frame
-
-    async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:
-        host, port = origin
-        try:
-            async with asyncio.timeout(timeouts.get("connect")):
-                reader, writer = await asyncio.open_connection(host, port, limit=_READ_SIZE)
-        except TimeoutError:
-            raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
-        except OSError as exc:
-            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
-        return _Connection(reader, writer)
-
-    def _take_idle(self, origin: _Origin) -> _Connection | None:
-        idle = self._idle[origin]
-        while idle:
-            conn = idle.pop()
-            if conn.reader.at_eof() or conn.writer.is_closing():
-                conn.close()
-                continue
-            return conn
-        return None
-
-    def _drop_idle(self, origin: _Origin) -> None:
-        for conn in self._idle.pop(origin, []):
+                frame = _next_reply(frames, chunk, request)
+        if frame.close_connection or self._closed:
             conn.close()
+        else:
+            self._idle[origin].append(conn)
+        return response_from(frame, request)
 
-    async def aclose(self) -> None:
-        self._closed = True
-        for conns in self._idle.values():
-            for conn in conns:
-                conn.close()
-        self._idle.clear()
+
+def _next_reply(frames: FrameReader, chunk: bytes, request: httpx.Request) -> TcpFrame | None:
+    """Feed ``chunk`` (b"": the server closed the connection); the reply frame once complete."""
+    if not chunk:
+        if not frames.in_frame:
+            raise StaleConnection("closed before answering")
+        raise httpx.RemoteProtocolError("the server closed the connection in the middle of the reply",
+                                        request=request)
+    frames.feed(chunk)
+    try:
+        frame = frames.next_frame()
+    except FrameError as exc:
+        raise httpx.RemoteProtocolError(f"malformed reply frame: {exc}", request=request) from None
+    if frame is not None and frames.buffered:
+        raise httpx.RemoteProtocolError("the server sent more than one reply", request=request)
+    return frame
 
 
 __all__ = ["AsyncTcpTransport", "TcpTransport", "request_frame", "response_from"]

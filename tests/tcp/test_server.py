@@ -6,10 +6,8 @@ fault) or the connection is closed, memory stays bounded, and the listener keeps
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import struct
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -18,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from examples.remoting_samples import (
     LIFETIME,
@@ -44,6 +41,11 @@ from gateway.tcp.framing import StatusCode, write_chunked
 from gateway.tcp.server import reply_for, split_request_uri
 from soap import BinaryFormatter
 
+try:
+    from support.server import serve_in_thread as serve
+except ImportError:  # tests/ imported as a package
+    from tests.support.server import serve_in_thread as serve
+
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mono_tcp"
 TIMEOUT = 0.6  # the test app's idle and frame timeouts (seconds)
 
@@ -62,23 +64,6 @@ HELLO_BODY = _captured("binary_HelloMethod.request.bin").body
 
 def hello_frame(uri: str = "SayHello.rem", content_type: str | None = "application/octet-stream") -> TcpFrame:
     return TcpFrame(Operation.Request, HELLO_BODY, uri, content_type)
-
-
-@contextlib.contextmanager
-def serve(app: RemotingApp) -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread (its lifespan starts the TCP channel); yields the HTTP base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="tcp-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def samples_app(**options: Any) -> RemotingApp:
