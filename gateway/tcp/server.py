@@ -51,6 +51,7 @@ MESSAGE_TYPES = frozenset({"application/octet-stream", "text/xml", "application/
 #: Custom headers that mean something only over HTTP (and would change the ObjRef addresses): dropped.
 _DROPPED = frozenset({"host", "content-length", "content-type", "connection", "transfer-encoding"})
 _READ_SIZE = 65536
+_LINGER_BYTES = 1024 * 1024
 _MAX_PHRASE = 512
 
 
@@ -265,36 +266,60 @@ class Connection:
         }
 
     async def run(self) -> None:
+        """Serve frames until the connection ends; an answer that ends it is followed by a lingering close."""
+        if await self._serve_frames():
+            await self._linger()
+
+    async def _serve_frames(self) -> bool:
+        """True when the connection ends after an answer the peer must still read (unread bytes may follow)."""
         channel = self.channel
         while True:
             try:
                 frame = await self._next_frame()
             except ContentTooLarge as exc:
                 await self._refuse(exc.frame, BodyRefused(str(exc), 413))
-                return
+                return True
             except FrameError as exc:
                 log.info("TCP channel: %s from %s", exc, self.peer)
                 if exc.answerable:
                     await self._send(error_frame(str(exc)))
-                return
+                return exc.answerable
             except TimeoutError:
-                await self._timed_out()
-                return
+                return await self._timed_out()
             if frame is None:
-                return
+                return False
             if frame.operation == Operation.Reply:
                 await self._send(error_frame("a reply frame was sent to the server"))
-                return
+                return True
             if frame.request_uri is None:
                 await self._send(error_frame("the request frame has no RequestUri header", close=False))
                 continue
             channel.host.leases.ensure_running()
-            response = await channel.chain()(channel.request(frame, self.peer, self.local, self.scope))
+            try:
+                response = await channel.chain()(channel.request(frame, self.peer, self.local, self.scope))
+            except Exception:  # a failing sink: answer, as uvicorn answers 500, and close
+                log.exception("TCP channel: the request for /%s failed", frame.request_uri)
+                await self._send(error_frame("the server failed to process the request"))
+                return True
             if frame.operation == Operation.OneWayRequest:
                 continue
             await self._send(reply_for(response))
             if frame.close_connection:
-                return
+                return False
+
+    async def _linger(self) -> None:
+        """Close our side, then read and drop what the peer still sends for a moment (at most 1 MiB or 1 s):
+        closing a socket with unread bytes makes the kernel reset it, which can destroy the answer before the
+        peer has read it."""
+        writer = self.writer
+        if writer.is_closing() or not writer.can_write_eof():
+            return
+        with contextlib.suppress(OSError, TimeoutError):
+            writer.write_eof()
+            async with asyncio.timeout(1.0):
+                dropped = 0
+                while dropped < _LINGER_BYTES and (chunk := await self.reader.read(_READ_SIZE)):
+                    dropped += len(chunk)
 
     async def _next_frame(self) -> TcpFrame | None:
         """The next request frame, None at a clean end of the connection (EOF between frames)."""
@@ -332,20 +357,25 @@ class Connection:
         self.expired = True
         self.task.cancel()
 
-    async def _timed_out(self) -> None:
+    async def _timed_out(self) -> bool:
+        """Answer a frame that came too slowly (an idle connection is closed quietly, as a client's pool
+        expects); True when an answer was sent."""
         frames = self.frames
         if not frames.in_frame:
-            return  # idle: close quietly, as a client's pool expects
+            return False
         timeout = self.channel.frame_timeout
         log.info("TCP channel: the frame from %s did not arrive within %s s", self.peer, timeout)
         head = frames.pending_head
         if head is not None:
             error = BodyRefused(f"the message content did not arrive within {timeout:g} s", 408)
             await self._refuse(head, error)
-        else:
-            with contextlib.suppress(FrameError):
-                frames.check_start()
-                await self._send(error_frame(f"the message frame did not arrive within {timeout:g} s"))
+            return True
+        try:
+            frames.check_start()
+        except FrameError:
+            return False
+        await self._send(error_frame(f"the message frame did not arrive within {timeout:g} s"))
+        return True
 
     async def _refuse(self, frame: TcpFrame, error: BodyRefused) -> None:
         """Answer a request whose content was not read (too large, too slow) through the chain, then close."""

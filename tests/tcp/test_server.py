@@ -6,8 +6,10 @@ fault) or the connection is closed, memory stays bounded, and the listener keeps
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -350,6 +352,26 @@ def test_bad_input(case: str, port: int, app: RemotingApp) -> None:
         assert b"RemotingException" in frames[0].body and frames[0].close_connection
     else:  # the valid frame is answered; what follows is not a frame: closed without a word
         assert len(frames) == 1 and b"Hi there Alice" in frames[0].body
+    assert_serving(port, app)
+
+
+def test_oversized_content_still_being_sent_gets_its_fault(port: int, app: RemotingApp) -> None:
+    """The 413 fault reaches a client that is still sending its oversized content: the server answers without
+    reading the content, then closes (after a short lingering drain)."""
+    head = _HEAD + struct.pack("<i", 50 * 1024 * 1024) + b"\x04\x00\x01" + _counted(b"SayHello.rem") + b"\x00\x00"
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)
+
+        def send_content() -> None:
+            with contextlib.suppress(OSError):
+                for _ in range(64):
+                    sock.sendall(b"x" * 65536)
+
+        sender = threading.Thread(target=send_content, daemon=True)
+        sender.start()
+        frames, closed = _collect(sock, wait=5)
+        sender.join(5)
+    assert closed and len(frames) == 1 and frames[0].header("__HttpStatusCode") == "413", frames
     assert_serving(port, app)
 
 
