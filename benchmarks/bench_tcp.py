@@ -7,14 +7,16 @@ one call in flight, as .NET and Mono clients use a pooled connection. The same c
 135-byte MS-NRBF body, HTTP/1.1 keep-alive POSTs), so both channels are measured alike. Servers, pinned to
 core 0, one at a time:
 
-  tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel
+  tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel; the sync
+          ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
   http    the same process, over HTTP with the binary formatter
+  tcp-async, http-async   the same with ``HELLO_ASYNC=1``: ``async def HelloMethod`` (no thread hop)
   mono    ``tests/interop/csharp`` ``TestServer.exe PORT --tcp``: a Mono ``TcpChannel`` server (binary
           formatter first), built with ``mcs`` by ``tests/interop/mono_build.py``
 
 The request is Mono's captured binary ``HelloMethod("Alice")`` (``tests/fixtures/mono_binary/001_HelloMethod.
 request.bin``) in the frame Mono's client writes (``RequestUri``, ``Content-Type``); every reply must carry
-``Hi there Alice``. Targets, per connection count: **tcp/mono >= 2**, **tcp/http >= 1.3**.
+``Hi there Alice``. Targets, per connection count and variant: **tcp/mono >= 2**, **tcp/http >= 1.3**.
 
   .venv/bin/python benchmarks/bench_tcp.py                          # ~1 min
   .venv/bin/python benchmarks/bench_tcp.py --rounds 3 --check       # medians of 3; exit 1 on a missed target
@@ -93,12 +95,13 @@ class Target:
     ready_timeout: float = 60.0
 
 
-def gateway_target() -> Target:
+def gateway_target(variant: str) -> Target:
+    """The gateway with a sync ``HelloMethod`` (``""``: run on a worker thread) or an async one (``"-async"``)."""
     return Target(
-        "gateway",
+        "gateway" + variant,
         lambda tcp_port, http_port: uvicorn_command("benchmarks.hello_tcp_app:app", http_port),
-        (("tcp", "tcp"), ("http", "http")),
-        env=lambda tcp_port: {"GATEWAY_TCP_PORT": str(tcp_port)},
+        ((f"tcp{variant}", "tcp"), (f"http{variant}", "http")),
+        env=lambda tcp_port: {"GATEWAY_TCP_PORT": str(tcp_port), "HELLO_ASYNC": "1" if variant else "0"},
     )
 
 
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    targets = [gateway_target()]
+    targets = [gateway_target(""), gateway_target("-async")]
     if args.mono:
         try:
             sys.path.insert(0, str(ROOT / "tests" / "interop"))
@@ -163,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(mono_target(mono_build.build().server_exe))
         except (OSError, RuntimeError) as exc:  # no mono/mcs, or the build failed
             print(f"(Mono reference rows skipped: {exc})")
-    labels = {"tcp": "gateway, TCP channel, binary", "http": "gateway, HTTP, binary", "mono": "Mono TcpChannel, binary"}
+    labels = {
+        "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
+        "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
+        "mono": "Mono TcpChannel",
+    }  # fmt: skip
     keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
     runs: dict[str, list[Result]] = {key: [] for key in keys}
     with tempfile.TemporaryDirectory(prefix="bench-tcp-") as tmp:
@@ -206,9 +213,11 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
     print()
     ratios = []
     for c in args.connection_counts:
-        ratios.append(Ratio(f"tcp@{c}", f"http@{c}", 1.3, label=f"TCP/HTTP binary, {c} conn."))
-        if f"mono@{c}" in runs:
-            ratios.append(Ratio(f"tcp@{c}", f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {c} conn."))
+        for variant, method in (("", "sync"), ("-async", "async")):
+            tcp = f"tcp{variant}@{c}"
+            ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP/HTTP, {method}, {c} conn."))
+            if f"mono@{c}" in runs:
+                ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
     all_met = check_ratios(ratios, runs)
     errors = sum(r.errors for r in results.values())
     if errors:
