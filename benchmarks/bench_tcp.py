@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from _harness import (
@@ -141,6 +141,11 @@ def started(target: Target, workdir: Path) -> Iterator[tuple[int, int, int, str]
         yield proc.pid, tcp_port, http_port, wait_ready(proc, log_path, probe, target.ready_timeout)
 
 
+def per_cpu_second(result: Result) -> float:
+    """Calls per CPU-second of the server process (0 when it used none)."""
+    return result.rate / result.server_cpu if result.server_cpu else 0.0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p, duration=8.0, warmup=2.0, what="load run")
@@ -198,7 +203,8 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
         f"{rounds_note(args.rounds)}; server on core {SERVER_CORE}, load client on core {CLIENT_CORE}"
     )
     table = Table("server", ("conn", 5), ("calls/s", 9), ("p50 ms", 8), ("p99 ms", 8), ("errors", 7),
-                  ("srv CPU", 8), ("other CPU", 10), width=max(len(v) for v in labels.values()))  # fmt: skip
+                  ("srv CPU", 8), ("calls/CPU-s", 12), ("other CPU", 10),
+                  width=max(len(v) for v in labels.values()))  # fmt: skip
     table.header()
     results = {key: combine(rs) for key, rs in runs.items() if rs}
     for key, r in results.items():
@@ -207,7 +213,7 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
             table.failed(f"{labels[name]} ({conns})", r.failure)
             continue
         table.row(labels[name], conns, f"{r.rate:.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", str(r.errors),
-                  f"{r.server_cpu * 100:.0f}%", f"{r.other_cpu * 100:.0f}%",
+                  f"{r.server_cpu * 100:.0f}%", f"{per_cpu_second(r):.0f}", f"{r.other_cpu * 100:.0f}%",
                   tail=spread([x.rate for x in runs[key] if not x.failure]))  # fmt: skip
     noise_note(r.other_cpu for r in results.values() if not r.failure)
     print()
@@ -219,6 +225,11 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
             if f"mono@{c}" in runs:
                 ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
     all_met = check_ratios(ratios, runs)
+    # The same ratios per CPU-second of the server: what each would do with its core to itself. On a busy
+    # machine (the other CPU column) calls/s says more about the neighbours than about the servers.
+    print("\nper CPU-second of the server (information):")
+    efficiency = {key: [replace(r, rate=per_cpu_second(r)) for r in rs] for key, rs in runs.items()}
+    check_ratios([replace(r, target=None, note="calls/CPU-s") for r in ratios], efficiency)
     errors = sum(r.errors for r in results.values())
     if errors:
         print(f"ERRORS: {errors} calls did not answer {EXPECT!r} or failed at the socket level")
