@@ -231,7 +231,10 @@ class EncodedWriter:
         c, cd = self._prefix(CHANNELS_NS)
         type_info, channel_info = self._new_id(), self._new_id()
         hierarchy, interfaces, channel_data = self._new_id(), self._new_id(), self._new_id()
-        appdomain, store, uris = self._new_id(), self._new_id(), self._new_id()
+        # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
+        # looks only at the first URL of each store
+        appdomain = self._new_id()
+        stores = [(self._new_id(), self._new_id(), url) for url in value.channel_urls]
         marshalled = "" if value.is_marshalled is None else f"<fIsMarshalled>{int(value.is_marshalled)}</fIsMarshalled>"
         return (
             f'<{r}:ObjRef id="ref-{ref}"{rd}><uri id="ref-{self._new_id()}">{escape_text(value.uri)}</uri>'
@@ -245,14 +248,17 @@ class EncodedWriter:
             f"</{r}:ChannelInfo>\n"
             + self._string_array(hierarchy, value.server_hierarchy)
             + self._string_array(interfaces, value.interfaces)
-            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[2]">'
-            f'<item href="#ref-{appdomain}" /><item href="#ref-{store}" /></SOAP-ENC:Array>\n'
+            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[{1 + len(stores)}]">'
+            f'<item href="#ref-{appdomain}" />' + "".join(f'<item href="#ref-{store}" />' for store, _, _ in stores)
+            + "</SOAP-ENC:Array>\n"
             f'<{c}:CrossAppDomainData id="ref-{appdomain}"{cd}><_ContextID xsi:type="xsd:int">0</_ContextID>'
             f'<_DomainID>0</_DomainID><_processGuid id="ref-{self._new_id()}">{escape_text(value.process_guid)}'
             f"</_processGuid></{c}:CrossAppDomainData>\n"
-            f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
-            f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n'
-            + self._string_array(uris, value.channel_urls)
+            + "".join(
+                f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
+                f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n' + self._string_array(uris, [url])
+                for store, uris, url in stores
+            )
         )
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
