@@ -11,12 +11,12 @@ from ._contract import (
     contract_of,
     throws,
 )
-from ._literal_wsdl import literal_operations, literal_wsdl, soap_action
+from ._literal_wsdl import literal_name_clashes, literal_operations, literal_wsdl, soap_action
 from ._remoting_wsdl import remoting_wsdl
 from ._stubgen import generate_stub, write_stub
 
 __all__ = [
     "INFRASTRUCTURE_MARKER", "OBJECT_OPERATIONS", "Operation", "Parameter", "ServiceContract", "clr_method",
-    "contract_of", "generate_stub", "literal_operations", "literal_wsdl", "remoting_wsdl", "soap_action", "throws",
-    "write_stub",
+    "contract_of", "generate_stub", "literal_name_clashes", "literal_operations", "literal_wsdl", "remoting_wsdl",
+    "soap_action", "throws", "write_stub",
 ]
