@@ -33,6 +33,7 @@ import pytest
 from ..support.peers import have, require_peer
 from ..support.server import live_server
 from . import mono_build
+from .test_toolkits import _php_soap, _run
 
 pytestmark = pytest.mark.interop
 
@@ -147,14 +148,6 @@ def test_suds(base: str) -> None:
 # ------------------------------------------------------------------ PHP SoapClient
 
 
-def _php_soap() -> bool:
-    if not have("php"):
-        return False
-    probe = subprocess.run(["php", "-r", 'exit(class_exists("SoapClient") ? 0 : 1);'], capture_output=True,
-                           check=False)
-    return probe.returncode == 0
-
-
 def test_php_soapclient_wsdl_mode(base: str) -> None:
     require_peer("php-soap", _php_soap(), "PHP with ext/soap (apt-get install php-cli php-soap)")
     proc = subprocess.run(["php", "-d", "soap.wsdl_cache_enabled=0", str(PHP_CLIENT), base, "-v"],
@@ -171,14 +164,6 @@ def _axis_classpath() -> str | None:
     if not (have("java") and have("javac") and all(jar.is_file() for jar in jars)):
         return None
     return ":".join(str(jar) for jar in jars)
-
-
-def _run(cmd: list[str], cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
-                          stdin=subprocess.DEVNULL)
-    output = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    assert proc.returncode == 0, f"{' '.join(cmd)}: exit {proc.returncode}\n{output}"
-    return proc
 
 
 def test_axis_wsdl2java_client(base: str) -> None:

@@ -8,27 +8,8 @@
 // Prints "PASS <check>" / "FAIL <check>: <reason>" per check and, last, "N passed, M failed".
 $base = $argv[1];
 $verbose = in_array('-v', $argv, true);
-$passed = 0; $failed = 0;
-$c = null;
+require __DIR__ . '/checks.php';
 
-function eq($what, $got, $exp) {
-    if ($got !== $exp) {
-        throw new Exception("$what: expected " . var_export($exp, true) . ", got " . var_export($got, true));
-    }
-}
-function check($name, $fn) {
-    global $passed, $failed, $verbose, $c;
-    try {
-        $fn();
-        echo "PASS $name\n"; $passed++;
-    } catch (Throwable $e) {
-        echo "FAIL $name: " . str_replace("\n", ' ', get_class($e) . ': ' . $e->getMessage()) . "\n"; $failed++;
-        if ($verbose) {
-            fwrite(STDERR, $e . "\n");
-            if ($c) fwrite(STDERR, "REQUEST:\n" . $c->__getLastRequest() . "\nRESPONSE:\n" . $c->__getLastResponse() . "\n");
-        }
-    }
-}
 function client($url) {
     return new SoapClient($url, ['cache_wsdl' => WSDL_CACHE_NONE, 'trace' => true, 'exceptions' => true,
                                  'features' => SOAP_SINGLE_ELEMENT_ARRAYS]);
