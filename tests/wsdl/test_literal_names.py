@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import sys
+import types
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -187,3 +189,32 @@ def test_an_operation_and_a_type_with_one_java_class_name_are_refused_at_registr
         RemotingApp().register_well_known(People, "People.soap", WellKnownObjectMode.SingleCall)
     finally:
         del GetPerson.__soap_type_name__  # type: ignore[attr-defined]
+
+
+def test_the_guide_example_runs_as_written() -> None:
+    """docs/guide.md section 4's block: the XSD name, an attribute member and a Client faultcode."""
+    from pathlib import Path
+
+    from gateway.server.faults import declared_fault_code
+    from soap import xsd_type_name
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text(encoding="utf-8")
+    block = guide.split("What a class can choose of its document/literal shape", 1)[1]
+    source = block.split("```python\n", 1)[1].split("```", 1)[0]
+    module = types.ModuleType("guide_section_4")
+    sys.modules[module.__name__] = module  # dataclasses look their class's module up there
+    try:
+        exec(compile(source, "docs/guide.md", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    item, out_of_stock = module.Item, module.OutOfStock
+    assert isinstance(item, type) and isinstance(out_of_stock, type)
+    assert xsd_type_name(item) == "CatalogItem" and declared_fault_code(out_of_stock) == "Client"
+    assert "<tns:x id=\"7\">" in _item_xml(item(name="n", id=7))
+
+
+def _item_xml(value: object) -> str:
+    from soap import DEFAULT_REGISTRY, wire_type
+    from soap._literal import LiteralWriter
+
+    return LiteralWriter(DEFAULT_REGISTRY, NS).element("x", value, wire_type(type(value)))
