@@ -115,3 +115,14 @@ async def test_a_nil_str_parameter_is_refused_in_document_literal_too() -> None:
     assert response.status_code == 500
     assert "<faultcode>soap:Client</faultcode>" in response.text
     assert "&lt;name&gt; is nil but a string is required" in response.text
+
+
+def test_our_client_refuses_to_send_none_for_a_str_parameter() -> None:
+    """The same promise on the calling side: nothing is sent (the address is never contacted)."""
+    from examples.hello import IHello
+    from gateway import CallArgumentError, RemotingClient
+
+    with RemotingClient() as client:
+        hello = client.get_object(IHello, "http://127.0.0.1:9/SayHello.soap")
+        with pytest.raises(CallArgumentError, match="None given where a string is required"):
+            hello.HelloMethod(None)  # type: ignore[arg-type]
