@@ -22,6 +22,7 @@ from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_o
 
 from ..model.dotnet_exceptions import as_dotnet_exception
 from ..model.errors import ClientRequestError, RemotingException
+from .authorization import AccessDeniedError
 
 
 class CustomErrorsMode(enum.Enum):
@@ -84,6 +85,26 @@ def declared_fault_code(cls: type) -> str:
     else ``Server`` (``Receiver``), as .NET answers every exception."""
     code = getattr(cls, "__fault_code__", "Server")
     return "Client" if isinstance(code, str) and code.lower() == "client" else "Server"
+
+
+#: What went wrong, as metrics and logs name it (a fixed set: the ``kind`` label of ``gateway_faults_total``).
+FAULT_KINDS = ("client", "remoting", "denied", "declared", "internal")
+
+
+def fault_kind(exc: BaseException, registry: TypeRegistry) -> str:
+    """``client``: the request was wrong (unreadable, unknown method, bad arguments, too large);
+    ``remoting``: the runtime refused it (no object at the URI, a result that cannot be sent);
+    ``denied``: an authorization rule refused the caller; ``declared``: the method raised an exception type
+    the service declares; ``internal``: anything else (logged with its traceback and an error id)."""
+    if isinstance(exc, (ClientRequestError, SoapDecodeError)):
+        return "client"
+    if isinstance(exc, RemotingException):
+        return "remoting"
+    if isinstance(exc, AccessDeniedError):
+        return "denied"
+    if registry.is_registered(type(exc)):
+        return "declared"
+    return "internal"
 
 
 def _fault(code: str, info: ExceptionInfo) -> Fault:
