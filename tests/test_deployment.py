@@ -65,6 +65,7 @@ def test_the_unit_file_verifies(tmp_path: Path) -> None:
 KNOWN = {
     "Unit": {"Description", "Documentation", "After", "Wants", "Requires"},
     "Service": {"Type", "User", "Group", "WorkingDirectory", "Environment", "EnvironmentFile", "ExecStart",
+                "RuntimeDirectory",
                 "TimeoutStopSec", "Restart", "RestartSec", "NoNewPrivileges", "ProtectSystem", "ProtectHome",
                 "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs",
                 "ProtectControlGroups", "ProtectClock", "ProtectHostname", "RestrictAddressFamilies",
