@@ -36,6 +36,11 @@ from ._xml import Limits
 _TICKS_EPOCH = _dt.datetime(1, 1, 1)
 _TICKS_MASK = (1 << 62) - 1
 OBJREF_CLASS = "System.Runtime.Remoting.ObjRef"
+#: primitive arrays whose items are read as plain ints
+_INTEGER_PRIMITIVES = frozenset({
+    Primitive.Byte, Primitive.SByte, Primitive.Int16, Primitive.UInt16, Primitive.Int32, Primitive.UInt32,
+    Primitive.Int64, Primitive.UInt64,
+})
 
 
 def ticks_to_datetime(raw: int) -> _dt.datetime:
@@ -132,11 +137,17 @@ class NrbfDecoder:
             if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
                 if raw.primitive is not Primitive.Byte:
                     raise SoapDecodeError("expected a byte array")
-                return bytes(int(v.value) for v in raw.items if isinstance(v, PrimitiveValue))  # type: ignore[call-overload]
+                return raw.data if raw.data is not None else b""
             if kind not in (Kind.LIST, Kind.ANY):
                 raise SoapDecodeError(f"an array where a {wt.describe()} is expected")
             item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
-            return [self.value(v, item, depth + 1) for v in raw.items]
+            elements = raw.elements()
+            if raw.primitive in _INTEGER_PRIMITIVES and item.kind in INTEGER_KINDS:
+                try:  # the values are ints already: only their range is checked
+                    return [check_integer(item.kind, v) for v in elements]  # type: ignore[arg-type]
+                except OverflowError as exc:
+                    raise SoapDecodeError(str(exc)) from None
+            return [self.value(v, item, depth + 1) for v in elements]
         return self._scalar(raw, wt)
 
     def _scalar(self, raw: object, wt: WireType) -> object:

@@ -99,6 +99,10 @@ _FIXED = {
 }
 
 
+#: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
+_CONVERTED = (Primitive.DateTime, Primitive.TimeSpan)
+
+
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A MemberReference: the object with this id, wherever it is in the stream."""
@@ -126,11 +130,20 @@ class ClassRecord:
 
 @dataclass(slots=True)
 class ArrayRecord:
+    """An array. A primitive array's ``items`` are plain Python values (``PrimitiveValue`` only for the
+    types that need converting: DateTime, TimeSpan, Decimal, Char); a ``byte[]`` keeps its bytes in ``data``
+    (one copy, no per-item object) and has no ``items``."""
+
     id: int
     items: list[object]
     element_type: BinaryType
     primitive: Primitive | None = None
     class_name: str | None = None
+    data: bytes | None = None
+
+    def elements(self) -> list[object]:
+        """The items, a ``byte[]``'s as ints."""
+        return self.items if self.data is None else list(self.data)
 
 
 @dataclass(slots=True)
@@ -376,9 +389,7 @@ class NrbfReader:
         if kind == RecordType.ArraySinglePrimitive:
             object_id, length = self.i32(), self.count("array")
             prim = Primitive(self._checked_primitive())
-            self._need(length)  # at least one byte per item, checked before allocating
-            values = [self.primitive(prim) for _ in range(length)]
-            array = ArrayRecord(object_id, values, BinaryType.Primitive, prim)
+            array = self._primitive_array(object_id, BinaryType.Primitive, prim, length)
             self._register(object_id, array)
             return array
         if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
@@ -398,15 +409,30 @@ class NrbfReader:
             extra = self._additional(element)
             if element is BinaryType.Primitive:
                 assert isinstance(extra, Primitive)
-                self._need(length)
-                items: list[object] = [self.primitive(extra) for _ in range(length)]
+                array = self._primitive_array(object_id, element, extra, length)
             else:
-                items = self._items(length)
-            array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
-                                extra if isinstance(extra, str) else None)
+                array = ArrayRecord(object_id, self._items(length), element, None,
+                                    extra if isinstance(extra, str) else None)
             self._register(object_id, array)
             return array
         raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
+
+    def _primitive_array(self, object_id: int, element: BinaryType, prim: Primitive, length: int) -> ArrayRecord:
+        """A primitive array's values. Fixed-size types are read in one ``struct.unpack_from`` (a ``byte[]``
+        as one slice), after checking that the message holds all of their bytes; the others item by item,
+        after checking it holds one byte per item. Either way before anything is allocated."""
+        fixed = _FIXED.get(prim)
+        if fixed is None or prim in _CONVERTED:
+            self._need(length)
+            return ArrayRecord(object_id, [self.primitive(prim) for _ in range(length)], element, prim)
+        code, size = fixed
+        self._need(length * size)
+        start = self.pos
+        self.pos += length * size
+        if prim is Primitive.Byte:
+            return ArrayRecord(object_id, [], element, prim, data=bytes(self.data[start:self.pos]))
+        values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
+        return ArrayRecord(object_id, values, element, prim)
 
     def _checked_primitive(self) -> int:
         kind = self.u8()
