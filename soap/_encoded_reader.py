@@ -182,7 +182,24 @@ class EncodedReader:
             raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
         if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
             item = self._array_item_type(el)
-        return [self.value(c, item, depth + 1) for c in children]
+        parser = PARSERS.get(item.kind)
+        if parser is None or item.kind is Kind.BYTES:
+            return [self.value(c, item, depth + 1) for c in children]
+        if depth + 1 > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        # A scalar item without attributes (no href, null or type) or children is its text: parsed directly,
+        # without value()'s per-item lookups; any other item takes the general path.
+        values: list[object] = []
+        append = values.append
+        for c in children:
+            if c.attrib or len(c):
+                append(self.value(c, item, depth + 1))
+                continue
+            try:
+                append(parser(c.text or ""))
+            except (ValueError, OverflowError) as exc:
+                raise SoapDecodeError(f"<{_local(c.tag)}>: {exc}") from None
+        return values
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)

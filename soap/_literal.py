@@ -258,7 +258,7 @@ class LiteralReader:
             children = [c for c in el if isinstance(c.tag, str)]
             if len(children) > self.limits.max_array_length:
                 raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
-            return [self.value(c, wt.item or ANY, depth + 1) for c in children]
+            return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
@@ -293,6 +293,25 @@ class LiteralReader:
             return parser(el.text or "")
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+
+    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+        kind = item.kind
+        parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
+        if parser is None or depth > self.limits.max_ref_depth:
+            return [self.value(c, item, depth) for c in children]
+        # A scalar item without attributes (no xsi:nil or type) or children is its text: parsed directly,
+        # without value()'s per-item lookups; any other item takes the general path.
+        values: list[object] = []
+        append = values.append
+        for c in children:
+            if c.attrib or len(c):
+                append(self.value(c, item, depth))
+                continue
+            try:
+                append(parser(c.text or ""))
+            except (ValueError, OverflowError) as exc:
+                raise SoapDecodeError(f"<{_local(c.tag)}>: {exc}") from None
+        return values
 
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")

@@ -91,9 +91,12 @@ def parse_decimal(text: str) -> Decimal:
     return value
 
 
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+
+
 def parse_integer(kind: Kind, text: str) -> int:
     text = text.strip()
-    if not text or len(text) > 40 or not re.fullmatch(r"[+-]?[0-9]+", text):
+    if not text or len(text) > 40 or not _INTEGER_RE.fullmatch(text):
         raise ValueError(f"not an integer: {text[:40]!r}")
     return check_integer(kind, int(text))
 
