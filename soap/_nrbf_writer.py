@@ -204,8 +204,8 @@ class NrbfWriter:
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
         if isinstance(value, bytes | bytearray):
-            return (bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(value))
-                    + bytes([Primitive.Byte]) + bytes(value))
+            head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
+            return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
             item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
@@ -473,7 +473,7 @@ def write_method_return(
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + item
     writer.flush()
     body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInArray) + args
-    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    return b"".join((header(1, -1), body, call_array, writer.out, bytes([RecordType.MessageEnd])))
 
 
 def _write_return_with_outs(
@@ -569,8 +569,8 @@ def write_method_call(
     writer.flush()
     flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
-    return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
-            + bytes([RecordType.MessageEnd]))
+    return b"".join((header(1, -1), head, struct.pack("<i", flags), names, call_array, writer.out,
+                     bytes([RecordType.MessageEnd])))
 
 
 #: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"
