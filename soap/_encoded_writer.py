@@ -35,6 +35,7 @@ from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
@@ -213,12 +214,44 @@ class EncodedWriter:
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
             typed = item.kind is Kind.ANY
-            items = "".join(self.member("item", v, item, typed) for v in value)
+            items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
         if isinstance(value, ObjRef):
             return self._objref_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _any_items(self, values: list[object] | tuple[object, ...]) -> str:
+        """The items of an ``object[]``: each with its own ``xsi:type``."""
+        return "".join(self.member("item", v, ANY, True) for v in values)
+
+    def _items(self, values: list[object] | tuple[object, ...], item: WireType) -> str:
+        """The items of a typed array. Integers, floats and strings of exactly those types are written here
+        in one step each; anything else (None, bool, subclasses, objects) through :meth:`member`, which
+        also says what is wrong with a value that does not fit."""
+        kind = item.kind
+        member = self.member
+        if kind in INTEGER_KINDS:
+            # a plain int goes out as the smallest of int, long and unsignedLong that holds it (see scalar)
+            lo, hi = (-(2**63), 2**64 - 1) if kind is Kind.INT else INTEGER_RANGES[kind]
+            return "".join(
+                f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.DOUBLE:
+            return "".join(
+                f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.STRING:
+            parts = []
+            for v in values:
+                if type(v) is str:
+                    parts.append(f'<item id="ref-{self._new_id()}">{escape_text(v)}</item>')
+                else:
+                    parts.append(member("item", v, item, False))
+            return "".join(parts)
+        return "".join(member("item", v, item, False) for v in values)
 
     def _string_array(self, ref: int, items: list[str]) -> str:
         body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
