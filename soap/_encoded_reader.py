@@ -27,7 +27,7 @@ from ._types import (
     WireType,
     construct,
     enum_member,
-    object_fields,
+    fields_by_wire_name,
     wire_type,
 )
 from ._xml import Limits, local_name, namespace_of
@@ -309,7 +309,7 @@ class EncodedReader:
                 cls = actual
         if issubclass(cls, BaseException):
             return self.exception(el, depth).value
-        specs = {f.wire_name: f for f in object_fields(cls)}
+        specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
         for child in el:
             if not isinstance(child.tag, str):
@@ -337,7 +337,7 @@ class EncodedReader:
         cls = self.registry.lookup(class_name) or self.registry.lookup(type_name)
         if cls is not None and not issubclass(cls, BaseException):
             cls = None
-        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        specs = fields_by_wire_name(cls) if cls is not None else {}
         fields: list[tuple[str, object, WireType]] = []
         for name, child in members.items():
             if name in EXCEPTION_MEMBERS:

@@ -41,6 +41,7 @@ from ._types import (
     check_integer,
     construct,
     enum_member,
+    fields_by_wire_name,
     object_fields,
 )
 from ._xml import Limits, local_name, namespace_of
@@ -262,7 +263,7 @@ class LiteralReader:
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
-            specs = {f.wire_name: f for f in object_fields(cls)}
+            specs = fields_by_wire_name(cls)
             values: dict[str, object] = {}
             for child in el:
                 spec = specs.get(_local(child.tag))

@@ -70,6 +70,7 @@ def type_name_for_namespace(namespace: str) -> str:
     return namespace
 
 
+@functools.lru_cache(maxsize=1024)  # readers ask once per object read
 def parse_data_namespace(uri: str, local_name: str) -> tuple[str, str] | None:
     """Invert :func:`data_namespace`: ``(type full name, assembly)``, or None if not a CLR namespace."""
     if uri.startswith(CLR_NS):

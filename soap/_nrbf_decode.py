@@ -28,7 +28,7 @@ from ._types import (
     check_integer,
     construct,
     enum_member,
-    object_fields,
+    fields_by_wire_name,
     wire_type,
 )
 from ._xml import Limits
@@ -195,7 +195,7 @@ class NrbfDecoder:
             return enum_member(cls, raw.value)
         if issubclass(cls, BaseException):
             return self.exception(record, depth).value
-        specs = {f.wire_name: f for f in object_fields(cls)}
+        specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
         for name, raw in record.members.items():
             spec = specs.get(name)
@@ -219,7 +219,7 @@ class NrbfDecoder:
         cls = self.registry.lookup(class_name) or self.registry.lookup(record.name)
         if cls is not None and not issubclass(cls, BaseException):
             cls = None
-        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        specs = fields_by_wire_name(cls) if cls is not None else {}
         fields: list[tuple[str, object, WireType]] = []
         for name, raw in record.members.items():
             if name in EXCEPTION_MEMBERS:
