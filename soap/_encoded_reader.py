@@ -17,11 +17,12 @@ from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
-from ._scalars import PARSERS
+from ._scalars import PARSERS, parse_integers
 from ._signature import clr_name_for_qname, overload_fit
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
+    INTEGER_KINDS,
     Kind,
     TypeRegistry,
     WireType,
@@ -188,7 +189,12 @@ class EncodedReader:
         if depth + 1 > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
         # A scalar item without attributes (no href, null or type) or children is its text: parsed directly,
-        # without value()'s per-item lookups; any other item takes the general path.
+        # without value()'s per-item lookups (integers all at once); any other item takes the general path.
+        if item.kind in INTEGER_KINDS:
+            texts = [c.text or "" for c in children if not (c.attrib or len(c))]
+            integers = parse_integers(item.kind, texts) if len(texts) == len(children) else None
+            if integers is not None:
+                return integers  # type: ignore[return-value]
         values: list[object] = []
         append = values.append
         for c in children:

@@ -31,6 +31,7 @@ from ._scalars import (
     format_decimal,
     format_duration,
     format_single,
+    parse_integers,
 )
 from ._types import (
     ANY,
@@ -301,7 +302,13 @@ class LiteralReader:
         if parser is None or depth > self.limits.max_ref_depth:
             return [self.value(c, item, depth) for c in children]
         # A scalar item without attributes (no xsi:nil or type) or children is its text: parsed directly,
-        # without value()'s per-item lookups; any other item takes the general path.
+        # without value()'s per-item lookups (integers all at once); any other item takes the general path.
+        if kind in INTEGER_KINDS:
+            texts = [c.text or "" for c in children if not (c.attrib or len(c))]
+            integer_kind = Kind.INT32 if kind is Kind.INT else kind
+            integers = parse_integers(integer_kind, texts) if len(texts) == len(children) else None
+            if integers is not None:
+                return integers  # type: ignore[return-value]
         values: list[object] = []
         append = values.append
         for c in children:
