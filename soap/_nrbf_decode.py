@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from decimal import Decimal
+from typing import cast
 
 from ._errors import SoapDecodeError
 from ._hresults import COR_E_EXCEPTION
@@ -22,6 +23,7 @@ from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
@@ -151,8 +153,14 @@ class NrbfDecoder:
             item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
             elements = raw.elements()
             if raw.primitive in _INTEGER_PRIMITIVES and item.kind in INTEGER_KINDS:
-                try:  # the values are ints already: only their range is checked
-                    return [check_integer(item.kind, v) for v in elements]  # type: ignore[arg-type]
+                # the values are ints already: only their range is checked, all at once (min and max in C),
+                # item by item only to say which one is out of it
+                integers = cast("list[int]", elements)
+                lo, hi = INTEGER_RANGES[item.kind]
+                if not integers or (lo <= min(integers) and max(integers) <= hi):
+                    return list(integers)
+                try:
+                    return [check_integer(item.kind, v) for v in integers]
                 except OverflowError as exc:
                     raise SoapDecodeError(str(exc)) from None
             return [self.value(v, item, depth + 1) for v in elements]

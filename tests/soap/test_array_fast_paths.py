@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 
 from soap import (
     SOAP11,
+    BinaryFormatter,
+    Int16,
+    Int32,
     Kind,
     MethodCall,
     MethodReturn,
@@ -118,3 +121,17 @@ def test_an_int_array_round_trips_through_the_fast_paths() -> None:
     assert call.decode_arguments([INTS], ["values"]) == [values]
     out, _ = SoapFormatter().write_return(call, MethodReturn("Sum", NAMESPACE, values, INTS))
     assert client.read_response(out, "Sum", INTS).value == values  # type: ignore[union-attr]
+
+
+@settings(max_examples=40, deadline=None)
+@given(items=st.lists(st.integers(min_value=-(2**31), max_value=2**31 - 1), max_size=10))
+def test_binary_integer_arrays_are_range_checked_as_item_by_item(items: list[int]) -> None:
+    formatter = BinaryFormatter()
+    body = formatter.write_call("Sum", "Arrays.IArrays, Arrays", [items], [wire_type(list[Int32])])
+    call = formatter.read_call(body)
+    fits = all(-(2**15) <= v < 2**15 for v in items)
+    if fits:
+        assert call.decode_arguments([wire_type(list[Int16])]) == [items]
+    else:
+        with pytest.raises(SoapDecodeError, match="out of range"):
+            call.decode_arguments([wire_type(list[Int16])])
