@@ -47,7 +47,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole message)
         raise SoapDecodeError("empty message body")
     if b"\r" in data:  # CR and CRLF in values arrive as sent (see _eol.py)
         data = keep_carriage_returns(data)
