@@ -36,6 +36,7 @@ from .model.dotnet_exceptions import (
 )
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
@@ -70,6 +71,7 @@ __all__ = [
     "ILease",
     "IOException",
     "InvalidOperationException",
+    "JsonLogFormatter",
     "KeyNotFoundException",
     "Lease",
     "LeaseState",
@@ -101,6 +103,7 @@ __all__ = [
     "UnauthorizedAccessException",
     "WellKnownObjectMode",
     "clr_method",
+    "configure_logging",
     "current_principal",
     "proxy_objref",
 ]

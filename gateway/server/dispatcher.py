@@ -1,9 +1,11 @@
 """The dispatcher: from a parsed call to the Python method, and back to a return message.
 
-Identity lookup (URI -> entry), method lookup on the contract (never ``getattr`` by a wire name on an
-arbitrary object), argument decoding with the declared types, renew-on-call of the object's lease, then the
-call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
-they never block other requests. Calls to a ContextBoundObject are serialized per instance.
+Two steps, so the formatter sink knows the target before the call runs (metrics and logs name it).
+:meth:`Dispatcher.resolve`: identity lookup (URI -> entry), method lookup on the contract (never ``getattr``
+by a wire name on an arbitrary object). :meth:`Dispatcher.call`: authorization, argument decoding with the
+declared types, renew-on-call of the object's lease, then the call itself: ``async def`` methods are awaited
+on the event loop, plain methods run in a worker thread so they never block other requests. Calls to a
+ContextBoundObject are serialized per instance.
 
 The method model (issue 9): an overloaded .NET name is resolved to one operation by the call's method
 signature, else by its arguments' count and wire types (a clear fault when that is ambiguous); out
@@ -133,7 +135,13 @@ class Dispatcher:
     async def dispatch(
         self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn:
+        """:meth:`resolve` then :meth:`call` (the formatter sink does the two steps itself, to record the
+        target between them)."""
         entry, op = self.resolve(uri, incoming)
+        return await self.call(entry, op, incoming)
+
+    async def call(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
+        """Run a call :meth:`resolve` found a target for: authorization, arguments, the method itself."""
         if self.authorization is not None:
             self.authorization.check(entry.uri, op.name, current_principal())
         if op.outputs:

@@ -22,6 +22,7 @@ from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_o
 
 from ..model.dotnet_exceptions import as_dotnet_exception
 from ..model.errors import ClientRequestError, RemotingException
+from .authorization import AccessDeniedError
 
 
 class CustomErrorsMode(enum.Enum):
@@ -76,6 +77,26 @@ def new_error_id() -> str:
 def is_declared(exc: BaseException, registry: TypeRegistry) -> bool:
     """The caller may see this exception as it is: our own message, or a type the service registered."""
     return isinstance(exc, (RemotingException, SoapDecodeError)) or registry.is_registered(type(exc))
+
+
+#: What went wrong, as metrics and logs name it (a fixed set: the ``kind`` label of ``gateway_faults_total``).
+FAULT_KINDS = ("client", "remoting", "denied", "declared", "internal")
+
+
+def fault_kind(exc: BaseException, registry: TypeRegistry) -> str:
+    """``client``: the request was wrong (unreadable, unknown method, bad arguments, too large);
+    ``remoting``: the runtime refused it (no object at the URI, a result that cannot be sent);
+    ``denied``: an authorization rule refused the caller; ``declared``: the method raised an exception type
+    the service declares; ``internal``: anything else (logged with its traceback and an error id)."""
+    if isinstance(exc, (ClientRequestError, SoapDecodeError)):
+        return "client"
+    if isinstance(exc, RemotingException):
+        return "remoting"
+    if isinstance(exc, AccessDeniedError):
+        return "denied"
+    if registry.is_registered(type(exc)):
+        return "declared"
+    return "internal"
 
 
 def _fault(code: str, info: ExceptionInfo) -> Fault:

@@ -18,6 +18,7 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import MarshalByRefObject, WellKnownObjectMode
+from ..model.workers import WORKERS
 from .activation import RemoteActivator
 from .authorization import AuthorizationRules
 from .dispatcher import Dispatcher
@@ -28,6 +29,8 @@ from .formatters import enabled_formatters_from_env, make_formatters
 from .identity import IdentityTable, InstanceEntry, ServiceEntry
 from .lease_manager import LeaseManager
 from .marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
+from .metrics import Metrics, metrics_enabled_from_env, metrics_uri
+from .metrics_sink import CallMetricsSink
 from .pages import ServicePages
 from .routing import RequestRouter
 from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
@@ -47,7 +50,9 @@ class ObjectHost:
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
     ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
     object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`); ``body_timeout``
-    the seconds a request body may take to arrive (slow senders get 408; None: no limit).
+    the seconds a request body may take to arrive (slow senders get 408; None: no limit); ``metrics``
+    whether calls are measured and Prometheus metrics served at ``metrics_path`` (through the sinks, like
+    everything else; default: ``GATEWAY_METRICS``, on unless set to 0).
     """
 
     def __init__(
@@ -65,6 +70,8 @@ class ObjectHost:
         trust_forwarded: bool | None = None,
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        metrics: bool | None = None,
+        metrics_path: str = "/metrics",
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -80,13 +87,15 @@ class ObjectHost:
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.wsdl_cache = WsdlCache()
+        enabled = metrics_enabled_from_env() if metrics is None else metrics
+        self.metrics = Metrics(self.identities, self.leases, WORKERS) if enabled else None
+        self.metrics_path = metrics_path
         calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
-        self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
+        pages = ServicePages(self.identities, self.wsdl_cache, self.external_url)
+        self._terminal = RequestRouter(pages, calls, self.metrics, metrics_uri(metrics_path))
         self._chain: Handler | None = None
-        self.endpoint = ObjectEndpoint(
-            self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
-        )
-        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
+        self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self._on_request, body_timeout)
+        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI, kind=None)
 
     # ------------------------------------------------------------ ASGI
 
@@ -100,17 +109,29 @@ class ObjectHost:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.leases.ensure_running()
+                self._on_request()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.leases.stop()
+                if self.metrics is not None:
+                    await self.metrics.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def _on_request(self) -> None:
+        """Background work starts with the first request (or at startup): the lease manager, metric writes."""
+        self.leases.ensure_running()
+        if self.metrics is not None:
+            self.metrics.ensure_running()
+
     def chain(self) -> Handler:
-        """The server sink chain around the request router (built on the first request)."""
+        """The server sink chain around the request router (built on the first request); with metrics on,
+        the call-measuring sink runs outermost, before the application's sinks."""
         if self._chain is None:
-            self._chain = build_chain(self.sinks, self._terminal)
+            sinks = list(self.sinks)
+            if self.metrics is not None:
+                sinks.insert(0, CallMetricsSink(self.metrics.calls, self.identities))
+            self._chain = build_chain(sinks, self._terminal)
         return self._chain
 
     def add_sink(self, sink: ServerSink) -> None:

@@ -16,7 +16,7 @@ from ..model.errors import ClientRequestError
 from ..model.objects import Lease, MarshalByRefObject
 from ..model.objref import objref_for
 from .activation import ACTIVATED_MARK
-from .identity import Identity, IdentityTable
+from .identity import CLIENT_ACTIVATED, LEASE, MARSHALLED, Identity, IdentityTable
 
 
 class TypeFilterLevel(enum.Enum):
@@ -59,11 +59,13 @@ class ServerMarshaller:
             return carried  # a proxy to an object elsewhere, passed along
         if not isinstance(value, MarshalByRefObject):
             return None
-        entry = self.table.publish(value)
+        activated = not isinstance(value, Lease) and bool(value.__dict__.pop(ACTIVATED_MARK, False))
+        kind = LEASE if isinstance(value, Lease) else CLIENT_ACTIVATED if activated else MARSHALLED
+        entry = self.table.publish(value, kind=kind)
         ref = objref_for(entry.uri, value, self.base_url, self.table.app_guid)
         if isinstance(value, Lease):
             value.published_uri = entry.uri
-        elif value.__dict__.pop(ACTIVATED_MARK, False):
+        elif activated:
             ref.is_marshalled = False
         return ref
 
