@@ -16,6 +16,7 @@ import struct
 from collections import deque
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
 from ._clr import ClrName
 from ._errors import SoapEncodeError
@@ -241,7 +242,9 @@ class NrbfWriter:
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
             prim = _PRIMITIVE_OF[kind]
-            body = b"".join(primitive_bytes(kind, v)[1] for v in items)
+            body = _packed(kind, prim, items)
+            if body is None:
+                body = b"".join(primitive_bytes(kind, v)[1] for v in items)
             return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
         if kind is Kind.STRING or element is None:
@@ -415,6 +418,28 @@ class NrbfWriter:
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+
+def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
+    """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
+    or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
+    what is wrong with a value)."""
+    if prim in (Primitive.Double, Primitive.Single):
+        if not all(type(v) is float for v in items):
+            return None
+    elif kind in INTEGER_RANGES and prim in _STRUCT:
+        if not all(type(v) is int for v in items):
+            return None
+        lo, hi = INTEGER_RANGES[kind]
+        numbers = cast("list[int]", items)
+        if items and not (lo <= min(numbers) and max(numbers) <= hi):
+            return None
+    else:
+        return None
+    try:
+        return struct.pack(f"<{len(items)}{_STRUCT[prim][1]}", *items)
+    except (OverflowError, struct.error):  # a float beyond Single's range: said item by item
+        return None
 
 
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:

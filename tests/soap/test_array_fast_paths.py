@@ -17,18 +17,21 @@ from hypothesis import strategies as st
 from soap import (
     SOAP11,
     BinaryFormatter,
+    Byte,
     Int16,
     Int32,
     Kind,
     MethodCall,
     MethodReturn,
     RemotingSoapFormatter,
+    Single,
     SoapDecodeError,
     SoapEncodeError,
     SoapFormatter,
     wire_type,
 )
 from soap._encoded_writer import EncodedWriter
+from soap._nrbf_writer import NrbfWriter, primitive_bytes
 from soap._scalars import parse_integer
 from soap._types import DEFAULT_REGISTRY
 
@@ -135,3 +138,25 @@ def test_binary_integer_arrays_are_range_checked_as_item_by_item(items: list[int
     else:
         with pytest.raises(SoapDecodeError, match="out of range"):
             call.decode_arguments([wire_type(list[Int16])])
+
+
+@pytest.mark.parametrize("declared", [list[int], list[Int16], list[Byte], list[float], list[Single]])
+@settings(max_examples=40, deadline=None)
+@given(items=st.lists(values, max_size=8))
+def test_binary_primitive_arrays_written_as_item_by_item(declared: type, items: list[object]) -> None:
+    wt = wire_type(declared)
+    writer = NrbfWriter(DEFAULT_REGISTRY)
+    try:
+        got = writer.array(2, items, wt.item)  # type: ignore[arg-type]
+    except SoapEncodeError:
+        got = b"error"
+    kind = Kind.INT32 if wt.item is not None and wt.item.kind is Kind.INT else wt.item.kind  # type: ignore[union-attr]
+    try:
+        if any(v is None for v in items):
+            raise SoapEncodeError("None")
+        expected = b"".join(primitive_bytes(kind, v)[1] for v in items)
+    except SoapEncodeError:
+        expected = b"error"
+    assert (got == b"error") == (expected == b"error")
+    if expected != b"error":
+        assert got.endswith(expected)
