@@ -26,7 +26,7 @@ from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
 from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
 from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime, format_decimal
-from ._types import ANY, INTEGER_RANGES, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
+from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
 
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
@@ -202,6 +202,9 @@ class NrbfWriter:
     # -------------------------------------------------------------- object records
 
     def record(self, ref: int, value: object, wt: WireType) -> bytes:
+        cls = type(value)
+        if cls in _PLANS:  # a by-value class written before (so none of the checks below matches it)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
         if isinstance(value, bytes | bytearray):
@@ -225,8 +228,7 @@ class NrbfWriter:
             return self.exception(ref, value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             cls = type(value)
-            fields = [self.member(f.wire_name, getattr(value, f.attr), f.wire) for f in object_fields(cls)]
-            return self._class_record(ref, self.registry.name_of(cls), fields)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         raise SoapEncodeError(
             f"a {type(value).__module__}.{type(value).__qualname__} is not remotable: it is neither a "
             "registered by-value type nor a MarshalByRefObject"
@@ -290,6 +292,25 @@ class NrbfWriter:
             out += _null_run(nulls)
         return bytes(out)
 
+    def _fields(self, value: object, cls: type) -> list[Member]:
+        """The members of a by-value object. A non-nullable ``str``, ``float`` or 32-bit ``int`` field holding
+        exactly that type is written here in one step; any other through :meth:`member` (same bytes)."""
+        members: list[Member] = []
+        append = members.append
+        for spec, fast in _field_plan(cls):
+            v = getattr(value, spec.attr)
+            t = type(v)
+            if fast is Kind.STRING and t is str:
+                raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
+                append((spec.wire_name, BinaryType.String, None, raw))
+            elif fast is Kind.DOUBLE and t is float:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Double, struct.pack("<d", v)))
+            elif fast is Kind.INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Int32, struct.pack("<i", v)))
+            else:
+                append(self.member(spec.wire_name, v, spec.wire))
+        return members
+
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
         kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
@@ -326,7 +347,7 @@ class NrbfWriter:
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
         the first record's metadata, as .NET writes the second and later items of a ``Person[]``."""
-        layout = (name, tuple((member_name, kind, info) for member_name, kind, info, _ in members))
+        layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
             return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
@@ -418,6 +439,31 @@ class NrbfWriter:
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+
+_STRING_RECORD = bytes([RecordType.BinaryObjectString])
+_PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
+    """Per field of a by-value class, the kind :meth:`NrbfWriter._fields` writes in one step (None: through
+    ``member``): a ``str`` (nullable or not: a string member is an object), a non-nullable ``float``, a
+    non-nullable ``int`` or ``Int32`` (a plain ``int`` goes out as Int32 when it fits). Cached per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        steps = []
+        for spec in object_fields(cls):
+            kind = spec.wire.kind
+            fast: Kind | None = None
+            if kind is Kind.STRING:
+                fast = Kind.STRING
+            elif not spec.wire.nullable and kind is Kind.DOUBLE:
+                fast = Kind.DOUBLE
+            elif not spec.wire.nullable and kind in (Kind.INT, Kind.INT32):
+                fast = Kind.INT32
+            steps.append((spec, fast))
+        plan = _PLANS[cls] = tuple(steps)
+    return plan
 
 
 def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
