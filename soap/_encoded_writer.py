@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 from collections import deque
 from decimal import Decimal
 
@@ -340,6 +341,7 @@ class EncodedWriter:
 # ------------------------------------------------------------------ whole messages
 
 
+@functools.lru_cache(maxsize=512)  # one per method (and its Response): escaping the namespace once
 def _method_open(name: str, namespace: str) -> tuple[str, str]:
     if namespace:
         return (f'<i2:{name} id="ref-1" xmlns:i2="{escape_attr(namespace)}">', f"</i2:{name}>\n")
