@@ -256,6 +256,10 @@ def format_duration(value: _dt.timedelta) -> str:
 
 def parse_base64(text: str) -> bytes:
     try:
+        return base64.b64decode(text, validate=True)  # most peers write it in one line: no copy without the spaces
+    except (binascii.Error, ValueError):
+        pass
+    try:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("not valid base64") from None
