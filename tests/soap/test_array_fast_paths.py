@@ -31,6 +31,7 @@ from soap import (
     wire_type,
 )
 from soap._encoded_writer import EncodedWriter
+from soap._literal import LiteralWriter
 from soap._nrbf_writer import NrbfWriter, primitive_bytes
 from soap._scalars import parse_integer
 from soap._types import DEFAULT_REGISTRY
@@ -160,3 +161,21 @@ def test_binary_primitive_arrays_written_as_item_by_item(declared: type, items: 
     assert (got == b"error") == (expected == b"error")
     if expected != b"error":
         assert got.endswith(expected)
+
+
+@pytest.mark.parametrize("declared", [list[int], list[Int16], list[str], list[int | None], list[str | None]])
+@settings(max_examples=40, deadline=None)
+@given(items=st.lists(values, max_size=8))
+def test_literal_arrays_written_as_item_by_item(declared: type, items: list[object]) -> None:
+    item = wire_type(declared).item
+    assert item is not None
+    writer = LiteralWriter(DEFAULT_REGISTRY, "urn:arrays")
+    try:
+        expected = "".join(writer.element("v", v, item, 1) for v in items)
+    except SoapEncodeError:
+        expected = "error"
+    try:
+        got = writer._items("v", items, item, 1, "tns", None)
+    except SoapEncodeError:
+        got = "error"
+    assert got == expected
