@@ -188,7 +188,7 @@ class EncodedReader:
             return [self.value(c, item, depth + 1) for c in children]
         if depth + 1 > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
-        # A scalar item without attributes (no href, null or type) or children is its text: parsed directly,
+        # A scalar item without attributes but an id (no href, null or type) or children is its text: parsed directly,
         # without value()'s per-item lookups (integers all at once); any other item takes the general path.
         if item.kind in INTEGER_KINDS:
             texts = [c.text or "" for c in children if not (c.attrib or len(c))]
@@ -198,7 +198,8 @@ class EncodedReader:
         values: list[object] = []
         append = values.append
         for c in children:
-            if c.attrib or len(c):
+            attributes = c.attrib  # none, or only the id a string item carries (nothing refers to it here)
+            if len(c) or (attributes and (len(attributes) != 1 or "id" not in attributes)):
                 append(self.value(c, item, depth + 1))
                 continue
             try:
