@@ -322,7 +322,18 @@ class EncodedReader:
             if not isinstance(child.tag, str):
                 continue
             spec = specs.get(_local(child.tag))
-            if spec is not None and spec.read:
+            if spec is None or not spec.read:
+                continue
+            parser = PARSERS.get(spec.wire.kind)
+            attributes = child.attrib  # none, or only the id of a string field
+            if (parser is not None and not len(child) and depth < self.limits.max_ref_depth
+                    and (not attributes or (len(attributes) == 1 and "id" in attributes))):
+                # a scalar field that is its text (as value() would read it)
+                try:
+                    values[spec.attr] = parser(child.text or "")
+                except (ValueError, OverflowError) as exc:
+                    raise SoapDecodeError(f"<{_local(child.tag)}>: {exc}") from None
+            else:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:
             return construct(cls, values)

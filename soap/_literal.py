@@ -267,6 +267,10 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
 # ------------------------------------------------------------------ reading
 
 
+#: the parser of each scalar kind as document/literal reads it (a plain int is xs:int in the WSDL)
+_FIELD_PARSERS = {**PARSERS, Kind.INT: PARSERS[Kind.INT32]}
+
+
 class LiteralReader:
     def __init__(self, registry: TypeRegistry, limits: Limits) -> None:
         self.registry = registry
@@ -300,6 +304,14 @@ class LiteralReader:
                     items = values.setdefault(spec.attr, [])
                     assert isinstance(items, list)
                     items.append(self.value(child, spec.wire.item or ANY, depth + 1))
+                    continue
+                parser = _FIELD_PARSERS.get(spec.wire.kind)
+                if parser is not None and not child.attrib and not len(child) and depth < self.limits.max_ref_depth:
+                    # a scalar field without attributes or children is its text (as value() would read it)
+                    try:
+                        values[spec.attr] = parser(child.text or "")
+                    except (ValueError, OverflowError) as exc:
+                        raise SoapDecodeError(f"<{_local(child.tag)}>: {exc}") from None
                 else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
