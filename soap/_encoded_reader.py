@@ -17,8 +17,9 @@ from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
-from ._scalars import PARSERS, parse_integers
+from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
@@ -188,25 +189,9 @@ class EncodedReader:
             return [self.value(c, item, depth + 1) for c in children]
         if depth + 1 > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
-        # A scalar item without attributes but an id (no href, null or type) or children is its text: parsed directly,
-        # without value()'s per-item lookups (integers all at once); any other item takes the general path.
-        if item.kind in INTEGER_KINDS:
-            texts = [c.text or "" for c in children if not (c.attrib or len(c))]
-            integers = parse_integers(item.kind, texts) if len(texts) == len(children) else None
-            if integers is not None:
-                return integers  # type: ignore[return-value]
-        values: list[object] = []
-        append = values.append
-        for c in children:
-            attributes = c.attrib  # none, or only the id a string item carries (nothing refers to it here)
-            if len(c) or (attributes and (len(attributes) != 1 or "id" not in attributes)):
-                append(self.value(c, item, depth + 1))
-                continue
-            try:
-                append(parser(c.text or ""))
-            except (ValueError, OverflowError) as exc:
-                raise SoapDecodeError(f"<{_local(c.tag)}>: {exc}") from None
-        return values
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = item.kind if item.kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1))
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)
@@ -325,14 +310,8 @@ class EncodedReader:
             if spec is None or not spec.read:
                 continue
             parser = PARSERS.get(spec.wire.kind)
-            attributes = child.attrib  # none, or only the id of a string field
-            if (parser is not None and not len(child) and depth < self.limits.max_ref_depth
-                    and (not attributes or (len(attributes) == 1 and "id" in attributes))):
-                # a scalar field that is its text (as value() would read it)
-                try:
-                    values[spec.attr] = parser(child.text or "")
-                except (ValueError, OverflowError) as exc:
-                    raise SoapDecodeError(f"<{_local(child.tag)}>: {exc}") from None
+            if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
             else:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:

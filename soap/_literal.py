@@ -31,8 +31,8 @@ from ._scalars import (
     format_decimal,
     format_duration,
     format_single,
-    parse_integers,
 )
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -306,12 +306,8 @@ class LiteralReader:
                     items.append(self.value(child, spec.wire.item or ANY, depth + 1))
                     continue
                 parser = _FIELD_PARSERS.get(spec.wire.kind)
-                if parser is not None and not child.attrib and not len(child) and depth < self.limits.max_ref_depth:
-                    # a scalar field without attributes or children is its text (as value() would read it)
-                    try:
-                        values[spec.attr] = parser(child.text or "")
-                    except (ValueError, OverflowError) as exc:
-                        raise SoapDecodeError(f"<{_local(child.tag)}>: {exc}") from None
+                if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                    values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
                 else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
@@ -339,25 +335,9 @@ class LiteralReader:
         parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
         if parser is None or depth > self.limits.max_ref_depth:
             return [self.value(c, item, depth) for c in children]
-        # A scalar item without attributes (no xsi:nil or type) or children is its text: parsed directly,
-        # without value()'s per-item lookups (integers all at once); any other item takes the general path.
-        if kind in INTEGER_KINDS:
-            texts = [c.text or "" for c in children if not (c.attrib or len(c))]
-            integer_kind = Kind.INT32 if kind is Kind.INT else kind
-            integers = parse_integers(integer_kind, texts) if len(texts) == len(children) else None
-            if integers is not None:
-                return integers  # type: ignore[return-value]
-        values: list[object] = []
-        append = values.append
-        for c in children:
-            if c.attrib or len(c):
-                append(self.value(c, item, depth))
-                continue
-            try:
-                append(parser(c.text or ""))
-            except (ValueError, OverflowError) as exc:
-                raise SoapDecodeError(f"<{_local(c.tag)}>: {exc}") from None
-        return values
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = (Kind.INT32 if kind is Kind.INT else kind) if kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth))
 
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
