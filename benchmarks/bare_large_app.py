@@ -22,18 +22,12 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from lxml import etree
 
+from benchmarks._asgi import BodyTooLarge, Receive, Scope, Send, is_request, read_body, respond
 from benchmarks.large_app import MAX_BYTES, items, payload, strings
 from soap import BinaryFormatter, Kind, MethodReturn, WireType
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -205,60 +199,25 @@ def binary(data: bytes) -> bytes:
 # ------------------------------------------------------------------ ASGI
 
 
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionError("client disconnected")
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise BadRequest("request body too large")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 def _content_type(scope: Scope) -> bytes:
     return next((v for k, v in scope["headers"] if k == b"content-type"), b"")
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        await lifespan(receive, send)
-        return
-    if scope["type"] != "http":
+    if not await is_request(scope, receive, send):
         return
     if scope["method"] != "POST":
         await respond(send, 405, [*TEXT_HEADERS, (b"allow", b"POST")], b"POST an ILarge call\n")
         return
     try:
-        data = await read_body(receive)
+        data = await read_body(receive, MAX_BYTES)
         if _content_type(scope).startswith(b"application/octet-stream"):
             status, headers, result = 200, BINARY_HEADERS, binary(data)
         elif b"urn:large" in data[:400]:
             status, headers, result = 200, LITERAL_HEADERS, literal(data)
         else:
             status, headers, result = 200, ENCODED_HEADERS, encoded(data)
-    except (BadRequest, etree.XMLSyntaxError, ValueError, IndexError) as exc:
+    except (BadRequest, BodyTooLarge, etree.XMLSyntaxError, ValueError, IndexError) as exc:
         await respond(send, 400, TEXT_HEADERS, f"{exc}\n".encode())
         return
     except ConnectionError:

@@ -12,14 +12,9 @@ near the start of the body::
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from benchmarks._asgi import Receive, Scope, Send, is_request, read_body, respond
 
 METHODS = (b"GetBytes", b"PutBytes", b"SumInts", b"GetStrings", b"GetItems")
 
@@ -38,25 +33,12 @@ CANNED = _load()
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    if scope["type"] != "http":
+    if not await is_request(scope, receive, send):
         return
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    head = b"".join(chunks)[:800] if len(chunks) > 1 else chunks[0][:800]
+    try:
+        head = (await read_body(receive, 1 << 30))[:800]
+    except ConnectionError:
+        return
     content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
     dialect = (
         "binary"
@@ -66,10 +48,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     method = next((m for m in METHODS if m in head), b"")
     found = CANNED.get((dialect, method))
     if found is None:
-        status, body, headers = 404, b"no canned answer\n", [(b"content-type", b"text/plain")]
-    else:
-        status, body = 200, found[0]
-        headers = [(b"content-type", found[1])] if found[1] else []
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        await respond(send, 404, [(b"content-type", b"text/plain")], b"no canned answer\n")
+        return
+    body, canned_type = found
+    await respond(send, 200, [(b"content-type", canned_type)] if canned_type else [], body)

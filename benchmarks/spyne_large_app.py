@@ -21,6 +21,8 @@ from spyne import Application, Array, ByteArray, ComplexModel, Double, Integer32
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
+from benchmarks.large_app import payload, strings
+
 TNS = "urn:large"
 logging.getLogger("spyne").setLevel(logging.WARNING)
 
@@ -28,16 +30,6 @@ logging.getLogger("spyne").setLevel(logging.WARNING)
 class Item(ComplexModel):  # type: ignore[misc]
     __namespace__ = TNS
     _type_info = [("Id", Integer32), ("Name", Unicode), ("Value", Double)]  # noqa: RUF012 (spyne's API)
-
-
-@functools.lru_cache(maxsize=8)
-def payload(size: int) -> bytes:
-    return (bytes(range(251)) * (size // 251 + 1))[:size]
-
-
-@functools.lru_cache(maxsize=8)
-def strings(count: int) -> list[str]:
-    return [f"string number {i}" for i in range(count)]
 
 
 @functools.lru_cache(maxsize=8)
