@@ -665,10 +665,10 @@ def client_row(url: str, dialect: str, case: Case, args: argparse.Namespace) -> 
     budget, least = args.seconds, args.min_calls
     hand: float | None = None
     if dialect != "binary" or case.method in ("GetBytes", "PutBytes"):
-        body, headers = hand_request(dialect, case)
         with httpx.Client() as http_client:
 
             def hand_call() -> Any:
+                body, headers = hand_request(dialect, case)  # built per call, as a proxy builds its request
                 response = http_client.post(url, content=body, headers=headers)
                 response.raise_for_status()
                 return hand_value(dialect, case, response.content)
