@@ -88,6 +88,12 @@ _SCALAR_TYPES: dict[Kind, type | tuple[type, ...]] = {
 }
 
 
+def _plain(prim: Primitive, kind: Kind) -> bool:
+    """A primitive member that is its declared kind's Python value already: a Double for a double, an
+    integer primitive for an integer kind (range still checked)."""
+    return (prim is Primitive.Double and kind is Kind.DOUBLE) or (prim in _INTEGER_PRIMITIVES and kind in INTEGER_KINDS)
+
+
 class NrbfDecoder:
     def __init__(self, message: NrbfMessage, registry: TypeRegistry, limits: Limits,
                  marshaller: ReferenceMarshaller | None = None) -> None:
@@ -209,9 +215,21 @@ class NrbfDecoder:
             return self.exception(record, depth).value
         specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
+        direct = depth < self.limits.max_ref_depth
         for name, raw in record.members.items():
             spec = specs.get(name)
-            if spec is not None and spec.read:
+            if spec is None or not spec.read:
+                continue
+            kind = spec.wire.kind
+            # a string, double or integer member as value() would read it, without its dispatch
+            if direct and isinstance(raw, StringRecord) and kind is Kind.STRING:
+                values[spec.attr] = raw.value
+            elif direct and isinstance(raw, PrimitiveValue) and _plain(raw.type, kind):
+                try:
+                    values[spec.attr] = raw.value if kind is Kind.DOUBLE else check_integer(kind, raw.value)  # type: ignore[arg-type]
+                except OverflowError as exc:
+                    raise SoapDecodeError(str(exc)) from None
+            else:
                 values[spec.attr] = self.value(raw, spec.wire, depth + 1)
         try:
             return construct(cls, values)

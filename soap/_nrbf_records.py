@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
+from typing import cast
 
 from ._errors import MessageTooLarge, SoapDecodeError
 from ._xml import Limits
@@ -181,6 +182,9 @@ class _ClassInfo:
     member_names: list[str]
     types: list[tuple[BinaryType, object]] | None
     library: str | None
+    #: per member, (primitive, struct format, size) for a fixed-size primitive, None for anything else
+    #: (built on first use: the records of a Person[] share one _ClassInfo)
+    fixed: list[tuple[Primitive, str, int] | None] | None = None
 
 
 class _Nulls:
@@ -486,7 +490,18 @@ class NrbfReader:
     def _class_values(self, object_id: int, info: _ClassInfo) -> ClassRecord:
         record = ClassRecord(object_id, info.name, info.library, {})
         self._register(object_id, record)
+        fixed = info.fixed
+        if fixed is None:
+            fixed = info.fixed = _fixed_members(info)
+        members, data = record.members, self.data
         for i, name in enumerate(info.member_names):
+            plain = fixed[i]
+            if plain is not None:  # a fixed-size primitive, read as primitive() reads it
+                prim, fmt, size = plain
+                self._need(size)
+                members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, self.pos)[0])
+                self.pos += size
+                continue
             kind = info.types[i] if info.types is not None else (BinaryType.Object, None)
             if kind[0] is BinaryType.Primitive:
                 assert isinstance(kind[1], Primitive)
@@ -497,6 +512,15 @@ class NrbfReader:
                     raise SoapDecodeError("null run inside a class record")
                 record.members[name] = value
         return record
+
+
+def _fixed_members(info: _ClassInfo) -> list[tuple[Primitive, str, int] | None]:
+    plan: list[tuple[Primitive, str, int] | None] = []
+    for i in range(len(info.member_names)):
+        kind = info.types[i] if info.types is not None else None
+        fixed = _FIXED.get(kind[1]) if kind is not None and kind[0] is BinaryType.Primitive else None  # type: ignore[call-overload]
+        plan.append(None if fixed is None or kind is None else (cast(Primitive, kind[1]), fixed[0], fixed[1]))
+    return plan
 
 
 def read_message(data: bytes, limits: Limits) -> NrbfMessage:
