@@ -84,9 +84,14 @@ class EncodedReader:
         self.header = header
         self._ids: dict[str, etree._Element] | None = None
         self._memo: dict[tuple[str, WireType], object] = {}
+        self._classes: dict[tuple[object, type], type] = {}  # (element tag, declared class) -> class read
         self._pending: set[str] = set()
 
     # -------------------------------------------------------------- structure
+
+    def first_element(self) -> etree._Element | None:
+        """The Body's first element (the method or its response), without listing the multi-ref siblings."""
+        return next((el for el in self.body if isinstance(el.tag, str)), None)
 
     def top_elements(self) -> list[etree._Element]:
         return [el for el in self.body if isinstance(el.tag, str)]
@@ -292,13 +297,17 @@ class EncodedReader:
         return found if isinstance(found, list) else []
 
     def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
-        cls = wt.py_type
-        assert cls is not None
-        named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
-        if named is not None:
-            actual = self.registry.lookup(named[0])
-            if actual is not None and actual is not cls and issubclass(actual, cls):
-                cls = actual
+        declared = wt.py_type
+        assert declared is not None
+        cls = self._classes.get((el.tag, declared))
+        if cls is None:  # the element may name a registered subclass of the declared class
+            cls = declared
+            named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
+            if named is not None:
+                actual = self.registry.lookup(named[0])
+                if actual is not None and actual is not cls and issubclass(actual, cls):
+                    cls = actual
+            self._classes[(el.tag, declared)] = cls
         if issubclass(cls, BaseException):
             return self.exception(el, depth).value
         specs = fields_by_wire_name(cls)
@@ -390,11 +399,11 @@ class EncodedCall:
     overloadable = True
 
     def __init__(self, reader: EncodedReader) -> None:
-        tops = reader.top_elements()
-        if not tops:
+        first = reader.first_element()
+        if first is None:
             raise SoapDecodeError("SOAP Body is empty: no method element")
         self._reader = reader
-        self._element = tops[0]
+        self._element = first
         tag = self._element.tag
         self.method_name = _local(tag)
         self.namespace = _namespace(tag)
@@ -459,10 +468,9 @@ def read_return(
     reader: EncodedReader, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]] = ()
 ) -> MethodReturn | Fault:
     """Read a response envelope: a ``Fault``, or ``<XResponse>`` with ``return`` and out-arguments."""
-    tops = reader.top_elements()
-    if not tops:
+    first = reader.first_element()
+    if first is None:
         raise SoapDecodeError("SOAP Body is empty")
-    first = tops[0]
     if first.tag == _FAULT:
         return reader.fault(first)
     children = {_local(c.tag): c for c in first if isinstance(c.tag, str)}
