@@ -410,6 +410,10 @@ class EncodedCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+        #: written by a SOAP toolkit (suds, Axis, PHP ...) rather than a .NET SoapFormatter, which numbers the
+        #: method element ``ref-1``: the answer then uses standard SOAP encoding (``xsi:nil``, see
+        #: soap/_encoded_writer.py)
+        self.toolkit = self._element.get("id") is None
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         """Parameters by position (the Remoting dialect does not check names).

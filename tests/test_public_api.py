@@ -24,14 +24,14 @@ PACKAGES = ("soap", "wsdl", "gateway")
 #: Exported but not (yet) mentioned in README.md or docs/*.md.
 UNDOCUMENTED: dict[str, set[str]] = {
     "soap": {
-        "ANY", "BINARY_CONTENT_TYPE", "BinaryFormatter", "CLR_NS", "COR_E_ARGUMENT", "COR_E_ARGUMENTOUTOFRANGE",
+        "ANY", "BINARY_CONTENT_TYPE", "CLR_NS", "COR_E_ARGUMENT", "COR_E_ARGUMENTOUTOFRANGE",
         "COR_E_ARITHMETIC", "COR_E_DIVIDEBYZERO", "COR_E_FORMAT", "COR_E_INVALIDOPERATION", "COR_E_IO",
         "COR_E_KEYNOTFOUND", "COR_E_NOTSUPPORTED", "COR_E_OVERFLOW", "COR_E_SYSTEM", "COR_E_TIMEOUT",
         "COR_E_UNAUTHORIZEDACCESS", "ClrDateTime", "ClrName", "DEFAULT_LIMITS", "DEFAULT_REGISTRY", "Direction",
         "E_NOTIMPL", "E_POINTER", "ExceptionInfo", "FieldSpec", "Kind", "LiteralFormatter", "MessageTooLarge",
         "OutgoingRequest", "REMOTING_SOAP_CONTENT_TYPE", "ReferenceMarshaller", "RemotingSoapFormatter", "SOAP11",
         "SOAP12", "SOAP_ENC", "SOAP_ENV", "SoapDecodeError", "SoapEncodeError", "SoapError", "SoapVersion",
-        "TypeRegistry", "VOID", "WireType", "XSD", "XSD_TYPE_NAMES", "XSI", "clr_name_of", "data_namespace",
+        "TypeRegistry", "VOID", "WireType", "XSD_TYPE_NAMES", "XSI", "clr_name_of", "data_namespace",
         "direction_of", "exception_info", "item_element_name", "method_namespace", "object_fields", "parse_xml",
         "read_literal_response", "type_name_for_namespace", "wire_type", "write_literal_call",
     },
@@ -76,10 +76,11 @@ def doc_imports(text: str) -> set[tuple[str, str]]:
 
 def doc_references(text: str) -> set[tuple[str, str]]:
     """``(package, name)`` for every ``soap.X`` / ``wsdl.X`` / ``gateway.X`` written anywhere in the docs,
-    except the package's own modules (``gateway.server``: a place in the code, not a name to import)."""
+    except the package's own modules (``gateway.server``: a place in the code, not a name to import) and file
+    names (``remoting-gateway.service``)."""
     return {
         (package, name)
-        for package, name in re.findall(r"(?<![\w./])(soap|wsdl|gateway)\.([A-Za-z_]\w*)", text)
+        for package, name in re.findall(r"(?<![\w./-])(soap|wsdl|gateway)\.([A-Za-z_]\w*)", text)
         if f"{package}.{name}" not in NOT_API and importlib.util.find_spec(f"{package}.{name}") is None
     }
 

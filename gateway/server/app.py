@@ -13,7 +13,7 @@ probe it without credentials.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.middleware.exceptions import ExceptionMiddleware
@@ -24,6 +24,7 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
+from ..tcp.server import TcpChannel
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .endpoint import app_path
@@ -48,6 +49,9 @@ class RemotingApp(ObjectHost):
     Metrics are on by default (``metrics=False`` turns them off, ``metrics_path`` moves the scrape, which
     unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOGGING_LEVEL`` /
     ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
+    ``tcp_port``: also serve the objects over the .NET Remoting TCP channel on ``tcp_address:tcp_port`` (0: any
+    free port), started and stopped with the app's lifespan (see :class:`gateway.tcp.TcpChannel`, whose other
+    options ``tcp_options`` passes on; docs/tcp.md).
     """
 
     def __init__(
@@ -69,6 +73,9 @@ class RemotingApp(ObjectHost):
         health_path: str | None = HEALTH_PATH,
         metrics: bool | None = None,
         metrics_path: str = "/metrics",
+        tcp_port: int | None = None,
+        tcp_address: str = "127.0.0.1",
+        tcp_options: Mapping[str, Any] | None = None,
     ) -> None:
         configure_logging_from_env()
         if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):
@@ -88,6 +95,9 @@ class RemotingApp(ObjectHost):
         # exception middleware turns those into responses, as in a Starlette application.
         self._user_routes = ExceptionMiddleware(self.router)
         self.health_path = health_path
+        self.tcp: TcpChannel | None = None
+        if tcp_port is not None:
+            self.tcp = TcpChannel(self, tcp_address, tcp_port, **dict(tcp_options or {}))
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -116,6 +126,16 @@ class RemotingApp(ObjectHost):
 
     def _user_route(self, scope: Scope) -> bool:
         return any(route.matches(scope)[0] is not Match.NONE for route in self.router.routes)
+
+    async def startup(self) -> None:
+        await super().startup()
+        if self.tcp is not None:
+            await self.tcp.start()
+
+    async def shutdown(self) -> None:
+        if self.tcp is not None:
+            await self.tcp.close()
+        await super().shutdown()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         try:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from soap import Kind, SoapEncodeError, clr_name_of
-from wsdl import Operation, ServiceContract, contract_of
+from wsdl import Operation, ServiceContract, contract_of, literal_name_clashes
 
 from ..model.lease import CURRENT_LIFETIME, LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import Lease, MarshalByRefObject, WellKnownObjectMode
@@ -350,6 +350,9 @@ def _checked_contract(cls: type, call: str) -> ServiceContract:
         contract = contract_of(cls)
     except (SoapEncodeError, TypeError) as exc:
         raise TypeError(f"{call}: {cls.__name__} cannot be published: {exc}") from None
+    clashes = literal_name_clashes(contract)
+    if clashes:
+        raise TypeError(f"{call}: {cls.__name__} cannot be published: {'; '.join(clashes)}")
     for op in sorted(contract.operations.values(), key=lambda o: o.name):
         _check_references(cls, op, call)
         if op.unhinted:

@@ -32,7 +32,11 @@ ProxyFactory = Callable[[ObjRef, WireType, str], object]
 
 
 class ServerMarshaller:
-    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL)."""
+    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL).
+
+    Own objects leave with ``channel_urls()`` when given (one base URL per channel the app serves, HTTP and
+    TCP), else with the request's base URL alone.
+    """
 
     def __init__(
         self,
@@ -40,11 +44,13 @@ class ServerMarshaller:
         base_url: str | Callable[[], str],
         type_filter: TypeFilterLevel,
         proxy_factory: ProxyFactory | None = None,
+        channel_urls: Callable[[], list[str]] | None = None,
     ) -> None:
         self.table = table
         self._base_url = base_url
         self.type_filter = type_filter
         self.proxy_factory = proxy_factory
+        self._channel_urls = channel_urls
 
     @property
     def base_url(self) -> str:
@@ -62,7 +68,8 @@ class ServerMarshaller:
         activated = not isinstance(value, Lease) and bool(value.__dict__.pop(ACTIVATED_MARK, False))
         kind = LEASE if isinstance(value, Lease) else CLIENT_ACTIVATED if activated else MARSHALLED
         entry = self.table.publish(value, kind=kind)
-        ref = objref_for(entry.uri, value, self.base_url, self.table.app_guid)
+        urls = self._channel_urls() if self._channel_urls is not None else self.base_url
+        ref = objref_for(entry.uri, value, urls, self.table.app_guid)
         if isinstance(value, Lease):
             value.published_uri = entry.uri
         elif activated:

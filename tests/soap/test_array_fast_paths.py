@@ -98,20 +98,21 @@ values = st.one_of(
 )
 
 
+@pytest.mark.parametrize("toolkit", [False, True])
 @pytest.mark.parametrize("declared", [list[int], list[float], list[str], list[int | None], list[str | None]])
 @settings(max_examples=40, deadline=None)
 @given(items=st.lists(values, max_size=8))
-def test_encoded_typed_arrays_written_as_item_by_item(declared: type, items: list[object]) -> None:
+def test_encoded_typed_arrays_written_as_item_by_item(declared: type, items: list[object], toolkit: bool) -> None:
     wt = wire_type(declared)
     item = wt.item
     assert item is not None
-    reference = EncodedWriter(DEFAULT_REGISTRY)
+    reference = EncodedWriter(DEFAULT_REGISTRY, toolkit=toolkit)
     try:
         expected = "".join(reference.member("item", v, item, False) for v in items)
     except SoapEncodeError:
         expected = "error"
     try:
-        got = EncodedWriter(DEFAULT_REGISTRY)._items(items, item)
+        got = EncodedWriter(DEFAULT_REGISTRY, toolkit=toolkit)._items(items, item)
     except SoapEncodeError:
         got = "error"
     assert got == expected

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -189,3 +193,22 @@ def wait_for_ready(proc: subprocess.Popen[str], name: str, timeout: float) -> st
         seen.append(line)
         if line.startswith("READY"):
             return line
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` object with uvicorn (lifespan on) on a thread of this process, on a free loopback
+    port; yields the base URL ``http://127.0.0.1:PORT/``. For tests that need the app's objects in reach."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
