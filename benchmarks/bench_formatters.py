@@ -344,8 +344,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="before each case, wait up to N s until other processes use < 10%% of a core (default 0)",
     )
-    p.add_argument("--large", action="store_true",
-                   help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values")
+    p.add_argument(
+        "--large",
+        action="store_true",
+        help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values",
+    )
     p.add_argument("--check", action="store_true",
                    help=f"exit 1 if a case fails its check or runs below {FLOOR_OPS:,.0f} ops/s")  # fmt: skip
     args = p.parse_args(argv)

@@ -19,15 +19,17 @@ from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
+    INTEGER_KINDS,
     Kind,
     TypeRegistry,
     WireType,
     construct,
     enum_member,
-    object_fields,
+    fields_by_wire_name,
     wire_type,
 )
 from ._xml import Limits, local_name, namespace_of
@@ -82,9 +84,14 @@ class EncodedReader:
         self.header = header
         self._ids: dict[str, etree._Element] | None = None
         self._memo: dict[tuple[str, WireType], object] = {}
+        self._classes: dict[tuple[object, type], type] = {}  # (element tag, declared class) -> class read
         self._pending: set[str] = set()
 
     # -------------------------------------------------------------- structure
+
+    def first_element(self) -> etree._Element | None:
+        """The Body's first element (the method or its response), without listing the multi-ref siblings."""
+        return next((el for el in self.body if isinstance(el.tag, str)), None)
 
     def top_elements(self) -> list[etree._Element]:
         return [el for el in self.body if isinstance(el.tag, str)]
@@ -182,7 +189,14 @@ class EncodedReader:
             raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
         if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
             item = self._array_item_type(el)
-        return [self.value(c, item, depth + 1) for c in children]
+        parser = PARSERS.get(item.kind)
+        if parser is None or item.kind is Kind.BYTES:
+            return [self.value(c, item, depth + 1) for c in children]
+        if depth + 1 > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = item.kind if item.kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1))
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)
@@ -283,22 +297,31 @@ class EncodedReader:
         return found if isinstance(found, list) else []
 
     def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
-        cls = wt.py_type
-        assert cls is not None
-        named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
-        if named is not None:
-            actual = self.registry.lookup(named[0])
-            if actual is not None and actual is not cls and issubclass(actual, cls):
-                cls = actual
+        declared = wt.py_type
+        assert declared is not None
+        cls = self._classes.get((el.tag, declared))
+        if cls is None:  # the element may name a registered subclass of the declared class
+            cls = declared
+            named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
+            if named is not None:
+                actual = self.registry.lookup(named[0])
+                if actual is not None and actual is not cls and issubclass(actual, cls):
+                    cls = actual
+            self._classes[(el.tag, declared)] = cls
         if issubclass(cls, BaseException):
             return self.exception(el, depth).value
-        specs = {f.wire_name: f for f in object_fields(cls)}
+        specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             spec = specs.get(_local(child.tag))
-            if spec is not None and spec.read:
+            if spec is None or not spec.read:
+                continue
+            parser = PARSERS.get(spec.wire.kind)
+            if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
+            else:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:
             return construct(cls, values)
@@ -320,7 +343,7 @@ class EncodedReader:
         cls = self.registry.lookup(class_name) or self.registry.lookup(type_name)
         if cls is not None and not issubclass(cls, BaseException):
             cls = None
-        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        specs = fields_by_wire_name(cls) if cls is not None else {}
         fields: list[tuple[str, object, WireType]] = []
         for name, child in members.items():
             if name in EXCEPTION_MEMBERS:
@@ -376,11 +399,11 @@ class EncodedCall:
     overloadable = True
 
     def __init__(self, reader: EncodedReader) -> None:
-        tops = reader.top_elements()
-        if not tops:
+        first = reader.first_element()
+        if first is None:
             raise SoapDecodeError("SOAP Body is empty: no method element")
         self._reader = reader
-        self._element = tops[0]
+        self._element = first
         tag = self._element.tag
         self.method_name = _local(tag)
         self.namespace = _namespace(tag)
@@ -449,10 +472,9 @@ def read_return(
     reader: EncodedReader, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]] = ()
 ) -> MethodReturn | Fault:
     """Read a response envelope: a ``Fault``, or ``<XResponse>`` with ``return`` and out-arguments."""
-    tops = reader.top_elements()
-    if not tops:
+    first = reader.first_element()
+    if first is None:
         raise SoapDecodeError("SOAP Body is empty")
-    first = tops[0]
     if first.tag == _FAULT:
         return reader.fault(first)
     children = {_local(c.tag): c for c in first if isinstance(c.tag, str)}

@@ -15,9 +15,11 @@ the ``id`` .NET numbers them with (suds turns an attribute into an object with `
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 from collections import deque
 from decimal import Decimal
 
@@ -42,6 +44,7 @@ from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
@@ -209,6 +212,25 @@ class EncodedWriter:
 
     # -------------------------------------------------------------- siblings
 
+    def message(self, head: str) -> bytes:
+        """The whole message: ``head`` (the envelope's start up to the method element's end), the queued
+        siblings, the envelope's end. A ``byte[]`` sibling's base64 stays bytes from ``b64encode`` to the
+        message (one more copy, not five through ``str``)."""
+        parts: list[bytes] = []
+        text: list[str] = [head]
+        while self._queue:
+            ref, value, wt = self._queue.popleft()
+            if wt.kind is Kind.BYTES and isinstance(value, bytes | bytearray):
+                text.append(f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">')
+                parts.append("".join(text).encode("utf-8"))
+                parts.append(base64.b64encode(value))
+                text = ["</SOAP-ENC:Array>\n"]
+            else:
+                text.append(self._sibling(ref, value, wt))
+        text.append(ENVELOPE_CLOSE)
+        parts.append("".join(text).encode("utf-8"))
+        return b"".join(parts)
+
     def siblings(self) -> str:
         out: list[str] = []
         while self._queue:
@@ -228,12 +250,44 @@ class EncodedWriter:
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
             typed = item.kind is Kind.ANY
-            items = "".join(self.member("item", v, item, typed) for v in value)
+            items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
         if isinstance(value, ObjRef):
             return self._objref_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _any_items(self, values: list[object] | tuple[object, ...]) -> str:
+        """The items of an ``object[]``: each with its own ``xsi:type``."""
+        return "".join(self.member("item", v, ANY, True) for v in values)
+
+    def _items(self, values: list[object] | tuple[object, ...], item: WireType) -> str:
+        """The items of a typed array. Integers, floats and strings of exactly those types are written here
+        in one step each; anything else (None, bool, subclasses, objects) through :meth:`member`, which
+        also says what is wrong with a value that does not fit."""
+        kind = item.kind
+        member = self.member
+        if kind in INTEGER_KINDS:
+            # a plain int goes out as the smallest of int, long and unsignedLong that holds it (see scalar)
+            lo, hi = (-(2**63), 2**64 - 1) if kind is Kind.INT else INTEGER_RANGES[kind]
+            return "".join(
+                f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.DOUBLE:
+            return "".join(
+                f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
+            parts = []
+            for v in values:
+                if type(v) is str:
+                    parts.append(f'<item id="ref-{self._new_id()}">{escape_text(v)}</item>')
+                else:
+                    parts.append(member("item", v, item, False))
+            return "".join(parts)
+        return "".join(member("item", v, item, False) for v in values)
 
     def _string_array(self, ref: int, items: list[str]) -> str:
         body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
@@ -329,6 +383,7 @@ class EncodedWriter:
 # ------------------------------------------------------------------ whole messages
 
 
+@functools.lru_cache(maxsize=512)  # one per method (and its Response): escaping the namespace once
 def _method_open(name: str, namespace: str) -> tuple[str, str]:
     if namespace:
         return (f'<i2:{name} id="ref-1" xmlns:i2="{escape_attr(namespace)}">', f"</i2:{name}>\n")
@@ -341,9 +396,8 @@ def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMa
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
-    body = open_tag + params + close_tag + writer.siblings()
     envelope = ENVELOPE_OPEN if call.signature is None else _with_signature(call.signature, registry)
-    return (envelope + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(envelope + open_tag + params + close_tag)
 
 
 _XSD_NS = "http://www.w3.org/2001/XMLSchema"
@@ -379,8 +433,7 @@ def write_return(
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)
-    body = open_tag + "".join(parts) + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(ENVELOPE_OPEN + open_tag + "".join(parts) + close_tag)
 
 
 def remoting_faultstring(fault: Fault) -> str:

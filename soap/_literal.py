@@ -32,9 +32,11 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     FieldSpec,
     Kind,
     TypeRegistry,
@@ -42,6 +44,7 @@ from ._types import (
     check_integer,
     construct,
     enum_member,
+    fields_by_wire_name,
     object_fields,
     xsd_type_name,
 )
@@ -162,7 +165,7 @@ class LiteralWriter:
             if shape is not None and shape.repeated:  # the element itself repeats, no wrapper
                 return "".join(self.element(name, v, item, depth + 1, prefix, namespace) for v in value)
             item_name = shape.item_name if shape is not None and shape.item_name else item_element_name(item)
-            inner = "".join(self.element(item_name, v, item, depth + 1, prefix, namespace) for v in value)
+            inner = self._items(item_name, value, item, depth + 1, prefix, namespace)
             return f"<{prefix}:{name}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJECT:
             cls = type(value)
@@ -188,6 +191,31 @@ class LiteralWriter:
         if wt.kind is Kind.OBJREF:
             raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
+
+
+    def _items(
+        self, name: str, values: list[object] | tuple[object, ...], item: WireType, depth: int, prefix: str,
+        namespace: str | None,
+    ) -> str:
+        """An array's items. Ints in range and strings, of exactly those types, are written here in one step
+        each (as :meth:`element` writes them); anything else through :meth:`element`."""
+        kind = item.kind
+        element = self.element
+        if item.xml is None and depth <= 64 and (kind in INTEGER_KINDS or kind is Kind.STRING):
+            # a plain int is xs:int in the WSDL (see literal_text)
+            lo, hi = INTEGER_RANGES[Kind.INT32 if kind is Kind.INT else kind] if kind is not Kind.STRING else (0, -1)
+            open_tag, close_tag = f"<{prefix}:{name}>", f"</{prefix}:{name}>"
+            parts = []
+            for v in values:
+                t = type(v)
+                if t is int and lo <= v <= hi:  # type: ignore[operator]
+                    parts.append(f"{open_tag}{v}{close_tag}")
+                elif t is str and kind is Kind.STRING:
+                    parts.append(f"{open_tag}{escape_text(v)}{close_tag}")  # type: ignore[arg-type]
+                else:
+                    parts.append(element(name, v, item, depth, prefix, namespace))
+            return "".join(parts)
+        return "".join(element(name, v, item, depth, prefix, namespace) for v in values)
 
 
 def _is_attribute(spec: FieldSpec) -> bool:
@@ -262,6 +290,10 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
 # ------------------------------------------------------------------ reading
 
 
+#: the parser of each scalar kind as document/literal reads it (a plain int is xs:int in the WSDL)
+_FIELD_PARSERS = {**PARSERS, Kind.INT: PARSERS[Kind.INT32]}
+
+
 class LiteralReader:
     def __init__(self, registry: TypeRegistry, limits: Limits) -> None:
         self.registry = registry
@@ -281,11 +313,11 @@ class LiteralReader:
             children = [c for c in el if isinstance(c.tag, str)]
             if len(children) > self.limits.max_array_length:
                 raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
-            return [self.value(c, wt.item or ANY, depth + 1) for c in children]
+            return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
-            specs = {f.wire_name: f for f in object_fields(cls)}
+            specs = fields_by_wire_name(cls)
             values: dict[str, object] = {}
             for member in specs.values():
                 if _is_attribute(member) and member.read:
@@ -299,6 +331,10 @@ class LiteralReader:
                     items = values.setdefault(spec.attr, [])
                     assert isinstance(items, list)
                     items.append(self.value(child, spec.wire.item or ANY, depth + 1))
+                    continue
+                parser = _FIELD_PARSERS.get(spec.wire.kind)
+                if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                    values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
                 else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
@@ -320,6 +356,15 @@ class LiteralReader:
             return parser(el.text or "")
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+
+    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+        kind = item.kind
+        parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
+        if parser is None or depth > self.limits.max_ref_depth:
+            return [self.value(c, item, depth) for c in children]
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = (Kind.INT32 if kind is Kind.INT else kind) if kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth))
 
     @staticmethod
     def _attribute(raw: str, spec: FieldSpec) -> object:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
+from typing import cast
 
 from ._errors import MessageTooLarge, SoapDecodeError
 from ._xml import Limits
@@ -99,6 +100,10 @@ _FIXED = {
 }
 
 
+#: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
+_CONVERTED = (Primitive.DateTime, Primitive.TimeSpan)
+
+
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A MemberReference: the object with this id, wherever it is in the stream."""
@@ -126,11 +131,20 @@ class ClassRecord:
 
 @dataclass(slots=True)
 class ArrayRecord:
+    """An array. A primitive array's ``items`` are plain Python values (``PrimitiveValue`` only for the
+    types that need converting: DateTime, TimeSpan, Decimal, Char); a ``byte[]`` keeps its bytes in ``data``
+    (one copy, no per-item object) and has no ``items``."""
+
     id: int
     items: list[object]
     element_type: BinaryType
     primitive: Primitive | None = None
     class_name: str | None = None
+    data: bytes | None = None
+
+    def elements(self) -> list[object]:
+        """The items, a ``byte[]``'s as ints."""
+        return self.items if self.data is None else list(self.data)
 
 
 @dataclass(slots=True)
@@ -168,6 +182,9 @@ class _ClassInfo:
     member_names: list[str]
     types: list[tuple[BinaryType, object]] | None
     library: str | None
+    #: per member, (primitive, struct format, size) for a fixed-size primitive, None for anything else
+    #: (built on first use: the records of a Person[] share one _ClassInfo)
+    fixed: list[tuple[Primitive, str, int] | None] | None = None
 
 
 class _Nulls:
@@ -376,9 +393,7 @@ class NrbfReader:
         if kind == RecordType.ArraySinglePrimitive:
             object_id, length = self.i32(), self.count("array")
             prim = Primitive(self._checked_primitive())
-            self._need(length)  # at least one byte per item, checked before allocating
-            values = [self.primitive(prim) for _ in range(length)]
-            array = ArrayRecord(object_id, values, BinaryType.Primitive, prim)
+            array = self._primitive_array(object_id, BinaryType.Primitive, prim, length)
             self._register(object_id, array)
             return array
         if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
@@ -398,15 +413,30 @@ class NrbfReader:
             extra = self._additional(element)
             if element is BinaryType.Primitive:
                 assert isinstance(extra, Primitive)
-                self._need(length)
-                items: list[object] = [self.primitive(extra) for _ in range(length)]
+                array = self._primitive_array(object_id, element, extra, length)
             else:
-                items = self._items(length)
-            array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
-                                extra if isinstance(extra, str) else None)
+                array = ArrayRecord(object_id, self._items(length), element, None,
+                                    extra if isinstance(extra, str) else None)
             self._register(object_id, array)
             return array
         raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
+
+    def _primitive_array(self, object_id: int, element: BinaryType, prim: Primitive, length: int) -> ArrayRecord:
+        """A primitive array's values. Fixed-size types are read in one ``struct.unpack_from`` (a ``byte[]``
+        as one slice), after checking that the message holds all of their bytes; the others item by item,
+        after checking it holds one byte per item. Either way before anything is allocated."""
+        fixed = _FIXED.get(prim)
+        if fixed is None or prim in _CONVERTED:
+            self._need(length)
+            return ArrayRecord(object_id, [self.primitive(prim) for _ in range(length)], element, prim)
+        code, size = fixed
+        self._need(length * size)
+        start = self.pos
+        self.pos += length * size
+        if prim is Primitive.Byte:
+            return ArrayRecord(object_id, [], element, prim, data=bytes(self.data[start:self.pos]))
+        values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
+        return ArrayRecord(object_id, values, element, prim)
 
     def _checked_primitive(self) -> int:
         kind = self.u8()
@@ -460,7 +490,18 @@ class NrbfReader:
     def _class_values(self, object_id: int, info: _ClassInfo) -> ClassRecord:
         record = ClassRecord(object_id, info.name, info.library, {})
         self._register(object_id, record)
+        fixed = info.fixed
+        if fixed is None:
+            fixed = info.fixed = _fixed_members(info)
+        members, data = record.members, self.data
         for i, name in enumerate(info.member_names):
+            plain = fixed[i]
+            if plain is not None:  # a fixed-size primitive, read as primitive() reads it
+                prim, fmt, size = plain
+                self._need(size)
+                members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, self.pos)[0])
+                self.pos += size
+                continue
             kind = info.types[i] if info.types is not None else (BinaryType.Object, None)
             if kind[0] is BinaryType.Primitive:
                 assert isinstance(kind[1], Primitive)
@@ -471,6 +512,15 @@ class NrbfReader:
                     raise SoapDecodeError("null run inside a class record")
                 record.members[name] = value
         return record
+
+
+def _fixed_members(info: _ClassInfo) -> list[tuple[Primitive, str, int] | None]:
+    plan: list[tuple[Primitive, str, int] | None] = []
+    for i in range(len(info.member_names)):
+        kind = info.types[i] if info.types is not None else None
+        fixed = _FIXED.get(kind[1]) if kind is not None and kind[0] is BinaryType.Primitive else None  # type: ignore[call-overload]
+        plan.append(None if fixed is None or kind is None else (cast(Primitive, kind[1]), fixed[0], fixed[1]))
+    return plan
 
 
 def read_message(data: bytes, limits: Limits) -> NrbfMessage:

@@ -16,6 +16,7 @@ import struct
 from collections import deque
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
 from ._clr import ClrName
 from ._errors import SoapEncodeError
@@ -25,7 +26,7 @@ from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
 from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
 from ._objref import ObjRef, ReferenceMarshaller
 from ._scalars import ClrDateTime, format_decimal
-from ._types import ANY, INTEGER_RANGES, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
+from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
 
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
@@ -201,11 +202,14 @@ class NrbfWriter:
     # -------------------------------------------------------------- object records
 
     def record(self, ref: int, value: object, wt: WireType) -> bytes:
+        cls = type(value)
+        if cls in _PLANS:  # a by-value class written before (so none of the checks below matches it)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
         if isinstance(value, bytes | bytearray):
-            return (bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(value))
-                    + bytes([Primitive.Byte]) + bytes(value))
+            head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
+            return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
             item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
@@ -224,8 +228,7 @@ class NrbfWriter:
             return self.exception(ref, value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             cls = type(value)
-            fields = [self.member(f.wire_name, getattr(value, f.attr), f.wire) for f in object_fields(cls)]
-            return self._class_record(ref, self.registry.name_of(cls), fields)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         raise SoapEncodeError(
             f"a {type(value).__module__}.{type(value).__qualname__} is not remotable: it is neither a "
             "registered by-value type nor a MarshalByRefObject"
@@ -241,7 +244,9 @@ class NrbfWriter:
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
             prim = _PRIMITIVE_OF[kind]
-            body = b"".join(primitive_bytes(kind, v)[1] for v in items)
+            body = _packed(kind, prim, items)
+            if body is None:
+                body = b"".join(primitive_bytes(kind, v)[1] for v in items)
             return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
         if kind is Kind.STRING or element is None:
@@ -287,6 +292,25 @@ class NrbfWriter:
             out += _null_run(nulls)
         return bytes(out)
 
+    def _fields(self, value: object, cls: type) -> list[Member]:
+        """The members of a by-value object. A non-nullable ``str``, ``float`` or 32-bit ``int`` field holding
+        exactly that type is written here in one step; any other through :meth:`member` (same bytes)."""
+        members: list[Member] = []
+        append = members.append
+        for spec, fast in _field_plan(cls):
+            v = getattr(value, spec.attr)
+            t = type(v)
+            if fast is Kind.STRING and t is str:
+                raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
+                append((spec.wire_name, BinaryType.String, None, raw))
+            elif fast is Kind.DOUBLE and t is float:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Double, struct.pack("<d", v)))
+            elif fast is Kind.INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Int32, struct.pack("<i", v)))
+            else:
+                append(self.member(spec.wire_name, v, spec.wire))
+        return members
+
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
         kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
@@ -323,7 +347,7 @@ class NrbfWriter:
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
         the first record's metadata, as .NET writes the second and later items of a ``Person[]``."""
-        layout = (name, tuple((member_name, kind, info) for member_name, kind, info, _ in members))
+        layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
             return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
@@ -423,6 +447,53 @@ class NrbfWriter:
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
 
 
+_STRING_RECORD = bytes([RecordType.BinaryObjectString])
+_PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
+    """Per field of a by-value class, the kind :meth:`NrbfWriter._fields` writes in one step (None: through
+    ``member``): a ``str`` (nullable or not: a string member is an object), a non-nullable ``float``, a
+    non-nullable ``int`` or ``Int32`` (a plain ``int`` goes out as Int32 when it fits). Cached per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        steps = []
+        for spec in object_fields(cls):
+            kind = spec.wire.kind
+            fast: Kind | None = None
+            if kind is Kind.STRING:
+                fast = Kind.STRING
+            elif not spec.wire.nullable and kind is Kind.DOUBLE:
+                fast = Kind.DOUBLE
+            elif not spec.wire.nullable and kind in (Kind.INT, Kind.INT32):
+                fast = Kind.INT32
+            steps.append((spec, fast))
+        plan = _PLANS[cls] = tuple(steps)
+    return plan
+
+
+def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
+    """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
+    or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
+    what is wrong with a value)."""
+    if prim in (Primitive.Double, Primitive.Single):
+        if not all(type(v) is float for v in items):
+            return None
+    elif kind in INTEGER_RANGES and prim in _STRUCT:
+        if not all(type(v) is int for v in items):
+            return None
+        lo, hi = INTEGER_RANGES[kind]
+        numbers = cast("list[int]", items)
+        if items and not (lo <= min(numbers) and max(numbers) <= hi):
+            return None
+    else:
+        return None
+    try:
+        return struct.pack(f"<{len(items)}{_STRUCT[prim][1]}", *items)
+    except (OverflowError, struct.error):  # a float beyond Single's range: said item by item
+        return None
+
+
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
     """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
     if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
@@ -479,7 +550,7 @@ def write_method_return(
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + item
     writer.flush()
     body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInArray) + args
-    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    return b"".join((header(1, -1), body, call_array, writer.out, bytes([RecordType.MessageEnd])))
 
 
 def _write_return_with_outs(
@@ -575,8 +646,8 @@ def write_method_call(
     writer.flush()
     flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
-    return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
-            + bytes([RecordType.MessageEnd]))
+    return b"".join((header(1, -1), head, struct.pack("<i", flags), names, call_array, writer.out,
+                     bytes([RecordType.MessageEnd])))
 
 
 #: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"

@@ -224,6 +224,21 @@ def object_fields(cls: type) -> tuple[FieldSpec, ...]:
     return cached
 
 
+_BY_WIRE_NAME: dict[type, dict[str, FieldSpec]] = {}
+
+
+def fields_by_wire_name(cls: type) -> dict[str, FieldSpec]:
+    """:func:`object_fields` by wire name (cached per class: readers look fields up once per object read).
+    Shared: callers must not change it."""
+    cached = _BY_WIRE_NAME.get(cls)
+    if cached is None:
+        cached = _BY_WIRE_NAME[cls] = {f.wire_name: f for f in object_fields(cls)}
+    return cached
+
+
+_INIT_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _object_fields(cls: type) -> tuple[FieldSpec, ...]:
     """The fields of a by-value class, in wire order.
 
@@ -267,7 +282,9 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
     without calling a user ``__init__`` whose signature we cannot know, then given their message and fields.
     """
     if dataclasses.is_dataclass(cls):
-        init_names = {f.name for f in dataclasses.fields(cls) if f.init}
+        init_names = _INIT_NAMES.get(cls)
+        if init_names is None:
+            init_names = _INIT_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
         kwargs = {k: v for k, v in values.items() if k in init_names}
         obj = cls(**kwargs)
         for k, v in values.items():
