@@ -3,16 +3,20 @@
 Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway package moves bytes; this package
 turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back. A client sees
 every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapFormatter`,
-:class:`LiteralFormatter`, :class:`BinaryFormatter`).
+:class:`LiteralFormatter`, :class:`BinaryFormatter`). Calls and replies may carry a logical call context
+(``call_context``, see ``soap._call_context``) and SOAP header blocks (:class:`HeaderBlock` in,
+:class:`OutgoingHeader` out; see ``soap._headers``); delegates travel as :class:`DelegateRef`.
 """
 
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
+from ._delegates import DelegateEntry, DelegateMarshaller, DelegateRef, delegate
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
+from ._headers import HeaderBlock, OutgoingHeader
 from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
 from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
 from ._literal_client import LiteralFormatter
@@ -78,9 +82,13 @@ __all__ = [
     "ClientFormatter",
     "ClrDateTime",
     "ClrName",
+    "DelegateEntry",
+    "DelegateMarshaller",
+    "DelegateRef",
     "ExceptionInfo",
     "Fault",
     "FieldSpec",
+    "HeaderBlock",
     "IncomingCall",
     "Int16",
     "Int32",
@@ -92,6 +100,7 @@ __all__ = [
     "MethodCall",
     "MethodReturn",
     "ObjRef",
+    "OutgoingHeader",
     "OutgoingRequest",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
@@ -111,6 +120,7 @@ __all__ = [
     "clr_name_of",
     "clr_type",
     "data_namespace",
+    "delegate",
     "exception_info",
     "item_element_name",
     "method_namespace",

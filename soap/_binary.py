@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._call_context import LOGICAL_CALL_CONTEXT, is_user_slot
 from ._client_formatter import OutgoingRequest, check_response_type
 from ._errors import SoapDecodeError
+from ._headers import HeaderBlock
 from ._hresults import COR_E_SYSTEM
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import type_name_for_namespace
@@ -28,7 +30,7 @@ from ._nrbf_records import (
 )
 from ._nrbf_writer import write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
-from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
+from ._types import ANY, DEFAULT_REGISTRY, VOID, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits
 
 BINARY_CONTENT_TYPE = "application/octet-stream"
@@ -41,6 +43,33 @@ def _call_array(message: NrbfMessage) -> list[object]:
     return array.items
 
 
+#: What the call array holds, in order, each when its flag is set ([MS-NRBF] 2.2.3.1 / 2.2.3.3).
+_CALL_PARTS = (MessageFlags.ArgsInArray, MessageFlags.GenericMethod, MessageFlags.MethodSignatureInArray,
+               MessageFlags.ContextInArray)
+_RETURN_PARTS = (MessageFlags.ReturnValueInArray, MessageFlags.ArgsInArray, MessageFlags.ExceptionInArray,
+                 MessageFlags.ContextInArray)
+
+
+def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: MessageFlags,
+                      parts: tuple[MessageFlags, ...]) -> dict[str, object] | None:
+    """The slots of the ``LogicalCallContext`` in the call array (``ContextInArray``), None without one."""
+    if not flags & MessageFlags.ContextInArray:
+        return None
+    index = sum(1 for part in parts[:-1] if flags & part)
+    items = _call_array(message)
+    record = decoder.resolve(items[index]) if index < len(items) else None
+    if not isinstance(record, ClassRecord) or record.name != LOGICAL_CALL_CONTEXT:
+        raise SoapDecodeError("ContextInArray is set but the call array holds no LogicalCallContext")
+    slots: dict[str, object] = {}
+    for name, raw in record.members.items():
+        if is_user_slot(name):
+            try:
+                slots[name] = decoder.value(raw, ANY, 1)
+            except SoapDecodeError as exc:
+                raise SoapDecodeError(f"call context slot {name!r}: {exc}") from None
+    return slots
+
+
 class BinaryCall:
     """A parsed BinaryMethodCall (see :class:`soap.IncomingCall`)."""
 
@@ -51,7 +80,8 @@ class BinaryCall:
         self.method_name = record.method_name
         self.namespace = record.type_name
         self._decoder = decoder
-        flags = record.flags
+        self._message = message
+        flags = self._flags = record.flags
         if flags & MessageFlags.ArgsInline:
             self._args = record.args or []
         elif flags & MessageFlags.ArgsIsArray:
@@ -64,6 +94,12 @@ class BinaryCall:
         else:
             self._args = []
         self.argument_count = len(self._args)
+
+    #: binary messages carry no SOAP headers
+    header_blocks: tuple[HeaderBlock, ...] = ()
+
+    def call_context(self) -> dict[str, object] | None:
+        return read_call_context(self._message, self._decoder, self._flags, _CALL_PARTS)
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if len(types) != len(self._args):
@@ -102,7 +138,12 @@ class BinaryFormatter:
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
     ) -> tuple[bytes, str]:
-        return write_method_return(ret.value, ret.value_type, call.argument_count, self.registry, marshaller), ""
+        return write_method_return(ret.value, ret.value_type, call.argument_count, self.registry, marshaller,
+                                   ret.call_context), ""
+
+    def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
+        """The answer to a one-way call whatever the method does: the void reply Mono sends."""
+        return 200, write_method_return(None, VOID, call.argument_count, self.registry), ""
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)
@@ -112,14 +153,14 @@ class BinaryFormatter:
 
     def write_call(
         self, method_name: str, type_name: str, args: list[object], types: list[WireType],
-        marshaller: ReferenceMarshaller | None = None,
+        marshaller: ReferenceMarshaller | None = None, call_context: dict[str, object] | None = None,
     ) -> bytes:
-        return write_method_call(method_name, type_name, args, types, self.registry, marshaller)
+        return write_method_call(method_name, type_name, args, types, self.registry, marshaller, call_context)
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call, naming its type as ``call.namespace`` resolves; binary calls carry no SOAPAction."""
         body = self.write_call(call.method_name, type_name_for_namespace(call.namespace), call.args, call.arg_types,
-                               marshaller)
+                               marshaller, call.call_context)
         return OutgoingRequest(body, {"content-type": BINARY_CONTENT_TYPE})
 
     def accepts_response(self, media_type: str) -> bool:
@@ -155,4 +196,6 @@ class BinaryFormatter:
             value = decoder.value(items[0], return_type) if items else None
         else:
             value = None
-        return MethodReturn(method_name, "", value, return_type)
+        ret = MethodReturn(method_name, "", value, return_type)
+        ret.call_context = read_call_context(message, decoder, flags, _RETURN_PARTS)
+        return ret

@@ -14,7 +14,9 @@ import enum
 from collections import deque
 from decimal import Decimal
 
+from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, check_slot_names
 from ._clr import ClrName
+from ._delegates import DELEGATE_ENTRY_ELEMENT, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
 from ._escape import escape_attr, escape_text
 from ._exceptions import exception_info
@@ -43,17 +45,20 @@ from ._types import (
 )
 from ._xsd import XSD_TYPE_NAMES
 
-ENVELOPE_OPEN = (
+ENVELOPE_START = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
     'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
     'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
     'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
     'xmlns:clr="http://schemas.microsoft.com/clr/" '
-    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n<SOAP-ENV:Body>\n'
+    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n'
 )
+BODY_OPEN = "<SOAP-ENV:Body>\n"
+ENVELOPE_OPEN = ENVELOPE_START + BODY_OPEN
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
 
 
 class EncodedWriter:
@@ -122,6 +127,8 @@ class EncodedWriter:
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
         if kind is Kind.OBJREF:
             return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
+        if kind is Kind.DELEGATE:
+            return f'<{name} href="#ref-{self._ref(marshal_delegate(self.marshaller, name, value, wt), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
 
@@ -191,6 +198,22 @@ class EncodedWriter:
             )
         return ref
 
+    # -------------------------------------------------------------- the call context header
+
+    def call_context_header(self, context: dict[str, object]) -> str:
+        """The ``Header`` with the ``__CallContext`` block and its ``LogicalCallContext``, as Mono writes it:
+        the context and every value it refers to are serialized inside the Header."""
+        check_slot_names(context)
+        ref = self._new_id()
+        prefix, decl = self._prefix(LOGICAL_CALL_CONTEXT_NS)
+        slots = "".join(self.member(name, value, ANY) for name, value in context.items())
+        return (
+            f'<SOAP-ENV:Header>\n<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" '
+            f'xmlns:h4="{HEADER_NAMESPACE}" />\n'
+            f'<{prefix}:LogicalCallContext id="ref-{ref}"{decl}>{slots}</{prefix}:LogicalCallContext>\n'
+            + self.siblings() + "</SOAP-ENV:Header>\n"
+        )
+
     # -------------------------------------------------------------- siblings
 
     def siblings(self) -> str:
@@ -217,7 +240,33 @@ class EncodedWriter:
                     f"{items}</SOAP-ENC:Array>\n")
         if isinstance(value, ObjRef):
             return self._objref_graph(ref, value)
+        if isinstance(value, DelegateRef):
+            return self._delegate_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _delegate_graph(self, ref: int, value: DelegateRef) -> str:
+        """A DelegateSerializationHolder, its DelegateEntry chain, and its targets (ObjRefs, queued)."""
+        p, decl = self._prefix(CLR_NS + "System")
+        string = WireType(Kind.STRING, nullable=True)
+        entry_ids = [self._new_id() for _ in value.entries]
+        targets = "".join(f'<target{i} href="#ref-{self._ref(e.target, _OBJREF)}" />'
+                          for i, e in enumerate(value.entries))
+        out = [f'<{p}:DelegateSerializationHolder id="ref-{ref}"{decl}><Delegate href="#ref-{entry_ids[0]}" />'
+               f"{targets}</{p}:DelegateSerializationHolder>\n"]
+        for i, entry in enumerate(value.entries):
+            following = (f'<delegateEntry href="#ref-{entry_ids[i + 1]}" />' if i + 1 < len(entry_ids)
+                         else '<delegateEntry xsi:null="1" />')
+            out.append(
+                f'<{p}:{DELEGATE_ENTRY_ELEMENT} id="ref-{entry_ids[i]}"{decl}>'
+                + self.member("type", entry.delegate_type.full_name, string, False)
+                + self.member("assembly", entry.delegate_type.assembly, string, False)
+                + self.member("target", f"target{i}", string, True)
+                + self.member("targetTypeAssembly", entry.target_type.assembly, string, False)
+                + self.member("targetTypeName", entry.target_type.full_name, string, False)
+                + self.member("methodName", entry.method_name, string, False)
+                + f"{following}</{p}:{DELEGATE_ENTRY_ELEMENT}>\n"
+            )
+        return "".join(out)
 
     def _string_array(self, ref: int, items: list[str]) -> str:
         body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
@@ -312,27 +361,35 @@ def _method_open(name: str, namespace: str) -> tuple[str, str]:
     return f'<{name} id="ref-1">', f"</{name}>\n"
 
 
+def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None) -> str:
+    if context is None:
+        return ENVELOPE_OPEN
+    return ENVELOPE_START + writer.call_context_header(context) + BODY_OPEN
+
+
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
+    head = _envelope_open(writer, call.call_context)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
     body = open_tag + params + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return (head + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
 def write_return(
     ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
 ) -> bytes:
     writer = EncodedWriter(registry, marshaller)
+    head = _envelope_open(writer, ret.call_context)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)
     body = open_tag + "".join(parts) + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return (head + body + ENVELOPE_CLOSE).encode("utf-8")
 
 
 def remoting_faultstring(fault: Fault) -> str:

@@ -6,9 +6,11 @@ never sees HTTP; the gateway never sees XML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ._headers import HeaderBlock, OutgoingHeader
 from ._hresults import COR_E_EXCEPTION
 from ._types import WireType
 
@@ -19,7 +21,9 @@ class MethodCall:
 
     In document/literal, ``method_name`` and ``arg_names`` are the wire element names (which may differ
     from the Python ones). ``action`` is the SOAPAction a client sends; None means the format's default
-    (the Remoting dialect's ``namespace#method_name``, none for literal).
+    (the Remoting dialect's ``namespace#method_name``, none for literal). ``call_context`` is the logical
+    call context sent with the call (.NET's ``LogicalCallContext``: named by-value data), None for none;
+    ``headers`` the document/literal SOAP header blocks to send.
     """
 
     method_name: str
@@ -27,19 +31,27 @@ class MethodCall:
     args: list[object]
     arg_names: list[str]
     arg_types: list[WireType]
-    headers: dict[str, object] = field(default_factory=dict)
+    headers: Sequence[OutgoingHeader] = ()
     action: str | None = None
+    call_context: dict[str, object] | None = None
 
 
 @dataclass(slots=True)
 class MethodReturn:
-    """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments."""
+    """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments.
+
+    ``call_context`` is the logical call context the reply carries (None: the reply carries none);
+    ``headers`` the document/literal header blocks a server writes; ``header_blocks`` those a client read.
+    """
 
     method_name: str
     namespace: str
     value: object
     value_type: WireType
     out_args: list[tuple[str, object, WireType]] = field(default_factory=list)
+    call_context: dict[str, object] | None = None
+    headers: Sequence[OutgoingHeader] = ()
+    header_blocks: Sequence[HeaderBlock] = ()
 
 
 @dataclass(slots=True)
@@ -84,4 +96,17 @@ class IncomingCall(Protocol):
     @property
     def argument_count(self) -> int: ...
 
+    @property
+    def header_blocks(self) -> Sequence[HeaderBlock]:
+        """The SOAP header blocks of the request (see :mod:`soap._headers`); empty for binary."""
+        ...
+
     def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...
+
+    def call_context(self) -> dict[str, object] | None:
+        """The logical call context the caller sent (slot name -> value), None when it sent none.
+
+        Values are decoded as registered by-value types or primitives only; the runtime's own slots
+        (``__RemotingData`` ...) are left out. Raises :class:`SoapDecodeError` for anything else.
+        """
+        ...

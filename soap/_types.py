@@ -50,6 +50,7 @@ class Kind(enum.Enum):
     OBJECT = "object"
     ANY = "any"
     OBJREF = "objref"  # a by-reference object: travels as an ObjRef
+    DELEGATE = "delegate"  # a .NET delegate (soap.delegate): travels as a DelegateSerializationHolder
     VOID = "void"
 
 
@@ -132,6 +133,8 @@ _LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: U
 
 
 _WIRE_CACHE: dict[object, WireType] = {}
+#: Set on delegate types by :func:`soap.delegate`.
+DELEGATE_MARK = "__remoting_delegate__"
 
 
 def wire_type(hint: object) -> WireType:
@@ -175,6 +178,8 @@ def _wire_type(hint: Any) -> WireType:
         nullable = kind in (Kind.STRING, Kind.BYTES)
         return WireType(kind, None, None, nullable)
     if isinstance(hint, type):
+        if hint.__dict__.get(DELEGATE_MARK, False):
+            return WireType(Kind.DELEGATE, hint, None, True)
         if issubclass(hint, enum.Enum):
             return WireType(Kind.ENUM, hint)
         if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):
