@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import VOID, ClrName, WireType, clr_name_of, wire_type
+from soap import VOID, ClrName, Kind, WireType, clr_name_of, wire_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,11 @@ class Operation:
     accessor: str | None = None
     #: exception types the operation declares (:func:`throws`): its fault contract
     faults: tuple[type, ...] = ()
+    #: a one-way method (:func:`one_way`): the caller never waits for it nor hears of its failure
+    one_way: bool = False
+    #: document/literal SOAP header types the operation reads / writes (:func:`soap_headers`)
+    in_headers: tuple[type, ...] = ()
+    out_headers: tuple[type, ...] = ()
 
     #: the parameters' wire types and names, computed once (read on every call)
     parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
@@ -151,6 +156,41 @@ def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
     return mark
 
 
+def one_way(func: _F) -> _F:
+    """Declare a one-way method (.NET's ``[OneWay]``): it returns nothing and its caller does not wait.
+
+    The server answers at once and runs the method afterwards; a failure is logged on the server, never
+    reported to the caller. Python proxies return as soon as the request is sent. Document/literal WSDL
+    declares the operation without an output message.
+    """
+    setattr(func, "__remoting_one_way__", True)  # noqa: B010
+    return func
+
+
+def soap_headers(
+    in_header: type | tuple[type, ...] = (), out_header: type | tuple[type, ...] = ()
+) -> typing.Callable[[_F], _F]:
+    """Declare the document/literal SOAP headers a method reads (``in_header``) and writes (``out_header``).
+
+    Each is a registered by-value class (``@soap.serializable`` dataclass); its header element is named
+    after the class, in the service's target namespace (or the class's ``__soap_namespace__``), and the
+    WSDL declares it on the operation's input or output. The method reads a received header with
+    ``gateway.CallContext.get_header(AuthHeader)`` and sets one for the reply with
+    ``gateway.CallContext.set_header(value)`` (spyne's ``in_header`` / ``out_header``).
+    """
+    ins = in_header if isinstance(in_header, tuple) else (in_header,)
+    outs = out_header if isinstance(out_header, tuple) else (out_header,)
+    for cls in (*ins, *outs):
+        if not isinstance(cls, type) or wire_type(cls).kind is not Kind.OBJECT:
+            raise TypeError(f"SOAP header type {cls!r} must be a by-value class (a @soap.serializable dataclass)")
+
+    def mark(func: _F) -> _F:
+        setattr(func, "__remoting_headers__", (ins, outs))  # noqa: B010
+        return func
+
+    return mark
+
+
 _OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals"}
 
 
@@ -195,8 +235,12 @@ def _operation(name: str, func: Any) -> Operation:
     returns = VOID if ret_hint is None or ret_hint is type(None) else wire_type(ret_hint)
     doc = inspect.getdoc(func)
     faults = tuple(getattr(func, "__remoting_faults__", ()))
+    one = bool(getattr(func, "__remoting_one_way__", False))
+    if one and returns.kind is not Kind.VOID:
+        raise TypeError(f"{func.__qualname__}: a one-way method returns nothing (annotate it -> None)")
+    ins, outs = getattr(func, "__remoting_headers__", ((), ()))
     return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
-                     None, faults)
+                     None, faults, one, tuple(ins), tuple(outs))
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}

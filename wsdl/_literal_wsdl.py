@@ -23,11 +23,11 @@ _W = f"{{{WSDL}}}"
 
 
 def literal_operations(contract: ServiceContract) -> list[Operation]:
-    """Operations expressible in document/literal (object references are a Remoting-only concept)."""
+    """Operations expressible in document/literal (object references and delegates are Remoting-only)."""
     ops = []
     for op in contract.operations.values():
         kinds = [p.wire.kind for p in op.parameters] + [op.returns.kind]
-        if Kind.OBJREF not in kinds:
+        if Kind.OBJREF not in kinds and Kind.DELEGATE not in kinds:
             ops.append(op)
     return sorted(ops, key=lambda o: o.name)
 
@@ -56,20 +56,28 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     types.append(schema.schema)
     ops = literal_operations(contract)
     faults: dict[str, type] = {}
+    headers: set[str] = set()
     for op in ops:
         schema.wrapper(op.name, [(p.name, p.hint) for p in op.parameters])
-        result = [] if op.returns.kind is Kind.VOID else [(f"{op.name}Result", op.return_hint)]
-        schema.wrapper(f"{op.name}Response", result)
+        if not op.one_way:
+            result = [] if op.returns.kind is Kind.VOID else [(f"{op.name}Result", op.return_hint)]
+            schema.wrapper(f"{op.name}Response", result)
         for exc in op.faults:
             faults[schema.fault_element(exc)] = exc
+        for header in (*op.in_headers, *op.out_headers):
+            headers.add(schema.fault_element(header))  # a global element of the class, as for faults
 
     for op in ops:
-        for direction, element in (("SoapIn", op.name), ("SoapOut", f"{op.name}Response")):
+        messages = [("SoapIn", op.name)] + ([] if op.one_way else [("SoapOut", f"{op.name}Response")])
+        for direction, element in messages:
             msg = etree.SubElement(root, _W + "message", name=f"{op.name}{direction}")
             etree.SubElement(msg, _W + "part", name="parameters", element=f"tns:{element}")
     for fault_name in faults:
         msg = etree.SubElement(root, _W + "message", name=f"{fault_name}Fault")
         etree.SubElement(msg, _W + "part", name="fault", element=f"tns:{fault_name}")
+    for header_name in sorted(headers):
+        msg = etree.SubElement(root, _W + "message", name=f"{header_name}Header")
+        etree.SubElement(msg, _W + "part", name=header_name, element=f"tns:{header_name}")
 
     port_type = etree.SubElement(root, _W + "portType", name=f"{service}Soap")
     for op in ops:
@@ -77,7 +85,8 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
         if op.doc:
             etree.SubElement(o, _W + "documentation").text = op.doc
         etree.SubElement(o, _W + "input", message=f"tns:{op.name}SoapIn")
-        etree.SubElement(o, _W + "output", message=f"tns:{op.name}SoapOut")
+        if not op.one_way:  # a one-way operation has no output message (WSDL 1.1 section 2.4.1)
+            etree.SubElement(o, _W + "output", message=f"tns:{op.name}SoapOut")
         for exc in op.faults:
             etree.SubElement(o, _W + "fault", name=exc.__name__, message=f"tns:{exc.__name__}Fault")
 
@@ -87,8 +96,13 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     for op in ops:
         o = etree.SubElement(binding, _W + "operation", name=op.name)
         etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.name), style="document")
-        for direction in ("input", "output"):
-            etree.SubElement(etree.SubElement(o, _W + direction), b + "body", use="literal")
+        sides = [("input", op.in_headers)] + ([] if op.one_way else [("output", op.out_headers)])
+        for side, header_types in sides:
+            d = etree.SubElement(o, _W + side)
+            etree.SubElement(d, b + "body", use="literal")
+            for header in header_types:
+                etree.SubElement(d, b + "header", message=f"tns:{header.__name__}Header", part=header.__name__,
+                                 use="literal")
         for exc in op.faults:
             f = etree.SubElement(o, _W + "fault", name=exc.__name__)
             etree.SubElement(f, b + "fault", name=exc.__name__, use="literal")
