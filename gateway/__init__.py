@@ -5,15 +5,28 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 :class:`RemotingClient` and :class:`AsyncRemotingClient` hand out transparent proxies.
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
-sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+sides use (MarshalByRefObject, leases, errors, ObjRefs, the call context, delegates), ``gateway.server`` the
+server runtime, ``gateway.client`` the client runtime. Everything a user needs is importable from here.
 """
 
+from wsdl import one_way, soap_headers
+
+from .client.balancing import LoadBalancingProxy
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
+from .client.real_proxy import MethodCallMessage, RealProxy, ReturnMessage
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
-from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
+from .model.call_context import CallContext, ILogicalThreadAffinative
+from .model.delegates import RemoteDelegate
+from .model.errors import (
+    CallArgumentError,
+    ChannelError,
+    ClientRequestError,
+    RemotingError,
+    RemotingException,
+    ServerUnreachableError,
+)
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.principal import Principal, current_principal
@@ -22,7 +35,7 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
-from .server.marshal import TypeFilterLevel
+from .server.marshal import CallOrigin, TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
@@ -30,6 +43,8 @@ __all__ = [
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
+    "CallContext",
+    "CallOrigin",
     "ChannelError",
     "ClientCall",
     "ClientLoggingSink",
@@ -40,26 +55,35 @@ __all__ = [
     "CustomErrorsMode",
     "HttpAuthenticationSink",
     "ILease",
+    "ILogicalThreadAffinative",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
+    "LoadBalancingProxy",
     "MarshalByRefObject",
+    "MethodCallMessage",
     "ObjectHost",
     "Principal",
+    "RealProxy",
+    "RemoteDelegate",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",
     "RemotingException",
     "RequestLoggingSink",
+    "ReturnMessage",
     "ServerRequest",
     "ServerResponse",
     "ServerSink",
+    "ServerUnreachableError",
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
     "TypeFilterLevel",
     "WellKnownObjectMode",
     "current_principal",
+    "one_way",
     "proxy_objref",
+    "soap_headers",
 ]

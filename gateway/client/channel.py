@@ -21,14 +21,18 @@ from soap import (
     Limits,
     LiteralFormatter,
     MethodCall,
+    MethodReturn,
+    OutgoingHeader,
     ReferenceMarshaller,
     RemotingSoapFormatter,
     SoapDecodeError,
     SoapEncodeError,
     TypeRegistry,
+    wire_type,
 )
 from wsdl import Operation
 
+from ..model import call_context
 from ..model.errors import CallArgumentError, RemotingError
 from .binding import LiteralBinding
 from .faults import exception_from_fault
@@ -89,11 +93,14 @@ class ChannelCore:
         names = [p.name for p in op.parameters]
         binding = route.binding
         if binding is None:
-            message = MethodCall(op.name, namespace, list(args), names, op.parameter_types)
+            message = MethodCall(op.name, namespace, list(args), names, op.parameter_types,
+                                 call_context=call_context.outgoing())
         else:
             wire_names = list(binding.parameter_names.get(op.name, names))
             message = MethodCall(binding.element(op.name), binding.namespace, list(args), wire_names,
                                  op.parameter_types, action=binding.action(op.name))
+            if op.in_headers:
+                message.headers = _outgoing_headers(op, binding.namespace)
         try:
             request = route.formatter.write_request(message, self.marshaller)
         except SoapEncodeError as exc:
@@ -128,4 +135,27 @@ class ChannelCore:
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        if result.call_context is not None or result.header_blocks:
+            _reply_context(call.operation, result)
         return result.value
+
+
+def _outgoing_headers(op: Operation, namespace: str) -> list[OutgoingHeader]:
+    """The document/literal headers the operation declares as input, from the caller's call context."""
+    state = call_context.current()
+    return [OutgoingHeader(namespace, cls.__name__, state.headers[cls], wire_type(cls))
+            for cls in op.in_headers if cls in state.headers]
+
+
+def _reply_context(op: Operation, result: MethodReturn) -> None:
+    """The reply's call context and the output headers the operation declares go to the caller's context."""
+    headers: dict[type, object] = {}
+    for cls in op.out_headers:
+        block = next((b for b in result.header_blocks if b.name == cls.__name__), None)
+        if block is not None:
+            try:
+                headers[cls] = block.value(wire_type(cls))
+            except SoapDecodeError as exc:
+                raise RemotingError(f"unreadable {cls.__name__} header in the reply to {op.name}: {exc}") from None
+            block.mark_understood()
+    call_context.reply_received(result.call_context, headers)

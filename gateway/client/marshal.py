@@ -3,18 +3,22 @@ proxies, and the client's own MarshalByRefObjects go out through its callback li
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
-from soap import ObjRef, SoapEncodeError, WireType
+from soap import DelegateRef, Kind, ObjRef, SoapEncodeError, WireType
 from wsdl import ServiceContract, contract_of
 
+from ..model.delegates import RemoteDelegate, delegate_ref_for
 from ..model.objects import MarshalByRefObject
 from .listener import CallbackListener
 from .proxy import proxy_objref
 
+_UNTYPED = WireType(Kind.OBJREF, None, None, True)
+
 
 class ClientMarshaller:
-    """The :class:`soap.ReferenceMarshaller` of a client."""
+    """The :class:`soap.DelegateMarshaller` of a client."""
 
     def __init__(self, make_proxy: Callable[[str, ServiceContract | None, ObjRef], object],
                  listener: Callable[[], CallbackListener | None],
@@ -46,4 +50,19 @@ class ClientMarshaller:
         contract = contract_of(declared.py_type) if declared.py_type is not None else None
         return self._make_proxy(url, contract, ref)
 
+    def marshal_delegate(self, value: object, declared: WireType) -> DelegateRef:
+        """A bound method of one of this client's objects, which goes out through the callback listener."""
+        return delegate_ref_for(value, declared, self._publish)
 
+    def _publish(self, obj: MarshalByRefObject) -> ObjRef:
+        ref = self.marshal(obj)
+        assert ref is not None
+        return ref
+
+    def unmarshal_delegate(self, ref: DelegateRef, declared: WireType) -> object:
+        """A delegate a server handed out: calls go to its targets' declaring types, through this client."""
+        calls = []
+        for entry in ref.entries:
+            target = dataclasses.replace(entry.target, server_type=entry.target_type.assembly_qualified_name)
+            calls.append(getattr(self.unmarshal(target, _UNTYPED), entry.method_name))
+        return RemoteDelegate(ref, calls)

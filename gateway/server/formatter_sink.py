@@ -1,7 +1,9 @@
 """The formatter sink, where a call's bytes become a dispatched call: pick the formatter, decode the call,
 dispatch it, encode the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
-Every failure becomes a fault in the dialect of the request, so the caller can read it.
+Every failure becomes a fault in the dialect of the request, so the caller can read it. A one-way call is
+answered once it is decoded (the formatter's one-way reply, the same whatever the method does) and runs
+afterwards; only a request that cannot be decoded or dispatched gets a fault.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class FormatterSink:
         dispatcher: Dispatcher,
         registry: TypeRegistry,
         custom_errors: CustomErrorsMode,
-        marshaller_for: Callable[[ServerRequest], ReferenceMarshaller] | None = None,
+        marshaller_for: Callable[[ServerRequest, str], ReferenceMarshaller] | None = None,
     ) -> None:
         self.marshaller_for = marshaller_for
         self.formatters = dict(formatters)
@@ -60,13 +62,18 @@ class FormatterSink:
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
             return self.refuse(request, error, status=415)
-        marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
+        marshaller = self.marshaller_for(request, formatter.name) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
             incoming = formatter.read_call(request.body, content_type, marshaller)
             request.properties["method_name"] = incoming.method_name
-            ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+            prepared = self.dispatcher.prepare(request.uri, incoming)
+            if prepared.op.one_way:
+                self.dispatcher.start_one_way(prepared)
+                status, body, response_type = formatter.write_one_way(incoming)
+                return ServerResponse(status, body, response_type)
+            ret = await self.dispatcher.run(prepared)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving

@@ -125,10 +125,11 @@ class ObjectHost:
         """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
         return self.public_url or external_base_url(request.scope, request.headers, self.trust_forwarded)
 
-    def marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
-        """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us)."""
+    def marshaller_for(self, request: ServerRequest, formatter: str = "soap") -> ServerMarshaller:
+        """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us; callbacks
+        go out with the request's ``formatter``)."""
         return ServerMarshaller(
-            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory
+            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory, formatter
         )
 
     def _lease_expired(self, lease: LeaseBase) -> None:
