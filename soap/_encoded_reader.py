@@ -510,10 +510,10 @@ def read_return(
         ret = children.get("return")
         if ret is None:
             others = [c for c in first if isinstance(c.tag, str)]
-            if not others:
+            if not others and return_type.kind is not Kind.ANY:
                 raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
-            ret = others[0]
-        value = reader.value(ret, return_type)
+            ret = others[0] if others else None  # an untyped call of a void method: no value
+        value = reader.value(ret, return_type) if ret is not None else None
     outs = [(n, reader.value(children[n], t), t) for n, t in out_types if n in children]
     result = MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)
     if reader.header is not None:
