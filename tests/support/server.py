@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -135,3 +139,22 @@ def wait_for_ready(proc: subprocess.Popen[str], name: str, timeout: float) -> st
         seen.append(line)
         if line.startswith("READY"):
             return line
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a thread of this process, on a free loopback port; yields the base
+    URL. For tests that need a real HTTP peer and the app's objects in the same process."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
