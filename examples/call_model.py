@@ -69,6 +69,9 @@ class EventSink(MarshalByRefObject):
         with self._lock:
             return ";".join(self._received)
 
+    def _hidden(self, message: str) -> None:
+        """Not remote (a ``_`` name): no delegate may name it."""
+
     def InitializeLifetimeService(self) -> None:
         return None
 

@@ -43,6 +43,7 @@ def _pump(source: socket.socket, target: socket.socket, seen: bytearray | None) 
 def relay_to(port: int) -> Iterator[Relay]:
     """Listen on a free loopback port and forward every connection to ``port`` on loopback."""
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
     relay = Relay(f"http://127.0.0.1:{listener.getsockname()[1]}")
     stop = threading.Event()
 
@@ -50,8 +51,11 @@ def relay_to(port: int) -> Iterator[Relay]:
         while not stop.is_set():
             try:
                 client, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(None)
             upstream = socket.create_connection(("127.0.0.1", port))
             seen = bytearray()
             threading.Thread(target=_pump, args=(client, upstream, seen), daemon=True).start()
