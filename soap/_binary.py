@@ -43,17 +43,19 @@ def _call_array(message: NrbfMessage) -> list[object]:
     return array.items
 
 
-#: What the call array holds, in order, each when its flag is set ([MS-NRBF] 2.2.3.1 / 2.2.3.3).
-_CALL_PARTS = (MessageFlags.ArgsInArray, MessageFlags.GenericMethod, MessageFlags.MethodSignatureInArray,
-               MessageFlags.ContextInArray)
-_RETURN_PARTS = (MessageFlags.ReturnValueInArray, MessageFlags.ArgsInArray, MessageFlags.ExceptionInArray,
-                 MessageFlags.ContextInArray)
+#: What the call array holds, in order, each when its flag is set ([MS-NRBF] 2.2.3.1 / 2.2.3.3); plain ints,
+#: since ``int & IntFlag`` runs IntFlag's (Python) __rand__.
+_CALL_PARTS = tuple(f.value for f in (MessageFlags.ArgsInArray, MessageFlags.GenericMethod,
+                                      MessageFlags.MethodSignatureInArray, MessageFlags.ContextInArray))
+_RETURN_PARTS = tuple(f.value for f in (MessageFlags.ReturnValueInArray, MessageFlags.ArgsInArray,
+                                        MessageFlags.ExceptionInArray, MessageFlags.ContextInArray))
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
 
-def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: MessageFlags,
-                      parts: tuple[MessageFlags, ...]) -> dict[str, object] | None:
+def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
+                      parts: tuple[int, ...]) -> dict[str, object] | None:
     """The slots of the ``LogicalCallContext`` in the call array (``ContextInArray``), None without one."""
-    if not flags & MessageFlags.ContextInArray:
+    if not flags & _CONTEXT_IN_ARRAY:
         return None
     index = sum(1 for part in parts[:-1] if flags & part)
     items = _call_array(message)
@@ -81,7 +83,7 @@ class BinaryCall:
         self.namespace = record.type_name
         self._decoder = decoder
         self._message = message
-        flags = self._flags = record.flags
+        flags = self._flags = int(record.flags)  # an int: IntFlag's own & is Python code
         if flags & MessageFlags.ArgsInline:
             self._args = record.args or []
         elif flags & MessageFlags.ArgsIsArray:
@@ -181,7 +183,7 @@ class BinaryFormatter:
         if not isinstance(record, MethodReturnRecord):
             raise SoapDecodeError("expected a BinaryMethodReturn record")
         decoder = NrbfDecoder(message, self.registry, self.limits, marshaller)
-        flags = record.flags
+        flags = int(record.flags)
         if flags & MessageFlags.ExceptionInArray:
             items = _call_array(message)
             raw = decoder.resolve(items[0]) if items else None

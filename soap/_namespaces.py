@@ -11,6 +11,7 @@ mscorlib types drop the assembly: ``…/clr/ns/<Namespace>`` (data) or ``…/clr
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -38,6 +39,7 @@ def simple_assembly_name(assembly: str) -> str:
     return assembly.split(",", 1)[0].strip()
 
 
+@lru_cache(maxsize=1024)  # pure, and called for every typed value
 def method_namespace(type_full_name: str, assembly: str) -> str:
     """The namespace of a method element (and the SOAPAction prefix) for a type."""
     simple = simple_assembly_name(assembly)
@@ -46,6 +48,7 @@ def method_namespace(type_full_name: str, assembly: str) -> str:
     return f"{CLR_NSASSEM}{type_full_name}/{simple}"
 
 
+@lru_cache(maxsize=1024)  # pure, and called for every typed value
 def data_namespace(type_full_name: str, assembly: str) -> str:
     """The namespace an object of this type is written in (element name = the type's short name)."""
     namespace, _ = split_type_name(type_full_name)
@@ -54,6 +57,7 @@ def data_namespace(type_full_name: str, assembly: str) -> str:
     return f"{CLR_NSASSEM}{namespace}/{quote(assembly, safe='')}"
 
 
+@lru_cache(maxsize=1024)  # pure, and called for every typed value
 def type_name_for_namespace(namespace: str) -> str:
     """Invert :func:`method_namespace`: the ``"Namespace.Type, Assembly"`` a binary call names its type by.
 
@@ -67,6 +71,7 @@ def type_name_for_namespace(namespace: str) -> str:
     return namespace
 
 
+@lru_cache(maxsize=1024)  # pure, and called for every typed value
 def parse_data_namespace(uri: str, local_name: str) -> tuple[str, str] | None:
     """Invert :func:`data_namespace`: ``(type full name, assembly)``, or None if not a CLR namespace."""
     if uri.startswith(CLR_NS):

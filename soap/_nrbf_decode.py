@@ -82,6 +82,14 @@ def primitive_to_python(value: PrimitiveValue) -> object:
     return raw
 
 
+#: the Python types a decoded scalar of each kind may have
+_SCALAR_CHECKS: dict[Kind, type | tuple[type, ...]] = {
+    Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
+    Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
+    Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
+}
+
+
 class NrbfDecoder:
     def __init__(self, message: NrbfMessage, registry: TypeRegistry, limits: Limits,
                  marshaller: ReferenceMarshaller | None = None) -> None:
@@ -159,11 +167,7 @@ class NrbfDecoder:
             return raw
         if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
             return enum_member(wt.py_type, raw)
-        checks: dict[Kind, type | tuple[type, ...]] = {
-            Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
-            Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
-            Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
-        }
+        checks = _SCALAR_CHECKS
         if kind in checks:
             if not isinstance(raw, checks[kind]) or (kind in (Kind.DOUBLE, Kind.SINGLE) and isinstance(raw, bool)):
                 raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")

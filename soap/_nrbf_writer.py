@@ -437,7 +437,7 @@ def _message(
 ) -> bytes:
     """A method message: its record, then the call array (``array``, plus the call context) if not empty."""
     if call_context is not None:
-        flags = (flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray
+        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
         context_id = writer.new_id()
         array = [*array, _ref(context_id)]
         writer.out += writer.call_context(context_id, call_context)

@@ -53,6 +53,10 @@ class Kind(enum.Enum):
     DELEGATE = "delegate"  # a .NET delegate (soap.delegate): travels as a DelegateSerializationHolder
     VOID = "void"
 
+    # Members are singletons compared by identity: hash them by identity too, in C (Enum's own __hash__ is
+    # Python code, and kinds are dictionary keys on every value read or written).
+    __hash__ = object.__hash__
+
 
 #: .NET primitive widths as Python type hints.
 Int16 = Annotated[int, Kind.INT16]
