@@ -86,6 +86,8 @@ class _Op:
     result: str
     action: str
     doc: str
+    #: the WSDL operation has no output message: a one-way operation
+    one_way: bool = False
 
 
 @dataclass
@@ -302,7 +304,8 @@ def generate_stub(location: str, soap12: bool = False) -> str:
                 out_field = mapper.fields(body_out.type, wire_name + "Response")[0]
                 result = _full_hint(out_field)
         doc = f"The ``{wire_name}`` operation."
-        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc))
+        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc,
+                       op.output is None))
     return _render(module, service.name, port_name, address, namespace, "1.2" if is12 else "1.1", ops, skipped)
 
 
@@ -329,7 +332,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         ["Annotated"] if "typing.Annotated" in module.imports else [])
     add(f"from typing import {', '.join(sorted(typing_names))}")
     add("")
-    add("from gateway import AsyncRemotingClient, LiteralBinding, RemotingClient")
+    one_way = ", one_way" if any(o.one_way for o in ops) else ""
+    add(f"from gateway import AsyncRemotingClient, LiteralBinding, RemotingClient{one_way}")
     if module.soap_names:
         add(f"from soap import {', '.join(sorted(module.soap_names))}")
     add("")
@@ -374,6 +378,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         for op in ops:
             params = "".join(f", {p.attr}: {_full_hint(p)}" for p in op.params)
             add("")
+            if op.one_way and not suffix:  # the proxy's contract: it sends and does not wait
+                add("    @one_way")
             add(f"    {prefix} {op.name}(self{params}) -> {op.result}:")
             add(f'        """{op.doc}"""')
             add("        raise NotImplementedError")

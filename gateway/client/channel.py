@@ -18,6 +18,7 @@ from soap import (
     BinaryFormatter,
     ClientFormatter,
     Fault,
+    Kind,
     Limits,
     LiteralFormatter,
     MethodCall,
@@ -119,6 +120,8 @@ class ChannelCore:
         formatter = call.formatter or self.default_route.formatter
         content_type = response.headers.get("content-type", "")
         media = _media_type(content_type)
+        if response.status == 202 and not response.body and call.operation.returns.kind is Kind.VOID:
+            return None  # a one-way operation the contract did not declare so (WS-I BP: 202, no envelope)
         if not response.body or not formatter.accepts_response(media):
             hint = ": is the binary formatter enabled on the server?" if formatter.name == "binary" else ""
             raise RemotingError(

@@ -5,8 +5,11 @@ and one-way operations as a toolkit sees them."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,6 +30,7 @@ from gateway.server.dispatcher import Dispatcher
 from soap import SoapFormatter, serializable
 from tests.support.server import serve_in_thread
 from wsdl import contract_of, literal_wsdl
+from wsdl._stubgen import generate_stub
 
 TNS = "urn:HeaderTests.Shop"
 
@@ -143,3 +147,42 @@ def test_a_malformed_declared_header_gets_a_client_fault() -> None:
 def test_header_types_must_be_by_value_classes() -> None:
     with pytest.raises(TypeError, match="must be a by-value class"):
         soap_headers(in_header=int)
+
+
+def wait_for_notes(expected: list[str]) -> None:
+    deadline = time.monotonic() + 10
+    while Shop.notes != expected:
+        assert time.monotonic() < deadline, f"notes: {Shop.notes}"
+        time.sleep(0.01)
+
+
+def test_a_stub_generated_from_the_wsdl_sends_one_way_operations(base: str, tmp_path: Path) -> None:
+    source = generate_stub(base + "Shop.soap?wsdl")
+    assert "    @one_way\n    def Note(self, text: str) -> None:" in source
+    path = tmp_path / "shop_stub.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("shop_stub", path)
+    assert spec is not None and spec.loader is not None
+    stub = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stub)
+    Shop.notes.clear()
+    with RemotingClient(timeout=10) as client:
+        shop = stub.connect(client, base + "Shop.soap")
+        assert shop.Note("from a stub") is None
+        assert shop.Buy("x") == "x for nobody"
+    wait_for_notes(["from a stub"])
+
+
+class ShopWithoutOneWay:
+    """A contract that does not know ``Note`` is one-way: the 202 is still an answer."""
+
+    def Note(self, text: str) -> None:
+        raise NotImplementedError
+
+
+def test_a_202_without_envelope_answers_a_void_operation(base: str) -> None:
+    Shop.notes.clear()
+    with RemotingClient(timeout=10) as client:
+        shop = client.get_object(ShopWithoutOneWay, base + "Shop.soap", LiteralBinding(TNS))
+        assert shop.Note("waited for") is None
+    wait_for_notes(["waited for"])  # answered before it ran
