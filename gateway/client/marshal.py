@@ -3,18 +3,15 @@ proxies, and the client's own MarshalByRefObjects go out through its callback li
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
-from soap import DelegateRef, Kind, ObjRef, SoapEncodeError, WireType
+from soap import DelegateRef, ObjRef, SoapEncodeError, WireType
 from wsdl import ServiceContract, contract_of
 
-from ..model.delegates import RemoteDelegate, delegate_ref_for
+from ..model.delegates import RemoteDelegate, delegate_ref_for, target_method
 from ..model.objects import MarshalByRefObject
 from .listener import CallbackListener
 from .proxy import proxy_objref
-
-_UNTYPED = WireType(Kind.OBJREF, None, None, True)
 
 
 class ClientMarshaller:
@@ -60,9 +57,5 @@ class ClientMarshaller:
         return ref
 
     def unmarshal_delegate(self, ref: DelegateRef, declared: WireType) -> object:
-        """A delegate a server handed out: calls go to its targets' declaring types, through this client."""
-        calls = []
-        for entry in ref.entries:
-            target = dataclasses.replace(entry.target, server_type=entry.target_type.assembly_qualified_name)
-            calls.append(getattr(self.unmarshal(target, _UNTYPED), entry.method_name))
-        return RemoteDelegate(ref, calls)
+        """A delegate a server handed out: its methods are called through this client."""
+        return RemoteDelegate(ref, [target_method(entry, self.unmarshal) for entry in ref.entries])

@@ -16,16 +16,18 @@ delegate does). Called from a synchronous method (a worker thread) it blocks; ca
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from soap import ClrName, DelegateEntry, DelegateRef, ObjRef, SoapEncodeError, WireType, clr_name_of
+from soap import ClrName, DelegateEntry, DelegateRef, Kind, ObjRef, SoapEncodeError, WireType, clr_name_of
 from wsdl import contract_of
 
 from .objects import MarshalByRefObject
 
 _DELEGATE = ClrName("System.Delegate", "mscorlib")
+_UNTYPED = WireType(Kind.OBJREF, None, None, True)
 
 
 class RemoteDelegate:
@@ -63,6 +65,15 @@ class RemoteDelegate:
     def __repr__(self) -> str:
         methods = ", ".join(f"{e.target_type.full_name}.{e.method_name}" for e in self.delegate_ref.entries)
         return f"<remote delegate {methods}>"
+
+
+def target_method(entry: DelegateEntry, unmarshal: Callable[[ObjRef, WireType], object]) -> Callable[..., Any]:
+    """The callable for one entry of a received delegate: its target object (made by ``unmarshal``, addressed
+    as the type declaring the method, as .NET's delegate makes the call) and its method. Raises
+    AttributeError for a method name no proxy has (a ``_`` name)."""
+    target = dataclasses.replace(entry.target, server_type=entry.target_type.assembly_qualified_name)
+    method: Callable[..., Any] = getattr(unmarshal(target, _UNTYPED), entry.method_name)
+    return method
 
 
 def declaring_type(cls: type, method: str) -> ClrName:

@@ -18,9 +18,9 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from soap import DelegateRef, Kind, ObjRef, WireType
+from soap import DelegateRef, ObjRef, WireType
 
-from ..model.delegates import RemoteDelegate, delegate_ref_for
+from ..model.delegates import RemoteDelegate, delegate_ref_for, target_method
 from ..model.errors import ClientRequestError
 from ..model.objects import Lease, MarshalByRefObject
 from ..model.objref import objref_for
@@ -47,9 +47,6 @@ class CallOrigin:
 #: Makes a proxy for a foreign ObjRef (a callback into a client): ``factory(ref, declared type, origin)``;
 #: supplied by the application.
 ProxyFactory = Callable[[ObjRef, WireType, CallOrigin], object]
-
-_UNTYPED = WireType(Kind.OBJREF, None, None, True)
-
 
 class ServerMarshaller:
     """The :class:`soap.DelegateMarshaller` for one request (it knows the request's URL and formatter)."""
@@ -122,11 +119,8 @@ class ServerMarshaller:
                         f"a delegate to {entry.method_name} of /{own.uri} was refused: not a published method")
                 calls.append(getattr(own.target(), op.target))
                 continue
-            # the call goes to the type declaring the method, as .NET's delegate would make it
-            target = dataclasses.replace(entry.target, server_type=entry.target_type.assembly_qualified_name)
-            proxy = self.unmarshal(target, _UNTYPED)
             try:
-                calls.append(getattr(proxy, entry.method_name))
+                calls.append(target_method(entry, self.unmarshal))
             except AttributeError:
                 raise ClientRequestError(f"a delegate to method {entry.method_name!r} was refused") from None
         return RemoteDelegate(ref, calls)

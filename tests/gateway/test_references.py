@@ -9,17 +9,15 @@ the test can still look at the server's objects.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from examples.remoting_samples import ClientActivatedObject, FactoryService, IFactory
 from gateway import (
@@ -37,6 +35,7 @@ from gateway import (
     WellKnownObjectMode,
 )
 from soap import ANY, clr_type
+from tests.support.server import serve_in_thread
 from wsdl import Operation
 
 BASE = "http://testserver/"
@@ -222,22 +221,7 @@ def run(app: RemotingApp, scenario: Callable[[AsyncRemotingClient], Awaitable[No
     asyncio.run(main())
 
 
-@contextlib.contextmanager
-def serve(app: RemotingApp) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a thread, on a free loopback port; yields the base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+serve = serve_in_thread  # a real uvicorn on a thread of this process
 
 
 async def fault_of(call: Awaitable[Any]) -> str:

@@ -6,24 +6,21 @@ Output goes to ``tests/interop/csharp/bin/callmodel/`` (git-ignored)::
     CallModelServer.exe   CallModelServer.cs  (references CallModelShared.dll)
     CallModelClient.exe   CallModelClient.cs  (references CallModelShared.dll)
 
-Built as :mod:`tests.interop.mono_build` builds its programs (a stamp of the sources, this file and
-``mcs --version``; a file lock; a staging directory that replaces the output only on success), but on its
-own, so the two never rebuild each other.
+Rebuilt only when a source, this file or ``mcs --version`` changed (a stamp), under ``mono_build``'s file
+lock and with its ``mcs``, into a fresh directory that replaces the old one only on success; apart from
+``mono_build``'s own programs, so the two never rebuild each other.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .mono_build import MCS_FLAGS, MonoBuildError
+from . import mono_build
 
 SOURCE_DIR = Path(__file__).resolve().parent / "csharp" / "callmodel"
 WORK_DIR = Path(__file__).resolve().parent / "csharp" / "bin"
@@ -54,27 +51,9 @@ def _stamp() -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def _lock() -> Iterator[None]:
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    with open(WORK_DIR / ".callmodel.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _mcs(*args: str | Path) -> None:
-    cmd = ["mcs", *MCS_FLAGS, *map(str, args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise MonoBuildError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}")
-
-
 def build() -> CallModelBuild:
     """Build (if needed) and return the paths of the compiled assemblies."""
-    with _lock():
+    with mono_build._lock():  # one mcs build at a time in bin/
         stamp = _stamp()
         current = _paths(OUT_DIR)
         stamp_file = OUT_DIR / ".stamp"
@@ -85,10 +64,10 @@ def build() -> CallModelBuild:
         staging.mkdir(parents=True)
         try:
             new = _paths(staging)
-            _mcs("-target:library", f"-out:{new.shared_dll}", SOURCE_DIR / "CallModel.cs")
+            mono_build._mcs("-target:library", f"-out:{new.shared_dll}", SOURCE_DIR / "CallModel.cs")
             for exe, source in ((new.server_exe, "CallModelServer.cs"), (new.client_exe, "CallModelClient.cs")):
-                _mcs("-target:exe", f"-out:{exe}", "-r:System.Runtime.Remoting.dll", f"-r:{new.shared_dll}",
-                     SOURCE_DIR / source)
+                mono_build._mcs("-target:exe", f"-out:{exe}", "-r:System.Runtime.Remoting.dll",
+                                f"-r:{new.shared_dll}", SOURCE_DIR / source)
             (staging / ".stamp").write_text(stamp)
             old = WORK_DIR / f"callmodel.old.{os.getpid()}"
             if OUT_DIR.exists():
