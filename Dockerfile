@@ -27,4 +27,7 @@ COPY examples ./examples
 
 USER 10001:10001
 EXPOSE 8000
+# GET /healthz answers 200 ok without credentials (gateway/server/health.py); the image has no curl.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
 CMD ["uvicorn", "examples.all:app", "--host", "0.0.0.0", "--port", "8000"]

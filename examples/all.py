@@ -7,7 +7,8 @@
   ``ClientActivatedObject``;
 * the toolkit interop service (``examples.interop``): ``/InteropService.soap``.
 
-``GET /`` lists them with their operations and WSDL links.
+``GET /`` lists them with their operations, docs and WSDL links, with a try-it form per document/literal
+operation; ``GET /healthz`` answers ``ok`` for load balancers.
 """
 
 from __future__ import annotations

@@ -6,10 +6,12 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
 sides use (MarshalByRefObject, leases, errors, ObjRefs, the call context, delegates), ``gateway.server`` the
-server runtime, ``gateway.client`` the client runtime. Everything a user needs is importable from here.
+server runtime, ``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's
+own exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
 
-from wsdl import one_way, soap_headers
+from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
+from wsdl import clr_method, one_way, soap_headers
 
 from .client.balancing import LoadBalancingProxy
 from .client.binding import LiteralBinding
@@ -19,6 +21,23 @@ from .client.real_proxy import MethodCallMessage, RealProxy, ReturnMessage
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from .model.call_context import CallContext, ILogicalThreadAffinative
 from .model.delegates import RemoteDelegate
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
 from .model.errors import (
     CallArgumentError,
     ChannelError,
@@ -35,11 +54,16 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
+from .server.identity import RegistrationWarning
 from .server.marshal import CallOrigin, TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
@@ -53,9 +77,14 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
     "ILogicalThreadAffinative",
+    "IOException",
+    "InvalidOperationException",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
@@ -63,9 +92,15 @@ __all__ = [
     "LoadBalancingProxy",
     "MarshalByRefObject",
     "MethodCallMessage",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
+    "Out",
+    "OverflowException",
     "Principal",
     "RealProxy",
+    "Ref",
+    "RegistrationWarning",
     "RemoteDelegate",
     "RemotingApp",
     "RemotingClient",
@@ -80,8 +115,12 @@ __all__ = [
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "WellKnownObjectMode",
+    "clr_method",
     "current_principal",
     "one_way",
     "proxy_objref",

@@ -36,6 +36,9 @@ test_packages=(
   "curl:curl"
   "procps:pgrep"
   "util-linux:taskset"   # CPU pinning in the benchmarks
+  "chromium:chromium"    # headless browser for the help page test (tests/pages/test_help_page_browser.py)
+  "chromium-driver:chromedriver"  # its WebDriver, driven by selenium (no browser download at run time)
+  "openssl:openssl"      # test certificates (TLS, mutual TLS and nginx TLS-termination tests)
 )
 
 dpkg_installed() {  # prints the names of the given packages that dpkg reports as installed

@@ -33,6 +33,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -200,18 +201,17 @@ class EncodedWriter:
 
     # -------------------------------------------------------------- the call context header
 
-    def call_context_header(self, context: dict[str, object]) -> str:
-        """The ``Header`` with the ``__CallContext`` block and its ``LogicalCallContext``, as Mono writes it:
-        the context and every value it refers to are serialized inside the Header."""
+    def call_context_blocks(self, context: dict[str, object]) -> str:
+        """The ``__CallContext`` header block and its ``LogicalCallContext``, as Mono writes them: the context
+        and every value it refers to are serialized inside the Header."""
         check_slot_names(context)
         ref = self._new_id()
         prefix, decl = self._prefix(LOGICAL_CALL_CONTEXT_NS)
         slots = "".join(self.member(name, value, ANY) for name, value in context.items())
         return (
-            f'<SOAP-ENV:Header>\n<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" '
-            f'xmlns:h4="{HEADER_NAMESPACE}" />\n'
+            f'<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" xmlns:h4="{HEADER_NAMESPACE}" />\n'
             f'<{prefix}:LogicalCallContext id="ref-{ref}"{decl}>{slots}</{prefix}:LogicalCallContext>\n'
-            + self.siblings() + "</SOAP-ENV:Header>\n"
+            + self.siblings()
         )
 
     # -------------------------------------------------------------- siblings
@@ -361,21 +361,47 @@ def _method_open(name: str, namespace: str) -> tuple[str, str]:
     return f'<{name} id="ref-1">', f"</{name}>\n"
 
 
-def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None) -> str:
-    if context is None:
+def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
+                   signature: list[WireType] | None = None) -> str:
+    """The envelope up to the Body, with a Header when there is a method signature or a call context."""
+    if context is None and signature is None:
         return ENVELOPE_OPEN
-    return ENVELOPE_START + writer.call_context_header(context) + BODY_OPEN
+    blocks = _signature_block(signature, writer.registry) if signature is not None else ""
+    if context is not None:
+        blocks += writer.call_context_blocks(context)
+    return ENVELOPE_START + "<SOAP-ENV:Header>\n" + blocks + "</SOAP-ENV:Header>\n" + BODY_OPEN
 
 
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
-    head = _envelope_open(writer, call.call_context)
+    head = _envelope_open(writer, call.call_context, call.signature)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
     body = open_tag + params + close_tag + writer.siblings()
     return (head + body + ENVELOPE_CLOSE).encode("utf-8")
+
+
+_XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
+
+
+def _signature_block(signature: list[WireType], registry: TypeRegistry) -> str:
+    """The ``__MethodSignature`` header block .NET sends for an overloaded method: the parameters' type QNames,
+    space-separated (``xsd:int xsd:int``)."""
+    declared: dict[str, str] = {}
+    qnames = []
+    for wt in signature:
+        namespace, local = soap_qname(wt, registry)
+        prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
+        qnames.append(f"{prefix}:{local}")
+    decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
+    return (
+        '<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
+        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
+        "</h4:__MethodSignature>\n"
+    )
 
 
 def write_return(

@@ -216,6 +216,8 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
     inner = ""
     if ret.value_type.kind is not Kind.VOID:
         inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
+    if ret.out_args:  # out and ref parameters follow the result, by name (as ASMX and WCF write them)
+        inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
     return _envelope(version, body, write_headers(ret.headers, version, registry))
@@ -328,6 +330,9 @@ class LiteralReader:
 class LiteralCall:
     """A parsed document/literal request (see :class:`soap.IncomingCall`)."""
 
+    #: document/literal names each operation uniquely: an overload by its own name
+    overloadable = False
+
     def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
                  header: etree._Element | None = None) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
@@ -356,6 +361,9 @@ class LiteralCall:
     def call_context(self) -> dict[str, object] | None:
         """Document/literal has no logical call context (its headers are :attr:`header_blocks`)."""
         return None
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return 1 if len(inputs) == self.argument_count else 0
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if names is None:  # positional, as the Remoting dialect
@@ -387,9 +395,10 @@ class LiteralCall:
 
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
-    registry: TypeRegistry, limits: Limits, header: etree._Element | None = None,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    header: etree._Element | None = None,
 ) -> MethodReturn | Fault:
-    ret = _read_literal_response(body, version, method_name, return_type, registry, limits)
+    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types)
     if header is not None and isinstance(ret, MethodReturn):
         reader = LiteralReader(registry, limits)
         ret.header_blocks = header_blocks(header, version.envelope_ns, reader.value)
@@ -398,7 +407,7 @@ def read_literal_response(
 
 def _read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
-    registry: TypeRegistry, limits: Limits,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
 ) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
@@ -406,6 +415,8 @@ def _read_literal_response(
     first = tops[0]
     if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
         return _read_fault(first, version, registry, limits)
+    if out_types:
+        return _read_with_outs(first, method_name, return_type, out_types, registry, limits)
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
@@ -419,6 +430,29 @@ def _read_literal_response(
         else:
             value = reader.value(children[0], return_type)
     return MethodReturn(method_name, _namespace(first.tag), value, return_type)
+
+
+def _read_with_outs(
+    wrapper: etree._Element, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]],
+    registry: TypeRegistry, limits: Limits,
+) -> MethodReturn:
+    """``<XResponse><XResult/><out1/>…</XResponse>``: the result and the out/ref parameters by name."""
+    children = {_local(c.tag): c for c in wrapper if isinstance(c.tag, str)}
+    reader = LiteralReader(registry, limits)
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        result = children.get(f"{method_name}Result")
+        value = None if result is None and return_type.nullable else reader.value(
+            _required(children, f"{method_name}Result", wrapper), return_type)
+    outs = [(n, reader.value(_required(children, n, wrapper), t), t) for n, t in out_types]
+    return MethodReturn(method_name, _namespace(wrapper.tag), value, return_type, outs)
+
+
+def _required(children: dict[str, etree._Element], name: str, wrapper: etree._Element) -> etree._Element:
+    found = children.get(name)
+    if found is None:
+        raise SoapDecodeError(f"{_local(wrapper.tag)} lacks <{name}>")
+    return found
 
 
 def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:

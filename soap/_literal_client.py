@@ -6,6 +6,8 @@ speaks (the WSDL's binding), so it gets one formatter per version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._client_formatter import (
     SOAP_MEDIA_TYPES,
     OutgoingRequest,
@@ -50,7 +52,8 @@ class LiteralFormatter:
         return media_type in SOAP_MEDIA_TYPES
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         """The result or fault, read in the SOAP version of the envelope that came back.
 
         That is usually ours, but a server that speaks only SOAP 1.1 answers a 1.2 request with a 1.1
@@ -66,4 +69,4 @@ class LiteralFormatter:
             raise SoapDecodeError("SOAP envelope has no Body")
         header = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Header"), None)
         return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits,
-                                     header)
+                                     [(n, t) for _, n, t in outputs], header)

@@ -33,6 +33,12 @@ class MethodCall:
     arg_types: list[WireType]
     headers: Sequence[OutgoingHeader] = ()
     action: str | None = None
+    #: the types of every parameter (in, ref and out) of an overloaded method: the formatter sends them as
+    #: the method signature (SOAP ``__MethodSignature``, binary ``MethodSignatureInArray``); None otherwise
+    signature: list[WireType] | None = None
+    #: positions of the out parameters among all parameters: a SOAP request leaves them out, a binary one
+    #: carries a placeholder in each (``args`` holds only the in and ref values)
+    out_positions: tuple[int, ...] = ()
     call_context: dict[str, object] | None = None
 
 
@@ -42,6 +48,10 @@ class MethodReturn:
 
     ``call_context`` is the logical call context the reply carries (None: the reply carries none);
     ``headers`` the document/literal header blocks a server writes; ``header_blocks`` those a client read.
+    ``out_args`` are the out and ref parameters' (name, value, type), in parameter order; SOAP writes them
+    by name after ``return``. Binary writes every argument slot, so it also needs their positions
+    (``out_positions``, parallel to ``out_args``) and the parameter count (``parameter_count``; None: as
+    many as the call carried).
     """
 
     method_name: str
@@ -49,6 +59,8 @@ class MethodReturn:
     value: object
     value_type: WireType
     out_args: list[tuple[str, object, WireType]] = field(default_factory=list)
+    out_positions: list[int] = field(default_factory=list)
+    parameter_count: int | None = None
     call_context: dict[str, object] | None = None
     headers: Sequence[OutgoingHeader] = ()
     header_blocks: Sequence[HeaderBlock] = ()
@@ -101,6 +113,12 @@ class IncomingCall(Protocol):
         """The SOAP header blocks of the request (see :mod:`soap._headers`); empty for binary."""
         ...
 
+    @property
+    def overloadable(self) -> bool:
+        """The call names a .NET method, which overloads share (Remoting SOAP, binary); False where it names
+        an operation that is unique in its contract (document/literal)."""
+        ...
+
     def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...
 
     def call_context(self) -> dict[str, object] | None:
@@ -109,4 +127,10 @@ class IncomingCall(Protocol):
         Values are decoded as registered by-value types or primitives only; the runtime's own slots
         (``__RemotingData`` ...) are left out. Raises :class:`SoapDecodeError` for anything else.
         """
+        ...
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        """How well the call fits an overload with these parameter types (``inputs``: without the out ones):
+        2 its method signature names them, 1 it carries no signature and its arguments' count and wire types
+        fit, 0 no fit. Only asked for overloaded methods, so calls of other methods never pay for it."""
         ...

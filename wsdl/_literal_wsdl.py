@@ -4,13 +4,17 @@ SOAP 1.1 and SOAP 1.2 are separate documents (``?wsdl`` and ``?wsdl=soap12``): d
 binding namespace anywhere makes gSOAP's wsdl2h generate a SOAP 1.2-only client, so the default document
 never mentions it. Message parts are named ``parameters`` (what .NET's wsdl.exe needs to generate wrapped
 methods), results ``<operation>Result``, docs come from docstrings.
+
+Operations are named by :attr:`Operation.key`: document/literal has no overloads, so each overload of a .NET
+method appears under its Python name (``Add``, ``AddStrings``). The request wrapper holds the in and ref
+parameters; the response wrapper the result, then the out and ref parameters (as ASMX and WCF write them).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from soap import Kind
+from soap import Direction, Kind
 
 from ._contract import Operation, ServiceContract
 from ._schema import SchemaBuilder
@@ -29,7 +33,7 @@ def literal_operations(contract: ServiceContract) -> list[Operation]:
         kinds = [p.wire.kind for p in op.parameters] + [op.returns.kind]
         if Kind.OBJREF not in kinds and Kind.DELEGATE not in kinds:
             ops.append(op)
-    return sorted(ops, key=lambda o: o.name)
+    return sorted(ops, key=lambda o: o.key)
 
 
 def soap_action(tns: str, operation: str) -> str:
@@ -58,19 +62,19 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     faults: dict[str, type] = {}
     headers: set[str] = set()
     for op in ops:
-        schema.wrapper(op.name, [(p.name, p.hint) for p in op.parameters])
+        schema.wrapper(op.key, [(p.name, p.hint) for p in op.parameters if p.direction is not Direction.OUT])
         if not op.one_way:
-            result = [] if op.returns.kind is Kind.VOID else [(f"{op.name}Result", op.return_hint)]
-            schema.wrapper(f"{op.name}Response", result)
+            result = [] if op.returns.kind is Kind.VOID else [(f"{op.key}Result", op.return_hint)]
+            schema.wrapper(f"{op.key}Response", result + [(p.name, p.hint) for _, p in op.outputs])
         for exc in op.faults:
             faults[schema.fault_element(exc)] = exc
         for header in (*op.in_headers, *op.out_headers):
             headers.add(schema.fault_element(header))  # a global element of the class, as for faults
 
     for op in ops:
-        messages = [("SoapIn", op.name)] + ([] if op.one_way else [("SoapOut", f"{op.name}Response")])
+        messages = [("SoapIn", op.key)] + ([] if op.one_way else [("SoapOut", f"{op.key}Response")])
         for direction, element in messages:
-            msg = etree.SubElement(root, _W + "message", name=f"{op.name}{direction}")
+            msg = etree.SubElement(root, _W + "message", name=f"{op.key}{direction}")
             etree.SubElement(msg, _W + "part", name="parameters", element=f"tns:{element}")
     for fault_name in faults:
         msg = etree.SubElement(root, _W + "message", name=f"{fault_name}Fault")
@@ -81,12 +85,12 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
 
     port_type = etree.SubElement(root, _W + "portType", name=f"{service}Soap")
     for op in ops:
-        o = etree.SubElement(port_type, _W + "operation", name=op.name)
+        o = etree.SubElement(port_type, _W + "operation", name=op.key)
         if op.doc:
             etree.SubElement(o, _W + "documentation").text = op.doc
-        etree.SubElement(o, _W + "input", message=f"tns:{op.name}SoapIn")
+        etree.SubElement(o, _W + "input", message=f"tns:{op.key}SoapIn")
         if not op.one_way:  # a one-way operation has no output message (WSDL 1.1 section 2.4.1)
-            etree.SubElement(o, _W + "output", message=f"tns:{op.name}SoapOut")
+            etree.SubElement(o, _W + "output", message=f"tns:{op.key}SoapOut")
         for exc in op.faults:
             etree.SubElement(o, _W + "fault", name=exc.__name__, message=f"tns:{exc.__name__}Fault")
 
@@ -94,8 +98,8 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     binding = etree.SubElement(root, _W + "binding", name=binding_name, type=f"tns:{service}Soap")
     etree.SubElement(binding, b + "binding", transport=HTTP_TRANSPORT, style="document")
     for op in ops:
-        o = etree.SubElement(binding, _W + "operation", name=op.name)
-        etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.name), style="document")
+        o = etree.SubElement(binding, _W + "operation", name=op.key)
+        etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.key), style="document")
         sides = [("input", op.in_headers)] + ([] if op.one_way else [("output", op.out_headers)])
         for side, header_types in sides:
             d = etree.SubElement(o, _W + side)

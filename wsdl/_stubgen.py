@@ -7,14 +7,15 @@ functions that return proxies of :mod:`gateway`'s client channel speaking docume
 generated code passes ``mypy --strict``. Only document/literal (wrapped) operations are supported; others
 are listed in the module docstring and skipped.
 
-zeep is the optional ``stubs`` extra, so it is imported inside the functions that need it: the rest of the
-package, and ``python -m wsdl``'s message saying how to install it, work without it.
+zeep (a dependency) is imported inside the functions that need it: a server, which imports ``wsdl`` for its
+contracts, never pays for importing zeep.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,10 +272,7 @@ def generate_stub(location: str, soap12: bool = False) -> str:
     The first SOAP port of the wanted version (1.2 with ``soap12``, else 1.1) is used, else the first SOAP
     port of the other version; a WSDL without any SOAP port raises :class:`ValueError`.
     """
-    try:
-        from zeep.wsdl import Document
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise RuntimeError("reading WSDL needs zeep: pip install 'remoting-gateway[stubs]'") from None
+    from zeep.wsdl import Document
 
     document = Document(location, _transport())
     module = _Module(location)
@@ -394,3 +392,23 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     add(f'    """An asyncio proxy for {service} through ``client``."""')
     add(f"    return cast({iface}Async, client.get_object({iface}, url, BINDING))")
     return "\n".join(lines) + "\n"
+
+
+def write_stub(location: str, output: str | None, soap12: bool = False, prog: str = "wsdl stub") -> int:
+    """Generate the stub for ``location`` into ``output`` (None: standard output), as a command does:
+    problems are one line on standard error, prefixed with ``prog``; returns the exit status."""
+    try:
+        source = generate_stub(location, soap12=soap12)
+    except Exception as exc:
+        print(f"{prog}: {location}: {exc}", file=sys.stderr)
+        return 1
+    if output is None:
+        sys.stdout.write(source)
+        return 0
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(source)
+    except OSError as exc:
+        print(f"{prog}: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0

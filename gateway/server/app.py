@@ -1,10 +1,14 @@
 """The application users deploy: an :class:`~gateway.server.host.ObjectHost` plus routes of their own.
 
 ``RemotingApp`` composes Starlette instead of subclassing it: object URIs are served by the host (every
-request through the server sink chain), and routes the user adds (``app.add_route("/health", ...)``,
+request through the server sink chain), and routes the user adds (``app.add_route("/status", ...)``,
 ``app.mount("/metrics", metrics_app)``) are served by a Starlette router consulted first. A path one of
 those routes matches (fully, or by path with another method) goes to the router; every other path is an
 object URI. User routes are the user's own ASGI code: the server sink chain does not run for them.
+
+Between the two sits one built-in route, ``GET /healthz`` (:mod:`.health`): after the user's routes (a
+``/healthz`` of the user's own wins) and before object URIs, outside the sink chain so that load balancers
+probe it without credentials.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..model.lease import LifetimeSettings
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
+from .endpoint import app_path
 from .faults import CustomErrorsMode
+from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
@@ -31,11 +37,12 @@ class RemotingApp(ObjectHost):
 
     >>> app = RemotingApp()
     >>> app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
-    >>> app.add_route("/health", health)   # a route of your own next to the objects
+    >>> app.add_route("/status", status)   # a route of your own next to the objects
 
     The keyword arguments are :class:`~gateway.server.host.ObjectHost`'s, plus ``routes`` (Starlette routes
-    served before object URIs). ``proxy_factory`` defaults to :class:`~gateway.server.callbacks.CallbackProxies`
-    (used only under ``type_filter=TypeFilterLevel.Full``).
+    served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
+    credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
+    :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
     """
 
     def __init__(
@@ -54,6 +61,7 @@ class RemotingApp(ObjectHost):
         routes: Sequence[BaseRoute] = (),
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        health_path: str | None = HEALTH_PATH,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
@@ -66,6 +74,7 @@ class RemotingApp(ObjectHost):
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        self.health_path = health_path
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -86,6 +95,9 @@ class RemotingApp(ObjectHost):
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
             scope["app"] = self
             await self.router(scope, receive, send)
+            return
+        if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
+            await answer_health_probe(scope, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -5,6 +5,12 @@ arbitrary object), argument decoding with the declared types, renew-on-call of t
 call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
 they never block other requests. Calls to a ContextBoundObject are serialized per instance.
 
+The method model (issue 9): an overloaded .NET name is resolved to one operation by the call's method
+signature, else by its arguments' count and wire types (a clear fault when that is ambiguous); out
+parameters start at their Python default and the method's ``(return value, *out/ref values)`` tuple is
+split into the return value and the out-arguments; ``ToString`` / ``Equals`` / ``GetHashCode`` that the
+class does not override answer as ``System.Object``'s do.
+
 Decoding (:meth:`Dispatcher.prepare`) and running (:meth:`Dispatcher.run`) are separate steps, so that a
 one-way call can be answered between them and run afterwards (:meth:`Dispatcher.start_one_way`). Every call
 runs in a call context of its own (:mod:`gateway.model.call_context`): what the caller sent, and the
@@ -18,8 +24,17 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from soap import ANY, IncomingCall, MethodReturn, OutgoingHeader, ReferenceMarshaller, SoapDecodeError, wire_type
-from wsdl import Operation
+from soap import (
+    ANY,
+    Direction,
+    IncomingCall,
+    MethodReturn,
+    OutgoingHeader,
+    ReferenceMarshaller,
+    SoapDecodeError,
+    wire_type,
+)
+from wsdl import OBJECT_OPERATIONS, Operation
 
 from ..model import call_context
 from ..model.errors import ClientRequestError, RemotingException
@@ -30,13 +45,52 @@ from .authorization import AuthorizationRules
 from .faults import new_error_id
 from .identity import Identity, IdentityTable, ServiceEntry
 
-#: Methods every MarshalByRefObject answers remotely, whatever its contract.
+#: Methods every MarshalByRefObject answers remotely, whatever its contract: its lease, and System.Object's
+#: ToString / Equals / GetHashCode where the class does not override them (.NET proxies send ToString and
+#: Equals to the server; GetHashCode only a custom proxy would).
 BUILTINS: dict[str, Operation] = {
     "GetLifetimeService": Operation(
         "GetLifetimeService", (), object, ANY, False, "The object's lease (an ObjRef), or null.",
         "GetLifetimeService",
     ),
+    **OBJECT_OPERATIONS,
 }
+
+
+def _object_method(entry: Identity, op: Operation, args: list[object]) -> object:
+    """What ``System.Object`` answers for a method the class does not override."""
+    target = entry.target()
+    if op.name == "GetLifetimeService":
+        return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
+    if op.name == "ToString":
+        return entry.contract.clr.full_name
+    if op.name == "Equals":
+        return args[0] is target
+    return (object.__hash__(target) & 0x7FFFFFFF)
+
+
+def _with_outs(op: Operation, args: list[object], all_slots: bool) -> list[object]:
+    """Every parameter's argument: out parameters start at their default (whatever a binary slot held)."""
+    if all_slots:
+        full = list(args)
+    else:
+        it = iter(args)
+        full = [None if p.direction is Direction.OUT else next(it) for p in op.parameters]
+    for position, param in op.outputs:
+        if param.direction is Direction.OUT:
+            full[position] = param.default
+    return full
+
+
+def _split_outs(op: Operation, result: object) -> tuple[object, list[tuple[str, object, Any]]]:
+    """``(return value, *out/ref values)`` -> the return value and the out-arguments."""
+    if not isinstance(result, tuple) or len(result) != len(op.outputs) + 1:
+        raise RemotingException(
+            f"{op.key} has out/ref parameters: it must return a tuple of {len(op.outputs) + 1} items (the return "
+            f"value or None, then {', '.join(p.name for _, p in op.outputs)}), not {type(result).__name__}"
+        )
+    outs = [(p.name, v, p.wire) for (_, p), v in zip(op.outputs, result[1:], strict=True)]
+    return result[0], outs
 
 
 def _perform(target: object, op: Operation, args: list[object]) -> Any:
@@ -52,6 +106,22 @@ def _perform_single_call(entry: ServiceEntry, op: Operation, args: list[object])
     return _perform(entry.target(), op, args)
 
 
+def _choose_overload(name: str, candidates: tuple[Operation, ...], incoming: IncomingCall) -> Operation:
+    """The overload the call means: the one its signature names, else the one its arguments fit."""
+    fits = [(incoming.overload_fit(op.parameter_types, op.input_types), op) for op in candidates]
+    best = max(fit for fit, _ in fits)
+    chosen = [op for fit, op in fits if fit == best] if best else []
+    if len(chosen) == 1:
+        return chosen[0]
+    listed = "; ".join(op.signature() for op in candidates)
+    if not chosen:
+        raise ClientRequestError(f"no overload of {name} fits the call (overloads: {listed})")
+    raise ClientRequestError(
+        f"the call of {name} fits several overloads ({'; '.join(op.signature() for op in chosen)}): send its "
+        "method signature (__MethodSignature header, MethodSignatureInArray) to choose one"
+    )
+
+
 log = logging.getLogger("gateway.server")
 
 
@@ -63,6 +133,7 @@ class PreparedCall:
     entry: Identity
     op: Operation
     args: list[object]
+    method_name: str
     namespace: str
     context: dict[str, object] | None
     headers: dict[type, object]
@@ -91,7 +162,11 @@ class Dispatcher:
                 "there, or the object was disconnected when its lease expired)"
             )
         name = incoming.method_name
-        op = entry.contract.operation(name) or BUILTINS.get(name)
+        contract = entry.contract
+        op = contract.operation(name)
+        if (op is None or op.overloaded) and incoming.overloadable and name in contract.overloads:
+            op = _choose_overload(name, contract.overloads[name], incoming)
+        op = op or BUILTINS.get(name)
         if op is None:
             raise ClientRequestError(
                 f"No method {name!r} on the object at /{entry.uri} ({entry.contract.clr.full_name})"
@@ -109,7 +184,10 @@ class Dispatcher:
         if self.authorization is not None:
             self.authorization.check(entry.uri, op.name, current_principal())
         try:
-            args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
+            if op.outputs:
+                args = self._arguments_with_outs(op, incoming)
+            else:
+                args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
         try:
@@ -117,23 +195,41 @@ class Dispatcher:
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad call context for {op.name}: {exc}") from None
         headers = _in_headers(entry, op, incoming) if op.in_headers else {}
-        return PreparedCall(uri, entry, op, args, incoming.namespace, context, headers)
+        return PreparedCall(uri, entry, op, args, incoming.method_name, incoming.namespace, context, headers)
+
+    @staticmethod
+    def _arguments_with_outs(op: Operation, incoming: IncomingCall) -> list[object]:
+        """The arguments of a method with out/ref parameters: a SOAP request carries the in and ref ones, a
+        binary one every slot (its out slots are ignored); the out ones start at their Python default."""
+        all_slots = incoming.overloadable and incoming.argument_count == len(op.parameters) != len(op.input_types)
+        if all_slots:
+            types = [ANY if p.direction is Direction.OUT else p.wire for p in op.parameters]
+            args = incoming.decode_arguments(types, op.parameter_names)
+        else:
+            args = incoming.decode_arguments(op.input_types, op.input_names)
+        return _with_outs(op, args, all_slots)
 
     async def run(self, call: PreparedCall) -> MethodReturn:
         """Run a prepared call in a call context of its own; the reply carries what the method left there."""
+        op = call.op
         token = call_context.enter(call.context, call.headers)
         try:
-            value = await self.invoke(call.entry, call.op, call.args)
+            value = await self.invoke(call.entry, op, call.args)
             state = call_context.current()
         finally:
             call_context.leave(token)
-        ret = MethodReturn(call.op.name, call.namespace, value, call.op.returns)
+        if op.outputs:
+            value, outs = _split_outs(op, value)
+            ret = MethodReturn(call.method_name, call.namespace, value, op.returns, outs,
+                               [position for position, _ in op.outputs], len(op.parameters))
+        else:
+            ret = MethodReturn(call.method_name, call.namespace, value, op.returns)
         if state.logical or call.context:  # a caller that sent a context hears of slots freed too
             ret.call_context = dict(state.logical)
-        if call.op.out_headers:
+        if op.out_headers:
             namespace = call.entry.contract.literal_namespace
             ret.headers = [OutgoingHeader(namespace, cls.__name__, state.headers[cls], wire_type(cls))
-                           for cls in call.op.out_headers if cls in state.headers]
+                           for cls in op.out_headers if cls in state.headers]
         return ret
 
     def start_one_way(self, call: PreparedCall) -> None:
@@ -155,8 +251,7 @@ class Dispatcher:
         if lease is not None:
             lease.renew_on_call()
         if BUILTINS.get(op.name) is op:
-            target = entry.target()
-            return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
+            return _object_method(entry, op, args)
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
             return await _on_worker(_perform_single_call, entry, op, args)
         target = entry.target()

@@ -52,12 +52,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def request_from_scope(scope: Scope) -> ServerRequest:
-    """The sinks' view of an ASGI HTTP request (body not read yet); the URI is relative to root_path."""
+def app_path(scope: Scope) -> str:
+    """The request path relative to the application's ``root_path`` (``/X.rem`` wherever the app is mounted)."""
     path: str = scope["path"]
     root = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):]
+    return path
+
+
+def request_from_scope(scope: Scope) -> ServerRequest:
+    """The sinks' view of an ASGI HTTP request (body not read yet); the URI is relative to root_path."""
+    path = app_path(scope)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     client = scope.get("client")
     return ServerRequest(

@@ -4,8 +4,10 @@ Safe by default: with customErrors ``On`` (the default) no caller, loopback incl
 traceback, a file or module path, or the message of an undeclared exception. Such a failure reaches the
 caller as a generic message with a short error id, and the server logs the full traceback with that id at
 ERROR on the ``gateway.server`` logger (shown under plain uvicorn: Python's last-resort handler prints it
-when logging is not configured). Exceptions the service declares (registered by-value types) and our own
-``RemotingException`` messages always reach the caller, without a stack.
+when logging is not configured). Exceptions the service declares (registered by-value types, .NET's own
+exceptions of :mod:`gateway.model.dotnet_exceptions` among them) and our own ``RemotingException``
+messages always reach the caller, without a stack. Where details may be shown, Python's built-in
+exceptions travel as their .NET counterparts (``ValueError`` as ``System.ArgumentException``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 
 from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_of, exception_info
 
+from ..model.dotnet_exceptions import as_dotnet_exception
 from ..model.errors import ClientRequestError, RemotingException
 
 
@@ -90,8 +93,12 @@ def fault_for(
       always, never a stack;
     * our own :class:`RemotingException`: its message, always (we wrote it, it holds no internals); its
       stack only where details are allowed;
-    * anything else: ``System.Exception`` with the Python type, message and stack only if details are
-      allowed, otherwise the generic .NET "internal error" message with ``error_id``.
+    * anything else, only if details are allowed: a Python built-in exception as the .NET exception it
+      corresponds to (``ValueError`` as ``System.ArgumentException``: see
+      :mod:`gateway.model.dotnet_exceptions`), any other as ``System.Exception`` naming the Python type,
+      each with its message and stack;
+    * otherwise the generic .NET "internal error" message with ``error_id``: a ``ValueError("secret")`` is
+      undeclared even though it has a .NET counterpart (raise ``gateway.ArgumentException`` to declare it).
     """
     details = mode.shows_details(caller_is_local)
     if isinstance(exc, SoapDecodeError):
@@ -104,6 +111,11 @@ def fault_for(
     if registry.is_registered(type(exc)):
         return _fault("Server", exception_info(exc, registry, None))
     if details:
+        dotnet = as_dotnet_exception(exc)
+        if dotnet is not None:  # a Python built-in exception: as the .NET exception it corresponds to
+            info = exception_info(dotnet, registry, _stack(exc))
+            info.source = type(exc).__module__
+            return _fault("Server", info)
         message = f"{type(exc).__name__}: {exc}"
         info = ExceptionInfo("System.Exception", "mscorlib", message, _stack(exc), type(exc).__module__)
         return _fault("Server", info)

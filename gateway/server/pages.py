@@ -1,14 +1,15 @@
 """What a GET on an object URI serves: its WSDL documents (``?wsdl``, ``?wsdl=soap12``, ``?wsdl=remoting``)
-and otherwise the service index (each service with its operations' signatures and docs, and WSDL links).
+and otherwise the help page (:mod:`.help_page`: every object at ``/``, one at ``/<uri>``).
 
-Addresses in both come from the external URL of the request (or the configured public URL).
+Addresses in both come from the external URL of the request (or the configured public URL). Both are
+served through the server sink chain, so an authentication sink protects them like the calls.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
+from .help_page import HEADERS, HelpPages
 from .identity import IdentityTable, ServiceEntry
 from .sinks import ServerRequest, ServerResponse
 from .wsdl_cache import WsdlCache
@@ -17,7 +18,7 @@ _TEXT = "text/plain; charset=utf-8"
 
 
 class ServicePages:
-    """Serves the WSDL documents and the service index of one application."""
+    """Serves the WSDL documents and the help pages of one application."""
 
     def __init__(
         self, identities: IdentityTable, wsdl_cache: WsdlCache, external_url: Callable[[ServerRequest], str]
@@ -25,6 +26,7 @@ class ServicePages:
         self.identities = identities
         self.wsdl_cache = wsdl_cache
         self.external_url = external_url
+        self.help = HelpPages(identities)
 
     def __call__(self, request: ServerRequest) -> ServerResponse:
         query = request.query.lower()
@@ -44,31 +46,8 @@ class ServicePages:
         return ServerResponse(200, document, "text/xml; charset=utf-8")
 
     def index(self, request: ServerRequest) -> ServerResponse:
-        entries = self.identities.well_known()
-        if request.uri:
-            entries = [e for e in entries if e.uri == request.uri]
-            if not entries:
-                return ServerResponse(404, b"No object is published at this URI.\n", _TEXT)
-        base = self.external_url(request)
-        rows = []
-        for entry in entries:
-            contract = entry.contract
-            ops = "".join(
-                f"<li><code>{html.escape(op.signature())}</code>"
-                + (f"<p>{html.escape(op.doc)}</p>" if op.doc else "")
-                + "</li>"
-                for op in sorted(contract.operations.values(), key=lambda o: o.name)
-            )
-            address = html.escape(f"{base}/{entry.uri}", quote=True)
-            links = " | ".join(
-                f'<a href="{address}?{query}">{label}</a>'
-                for query, label in (("wsdl", "WSDL (SOAP 1.1)"), ("wsdl=soap12", "WSDL (SOAP 1.2)"),
-                                     ("wsdl=remoting", "WSDL (.NET Remoting)"))
-            )
-            doc = f"<p>{html.escape(contract.doc)}</p>" if contract.doc else ""
-            rows.append(
-                f"<h2>/{html.escape(entry.uri)}</h2><p>{html.escape(contract.clr.full_name)} "
-                f"({entry.mode.value})</p>{doc}<p>{links}</p><ul>{ops}</ul>"
-            )
-        page = f"<!DOCTYPE html><html><head><title>Remoting services</title></head><body>{''.join(rows)}</body></html>"
-        return ServerResponse(200, page.encode(), "text/html; charset=utf-8")
+        """The help page of every object (``/``) or of the well-known object at the request's URI."""
+        page = self.help.page(self.external_url(request), request.uri)
+        if page is None:
+            return ServerResponse(404, b"No object is published at this URI.\n", _TEXT)
+        return ServerResponse(200, page, "text/html; charset=utf-8", list(HEADERS))

@@ -1,6 +1,6 @@
 """The innermost handler of the server sink chain: what a request for an object URI asks for.
 
-GET and HEAD read the WSDL or the service index; POST is a call (or its body was refused for its size:
+GET and HEAD read the WSDL or the help page; POST is a call (or its body was refused for its size:
 413, or 408 when it came too slowly, with a fault in the request's dialect); any other method gets 405 with ``Allow``.
 """
 

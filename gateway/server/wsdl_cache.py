@@ -7,37 +7,23 @@ cached from an earlier request that came in through another host, port or proxy.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from wsdl import literal_wsdl, remoting_wsdl
 
 from .identity import ServiceEntry
+from .lru import BoundedCache
 
 VARIANTS = ("soap11", "soap12", "remoting")
 
 
 class WsdlCache:
     def __init__(self, max_entries: int = 256) -> None:
-        self._docs: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
-        self._max = max_entries
-        self._lock = threading.Lock()
+        self._docs: BoundedCache[tuple[str, str, str], bytes] = BoundedCache(max_entries)
 
     def get(self, entry: ServiceEntry, variant: str, base_url: str) -> bytes:
         if variant not in VARIANTS:
             raise ValueError(f"unknown WSDL variant {variant!r}; use ?wsdl, ?wsdl=soap12 or ?wsdl=remoting")
-        key = (entry.uri, variant, base_url)
-        with self._lock:
-            doc = self._docs.get(key)
-            if doc is not None:
-                self._docs.move_to_end(key)
-                return doc
-        doc = self._build(entry, variant, f"{base_url}/{entry.uri}")
-        with self._lock:
-            self._docs[key] = doc
-            while len(self._docs) > self._max:
-                self._docs.popitem(last=False)
-        return doc
+        location = f"{base_url}/{entry.uri}"
+        return self._docs.get((entry.uri, variant, base_url), lambda: self._build(entry, variant, location))
 
     def _build(self, entry: ServiceEntry, variant: str, location: str) -> bytes:
         if variant == "remoting":

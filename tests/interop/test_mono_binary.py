@@ -38,9 +38,9 @@ from . import mono_build
 from .test_mono_client import (
     CLIENT_CHECKS,
     HELLO_CHECKS,
-    REFERENCE_CHECKS,
     SAMPLES_APP,
     PeerRun,
+    assert_reference_run_passed,
     require_mono,
     run_peer,
 )
@@ -157,15 +157,7 @@ def test_reference_client_binary_all_pass(binary_samples_url: str) -> None:
     _require_reference(REFERENCE_CLIENT)
     run = run_peer(["bash", str(REFERENCE_CLIENT), binary_samples_url, "--binary"])
     assert "SETUP FAILED" not in run.stdout, run.describe()
-    failures = run.failures()
-    not_run = [n for n in REFERENCE_CHECKS if n not in run.results]
-    assert not failures and not not_run, (
-        "reference Mono client --binary: checks failed or did not run\n"
-        + "".join(f"  FAIL {n}: {r}\n" for n, r in failures.items())
-        + "".join(f"  NOT RUN {n}\n" for n in not_run)
-        + run.describe()
-    )
-    assert run.summary == (len(REFERENCE_CHECKS), 0) and run.returncode == 0, run.describe()
+    assert_reference_run_passed(run, "reference Mono client --binary")
 
 
 # -------------------------------------------------------- our binary client against the Mono server

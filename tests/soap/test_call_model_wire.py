@@ -142,7 +142,8 @@ def test_our_binary_call_context_is_shaped_as_monos() -> None:
         assert context.name == "System.Runtime.Remoting.Messaging.LogicalCallContext" and context.library is None
         assert list(context.members) == ["trace"]
     assert len(ours) == len(fixture("context.request.bin"))  # same records, ids aside
-    reply = write_method_return("t|abc|1|trace", STRING, 1, BINARY.registry, None, {"trace": TraceTag("abc", 2)})
+    reply = write_method_return("t|abc|1|trace", STRING, 1, BINARY.registry,
+                                call_context={"trace": TraceTag("abc", 2)})
     flags = read_message(reply, DEFAULT_LIMITS).message.flags
     assert flags == read_message(fixture("context.response.bin"), DEFAULT_LIMITS).message.flags
 
@@ -185,7 +186,7 @@ def test_call_contexts_round_trip_in_both_formatters(context: dict[str, object])
                                               call_context=context)).call_context() == context
     ret = MethodReturn("Traced", METHOD_NS, "r", STRING, call_context=context)
     soap_reply = REMOTING.read_reply(REMOTING.write_return(ret), "text/xml", "Traced", STRING)
-    binary_reply = BINARY.read_response(write_method_return("r", STRING, 1, BINARY.registry, None, context),
+    binary_reply = BINARY.read_response(write_method_return("r", STRING, 1, BINARY.registry, call_context=context),
                                         "Traced", STRING)
     assert isinstance(soap_reply, MethodReturn) and soap_reply.call_context == context
     assert isinstance(binary_reply, MethodReturn) and binary_reply.call_context == context
@@ -310,3 +311,43 @@ def test_outgoing_literal_headers_are_written_in_their_namespace() -> None:
     (block,) = SOAP.read_call(request.body).header_blocks
     assert (block.namespace, block.name, block.must_understand) == ("urn:shop", "TraceTag", True)
     assert block.value(wire_type(TraceTag)) == TraceTag("h", 1)
+
+
+# ------------------------------------------------------------------ with the rest of the method model
+
+
+INT = wire_type(int)
+
+
+def test_a_call_context_travels_with_a_method_signature() -> None:
+    context = {"trace": TraceTag("sig", 1)}
+    soap_call = SOAP.read_call(REMOTING.write_call(MethodCall("Add", METHOD_NS, [1, 2], ["a", "b"], [INT, INT],
+                                                              signature=[INT, INT], call_context=context)))
+    assert soap_call.call_context() == context
+    assert soap_call.overload_fit([INT, INT], [INT, INT]) == 2  # the __MethodSignature header still read
+    assert [b.name for b in soap_call.header_blocks] == ["__MethodSignature", "__CallContext"]
+    request = BINARY.write_request(MethodCall("Add", METHOD_NS, [1, 2], ["a", "b"], [INT, INT],
+                                              signature=[INT, INT], call_context=context))
+    binary_call = BINARY.read_call(request.body)
+    assert binary_call.call_context() == context
+    assert binary_call.overload_fit([INT, INT], [INT, INT]) == 2
+    assert binary_call.decode_arguments([INT, INT]) == [1, 2]
+
+
+@pytest.mark.parametrize("value", [None, 7, TraceTag("ret", 0)], ids=["void", "inline", "object"])
+@pytest.mark.parametrize("out", [5, TraceTag("out", 1)], ids=["primitive", "object"])
+def test_a_call_context_travels_with_out_parameters(value: object, out: object) -> None:
+    context = {"trace": TraceTag("outs", 2)}
+    value_type = wire_type(type(value)) if value is not None else VOID
+    out_type = wire_type(type(out))
+    body = write_method_return(value, value_type, 2, BINARY.registry, outs=[(1, ("result", out, out_type))],
+                               call_context=context)
+    reply = BINARY.read_response(body, "Split", value_type, outputs=[(1, "result", out_type)])
+    assert isinstance(reply, MethodReturn)
+    assert (reply.value, reply.out_args[0][1], reply.call_context) == (value, out, context)
+    soap_reply = REMOTING.read_response(
+        REMOTING.write_return(MethodReturn("Split", METHOD_NS, value, value_type, [("result", out, out_type)],
+                                           call_context=context)),
+        "Split", value_type, [("result", out_type)])
+    assert isinstance(soap_reply, MethodReturn)
+    assert (soap_reply.value, soap_reply.out_args[0][1], soap_reply.call_context) == (value, out, context)

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,6 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
     options (``("--timeout-keep-alive", "1")``).
     """
     port = free_port()
-    child_env = dict(os.environ)
-    if env:
-        child_env.update(env)
     cmd = [
         sys.executable,
         "-m",
@@ -78,7 +75,25 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
         "warning",
         *args,
     ]
-    # stderr goes to a file, not a pipe: a chatty server must never block on a full pipe.
+    with live_process(cmd, port, env, name=f"uvicorn {app_spec}") as (url, _output):
+        yield url
+
+
+@contextlib.contextmanager
+def live_process(
+    cmd: list[str], port: int, env: dict[str, str] | None = None, name: str | None = None,
+) -> Iterator[tuple[str, Callable[[], str]]]:
+    """Run ``cmd`` (a server that will listen on ``port`` of 127.0.0.1) from the repository root.
+
+    Yields the base URL once the port accepts connections, and a function returning everything the process
+    printed so far (stdout and stderr); raises ``RuntimeError`` with that output if the process exits or does
+    not listen within 20 s. The process is terminated on exit.
+    """
+    label = name or " ".join(cmd[:4])
+    child_env = dict(os.environ)
+    if env:
+        child_env.update(env)
+    # output goes to a file, not a pipe: a chatty server must never block on a full pipe.
     with tempfile.TemporaryFile() as errlog:
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=child_env, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog
@@ -93,16 +108,16 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
             while not port_accepts(port):
                 if proc.poll() is not None:
                     raise RuntimeError(
-                        f"uvicorn {app_spec} exited with status {proc.returncode} before listening "
+                        f"{label} exited with status {proc.returncode} before listening "
                         f"on port {port}; output:\n{output()}"
                     )
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"uvicorn {app_spec} did not listen on port {port} within "
+                        f"{label} did not listen on port {port} within "
                         f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
                     )
                 time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}/"
+            yield f"http://127.0.0.1:{port}/", output
         finally:
             stop_process(proc)
 

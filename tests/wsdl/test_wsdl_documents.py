@@ -16,8 +16,8 @@ dataclasses, Decimal, date, timedelta, bytes, a declared fault):
   schema, and for the synthetic service echoed values come back equal;
 * ``wsdl:documentation`` comes from the docstrings; ``Content-Type: text/xml; charset=utf-8``;
 * ``soap:address`` is the request's external URL, recomputed per request (Host header, ``public_url``,
-  ``X-Forwarded-*`` only when trusted); ``?wsdl=foo`` is a 400; the service index at ``/`` lists services,
-  signatures, docs and WSDL links.
+  ``X-Forwarded-*`` only when trusted); ``?wsdl=foo`` is a 400 (the help page at ``/``, with its WSDL
+  links: ``tests/pages``).
 """
 
 from __future__ import annotations
@@ -732,7 +732,7 @@ def test_wsdl_cache_is_keyed_by_external_url() -> None:
     assert first.replace(b"http://a:1/", b"http://b:2/") == second
 
 
-# ------------------------------------------------------------------ errors and the index
+# ------------------------------------------------------------------ errors
 
 
 @pytest.mark.parametrize("query", ["wsdl=foo", "wsdl=soap13", "wsdl=remotingx"])
@@ -746,38 +746,3 @@ def test_unknown_wsdl_variant_is_a_400(query: str) -> None:
 def test_wsdl_of_an_unknown_uri_is_a_404() -> None:
     response = fetch(interop.app, "Nothing.soap", "wsdl")
     assert response.status_code == 404
-
-
-@pytest.mark.parametrize("headers", [{}, FORWARDED], ids=["direct", "forwarded"])
-def test_service_index_lists_services_operations_docs_and_wsdl_links(headers: dict[str, str]) -> None:
-    app = _app(trust_forwarded=True)
-    response = request(app, "GET", "/", headers)
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    page = etree.fromstring(response.content, etree.HTMLParser())
-    text = "".join(page.itertext())
-    base = "https://gateway.example.com:8443/api" if headers else BASE
-    for uri, cls in (("InteropService.soap", interop.InteropService), ("nested/SayHello.soap", samples.HelloServer)):
-        contract = contract_of(cls)
-        assert f"/{uri}" in text
-        assert contract.doc and contract.doc in text
-        for op in contract.operations.values():
-            assert op.signature() in text
-            if op.doc:
-                assert op.doc in text
-        links = set(page.xpath("//a/@href"))
-        for query in ("wsdl", "wsdl=soap12", "wsdl=remoting"):
-            assert f"{base}/{uri}?{query}" in links
-    # the links work
-    for href in page.xpath("//a/@href"):
-        if not headers:
-            assert request(app, "GET", str(href).removeprefix(BASE)).status_code == 200
-
-
-def test_index_of_one_service_and_of_an_unknown_uri() -> None:
-    one = request(interop.app, "GET", "/InteropService.soap")
-    assert one.status_code == 200 and "echo_all(" in one.text
-    assert request(interop.app, "GET", "/Nothing.soap").status_code == 404
-    index = request(samples.app, "GET", "/")
-    for entry in samples.app.identities.well_known():
-        assert f"/{entry.uri}</h2>" in index.text
