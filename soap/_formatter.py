@@ -34,6 +34,12 @@ _ENVELOPE11 = f"{{{SOAP_ENV}}}Envelope"
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
 
 
+def _header(envelope: etree._Element, tag: str) -> etree._Element | None:
+    """The envelope's Header: its first child, if that is one (SOAP 1.1 section 4.2, SOAP 1.2 part 1 5.1)."""
+    first = envelope[0] if len(envelope) else None
+    return first if first is not None and first.tag == tag else None
+
+
 def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
     tag = operation.tag
     if isinstance(tag, str) and tag.startswith(_CLR_PREFIX):
@@ -65,14 +71,12 @@ class SoapFormatter:
             soap_body = next((c for c in root if c.tag == _BODY12), None)
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
-            header = next((c for c in root if c.tag == _HEADER12), None)
-            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, header)
+            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, _header(root, _HEADER12))
         if root.tag == _ENVELOPE11:
             body11 = next((c for c in root if c.tag == _BODY11), None)
             operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
             if body11 is not None and operation is not None and not _is_encoded(body11, operation):
-                header = next((c for c in root if c.tag == _HEADER11), None)
-                return LiteralCall(body11, SOAP11, self.registry, self.limits, header)
+                return LiteralCall(body11, SOAP11, self.registry, self.limits, _header(root, _HEADER11))
         return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller))  # checks the envelope
 
     def write_return(
