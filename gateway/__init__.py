@@ -47,6 +47,7 @@ from .model.errors import (
     ServerUnreachableError,
 )
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
@@ -84,6 +85,7 @@ __all__ = [
     "ILogicalThreadAffinative",
     "IOException",
     "InvalidOperationException",
+    "JsonLogFormatter",
     "KeyNotFoundException",
     "Lease",
     "LeaseState",
@@ -121,6 +123,7 @@ __all__ = [
     "UnauthorizedAccessException",
     "WellKnownObjectMode",
     "clr_method",
+    "configure_logging",
     "current_principal",
     "one_way",
     "proxy_objref",

@@ -73,6 +73,7 @@ from ._types import (
     object_fields,
     serializable,
     wire_type,
+    xsd_type_name,
 )
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 from ._xsd import XSD_TYPE_NAMES
@@ -167,4 +168,5 @@ __all__ = [
     "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
+    "xsd_type_name",
 ]

@@ -465,6 +465,10 @@ class EncodedCall:
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
         self._blocks: list[HeaderBlock] | None = None
+        #: written by a SOAP toolkit (suds, Axis, PHP ...) rather than a .NET SoapFormatter, which numbers the
+        #: method element ``ref-1``: the answer then uses standard SOAP encoding (``xsi:nil``, see
+        #: soap/_encoded_writer.py)
+        self.toolkit = self._element.get("id") is None
 
     @property
     def header_blocks(self) -> list[HeaderBlock]:

@@ -84,7 +84,8 @@ class SoapFormatter:
     ) -> tuple[bytes, str]:
         if isinstance(call, LiteralCall):
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
-        return write_return(ret, self.registry, marshaller), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
     def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
         """The answer to a one-way call, the same whatever the method does: document/literal gets 202 with an
@@ -105,7 +106,8 @@ class SoapFormatter:
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type
-        return write_fault(fault, self.registry), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_fault(fault, self.registry, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
 
 __all__ = ["SOAP11", "SOAP12", "SoapFormatter"]

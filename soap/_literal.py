@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,6 +36,7 @@ from ._scalars import (
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    FieldSpec,
     Kind,
     TypeRegistry,
     WireType,
@@ -43,6 +44,7 @@ from ._types import (
     construct,
     enum_member,
     object_fields,
+    xsd_type_name,
 )
 from ._xml import Limits, local_name, namespace_of
 from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
@@ -67,7 +69,7 @@ def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
     kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-        return wt.py_type.__name__
+        return xsd_type_name(wt.py_type)
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
@@ -174,14 +176,34 @@ class LiteralWriter:
                 child_prefix = f"t{depth + 1}"
                 declaration = f' xmlns:{child_prefix}="{escape_attr(own)}"'
                 current = own
+            fields = object_fields(cls)
+            attributes = "".join(
+                f' {f.wire_name}="{escape_attr(_attribute_text(getattr(value, f.attr, None), f))}"'
+                for f in fields if _is_attribute(f) and getattr(value, f.attr, None) is not None
+            )
             inner = "".join(
                 self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1, child_prefix, current)
-                for f in object_fields(cls)
+                for f in fields if not _is_attribute(f)
             )
-            return f"<{prefix}:{name}{declaration}>{inner}</{prefix}:{name}>"
+            return f"<{prefix}:{name}{declaration}{attributes}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJREF:
             raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
+
+
+def _is_attribute(spec: FieldSpec) -> bool:
+    return spec.wire.xml is not None and spec.wire.xml.attribute
+
+
+def _attribute_text(value: object, spec: FieldSpec) -> str:
+    """An attribute's value: the scalar's XSD lexical form, unescaped (the caller escapes it for an attribute)."""
+    if spec.wire.kind in (Kind.STRING, Kind.CHAR):
+        if not isinstance(value, str):
+            raise SoapEncodeError(f"{spec.wire_name}: expected str, got {type(value).__name__}")
+        return value
+    if spec.wire.kind in (Kind.LIST, Kind.OBJECT, Kind.OBJREF, Kind.ANY):
+        raise SoapEncodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+    return literal_text(value, spec.wire, spec.wire_name)  # numbers, dates, base64, names: nothing to escape
 
 
 def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
@@ -243,7 +265,8 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
         cls = type(declared)
         fields = "".join(writer.element(f.wire_name, getattr(declared, f.attr, None), f.wire)
                          for f in object_fields(cls))
-        detail = f'<tns:{cls.__name__} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{cls.__name__}>'
+        element = xsd_type_name(cls)
+        detail = f'<tns:{element} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{element}>'
     message = escape_text(fault.message)
     if version is SOAP12:
         code = "soap:Sender" if fault.code == "Client" else "soap:Receiver"
@@ -285,9 +308,13 @@ class LiteralReader:
             assert cls is not None
             specs = {f.wire_name: f for f in object_fields(cls)}
             values: dict[str, object] = {}
+            for member in specs.values():
+                if _is_attribute(member) and member.read:
+                    raw = el.get(member.wire_name)
+                    values[member.attr] = None if raw is None else self._attribute(raw, member)
             for child in el:
                 spec = specs.get(_local(child.tag))
-                if spec is None or not spec.read:
+                if spec is None or not spec.read or _is_attribute(spec):
                     continue
                 if spec.wire.xml is not None and spec.wire.xml.repeated:  # each occurrence is one item
                     items = values.setdefault(spec.attr, [])
@@ -314,6 +341,22 @@ class LiteralReader:
             return parser(el.text or "")
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+
+    @staticmethod
+    def _attribute(raw: str, spec: FieldSpec) -> object:
+        kind = spec.wire.kind
+        if kind in (Kind.STRING, Kind.CHAR):
+            return raw
+        if kind is Kind.ENUM:
+            assert spec.wire.py_type is not None
+            return enum_member(spec.wire.py_type, raw)
+        parser = PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
+        if parser is None:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+        try:
+            return parser(raw)
+        except (ValueError, OverflowError) as exc:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: {exc}") from None
 
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
@@ -396,9 +439,12 @@ class LiteralCall:
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
     registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
-    header: etree._Element | None = None,
+    fault_types: Mapping[str, type] | None = None, header: etree._Element | None = None,
 ) -> MethodReturn | Fault:
-    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types)
+    """The result, or the fault; ``fault_types`` maps a fault detail element (``{namespace}name``) to the
+    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions; a
+    result's ``header_blocks`` are those of ``header`` (the envelope's Header)."""
+    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types, fault_types)
     if header is not None and isinstance(ret, MethodReturn):
         reader = LiteralReader(registry, limits)
         ret.header_blocks = header_blocks(header, version.envelope_ns, reader.value)
@@ -408,13 +454,14 @@ def read_literal_response(
 def _read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
     registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None,
 ) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
         raise SoapDecodeError("SOAP Body is empty")
     first = tops[0]
     if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
-        return _read_fault(first, version, registry, limits)
+        return _read_fault(first, version, registry, limits, fault_types or {})
     if out_types:
         return _read_with_outs(first, method_name, return_type, out_types, registry, limits)
     value: object = None
@@ -455,7 +502,8 @@ def _required(children: dict[str, etree._Element], name: str, wrapper: etree._El
     return found
 
 
-def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:
+def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                fault_types: Mapping[str, type]) -> Fault:
     def find(*path: str) -> etree._Element | None:
         node: etree._Element | None = el
         for name in path:
@@ -473,8 +521,9 @@ def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry
     if detail is not None:
         entry = next((c for c in detail if isinstance(c.tag, str)), None)
         if entry is not None:
-            cls = next((c for c in registry.registered()
-                        if issubclass(c, BaseException) and c.__name__ == _local(entry.tag)), None)
+            cls = fault_types.get(str(entry.tag)) or next(
+                (c for c in registry.registered()
+                 if issubclass(c, BaseException) and xsd_type_name(c) == _local(entry.tag)), None)
             if cls is not None:
                 value = LiteralReader(registry, limits).value(entry, WireType(Kind.OBJECT, cls, None, True))
                 if isinstance(value, BaseException):

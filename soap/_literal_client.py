@@ -6,7 +6,7 @@ speaks (the WSDL's binding), so it gets one formatter per version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ._client_formatter import (
     SOAP_MEDIA_TYPES,
@@ -36,11 +36,14 @@ class LiteralFormatter:
     name = "literal"
 
     def __init__(
-        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS
+        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS,
+        faults: Mapping[str, type] | None = None,
     ) -> None:
         self.version = version
         self.registry = registry
         self.limits = limits
+        #: fault detail element (``{namespace}name``) -> the exception class it becomes (a stub's declared faults)
+        self.faults: Mapping[str, type] = faults or {}
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call (``marshaller`` is unused: object references cannot travel in document/literal)."""
@@ -69,4 +72,4 @@ class LiteralFormatter:
             raise SoapDecodeError("SOAP envelope has no Body")
         header = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Header"), None)
         return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits,
-                                     [(n, t) for _, n, t in outputs], header)
+                                     [(n, t) for _, n, t in outputs], self.faults, header)

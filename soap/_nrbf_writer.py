@@ -404,20 +404,26 @@ class NrbfWriter:
             ("channelData", BinaryType.ObjectArray, None, _ref(data)),
         ])
         out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
-        appdomain, store, uris = self.new_id(), self.new_id(), self.new_id()
-        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 2) + _ref(appdomain) + _ref(store)
+        # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
+        # looks only at the first URL of each store
+        appdomain = self.new_id()
+        stores = [(self.new_id(), self.new_id(), url) for url in value.channel_urls]
+        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
+        out += b"".join(_ref(store) for store, _, _ in stores)
         out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
             ("_ContextID", BinaryType.Object, None, bytes([RecordType.MemberPrimitiveTyped, Primitive.Int32])
              + struct.pack("<i", 0)),
             ("_DomainID", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
             ("_processGuid", BinaryType.String, None, self.object_value(value.process_guid, WireType(Kind.STRING))),
         ])
-        out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
-            ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
-            ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
-             bytes([RecordType.ObjectNull])),
-        ])
-        return out + self._strings(uris, value.channel_urls)
+        for store, uris, url in stores:
+            out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
+                ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
+                ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
+                 bytes([RecordType.ObjectNull])),
+            ])
+            out += self._strings(uris, [url])
+        return out
 
     def delegate(self, ref: int, value: DelegateRef) -> bytes:
         """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets

@@ -25,7 +25,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import VOID, ClrName, Direction, Int32, Kind, SoapEncodeError, WireType, clr_name_of, direction_of, wire_type
+from soap import (
+    VOID,
+    ClrName,
+    Direction,
+    Int32,
+    Kind,
+    SoapEncodeError,
+    WireType,
+    clr_name_of,
+    direction_of,
+    wire_type,
+)
+
+from ._schema import is_optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,13 +321,22 @@ def _overrides(cls: type, dunder: str) -> bool:
     return False
 
 
+#: kinds that :func:`soap.wire_type` makes nullable without ``Optional`` (a .NET string or byte[] may be null)
+_NULLABLE_BY_DEFAULT = (Kind.STRING, Kind.BYTES)
+
+
 def _parameter(func: Any, pname: str, param: inspect.Parameter, hint: Any) -> Parameter:
     direction = direction_of(hint)
     default = None if param.default is param.empty else param.default
     if direction is Direction.OUT and param.default is param.empty:
         raise TypeError(f"{func.__qualname__}: out parameter {pname!r} needs a default (the value the method "
                         "starts with, e.g. `value: Out[int] = 0`): callers send nothing for it")
-    return Parameter(pname, hint, _wire(hint, func, f"parameter {pname!r}"), direction, default)
+    wire = _wire(hint, func, f"parameter {pname!r}")
+    if wire.kind in _NULLABLE_BY_DEFAULT and not is_optional(hint):
+        # ``name: str`` promises the method a str: a null from the wire (legal in .NET's dialects, refused by
+        # the WSDL, which declares it nillable only for ``str | None``) is a bad argument, never a None
+        wire = dataclasses.replace(wire, nullable=False)
+    return Parameter(pname, hint, wire, direction, default)
 
 
 def _return_type(func: Any, ret_hint: Any, params: list[Parameter]) -> tuple[Any, WireType]:

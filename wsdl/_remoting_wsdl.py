@@ -95,6 +95,24 @@ class _Types:
             etree.SubElement(all_, _X + "element", name=spec.wire_name,
                              type=self.type_ref(hints.get(spec.attr, Any), ns))
 
+    def imports(self) -> None:
+        """Give each schema an ``xsd:import`` of every other namespace its declarations refer to.
+
+        XML Schema resolves a QName in another namespace only through an import (``soapenc:Array`` included):
+        without them strict readers (suds) stop at the first array type, and lax ones guess. Imports of
+        namespaces defined here carry no location (they are in this document); the SOAP encoding namespace
+        has none either, as toolkits ship its schema themselves.
+        """
+        for namespace, schema in self.schemas.items():
+            used: set[str] = set()
+            for el in schema.iter(_X + "element", _X + "restriction", _X + "attribute"):
+                for attr in ("type", "base", "ref", _W + "arrayType"):
+                    prefix, sep, _ = (el.get(attr) or "").partition(":")
+                    if sep and self.prefixes.get(prefix) not in (None, XS, namespace):
+                        used.add(self.prefixes[prefix])
+            for position, other in enumerate(sorted(used)):
+                schema.insert(position, etree.Element(_X + "import", namespace=other))
+
     def _enum(self, schema: etree._Element, name: str, cls: type) -> None:
         assert issubclass(cls, enum.Enum)
         st = etree.SubElement(schema, _X + "simpleType", name=name)
@@ -135,6 +153,7 @@ def remoting_wsdl(contract: ServiceContract, location: str) -> bytes:
     if contract.doc:
         etree.SubElement(root, _W + "documentation").text = contract.doc
     wtypes = etree.SubElement(root, _W + "types")
+    types.imports()
     for schema in types.schemas.values():
         wtypes.append(schema)
     for message_name, parts in messages:

@@ -83,6 +83,8 @@ class ChannelCore:
         """The route of a new proxy: the client's formatter, or document/literal for a ``binding``."""
         if binding is None:
             return self.default_route
+        if binding.faults:  # the stub's own fault classes: a formatter of its own (cheap: no state but these)
+            return Route(LiteralFormatter(binding.version, self.registry, self.limits, binding.faults), binding)
         formatter = self._literal.get(binding.soap_version)
         if formatter is None:
             literal = LiteralFormatter(binding.version, self.registry, self.limits)

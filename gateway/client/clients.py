@@ -20,7 +20,7 @@ from typing import Any, TypeVar, overload
 
 import httpx
 
-from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, TypeRegistry, WireType
+from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, BinaryFormatter, Limits, ObjRef, TypeRegistry, WireType
 from wsdl import Operation, Parameter, ServiceContract, contract_of
 
 from ..model.activation import ACTIVATION_URI, runtime_registry
@@ -28,6 +28,7 @@ from ..model.errors import ChannelError, RemotingError, ServerUnreachableError
 from ..model.lease import ILease
 from ..model.objects import MarshalByRefObject
 from ..server.marshal import CallOrigin, ProxyFactory
+from ..tcp.client import AsyncTcpTransport, TcpTransport
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore, Route
@@ -76,14 +77,23 @@ class _ClientBase:
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
                  local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-                 formatter: str = "soap", listen_host: str = "127.0.0.1", listen_port: int = 0,
+                 formatter: str | None = None, listen_host: str = "127.0.0.1", listen_port: int = 0,
                  listen_url: str | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listen_at = (listen_host, listen_port, listen_url)
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
-        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter)
+        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter or "soap")
+        # tcp:// speaks binary unless a formatter was chosen, as a .NET TcpChannel does by default
+        self._tcp_route = self._core.default_route if formatter else Route(BinaryFormatter(self._registry, limits))
+
+    def _route_for(self, url: str, binding: LiteralBinding | None = None) -> Route:
+        """A proxy's wire format: document/literal with a binding; else the client's formatter, which for
+        ``tcp://`` URLs is binary unless one was chosen (as a .NET TcpChannel's default)."""
+        if binding is None and url.startswith("tcp://"):
+            return self._tcp_route
+        return self._core.route(binding)
 
     @property
     def default_route(self) -> Route:
@@ -109,7 +119,7 @@ class _ClientBase:
         """A proxy for a received ObjRef, typed by ``declared.py_type`` when given."""
         url = ref.url()
         if url is None:
-            raise RemotingError(f"object reference {ref.uri} carries no HTTP channel URL")
+            raise RemotingError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
         py_type = declared.py_type if declared is not None else None
         return self._proxy_for_ref(url, contract_of(py_type) if py_type is not None else None, ref)
 
@@ -141,7 +151,8 @@ class RemotingClient(_ClientBase):
     ``listen=True`` starts a callback listener on first need, so this client's own MarshalByRefObjects
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
-    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
+    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect
+    (by default: SOAP over HTTP, binary over ``tcp://`` URLs, the .NET Remoting TCP channel).
     ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
     are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
     certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`). The callback listener binds
@@ -160,7 +171,7 @@ class RemotingClient(_ClientBase):
         http_client: httpx.Client | None = None,
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -172,10 +183,11 @@ class RemotingClient(_ClientBase):
         super().__init__(registry, limits, sinks, listen, local_objects, formatter, listen_host, listen_port,
                          listen_url)
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert),
+                                                 mounts={"tcp://": TcpTransport()})
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
+        return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         def make(ref: ObjRef, declared: WireType, origin: CallOrigin) -> object:
@@ -193,7 +205,7 @@ class RemotingClient(_ClientBase):
         """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
     def _bind(self, url: str, namespace: str, op: Operation | str, route: Route | None) -> Callable[..., Any]:
         def call(*args: object) -> Any:
@@ -205,7 +217,7 @@ class RemotingClient(_ClientBase):
     def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
-        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
+        call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
         if op.one_way:
             self._send_one_way(call)
             return None
@@ -294,7 +306,7 @@ class AsyncRemotingClient(_ClientBase):
         max_connections: int = 100,
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -309,11 +321,13 @@ class AsyncRemotingClient(_ClientBase):
         self._one_way: set[asyncio.Task[None]] = set()
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth)
+        tcp = AsyncTcpTransport(max_connections=max_connections)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth,
+                                                      mounts={"tcp://": tcp})
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
     def _bind(
         self, url: str, namespace: str, op: Operation | str, route: Route | None
@@ -325,7 +339,7 @@ class AsyncRemotingClient(_ClientBase):
         return call
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
+        return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         def make(ref: ObjRef, declared: WireType, origin: CallOrigin) -> object:
@@ -340,7 +354,7 @@ class AsyncRemotingClient(_ClientBase):
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                      route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
-        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
+        call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
         if op.one_way:
             await self._send_one_way(call)
             return None

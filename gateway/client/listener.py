@@ -40,8 +40,10 @@ class CallbackListener:
         self.port = port
         self.public_url = public_url.rstrip("/") if public_url else None
         # Full: the servers this client calls pass their own objects back to it (a lease to a sponsor).
-        self.app = ObjectHost(registry=registry, type_filter=TypeFilterLevel.Full, proxy_factory=proxy_factory,
-                              formatters=("soap", "binary"), public_url=self.public_url)
+        self.app = ObjectHost(
+            registry=registry, type_filter=TypeFilterLevel.Full, proxy_factory=proxy_factory, metrics=False,
+            formatters=("soap", "binary"), public_url=self.public_url,
+        )
         self._server: object | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""

@@ -1,9 +1,11 @@
 """The dispatcher: from a parsed call to the Python method, and back to a return message.
 
-Identity lookup (URI -> entry), method lookup on the contract (never ``getattr`` by a wire name on an
-arbitrary object), argument decoding with the declared types, renew-on-call of the object's lease, then the
-call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
-they never block other requests. Calls to a ContextBoundObject are serialized per instance.
+Two steps, so the formatter sink knows the target before the call runs (metrics and logs name it).
+:meth:`Dispatcher.resolve`: identity lookup (URI -> entry), method lookup on the contract (never ``getattr``
+by a wire name on an arbitrary object). :meth:`Dispatcher.call`: authorization, argument decoding with the
+declared types, renew-on-call of the object's lease, then the call itself: ``async def`` methods are awaited
+on the event loop, plain methods run in a worker thread so they never block other requests. Calls to a
+ContextBoundObject are serialized per instance.
 
 The method model (issue 9): an overloaded .NET name is resolved to one operation by the call's method
 signature, else by its arguments' count and wire types (a clear fault when that is ambiguous); out
@@ -176,11 +178,18 @@ class Dispatcher:
     async def dispatch(
         self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn:
-        return await self.run(self.prepare(uri, incoming))
-
-    def prepare(self, uri: str, incoming: IncomingCall) -> PreparedCall:
-        """Resolve, authorize and decode a call (arguments, call context, declared SOAP headers)."""
+        """:meth:`resolve` then :meth:`call` (the formatter sink does the steps itself, to record the target
+        between them and to answer a one-way call before it runs)."""
         entry, op = self.resolve(uri, incoming)
+        return await self.call(entry, op, incoming)
+
+    async def call(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
+        """Run a call :meth:`resolve` found a target for: :meth:`prepare`, then :meth:`run`."""
+        return await self.run(self.prepare(entry, op, incoming))
+
+    def prepare(self, entry: Identity, op: Operation, incoming: IncomingCall) -> PreparedCall:
+        """Authorize and decode a call :meth:`resolve` found a target for: its arguments, call context and the
+        SOAP headers the operation declares."""
         if self.authorization is not None:
             self.authorization.check(entry.uri, op.name, current_principal())
         try:
@@ -195,7 +204,7 @@ class Dispatcher:
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad call context for {op.name}: {exc}") from None
         headers = _in_headers(entry, op, incoming) if op.in_headers else {}
-        return PreparedCall(uri, entry, op, args, incoming.method_name, incoming.namespace, context, headers)
+        return PreparedCall(entry.uri, entry, op, args, incoming.method_name, incoming.namespace, context, headers)
 
     @staticmethod
     def _arguments_with_outs(op: Operation, incoming: IncomingCall) -> list[object]:

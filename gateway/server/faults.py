@@ -22,6 +22,7 @@ from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_o
 
 from ..model.dotnet_exceptions import as_dotnet_exception
 from ..model.errors import ClientRequestError, RemotingException
+from .authorization import AccessDeniedError
 
 
 class CustomErrorsMode(enum.Enum):
@@ -78,6 +79,34 @@ def is_declared(exc: BaseException, registry: TypeRegistry) -> bool:
     return isinstance(exc, (RemotingException, SoapDecodeError)) or registry.is_registered(type(exc))
 
 
+def declared_fault_code(cls: type) -> str:
+    """The faultcode of a declared exception: ``Client`` (SOAP 1.2 ``Sender``: the caller asked for something
+    wrong, retrying unchanged will fail again) when the class (or a base) sets ``__fault_code__ = "Client"``,
+    else ``Server`` (``Receiver``), as .NET answers every exception."""
+    code = getattr(cls, "__fault_code__", "Server")
+    return "Client" if isinstance(code, str) and code.lower() == "client" else "Server"
+
+
+#: What went wrong, as metrics and logs name it (a fixed set: the ``kind`` label of ``gateway_faults_total``).
+FAULT_KINDS = ("client", "remoting", "denied", "declared", "internal")
+
+
+def fault_kind(exc: BaseException, registry: TypeRegistry) -> str:
+    """``client``: the request was wrong (unreadable, unknown method, bad arguments, too large);
+    ``remoting``: the runtime refused it (no object at the URI, a result that cannot be sent);
+    ``denied``: an authorization rule refused the caller; ``declared``: the method raised an exception type
+    the service declares; ``internal``: anything else (logged with its traceback and an error id)."""
+    if isinstance(exc, (ClientRequestError, SoapDecodeError)):
+        return "client"
+    if isinstance(exc, RemotingException):
+        return "remoting"
+    if isinstance(exc, AccessDeniedError):
+        return "denied"
+    if registry.is_registered(type(exc)):
+        return "declared"
+    return "internal"
+
+
 def _fault(code: str, info: ExceptionInfo) -> Fault:
     return Fault(code, info.message or "", info)
 
@@ -88,7 +117,8 @@ def fault_for(
 ) -> Fault:
     """The fault a caller gets for ``exc``, following the customErrors policy.
 
-    * a registered (declared) exception type: its CLR name, message and fields, always, never a stack;
+    * a registered (declared) exception type: its CLR name, message and fields, always, never a stack; its
+      faultcode is ``Server`` unless the class says ``__fault_code__ = "Client"``;
     * a request the server could not read (:class:`ClientRequestError`, a decode error): what was wrong,
       always, never a stack;
     * our own :class:`RemotingException`: its message, always (we wrote it, it holds no internals); its
@@ -109,7 +139,7 @@ def fault_for(
         info = ExceptionInfo(name.full_name, name.assembly, str(exc), stack, "gateway", exc.hresult)
         return _fault(exc.fault_code, info)
     if registry.is_registered(type(exc)):
-        return _fault("Server", exception_info(exc, registry, None))
+        return _fault(declared_fault_code(type(exc)), exception_info(exc, registry, None))
     if details:
         dotnet = as_dotnet_exception(exc)
         if dotnet is not None:  # a Python built-in exception: as the .NET exception it corresponds to

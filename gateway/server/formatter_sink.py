@@ -1,9 +1,15 @@
 """The formatter sink, where a call's bytes become a dispatched call: pick the formatter, decode the call,
 dispatch it, encode the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
-Every failure becomes a fault in the dialect of the request, so the caller can read it. A one-way call is
-answered once it is decoded (the formatter's one-way reply, the same whatever the method does) and runs
-afterwards; only a request that cannot be decoded or dispatched gets a fault.
+Every failure becomes a fault in the dialect of the request, so the caller can read it. What the sink
+learns is left in ``request.properties`` for the sinks around it (metrics, the access log): ``formatter``,
+``method_name`` (as sent), ``target`` and ``operation`` (once resolved), ``outcome`` (``ok`` or ``fault``),
+``fault`` (its kind, see :func:`~gateway.server.faults.fault_kind`) and ``error_id``.
+An undeclared failure is logged at ERROR on ``gateway.server`` with its traceback and error id.
+
+A one-way call is answered once it is decoded (the formatter's one-way reply, the same whatever the method
+does; its ``outcome`` is ``ok``) and runs afterwards; only a request that cannot be decoded or dispatched
+gets a fault.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from soap import (
 )
 
 from ..model.errors import ClientRequestError, RemotingException
+from ..model.logs import printable
 from .dispatcher import Dispatcher
-from .faults import CustomErrorsMode, fault_for, is_declared, is_local_caller, new_error_id
+from .faults import CustomErrorsMode, fault_for, fault_kind, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
 from .sinks import ServerRequest, ServerResponse
 
@@ -62,16 +69,22 @@ class FormatterSink:
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
             return self.refuse(request, error, status=415)
+        properties = request.properties
+        properties["formatter"] = formatter.name
         marshaller = self.marshaller_for(request, formatter.name) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
             incoming = formatter.read_call(request.body, content_type, marshaller)
-            request.properties["method_name"] = incoming.method_name
-            prepared = self.dispatcher.prepare(request.uri, incoming)
-            if prepared.op.one_way:
+            properties["method_name"] = incoming.method_name
+            entry, op = self.dispatcher.resolve(request.uri, incoming)
+            properties["target"] = entry
+            properties["operation"] = op.name
+            prepared = self.dispatcher.prepare(entry, op, incoming)
+            if op.one_way:
                 self.dispatcher.start_one_way(prepared)
                 status, body, response_type = formatter.write_one_way(incoming)
+                properties["outcome"] = "ok"
                 return ServerResponse(status, body, response_type)
             ret = await self.dispatcher.run(prepared)
         except MessageTooLarge as exc:
@@ -83,6 +96,7 @@ class FormatterSink:
         except SoapEncodeError as exc:
             failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
             return self._fault_response(formatter, failure, request, call=incoming)
+        properties["outcome"] = "ok"
         return ServerResponse(200, body, response_type)
 
     def _fault_response(
@@ -93,11 +107,14 @@ class FormatterSink:
         status: int | None = None,
         call: IncomingCall | None = None,
     ) -> ServerResponse:
+        properties = request.properties
+        properties["formatter"] = formatter.name
+        properties["outcome"] = "fault"
+        properties["fault"] = fault_kind(exc, self.registry)
         error_id: str | None = None
         if not is_declared(exc, self.registry):
-            error_id = new_error_id()
-            method = call.method_name if call is not None else "-"
-            log.error("call to /%s %s failed [error id %s]", request.uri, method, error_id, exc_info=exc)
+            error_id = properties["error_id"] = new_error_id()
+            _log_failure(request, formatter.name, call, error_id, exc)
         local = is_local_caller(request.client_host, request.headers)
         fault = fault_for(exc, self.registry, self.custom_errors, local, error_id)
         if call is not None and fault.exception is not None and fault.exception.value is exc:
@@ -113,3 +130,16 @@ class FormatterSink:
             fault = fault_for(fallback, self.registry, self.custom_errors, local)
             body, response_type = formatter.write_fault(fault, call, content_type)
         return ServerResponse(formatter.fault_status if status is None else status, body, response_type)
+
+
+def _log_failure(
+    request: ServerRequest, formatter: str, call: IncomingCall | None, error_id: str, exc: BaseException
+) -> None:
+    """The server's side of a hidden failure: the traceback, and the error id the caller was given."""
+    uri = printable(request.uri)
+    method = printable(call.method_name) if call is not None else "-"
+    caller = request.client_host or "-"
+    log.error(
+        "call to /%s %s from %s failed [error id %s]", uri, method, caller, error_id, exc_info=exc,
+        extra={"uri": uri, "method": method, "formatter": formatter, "caller": caller, "error_id": error_id},
+    )

@@ -97,6 +97,7 @@ def peer(request: pytest.FixtureRequest) -> tuple[str, int]:
 async def samples_client(peer: tuple[str, int]) -> AsyncIterator[httpx.AsyncClient]:
     async with await client_for(samples.app, peer) as c:
         yield c
+    await samples.app.leases.stop()  # its lease manager started on this test's loop: not left pending
 
 
 # ------------------------------------------------------------------ helpers
@@ -411,5 +412,6 @@ def test_mutated_requests_from_a_remote_caller_never_leak_internals(case: tuple[
                 assert isinstance(result, Fault)
                 assert_no_traceback(r, result)
             await assert_hello_still_works(c)
+        await samples.app.leases.stop()
 
     asyncio.run(exchange())
