@@ -115,7 +115,8 @@ def test_declared_headers_are_marked_understood_and_others_are_not() -> None:
     ).encode()
     app = make_app()
     call = SoapFormatter().read_call(request)
-    prepared = Dispatcher(app.identities).prepare("Shop.soap", call)
+    dispatcher = Dispatcher(app.identities)
+    prepared = dispatcher.prepare(*dispatcher.resolve("Shop.soap", call), call)
     assert prepared.headers == {AuthHeader: AuthHeader("u", None)}
     assert [(b.name, b.understood) for b in call.header_blocks] == [("AuthHeader", True), ("Other", False)]
 
