@@ -59,8 +59,11 @@ class CallContextState:
         )
 
 
-EMPTY = CallContextState()
-_CURRENT: contextvars.ContextVar[CallContextState] = contextvars.ContextVar("remoting_call_context", default=EMPTY)
+EMPTY = EMPTY_CONTEXT = CallContextState()
+#: The current state; the runtime sets and reads it directly where every call pays (the dispatcher).
+CURRENT_CONTEXT: contextvars.ContextVar[CallContextState] = contextvars.ContextVar(
+    "remoting_call_context", default=EMPTY)
+_CURRENT = CURRENT_CONTEXT
 
 
 def _without(mapping: Mapping[str, object], name: str) -> Mapping[str, object]:
@@ -125,19 +128,6 @@ class CallContext:
 
 def current() -> CallContextState:
     return _CURRENT.get()
-
-
-def enter(logical: Mapping[str, object] | None, headers: Mapping[type, object]) -> contextvars.Token[CallContextState]:
-    """Install a fresh state for one incoming call (what the caller sent, nothing of the server's own)."""
-    return _CURRENT.set(CallContextState(logical or {}, {}, headers) if logical or headers else EMPTY)
-
-
-def install(state: CallContextState) -> None:
-    _CURRENT.set(state)
-
-
-def leave(token: contextvars.Token[CallContextState]) -> None:
-    _CURRENT.reset(token)
 
 
 def outgoing() -> dict[str, object] | None:

@@ -38,7 +38,7 @@ from soap import (
 )
 from wsdl import OBJECT_OPERATIONS, Operation
 
-from ..model import call_context
+from ..model.call_context import CURRENT_CONTEXT, EMPTY_CONTEXT, CallContextState, run_capturing
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
 from ..model.principal import current_principal
@@ -141,13 +141,6 @@ class PreparedCall:
     headers: dict[type, object]
 
 
-async def _on_worker(fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` on a worker thread; the call context it leaves becomes this one's (see call_context)."""
-    value, state = await WORKERS.run(call_context.run_capturing, fn, *args)
-    call_context.install(state)
-    return value
-
-
 class Dispatcher:
     """Routes calls to published objects. Raises exceptions; turning them into faults is the caller's job."""
 
@@ -221,12 +214,16 @@ class Dispatcher:
     async def run(self, call: PreparedCall) -> MethodReturn:
         """Run a prepared call in a call context of its own; the reply carries what the method left there."""
         op = call.op
-        token = call_context.enter(call.context, call.headers)
+        # a state of its own (the contextvar is set and read directly: this runs on every call)
+        fresh = EMPTY_CONTEXT
+        if call.context or call.headers:
+            fresh = CallContextState(call.context or {}, {}, call.headers)
+        token = CURRENT_CONTEXT.set(fresh)
         try:
             value = await self.invoke(call.entry, op, call.args)
-            state = call_context.current()
+            state = CURRENT_CONTEXT.get()
         finally:
-            call_context.leave(token)
+            CURRENT_CONTEXT.reset(token)
         if op.outputs:
             value, outs = _split_outs(op, value)
             ret = MethodReturn(call.method_name, call.namespace, value, op.returns, outs,
@@ -262,7 +259,9 @@ class Dispatcher:
         if BUILTINS.get(op.name) is op:
             return _object_method(entry, op, args)
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
-            return await _on_worker(_perform_single_call, entry, op, args)
+            value, state = await WORKERS.run(run_capturing, _perform_single_call, entry, op, args)
+            CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
+            return value
         target = entry.target()
         if isinstance(target, ContextBoundObject):
             lock = target.__dict__.get("_remoting_sync")
@@ -275,7 +274,9 @@ class Dispatcher:
     async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
         if op.is_async:
             return await getattr(target, op.target)(*args)
-        return await _on_worker(_perform, target, op, args)
+        value, state = await WORKERS.run(run_capturing, _perform, target, op, args)
+        CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
+        return value
 
 
 def _in_headers(entry: Identity, op: Operation, incoming: IncomingCall) -> dict[type, object]:
