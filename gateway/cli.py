@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
+
 from wsdl import write_stub
 
 from .config.app_factory import REPORTED_VARIABLE
@@ -216,8 +218,6 @@ def _serve(args: argparse.Namespace) -> int:
         for (section_name, key), raw in _overrides(args).items():
             os.environ[env_name(section_name, key)] = str(raw.value)
         target, factory = FACTORY, True
-    import uvicorn
-
     uvicorn.run(
         target, factory=factory, host=server.host, port=server.port, workers=server.workers,
         reload=args.reload, log_level=level, forwarded_allow_ips=list(server.forwarded_allow_ips),

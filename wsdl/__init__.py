@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:
     """``generate_stub`` and ``write_stub`` load the stub generator on first use: it imports zeep (half a second
     and some megabytes), which a server, importing ``wsdl`` for its contracts, never needs."""
     if name in ("generate_stub", "write_stub"):
-        from . import _stubgen
+        from . import _stubgen  # noqa: PLC0415 - deliberately lazy (zeep's cost), not to break a cycle
 
         return getattr(_stubgen, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
