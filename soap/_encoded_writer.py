@@ -396,7 +396,8 @@ def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
 
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
-    head = _envelope_open(writer, call.call_context, call.signature)
+    head = ENVELOPE_OPEN if call.call_context is None and call.signature is None else _envelope_open(
+        writer, call.call_context, call.signature)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
@@ -431,7 +432,7 @@ def write_return(
 ) -> bytes:
     """The return message; ``toolkit``: for a SOAP toolkit rather than .NET Remoting (module docstring)."""
     writer = EncodedWriter(registry, marshaller, toolkit)
-    head = _envelope_open(writer, ret.call_context)
+    head = ENVELOPE_OPEN if ret.call_context is None else _envelope_open(writer, ret.call_context)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
