@@ -59,11 +59,10 @@ class CallContextState:
         )
 
 
-EMPTY = EMPTY_CONTEXT = CallContextState()
+EMPTY_CONTEXT = CallContextState()
 #: The current state; the runtime sets and reads it directly where every call pays (the dispatcher).
 CURRENT_CONTEXT: contextvars.ContextVar[CallContextState] = contextvars.ContextVar(
-    "remoting_call_context", default=EMPTY)
-_CURRENT = CURRENT_CONTEXT
+    "remoting_call_context", default=EMPTY_CONTEXT)
 
 
 def _without(mapping: Mapping[str, object], name: str) -> Mapping[str, object]:
@@ -78,7 +77,7 @@ class CallContext:
     @staticmethod
     def get_data(name: str) -> object | None:
         """The value in slot ``name`` (logical or not), None when there is none."""
-        state = _CURRENT.get()
+        state = CURRENT_CONTEXT.get()
         if name in state.logical:
             return state.logical[name]
         return state.local.get(name)
@@ -87,52 +86,53 @@ class CallContext:
     def set_data(name: str, value: object) -> None:
         """Store ``value`` in slot ``name``: it flows with remote calls only if it is an
         :class:`ILogicalThreadAffinative` (use :meth:`logical_set_data` for anything else that should)."""
-        state = _CURRENT.get()
-        if isinstance(value, ILogicalThreadAffinative):
-            _CURRENT.set(state.replace(logical={**state.logical, name: value}, local=_without(state.local, name)))
-        else:
-            _CURRENT.set(state.replace(local={**state.local, name: value}, logical=_without(state.logical, name)))
+        if not isinstance(value, ILogicalThreadAffinative):
+            state = CURRENT_CONTEXT.get()
+            CURRENT_CONTEXT.set(state.replace(local={**state.local, name: value},
+                                              logical=_without(state.logical, name)))
+            return
+        CallContext.logical_set_data(name, value)
 
     @staticmethod
     def logical_set_data(name: str, value: object) -> None:
         """Store ``value`` in slot ``name`` of the logical call context: it flows with remote calls."""
-        state = _CURRENT.get()
-        _CURRENT.set(state.replace(logical={**state.logical, name: value}, local=_without(state.local, name)))
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(logical={**state.logical, name: value}, local=_without(state.local, name)))
 
     @staticmethod
     def logical_get_data(name: str) -> object | None:
         """The value in logical slot ``name``, None when there is none."""
-        return _CURRENT.get().logical.get(name)
+        return CURRENT_CONTEXT.get().logical.get(name)
 
     @staticmethod
     def free_named_data_slot(name: str) -> None:
         """Empty slot ``name`` (logical or not); a freed logical slot is not sent back to a caller."""
-        state = _CURRENT.get()
-        _CURRENT.set(state.replace(logical=_without(state.logical, name), local=_without(state.local, name)))
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(logical=_without(state.logical, name), local=_without(state.local, name)))
 
     @staticmethod
     def get_header(cls: type[T]) -> T | None:
         """The document/literal SOAP header of class ``cls`` in this call (see the module docstring)."""
-        value = _CURRENT.get().headers.get(cls)
+        value = CURRENT_CONTEXT.get().headers.get(cls)
         return value if isinstance(value, cls) else None
 
     @staticmethod
     def set_header(value: object) -> None:
         """Set the SOAP header ``value`` (keyed by its class) for the reply or for the next calls."""
-        state = _CURRENT.get()
-        _CURRENT.set(state.replace(headers={**state.headers, type(value): value}))
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(headers={**state.headers, type(value): value}))
 
 
 # ---------------------------------------------------------------- what the runtime uses
 
 
 def current() -> CallContextState:
-    return _CURRENT.get()
+    return CURRENT_CONTEXT.get()
 
 
 def outgoing() -> dict[str, object] | None:
     """The logical data an outgoing call carries, None for none."""
-    logical = _CURRENT.get().logical
+    logical = CURRENT_CONTEXT.get().logical
     return dict(logical) if logical else None
 
 
@@ -140,8 +140,8 @@ def reply_received(logical: Mapping[str, object] | None, headers: Mapping[type, 
     """A reply's call context replaces the caller's logical data; its SOAP headers are set."""
     if logical is None and not headers:
         return
-    state = _CURRENT.get()
-    _CURRENT.set(state.replace(
+    state = CURRENT_CONTEXT.get()
+    CURRENT_CONTEXT.set(state.replace(
         logical=state.logical if logical is None else dict(logical),
         headers={**state.headers, **headers} if headers else state.headers,
     ))
@@ -149,4 +149,4 @@ def reply_received(logical: Mapping[str, object] | None, headers: Mapping[type, 
 
 def run_capturing(fn: Callable[..., Any], *args: Any) -> tuple[Any, CallContextState]:
     """``fn(*args)`` and the call context it left (run on a worker thread, in a copy of the caller's)."""
-    return fn(*args), _CURRENT.get()
+    return fn(*args), CURRENT_CONTEXT.get()
