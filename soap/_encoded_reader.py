@@ -12,10 +12,20 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, is_user_slot
+from ._delegates import (
+    DELEGATE_ENTRY_ELEMENT,
+    ENTRY_FIELDS,
+    DelegateEntry,
+    DelegateMarshaller,
+    DelegateRef,
+    delegate_entry,
+)
 from ._errors import SoapDecodeError
+from ._headers import HeaderBlock, find_header, header_blocks
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
-from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
@@ -50,6 +60,7 @@ _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
 _METHOD_SIGNATURE = "{http://schemas.microsoft.com/clr/soap/messageProperties}__MethodSignature"
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
+_STRING = WireType(Kind.STRING, nullable=True)
 _STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
 
 
@@ -99,14 +110,44 @@ class EncodedReader:
     def _index(self) -> dict[str, etree._Element]:
         if self._ids is None:
             ids: dict[str, etree._Element] = {}
-            for el in self.body.iter():
-                ident = el.get("id")
-                if ident is not None:
-                    if ident in ids:
-                        raise SoapDecodeError(f"duplicate id {ident!r}")
-                    ids[ident] = el
+            for part in (self.header, self.body):  # multi-refs may live in either (the call context's do)
+                if part is None:
+                    continue
+                for el in part.iter():
+                    ident = el.get("id")
+                    if ident is not None:
+                        if ident in ids:
+                            raise SoapDecodeError(f"duplicate id {ident!r}")
+                        ids[ident] = el
             self._ids = ids
         return self._ids
+
+    # -------------------------------------------------------------- headers
+
+    def header_blocks(self) -> list[HeaderBlock]:
+        return header_blocks(self.header, SOAP_ENV, self._header_value, encoded=True)
+
+    def _header_value(self, el: etree._Element, wt: WireType) -> object:
+        return self.value(el, wt)
+
+    def call_context(self, blocks: list[HeaderBlock]) -> dict[str, object] | None:
+        """The slots of the ``__CallContext`` header block (see :mod:`soap._call_context`), None without one."""
+        block = find_header(blocks, HEADER_NAMESPACE, CALL_CONTEXT_HEADER)
+        if block is None:
+            return None
+        block.mark_understood()
+        context = self.resolve(block.element)
+        if _local(context.tag) != "LogicalCallContext" or _namespace(context.tag) != LOGICAL_CALL_CONTEXT_NS:
+            raise SoapDecodeError(f"the __CallContext header holds a <{_local(context.tag)}>, not a LogicalCallContext")
+        slots: dict[str, object] = {}
+        for child in context:
+            name = _local(child.tag)
+            if name and is_user_slot(name):
+                try:
+                    slots[name] = self.value(child, ANY, 1)
+                except SoapDecodeError as exc:
+                    raise SoapDecodeError(f"call context slot {name!r}: {exc}") from None
+        return slots
 
     def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
         value = el.get(attr)
@@ -181,6 +222,11 @@ class EncodedReader:
             if self.marshaller is None:
                 return ref
             return self.marshaller.unmarshal(ref, wt)
+        if kind is Kind.DELEGATE:
+            delegate = self.delegate(el, depth)
+            if isinstance(self.marshaller, DelegateMarshaller):
+                return self.marshaller.unmarshal_delegate(delegate, wt)
+            return delegate
         raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
@@ -249,6 +295,37 @@ class EncodedReader:
         if target is None:
             raise SoapDecodeError(f"reference {href!r} points to no element")
         return target
+
+    def delegate(self, el: etree._Element, depth: int) -> DelegateRef:
+        """A ``DelegateSerializationHolder`` (see :mod:`soap._delegates`): its entries, targets by reference."""
+        if _local(el.tag) != "DelegateSerializationHolder" or _namespace(el.tag) != CLR_NS + "System":
+            raise SoapDecodeError(f"<{_local(el.tag)}> should be a delegate (a DelegateSerializationHolder)")
+        members = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
+        entries: list[DelegateEntry] = []
+        entry = members.get("Delegate")
+        seen: set[int] = set()
+        while entry is not None and entry.get(_XSI_NULL) not in _TRUE:
+            entry = self.resolve(entry)
+            if _local(entry.tag) != DELEGATE_ENTRY_ELEMENT or id(entry) in seen or len(entries) > depth + 64:
+                raise SoapDecodeError("malformed delegate: bad or cyclic DelegateEntry chain")
+            seen.add(id(entry))
+            fields = {_local(c.tag): c for c in entry if isinstance(c.tag, str)}
+            text = {name: self._text(fields.get(name)) for name in ENTRY_FIELDS}
+            label = text["target"]
+            target_el = members.get(label) if label else None
+            target = self.resolve(target_el) if target_el is not None else None
+            ref = self.objref(target, depth + 1) if target is not None and target.tag == _OBJREF_TAG else None
+            entries.append(delegate_entry(text, ref))
+            entry = fields.get("delegateEntry")
+        if not entries:
+            raise SoapDecodeError("malformed delegate: no DelegateEntry")
+        return DelegateRef(tuple(entries))
+
+    def _text(self, el: etree._Element | None) -> str | None:
+        if el is None:
+            return None
+        value = self.value(el, _STRING)
+        return value if isinstance(value, str) else None
 
     def objref(self, el: etree._Element, depth: int) -> ObjRef:
         """Read an ObjRef graph: uri, TypeInfo (type, interfaces), ChannelInfo (channel URLs, process)."""
@@ -410,10 +487,22 @@ class EncodedCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+        self._blocks: list[HeaderBlock] | None = None
         #: written by a SOAP toolkit (suds, Axis, PHP ...) rather than a .NET SoapFormatter, which numbers the
         #: method element ``ref-1``: the answer then uses standard SOAP encoding (``xsi:nil``, see
         #: soap/_encoded_writer.py)
         self.toolkit = self._element.get("id") is None
+
+    @property
+    def header_blocks(self) -> list[HeaderBlock]:
+        if self._blocks is None:
+            self._blocks = self._reader.header_blocks()
+        return self._blocks
+
+    def call_context(self) -> dict[str, object] | None:
+        if self._reader.header is None:
+            return None
+        return self._reader.call_context(self.header_blocks)
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         """Parameters by position (the Remoting dialect does not check names).
@@ -483,13 +572,18 @@ def read_return(
         ret = children.get("return")
         if ret is None:
             others = [c for c in first if isinstance(c.tag, str)]
-            if not others:
+            if not others and return_type.kind is not Kind.ANY:
                 raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
-            ret = others[0]
-        value = reader.value(ret, return_type)
+            ret = others[0] if others else None  # an untyped call of a void method: no value
+        value = reader.value(ret, return_type) if ret is not None else None
     outs = []
     for name, wt in out_types:
         if name not in children:
             raise SoapDecodeError(f"{_local(first.tag)} lacks the out parameter <{name}>")
         outs.append((name, reader.value(children[name], wt), wt))
-    return MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)
+    result = MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)
+    if reader.header is not None:
+        blocks = reader.header_blocks()
+        result.header_blocks = blocks
+        result.call_context = reader.call_context(blocks)
+    return result

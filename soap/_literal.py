@@ -20,6 +20,7 @@ from lxml import etree
 
 from ._errors import SoapDecodeError, SoapEncodeError
 from ._escape import escape_attr, escape_text
+from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
 from ._runtime_types import runtime_wire_type
@@ -233,12 +234,31 @@ def _attribute_text(value: object, spec: FieldSpec) -> str:
     return literal_text(value, spec.wire, spec.wire_name)  # numbers, dates, base64, names: nothing to escape
 
 
-def _envelope(version: SoapVersion, body: str) -> bytes:
+def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{version.envelope_ns}" '
-        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body>'
+        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema">{header}<soap:Body>{body}</soap:Body>'
         "</soap:Envelope>"
     ).encode()
+
+
+def write_headers(headers: Sequence[OutgoingHeader], version: SoapVersion, registry: TypeRegistry) -> str:
+    """The ``soap:Header`` holding ``headers`` (each in its own namespace), or ``""`` for none."""
+    if not headers:
+        return ""
+    blocks = []
+    for i, h in enumerate(headers):
+        prefix = f"h{i}"
+        block = LiteralWriter(registry, h.namespace).element(h.name, h.value, h.wire, prefix=prefix,
+                                                             namespace=h.namespace)
+        if not block:
+            continue
+        attributes = f' xmlns:{prefix}="{escape_attr(h.namespace)}"'
+        if h.must_understand:
+            attributes += ' soap:mustUnderstand="true"' if version is SOAP12 else ' soap:mustUnderstand="1"'
+        head = f"<{prefix}:{h.name}"
+        blocks.append(head + attributes + block[len(head):])
+    return f"<soap:Header>{''.join(blocks)}</soap:Header>"
 
 
 def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: TypeRegistry) -> bytes:
@@ -250,7 +270,7 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
         inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
-    return _envelope(version, body)
+    return _envelope(version, body, write_headers(ret.headers, version, registry))
 
 
 def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry) -> bytes:
@@ -259,7 +279,8 @@ def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeReg
         writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     ns = escape_attr(call.namespace)
-    return _envelope(version, f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>')
+    body = f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>'
+    return _envelope(version, body, write_headers(call.headers, version, registry))
 
 
 def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegistry, namespace: str) -> bytes:
@@ -400,11 +421,14 @@ class LiteralCall:
     #: document/literal names each operation uniquely: an overload by its own name
     overloadable = False
 
-    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
+    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                 header: etree._Element | None = None) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
         if not tops:
             raise SoapDecodeError("SOAP Body is empty: no operation element")
         self.version = version
+        self._header = header
+        self._blocks: list[HeaderBlock] | None = None
         self._reader = LiteralReader(registry, limits)
         self._element = tops[0]
         self.method_name = _local(self._element.tag)
@@ -412,6 +436,19 @@ class LiteralCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    @property
+    def header_blocks(self) -> list[HeaderBlock]:
+        if self._blocks is None:
+            self._blocks = header_blocks(self._header, self.version.envelope_ns, self._header_value)
+        return self._blocks
+
+    def _header_value(self, el: etree._Element, wt: WireType) -> object:
+        return self._reader.value(el, wt)
+
+    def call_context(self) -> dict[str, object] | None:
+        """Document/literal has no logical call context (its headers are :attr:`header_blocks`)."""
+        return None
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
         return 1 if len(inputs) == self.argument_count else 0
@@ -447,10 +484,23 @@ class LiteralCall:
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
     registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
-    fault_types: Mapping[str, type] | None = None,
+    fault_types: Mapping[str, type] | None = None, header: etree._Element | None = None,
 ) -> MethodReturn | Fault:
     """The result, or the fault; ``fault_types`` maps a fault detail element (``{namespace}name``) to the
-    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions."""
+    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions; a
+    result's ``header_blocks`` are those of ``header`` (the envelope's Header)."""
+    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types, fault_types)
+    if header is not None and isinstance(ret, MethodReturn):
+        reader = LiteralReader(registry, limits)
+        ret.header_blocks = header_blocks(header, version.envelope_ns, reader.value)
+    return ret
+
+
+def _read_literal_response(
+    body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None,
+) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
         raise SoapDecodeError("SOAP Body is empty")

@@ -13,6 +13,15 @@ import enum
 from decimal import Decimal
 from typing import cast
 
+from ._delegates import (
+    DELEGATE_ENTRY,
+    DELEGATE_HOLDER,
+    ENTRY_FIELDS,
+    DelegateEntry,
+    DelegateMarshaller,
+    DelegateRef,
+    delegate_entry,
+)
 from ._errors import SoapDecodeError
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo
@@ -148,6 +157,11 @@ class NrbfDecoder:
                 if kind not in (Kind.OBJREF, Kind.ANY):
                     raise SoapDecodeError(f"an object reference where a {wt.describe()} is expected")
                 return self.marshaller.unmarshal(ref, wt) if self.marshaller is not None else ref
+            if kind is Kind.DELEGATE:
+                delegate = self.delegate(raw, depth)
+                if isinstance(self.marshaller, DelegateMarshaller):
+                    return self.marshaller.unmarshal_delegate(delegate, wt)
+                return delegate
             return self._class(raw, wt, depth)
         if isinstance(raw, ArrayRecord):
             if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
@@ -271,6 +285,29 @@ class NrbfDecoder:
             assert isinstance(value, BaseException)
             info.value = value
         return info
+
+    def delegate(self, record: ClassRecord, depth: int) -> DelegateRef:
+        """A ``DelegateSerializationHolder`` record (see :mod:`soap._delegates`)."""
+        if record.name != DELEGATE_HOLDER:
+            raise SoapDecodeError(f"a {record.name} where a delegate (DelegateSerializationHolder) is expected")
+        entries: list[DelegateEntry] = []
+        seen: set[int] = set()
+        entry = self.resolve(record.members.get("Delegate"))
+        while entry is not None:
+            if not isinstance(entry, ClassRecord) or entry.name != DELEGATE_ENTRY or entry.id in seen \
+                    or len(entries) > depth + 64:
+                raise SoapDecodeError("malformed delegate: bad or cyclic DelegateEntry chain")
+            seen.add(entry.id)
+            text = {name: self.text(entry.members.get(name)) for name in ENTRY_FIELDS}
+            label = text["target"]
+            target = self.resolve(record.members.get(label)) if label else None
+            ref = self.objref(target, depth + 1) if isinstance(target, ClassRecord) and target.name == OBJREF_CLASS \
+                else None
+            entries.append(delegate_entry(text, ref))
+            entry = self.resolve(entry.members.get("delegateEntry"))
+        if not entries:
+            raise SoapDecodeError("malformed delegate: no DelegateEntry")
+        return DelegateRef(tuple(entries))
 
     def objref(self, record: ClassRecord, depth: int) -> ObjRef:
         members = record.members

@@ -91,6 +91,11 @@ class MessageFlags(IntFlag):
     GenericMethod = 0x8000
 
 
+# The flags the reader tests, as plain ints: ``int & IntFlag`` runs IntFlag's (Python) __rand__.
+_ARGS_INLINE = MessageFlags.ArgsInline.value
+_CONTEXT_INLINE = MessageFlags.ContextInline.value
+_RETURN_VALUE_INLINE = MessageFlags.ReturnValueInline.value
+
 _FIXED = {
     Primitive.Boolean: ("<?", 1), Primitive.Byte: ("<B", 1), Primitive.Double: ("<d", 8),
     Primitive.Int16: ("<h", 2), Primitive.Int32: ("<i", 4), Primitive.Int64: ("<q", 8),
@@ -98,6 +103,13 @@ _FIXED = {
     Primitive.DateTime: ("<Q", 8), Primitive.UInt16: ("<H", 2), Primitive.UInt32: ("<I", 4),
     Primitive.UInt64: ("<Q", 8),
 }
+#: the same, by type code, with compiled structs: what the reader looks up for every primitive
+_FIXED_BY_CODE = {int(p): (p, struct.Struct(fmt), size) for p, (fmt, size) in _FIXED.items()}
+_PRIMITIVE_BY_CODE = {int(p): p for p in Primitive}
+#: primitives an array or a member type may name (not Null, not String)
+_ELEMENT_PRIMITIVES = {code: p for code, p in _PRIMITIVE_BY_CODE.items() if p not in (Primitive.Null, Primitive.String)}
+_BINARY_TYPE_BY_CODE = {int(t): t for t in BinaryType}
+_I32 = struct.Struct("<i")
 
 
 #: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
@@ -219,15 +231,18 @@ class NrbfReader:
             raise SoapDecodeError(f"binary message truncated at byte {self.pos} (needs {n} more)")
 
     def u8(self) -> int:
-        self._need(1)
-        value = self.data[self.pos]
-        self.pos += 1
-        return value
+        pos = self.pos
+        if pos >= len(self.data):
+            self._need(1)
+        self.pos = pos + 1
+        return self.data[pos]
 
     def i32(self) -> int:
-        self._need(4)
-        value: int = struct.unpack_from("<i", self.data, self.pos)[0]
-        self.pos += 4
+        pos = self.pos
+        if pos + 4 > len(self.data):
+            self._need(4)
+        self.pos = pos + 4
+        value: int = _I32.unpack_from(self.data, pos)[0]
         return value
 
     def count(self, what: str) -> int:
@@ -238,6 +253,11 @@ class NrbfReader:
         return n
 
     def string(self) -> str:
+        pos = self.pos
+        if pos < len(self.data) and self.data[pos] < 0x80:  # a one-byte length: nearly every string
+            length = self.data[pos]
+            self.pos = pos + 1
+            return self._utf8(length)
         length = 0
         for shift in range(0, 35, 7):
             byte = self.u8()
@@ -246,6 +266,9 @@ class NrbfReader:
                 break
         else:
             raise SoapDecodeError("string length prefix longer than 5 bytes")
+        return self._utf8(length)
+
+    def _utf8(self, length: int) -> str:
         self._need(length)
         raw = bytes(self.data[self.pos:self.pos + length])
         self.pos += length
@@ -255,17 +278,17 @@ class NrbfReader:
             raise SoapDecodeError("string is not valid UTF-8") from None
 
     def primitive(self, kind: int) -> object:
-        try:
-            prim = Primitive(kind)
-        except ValueError:
-            raise SoapDecodeError(f"unknown primitive type {kind}") from None
-        fixed = _FIXED.get(prim)
+        fixed = _FIXED_BY_CODE.get(kind)
         if fixed is not None:
-            fmt, size = fixed
+            prim, unpack, size = fixed
+            pos = self.pos
             self._need(size)
-            value = struct.unpack_from(fmt, self.data, self.pos)[0]
-            self.pos += size
-            return PrimitiveValue(prim, value)
+            self.pos = pos + size
+            return PrimitiveValue(prim, unpack.unpack_from(self.data, pos)[0])
+        found = _PRIMITIVE_BY_CODE.get(kind)
+        if found is None:
+            raise SoapDecodeError(f"unknown primitive type {kind}")
+        prim = found
         if prim is Primitive.Char:
             lead = self.u8()
             width = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 else 4
@@ -295,20 +318,20 @@ class NrbfReader:
         kind = self.u8()
         message: MethodCallRecord | MethodReturnRecord
         if kind == RecordType.MethodCall:
-            flags = MessageFlags(self.i32())
+            raw = self.i32()  # tested as an int: IntFlag's own & is Python code
             method = self._string_with_code()
             type_name = self._string_with_code()
-            if flags & MessageFlags.ContextInline:
+            if raw & _CONTEXT_INLINE:
                 self._string_with_code()
-            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
-            message = MethodCallRecord(flags, method, type_name, args)
+            args = self._values_with_code() if raw & _ARGS_INLINE else None
+            message = MethodCallRecord(MessageFlags(raw), method, type_name, args)
         elif kind == RecordType.MethodReturn:
-            flags = MessageFlags(self.i32())
-            value = self._value_with_code() if flags & MessageFlags.ReturnValueInline else None
-            if flags & MessageFlags.ContextInline:
+            raw = self.i32()
+            value = self._value_with_code() if raw & _RETURN_VALUE_INLINE else None
+            if raw & _CONTEXT_INLINE:
                 self._string_with_code()
-            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
-            message = MethodReturnRecord(flags, value, args)
+            args = self._values_with_code() if raw & _ARGS_INLINE else None
+            message = MethodReturnRecord(MessageFlags(raw), value, args)
         else:
             raise SoapDecodeError(f"expected a BinaryMethodCall or BinaryMethodReturn record, got type {kind}")
         while True:
@@ -392,7 +415,7 @@ class NrbfReader:
             return self._class_values(object_id, known)
         if kind == RecordType.ArraySinglePrimitive:
             object_id, length = self.i32(), self.count("array")
-            prim = Primitive(self._checked_primitive())
+            prim = self._checked_primitive()
             array = self._primitive_array(object_id, BinaryType.Primitive, prim, length)
             self._register(object_id, array)
             return array
@@ -438,22 +461,23 @@ class NrbfReader:
         values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
         return ArrayRecord(object_id, values, element, prim)
 
-    def _checked_primitive(self) -> int:
+    def _checked_primitive(self) -> Primitive:
         kind = self.u8()
-        if kind not in Primitive.__members__.values() or kind in (Primitive.Null, Primitive.String):
+        found = _ELEMENT_PRIMITIVES.get(kind)
+        if found is None:
             raise SoapDecodeError(f"invalid primitive array element type {kind}")
-        return kind
+        return found
 
     def _binary_type(self) -> BinaryType:
         kind = self.u8()
-        try:
-            return BinaryType(kind)
-        except ValueError:
-            raise SoapDecodeError(f"unknown binary type {kind}") from None
+        found = _BINARY_TYPE_BY_CODE.get(kind)
+        if found is None:
+            raise SoapDecodeError(f"unknown binary type {kind}")
+        return found
 
     def _additional(self, kind: BinaryType) -> object:
-        if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
-            return Primitive(self._checked_primitive())
+        if kind is BinaryType.Primitive or kind is BinaryType.PrimitiveArray:
+            return self._checked_primitive()
         if kind is BinaryType.SystemClass:
             return self.string()
         if kind is BinaryType.Class:

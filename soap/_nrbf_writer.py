@@ -18,13 +18,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
 
+from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names
 from ._clr import ClrName
+from ._delegates import DELEGATE_ENTRY, DELEGATE_HOLDER, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
 from ._exceptions import exception_info
 from ._model import ExceptionInfo
 from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
 from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
 from ._objref import ObjRef, ReferenceMarshaller
+from ._runtime_types import runtime_wire_type
 from ._scalars import ClrDateTime, format_decimal
 from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
 
@@ -190,6 +193,8 @@ class NrbfWriter:
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
+        elif wt.kind is Kind.DELEGATE:
+            value = marshal_delegate(self.marshaller, name, value, wt)
         ref = self._memo[key] = self.new_id()
         self._queue.append((ref, value, wt))
         return ref
@@ -207,6 +212,8 @@ class NrbfWriter:
             return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
+        if isinstance(value, DelegateRef):
+            return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
             head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
             return b"".join((head, value))  # the payload copied once here, once into the message
@@ -442,9 +449,39 @@ class NrbfWriter:
             out += self._strings(uris, [url])
         return out
 
+    def delegate(self, ref: int, value: DelegateRef) -> bytes:
+        """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets
+        (ObjRefs) are queued."""
+        objref = WireType(Kind.OBJREF, None, None, True)
+        string = WireType(Kind.STRING)
+        entry_ids = [self.new_id() for _ in value.entries]
+        members: list[Member] = [("Delegate", BinaryType.SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
+        members += [(f"target{i}", BinaryType.SystemClass, "System.Runtime.Remoting.ObjRef",
+                     _ref(self.reference(e.target, objref, "target"))) for i, e in enumerate(value.entries)]
+        out = self._class_record(ref, ClrName(DELEGATE_HOLDER, "mscorlib"), members)
+        for i, entry in enumerate(value.entries):
+            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RecordType.ObjectNull])
+            out += self._class_record(entry_ids[i], ClrName(DELEGATE_ENTRY, "mscorlib"), [
+                ("type", BinaryType.String, None, self.object_value(entry.delegate_type.full_name, string)),
+                ("assembly", BinaryType.String, None, self.object_value(entry.delegate_type.assembly, string)),
+                ("target", BinaryType.Object, None, self.object_value(f"target{i}", string)),
+                ("targetTypeAssembly", BinaryType.String, None, self.object_value(entry.target_type.assembly, string)),
+                ("targetTypeName", BinaryType.String, None, self.object_value(entry.target_type.full_name, string)),
+                ("methodName", BinaryType.String, None, self.object_value(entry.method_name, string)),
+                ("delegateEntry", BinaryType.SystemClass, DELEGATE_ENTRY, following),
+            ])
+        return out
+
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+    def call_context(self, ref: int, context: dict[str, object]) -> bytes:
+        """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
+        check_slot_names(context)
+        members = [self.member(name, value, ANY if value is None else runtime_wire_type(value, self.registry))
+                   for name, value in context.items()]
+        return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
 
 
 _STRING_RECORD = bytes([RecordType.BinaryObjectString])
@@ -528,39 +565,55 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 def write_method_return(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None,
-    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (),
+    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (), call_context: dict[str, object] | None = None,
 ) -> bytes:
-    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type))."""
+    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type));
+    ``call_context`` the logical call context it carries (``ContextInArray``)."""
     if outs:
-        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs)
+        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
     flags = MessageFlags.NoContext
     flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
+    record = bytes([RecordType.MethodReturn])
     if value is None or value_type.kind is Kind.VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.NoReturnValue) + args
-        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        return _message(writer, record, flags | MessageFlags.NoReturnValue, args, [], call_context)
     kind = primitive_kind(value, value_type)
     if kind is not None:
-        body = (bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInline)
-                + value_with_code(kind, value) + args)
-        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        inline = value_with_code(kind, value) + args
+        return _message(writer, record, flags | MessageFlags.ReturnValueInline, inline, [], call_context)
     item = writer.object_value(value, value_type)
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + item
+    return _message(writer, record, flags | MessageFlags.ReturnValueInArray, args, [item], call_context)
+
+
+def _message(
+    writer: NrbfWriter, record: bytes, flags: MessageFlags, fields: bytes, array: list[bytes],
+    call_context: dict[str, object] | None,
+) -> bytes:
+    """A method message: its record, then the call array (``array``, plus the call context) if not empty."""
+    if call_context is not None:
+        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        context_id = writer.new_id()
+        array = [*array, _ref(context_id)]
+        writer.out += writer.call_context(context_id, call_context)
+    if not array:
+        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RecordType.MessageEnd])
     writer.flush()
-    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInArray) + args
-    return b"".join((header(1, -1), body, call_array, writer.out, bytes([RecordType.MessageEnd])))
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
+    return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
+                     bytes([RecordType.MessageEnd])))
 
 
 def _write_return_with_outs(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None, outs: Sequence[tuple[int, tuple[str, object, WireType]]],
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """Every argument slot, the out and ref values in their positions and null in the others, as Mono
     writes them: inline when all are primitive (strings included); otherwise in an array, which is the
-    call array's first item when the return value is in it too (``ArgsInArray``) and a call array of its
-    own otherwise (``ArgsIsArray``)."""
+    call array's first item when the return value or a call context is in it too (``ArgsInArray``) and a
+    call array of its own otherwise (``ArgsIsArray``)."""
     count = max([parameter_count, *(position + 1 for position, _ in outs)])
     slots: list[tuple[object, WireType]] = [(None, ANY)] * count
     for position, (_, slot_value, slot_type) in outs:
@@ -577,38 +630,24 @@ def _write_return_with_outs(
         head = value_with_code(return_kind, value)
     else:
         flags |= MessageFlags.ReturnValueInArray
+    writer = NrbfWriter(registry, marshaller)
+    record = bytes([RecordType.MethodReturn])
     if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
         flags |= MessageFlags.ArgsInline
         inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
                                                                                                  strict=True))
-        if not flags & MessageFlags.ReturnValueInArray:
-            body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head + inline
-            return header(0, 0) + body + bytes([RecordType.MessageEnd])
-        writer = NrbfWriter(registry, marshaller)
-        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1)
-                      + writer.object_value(value, value_type))
-        writer.flush()
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + inline
-        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
-    writer = NrbfWriter(registry, marshaller)
-    if flags & MessageFlags.ReturnValueInArray:
+        returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
+        return _message(writer, record, flags, head + inline, returned, call_context)
+    if flags & MessageFlags.ReturnValueInArray or call_context is not None:
         flags |= MessageFlags.ArgsInArray
         # .NET (and Mono) put the arguments first and the return value second, whatever [MS-NRBF] 2.2.3.4 says
         args_id = writer.new_id()
-        returned = writer.object_value(value, value_type)
+        returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 2)
-                      + bytes([RecordType.MemberReference]) + struct.pack("<i", args_id) + returned)
         writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
-        writer.flush()
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
-        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+        return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
-    items = b"".join(writer.object_value(v, t) for v, t in slots)
-    writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, count) + items
-    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
-    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
 
 
 def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
@@ -625,29 +664,32 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes
 def write_method_call(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None, signature: Sequence[tuple[str, str]] | None = None,
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """A BinaryMethodCall; ``signature`` (each parameter's CLR full name and assembly) goes in the call
-    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method."""
+    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method, and ``call_context``
+    after it (``ContextInArray``)."""
     if signature is not None:
-        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature)
-    head = bytes([RecordType.MethodCall])
+        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature,
+                                          call_context)
+    record = bytes([RecordType.MethodCall])
     names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
+    writer = NrbfWriter(registry, marshaller)
     if not args:
-        flags = MessageFlags.NoArgs | MessageFlags.NoContext
-        return header(0, 0) + head + struct.pack("<i", flags) + names + bytes([RecordType.MessageEnd])
+        return _message(writer, record, MessageFlags.NoArgs | MessageFlags.NoContext, names, [], call_context)
     kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
     if all(k is not None or a is None for k, a in zip(kinds, args, strict=True)):
-        flags = MessageFlags.ArgsInline | MessageFlags.NoContext
         values = b"".join(value_with_code(k, a) for k, a in zip(kinds, args, strict=True))
-        inline = struct.pack("<i", len(args)) + values
-        return header(0, 0) + head + struct.pack("<i", flags) + names + inline + bytes([RecordType.MessageEnd])
-    writer = NrbfWriter(registry, marshaller)
-    items = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
-    writer.flush()
-    flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
-    return b"".join((header(1, -1), head, struct.pack("<i", flags), names, call_array, writer.out,
-                     bytes([RecordType.MessageEnd])))
+        inline = names + struct.pack("<i", len(args)) + values
+        return _message(writer, record, MessageFlags.ArgsInline | MessageFlags.NoContext, inline, [], call_context)
+    items = [writer.object_value(a, t) for a, t in zip(args, types, strict=True)]
+    if call_context is None:  # the call array is the arguments
+        return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
+    # the arguments are an array of their own, the call array's first item
+    args_id = writer.new_id()
+    writer.out += (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
+                    call_context)
 
 
 #: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"
@@ -657,9 +699,11 @@ _TYPE_HOLDER = "System.UnitySerializationHolder"
 def _write_call_with_signature(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None, signature: Sequence[tuple[str, str]],
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """Arguments inline when all are primitive (else the call array's first item), then the signature: a
-    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono)."""
+    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono);
+    then the call context, if any."""
     writer = NrbfWriter(registry, marshaller)
     kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
     flags = MessageFlags.NoContext | MessageFlags.MethodSignatureInArray
@@ -701,6 +745,11 @@ def _write_call_with_signature(
     signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
                        + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
                        + refs)
+    if call_context is not None:
+        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        context_id = writer.new_id()
+        items.append(_ref(context_id))
+        writer.out += writer.call_context(context_id, call_context)
     writer.flush()
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
     head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \

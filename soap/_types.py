@@ -50,7 +50,12 @@ class Kind(enum.Enum):
     OBJECT = "object"
     ANY = "any"
     OBJREF = "objref"  # a by-reference object: travels as an ObjRef
+    DELEGATE = "delegate"  # a .NET delegate (soap.delegate): travels as a DelegateSerializationHolder
     VOID = "void"
+
+    # Members are singletons compared by identity: hash them by identity too, in C (Enum's own __hash__ is
+    # Python code, and kinds are dictionary keys on every value read or written).
+    __hash__ = object.__hash__
 
 
 #: .NET primitive widths as Python type hints.
@@ -135,6 +140,8 @@ _LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: U
 
 
 _WIRE_CACHE: dict[object, WireType] = {}
+#: Set on delegate types by :func:`soap.delegate`.
+DELEGATE_MARK = "__remoting_delegate__"
 
 
 def wire_type(hint: object) -> WireType:
@@ -178,6 +185,8 @@ def _wire_type(hint: Any) -> WireType:
         nullable = kind in (Kind.STRING, Kind.BYTES)
         return WireType(kind, None, None, nullable)
     if isinstance(hint, type):
+        if hint.__dict__.get(DELEGATE_MARK, False):
+            return WireType(Kind.DELEGATE, hint, None, True)
         if issubclass(hint, enum.Enum):
             return WireType(Kind.ENUM, hint)
         if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):

@@ -142,4 +142,4 @@ class RemotingApp(ObjectHost):
             await super()._lifespan(receive, send)
         finally:
             if self.callbacks is not None:
-                self.callbacks.close()
+                await self.callbacks.aclose()
