@@ -23,6 +23,11 @@ in three dialects:
             (``tests/fixtures/mono_binary/001_HelloMethod.*``, the bodies of
             ``../shared/peers/mono/captures/binary/raw/001_HelloMethod.*``)
 
+Two more rows time a call that carries a logical call context (``remoting``/``binary`` ``+ call context``):
+Mono's captured ``Traced("t")`` with a ``TraceTag`` in slot ``trace``
+(``tests/fixtures/mono_callmodel/context.request.*``), answered with the context changed, as the dispatcher
+does; the table shows each against its dialect's plain server case (the target is at most 1.3x).
+
 Before timing, every case is checked once: a server answer must hold ``Hi there Alice`` (binary: Mono's
 response, byte for byte), a client must read ``Hi there Alice`` and write a call the server side reads back
 as ``["Alice"]`` (binary: Mono's request, byte for byte). The process pins itself to core 0.
@@ -30,6 +35,7 @@ as ``["Alice"]`` (binary: Mono's request, byte for byte). The process pins itsel
   .venv/bin/python benchmarks/bench_formatters.py                        # 5 rounds of 0.3 s per case, ~12 s
   .venv/bin/python benchmarks/bench_formatters.py --rounds 9 --seconds 1
   .venv/bin/python benchmarks/bench_formatters.py --check                # exit 1 below the sanity floor
+  .venv/bin/python benchmarks/bench_formatters.py --large                # + a 1.4 MB request, LF vs CRLF/raw CR
 """
 
 from __future__ import annotations
@@ -74,9 +80,11 @@ from soap import (
     SoapDecodeError,
     SoapError,
     SoapFormatter,
+    TypeRegistry,
     WireType,
     parse_xml,
     read_literal_response,
+    serializable,
     wire_type,
     write_literal_call,
 )
@@ -94,6 +102,21 @@ NAME = "Alice"
 NAMES = ["name"]
 STRING = wire_type(str)
 OPTIONAL_STRING = wire_type(str | None)  # InteropService.hello(name: str | None)
+CONTEXT_FIXTURES = ROOT / "tests" / "fixtures" / "mono_callmodel"
+
+
+#: the call context cases' own registry (the default one may hold examples.call_model's TraceTag, same CLR name)
+CONTEXT_REGISTRY = TypeRegistry(DEFAULT_REGISTRY)
+
+
+@serializable("CallModel.TraceTag", assembly="CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null",
+              registry=CONTEXT_REGISTRY)
+@dataclass
+class TraceTag:
+    """The call context's value in the captures (``examples.call_model.TraceTag`` without the gateway)."""
+
+    Id: str | None = None
+    Hops: int = 0
 
 
 class ServerFormatter(Protocol):
@@ -173,6 +196,38 @@ def binary() -> Dialect:
     return Dialect("binary MS-NRBF", lambda: serve(formatter, request, content_type, [STRING]), client_side,
                    read_args(formatter, content_type, [STRING]), exact_request=request,
                    exact_response=response)  # fmt: skip
+
+
+def serve_with_context(formatter: ServerFormatter, body: bytes, content_type: str) -> tuple[bytes, str]:
+    """A call with a call context: arguments and context decoded, the answer carries the context changed."""
+    call = formatter.read_call(body, content_type)
+    (text,) = call.decode_arguments([STRING], ["text"])
+    context = call.call_context() or {}
+    tag = context["trace"]
+    assert isinstance(tag, TraceTag)
+    ret = MethodReturn(call.method_name, call.namespace, f"Hi there {text}", STRING,
+                       call_context={**context, "trace": TraceTag(tag.Id, tag.Hops + 1)})
+    return formatter.write_return(call, ret)
+
+
+def context_cases() -> list[Case]:
+    """The server side of Mono's ``Traced("t")`` with a call context, in both formatters that carry one."""
+    rows = []
+    for label, formatter, name, content_type in (
+        ("remoting SOAP + call context, server", SoapFormatter(CONTEXT_REGISTRY), "context.request.xml",
+         'text/xml; charset="utf-8"'),
+        ("binary MS-NRBF + call context, server", BinaryFormatter(CONTEXT_REGISTRY), "context.request.bin",
+         "application/octet-stream"),
+    ):
+        body = (CONTEXT_FIXTURES / name).read_bytes()
+        op = partial(serve_with_context, formatter, body, content_type)
+
+        def check(op: Callable[[], tuple[bytes, str]] = op) -> str:
+            answer, _ = op()
+            return "" if b"Hi there t" in answer and b"TraceTag" in answer else f"bad answer {answer[:200]!r}"
+
+        rows.append(Case(label, op, check, []))
+    return rows
 
 
 def check_server(d: Dialect) -> str:
@@ -255,7 +310,59 @@ def cases() -> list[Case]:
     for d in (remoting(), literal(), binary()):
         rows.append(Case(f"{d.name}, server", d.server, partial(check_server, d), []))
         rows.append(Case(f"{d.name}, client", d.client, partial(check_client, d), []))
+    return rows + context_cases()
+
+
+#: --large: one Remoting SOAP request of LARGE_ITEMS strings, written as each peer writes it.
+LARGE_ITEMS = 20_000
+LARGE_TEXT = "first line of a value\r\nsecond line"
+LIST_OF_STRINGS = [wire_type(list[str])]
+
+
+def large_request(indent: str, text: str) -> bytes:
+    """A call with one ``string[]`` argument: Mono on Linux indents with LF, .NET on Windows with CRLF, and
+    both write CR raw inside values (our writer escapes it; the raw form is the one to measure)."""
+    call = MethodCall("Take", IHELLO_NAMESPACE, [[f"{text} {i}" for i in range(LARGE_ITEMS)]], ["items"],
+                      LIST_OF_STRINGS)  # fmt: skip
+    body = RemotingSoapFormatter().write_call(call).replace(b"&#xD;", b"\r")
+    return body.replace(b">\n", b">" + indent.encode())  # the line ends between elements
+
+
+def large_cases() -> list[Case]:
+    """Reading a large message (read_call + decode_arguments): what keeping raw CRs costs (soap/_eol.py)."""
+    server = SoapFormatter()
+    rows = []
+    for label, indent, text in (
+        ("LF indentation, no CR (Mono on Linux)", "\n", LARGE_TEXT.replace("\r", "")),
+        ("CRLF indentation, no CR in values", "\r\n", LARGE_TEXT.replace("\r", "")),
+        ("LF indentation, CRLF in every value", "\n", LARGE_TEXT),
+        ("CRLF indentation, CRLF in every value", "\r\n", LARGE_TEXT),
+    ):
+        body = large_request(indent, text)
+        expected = [f"{text} {i}" for i in range(LARGE_ITEMS)]
+
+        def op(body: bytes = body) -> object:
+            return server.read_call(body, "text/xml").decode_arguments(LIST_OF_STRINGS, ["items"])
+
+        def check(op: Callable[[], object] = op, expected: list[str] = expected) -> str:
+            return "" if op() == [expected] else "values differ from what was sent"
+
+        rows.append(Case(f"{label}, {len(body) / 1e6:.1f} MB", op, check, []))
     return rows
+
+
+def report_large(rows: Sequence[Case]) -> None:
+    base = rows[0].rate
+    print(f"\nA Remoting SOAP request of {LARGE_ITEMS:,} strings, read by the server (read_call + decode_arguments)")
+    table = Table("case", ("ms/op", 8), ("vs LF", 7), ("other CPU", 10), width=max(len(c.label) for c in rows))
+    table.header()
+    for c in rows:
+        if c.failure:
+            table.failed(c.label, c.failure)
+            continue
+        table.row(c.label, f"{1e3 / c.rate:.1f}", f"{base / c.rate:.2f}x", f"{c.other_cpu * 100:.0f}%",
+                  tail=spread(c.rates))  # fmt: skip
+    noise_note(c.other_cpu for c in rows if not c.failure)
 
 
 def report(rows: Sequence[Case], args: argparse.Namespace) -> bool:
@@ -275,8 +382,12 @@ def report(rows: Sequence[Case], args: argparse.Namespace) -> bool:
             continue
         slow = c.rate < FLOOR_OPS
         ok &= not slow
+        plain = next((p for p in rows if " + call context" in c.label and p.label == c.label.replace(
+            " + call context", "") and p.rate), None)
+        ratio = f"  {plain.rate / c.rate:.2f}x the plain call (target <= 1.3)" if plain is not None else ""
         table.row(c.label, f"{c.rate:,.0f}", f"{1e6 / c.rate:.1f}", f"{c.other_cpu * 100:.0f}%",
-                  tail=spread(c.rates) + (f"  BELOW THE FLOOR ({FLOOR_OPS:,.0f} ops/s)" if slow else ""))  # fmt: skip
+                  tail=spread(c.rates) + ratio
+                  + (f"  BELOW THE FLOOR ({FLOOR_OPS:,.0f} ops/s)" if slow else ""))  # fmt: skip
     noise_note(c.other_cpu for c in rows if not c.failure)
     return ok
 
@@ -290,6 +401,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="before each case, wait up to N s until other processes use < 10%% of a core (default 0)",
+    )
+    p.add_argument(
+        "--large",
+        action="store_true",
+        help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values",
     )
     p.add_argument("--check", action="store_true",
                    help=f"exit 1 if a case fails its check or runs below {FLOOR_OPS:,.0f} ops/s")  # fmt: skip
@@ -313,6 +429,13 @@ def main(argv: list[str] | None = None) -> int:
             state = c.failure or f"{c.rate:,.0f} ops/s, {1e6 / c.rate:.1f} µs/op"
             print(f"{c.label}: {state}", flush=True)
     ok = report(rows, args)
+    if args.large:
+        large = large_cases()
+        with pinned_to(SERVER_CORE):
+            for c in large:
+                settle(args.quiet_wait)
+                measure(c, args.rounds, args.seconds)
+        report_large(large)
     return 1 if args.check and not ok else 0
 
 

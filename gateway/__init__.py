@@ -5,16 +5,49 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 :class:`RemotingClient` and :class:`AsyncRemotingClient` hand out transparent proxies.
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
-sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+sides use (MarshalByRefObject, leases, errors, ObjRefs, the call context, delegates), ``gateway.server`` the
+server runtime, ``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's
+own exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
 
+from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
+from wsdl import clr_method, one_way, soap_headers
+
+from .client.balancing import LoadBalancingProxy
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
+from .client.real_proxy import MethodCallMessage, RealProxy, ReturnMessage
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
-from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
+from .model.call_context import CallContext, ILogicalThreadAffinative
+from .model.delegates import RemoteDelegate
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
+from .model.errors import (
+    CallArgumentError,
+    ChannelError,
+    ClientRequestError,
+    RemotingError,
+    RemotingException,
+    ServerUnreachableError,
+)
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
@@ -22,17 +55,24 @@ from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticU
 from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
+from .server.identity import RegistrationWarning
 from .server.inspectors import CallInspector
-from .server.marshal import TypeFilterLevel
+from .server.marshal import CallOrigin, TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 from .server.wssecurity import ReplayCache, UsernameTokenAuthenticator, WsSecurityError
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
+    "CallContext",
     "CallInspector",
+    "CallOrigin",
     "ChannelError",
     "ClientCall",
     "ClientLoggingSink",
@@ -41,31 +81,57 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "ILogicalThreadAffinative",
+    "IOException",
+    "InvalidOperationException",
+    "JsonLogFormatter",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
+    "LoadBalancingProxy",
     "MarshalByRefObject",
+    "MethodCallMessage",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
+    "Out",
+    "OverflowException",
     "Principal",
+    "RealProxy",
+    "Ref",
+    "RegistrationWarning",
+    "RemoteDelegate",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",
     "RemotingException",
     "ReplayCache",
     "RequestLoggingSink",
+    "ReturnMessage",
     "ServerRequest",
     "ServerResponse",
     "ServerSink",
+    "ServerUnreachableError",
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "UsernameTokenAuthenticator",
     "WellKnownObjectMode",
     "WsSecurityError",
+    "clr_method",
+    "configure_logging",
     "current_principal",
+    "one_way",
     "proxy_objref",
+    "soap_headers",
 ]

@@ -3,12 +3,16 @@
 Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway package moves bytes; this package
 turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back. A client sees
 every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapFormatter`,
-:class:`LiteralFormatter`, :class:`BinaryFormatter`).
+:class:`LiteralFormatter`, :class:`BinaryFormatter`). Calls and replies may carry a logical call context
+(``call_context``, see ``soap._call_context``) and SOAP header blocks (:class:`HeaderBlock` in,
+:class:`OutgoingHeader` out; see ``soap._headers``); delegates travel as :class:`DelegateRef`.
 """
 
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
+from ._delegates import DelegateEntry, DelegateMarshaller, DelegateRef, delegate
+from ._direction import Direction, Out, Ref, direction_of
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import (
     LimitExceeded,
@@ -21,11 +25,28 @@ from ._errors import (
 )
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
-from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
+from ._headers import RUNTIME_HEADERS, HeaderBlock, OutgoingHeader, not_understood
+from ._hresults import (
+    COR_E_ARGUMENT,
+    COR_E_ARGUMENTOUTOFRANGE,
+    COR_E_ARITHMETIC,
+    COR_E_DIVIDEBYZERO,
+    COR_E_EXCEPTION,
+    COR_E_FORMAT,
+    COR_E_INVALIDOPERATION,
+    COR_E_IO,
+    COR_E_KEYNOTFOUND,
+    COR_E_NOTSUPPORTED,
+    COR_E_OVERFLOW,
+    COR_E_SYSTEM,
+    COR_E_TIMEOUT,
+    COR_E_UNAUTHORIZEDACCESS,
+    E_NOTIMPL,
+    E_POINTER,
+)
 from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
 from ._literal_client import LiteralFormatter
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
-from ._mustunderstand import RUNTIME_HEADERS
 from ._namespaces import (
     CLR_NS,
     SOAP_ENC,
@@ -60,6 +81,7 @@ from ._types import (
     object_fields,
     serializable,
     wire_type,
+    xsd_type_name,
 )
 from ._wsse import (
     SECURITY_HEADER,
@@ -78,10 +100,24 @@ __all__ = [
     "ANY",
     "BINARY_CONTENT_TYPE",
     "CLR_NS",
+    "COR_E_ARGUMENT",
+    "COR_E_ARGUMENTOUTOFRANGE",
+    "COR_E_ARITHMETIC",
+    "COR_E_DIVIDEBYZERO",
     "COR_E_EXCEPTION",
+    "COR_E_FORMAT",
+    "COR_E_INVALIDOPERATION",
+    "COR_E_IO",
+    "COR_E_KEYNOTFOUND",
+    "COR_E_NOTSUPPORTED",
+    "COR_E_OVERFLOW",
     "COR_E_SYSTEM",
+    "COR_E_TIMEOUT",
+    "COR_E_UNAUTHORIZEDACCESS",
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
+    "E_NOTIMPL",
+    "E_POINTER",
     "REMOTING_SOAP_CONTENT_TYPE",
     "RUNTIME_HEADERS",
     "SECURITY_HEADER",
@@ -100,9 +136,14 @@ __all__ = [
     "ClientFormatter",
     "ClrDateTime",
     "ClrName",
+    "DelegateEntry",
+    "DelegateMarshaller",
+    "DelegateRef",
+    "Direction",
     "ExceptionInfo",
     "Fault",
     "FieldSpec",
+    "HeaderBlock",
     "IncomingCall",
     "Int16",
     "Int32",
@@ -116,7 +157,10 @@ __all__ = [
     "MethodReturn",
     "MustUnderstand",
     "ObjRef",
+    "Out",
+    "OutgoingHeader",
     "OutgoingRequest",
+    "Ref",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
@@ -139,9 +183,12 @@ __all__ = [
     "clr_name_of",
     "clr_type",
     "data_namespace",
+    "delegate",
+    "direction_of",
     "exception_info",
     "item_element_name",
     "method_namespace",
+    "not_understood",
     "object_fields",
     "parse_xml",
     "password_digest",
@@ -152,4 +199,5 @@ __all__ = [
     "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
+    "xsd_type_name",
 ]

@@ -4,17 +4,28 @@ The output follows what Mono's SoapFormatter writes, because that is what a Mono
 element is ``ref-1``; objects, arrays and byte arrays are Body siblings after it, referenced by ``href``;
 strings carry an ``id``; primitives carry ``xsi:type`` where the peer does. Text is built directly as a
 string (no tree), which is several times faster than building an lxml tree for these small messages.
+
+A null is ``xsi:null="1"`` for .NET Remoting callers: that is what .NET writes, and the only null Mono's
+``SoapReader`` knows (it looks for an ``xsi:null`` attribute; .NET's reader for any attribute named
+``null``; both ignore ``xsi:nil``). The 2001 XMLSchema-instance namespace defines only ``xsi:nil``, so the
+SOAP toolkits that call through the rpc/encoded WSDL (suds, Axis 1.4, PHP's SoapClient) read ``xsi:null``
+as an empty value. Answers to them (``toolkit=True``) carry ``xsi:nil="true"`` instead, and strings without
+the ``id`` .NET numbers them with (suds turns an attribute into an object with ``value`` and ``_id``).
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 from collections import deque
 from decimal import Decimal
 
+from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, check_slot_names
 from ._clr import ClrName
+from ._delegates import DELEGATE_ENTRY_ELEMENT, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
 from ._escape import escape_attr, escape_text
 from ._exceptions import exception_info
@@ -31,9 +42,11 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
@@ -42,25 +55,33 @@ from ._types import (
 )
 from ._xsd import XSD_TYPE_NAMES
 
-ENVELOPE_OPEN = (
+ENVELOPE_START = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
     'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
     'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
     'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
     'xmlns:clr="http://schemas.microsoft.com/clr/" '
-    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n<SOAP-ENV:Body>\n'
+    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n'
 )
+BODY_OPEN = "<SOAP-ENV:Body>\n"
+ENVELOPE_OPEN = ENVELOPE_START + BODY_OPEN
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
 
 
 class EncodedWriter:
     """Writes one message. Not reusable: ids and prefixes are per message."""
 
-    def __init__(self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> None:
+    def __init__(
+        self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None, toolkit: bool = False
+    ) -> None:
         self.registry = registry
         self.marshaller = marshaller
+        #: the reader is a SOAP toolkit, not .NET Remoting (see the module docstring)
+        self.toolkit = toolkit
+        self.null = 'xsi:nil="true"' if toolkit else 'xsi:null="1"'
         self._next_id = 2  # ref-1 is the method element
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
@@ -101,7 +122,7 @@ class EncodedWriter:
         if value is None:
             if not wt.nullable and wt.kind is not Kind.ANY:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
-            return f'<{name} xsi:null="1" />'
+            return f"<{name} {self.null} />"
         if wt.kind is Kind.ANY:
             if self.marshaller is not None and type(value).__module__ != "builtins":
                 marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
@@ -113,6 +134,9 @@ class EncodedWriter:
         if kind is Kind.STRING:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
+            if self.toolkit:
+                typing = ' xsi:type="xsd:string"' if typed else ""
+                return f"<{name}{typing}>{escape_text(value)}</{name}>"
             ref = self._new_id()
             if typed:
                 return f'<{name} id="ref-{ref}" xsi:type="SOAP-ENC:string">{escape_text(value)}</{name}>'
@@ -121,6 +145,8 @@ class EncodedWriter:
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
         if kind is Kind.OBJREF:
             return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
+        if kind is Kind.DELEGATE:
+            return f'<{name} href="#ref-{self._ref(marshal_delegate(self.marshaller, name, value, wt), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
 
@@ -190,7 +216,41 @@ class EncodedWriter:
             )
         return ref
 
+    # -------------------------------------------------------------- the call context header
+
+    def call_context_blocks(self, context: dict[str, object]) -> str:
+        """The ``__CallContext`` header block and its ``LogicalCallContext``, as Mono writes them: the context
+        and every value it refers to are serialized inside the Header."""
+        check_slot_names(context)
+        ref = self._new_id()
+        prefix, decl = self._prefix(LOGICAL_CALL_CONTEXT_NS)
+        slots = "".join(self.member(name, value, ANY) for name, value in context.items())
+        return (
+            f'<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" xmlns:h4="{HEADER_NAMESPACE}" />\n'
+            f'<{prefix}:LogicalCallContext id="ref-{ref}"{decl}>{slots}</{prefix}:LogicalCallContext>\n'
+            + self.siblings()
+        )
+
     # -------------------------------------------------------------- siblings
+
+    def message(self, head: str) -> bytes:
+        """The whole message: ``head`` (the envelope's start up to the method element's end), the queued
+        siblings, the envelope's end. A ``byte[]`` sibling's base64 stays bytes from ``b64encode`` to the
+        message (one more copy, not five through ``str``)."""
+        parts: list[bytes] = []
+        text: list[str] = [head]
+        while self._queue:
+            ref, value, wt = self._queue.popleft()
+            if wt.kind is Kind.BYTES and isinstance(value, bytes | bytearray):
+                text.append(f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">')
+                parts.append("".join(text).encode("utf-8"))
+                parts.append(base64.b64encode(value))
+                text = ["</SOAP-ENC:Array>\n"]
+            else:
+                text.append(self._sibling(ref, value, wt))
+        text.append(ENVELOPE_CLOSE)
+        parts.append("".join(text).encode("utf-8"))
+        return b"".join(parts)
 
     def siblings(self) -> str:
         out: list[str] = []
@@ -211,12 +271,70 @@ class EncodedWriter:
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
             typed = item.kind is Kind.ANY
-            items = "".join(self.member("item", v, item, typed) for v in value)
+            items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
         if isinstance(value, ObjRef):
             return self._objref_graph(ref, value)
+        if isinstance(value, DelegateRef):
+            return self._delegate_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _any_items(self, values: list[object] | tuple[object, ...]) -> str:
+        """The items of an ``object[]``: each with its own ``xsi:type``."""
+        return "".join(self.member("item", v, ANY, True) for v in values)
+
+    def _items(self, values: list[object] | tuple[object, ...], item: WireType) -> str:
+        """The items of a typed array. Integers, floats and strings of exactly those types are written here
+        in one step each; anything else (None, bool, subclasses, objects) through :meth:`member`, which
+        also says what is wrong with a value that does not fit."""
+        kind = item.kind
+        member = self.member
+        if kind in INTEGER_KINDS:
+            # a declared plain int is a .NET Int32, as in scalar()
+            lo, hi = INTEGER_RANGES[Kind.INT32 if kind is Kind.INT else kind]
+            return "".join(
+                f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.DOUBLE:
+            return "".join(
+                f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
+            parts = []
+            for v in values:
+                if type(v) is str:
+                    parts.append(f'<item id="ref-{self._new_id()}">{escape_text(v)}</item>')
+                else:
+                    parts.append(member("item", v, item, False))
+            return "".join(parts)
+        return "".join(member("item", v, item, False) for v in values)
+
+    def _delegate_graph(self, ref: int, value: DelegateRef) -> str:
+        """A DelegateSerializationHolder, its DelegateEntry chain, and its targets (ObjRefs, queued)."""
+        p, decl = self._prefix(CLR_NS + "System")
+        string = WireType(Kind.STRING, nullable=True)
+        entry_ids = [self._new_id() for _ in value.entries]
+        targets = "".join(f'<target{i} href="#ref-{self._ref(e.target, _OBJREF)}" />'
+                          for i, e in enumerate(value.entries))
+        out = [f'<{p}:DelegateSerializationHolder id="ref-{ref}"{decl}><Delegate href="#ref-{entry_ids[0]}" />'
+               f"{targets}</{p}:DelegateSerializationHolder>\n"]
+        for i, entry in enumerate(value.entries):
+            following = (f'<delegateEntry href="#ref-{entry_ids[i + 1]}" />' if i + 1 < len(entry_ids)
+                         else '<delegateEntry xsi:null="1" />')
+            out.append(
+                f'<{p}:{DELEGATE_ENTRY_ELEMENT} id="ref-{entry_ids[i]}"{decl}>'
+                + self.member("type", entry.delegate_type.full_name, string, False)
+                + self.member("assembly", entry.delegate_type.assembly, string, False)
+                + self.member("target", f"target{i}", string, True)
+                + self.member("targetTypeAssembly", entry.target_type.assembly, string, False)
+                + self.member("targetTypeName", entry.target_type.full_name, string, False)
+                + self.member("methodName", entry.method_name, string, False)
+                + f"{following}</{p}:{DELEGATE_ENTRY_ELEMENT}>\n"
+            )
+        return "".join(out)
 
     def _string_array(self, ref: int, items: list[str]) -> str:
         body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
@@ -229,7 +347,10 @@ class EncodedWriter:
         c, cd = self._prefix(CHANNELS_NS)
         type_info, channel_info = self._new_id(), self._new_id()
         hierarchy, interfaces, channel_data = self._new_id(), self._new_id(), self._new_id()
-        appdomain, store, uris = self._new_id(), self._new_id(), self._new_id()
+        # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
+        # looks only at the first URL of each store
+        appdomain = self._new_id()
+        stores = [(self._new_id(), self._new_id(), url) for url in value.channel_urls]
         marshalled = "" if value.is_marshalled is None else f"<fIsMarshalled>{int(value.is_marshalled)}</fIsMarshalled>"
         return (
             f'<{r}:ObjRef id="ref-{ref}"{rd}><uri id="ref-{self._new_id()}">{escape_text(value.uri)}</uri>'
@@ -243,14 +364,17 @@ class EncodedWriter:
             f"</{r}:ChannelInfo>\n"
             + self._string_array(hierarchy, value.server_hierarchy)
             + self._string_array(interfaces, value.interfaces)
-            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[2]">'
-            f'<item href="#ref-{appdomain}" /><item href="#ref-{store}" /></SOAP-ENC:Array>\n'
+            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[{1 + len(stores)}]">'
+            f'<item href="#ref-{appdomain}" />' + "".join(f'<item href="#ref-{store}" />' for store, _, _ in stores)
+            + "</SOAP-ENC:Array>\n"
             f'<{c}:CrossAppDomainData id="ref-{appdomain}"{cd}><_ContextID xsi:type="xsd:int">0</_ContextID>'
             f'<_DomainID>0</_DomainID><_processGuid id="ref-{self._new_id()}">{escape_text(value.process_guid)}'
             f"</_processGuid></{c}:CrossAppDomainData>\n"
-            f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
-            f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n'
-            + self._string_array(uris, value.channel_urls)
+            + "".join(
+                f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
+                f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n' + self._string_array(uris, [url])
+                for store, uris, url in stores
+            )
         )
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
@@ -285,16 +409,17 @@ class EncodedWriter:
         name = ClrName(info.type_name, info.assembly)
         type_ref, decl = self._type_ref(name)
         string = WireType(Kind.STRING, nullable=True)
+        null = self.null
         members = [
             self.member("ClassName", info.type_name, string, False),
             self.member("Message", info.message, string, False),
-            '<Data xsi:null="1" />',
-            '<InnerException xsi:null="1" />',
-            '<HelpURL xsi:null="1" />',
+            f"<Data {null} />",
+            f"<InnerException {null} />",
+            f"<HelpURL {null} />",
             self.member("StackTraceString", info.stack_trace, string, False),
-            '<RemoteStackTraceString xsi:null="1" />',
+            f"<RemoteStackTraceString {null} />",
             "<RemoteStackIndex>0</RemoteStackIndex>",
-            '<ExceptionMethod xsi:null="1" />',
+            f"<ExceptionMethod {null} />",
             f"<HResult>{info.hresult}</HResult>",
             self.member("Source", info.source, string, False),
         ]
@@ -305,33 +430,68 @@ class EncodedWriter:
 # ------------------------------------------------------------------ whole messages
 
 
+@functools.lru_cache(maxsize=512)  # one per method (and its Response): escaping the namespace once
 def _method_open(name: str, namespace: str) -> tuple[str, str]:
     if namespace:
         return (f'<i2:{name} id="ref-1" xmlns:i2="{escape_attr(namespace)}">', f"</i2:{name}>\n")
     return f'<{name} id="ref-1">', f"</{name}>\n"
 
 
+def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
+                   signature: list[WireType] | None = None) -> str:
+    """The envelope up to the Body, with a Header when there is a method signature or a call context."""
+    if context is None and signature is None:
+        return ENVELOPE_OPEN
+    blocks = _signature_block(signature, writer.registry) if signature is not None else ""
+    if context is not None:
+        blocks += writer.call_context_blocks(context)
+    return ENVELOPE_START + "<SOAP-ENV:Header>\n" + blocks + "</SOAP-ENV:Header>\n" + BODY_OPEN
+
+
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
+    head = ENVELOPE_OPEN if call.call_context is None and call.signature is None else _envelope_open(
+        writer, call.call_context, call.signature)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
-    body = open_tag + params + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(head + open_tag + params + close_tag)
+
+
+_XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
+
+
+def _signature_block(signature: list[WireType], registry: TypeRegistry) -> str:
+    """The ``__MethodSignature`` header block .NET sends for an overloaded method: the parameters' type QNames,
+    space-separated (``xsd:int xsd:int``)."""
+    declared: dict[str, str] = {}
+    qnames = []
+    for wt in signature:
+        namespace, local = soap_qname(wt, registry)
+        prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
+        qnames.append(f"{prefix}:{local}")
+    decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
+    return (
+        '<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
+        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
+        "</h4:__MethodSignature>\n"
+    )
 
 
 def write_return(
-    ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
+    ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None, toolkit: bool = False
 ) -> bytes:
-    writer = EncodedWriter(registry, marshaller)
+    """The return message; ``toolkit``: for a SOAP toolkit rather than .NET Remoting (module docstring)."""
+    writer = EncodedWriter(registry, marshaller, toolkit)
+    head = ENVELOPE_OPEN if ret.call_context is None else _envelope_open(writer, ret.call_context)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)
-    body = open_tag + "".join(parts) + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(head + open_tag + "".join(parts) + close_tag)
 
 
 def remoting_faultstring(fault: Fault) -> str:
@@ -341,13 +501,15 @@ def remoting_faultstring(fault: Fault) -> str:
     return f" **** {fault.exception.type_name} - {fault.message}"
 
 
-def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
-    """A fault whose ``detail`` is a ``ServerFault`` carrying the serialized exception, as .NET writes it."""
-    writer = EncodedWriter(registry)
+def write_fault(fault: Fault, registry: TypeRegistry, toolkit: bool = False) -> bytes:
+    """A fault whose ``detail`` is a ``ServerFault`` carrying the serialized exception, as .NET writes it
+    (``toolkit``: for a SOAP toolkit, with standard nulls and no ids on the fault's own elements)."""
+    writer = EncodedWriter(registry, toolkit=toolkit)
+    ids = ("", "", "") if toolkit else (' id="ref-1"', ' id="ref-2"', ' id="ref-3"')
     head = (
-        '<SOAP-ENV:Fault id="ref-1">'
-        f'<faultcode id="ref-2">SOAP-ENV:{escape_text(fault.code)}</faultcode>'
-        f'<faultstring id="ref-3">{escape_text(remoting_faultstring(fault))}</faultstring>'
+        f"<SOAP-ENV:Fault{ids[0]}>"
+        f"<faultcode{ids[1]}>SOAP-ENV:{escape_text(fault.code)}</faultcode>"
+        f"<faultstring{ids[2]}>{escape_text(remoting_faultstring(fault))}</faultstring>"
     )
     writer._next_id = 4
     if fault.exception is None:
@@ -357,7 +519,7 @@ def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
     prefix, decl = writer._prefix(SERVER_FAULT_NS)
     server_fault = (
         f'<{prefix}:ServerFault id="ref-{detail_ref}"{decl}>'
-        '<exceptionType xsi:null="1" /><message xsi:null="1" /><stackTrace xsi:null="1" />'
+        f"<exceptionType {writer.null} /><message {writer.null} /><stackTrace {writer.null} />"
         f'<exception href="#ref-{exception_ref}" /></{prefix}:ServerFault>\n'
     )
     exception = writer.exception_element(exception_ref, fault.exception)

@@ -20,7 +20,7 @@ from ._literal import SOAP11, SOAP12, LiteralCall, SoapVersion, write_literal_fa
 from ._model import Fault, IncomingCall, MethodReturn
 from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
 from ._objref import ReferenceMarshaller
-from ._types import DEFAULT_REGISTRY, TypeRegistry
+from ._types import DEFAULT_REGISTRY, VOID, TypeRegistry
 from ._xml import DEFAULT_LIMITS, Limits, local_name, namespace_of, parse_xml
 
 _ENCODING_STYLE = f"{{{SOAP_ENV}}}encodingStyle"
@@ -33,6 +33,12 @@ _ENVELOPE11 = f"{{{SOAP_ENV}}}Envelope"
 _ENVELOPE12 = f"{{{SOAP12_ENV}}}Envelope"
 #: The namespace literal faults use when no call was decoded.
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
+
+
+def _header(envelope: etree._Element, tag: str) -> etree._Element | None:
+    """The envelope's Header: its first child, if that is one (SOAP 1.1 section 4.2, SOAP 1.2 part 1 5.1)."""
+    first = envelope[0] if len(envelope) else None
+    return first if first is not None and first.tag == tag else None
 
 
 def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
@@ -74,14 +80,12 @@ class SoapFormatter:
             soap_body = next((c for c in root if c.tag == _BODY12), None)
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
-            header = next((c for c in root if c.tag == _HEADER12), None)
-            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, header, body)
+            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, _header(root, _HEADER12), body)
         if root.tag == _ENVELOPE11:
             body11 = next((c for c in root if c.tag == _BODY11), None)
             operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
             if body11 is not None and operation is not None and not _is_encoded(body11, operation):
-                header = next((c for c in root if c.tag == _HEADER11), None)
-                return LiteralCall(body11, SOAP11, self.registry, self.limits, header, body)
+                return LiteralCall(body11, SOAP11, self.registry, self.limits, _header(root, _HEADER11), body)
         elif local_name(root.tag) == "Envelope":
             namespace = namespace_of(root.tag)
             raise VersionMismatch(f"not a SOAP 1.1 or 1.2 envelope: the Envelope is in namespace {namespace[:100]!r}")
@@ -92,7 +96,16 @@ class SoapFormatter:
     ) -> tuple[bytes, str]:
         if isinstance(call, LiteralCall):
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
-        return write_return(ret, self.registry, marshaller), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
+
+    def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
+        """The answer to a one-way call, the same whatever the method does: document/literal gets 202 with an
+        empty body (WS-I BP R2714/R2750); the Remoting dialect the empty reply Mono sends for a void method."""
+        if isinstance(call, LiteralCall):
+            return 202, b"", ""
+        ret = MethodReturn(call.method_name, call.namespace, None, VOID)
+        return 200, write_return(ret, self.registry), REMOTING_SOAP_CONTENT_TYPE
 
     def fault_status(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> int:
         """The HTTP status of ``fault``: SOAP 1.2's HTTP binding answers a ``Sender`` fault with 400 and every
@@ -108,7 +121,8 @@ class SoapFormatter:
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type
-        return write_fault(fault, self.registry), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_fault(fault, self.registry, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
 
 __all__ = ["SOAP11", "SOAP12", "SoapFormatter"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,8 +20,8 @@ from lxml import etree
 
 from ._errors import SoapDecodeError, SoapEncodeError
 from ._escape import escape_attr, escape_text
+from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
-from ._mustunderstand import must_understand_headers
 from ._namespaces import SOAP12_ENV, SOAP_ENV, WSSE_NS, XSI
 from ._runtime_types import runtime_wire_type
 from ._scalars import (
@@ -33,16 +33,21 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
+    FieldSpec,
     Kind,
     TypeRegistry,
     WireType,
     check_integer,
     construct,
     enum_member,
+    fields_by_wire_name,
     object_fields,
+    xsd_type_name,
 )
 from ._xml import Limits, count_array_items, element_text, local_name, namespace_of
 from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
@@ -69,7 +74,7 @@ def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
     kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-        return wt.py_type.__name__
+        return xsd_type_name(wt.py_type)
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
@@ -163,7 +168,7 @@ class LiteralWriter:
             if shape is not None and shape.repeated:  # the element itself repeats, no wrapper
                 return "".join(self.element(name, v, item, depth + 1, prefix, namespace) for v in value)
             item_name = shape.item_name if shape is not None and shape.item_name else item_element_name(item)
-            inner = "".join(self.element(item_name, v, item, depth + 1, prefix, namespace) for v in value)
+            inner = self._items(item_name, value, item, depth + 1, prefix, namespace)
             return f"<{prefix}:{name}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJECT:
             cls = type(value)
@@ -176,18 +181,62 @@ class LiteralWriter:
                 child_prefix = f"t{depth + 1}"
                 declaration = f' xmlns:{child_prefix}="{escape_attr(own)}"'
                 current = own
+            fields = object_fields(cls)
+            attributes = "".join(
+                f' {f.wire_name}="{escape_attr(_attribute_text(getattr(value, f.attr, None), f))}"'
+                for f in fields if _is_attribute(f) and getattr(value, f.attr, None) is not None
+            )
             inner = "".join(
                 self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1, child_prefix, current)
-                for f in object_fields(cls)
+                for f in fields if not _is_attribute(f)
             )
-            return f"<{prefix}:{name}{declaration}>{inner}</{prefix}:{name}>"
+            return f"<{prefix}:{name}{declaration}{attributes}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJREF:
             raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
 
 
+    def _items(
+        self, name: str, values: list[object] | tuple[object, ...], item: WireType, depth: int, prefix: str,
+        namespace: str | None,
+    ) -> str:
+        """An array's items. Ints in range and strings, of exactly those types, are written here in one step
+        each (as :meth:`element` writes them); anything else through :meth:`element`."""
+        kind = item.kind
+        element = self.element
+        if item.xml is None and depth <= 64 and (kind in INTEGER_KINDS or kind is Kind.STRING):
+            # a plain int is xs:int in the WSDL (see literal_text)
+            lo, hi = INTEGER_RANGES[Kind.INT32 if kind is Kind.INT else kind] if kind is not Kind.STRING else (0, -1)
+            open_tag, close_tag = f"<{prefix}:{name}>", f"</{prefix}:{name}>"
+            parts = []
+            for v in values:
+                t = type(v)
+                if t is int and lo <= v <= hi:  # type: ignore[operator]
+                    parts.append(f"{open_tag}{v}{close_tag}")
+                elif t is str and kind is Kind.STRING:
+                    parts.append(f"{open_tag}{escape_text(v)}{close_tag}")  # type: ignore[arg-type]
+                else:
+                    parts.append(element(name, v, item, depth, prefix, namespace))
+            return "".join(parts)
+        return "".join(element(name, v, item, depth, prefix, namespace) for v in values)
+
+
+def _is_attribute(spec: FieldSpec) -> bool:
+    return spec.wire.xml is not None and spec.wire.xml.attribute
+
+
+def _attribute_text(value: object, spec: FieldSpec) -> str:
+    """An attribute's value: the scalar's XSD lexical form, unescaped (the caller escapes it for an attribute)."""
+    if spec.wire.kind in (Kind.STRING, Kind.CHAR):
+        if not isinstance(value, str):
+            raise SoapEncodeError(f"{spec.wire_name}: expected str, got {type(value).__name__}")
+        return value
+    if spec.wire.kind in (Kind.LIST, Kind.OBJECT, Kind.OBJREF, Kind.ANY):
+        raise SoapEncodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+    return literal_text(value, spec.wire, spec.wire_name)  # numbers, dates, base64, names: nothing to escape
+
+
 def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
-    """The envelope around ``body``; ``header`` is the whole ``soap:Header`` element, or ``""``."""
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{version.envelope_ns}" '
         f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema">{header}<soap:Body>{body}</soap:Body>'
@@ -195,25 +244,49 @@ def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
     ).encode()
 
 
+def write_headers(
+    headers: Sequence[OutgoingHeader], version: SoapVersion, registry: TypeRegistry, first: str = ""
+) -> str:
+    """The ``soap:Header`` holding ``headers`` (each in its own namespace) after the ready-made block
+    ``first`` (a WS-Security header), or ``""`` for none."""
+    if not headers and not first:
+        return ""
+    blocks = [first]
+    for i, h in enumerate(headers):
+        prefix = f"h{i}"
+        block = LiteralWriter(registry, h.namespace).element(h.name, h.value, h.wire, prefix=prefix,
+                                                             namespace=h.namespace)
+        if not block:
+            continue
+        attributes = f' xmlns:{prefix}="{escape_attr(h.namespace)}"'
+        if h.must_understand:
+            attributes += ' soap:mustUnderstand="true"' if version is SOAP12 else ' soap:mustUnderstand="1"'
+        head = f"<{prefix}:{h.name}"
+        blocks.append(head + attributes + block[len(head):])
+    return f"<soap:Header>{''.join(blocks)}</soap:Header>"
+
+
 def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: TypeRegistry) -> bytes:
     writer = LiteralWriter(registry, ret.namespace)
     inner = ""
     if ret.value_type.kind is not Kind.VOID:
         inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
+    if ret.out_args:  # out and ref parameters follow the result, by name (as ASMX and WCF write them)
+        inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
-    return _envelope(version, body)
+    return _envelope(version, body, write_headers(ret.headers, version, registry))
 
 
-def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry, header: str = "") -> bytes:
-    """The request envelope; ``header`` is a ``soap:Header`` element to send with it (``""``: none)."""
+def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry, security: str = "") -> bytes:
+    """The request envelope; ``security`` is a WS-Security header block to send first (``""``: none)."""
     writer = LiteralWriter(registry, call.namespace)
     inner = "".join(
         writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     ns = escape_attr(call.namespace)
     body = f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>'
-    return _envelope(version, body, header)
+    return _envelope(version, body, write_headers(call.headers, version, registry, security))
 
 
 _CODES_11 = {"Client": "Client", "Server": "Server", "MustUnderstand": "MustUnderstand",
@@ -254,7 +327,8 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
         cls = type(declared)
         fields = "".join(writer.element(f.wire_name, getattr(declared, f.attr, None), f.wire)
                          for f in object_fields(cls))
-        detail = f'<tns:{cls.__name__} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{cls.__name__}>'
+        element = xsd_type_name(cls)
+        detail = f'<tns:{element} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{element}>'
     message = escape_text(fault.message)
     if version is SOAP12:
         code = "soap:" + _CODES_12.get(fault.code, "Receiver")
@@ -310,20 +384,29 @@ class LiteralReader:
         if kind is Kind.LIST:
             children = [c for c in el if isinstance(c.tag, str)]
             self._array_items = count_array_items(self._array_items, len(children), self.limits)
-            return [self.value(c, wt.item or ANY, depth + 1) for c in children]
+            return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
-            specs = {f.wire_name: f for f in object_fields(cls)}
+            specs = fields_by_wire_name(cls)
             values: dict[str, object] = {}
+            for member in specs.values():
+                if _is_attribute(member) and member.read:
+                    raw = el.get(member.wire_name)
+                    values[member.attr] = None if raw is None else self._attribute(raw, member)
             for child in el:
                 spec = specs.get(_local(child.tag))
-                if spec is None or not spec.read:
+                if spec is None or not spec.read or _is_attribute(spec):
                     continue
                 if spec.wire.xml is not None and spec.wire.xml.repeated:  # each occurrence is one item
                     items = values.setdefault(spec.attr, [])
                     assert isinstance(items, list)
                     items.append(self.value(child, spec.wire.item or ANY, depth + 1))
+                    continue
+                parser = PARSERS.get(spec.wire.kind)
+                if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                    values[spec.attr] = parse_text(  # a scalar field that is its text
+                        child, parser, self.limits, spec.wire.kind is Kind.BYTES)
                 else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
@@ -346,6 +429,32 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
+    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+        kind = item.kind
+        parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(kind)
+        if parser is None or depth > self.limits.max_ref_depth:
+            return [self.value(c, item, depth) for c in children]
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = (Kind.INT32 if kind is Kind.INT else kind) if kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth), self.limits,
+                            kind is Kind.BYTES)
+
+    @staticmethod
+    def _attribute(raw: str, spec: FieldSpec) -> object:
+        kind = spec.wire.kind
+        if kind in (Kind.STRING, Kind.CHAR):
+            return raw
+        if kind is Kind.ENUM:
+            assert spec.wire.py_type is not None
+            return enum_member(spec.wire.py_type, raw)
+        parser = PARSERS.get(kind)
+        if parser is None:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+        try:
+            return parser(raw)
+        except (ValueError, OverflowError) as exc:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: {exc}") from None
+
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(_XSI_TYPE)
         if xsi_type is not None:
@@ -364,6 +473,8 @@ class LiteralCall:
 
     #: document/literal names the target by URI only (the binary formatter names a type too)
     claimed_type: str | None = None
+    #: document/literal names each operation uniquely: an overload by its own name
+    overloadable = False
 
     def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
                  header: etree._Element | None = None, source: bytes | None = None) -> None:
@@ -376,7 +487,8 @@ class LiteralCall:
                 f"{', ...' if len(tops) > 2 else ''}): a document/literal request has exactly one"
             )
         self.version = version
-        self.header = header
+        self._header = header
+        self._blocks: list[HeaderBlock] | None = None
         self._element = tops[0]
         self.method_name = _local(self._element.tag)
         self.namespace = _namespace(self._element.tag)
@@ -389,9 +501,21 @@ class LiteralCall:
         """The parameter elements' local names (computed when asked: most calls never need them)."""
         return [_local(p.tag) for p in self._params]
 
-    def must_understand_headers(self) -> list[tuple[str, str]]:
-        """The header blocks marked mustUnderstand for this node (see :mod:`soap._mustunderstand`)."""
-        return must_understand_headers(self.header, self.version.envelope_ns)
+    @property
+    def header_blocks(self) -> list[HeaderBlock]:
+        if self._blocks is None:
+            self._blocks = header_blocks(self._header, self.version.envelope_ns, self._header_value)
+        return self._blocks
+
+    def _header_value(self, el: etree._Element, wt: WireType) -> object:
+        return self._reader.value(el, wt)
+
+    def call_context(self) -> dict[str, object] | None:
+        """Document/literal has no logical call context (its headers are :attr:`header_blocks`)."""
+        return None
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return 1 if len(inputs) == self.argument_count else 0
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if names is None:  # positional, as the Remoting dialect
@@ -423,14 +547,32 @@ class LiteralCall:
 
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
-    registry: TypeRegistry, limits: Limits,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None, header: etree._Element | None = None,
+) -> MethodReturn | Fault:
+    """The result, or the fault; ``fault_types`` maps a fault detail element (``{namespace}name``) to the
+    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions; a
+    result's ``header_blocks`` are those of ``header`` (the envelope's Header)."""
+    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types, fault_types)
+    if header is not None and isinstance(ret, MethodReturn):
+        reader = LiteralReader(registry, limits)
+        ret.header_blocks = header_blocks(header, version.envelope_ns, reader.value)
+    return ret
+
+
+def _read_literal_response(
+    body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None,
 ) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
         raise SoapDecodeError("SOAP Body is empty")
     first = tops[0]
     if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
-        return _read_fault(first, version, registry, limits)
+        return _read_fault(first, version, registry, limits, fault_types or {})
+    if out_types:
+        return _read_with_outs(first, method_name, return_type, out_types, registry, limits)
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
@@ -446,7 +588,31 @@ def read_literal_response(
     return MethodReturn(method_name, _namespace(first.tag), value, return_type)
 
 
-def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:
+def _read_with_outs(
+    wrapper: etree._Element, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]],
+    registry: TypeRegistry, limits: Limits,
+) -> MethodReturn:
+    """``<XResponse><XResult/><out1/>…</XResponse>``: the result and the out/ref parameters by name."""
+    children = {_local(c.tag): c for c in wrapper if isinstance(c.tag, str)}
+    reader = LiteralReader(registry, limits)
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        result = children.get(f"{method_name}Result")
+        value = None if result is None and return_type.nullable else reader.value(
+            _required(children, f"{method_name}Result", wrapper), return_type)
+    outs = [(n, reader.value(_required(children, n, wrapper), t), t) for n, t in out_types]
+    return MethodReturn(method_name, _namespace(wrapper.tag), value, return_type, outs)
+
+
+def _required(children: dict[str, etree._Element], name: str, wrapper: etree._Element) -> etree._Element:
+    found = children.get(name)
+    if found is None:
+        raise SoapDecodeError(f"{_local(wrapper.tag)} lacks <{name}>")
+    return found
+
+
+def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                fault_types: Mapping[str, type]) -> Fault:
     def find(*path: str) -> etree._Element | None:
         node: etree._Element | None = el
         for name in path:
@@ -473,8 +639,9 @@ def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry
     if detail is not None:
         entry = next((c for c in detail if isinstance(c.tag, str)), None)
         if entry is not None:
-            cls = next((c for c in registry.registered()
-                        if issubclass(c, BaseException) and c.__name__ == _local(entry.tag)), None)
+            cls = fault_types.get(str(entry.tag)) or next(
+                (c for c in registry.registered()
+                 if issubclass(c, BaseException) and xsd_type_name(c) == _local(entry.tag)), None)
             if cls is not None:
                 value = LiteralReader(registry, limits).value(entry, WireType(Kind.OBJECT, cls, None, True))
                 if isinstance(value, BaseException):

@@ -6,6 +6,8 @@ speaks (the WSDL's binding), so it gets one formatter per version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ._client_formatter import (
     SOAP_MEDIA_TYPES,
     OutgoingRequest,
@@ -37,17 +39,19 @@ class LiteralFormatter:
 
     def __init__(
         self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS,
-        credentials: UsernameCredentials | None = None,
+        credentials: UsernameCredentials | None = None, faults: Mapping[str, type] | None = None,
     ) -> None:
         self.version = version
         self.registry = registry
         self.limits = limits
         self.credentials = credentials
+        #: fault detail element (``{namespace}name``) -> the exception class it becomes (a stub's declared faults)
+        self.faults: Mapping[str, type] = faults or {}
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call (``marshaller`` is unused: object references cannot travel in document/literal)."""
-        header = self.credentials.header(self.version is SOAP12) if self.credentials is not None else ""
-        body = write_literal_call(call, self.version, self.registry, header)
+        security = self.credentials.security_block(self.version is SOAP12) if self.credentials is not None else ""
+        body = write_literal_call(call, self.version, self.registry, security)
         headers = soap12_headers if self.version is SOAP12 else soap11_headers
         return OutgoingRequest(body, headers(self.version.content_type, call.action or ""))
 
@@ -55,7 +59,8 @@ class LiteralFormatter:
         return media_type in SOAP_MEDIA_TYPES
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         """The result or fault, read in the SOAP version of the envelope that came back.
 
         That is usually ours, but a server that speaks only SOAP 1.1 answers a 1.2 request with a 1.1
@@ -69,4 +74,6 @@ class LiteralFormatter:
         soap_body = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Body"), None)
         if soap_body is None:
             raise SoapDecodeError("SOAP envelope has no Body")
-        return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits)
+        header = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Header"), None)
+        return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits,
+                                     [(n, t) for _, n, t in outputs], self.faults, header)

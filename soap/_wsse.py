@@ -1,10 +1,10 @@
 """WS-Security 1.0 UsernameToken (OASIS Username Token Profile 1.0): the header, read and written.
 
-This module only handles the XML. :func:`read_username_token` finds the ``wsse:Security`` header block of a
-document/literal request and reads its ``UsernameToken``; deciding whether the token is good (the user store,
-the clock, the replay cache) is the runtime's job (``gateway.server.wssecurity``), with
-:meth:`UsernameToken.matches` doing the password comparison in constant time. :func:`security_header`
-writes the header a client sends.
+This module only handles the XML. :func:`read_username_token` finds the ``wsse:Security`` header block of
+a SOAP request (document/literal, where toolkits send it) and reads its ``UsernameToken``; deciding whether
+the token is good (the user store, the clock, the replay cache) is the runtime's job
+(``gateway.server.wssecurity``), with :meth:`UsernameToken.matches` doing the password comparison in
+constant time. :func:`security_header` writes the header block a client sends.
 
 ``PasswordText`` carries the password itself (use it over TLS only); ``PasswordDigest`` carries
 ``Base64(SHA-1(nonce + created + password))``, where ``nonce`` is the raw bytes of ``wsse:Nonce`` and
@@ -25,9 +25,8 @@ from lxml import etree
 
 from ._errors import SoapDecodeError
 from ._escape import escape_text
-from ._literal import LiteralCall
 from ._model import IncomingCall
-from ._namespaces import SOAP12_ENV, WSSE_NS
+from ._namespaces import WSSE_NS
 from ._scalars import parse_datetime
 
 WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
@@ -39,10 +38,7 @@ BASE64_BINARY = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-me
 #: the header block this module reads: what a runtime that checks it "understands"
 SECURITY_HEADER = (WSSE_NS, "Security")
 
-_SECURITY = f"{{{WSSE_NS}}}Security"
 _USERNAME_TOKEN = f"{{{WSSE_NS}}}UsernameToken"
-_ACTOR_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
-_ROLES_12 = frozenset({SOAP12_ENV + "/role/next", SOAP12_ENV + "/role/ultimateReceiver"})
 
 #: Bounds on the token's parts (a header is small; anything larger is not a token).
 MAX_USERNAME = 256
@@ -95,24 +91,14 @@ def password_digest(nonce: bytes, created: str, password: str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _addressed_to_us(block: etree._Element, envelope_ns: str) -> bool:
-    if envelope_ns == SOAP12_ENV:
-        role = block.get(f"{{{SOAP12_ENV}}}role")
-        return role is None or role.strip() in _ROLES_12
-    actor = block.get(f"{{{envelope_ns}}}actor")
-    return actor is None or actor.strip() == _ACTOR_NEXT
-
-
 def read_username_token(call: IncomingCall) -> UsernameToken | None:
-    """The UsernameToken of a document/literal request's ``wsse:Security`` header addressed to this node;
-    None when the request has none (or is not document/literal: other dialects carry no WS-Security).
+    """The UsernameToken of the request's ``wsse:Security`` header block addressed to this node; None when
+    the request has none (binary requests have no SOAP headers at all).
 
     Raises :class:`SecurityHeaderError` for a malformed header or token.
     """
-    if not isinstance(call, LiteralCall) or call.header is None:
-        return None
-    envelope_ns = call.version.envelope_ns
-    blocks = [b for b in call.header if b.tag == _SECURITY and _addressed_to_us(b, envelope_ns)]
+    blocks = [b.element for b in call.header_blocks
+              if b.for_this_node and b.name == "Security" and b.namespace == WSSE_NS]
     if not blocks:
         return None
     if len(blocks) > 1:
@@ -187,8 +173,8 @@ class UsernameCredentials:
     password: str
     digest: bool = False
 
-    def header(self, soap12: bool = False) -> str:
-        """A fresh header (a digest token gets a new nonce and creation time each time)."""
+    def security_block(self, soap12: bool = False) -> str:
+        """A fresh ``wsse:Security`` block (a digest token gets a new nonce and creation time each time)."""
         return security_header(self.username, self.password, self.digest, soap12)
 
 
@@ -200,8 +186,8 @@ def security_header(
     now: _dt.datetime | None = None,
     nonce: bytes | None = None,
 ) -> str:
-    """The ``soap:Header`` element (``soap``: the envelope prefix of :mod:`soap._literal`) with a
-    ``wsse:Security`` block holding a UsernameToken (what a client sends).
+    """The ``wsse:Security`` header block holding a UsernameToken (what a client sends), for a ``soap:Header``
+    (``soap``: the envelope prefix of :mod:`soap._literal`).
 
     A digest token gets a fresh 16-byte ``nonce`` and ``now`` as ``wsu:Created`` (both injectable for tests);
     a text token gets neither. The block is marked ``mustUnderstand``: a server that does not check it must
@@ -224,8 +210,8 @@ def security_header(
         parts.append(f'<wsse:Password Type="{PASSWORD_TEXT}">{escape_text(password)}</wsse:Password>')
     must = "true" if soap12 else "1"
     return (
-        f'<soap:Header><wsse:Security xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}" soap:mustUnderstand="{must}">'
-        f'<wsse:UsernameToken>{"".join(parts)}</wsse:UsernameToken></wsse:Security></soap:Header>'
+        f'<wsse:Security xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}" soap:mustUnderstand="{must}">'
+        f'<wsse:UsernameToken>{"".join(parts)}</wsse:UsernameToken></wsse:Security>'
     )
 
 

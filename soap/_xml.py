@@ -8,6 +8,7 @@ parsing, the rest right after, before any value is decoded.
 Strictness must cost next to nothing for ordinary messages, so each check after parsing starts with a scan
 of the raw bytes (in C: ``bytes.count`` / ``bytes.find``) that can only say "certainly fine", and walks the
 tree (with an XPath expression, also in C) only when the scan cannot rule the problem out.
+Carriage returns in values survive (``_eol.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ._eol import keep_carriage_returns
 from ._errors import LimitExceeded, MessageTooLarge, SoapDecodeError
 
 
@@ -91,6 +93,8 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     ascii_compatible = data[:1] == b"<" and data[1:2] != b"\x00"
     if not ascii_compatible and (not data or data.isspace()):
         raise SoapDecodeError("empty message body")
+    if b"\r" in data:  # CR and CRLF in values arrive as sent (see _eol.py)
+        data = keep_carriage_returns(data)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

@@ -25,8 +25,8 @@ SOAP_ENC_KINDS: dict[str, Kind] = {**XSD_KINDS, "base64": Kind.BYTES, "string": 
 CLR_SYSTEM_KINDS: dict[str, Kind] = {"Char": Kind.CHAR}
 
 #: kind -> its built-in XSD type's local name: the ``xsi:type`` the SOAP writers put on values and the type
-#: WSDL schemas declare. A plain ``int`` (``Kind.INT``) is ``xs:int`` in contracts (the Remoting writer sizes
-#: it by value before it looks here). ``Kind.CHAR`` is absent: XSD has no character type, and each dialect
+#: WSDL schemas declare. A declared plain ``int`` (``Kind.INT``) is a .NET Int32: ``xs:int`` in contracts and
+#: on the wire. ``Kind.CHAR`` is absent: XSD has no character type, and each dialect
 #: says it its own way (the Remoting dialect as ``clr:System.Char``, WSDL schemas as ``xs:string``).
 XSD_TYPE_NAMES: dict[Kind, str] = {
     Kind.INT: "int", Kind.INT32: "int", Kind.INT64: "long", Kind.INT16: "short", Kind.SBYTE: "byte",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._stubgen import generate_stub
+from ._stubgen import write_stub
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,21 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     stub.add_argument("-o", "--output", help="file to write (default: standard output)")
     stub.add_argument("--soap12", action="store_true", help="prefer a SOAP 1.2 port when there is one")
     args = parser.parse_args(argv)
-    try:
-        source = generate_stub(args.location, soap12=args.soap12)
-    except Exception as exc:
-        print(f"wsdl stub: {args.location}: {exc}", file=sys.stderr)
-        return 1
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as out:
-                out.write(source)
-        except OSError as exc:
-            print(f"wsdl stub: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(source)
-    return 0
+    return write_stub(args.location, args.output, soap12=args.soap12)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,26 @@ from soap import (
     DEFAULT_REGISTRY,
     BinaryFormatter,
     ClientFormatter,
+    Direction,
     Fault,
+    Kind,
     Limits,
     LiteralFormatter,
     MethodCall,
+    MethodReturn,
+    OutgoingHeader,
     ReferenceMarshaller,
     RemotingSoapFormatter,
     SoapDecodeError,
     SoapEncodeError,
     TypeRegistry,
     UsernameCredentials,
+    WireType,
+    wire_type,
 )
 from wsdl import Operation
 
+from ..model import call_context
 from ..model.errors import CallArgumentError, RemotingError
 from .binding import LiteralBinding
 from .faults import exception_from_fault
@@ -80,6 +87,9 @@ class ChannelCore:
         """The route of a new proxy: the client's formatter, or document/literal for a ``binding``."""
         if binding is None:
             return self.default_route
+        if binding.faults:  # the stub's own fault classes: a formatter of its own (cheap: no state but these)
+            literal = LiteralFormatter(binding.version, self.registry, self.limits, self.credentials, binding.faults)
+            return Route(literal, binding)
         formatter = self._literal.get(binding.soap_version)
         if formatter is None:
             literal = LiteralFormatter(binding.version, self.registry, self.limits, self.credentials)
@@ -87,17 +97,48 @@ class ChannelCore:
         return Route(formatter.formatter, binding)
 
     def prepare(self, url: str, namespace: str, op: Operation, args: tuple[object, ...], route: Route) -> ClientCall:
-        """The request for one call; raises :class:`CallArgumentError` (nothing sent) for bad arguments."""
+        """The request for one call; raises :class:`CallArgumentError` (nothing sent) for bad arguments.
+
+        A method with out parameters takes its in and ref arguments only (or every argument, the out ones
+        ignored); an overloaded method's call carries its signature.
+        """
+        if op.outputs or op.overloaded:
+            return self._prepare_method_model(url, namespace, op, args, route)
         if len(args) != len(op.parameters):
             raise CallArgumentError(f"{op.name}() takes {len(op.parameters)} argument(s), {len(args)} given")
         names = [p.name for p in op.parameters]
+        message = self._message(namespace, op, list(args), names, op.parameter_types, route)
+        return self._send(url, op, args, message, route)
+
+    def _prepare_method_model(
+        self, url: str, namespace: str, op: Operation, args: tuple[object, ...], route: Route
+    ) -> ClientCall:
+        out_positions = tuple(i for i, p in enumerate(op.parameters) if p.direction is Direction.OUT)
+        if out_positions and len(args) == len(op.parameters):
+            args = tuple(a for i, a in enumerate(args) if i not in out_positions)
+        if len(args) != len(op.input_types):
+            which = " (its in and ref parameters)" if out_positions else ""
+            raise CallArgumentError(f"{op.key}() takes {len(op.input_types)} argument(s){which}, {len(args)} given")
+        message = self._message(namespace, op, list(args), op.input_names, op.input_types, route)
+        message.out_positions = out_positions
+        if op.overloaded and route.binding is None:
+            message.signature = op.parameter_types
+        return self._send(url, op, args, message, route)
+
+    @staticmethod
+    def _message(namespace: str, op: Operation, args: list[object], names: list[str], types: list[WireType],
+                 route: Route) -> MethodCall:
         binding = route.binding
         if binding is None:
-            message = MethodCall(op.name, namespace, list(args), names, op.parameter_types)
-        else:
-            wire_names = list(binding.parameter_names.get(op.name, names))
-            message = MethodCall(binding.element(op.name), binding.namespace, list(args), wire_names,
-                                 op.parameter_types, action=binding.action(op.name))
+            return MethodCall(op.name, namespace, args, names, types, call_context=call_context.outgoing())
+        wire_names = list(binding.parameter_names.get(op.key, names))
+        message = MethodCall(binding.element(op.key), binding.namespace, args, wire_names, types,
+                             action=binding.action(op.key))
+        if op.in_headers:
+            message.headers = _outgoing_headers(op, binding.namespace)
+        return message
+
+    def _send(self, url: str, op: Operation, args: tuple[object, ...], message: MethodCall, route: Route) -> ClientCall:
         try:
             request = route.formatter.write_request(message, self.marshaller)
         except SoapEncodeError as exc:
@@ -116,6 +157,8 @@ class ChannelCore:
         formatter = call.formatter or self.default_route.formatter
         content_type = response.headers.get("content-type", "")
         media = _media_type(content_type)
+        if response.status == 202 and not response.body and call.operation.returns.kind is Kind.VOID:
+            return None  # a one-way operation the contract did not declare so (WS-I BP: 202, no envelope)
         if not response.body or not formatter.accepts_response(media):
             hint = ": is the binary formatter enabled on the server?" if formatter.name == "binary" else ""
             raise RemotingError(
@@ -123,13 +166,40 @@ class ChannelCore:
                 f"{formatter.name} message{hint}",
                 fault_code="Server", http_status=response.status,
             )
+        op = call.operation
+        outputs = [(i, p.name, p.wire) for i, p in op.outputs] if op.outputs else ()
+        name = op.name if call.formatter is None or call.formatter.name != "literal" else op.key
         try:
-            result = formatter.read_reply(response.body, content_type, call.operation.name, call.operation.returns,
-                                          self.marshaller)
+            result = formatter.read_reply(response.body, content_type, name, op.returns, self.marshaller, outputs)
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        if result.call_context is not None or result.header_blocks:
+            _reply_context(call.operation, result)
+        if outputs:  # the same shape as the method's: (return value, *out/ref values in parameter order)
+            return (result.value, *(v for _, v, _ in result.out_args))
         return result.value
+
+
+def _outgoing_headers(op: Operation, namespace: str) -> list[OutgoingHeader]:
+    """The document/literal headers the operation declares as input, from the caller's call context."""
+    state = call_context.current()
+    return [OutgoingHeader(namespace, cls.__name__, state.headers[cls], wire_type(cls))
+            for cls in op.in_headers if cls in state.headers]
+
+
+def _reply_context(op: Operation, result: MethodReturn) -> None:
+    """The reply's call context and the output headers the operation declares go to the caller's context."""
+    headers: dict[type, object] = {}
+    for cls in op.out_headers:
+        block = next((b for b in result.header_blocks if b.name == cls.__name__), None)
+        if block is not None:
+            try:
+                headers[cls] = block.value(wire_type(cls))
+            except SoapDecodeError as exc:
+                raise RemotingError(f"unreadable {cls.__name__} header in the reply to {op.name}: {exc}") from None
+            block.mark_understood()
+    call_context.reply_received(result.call_context, headers)

@@ -3,7 +3,18 @@ run the call inspectors (SOAP's mustUnderstand rule, WS-Security: :mod:`.inspect
 the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
 Every failure becomes a fault in the dialect of the request, so the caller can read it, with the HTTP status
-that dialect gives that fault (the formatter's ``fault_status``).
+that dialect gives that fault (the formatter's ``fault_status``). What the sink
+learns is left in ``request.properties`` for the sinks around it (metrics, the access log): ``formatter``,
+``method_name`` (as sent), ``target`` and ``operation`` (once resolved), ``outcome`` (``ok`` or ``fault``),
+``fault`` (its kind, see :func:`~gateway.server.faults.fault_kind`) and ``error_id``.
+An undeclared failure is logged at ERROR on ``gateway.server`` with its traceback and error id.
+
+The order of the steps: decode, find the target (unknown URIs and methods are refused first), SOAP's
+mustUnderstand rule (before anything acts on the message), the call inspectors (WS-Security proves who
+is calling), then the dispatcher authorizes, decodes the arguments and runs the method.
+A one-way call is answered once it is decoded and authorized (the formatter's one-way reply, the same
+whatever the method does; its ``outcome`` is ``ok``) and runs afterwards; only a request that cannot be
+decoded, authorized or dispatched gets a fault.
 """
 
 from __future__ import annotations
@@ -14,15 +25,19 @@ from collections.abc import Callable, Mapping, Sequence
 from soap import (
     IncomingCall,
     MessageTooLarge,
+    MethodReturn,
     ReferenceMarshaller,
     SoapEncodeError,
     TypeRegistry,
 )
+from wsdl import Operation
 
 from ..model.errors import ClientRequestError, RemotingException
+from ..model.logs import printable
 from .dispatcher import Dispatcher
-from .faults import CustomErrorsMode, fault_for, is_declared, is_local_caller, new_error_id
+from .faults import CustomErrorsMode, fault_for, fault_kind, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
+from .identity import Identity
 from .inspectors import CallInspector, check_must_understand, inspected
 from .sinks import ServerRequest, ServerResponse
 
@@ -38,7 +53,7 @@ class FormatterSink:
         dispatcher: Dispatcher,
         registry: TypeRegistry,
         custom_errors: CustomErrorsMode,
-        marshaller_for: Callable[[ServerRequest], ReferenceMarshaller] | None = None,
+        marshaller_for: Callable[[ServerRequest, str], ReferenceMarshaller] | None = None,
         inspectors: Sequence[CallInspector] = (),
     ) -> None:
         self.marshaller_for = marshaller_for
@@ -66,18 +81,26 @@ class FormatterSink:
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
             return self.refuse(request, error, status=415)
-        marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
+        properties = request.properties
+        properties["formatter"] = formatter.name
+        marshaller = self.marshaller_for(request, formatter.name) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
             incoming = formatter.read_call(request.body, content_type, marshaller)
-            request.properties["method_name"] = incoming.method_name
-            check_must_understand(incoming, self.inspectors)
+            properties["method_name"] = incoming.method_name
+            entry, op = self.dispatcher.resolve(request.uri, incoming)
+            properties["target"] = entry
+            properties["operation"] = op.name
+            check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:
                 async with inspected(incoming, request, self.inspectors):
-                    ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+                    response = await self._call(formatter, incoming, entry, op, properties)
             else:
-                ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+                response = await self._call(formatter, incoming, entry, op, properties)
+            if isinstance(response, ServerResponse):
+                return response
+            ret = response
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
@@ -87,7 +110,22 @@ class FormatterSink:
         except SoapEncodeError as exc:
             failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
             return self._fault_response(formatter, failure, request, call=incoming)
+        properties["outcome"] = "ok"
         return ServerResponse(200, body, response_type)
+
+    async def _call(
+        self, formatter: ServerFormatter, incoming: IncomingCall, entry: Identity, op: Operation,
+        properties: dict[str, object],
+    ) -> MethodReturn | ServerResponse:
+        """Authorize, decode and run the call (with the principal the inspectors proved): its return, or for a
+        one-way call the formatter's immediate answer while the method runs on."""
+        prepared = self.dispatcher.prepare(entry, op, incoming)
+        if op.one_way:
+            self.dispatcher.start_one_way(prepared)
+            status, body, response_type = formatter.write_one_way(incoming)
+            properties["outcome"] = "ok"
+            return ServerResponse(status, body, response_type)
+        return await self.dispatcher.run(prepared)
 
     def _fault_response(
         self,
@@ -97,11 +135,14 @@ class FormatterSink:
         status: int | None = None,
         call: IncomingCall | None = None,
     ) -> ServerResponse:
+        properties = request.properties
+        properties["formatter"] = formatter.name
+        properties["outcome"] = "fault"
+        properties["fault"] = fault_kind(exc, self.registry)
         error_id: str | None = None
         if not is_declared(exc, self.registry):
-            error_id = new_error_id()
-            method = call.method_name if call is not None else "-"
-            log.error("call to /%s %s failed [error id %s]", request.uri, method, error_id, exc_info=exc)
+            error_id = properties["error_id"] = new_error_id()
+            _log_failure(request, formatter.name, call, error_id, exc)
         local = is_local_caller(request.client_host, request.headers)
         fault = fault_for(exc, self.registry, self.custom_errors, local, error_id)
         if call is not None and fault.exception is not None and fault.exception.value is exc:
@@ -119,3 +160,17 @@ class FormatterSink:
         if status is None:
             status = formatter.fault_status(fault, call, content_type)
         return ServerResponse(status, body, response_type)
+
+
+
+def _log_failure(
+    request: ServerRequest, formatter: str, call: IncomingCall | None, error_id: str, exc: BaseException
+) -> None:
+    """The server's side of a hidden failure: the traceback, and the error id the caller was given."""
+    uri = printable(request.uri)
+    method = printable(call.method_name) if call is not None else "-"
+    caller = request.client_host or "-"
+    log.error(
+        "call to /%s %s from %s failed [error id %s]", uri, method, caller, error_id, exc_info=exc,
+        extra={"uri": uri, "method": method, "formatter": formatter, "caller": caller, "error_id": error_id},
+    )

@@ -8,10 +8,11 @@ of WCF's message inspectors and of .NET Remoting's server context sinks).
 The formatter sink runs them in order, for every call, after ``read_call`` and before the dispatcher
 (which then checks the authorization rules, decodes the arguments and runs the method):
 
-1. SOAP's mustUnderstand rule first: every header block the caller marked ``mustUnderstand`` must be one the
-   formatter processes itself (``soap.RUNTIME_HEADERS``) or one an inspector lists in its
-   ``understood_headers``; otherwise the call is refused with a ``MustUnderstand`` fault and no inspector
-   runs;
+1. SOAP's mustUnderstand rule first (:func:`check_must_understand`): every header block addressed to this
+   node that the caller marked ``mustUnderstand`` must be one the formatter processes itself
+   (``soap.RUNTIME_HEADERS``), one the operation declares (``wsdl.soap_headers``) or one an inspector
+   lists in its ``understood_headers``; otherwise the call is refused with a ``MustUnderstand`` fault and
+   no inspector runs;
 2. each inspector's :meth:`CallInspector.inspect` (:func:`inspected`): raising refuses the call (the
    exception becomes a fault in the caller's dialect, as any other failure of the call); returning a
    :class:`~gateway.model.principal.Principal` makes it the current principal for the rest of the call (the
@@ -26,7 +27,7 @@ import contextvars
 from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Protocol
 
-from soap import RUNTIME_HEADERS, IncomingCall, MustUnderstand
+from soap import IncomingCall, MustUnderstand, not_understood
 
 from ..model.principal import Principal, reset_principal, set_principal
 from .sinks import ServerRequest
@@ -43,15 +44,16 @@ class CallInspector(Protocol):
         ...
 
 
-def check_must_understand(call: IncomingCall, inspectors: Sequence[CallInspector]) -> None:
-    """Raise :class:`soap.MustUnderstand` for the mustUnderstand blocks of ``call`` that nothing processes."""
-    required = call.must_understand_headers()
-    if not required:
+def check_must_understand(
+    call: IncomingCall, declared: Collection[tuple[str, str]], inspectors: Sequence[CallInspector]
+) -> None:
+    """Raise :class:`soap.MustUnderstand` for the mustUnderstand blocks of ``call`` that nothing processes
+    (``declared``: the header blocks the called operation declares)."""
+    blocks = call.header_blocks
+    if not blocks:
         return
-    missing = [
-        name for name in required
-        if name not in RUNTIME_HEADERS and not any(name in i.understood_headers for i in inspectors)
-    ]
+    missing = not_understood(blocks, declared)
+    missing = [name for name in missing if not any(name in i.understood_headers for i in inspectors)]
     if missing:
         raise MustUnderstand(missing)
 

@@ -101,7 +101,9 @@ def test_remoting_dialect_must_understand_fault() -> None:
 
 def test_runtime_headers_may_be_must_understand() -> None:
     header = (f'<SOAP-ENV:Header><h:__CallContext xmlns:h="{CTX}" SOAP-ENV:mustUnderstand="1" '
-              'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" SOAP-ENC:root="1" xsi:null="1"/>'
+              'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" SOAP-ENC:root="1" href="#ref-90"/>'
+              '<a1:LogicalCallContext id="ref-90" '
+              'xmlns:a1="http://schemas.microsoft.com/clr/ns/System.Runtime.Remoting.Messaging"/>'
               "</SOAP-ENV:Header><SOAP-ENV:Body>").encode()
     [r] = run(samples.app, [("/SayHello.soap", HELLO.replace(b"<SOAP-ENV:Body>", header, 1), SOAP_HEADERS)])
     assert r.status_code == 200, r.text

@@ -14,15 +14,15 @@ from examples.hello import IHello
 from examples.remoting_samples import IFactory
 from gateway import AsyncRemotingClient, ChannelError, RemotingClient, proxy_objref
 
+from ..support.peers import require_peer
 from ..support.pki import have_openssl, make_pki
 from ..support.server import live_server
-
-pytestmark = pytest.mark.skipif(not have_openssl(), reason="needs the openssl command")
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
+    require_peer("openssl", have_openssl(), "the openssl command (apt-get install openssl)")
     return make_pki(tmp_path_factory.mktemp("pki"))
 
 

@@ -38,9 +38,9 @@ from . import mono_build
 from .test_mono_client import (
     CLIENT_CHECKS,
     HELLO_CHECKS,
-    REFERENCE_CHECKS,
     SAMPLES_APP,
     PeerRun,
+    assert_reference_run_passed,
     require_mono,
     run_peer,
 )
@@ -120,14 +120,7 @@ def test_client_ran_every_check_with_the_binary_formatter(client_run: PeerRun) -
 
 @pytest.mark.parametrize("check", CLIENT_CHECKS)
 def test_mono_binary_client_check(client_run: PeerRun, check: str) -> None:
-    run = client_run
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"Mono TestClient --binary: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""),
-                    pytrace=False)  # fmt: skip
+    client_run.require_pass(check, "Mono TestClient --binary")
 
 
 def test_control_binary_client_fails_against_a_soap_only_server(mono_binaries: mono_build.MonoBuild) -> None:
@@ -157,15 +150,7 @@ def test_reference_client_binary_all_pass(binary_samples_url: str) -> None:
     _require_reference(REFERENCE_CLIENT)
     run = run_peer(["bash", str(REFERENCE_CLIENT), binary_samples_url, "--binary"])
     assert "SETUP FAILED" not in run.stdout, run.describe()
-    failures = run.failures()
-    not_run = [n for n in REFERENCE_CHECKS if n not in run.results]
-    assert not failures and not not_run, (
-        "reference Mono client --binary: checks failed or did not run\n"
-        + "".join(f"  FAIL {n}: {r}\n" for n, r in failures.items())
-        + "".join(f"  NOT RUN {n}\n" for n in not_run)
-        + run.describe()
-    )
-    assert run.summary == (len(REFERENCE_CHECKS), 0) and run.returncode == 0, run.describe()
+    assert_reference_run_passed(run, "reference Mono client --binary")
 
 
 # -------------------------------------------------------- our binary client against the Mono server

@@ -195,6 +195,15 @@ class PeerRun:
             f"\n--- stderr ---\n{self.stderr[-6000:]}"
         )
 
+    def require_pass(self, check: str, who: str) -> None:
+        """Fail the current test unless ``check`` ran and passed, with the client's reason and trace."""
+        if check not in self.results:
+            pytest.fail(f"check {check} did not run\n{self.describe()}")
+        status, reason = self.results[check]
+        if status != "PASS":
+            trace = self.trace_of(check)
+            pytest.fail(f"{who}: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+
     def trace_of(self, name: str) -> str:
         """The exception TestClient printed to stderr for check ``name`` (``--- name ---`` block)."""
         m = re.search(rf"^--- {re.escape(name)} ---\n(.*?)(?=^--- \S+ ---$|^info: |\Z)", self.stderr, re.S | re.M)
@@ -217,6 +226,19 @@ def run_peer(command: list[str], cwd: Path | None = None, env: dict[str, str] | 
         elif m := _SUMMARY.match(line):
             run.summary = (int(m.group(1)), int(m.group(2)))
     return run
+
+
+def assert_reference_run_passed(run: PeerRun, label: str) -> None:
+    """Every one of the reference client's 40 checks ran and passed (the failures and the output otherwise)."""
+    failures = run.failures()
+    not_run = [n for n in REFERENCE_CHECKS if n not in run.results]
+    assert not failures and not not_run, (
+        f"{label}: checks failed or did not run\n"
+        + "".join(f"  FAIL {n}: {r}\n" for n, r in failures.items())
+        + "".join(f"  NOT RUN {n}\n" for n in not_run)
+        + run.describe()
+    )
+    assert run.summary == (len(REFERENCE_CHECKS), 0) and run.returncode == 0, run.describe()
 
 
 def require_mono() -> None:
@@ -284,13 +306,7 @@ def test_client_ran_every_check(client_run: PeerRun) -> None:
     ],
 )
 def test_mono_client_check(client_run: PeerRun, check: str) -> None:
-    run = client_run
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"Mono TestClient: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+    client_run.require_pass(check, "Mono TestClient")
 
 
 def test_mono_client_hello_sample(mono_binaries: mono_build.MonoBuild) -> None:
@@ -322,12 +338,4 @@ def test_reference_client_all_pass(reference_client: Path, samples_url: str) -> 
     assert "SETUP FAILED" not in run.stdout, run.describe()
     assert run.summary is not None, f"no summary line\n{run.describe()}"
 
-    failures = run.failures()
-    not_run = [n for n in REFERENCE_CHECKS if n not in run.results]
-    assert not failures and not not_run, (
-        "reference Mono client: checks failed or did not run\n"
-        + "".join(f"  FAIL {n}: {r}\n" for n, r in failures.items())
-        + "".join(f"  NOT RUN {n}\n" for n in not_run)
-        + run.describe()
-    )
-    assert run.summary == (len(REFERENCE_CHECKS), 0), run.describe()
+    assert_reference_run_passed(run, "reference Mono client")

@@ -1,0 +1,46 @@
+"""The keyword arguments of :class:`gateway.RemotingApp`, gathered while configuration sections are applied.
+
+Each section writes the options it owns (``[limits]`` the limits, ``[authentication]`` a sink ...); the
+builder then constructs the application once, with all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from soap import DEFAULT_LIMITS, Limits
+
+from ..model.lease import LifetimeSettings
+from ..server.app import RemotingApp
+from ..server.authorization import AuthorizationRules
+from ..server.faults import CustomErrorsMode
+from ..server.marshal import TypeFilterLevel
+from ..server.sinks import ServerSink
+
+
+@dataclass
+class AppOptions:
+    custom_errors: CustomErrorsMode = CustomErrorsMode.On
+    limits: Limits = DEFAULT_LIMITS
+    formatters: tuple[str, ...] = ("soap",)
+    lifetime: LifetimeSettings | None = None
+    type_filter: TypeFilterLevel = TypeFilterLevel.Low
+    public_url: str | None = None
+    trust_forwarded: bool | None = None
+    authorization: AuthorizationRules | None = None
+    body_timeout: float | None = 30.0
+    metrics: bool | None = None
+    metrics_path: str = "/metrics"
+    #: server sinks, outermost first (request logging, authentication)
+    sinks: list[ServerSink] = field(default_factory=list)
+    #: the user's own sinks, run inside those (after authentication)
+    inner_sinks: list[ServerSink] = field(default_factory=list)
+
+    def build(self) -> RemotingApp:
+        return RemotingApp(
+            custom_errors=self.custom_errors, limits=self.limits, formatters=self.formatters,
+            lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
+            trust_forwarded=self.trust_forwarded, authorization=self.authorization,
+            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
+            metrics_path=self.metrics_path,
+        )

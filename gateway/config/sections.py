@@ -1,0 +1,352 @@
+"""The sections of the configuration: everything ``RemotingApp`` takes in code, and how it is served.
+
+Each class here is one section (see :mod:`gateway.config.schema`); the order of the classes is the order
+they are applied in. A new section is one more decorated class in this module (or in a module imported
+from here); ``python -m gateway.config.docs --write`` then regenerates the reference page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import cast
+
+from soap import DEFAULT_LIMITS, Limits
+
+from ..model.lease import LIFETIME_DEFAULTS, LifetimeSettings
+from ..model.logs import configure_logging
+from ..model.objects import WellKnownObjectMode
+from ..model.principal import Principal
+from ..server.app import RemotingApp
+from ..server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
+from ..server.authorization import AuthorizationRules
+from ..server.faults import CustomErrorsMode
+from ..server.marshal import TypeFilterLevel
+from ..server.metrics import metrics_uri
+from ..server.sinks import RequestLoggingSink, ServerSink
+from .kinds import (
+    Boolean,
+    Choice,
+    ClassRef,
+    Context,
+    Duration,
+    Integer,
+    ObjectRefs,
+    Seconds,
+    Secret,
+    Text,
+    TextList,
+    Word,
+)
+from .options import AppOptions
+from .schema import REQUIRED, ConfigError, Section, Settings, Tables, section, setting
+
+
+@dataclass(frozen=True, kw_only=True)
+class WellKnown(Settings):
+    """A well-known object, as `app.register_well_known(type, uri, mode)` publishes it."""
+
+    type: type = setting(REQUIRED, ClassRef(), "The class to publish (a MarshalByRefObject subclass).")
+    uri: str = setting(REQUIRED, Text(), "Its object URI, ending in .rem or .soap (may contain /).")
+    mode: WellKnownObjectMode = setting(
+        REQUIRED, Choice(WellKnownObjectMode), "SingleCall (an instance per call) or Singleton (one for all)."
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activated(Settings):
+    """A client-activated type, as `app.register_activated(type, name)` allows it."""
+
+    type: type = setting(REQUIRED, ClassRef(), "The class clients may create instances of.")
+    name: str | None = setting(
+        None, Text(), "The CLR type name clients activate it by (default: the name the class declares)."
+    )
+
+
+class ApplicationName(Text):
+    """A path segment: .NET application names prefix object URIs."""
+
+    label = "string (a path segment)"
+
+    def parse(self, value: object, context: Context) -> str:
+        name = super().parse(value, context).strip("/")
+        if not name or any(c in name for c in '/?#%\\ '):
+            raise ValueError(f"must be one path segment (no /, ?, #, %, \\ or spaces), not {value!r}")
+        return name
+
+
+@section("")
+@dataclass(frozen=True, kw_only=True)
+class AppSettings(Section):
+    """The application: what it publishes and how it answers."""
+
+    modules: tuple[str, ...] = setting(
+        (), TextList(),
+        "Modules imported first: they register by-value types, and CLR type names (`Namespace.Type, "
+        "Assembly`) in `type` keys resolve to the classes they declare. `--module` adds to them.",
+    )
+    formatters: tuple[str, ...] = setting(
+        ("soap",), TextList(("soap", "binary"), nonempty=True),
+        "The formatters callers may use: soap (Remoting SOAP, document/literal SOAP 1.1 and 1.2), binary (MS-NRBF).",
+    )
+    custom_errors: CustomErrorsMode = setting(
+        CustomErrorsMode.On, Choice(CustomErrorsMode),
+        "Who sees details of undeclared exceptions: On (nobody), RemoteOnly (local callers), Off (everyone).",
+    )
+    type_filter: TypeFilterLevel = setting(
+        TypeFilterLevel.Low, Choice(TypeFilterLevel),
+        "Low refuses references to foreign objects; Full accepts them (callbacks, remote sponsors).",
+    )
+    application_name: str | None = setting(
+        None, ApplicationName(),
+        "Also serve every object under /<name>/ (.NET's `<application name>`: clients may use either path).",
+    )
+    public_url: str | None = setting(
+        None, Text(), "The external base URL put in ObjRefs and WSDL addresses (default: from each request).",
+    )
+    trust_forwarded: bool = setting(
+        False, Boolean(),
+        "A trusted reverse proxy sets X-Forwarded-Host, -Proto and -Prefix: honour them in external URLs.",
+    )
+    body_timeout: float | None = setting(
+        30.0, Seconds(), "How long a request body may take to arrive (slower senders get 408).",
+    )
+    metrics: bool = setting(
+        True, Boolean(),
+        "Measure every call and serve Prometheus metrics at `metrics_path`, behind the server sinks (an "
+        "authentication sink protects them).",
+    )
+    metrics_path: str = setting(
+        "/metrics", Text(), "Where the metrics are served (not `/`, and not ending in .rem or .soap).",
+    )
+    sinks: tuple[object, ...] = setting(
+        (), ObjectRefs(),
+        "Server sinks of your own, run inside request logging and authentication, in this order: a class "
+        "(created with no arguments) or a sink itself (`async def sink(request, call_next)`).",
+    )
+    wellknown: tuple[WellKnown, ...] = setting((), Tables(WellKnown), "Well-known objects (`[[wellknown]]`).")
+    activated: tuple[Activated, ...] = setting(
+        (), Tables(Activated), "Client-activated types (`[[activated]]`)."
+    )
+
+    def problems(self) -> list[str]:
+        uris = [entry.uri.lstrip("/") for entry in self.wellknown]
+        twice = sorted({uri for uri in uris if uris.count(uri) > 1})
+        errors = [f"the object URI {uri!r} is given to more than one [[wellknown]] entry" for uri in twice]
+        errors += [f"sinks: {sink!r} is not callable (a sink is `async def sink(request, call_next)`)"
+                   for sink in self.sinks if not callable(sink)]
+        try:
+            metrics_uri(self.metrics_path)
+        except ValueError as exc:
+            errors.append(str(exc))
+        return errors
+
+    def app_options(self, options: AppOptions) -> None:
+        options.inner_sinks.extend(cast(ServerSink, sink() if isinstance(sink, type) else sink) for sink in self.sinks)
+        options.formatters = self.formatters
+        options.custom_errors = self.custom_errors
+        options.type_filter = self.type_filter
+        options.public_url = self.public_url
+        options.trust_forwarded = self.trust_forwarded
+        options.body_timeout = self.body_timeout
+        options.metrics = self.metrics
+        options.metrics_path = self.metrics_path
+
+    def configure_app(self, app: RemotingApp) -> None:
+        if self.application_name:
+            app.mount(f"/{self.application_name}", app.endpoint)
+        # A registration mistake (a TypeError or ValueError from the app) is reported with the entry's source.
+        errors: list[str] = []
+        for entry in self.wellknown:
+            try:
+                app.register_well_known(entry.type, entry.uri, entry.mode)
+            except (TypeError, ValueError) as exc:
+                errors.append(f"{entry.source}: {exc}")
+        for activated in self.activated:
+            try:
+                app.register_activated(activated.type, activated.name)
+            except (TypeError, ValueError) as exc:
+                errors.append(f"{activated.source}: {exc}")
+        if errors:
+            raise ConfigError(errors)
+
+
+@section("server")
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings(Section):
+    """How `remoting-gateway serve` runs uvicorn (not used when another ASGI server runs the app)."""
+
+    host: str = setting("127.0.0.1", Text(), "The address to listen on (0.0.0.0: every interface).")
+    port: int = setting(8000, Integer(1, 65535), "The TCP port.")
+    workers: int = setting(
+        1, Integer(1),
+        "Worker processes. Each has its own objects: Singletons and client-activated objects are per worker.",
+    )
+    forwarded_allow_ips: tuple[str, ...] = setting(
+        ("127.0.0.1",), TextList(),
+        "Proxies whose X-Forwarded-For/-Proto uvicorn trusts for the client address and scheme (\"*\": any).",
+    )
+
+
+@section("limits")
+@dataclass(frozen=True, kw_only=True)
+class LimitsSettings(Section):
+    """Bounds on every message, checked before anything is decoded (`soap.Limits`)."""
+
+    max_bytes: int = setting(DEFAULT_LIMITS.max_bytes, Integer(1), "Largest request body, in bytes.")
+    max_depth: int = setting(DEFAULT_LIMITS.max_depth, Integer(1), "Deepest XML nesting.")
+    max_elements: int = setting(DEFAULT_LIMITS.max_elements, Integer(1), "Most XML elements in one message.")
+    max_array_length: int = setting(DEFAULT_LIMITS.max_array_length, Integer(1), "Longest array.")
+    max_ref_depth: int = setting(DEFAULT_LIMITS.max_ref_depth, Integer(1), "Deepest chain of references.")
+
+    def app_options(self, options: AppOptions) -> None:
+        options.limits = Limits(
+            self.max_bytes, self.max_depth, self.max_elements, self.max_array_length, self.max_ref_depth
+        )
+
+
+@section("lifetime")
+@dataclass(frozen=True, kw_only=True)
+class LifetimeSection(Section):
+    """Lease defaults for client-activated objects, marshalled objects and Singletons (.NET's
+    `<lifetime>`); a class may still set its own in `InitializeLifetimeService`."""
+
+    lease_time: dt.timedelta = setting(
+        LIFETIME_DEFAULTS.lease_time, Duration(), "Initial lease time (0: objects never expire)."
+    )
+    renew_on_call_time: dt.timedelta = setting(
+        LIFETIME_DEFAULTS.renew_on_call_time, Duration(), "Each call renews the lease to at least this."
+    )
+    sponsorship_timeout: dt.timedelta = setting(
+        LIFETIME_DEFAULTS.sponsorship_timeout, Duration(), "How long a sponsor may take to answer."
+    )
+    lease_manager_poll_time: dt.timedelta = setting(
+        LIFETIME_DEFAULTS.lease_manager_poll_time, Duration(positive=True), "How often expired leases are swept."
+    )
+
+    def app_options(self, options: AppOptions) -> None:
+        options.lifetime = LifetimeSettings(
+            self.lease_time, self.renew_on_call_time, self.sponsorship_timeout, self.lease_manager_poll_time
+        )
+
+
+_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+@section("logging")
+@dataclass(frozen=True, kw_only=True)
+class LoggingSettings(Section):
+    """Logging of the `gateway` loggers (and uvicorn's, under `remoting-gateway serve`)."""
+
+    level: str = setting("info", Word(_LEVELS), "The level of the gateway's loggers and of uvicorn's.")
+    requests: bool = setting(
+        True, Boolean(),
+        "Log one access line per request (caller, method, URI, remote method, formatter, status, time, size).",
+    )
+    format: str = setting(
+        "text", Word(("text", "json")),
+        "text lines, or json: one JSON object per line with the structured fields (uvicorn's lines too).",
+    )
+
+    def app_options(self, options: AppOptions) -> None:
+        if self.requests:
+            options.sinks.append(RequestLoggingSink())
+
+    def configure_app(self, app: RemotingApp) -> None:
+        logger = logging.getLogger("gateway")
+        if self.format == "json" or not (logger.handlers or logging.getLogger().handlers):
+            configure_logging(self.level, json=self.format == "json")
+        else:  # logging is configured already (a handler of the user's): only the level
+            logger.setLevel(self.level.upper())
+
+
+@dataclass(frozen=True, kw_only=True)
+class User(Settings):
+    """A user for HTTP Basic authentication."""
+
+    name: str = setting(REQUIRED, Text(), "The user name.")
+    password: str = setting(REQUIRED, Secret(), "The password.")
+    roles: tuple[str, ...] = setting((), TextList(), "The user's roles (for [authorization]).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token(Settings):
+    """A bearer token."""
+
+    token: str = setting(REQUIRED, Secret(), "The token.")
+    name: str = setting(REQUIRED, Text(), "The name of the caller it identifies.")
+    roles: tuple[str, ...] = setting((), TextList(), "Its roles.")
+
+
+@section("authentication")
+@dataclass(frozen=True, kw_only=True)
+class AuthenticationSettings(Section):
+    """HTTP Basic and Bearer authentication (`gateway.HttpAuthenticationSink`), on when users or tokens
+    are given. Keep secrets out of the file: `password = { env = "VAR" }` or `{ file = "path" }`."""
+
+    realm: str = setting("remoting-gateway", Text(), "The realm of the 401 challenge.")
+    public_metadata: bool = setting(False, Boolean(), "Anonymous callers may read the WSDL and the index.")
+    allow_anonymous: bool = setting(
+        False, Boolean(), "Requests without credentials pass (the authorization rules then decide)."
+    )
+    users: tuple[User, ...] = setting((), Tables(User), "Basic users (`[[authentication.users]]`).")
+    tokens: tuple[Token, ...] = setting((), Tables(Token), "Bearer tokens (`[[authentication.tokens]]`).")
+
+    def problems(self) -> list[str]:
+        names = [user.name for user in self.users]
+        errors = [f"the user {n!r} is given twice" for n in sorted({n for n in names if names.count(n) > 1})]
+        if '"' in self.realm or "\\" in self.realm:
+            errors.append("realm: may not contain quotes or backslashes")
+        changed = self.public_metadata or self.allow_anonymous or self.realm != "remoting-gateway"
+        if changed and not self.users and not self.tokens:
+            errors.append("authentication needs at least one [[authentication.users]] or [[authentication.tokens]]")
+        return errors
+
+    def app_options(self, options: AppOptions) -> None:
+        if not self.users and not self.tokens:
+            return
+        users = StaticUsers({u.name: (u.password, u.roles) for u in self.users}) if self.users else None
+        tokens = StaticTokens({t.token: Principal.of(t.name, t.roles) for t in self.tokens}) if self.tokens else None
+        options.sinks.append(HttpAuthenticationSink(
+            basic=users, bearer=tokens, realm=self.realm, public_metadata=self.public_metadata,
+            allow_anonymous=self.allow_anonymous,
+        ))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule(Settings):
+    """Who may call an object URI (or one method of it)."""
+
+    uri: str = setting(REQUIRED, Text(), "The object URI.")
+    method: str | None = setting(None, Text(), "One method (default: every method of the URI).")
+    roles: tuple[str, ...] = setting((), TextList(), "Roles allowed (any of them; none: any authenticated caller).")
+    anonymous: bool = setting(False, Boolean(), "Anyone may call, authenticated or not.")
+
+    def problems(self) -> list[str]:
+        return ["anonymous = true and roles exclude each other"] if self.anonymous and self.roles else []
+
+
+@section("authorization")
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationSettings(Section):
+    """Roles required per object URI and method (`gateway.AuthorizationRules`); the most specific rule wins."""
+
+    default_roles: tuple[str, ...] | None = setting(
+        None, TextList(),
+        "Where no rule matches: absent, every call authentication let through is allowed; [] requires an "
+        "authenticated caller; roles require one of them.",
+    )
+    rules: tuple[Rule, ...] = setting((), Tables(Rule), "Rules (`[[authorization.rules]]`).")
+
+    def app_options(self, options: AppOptions) -> None:
+        if self.default_roles is None and not self.rules:
+            return
+        rules = AuthorizationRules(default_roles=self.default_roles)
+        for rule in self.rules:
+            if rule.anonymous:
+                rules.allow_anonymous(rule.uri, rule.method)
+            else:
+                rules.require(rule.uri, *rule.roles, method=rule.method)
+        options.authorization = rules
+

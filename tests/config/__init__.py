@@ -1,0 +1,1 @@
+"""Tests of configuration files: TOML, .NET App.config, GATEWAY_* variables, the generated reference."""
