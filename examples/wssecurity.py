@@ -17,6 +17,9 @@ The demo secrets are in the source for the example's sake.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from examples.interop import InteropService
 from gateway import (
     AuthorizationRules,
@@ -39,10 +42,11 @@ class SecureInteropService(InteropService):
         return "(anonymous)" if principal is None else f"{principal.name} ({principal.scheme})"
 
 
-def make_app() -> RemotingApp:
+def make_app(clock: Callable[[], float] = time.time) -> RemotingApp:
+    """The app; ``clock`` (seconds since the epoch) is what token creation times are checked against."""
     rules = AuthorizationRules(default_roles=())  # every call: an authenticated caller
     rules.require("InteropService.soap", "admin", method="fail")
-    app = RemotingApp(inspectors=[UsernameTokenAuthenticator(USERS.password_of)], authorization=rules)
+    app = RemotingApp(inspectors=[UsernameTokenAuthenticator(USERS.password_of, clock=clock)], authorization=rules)
     app.register_well_known(SecureInteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
     return app
 

@@ -555,7 +555,7 @@ class EncodedCall:
     @property
     def header_blocks(self) -> list[HeaderBlock]:
         if self._blocks is None:
-            self._blocks = self._reader.header_blocks()
+            self._blocks = self._reader.header_blocks() if self._reader.header is not None else []
         return self._blocks
 
     def call_context(self) -> dict[str, object] | None:

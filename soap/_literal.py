@@ -504,7 +504,9 @@ class LiteralCall:
     @property
     def header_blocks(self) -> list[HeaderBlock]:
         if self._blocks is None:
-            self._blocks = header_blocks(self._header, self.version.envelope_ns, self._header_value)
+            header = self._header
+            self._blocks = header_blocks(header, self.version.envelope_ns, self._header_value) if header is not None \
+                else []
         return self._blocks
 
     def _header_value(self, el: etree._Element, wt: WireType) -> object:

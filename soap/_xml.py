@@ -87,7 +87,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     # One scan for "<!" (comments, CDATA and DOCTYPEs start so; a SOAP message seldom has any), then the
     # precise checks only when it occurs. In an ASCII-compatible document (it starts with "<", not "<\0")
     # that settles whether a DOCTYPE is there; in any other (UTF-16 ...) the parsed tree is asked.
-    markup = data.find(b"<!") != -1
+    markup = b"!" in data and data.find(b"<!") != -1  # (a one-byte search is memchr: several times faster)
     if markup and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     ascii_compatible = data[:1] == b"<" and data[1:2] != b"\x00"
@@ -106,7 +106,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding); only the XML
     # declaration may have them, and only at the very start
-    if not ascii_compatible or data.find(b"<?", 1) != -1:
+    if not ascii_compatible or (data.find(b"?", 1) != -1 and data.find(b"<?", 1) != -1):
         _check_processing_instructions(data, root)
     tags = data.count(b"<")
     # depth and element count are bounded by the number of tags: only look when they could exceed

@@ -34,7 +34,7 @@ from wsdl import Operation
 
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.logs import printable
-from .dispatcher import Dispatcher
+from .dispatcher import Dispatcher, PreparedCall
 from .faults import CustomErrorsMode, fault_for, fault_kind, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
 from .identity import Identity
@@ -92,15 +92,19 @@ class FormatterSink:
             entry, op = self.dispatcher.resolve(request.uri, incoming)
             properties["target"] = entry
             properties["operation"] = op.name
-            check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
+            if incoming.header_blocks:
+                check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:
                 async with inspected(incoming, request, self.inspectors):
                     response = await self._call(formatter, incoming, entry, op, properties)
-            else:
-                response = await self._call(formatter, incoming, entry, op, properties)
-            if isinstance(response, ServerResponse):
-                return response
-            ret = response
+                if isinstance(response, ServerResponse):
+                    return response
+                ret = response
+            else:  # (the same steps as _call, without a coroutine more on every call)
+                prepared = self.dispatcher.prepare(entry, op, incoming)
+                if op.one_way:
+                    return self._one_way(formatter, incoming, prepared, properties)
+                ret = await self.dispatcher.run(prepared)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
@@ -121,11 +125,17 @@ class FormatterSink:
         one-way call the formatter's immediate answer while the method runs on."""
         prepared = self.dispatcher.prepare(entry, op, incoming)
         if op.one_way:
-            self.dispatcher.start_one_way(prepared)
-            status, body, response_type = formatter.write_one_way(incoming)
-            properties["outcome"] = "ok"
-            return ServerResponse(status, body, response_type)
+            return self._one_way(formatter, incoming, prepared, properties)
         return await self.dispatcher.run(prepared)
+
+    def _one_way(
+        self, formatter: ServerFormatter, incoming: IncomingCall, prepared: PreparedCall, properties: dict[str, object]
+    ) -> ServerResponse:
+        """Start a one-way call and answer it at once, whatever the method will do."""
+        self.dispatcher.start_one_way(prepared)
+        status, body, response_type = formatter.write_one_way(incoming)
+        properties["outcome"] = "ok"
+        return ServerResponse(status, body, response_type)
 
     def _fault_response(
         self,

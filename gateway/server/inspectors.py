@@ -49,10 +49,7 @@ def check_must_understand(
 ) -> None:
     """Raise :class:`soap.MustUnderstand` for the mustUnderstand blocks of ``call`` that nothing processes
     (``declared``: the header blocks the called operation declares)."""
-    blocks = call.header_blocks
-    if not blocks:
-        return
-    missing = not_understood(blocks, declared)
+    missing = not_understood(call.header_blocks, declared)
     missing = [name for name in missing if not any(name in i.understood_headers for i in inspectors)]
     if missing:
         raise MustUnderstand(missing)

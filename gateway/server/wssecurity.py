@@ -1,4 +1,4 @@
-"""WS-Security UsernameToken authentication for document/literal callers (a call inspector).
+"""WS-Security UsernameToken authentication for SOAP toolkit callers (a call inspector).
 
 SOAP toolkits (zeep, JAX-WS, WCF's basicHttpBinding with TransportWithMessageCredential, PHP, ...) prove who
 they are with a ``wsse:Security`` header in the SOAP message instead of HTTP credentials. The header can only
@@ -17,9 +17,10 @@ becomes the current :class:`~gateway.model.principal.Principal` for the call (sc
 * A bad token gets a SOAP fault with WS-Security 1.0's codes: ``wsse:InvalidSecurity`` (malformed header),
   ``wsse:UnsupportedSecurityToken`` (a password type it does not read) and ``wsse:FailedAuthentication``
   (unknown user, wrong password, stale or replayed token: which one is not said, except for the clock).
-* ``required=True`` (default): a document/literal call without a token is refused unless a server sink
-  (HTTP Basic/Bearer) already authenticated the caller. Calls in the Remoting dialect and binary calls carry
-  no WS-Security header: they need a sink's credentials (or the authorization rules allow them anonymous).
+* ``required=True`` (default): a call without a token is refused unless a server sink (HTTP Basic/Bearer)
+  already authenticated the caller. Binary calls and .NET's own SOAP calls carry no WS-Security header, so
+  on a service that also serves them, add such a sink; ``required=False`` leaves tokenless callers
+  anonymous, for the authorization rules to decide.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _failed(reason: str | None = None) -> WsSecurityError:
 
 
 class ReplayCache:
-    """The nonces seen within the freshness window: bounded, each forgotten once its token would be stale.
+    """The nonces seen within the freshness window: bounded, each forgotten once its token is stale.
 
     ``add`` returns False for a nonce already held (a replay) and when the cache is full of nonces that are
     all still fresh: then the token is refused rather than an older nonce forgotten (failing closed, as
@@ -81,7 +82,7 @@ class ReplayCache:
 
     def _expire(self, now: float) -> None:
         heap, expiry = self._heap, self._expiry
-        while heap and heap[0][0] <= now:
+        while heap and heap[0][0] < now:  # at its expiry a token is still fresh (the window is inclusive)
             at, nonce = heapq.heappop(heap)
             if expiry.get(nonce) == at:
                 del expiry[nonce]
@@ -102,7 +103,7 @@ async def _resolve(result: object) -> object:
 
 
 class UsernameTokenAuthenticator:
-    """Checks the WS-Security UsernameToken of every document/literal call (see the module docstring).
+    """Checks the WS-Security UsernameToken of every call (see the module docstring).
 
     ``password_of`` looks users up (their plain password and :class:`Principal`; ``StaticUsers.password_of``
     is one); it serves both password types. Where passwords are stored hashed, pass ``verify`` instead (a

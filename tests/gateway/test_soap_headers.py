@@ -121,6 +121,28 @@ def test_declared_headers_are_marked_understood_and_others_are_not() -> None:
     assert [(b.name, b.understood) for b in call.header_blocks] == [("AuthHeader", True), ("Other", False)]
 
 
+def test_a_declared_header_may_be_must_understand_an_undeclared_one_may_not() -> None:
+    """SOAP's mustUnderstand rule over HTTP: the operation's own header is understood, another one marked
+    mustUnderstand gets the MustUnderstand fault naming it, before the method runs."""
+
+    def request(extra: str) -> bytes:
+        return (
+            '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+            f'<h:AuthHeader xmlns:h="{TNS}" s:mustUnderstand="1"><h:User>u</h:User></h:AuthHeader>{extra}'
+            f'</s:Header><s:Body><Buy xmlns="{TNS}"><item>pen</item></Buy></s:Body></s:Envelope>'
+        ).encode()
+
+    async def post(body: bytes) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t") as http:
+            return await http.post("/Shop.soap", content=body, headers={"content-type": "text/xml", "soapaction": '""'})
+
+    declared = asyncio.run(post(request("")))
+    assert declared.status_code == 200 and "pen for u" in declared.text
+    other = asyncio.run(post(request('<x:Other xmlns:x="urn:elsewhere" s:mustUnderstand="1">?</x:Other>')))
+    assert other.status_code == 500 and "MustUnderstand" in other.text and "{urn:elsewhere}Other" in other.text
+    assert "pen for u" not in other.text
+
+
 def test_a_malformed_declared_header_gets_a_client_fault() -> None:
     request = (
         '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import re
 import struct
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import fields
@@ -56,9 +55,9 @@ def decode(data: bytes, types: list[WireType], limits: Limits, names: list[str] 
 
 
 def over(limit: str, action: Callable[[], object], max_peak: int = 2 * 1024 * 1024) -> LimitExceeded:
-    """``action`` raises LimitExceeded naming ``limit``, quickly and without a large peak of allocations."""
+    """``action`` raises LimitExceeded naming ``limit`` without a large peak of allocations (so before the
+    memory the limit guards was spent)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(LimitExceeded) as raised:
             action()
@@ -67,7 +66,6 @@ def over(limit: str, action: Callable[[], object], max_peak: int = 2 * 1024 * 10
         tracemalloc.stop()
     assert raised.value.limit == limit, raised.value
     assert f"Limits.{limit}" in str(raised.value) or limit == "max_bytes"
-    assert time.perf_counter() - started < 2.0
     assert peak < max_peak, f"peak {peak} bytes"
     return raised.value
 

@@ -287,6 +287,22 @@ def test_int32_edges_and_int64_annotation() -> None:
     assert SERVER.read_call(encoded("<p>2147483648</p>")).decode_arguments([wire_type(Int64)]) == [2**31]
 
 
+def test_integers_are_int32_unless_annotated_in_binary() -> None:
+    """MS-NRBF carries typed numbers (no text to be NaN, an exponent or empty): an Int64 on the wire is read
+    into a plain ``int`` parameter, array item or field only when it fits an Int32."""
+    binary = BinaryFormatter()
+    body = binary.write_call("M", "T, A", [2**31, [1, 2**31]], [wire_type(Int64), wire_type(list[Int64])])
+    call = binary.read_call(body)
+    with pytest.raises(SoapDecodeError, match="out of range for xsd:int"):
+        call.decode_arguments([wire_type(int), wire_type(list[Int64])])
+    call = binary.read_call(body)
+    with pytest.raises(SoapDecodeError, match="out of range for xsd:int"):
+        call.decode_arguments([wire_type(Int64), wire_type(list[int])])
+    fits = binary.write_call("M", "T, A", [2**31 - 1, [-(2**31)]], [wire_type(Int64), wire_type(list[Int64])])
+    assert binary.read_call(fits).decode_arguments([wire_type(int), wire_type(list[int])]) == [2**31 - 1, [-(2**31)]]
+    assert binary.read_call(body).decode_arguments([wire_type(Int64), wire_type(list[Int64])]) == [2**31, [1, 2**31]]
+
+
 @pytest.mark.parametrize(
     ("text", "hint", "phrase"),
     [
