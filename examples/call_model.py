@@ -11,6 +11,8 @@ delegates to, and references of, its callers' objects). What a .NET client writt
   (``"sleep:N ..."`` sleeps N ms first), and ``NotifyFail``'s exception is only logged here;
 * ``Traced`` reads the ``trace`` slot of the caller's ``CallContext`` (a ``TraceTag``, which is
   ``ILogicalThreadAffinative``), changes it, adds ``server`` and frees ``drop``: the caller gets them back;
+  its overload ``Traced(string[] texts, ref int hops, out TraceTag seen)`` (``TracedAll`` here) does the same
+  with a typed array, a ref and an out parameter in the same call;
 * ``Subscribe(new MessageHandler(sink.OnMessage))`` keeps the delegate, ``Publish`` calls every subscriber
   back through its caller's channel, in the formatter that caller used;
 * ``CallBack(sink, text)`` calls ``sink.OnMessage(text)`` on the caller's object.
@@ -32,7 +34,8 @@ from gateway import (
     WellKnownObjectMode,
     one_way,
 )
-from soap import clr_type, delegate, serializable
+from soap import Out, Ref, clr_type, delegate, serializable
+from wsdl import clr_method
 
 ASSEMBLY = "CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null"
 
@@ -92,6 +95,11 @@ class ICallModel:
     def Traced(self, text: str) -> str:
         raise NotImplementedError
 
+    @clr_method("Traced")
+    def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
+                  ) -> tuple[list[str], int, TraceTag | None]:
+        raise NotImplementedError
+
     def Subscribe(self, handler: MessageHandler) -> None:
         raise NotImplementedError
 
@@ -135,6 +143,14 @@ class CallModelService(MarshalByRefObject, ICallModel):
             CallContext.set_data("server", TraceTag(f"server-{tag.Id}", 0))
         CallContext.free_named_data_slot("drop")
         return f"{text}|{seen}|{','.join(names)}"
+
+    def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
+                  ) -> tuple[list[str], int, TraceTag | None]:
+        tag = CallContext.get_data("trace")
+        tag = tag if isinstance(tag, TraceTag) else None
+        answer = [f"{text}|{tag.Id if tag else '-'}" for text in texts]
+        self.Traced("")  # the same changes to the context
+        return answer, hops + 1, None if tag is None else TraceTag(tag.Id, tag.Hops)
 
     def Subscribe(self, handler: MessageHandler) -> None:
         with CallModelService._lock:

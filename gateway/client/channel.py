@@ -118,6 +118,7 @@ class ChannelCore:
         message.out_positions = out_positions
         if op.overloaded and route.binding is None:
             message.signature = op.parameter_types
+            message.signature_by_ref = tuple(i for i, p in enumerate(op.parameters) if p.direction is not Direction.IN)
         return self._send(url, op, args, message, route)
 
     @staticmethod

@@ -29,7 +29,8 @@ pytestmark = pytest.mark.interop
 
 CHECKS = [
     "oneway_runs", "oneway_failure_not_reported", "oneway_does_not_wait", "callcontext_roundtrip",
-    "callcontext_only_logical_data", "callcontext_freed_slot", "delegate_subscribe_publish",
+    "callcontext_only_logical_data", "callcontext_freed_slot", "callcontext_with_ref_out_array",
+    "delegate_subscribe_publish",
     "callback_object", "callback_formatter",
 ]
 FORMATTERS = {"soap": "CallModel.soap", "binary": "CallModel.rem"}
@@ -126,6 +127,23 @@ def test_call_context_round_trip_with_mono(mono_server: str, formatter: str, cle
         assert CallContext.get_data("server") == TraceTag("server-abc", 0)  # added by it
         assert CallContext.get_data("drop") is None  # freed by it
         assert CallContext.get_data("local") == "stays here"
+
+
+@pytest.mark.parametrize("formatter", list(FORMATTERS))
+def test_call_context_with_an_overload_ref_out_and_array_with_mono(mono_server: str, formatter: str,
+                                                                    clean_context: None) -> None:
+    # one call carries the signature, a string[], a ref and an out slot and the context (binary: one array)
+    with RemotingClient(formatter=formatter, timeout=20) as client:
+        service = client.get_object(ICallModel, mono_server + FORMATTERS[formatter])
+        CallContext.set_data("trace", TraceTag("arr", 3))
+        assert service.TracedAll(["a", "b\r\nc"], 1) == (["a|arr", "b\r\nc|arr"], 2, TraceTag("arr", 3))
+        assert CallContext.get_data("trace") == TraceTag("arr", 4)
+        assert CallContext.get_data("server") == TraceTag("server-arr", 0)
+        CallContext.free_named_data_slot("trace")
+        CallContext.free_named_data_slot("server")
+        assert service.TracedAll(["x"], 5) == (["x|-"], 6, None)
+        assert CallContext.get_data("trace") is None and CallContext.get_data("server") is None
+        assert service.Traced("t") == "t|-|"  # the other overload, now called with its signature
 
 
 @pytest.mark.parametrize("formatter", list(FORMATTERS))

@@ -161,7 +161,8 @@ namespace CallModel.Tests
 
         static readonly string[] Names = {
             "oneway_runs", "oneway_failure_not_reported", "oneway_does_not_wait", "callcontext_roundtrip",
-            "callcontext_only_logical_data", "callcontext_freed_slot", "delegate_subscribe_publish",
+            "callcontext_only_logical_data", "callcontext_freed_slot", "callcontext_with_ref_out_array",
+            "delegate_subscribe_publish",
             "callback_object", "callback_formatter",
         };
 
@@ -237,6 +238,35 @@ namespace CallModel.Tests
                     CallContext.FreeNamedDataSlot("drop");
                     if (got != "d|f|5|trace,drop") return "Traced answered " + got;
                     if (trace == null || trace.Hops != 6) return "trace after the call: " + (trace == null ? "null" : "" + trace.Hops);
+                    return null;
+                }
+                case "callcontext_with_ref_out_array":
+                {
+                    CallContext.SetData("trace", new TraceTag("arr", 3));
+                    int hops = 1;
+                    TraceTag seen;
+                    string[] got = service.Traced(new string[] { "a", "b\r\nc" }, ref hops, out seen);
+                    TraceTag after = CallContext.GetData("trace") as TraceTag;
+                    TraceTag server = CallContext.GetData("server") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
+                    CallContext.FreeNamedDataSlot("server");
+                    if (got == null || got.Length != 2 || got[0] != "a|arr" || got[1] != "b\r\nc|arr")
+                        return "Traced answered " + (got == null ? "null" : string.Join(",", got));
+                    if (hops != 2) return "hops after the call: " + hops;
+                    if (seen == null || seen.Id != "arr" || seen.Hops != 3)
+                        return "seen: " + (seen == null ? "null" : seen.Id + "/" + seen.Hops);
+                    if (after == null || after.Id != "arr" || after.Hops != 4)
+                        return "trace after the call: " + (after == null ? "null" : after.Id + "/" + after.Hops);
+                    if (server == null || server.Id != "server-arr")
+                        return "server slot after the call: " + (server == null ? "null" : server.Id);
+                    // the same overload without a call context: nothing comes back in it
+                    hops = 5;
+                    got = service.Traced(new string[] { "x" }, ref hops, out seen);
+                    if (got == null || got.Length != 1 || got[0] != "x|-")
+                        return "without a context Traced answered " + (got == null ? "null" : string.Join(",", got));
+                    if (hops != 6 || seen != null) return "without a context: hops " + hops + ", seen " + seen;
+                    if (CallContext.GetData("trace") != null || CallContext.GetData("server") != null)
+                        return "a context came back from a call without one";
                     return null;
                 }
                 case "delegate_subscribe_publish":

@@ -58,6 +58,17 @@ namespace CallModel
             return answer;
         }
 
+        public string[] Traced(string[] texts, ref int hops, out TraceTag seen)
+        {
+            TraceTag tag = CallContext.GetData("trace") as TraceTag;
+            seen = tag == null ? null : new TraceTag(tag.Id, tag.Hops);
+            string[] answer = new string[texts.Length];
+            for (int i = 0; i < texts.Length; i++) answer[i] = texts[i] + "|" + (tag == null ? "-" : tag.Id);
+            hops += 1;
+            Traced("");
+            return answer;
+        }
+
         public void Subscribe(MessageHandler handler)
         {
             lock (typeof(CallModelService)) subscribers = (MessageHandler)Delegate.Combine(subscribers, handler);
