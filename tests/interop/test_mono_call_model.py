@@ -5,12 +5,14 @@ context, delegates and callbacks in the caller's formatter.
   ``CallModelShared.dll``) against ``examples.call_model:app`` under uvicorn, SOAP and binary: one pytest case
   per check.
 * Our Python client (sync and async) against ``csharp/callmodel/CallModelServer.cs`` (Mono's own
-  implementation of the same contract), SOAP and binary.
+  implementation of the same contract), SOAP and binary; and our ``LoadBalancingProxy`` (a ``RealProxy``)
+  over two such Mono servers, round robin, failing over when one is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 
 from examples.call_model import EventSink, ICallModel, TraceTag
-from gateway import AsyncRemotingClient, CallContext, RemotingClient
+from gateway import AsyncRemotingClient, CallContext, LoadBalancingProxy, RemotingClient
 from tests.support.server import free_port, live_server, stop_process, wait_for_ready
 
 from . import callmodel_build
@@ -77,16 +79,23 @@ def test_mono_client_against_our_server(client_runs: dict[str, PeerRun], formatt
 # ------------------------------------------------------------------ our client against a Mono server
 
 
-@pytest.fixture(scope="module")
-def mono_server(binaries: callmodel_build.CallModelBuild) -> Iterator[str]:
+@contextlib.contextmanager
+def mono_call_model_server(binaries: callmodel_build.CallModelBuild) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A CallModelServer.exe on a free port: (its base URL, the process)."""
     port = free_port()
     proc = subprocess.Popen(["mono", str(binaries.server_exe), str(port)], cwd=binaries.bin_dir,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_ready(proc, "CallModelServer.exe", 30.0)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc
     finally:
         stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def mono_server(binaries: callmodel_build.CallModelBuild) -> Iterator[str]:
+    with mono_call_model_server(binaries) as (url, _):
+        yield url
 
 
 @pytest.fixture
@@ -175,3 +184,24 @@ def test_async_client_against_mono(mono_server: str, formatter: str) -> None:
     assert took < 1.0
     assert answer == "a|async|7|trace"
     assert trace == TraceTag("async", 8)
+
+
+@pytest.mark.parametrize("formatter", list(FORMATTERS))
+def test_load_balancing_over_two_mono_servers(binaries: callmodel_build.CallModelBuild, formatter: str,
+                                              clean_context: None) -> None:
+    uri = FORMATTERS[formatter]
+    with mono_call_model_server(binaries) as (first, _), mono_call_model_server(binaries) as (second, second_proc), \
+            RemotingClient(formatter=formatter, timeout=20) as client:
+        urls = [first + uri, second + uri]
+        for url, mark in zip(urls, ("A", "B"), strict=True):  # each server's LastNotice tells it apart
+            direct = client.get_object(ICallModel, url)
+            direct.Notify(mark)
+            wait_for_notice(direct, mark)
+        balanced = LoadBalancingProxy(ICallModel, urls, client).get_transparent_proxy()
+        assert [balanced.LastNotice() for _ in range(4)] == ["A", "B", "A", "B"]
+        # a whole call model message through invoke(): signature, ref, out, a string[] and the call context
+        CallContext.set_data("trace", TraceTag("lb", 1))
+        assert balanced.TracedAll(["x"], 1) == (["x|lb"], 2, TraceTag("lb", 1))
+        assert CallContext.get_data("trace") == TraceTag("lb", 2)
+        stop_process(second_proc)  # B is gone: its turns fail over to A (the requests were never sent)
+        assert [balanced.LastNotice() for _ in range(3)] == ["A", "A", "A"]
