@@ -1,7 +1,8 @@
 """The call model contract (``tests/interop/csharp/callmodel/CallModel.cs``) served by Python: one-way
 methods, the logical call context, delegates and callback objects.
 
-    GATEWAY_FORMATTERS=soap,binary uvicorn examples.call_model:app
+    uvicorn examples.call_model:app                              # the server
+    python -m examples.call_model [BASE_URL] [--binary]          # the client side (ours or Mono's server)
 
 ``CallModelService`` is a Singleton at ``/CallModel.soap`` and ``/CallModel.rem`` (type filter Full: it takes
 delegates to, and references of, its callers' objects). What a .NET client written against
@@ -16,10 +17,14 @@ delegates to, and references of, its callers' objects). What a .NET client writt
 * ``Subscribe(new MessageHandler(sink.OnMessage))`` keeps the delegate, ``Publish`` calls every subscriber
   back through its caller's channel, in the formatter that caller used;
 * ``CallBack(sink, text)`` calls ``sink.OnMessage(text)`` on the caller's object.
+
+:func:`demo` is the client side, in Python: it prints what each of these gives, against this app or Mono's
+``CallModelServer.exe`` alike (``BASE_URL`` defaults to ``http://127.0.0.1:8000/``).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from gateway import (
     ILogicalThreadAffinative,
     MarshalByRefObject,
     RemotingApp,
+    RemotingClient,
     TypeFilterLevel,
     WellKnownObjectMode,
     one_way,
@@ -178,3 +184,35 @@ class CallModelService(MarshalByRefObject, ICallModel):
 app = RemotingApp(type_filter=TypeFilterLevel.Full, formatters=("soap", "binary"))
 app.register_well_known(CallModelService, "CallModel.soap", WellKnownObjectMode.Singleton)
 app.register_well_known(CallModelService, "CallModel.rem", WellKnownObjectMode.Singleton)
+
+
+def demo(base_url: str = "http://127.0.0.1:8000/", formatter: str = "soap") -> None:
+    """Call every feature of the contract and print what comes back (the comments show it)."""
+    uri = "CallModel.rem" if formatter == "binary" else "CallModel.soap"
+    with RemotingClient(formatter=formatter, timeout=20, listen=True) as client:  # listen: for callbacks
+        service = client.get_object(ICallModel, base_url.rstrip("/") + "/" + uri)
+        service.Notify("sleep:1000 hello")        # [OneWay]: returns at once, the server sleeps after answering
+        service.NotifyFail("boom")                # its exception is never reported
+        CallContext.set_data("trace", TraceTag("demo", 1))   # ILogicalThreadAffinative: flows with the calls
+        CallContext.set_data("local", "mine")                # plain data: stays here
+        print(service.Traced("t"))                # t|demo|1|trace
+        print(CallContext.get_data("trace"), CallContext.get_data("server"))
+        # TraceTag(Id='demo', Hops=2) TraceTag(Id='server-demo', Hops=0)
+        print(service.TracedAll(["a", "b"], 1))   # (['a|demo', 'b|demo'], 2, TraceTag(Id='demo', Hops=2))
+        for name in ("trace", "server", "local"):
+            CallContext.free_named_data_slot(name)
+        sink = EventSink()
+        service.ClearSubscribers()
+        service.Subscribe(sink.OnMessage)         # a delegate: MessageHandler(sink.OnMessage)
+        print(service.Publish("news"))            # 1 (the server called sink.OnMessage("news") back)
+        service.ClearSubscribers()
+        print(service.CallBack(sink, "ping"))     # called
+        print(sink.Received())                    # news;ping
+        while service.LastNotice() != "sleep:1000 hello":
+            time.sleep(0.1)
+        print(service.LastNotice())               # sleep:1000 hello
+
+
+if __name__ == "__main__":
+    demo(next((a for a in sys.argv[1:] if not a.startswith("--")), "http://127.0.0.1:8000/"),
+         "binary" if "--binary" in sys.argv[1:] else "soap")

@@ -24,6 +24,7 @@ from examples.call_model import EventSink, ICallModel, TraceTag
 from gateway import AsyncRemotingClient, CallContext, LoadBalancingProxy, RemotingClient
 from tests.support.server import free_port, live_server, stop_process, wait_for_ready
 
+from ..gateway.test_method_model_docs import CALL_MODEL_DEMO, run_call_model_demo
 from . import callmodel_build
 from .test_mono_client import PeerRun, require_mono, run_peer
 
@@ -205,3 +206,10 @@ def test_load_balancing_over_two_mono_servers(binaries: callmodel_build.CallMode
         assert CallContext.get_data("trace") == TraceTag("lb", 2)
         stop_process(second_proc)  # B is gone: its turns fail over to A (the requests were never sent)
         assert [balanced.LastNotice() for _ in range(3)] == ["A", "A", "A"]
+
+
+@pytest.mark.parametrize("formatter", list(FORMATTERS))
+def test_the_call_model_example_runs_against_mono(binaries: callmodel_build.CallModelBuild, formatter: str) -> None:
+    # examples/call_model.py's client prints the same against Mono's server as against its own app
+    with mono_call_model_server(binaries) as (url, _):  # its own: no other test's one-way call lands late
+        assert run_call_model_demo(url, formatter) == CALL_MODEL_DEMO
