@@ -157,13 +157,16 @@ def test_call_context_with_an_overload_ref_out_and_array_with_mono(mono_server: 
 
 
 @pytest.mark.parametrize("formatter", list(FORMATTERS))
-def test_delegate_and_callback_object_to_mono(mono_server: str, formatter: str) -> None:
+def test_delegate_and_callback_object_to_mono(mono_server: str, formatter: str, clean_context: None) -> None:
     with RemotingClient(formatter=formatter, timeout=20, listen=True) as client:
         service = client.get_object(ICallModel, mono_server + FORMATTERS[formatter])
         sink = EventSink()
         service.ClearSubscribers()
+        CallContext.set_data("trace", TraceTag("dlg", 7))  # in the same message as the delegate
         service.Subscribe(sink.OnMessage)  # a .NET server rebuilds MessageHandler(sink.OnMessage)
         assert service.Publish("news") == 1
+        assert CallContext.get_data("trace") == TraceTag("dlg", 7)  # Mono sent it back as it came
+        CallContext.free_named_data_slot("trace")
         service.ClearSubscribers()
         assert service.CallBack(sink, "ping") == "called"
         assert sink.Received() == "news;ping"

@@ -273,11 +273,17 @@ namespace CallModel.Tests
                 {
                     ClientSink sink = new ClientSink();
                     service.ClearSubscribers();
+                    // a call context in the same messages as the delegate: it comes back as it went
+                    CallContext.SetData("trace", new TraceTag("dlg", 7));
                     service.Subscribe(new MessageHandler(sink.OnMessage));
                     int count = service.Publish("news-" + unique);
+                    TraceTag trace = CallContext.GetData("trace") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
                     service.ClearSubscribers();
                     if (count != 1) return "Publish answered " + count;
                     if (sink.Received() != "news-" + unique) return "the sink received " + sink.Received();
+                    if (trace == null || trace.Id != "dlg" || trace.Hops != 7)
+                        return "trace after the calls: " + (trace == null ? "null" : trace.Id + "/" + trace.Hops);
                     return null;
                 }
                 case "callback_object":
