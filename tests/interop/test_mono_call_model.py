@@ -6,7 +6,9 @@ context, delegates and callbacks in the caller's formatter.
   per check.
 * Our Python client (sync and async) against ``csharp/callmodel/CallModelServer.cs`` (Mono's own
   implementation of the same contract), SOAP and binary; and our ``LoadBalancingProxy`` (a ``RealProxy``)
-  over two such Mono servers, round robin, failing over when one is gone.
+  over two such Mono servers, round robin, failing over when one is gone; our callback listener served
+  by a Mono server calling back in binary (``--binary-callbacks``) as well as in SOAP; and
+  ``examples/call_model.py``'s client.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from examples.call_model import EventSink, ICallModel, TraceTag
 from gateway import AsyncRemotingClient, CallContext, LoadBalancingProxy, RemotingClient
+from tests.support.relay import relay_to
 from tests.support.server import free_port, live_server, stop_process, wait_for_ready
 
 from ..gateway.test_method_model_docs import CALL_MODEL_DEMO, run_call_model_demo
@@ -81,10 +84,11 @@ def test_mono_client_against_our_server(client_runs: dict[str, PeerRun], formatt
 
 
 @contextlib.contextmanager
-def mono_call_model_server(binaries: callmodel_build.CallModelBuild) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """A CallModelServer.exe on a free port: (its base URL, the process)."""
+def mono_call_model_server(binaries: callmodel_build.CallModelBuild,
+                           *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A CallModelServer.exe on a free port (``args``: its options): (its base URL, the process)."""
     port = free_port()
-    proc = subprocess.Popen(["mono", str(binaries.server_exe), str(port)], cwd=binaries.bin_dir,
+    proc = subprocess.Popen(["mono", str(binaries.server_exe), str(port), *args], cwd=binaries.bin_dir,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_ready(proc, "CallModelServer.exe", 30.0)
@@ -170,6 +174,24 @@ def test_delegate_and_callback_object_to_mono(mono_server: str, formatter: str, 
         service.ClearSubscribers()
         assert service.CallBack(sink, "ping") == "called"
         assert sink.Received() == "news;ping"
+
+
+@pytest.mark.parametrize("formatter", list(FORMATTERS))
+def test_our_listener_takes_a_mono_servers_binary_callbacks(binaries: callmodel_build.CallModelBuild,
+                                                            formatter: str) -> None:
+    # a .NET server whose channel calls back in binary, whatever formatter our client called it with
+    port = free_port()
+    with mono_call_model_server(binaries, "--binary-callbacks") as (url, _), relay_to(port) as relay, \
+            RemotingClient(formatter=formatter, timeout=20, listen=True, listen_port=port,
+                           listen_url=relay.url) as client:
+        service = client.get_object(ICallModel, url + FORMATTERS[formatter])
+        sink = EventSink()
+        service.Subscribe(sink.OnMessage)
+        assert [service.Publish("a"), service.Publish("b")] == [1, 1]
+        assert service.CallBack(sink, "c") == "called"
+        assert sink.Received() == "a;b;c"
+        assert relay.requests and {h.get("content-type") for h in relay.request_headers()} == {
+            "application/octet-stream"}
 
 
 @pytest.mark.parametrize("formatter", list(FORMATTERS))

@@ -1,7 +1,9 @@
 // Mono .NET Remoting server of the call model contract (CallModel.cs), for our Python client.
 //
-//   mono CallModelServer.exe PORT
+//   mono CallModelServer.exe PORT [--binary-callbacks]
 //
+// Calls back into its callers' objects (delegates, EventSink) with the SOAP formatter, or with the binary one
+// given --binary-callbacks.
 // HttpChannel on 127.0.0.1:PORT with the SOAP and binary server formatters (TypeFilterLevel.Full: it takes
 // delegates and references to client objects), CustomErrorsMode Off. One CallModelService each at
 // CallModel.soap and CallModel.rem (sharing their state). Prints "READY port=N" once it listens; runs until killed.
@@ -114,7 +116,11 @@ namespace CallModel
             BinaryServerFormatterSinkProvider binary = new BinaryServerFormatterSinkProvider();
             binary.TypeFilterLevel = TypeFilterLevel.Full;
             soap.Next = binary;
-            ChannelServices.RegisterChannel(new HttpChannel(props, new SoapClientFormatterSinkProvider(), soap), false);
+            IClientChannelSinkProvider callbacks = Array.IndexOf(args, "--binary-callbacks") >= 0
+                ? (IClientChannelSinkProvider)new BinaryClientFormatterSinkProvider()
+                : new SoapClientFormatterSinkProvider();
+            callbacks.Next = new MonoFixSinkProvider();  // MonoFix.cs: Mono's binary client never closes a reply
+            ChannelServices.RegisterChannel(new HttpChannel(props, callbacks, soap), false);
             RemotingConfiguration.CustomErrorsMode = CustomErrorsModes.Off;
             RemotingServices.Marshal(new CallModelService(), "CallModel.soap");
             RemotingServices.Marshal(new CallModelService(), "CallModel.rem");
