@@ -13,7 +13,9 @@ delegates to, and references of, its callers' objects). What a .NET client writt
 * ``Traced`` reads the ``trace`` slot of the caller's ``CallContext`` (a ``TraceTag``, which is
   ``ILogicalThreadAffinative``), changes it, adds ``server`` and frees ``drop``: the caller gets them back;
   its overload ``Traced(string[] texts, ref int hops, out TraceTag seen)`` (``TracedAll`` here) does the same
-  with a typed array, a ref and an out parameter in the same call;
+  with a typed array, a ref and an out parameter in the same call; ``TracedFail`` changes it the same way,
+  then throws ``InvalidOperationException``: a binary caller gets the changed context with the exception
+  (as from .NET), a SOAP caller none;
 * ``Subscribe(new MessageHandler(sink.OnMessage))`` keeps the delegate, ``Publish`` calls every subscriber
   back through its caller's channel, in the formatter that caller used;
 * ``CallBack(sink, text)`` calls ``sink.OnMessage(text)`` on the caller's object.
@@ -33,6 +35,7 @@ from typing import ClassVar, Protocol
 from gateway import (
     CallContext,
     ILogicalThreadAffinative,
+    InvalidOperationException,
     MarshalByRefObject,
     RemotingApp,
     RemotingClient,
@@ -101,6 +104,9 @@ class ICallModel:
     def Traced(self, text: str) -> str:
         raise NotImplementedError
 
+    def TracedFail(self, text: str) -> str:
+        raise NotImplementedError
+
     @clr_method("Traced")
     def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
                   ) -> tuple[list[str], int, TraceTag | None]:
@@ -149,6 +155,10 @@ class CallModelService(MarshalByRefObject, ICallModel):
             CallContext.set_data("server", TraceTag(f"server-{tag.Id}", 0))
         CallContext.free_named_data_slot("drop")
         return f"{text}|{seen}|{','.join(names)}"
+
+    def TracedFail(self, text: str) -> str:
+        self.Traced(text)
+        raise InvalidOperationException(text)  # a binary fault carries the context changed above
 
     def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
                   ) -> tuple[list[str], int, TraceTag | None]:

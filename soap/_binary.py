@@ -196,7 +196,7 @@ class BinaryFormatter:
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)
-        return write_exception_return(info, self.registry), ""
+        return write_exception_return(info, self.registry, fault.call_context), ""
 
     # -------------------------------------------------------------- client side
 
@@ -262,7 +262,9 @@ class BinaryFormatter:
             if not isinstance(raw, ClassRecord):
                 raise SoapDecodeError("exception missing from the return message")
             info = decoder.exception(raw, 0)
-            return Fault("Server", info.message or "", info)
+            fault = Fault("Server", info.message or "", info)
+            fault.call_context = read_call_context(message, decoder, flags, _RETURN_PARTS)
+            return fault
         if flags & MessageFlags.ReturnValueInline:
             value = decoder.value(record.return_value, return_type if return_type.kind.value != "void" else ANY)
         elif flags & MessageFlags.ReturnValueInArray:

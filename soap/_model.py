@@ -97,6 +97,9 @@ class Fault:
     #: the exception is part of the operation's declared fault contract (document/literal writes its
     #: detail element only then: toolkits reject detail elements their WSDL does not declare)
     declared: bool = False
+    #: the logical call context the method left when it failed: a binary fault carries it (``ContextInArray``,
+    #: as .NET writes it), a SOAP one does not (nor does .NET's); None for none
+    call_context: dict[str, object] | None = None
 
 
 class IncomingCall(Protocol):

@@ -170,6 +170,7 @@ class ChannelCore:
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):
+            call_context.reply_received(result.call_context, {})  # a binary fault brings the method's context
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)

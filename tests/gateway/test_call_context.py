@@ -14,6 +14,7 @@ from examples.call_model import TraceTag
 from gateway import (
     AsyncRemotingClient,
     CallContext,
+    InvalidOperationException,
     MarshalByRefObject,
     RemotingApp,
     RemotingClient,
@@ -40,6 +41,12 @@ class IContextual:
     def Traced(self, text: str) -> str:
         raise NotImplementedError
 
+    def BumpFail(self) -> str:
+        raise NotImplementedError
+
+    async def BumpFailAsync(self) -> str:
+        raise NotImplementedError
+
 
 def _bump(where: str) -> str:
     tag = CallContext.get_data("trace")
@@ -64,6 +71,14 @@ class Contextual(MarshalByRefObject, IContextual):
 
     def Traced(self, text: str) -> str:  # what Mono's captured request calls
         return text
+
+    def BumpFail(self) -> str:
+        _bump("worker")
+        raise InvalidOperationException("no")
+
+    async def BumpFailAsync(self) -> str:
+        _bump("loop")
+        raise InvalidOperationException("no")
 
 
 def make_app(registry: TypeRegistry = DEFAULT_REGISTRY) -> RemotingApp:
@@ -101,6 +116,23 @@ def test_what_a_method_changes_comes_back(base: str, formatter: str, method: str
         assert CallContext.get_data("server_only") is None  # the server's non-logical data stays there
         assert CallContext.get_data("local") == "mine"  # ours stays here, and was never sent:
         assert service.Names() == "trace,where"
+
+
+@pytest.mark.parametrize("formatter", ["soap", "binary"])
+@pytest.mark.parametrize("method", ["BumpFail", "BumpFailAsync"])
+def test_a_binary_fault_brings_back_what_the_method_changed(base: str, formatter: str, method: str) -> None:
+    # as .NET: a binary fault carries the call context (ContextInArray), a SOAP fault none
+    with RemotingClient(formatter=formatter, timeout=10) as client:
+        service = client.get_object(IContextual, base + "Contextual.rem")
+        CallContext.set_data("trace", TraceTag("f", 1))
+        with pytest.raises(InvalidOperationException, match="no"):
+            getattr(service, method)()
+        if formatter == "binary":
+            assert CallContext.get_data("trace") == TraceTag("f", 2)
+            assert CallContext.get_data("where") == ("worker" if method == "BumpFail" else "loop")
+        else:
+            assert CallContext.get_data("trace") == TraceTag("f", 1) and CallContext.get_data("where") is None
+        assert service.Names() == ("trace,where" if formatter == "binary" else "trace")
 
 
 def test_calls_without_a_context_send_and_get_none(base: str) -> None:

@@ -23,7 +23,13 @@ from typing import Any
 import pytest
 
 from examples.call_model import EventSink, ICallModel, TraceTag
-from gateway import AsyncRemotingClient, CallContext, LoadBalancingProxy, RemotingClient
+from gateway import (
+    AsyncRemotingClient,
+    CallContext,
+    InvalidOperationException,
+    LoadBalancingProxy,
+    RemotingClient,
+)
 from tests.support.relay import relay_to
 from tests.support.server import free_port, live_server, stop_process, wait_for_ready
 
@@ -36,7 +42,7 @@ pytestmark = pytest.mark.interop
 CHECKS = [
     "oneway_runs", "oneway_failure_not_reported", "oneway_does_not_wait", "callcontext_roundtrip",
     "callcontext_only_logical_data", "callcontext_freed_slot", "callcontext_with_ref_out_array",
-    "delegate_subscribe_publish",
+    "callcontext_after_a_fault", "delegate_subscribe_publish",
     "callback_object", "callback_formatter",
 ]
 FORMATTERS = {"soap": "CallModel.soap", "binary": "CallModel.rem"}
@@ -158,6 +164,19 @@ def test_call_context_with_an_overload_ref_out_and_array_with_mono(mono_server: 
         assert service.TracedAll(["x"], 5) == (["x|-"], 6, None)
         assert CallContext.get_data("trace") is None and CallContext.get_data("server") is None
         assert service.Traced("t") == "t|-|"  # the other overload, now called with its signature
+
+
+@pytest.mark.parametrize("formatter", list(FORMATTERS))
+def test_call_context_after_a_fault_from_mono(mono_server: str, formatter: str, clean_context: None) -> None:
+    # Mono's binary fault brings the context the method changed before it threw; its SOAP fault brings none
+    with RemotingClient(formatter=formatter, timeout=20) as client:
+        service = client.get_object(ICallModel, mono_server + FORMATTERS[formatter])
+        CallContext.set_data("trace", TraceTag("bad", 1))
+        with pytest.raises(InvalidOperationException, match="no"):
+            service.TracedFail("no")
+        binary = formatter == "binary"
+        assert CallContext.get_data("trace") == TraceTag("bad", 2 if binary else 1)
+        assert CallContext.get_data("server") == (TraceTag("server-bad", 0) if binary else None)
 
 
 @pytest.mark.parametrize("formatter", list(FORMATTERS))

@@ -9,7 +9,8 @@ carrying a ``TraceTag`` in slot ``trace`` and the reply with ``trace`` changed a
 ``Subscribe(new MessageHandler(sink.OnMessage))``; ``oneway`` a ``[OneWay] Notify``; ``overload_ref_out`` a call
 of the overload ``string[] Traced(string[] texts, ref int hops, out TraceTag seen)`` with a ``trace`` in the
 context and a raw CRLF in ``texts`` (its signature names ``System.String[]``, ``System.Int32&``,
-``CallModel.TraceTag&``), and the reply.
+``CallModel.TraceTag&``), and the reply; ``fault_context`` a ``TracedFail`` that changed the context, then
+threw: Mono's binary fault carries the changed context, its SOAP fault none.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from soap import (
     ClrName,
     DelegateEntry,
     DelegateRef,
+    Fault,
     LiteralFormatter,
     MethodCall,
     MethodReturn,
@@ -46,7 +48,7 @@ from soap import (
     wire_type,
 )
 from soap._nrbf_records import ClassRecord, MessageFlags, read_message
-from soap._nrbf_writer import write_method_return
+from soap._nrbf_writer import write_exception_return, write_method_return
 from soap._xml import DEFAULT_LIMITS
 from wsdl import contract_of
 
@@ -423,3 +425,30 @@ def test_monos_reply_with_a_context_after_ref_and_out_values_is_read(ext: str) -
     assert isinstance(reply, MethodReturn)
     assert (reply.value, *(v for _, v, _ in reply.out_args)) == MONOS_ANSWER
     assert reply.call_context == {"trace": TraceTag("arr", 4), "server": TraceTag("server-arr", 0)}
+
+
+# ------------------------------------------------------------------ a fault after the method changed the context
+
+
+def test_monos_binary_fault_carries_the_changed_context_and_its_soap_fault_none() -> None:
+    binary = BINARY.read_response(fixture("fault_context.response.bin"), "TracedFail", STRING)
+    assert isinstance(binary, Fault) and binary.exception is not None
+    assert binary.exception.type_name == "System.InvalidOperationException" and binary.message == "no"
+    assert binary.call_context == {"trace": TraceTag("bad", 2), "server": TraceTag("server-bad", 0)}
+    soap = REMOTING.read_response(fixture("fault_context.response.xml"), "TracedFail", STRING)
+    assert isinstance(soap, Fault) and soap.call_context is None
+
+
+def test_our_binary_fault_with_a_context_is_shaped_as_monos() -> None:
+    monos = read_message(fixture("fault_context.response.bin"), DEFAULT_LIMITS)
+    mono_fault = BINARY.read_response(fixture("fault_context.response.bin"), "TracedFail", STRING)
+    assert isinstance(mono_fault, Fault) and mono_fault.exception is not None
+    context = {"trace": TraceTag("bad", 2), "server": TraceTag("server-bad", 0)}
+    ours = write_exception_return(mono_fault.exception, BINARY.registry, context)
+    message = read_message(ours, DEFAULT_LIMITS)
+    assert message.message.flags == monos.message.flags == (
+        MessageFlags.ExceptionInArray | MessageFlags.ContextInArray | MessageFlags.NoReturnValue | MessageFlags.NoArgs)
+    fault = BINARY.read_response(ours, "TracedFail", STRING)
+    assert isinstance(fault, Fault) and fault.call_context == context and fault.message == "no"
+    plain = BINARY.read_response(write_exception_return(mono_fault.exception, BINARY.registry), "TracedFail", STRING)
+    assert isinstance(plain, Fault) and plain.call_context is None

@@ -64,6 +64,10 @@ namespace CallModel
         // TraceTag("server-" + Id, 0), frees "drop".
         string Traced(string text);
 
+        // Changes the call context as Traced(text), then throws InvalidOperationException(text): a binary reply
+        // carries the changed context with the exception (a SOAP fault carries none).
+        string TracedFail(string text);
+
         // The call context with every other shape in one call: an overload of Traced (so callers send its
         // signature) with a typed array, a ref and an out parameter (binary puts the arguments and the context
         // in one call array). Answers each text + "|" + the trace Id ("-" when absent); hops += 1; seen = a

@@ -84,6 +84,7 @@ namespace CallModel.Tests
         static readonly string[] Names = {
             "oneway_runs", "oneway_failure_not_reported", "oneway_does_not_wait", "callcontext_roundtrip",
             "callcontext_only_logical_data", "callcontext_freed_slot", "callcontext_with_ref_out_array",
+            "callcontext_after_a_fault",
             "delegate_subscribe_publish",
             "callback_object", "callback_formatter",
         };
@@ -189,6 +190,31 @@ namespace CallModel.Tests
                     if (hops != 6 || seen != null) return "without a context: hops " + hops + ", seen " + seen;
                     if (CallContext.GetData("trace") != null || CallContext.GetData("server") != null)
                         return "a context came back from a call without one";
+                    return null;
+                }
+                case "callcontext_after_a_fault":
+                {
+                    CallContext.SetData("trace", new TraceTag("bad", 1));
+                    string caught = null;
+                    try
+                    {
+                        service.TracedFail("no");
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        caught = e.Message;
+                    }
+                    TraceTag after = CallContext.GetData("trace") as TraceTag;
+                    TraceTag server = CallContext.GetData("server") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
+                    CallContext.FreeNamedDataSlot("server");
+                    if (caught != "no") return "caught " + (caught ?? "nothing");
+                    // binary: the fault brings the context the method changed; SOAP: none, the caller's stays
+                    int hops = binary ? 2 : 1;
+                    if (after == null || after.Id != "bad" || after.Hops != hops)
+                        return "trace after the fault: " + (after == null ? "null" : after.Id + "/" + after.Hops);
+                    if ((server != null) != binary)
+                        return "server slot after the fault: " + (server == null ? "null" : server.Id);
                     return null;
                 }
                 case "delegate_subscribe_publish":

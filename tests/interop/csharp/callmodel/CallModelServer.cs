@@ -60,6 +60,12 @@ namespace CallModel
             return answer;
         }
 
+        public string TracedFail(string text)
+        {
+            Traced(text);
+            throw new InvalidOperationException(text);
+        }
+
         public string[] Traced(string[] texts, ref int hops, out TraceTag seen)
         {
             TraceTag tag = CallContext.GetData("trace") as TraceTag;
