@@ -4,8 +4,10 @@ worker threads and from async methods, and what a bad context gets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,11 +103,17 @@ def clean() -> Iterator[None]:
         CallContext.free_named_data_slot(name)
 
 
+@contextlib.contextmanager
+def contextual(base: str, formatter: str) -> Iterator[Any]:
+    """A proxy of the Contextual service, through a client of ``formatter``."""
+    with RemotingClient(formatter=formatter, timeout=10) as client:
+        yield client.get_object(IContextual, base + "Contextual.rem")
+
+
 @pytest.mark.parametrize("formatter", ["soap", "binary"])
 @pytest.mark.parametrize("method", ["Bump", "BumpAsync"])
 def test_what_a_method_changes_comes_back(base: str, formatter: str, method: str) -> None:
-    with RemotingClient(formatter=formatter, timeout=10) as client:
-        service = client.get_object(IContextual, base + "Contextual.rem")
+    with contextual(base, formatter) as service:
         CallContext.set_data("trace", TraceTag("t1", 1))
         CallContext.set_data("drop", TraceTag("gone", 0))
         CallContext.set_data("local", "mine")
@@ -122,8 +130,7 @@ def test_what_a_method_changes_comes_back(base: str, formatter: str, method: str
 @pytest.mark.parametrize("method", ["BumpFail", "BumpFailAsync"])
 def test_a_binary_fault_brings_back_what_the_method_changed(base: str, formatter: str, method: str) -> None:
     # as .NET: a binary fault carries the call context (ContextInArray), a SOAP fault none
-    with RemotingClient(formatter=formatter, timeout=10) as client:
-        service = client.get_object(IContextual, base + "Contextual.rem")
+    with contextual(base, formatter) as service:
         CallContext.set_data("trace", TraceTag("f", 1))
         with pytest.raises(InvalidOperationException, match="no"):
             getattr(service, method)()
