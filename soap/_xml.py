@@ -37,21 +37,21 @@ class Limits:
     max_depth: int = 64
     #: XML elements / MS-NRBF records in one message
     max_elements: int = 200_000
+    #: items of one array
+    max_array_length: int = 1_000_000
+    #: length of a chain of references (``href`` / MemberReference), i.e. depth of the object graph
+    max_ref_depth: int = 64
+    # (the fields above keep their positions: ``Limits(max_bytes, max_depth, ...)`` predates the ones below)
     #: characters of one XML attribute value
     max_attribute_length: int = 64 * 1024
     #: characters of one text value (a string, a number, ...) / bytes of one MS-NRBF string
     max_text_length: int = 1024 * 1024
     #: decoded bytes of one base64Binary value / one MS-NRBF byte array
     max_binary_length: int = 4 * 1024 * 1024
-    #: items of one array
-    max_array_length: int = 1_000_000
     #: items of all arrays of one message together
     max_array_items: int = 1_000_000
     #: multi-ref targets (elements with an ``id``) / MS-NRBF objects with an object id, in one message
     max_multirefs: int = 100_000
-    #: length of a chain of references (``href`` / MemberReference), i.e. depth of the object graph
-    max_ref_depth: int = 64
-
 
 DEFAULT_LIMITS = Limits()
 

@@ -30,7 +30,7 @@ UNDOCUMENTED: dict[str, set[str]] = {
         "COR_E_UNAUTHORIZEDACCESS", "ClrDateTime", "ClrName", "DEFAULT_LIMITS", "DEFAULT_REGISTRY", "Direction",
         "E_NOTIMPL", "E_POINTER", "ExceptionInfo", "FieldSpec", "Kind", "LiteralFormatter", "MessageTooLarge",
         "OutgoingRequest", "REMOTING_SOAP_CONTENT_TYPE", "ReferenceMarshaller", "RemotingSoapFormatter", "SOAP11",
-        "SOAP12", "SOAP_ENC", "SOAP_ENV", "SoapDecodeError", "SoapEncodeError", "SoapError", "SoapVersion",
+        "SOAP12", "SOAP_ENC", "SOAP_ENV", "SoapEncodeError", "SoapError", "SoapVersion",
         "TypeRegistry", "VOID", "WireType", "XSD_TYPE_NAMES", "XSI", "clr_name_of", "data_namespace",
         "direction_of", "exception_info", "item_element_name", "method_namespace", "object_fields", "parse_xml",
         "read_literal_response", "type_name_for_namespace", "wire_type", "write_literal_call",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import cast
 
 from soap import DEFAULT_LIMITS, Limits
@@ -199,11 +199,24 @@ class LimitsSettings(Section):
     max_elements: int = setting(DEFAULT_LIMITS.max_elements, Integer(1), "Most XML elements in one message.")
     max_array_length: int = setting(DEFAULT_LIMITS.max_array_length, Integer(1), "Longest array.")
     max_ref_depth: int = setting(DEFAULT_LIMITS.max_ref_depth, Integer(1), "Deepest chain of references.")
+    max_attribute_length: int = setting(
+        DEFAULT_LIMITS.max_attribute_length, Integer(1), "Longest XML attribute value, in characters."
+    )
+    max_text_length: int = setting(
+        DEFAULT_LIMITS.max_text_length, Integer(1), "Longest text value (a string, a number), in characters."
+    )
+    max_binary_length: int = setting(
+        DEFAULT_LIMITS.max_binary_length, Integer(1), "Largest binary value (base64Binary, byte[]), in bytes."
+    )
+    max_array_items: int = setting(
+        DEFAULT_LIMITS.max_array_items, Integer(1), "Most array items in one message, all arrays together."
+    )
+    max_multirefs: int = setting(
+        DEFAULT_LIMITS.max_multirefs, Integer(1), "Most multi-ref values (elements with an id) in one message."
+    )
 
     def app_options(self, options: AppOptions) -> None:
-        options.limits = Limits(
-            self.max_bytes, self.max_depth, self.max_elements, self.max_array_length, self.max_ref_depth
-        )
+        options.limits = Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
 
 
 @section("lifetime")
