@@ -24,7 +24,7 @@ import re
 from lxml import etree
 
 from ._errors import SoapDecodeError
-from ._namespaces import SOAP_ENC, parse_data_namespace
+from ._namespaces import CLR, SOAP_ENC, parse_data_namespace
 from ._objref import REMOTING_NS
 from ._types import Kind, TypeRegistry, WireType
 from ._xml import local_name
@@ -180,8 +180,9 @@ def _compatible(namespace: str, local: str, wt: WireType, registry: TypeRegistry
         if named is None:
             return False
         return named is kind or named in WIDENS_FROM.get(kind, frozenset())
-    if kind is Kind.LIST:
-        return (namespace == SOAP_ENC and local == "Array") or (namespace in literal and local.startswith("ArrayOf"))
+    if kind is Kind.LIST:  # (the gateway's WSDLs name arrays ArrayOfX: the rpc/encoded one in a CLR namespace)
+        return (namespace == SOAP_ENC and local == "Array") or (
+            local.startswith("ArrayOf") and (namespace in literal or namespace.startswith(CLR)))
     if kind is Kind.OBJREF:
         return namespace == REMOTING_NS and local == "ObjRef"
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:

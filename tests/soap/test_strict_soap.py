@@ -208,6 +208,8 @@ def test_unreferenced_body_element_is_a_second_call(siblings: str) -> None:
         ('<p xsi:type="xsd:double">5</p>', Single, "is not the declared type float"),
         ('<p xsi:type="zz:int">5</p>', int, "undeclared namespace prefix 'zz'"),
         ('<p xsi:type="SOAP-ENC:Array">5</p>', int, "is not the declared type int"),
+        ('<p xmlns:a="urn:elsewhere" xsi:type="a:ArrayOfInt"><item>1</item></p>', list[int],
+         "is not the declared type list[int]"),
         ('<p xmlns:a="http://schemas.microsoft.com/clr/ns/System.Diagnostics" xsi:type="a:Process">x</p>', str,
          "System.Diagnostics}Process"),
         (f'<p xmlns:a="{PEER_SHARED_DATA_NS}" xsi:type="a:GreetingException">x</p>', Person,
@@ -231,6 +233,9 @@ def test_xsi_type_must_name_the_declared_type(value: str, hint: object, phrase: 
         ('<p xmlns:a="http://schemas.microsoft.com/clr/ns/System" xsi:type="a:Char">x</p>', Char, "x"),
         ('<p xmlns:a="http://schemas.microsoft.com/clr/ns/System" xsi:type="a:DayOfWeek">Friday</p>', DayOfWeek,
          DayOfWeek.Friday),
+        # an array as the gateway's rpc/encoded WSDL names it (suds and PHP send that name)
+        ('<p xmlns:a="http://schemas.microsoft.com/clr/nsassem/Peer/PeerServer" xsi:type="a:ArrayOfInt" '
+         'SOAP-ENC:arrayType="xsd:int[2]"><item>1</item><item>2</item></p>', list[int], [1, 2]),
     ],
 )
 def test_xsi_type_naming_the_declared_type_is_fine(value: str, hint: object, expected: object) -> None:
