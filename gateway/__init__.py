@@ -16,6 +16,7 @@ from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientS
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
+from .model.persistence import persistent
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
 from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
@@ -63,5 +64,6 @@ __all__ = [
     "TypeFilterLevel",
     "WellKnownObjectMode",
     "current_principal",
+    "persistent",
     "proxy_objref",
 ]

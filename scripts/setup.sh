@@ -39,6 +39,7 @@ test_packages=(
   "chromium:chromium"    # headless browser for the help page test (tests/pages/test_help_page_browser.py)
   "chromium-driver:chromedriver"  # its WebDriver, driven by selenium (no browser download at run time)
   "openssl:openssl"      # test certificates (TLS, mutual TLS and nginx TLS-termination tests)
+  "redis-server:redis-server"  # the shared store of scaled-out deployments (tests start their own, on loopback)
 )
 
 dpkg_installed() {  # prints the names of the given packages that dpkg reports as installed

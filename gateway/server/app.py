@@ -21,7 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
+from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
+from ..store.interface import ObjectStore
+from ..store.selection import select_store
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .endpoint import app_path
@@ -43,6 +46,12 @@ class RemotingApp(ObjectHost):
     served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
     credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
     :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
+
+    ``store`` is what the workers of a deployment share (docs/scale-out.md): an
+    :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads
+    ``GATEWAY_STORE`` (unset or ``embedded``: this process alone, as always). With a shared store the
+    application runs as one worker of a deployment (:attr:`cluster`): Singletons are one instance in the
+    whole deployment, and calls for objects another worker owns are forwarded to it.
     """
 
     def __init__(
@@ -62,6 +71,7 @@ class RemotingApp(ObjectHost):
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
         health_path: str | None = HEALTH_PATH,
+        store: ObjectStore | str | None = None,
     ) -> None:
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
@@ -75,6 +85,12 @@ class RemotingApp(ObjectHost):
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
         self.health_path = health_path
+        self.store = select_store(store)
+        #: this worker's part in a deployment sharing :attr:`store` (None: the store is not shared)
+        self.cluster: ClusterNode | None = None
+        if self.store.shared:
+            self.cluster = ClusterNode(self, self.store, *addresses_from_env())
+            self.services.append(self.cluster)
 
     @property
     def routes(self) -> list[BaseRoute]:

@@ -10,6 +10,7 @@ user routes and callback proxies; a client's callback listener is a bare host.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from starlette.types import Receive, Scope, Send
 
@@ -33,6 +34,14 @@ from .routing import RequestRouter
 from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
 from .urls import external_base_url, trust_forwarded_from_env
 from .wsdl_cache import WsdlCache
+
+
+class HostService(Protocol):
+    """Something that runs as long as the host does (started and stopped with the ASGI lifespan)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class ObjectHost:
@@ -80,8 +89,12 @@ class ObjectHost:
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.wsdl_cache = WsdlCache()
-        calls = FormatterSink(self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for)
-        self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), calls)
+        self.calls = FormatterSink(
+            self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for
+        )
+        self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), self.calls)
+        #: started after the lease manager and stopped before it (a deployment's worker runtime)
+        self.services: list[HostService] = []
         self._chain: Handler | None = None
         self.endpoint = ObjectEndpoint(
             self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
@@ -101,8 +114,12 @@ class ObjectHost:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.leases.ensure_running()
+                for service in self.services:
+                    await service.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for service in reversed(self.services):
+                    await service.stop()
                 await self.leases.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -1,0 +1,153 @@
+"""Two workers of one deployment in one process (shared embedded store), real HTTP between everything.
+
+The client talks to each worker directly, as a load balancer without sticky sessions would send it: the
+objects a worker owns are forwarded to it, Singletons are one instance, and a worker that disappears
+leaves clean faults and a Singleton taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from gateway import AsyncRemotingClient, RemotingError, proxy_objref
+from gateway.store import EmbeddedStore
+
+from .workers import Counter, Factory, Hello, Ledger, Tally, Worker, deployment
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def workers() -> AsyncIterator[list[Worker]]:
+    store = EmbeddedStore(shared=True)
+    async with deployment(lambda: store) as found:
+        yield found
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[AsyncRemotingClient]:
+    async with AsyncRemotingClient(timeout=10) as c:
+        yield c
+
+
+async def test_client_activated_object_reached_through_either_worker(
+    workers: list[Worker], client: AsyncRemotingClient
+) -> None:
+    a, b = workers
+    counter = await client.create_instance(Counter, a.url, "alpha")
+    ref = proxy_objref(counter)
+    assert ref is not None and ref.uri.startswith(a.app.identities.app_guid + "/")
+    via_b = client.get_object(Counter, b.url + ref.uri)
+    results = []
+    for i in range(10):
+        target = counter if i % 2 == 0 else via_b
+        results.append(await target.Increment())
+    assert results == list(range(1, 11))
+    assert await via_b.GetName() == "alpha"
+    assert b.app.identities.lookup(ref.uri) is None  # it never left worker a
+
+
+async def test_singleton_is_one_instance(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    tallies = [client.get_object(Tally, w.url + "Tally.rem") for w in (a, b)]
+    counts = [await tallies[i % 2].Next() for i in range(8)]
+    assert counts == list(range(1, 9))
+    owners = [w for w in workers if w.app.identities.lookup("Tally.rem").instance is not None]  # type: ignore[union-attr]
+    assert len(owners) == 1
+
+
+async def test_singlecall_never_forwarded(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    for w in workers:
+        assert await client.get_object(Hello, w.url + "Hello.rem").Hi("x") == "Hi x"
+
+
+async def test_large_bodies_forwarded_both_formatters(workers: list[Worker]) -> None:
+    a, b = workers
+    for formatter in ("soap", "binary"):
+        async with AsyncRemotingClient(timeout=20, formatter=formatter) as c:
+            counter = await c.create_instance(Counter, a.url, "big")
+            ref = proxy_objref(counter)
+            assert ref is not None
+            text = "x" * 3_000_000 + "é<&>"
+            assert await c.get_object(Counter, b.url + ref.uri).Echo(text) == text
+
+
+async def test_dead_owner_gives_no_receiver_at_once(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    counter = await client.create_instance(Counter, a.url, "doomed")
+    ref = proxy_objref(counter)
+    assert ref is not None
+    await a.crash()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(RemotingError, match="No receiver for uri"):
+        await client.get_object(Counter, b.url + ref.uri).Increment()
+    assert loop.time() - started < 1.0
+
+
+async def test_singleton_taken_over_when_owner_dies(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    tally_a = client.get_object(Tally, a.url + "Tally.rem")
+    assert await tally_a.Next() == 1  # a owns it now
+    ledger = client.get_object(Ledger, a.url + "Ledger.rem")
+    assert await ledger.Add("one") == 1
+    assert await ledger.Add("two") == 2
+    await a.crash()
+    tally_b = client.get_object(Tally, b.url + "Tally.rem")
+    assert await tally_b.Next() == 1  # taken over: its state was not persistent
+    ledger_b = client.get_object(Ledger, b.url + "Ledger.rem")
+    assert await ledger_b.Add("three") == 3  # persistent: restored
+    assert await ledger_b.Items() == ["one", "two", "three"]
+
+
+async def test_clean_stop_hands_singleton_over(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    assert await client.get_object(Ledger, a.url + "Ledger.rem").Add("x") == 1
+    await a.stop()
+    assert await client.get_object(Ledger, b.url + "Ledger.rem").Add("y") == 2
+
+
+async def test_factory_objects_passed_back(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    factory_a = client.get_object(Factory, a.url + "Factory.rem")
+    factory_b = client.get_object(Factory, b.url + "Factory.rem")
+    counter = await factory_b.Create("made")
+    assert await counter.Increment() == 1
+    assert await factory_a.Describe(counter) == "made=2"
+
+
+async def test_lease_through_another_worker(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    counter = await client.create_instance(Counter, a.url, "leased")
+    ref = proxy_objref(counter)
+    assert ref is not None
+    via_b = client.get_object(Counter, b.url + ref.uri)
+    lease = await client.get_lifetime_service(via_b)
+    assert (await lease.InitialLeaseTime).total_seconds() == 3
+    assert (await lease.Renew(dt.timedelta(seconds=30))).total_seconds() > 20
+    # the owner's lease index in the store has the object (written before the next sweep, every 0.5 s)
+    store, owner = a.app.store, a.app.identities.app_guid
+    for _ in range(40):
+        if await store.lease_count(owner) >= 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await store.lease_count(owner) >= 1
+    assert await store.lease_count(b.app.identities.app_guid) == 0
+
+
+async def test_internal_listener_refuses_strangers(workers: list[Worker]) -> None:
+    node = workers[0].app.cluster
+    assert node is not None and node.record is not None
+    async with httpx.AsyncClient() as http:
+        r = await http.post(node.record.address + "/Hello.rem", content=b"x")
+    assert r.status_code == 403

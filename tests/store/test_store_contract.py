@@ -1,0 +1,158 @@
+"""The store contract, checked on both implementations: the embedded store and a real redis-server.
+
+Workers register and expire, locks are taken once and renewed only by their holder, a dead holder's lock
+can be taken over, persistent state round-trips, the lease index answers range queries; and against Redis
+nothing is ever unpickled (the keys hold JSON and plain strings, read back here as such).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from gateway.store import EmbeddedStore, ObjectStore, RedisStore, StoreUnavailable, WorkerRecord, store_for
+
+from ..support.redis import RedisServer, redis_server
+from ..support.server import free_port
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ObjectStore]:
+    if request.param == "embedded":
+        yield EmbeddedStore(shared=True)
+        return
+    server: RedisServer = request.getfixturevalue("redis")
+    store = RedisStore(server.url, prefix=f"t{id(tmp_path)}")
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def worker(worker_id: str, port: int = 1) -> WorkerRecord:
+    return WorkerRecord(worker_id, f"http://127.0.0.1:{port}", 1234, "host", 1.0)
+
+
+async def test_worker_registration_expires_unless_refreshed(store: ObjectStore) -> None:
+    first = await store.heartbeat(worker("w1"), 0.3, (), "s")
+    assert not first.was_registered
+    assert await store.worker("w1") == worker("w1")
+    assert (await store.heartbeat(worker("w1", 2), 0.3, (), "s")).was_registered
+    assert (await store.worker("w1")) == worker("w1", 2)
+    await asyncio.sleep(0.45)
+    assert await store.worker("w1") is None
+    await store.heartbeat(worker("w2"), 5, (), "s")
+    await store.remove_worker("w2")
+    assert await store.worker("w2") is None
+
+
+async def test_a_lock_has_one_owner_renewed_only_by_it(store: ObjectStore) -> None:
+    assert await store.acquire("Single.rem", "w1", 0.3) == "w1"
+    assert await store.acquire("Single.rem", "w2", 5) == "w1"
+    assert await store.owner("Single.rem") == "w1"
+    beat = await store.heartbeat(worker("w2"), 5, ["Single.rem"], "s")
+    assert beat.held == frozenset()
+    beat = await store.heartbeat(worker("w1"), 0.3, ["Single.rem"], "s")
+    assert beat.held == {"Single.rem"}
+    await store.release("Single.rem", "w2")  # not its lock: nothing happens
+    assert await store.owner("Single.rem") == "w1"
+    await asyncio.sleep(0.45)  # w1 stopped renewing
+    assert await store.owner("Single.rem") is None
+    assert await store.acquire("Single.rem", "w2", 5) == "w2"
+    await store.release("Single.rem", "w2")
+    assert await store.owner("Single.rem") is None
+
+
+async def test_a_dead_owners_lock_is_taken_over_once(store: ObjectStore) -> None:
+    assert await store.acquire("S.rem", "dead", 30) == "dead"
+    winners = await asyncio.gather(*(store.acquire("S.rem", f"w{i}", 30, replacing="dead") for i in range(5)))
+    assert len(set(winners)) == 1 and winners[0] != "dead"
+    assert await store.owner("S.rem") == winners[0]
+
+
+async def test_state_round_trips(store: ObjectStore) -> None:
+    assert await store.load_state("S.rem") is None
+    await store.save_state("S.rem", b'{"count":3}')
+    assert await store.load_state("S.rem") == b'{"count":3}'
+    await store.delete_state("S.rem")
+    assert await store.load_state("S.rem") is None
+
+
+async def test_lease_index_range_queries(store: ObjectStore) -> None:
+    await store.update_leases("w1", {f"obj{i}.rem": float(i) for i in range(10)}, ())
+    await store.update_leases("w2", {"other.rem": 0.0}, ())
+    assert await store.lease_count("w1") == 10
+    assert await store.due_leases("w1", 3.0, 100) == ["obj0.rem", "obj1.rem", "obj2.rem", "obj3.rem"]
+    assert await store.due_leases("w1", 9.0, 2) == ["obj0.rem", "obj1.rem"]
+    await store.update_leases("w1", {"obj0.rem": 50.0}, ["obj1.rem"])
+    assert await store.due_leases("w1", 3.0, 100) == ["obj2.rem", "obj3.rem"]
+    await store.remove_worker("w1")
+    assert await store.lease_count("w1") == 0
+    assert await store.due_leases("w2", 1.0, 10) == ["other.rem"]
+
+
+async def test_the_secret_is_set_once(store: ObjectStore) -> None:
+    first = await store.heartbeat(worker("w1"), 5, (), "one")
+    second = await store.heartbeat(worker("w2"), 5, (), "two")
+    assert first.secret == second.secret == "one"
+
+
+async def test_redis_keys_hold_json_and_strings(redis: RedisServer) -> None:
+    store = RedisStore(redis.url, prefix="plain")
+    await store.open()
+    try:
+        await store.heartbeat(worker("w9"), 30, (), "s")
+        await store.acquire("X.rem", "w9", 30)
+        await store.save_state("X.rem", b'{"n":1}')
+        raw = aioredis.Redis.from_url(redis.url)
+        try:
+            assert json.loads(await raw.get("plain:worker:w9"))["address"] == "http://127.0.0.1:1"
+            assert await raw.get("plain:lock:X.rem") == b"w9"
+            assert json.loads(await raw.get("plain:state:X.rem")) == {"n": 1}
+            assert 0 < await raw.pttl("plain:worker:w9") <= 30_000
+        finally:
+            await raw.aclose()
+    finally:
+        await store.close()
+
+
+async def test_an_unreachable_redis_is_a_clear_error_at_once() -> None:
+    store = RedisStore(f"redis://user:secret@127.0.0.1:{free_port()}/3", timeout=1.0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(StoreUnavailable) as info:
+        await store.open()
+    assert loop.time() - started < 1.0
+    message = str(info.value)
+    assert message.startswith("the object store redis://127.0.0.1:")
+    assert "/3 is unavailable" in message and "secret" not in message
+    await store.close()
+
+
+def test_store_urls() -> None:
+    assert isinstance(store_for("embedded"), EmbeddedStore)
+    assert not store_for("").shared
+    assert isinstance(store_for("redis://localhost:6379/2"), RedisStore)
+    assert store_for("redis://:pw@h:1/2").name == "redis://h:1/2"
+    with pytest.raises(ValueError, match="expected 'embedded' or a Redis URL") as info:
+        store_for("memcached://user:pw@host")
+    assert "pw" not in str(info.value)
