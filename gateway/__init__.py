@@ -13,6 +13,7 @@ from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .cluster.node import server_process_id
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
@@ -66,4 +67,5 @@ __all__ = [
     "current_principal",
     "persistent",
     "proxy_objref",
+    "server_process_id",
 ]

@@ -99,7 +99,7 @@ class InternalListener:
         """Listen; returns the (host, port) bound."""
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, lifespan="off", proxy_headers=False, access_log=False,
-            server_header=False, date_header=False, log_level="warning", timeout_keep_alive=75,
+            server_header=False, date_header=False, log_config=None, timeout_keep_alive=75,
             http="auto", loop="none",
         )
         config.load()

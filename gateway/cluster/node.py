@@ -32,7 +32,7 @@ from ..model.persistence import schema_of
 from ..server.endpoint import request_from_scope, send_response
 from ..server.host import ObjectHost
 from ..server.identity import ServiceEntry
-from ..store.interface import ObjectStore, StoreUnavailable, WorkerRecord
+from ..store.interface import Deployment, ObjectStore, StoreUnavailable, WorkerRecord
 from .directory import WorkerDirectory
 from .forwarder import Forwarder
 from .internal import ForwardedApp, InternalListener
@@ -50,6 +50,20 @@ ADVERTISE_HOST_VARIABLE = "GATEWAY_STORE_ADVERTISE_HOST"
 MIN_TTL = 0.5
 
 _WILDCARDS = ("", "0.0.0.0", "::")
+
+
+#: The process id this process reports as its server's (see server_process_id), once a deployment told it.
+_SERVER_PROCESS_ID: int | None = None
+
+
+def server_process_id() -> int:
+    """The id of "the server process", as a remote method reports it (``GetProcessId`` of the .NET samples).
+
+    For one process, its own id. For a worker of a deployment (several processes sharing a store), the id
+    the whole deployment reports: its first worker's, the same in every worker, so that clients written for
+    one .NET server process (which check that two objects live in the same process) see one server.
+    """
+    return os.getpid() if _SERVER_PROCESS_ID is None else _SERVER_PROCESS_ID
 
 
 def addresses_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
@@ -86,7 +100,8 @@ class ClusterNode:
         self.placement = Placement(self, host.identities, self.directory, self.singletons, self.forwarder,
                                    self._fault)
         self.record: WorkerRecord | None = None
-        self.secret = ""
+        #: what the workers agree on, once the store told us (None until then)
+        self.deployment: Deployment | None = None
         self._listener: InternalListener | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -166,9 +181,9 @@ class ClusterNode:
         if record is None:
             return
         asked = time.monotonic()
-        beat = await self.store.heartbeat(record, self.ttl, self.singletons.owned_uris(),
-                                          self.secret or self._proposal)
-        self._use_secret(beat.secret)
+        known = self.deployment or Deployment(self._proposal, os.getpid())
+        beat = await self.store.heartbeat(record, self.ttl, self.singletons.owned_uris(), known)
+        self._use(beat.deployment)
         self.singletons.renewed(beat.held, asked)
         if not beat.was_registered and self._registered:
             log.warning("worker %s was not registered in %s any more (the store lost its data, or this worker "
@@ -177,13 +192,15 @@ class ClusterNode:
             self.index.resync()
         self._registered = True
 
-    def _use_secret(self, secret: str) -> None:
-        if secret != self.secret:
-            self.secret = secret
-            self.forwarder.secret = self.forwarded.secret = secret.encode()
+    def _use(self, deployment: Deployment) -> None:
+        global _SERVER_PROCESS_ID
+        if deployment != self.deployment:
+            self.deployment = deployment
+            self.forwarder.secret = self.forwarded.secret = deployment.secret.encode()
+            _SERVER_PROCESS_ID = deployment.pid
 
     async def ready(self) -> None:
-        if not self.secret:
+        if self.deployment is None:
             await self.beat()
 
     # -------------------------------------------------------------- helpers

@@ -16,6 +16,8 @@ from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
 from ..server.sinks import ServerSink
+from ..store.embedded import EmbeddedStore
+from ..store.interface import ObjectStore
 
 
 @dataclass
@@ -29,6 +31,7 @@ class AppOptions:
     trust_forwarded: bool | None = None
     authorization: AuthorizationRules | None = None
     body_timeout: float | None = 30.0
+    store: ObjectStore = field(default_factory=EmbeddedStore)
     #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
     #: the user's own sinks, run inside those (after authentication)
@@ -39,5 +42,5 @@ class AppOptions:
             custom_errors=self.custom_errors, limits=self.limits, formatters=self.formatters,
             lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
-            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks],
+            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], store=self.store,
         )

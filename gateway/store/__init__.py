@@ -4,12 +4,13 @@ See :mod:`gateway.store.interface`; ``docs/scale-out.md`` explains how it is use
 """
 
 from .embedded import EmbeddedStore
-from .interface import Heartbeat, ObjectStore, StoreDataError, StoreUnavailable, WorkerRecord
+from .interface import Deployment, Heartbeat, ObjectStore, StoreDataError, StoreUnavailable, WorkerRecord
 from .redis_store import RedisStore
 from .selection import STORE_VARIABLE, select_store, store_for
 
 __all__ = [
     "STORE_VARIABLE",
+    "Deployment",
     "EmbeddedStore",
     "Heartbeat",
     "ObjectStore",

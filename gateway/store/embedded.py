@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection, Mapping
 
 from ..model.lease import Clock
-from .interface import Heartbeat, WorkerRecord
+from .interface import Deployment, Heartbeat, WorkerRecord
 
 
 class EmbeddedStore:
@@ -57,15 +57,17 @@ class EmbeddedStore:
 
     # -------------------------------------------------------------- deployment and workers
 
-    async def heartbeat(self, worker: WorkerRecord, ttl: float, locks: Collection[str], secret: str) -> Heartbeat:
+    async def heartbeat(
+        self, worker: WorkerRecord, ttl: float, locks: Collection[str], proposal: Deployment
+    ) -> Heartbeat:
         key = f"worker:{worker.worker_id}"
         was = self._get(key) is not None
         self._set(key, worker, ttl)
         held = frozenset(name for name in locks if self._renew(name, worker.worker_id, ttl))
-        current = self._get("secret")
-        if not isinstance(current, str):
-            self._set("secret", secret)
-            current = secret
+        current = self._get("deployment")
+        if not isinstance(current, Deployment):
+            self._set("deployment", proposal)
+            current = proposal
         return Heartbeat(was, held, current)
 
     def _renew(self, name: str, owner: str, ttl: float) -> bool:

@@ -4,8 +4,8 @@ Several worker processes (``uvicorn --workers N``, several hosts behind a load b
 deployment. Each object still lives in one worker; what they must agree on is kept in a store:
 
 * **workers**: each registers the internal address other workers forward calls to (:class:`WorkerRecord`),
-  refreshed by a heartbeat and gone when it stops or stops refreshing; and the deployment's secret, which
-  forwarded requests carry;
+  refreshed by a heartbeat and gone when it stops or stops refreshing; and the deployment record (the
+  secret forwarded requests carry);
 * **locks**: which worker owns each Singleton (a lease-like lock: it expires unless its owner renews it);
 * **state**: the by-value state of Singletons whose class declares it persistent (JSON bytes);
 * **lease index**: each worker's lease deadlines, so its sweep is one range query.
@@ -69,6 +69,30 @@ class WorkerRecord:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """What every worker of a deployment agrees on: set by the first worker, read by the others."""
+
+    #: carried by forwarded requests between workers (the internal listeners refuse others)
+    secret: str
+    #: the process id the deployment reports as its server's (its first worker's), see
+    #: :func:`gateway.server_process_id`
+    pid: int
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Deployment:
+        try:
+            raw = json.loads(data)
+        except ValueError as exc:
+            raise StoreDataError(f"the deployment record is not JSON: {exc}") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("secret"), str) or not isinstance(raw.get("pid"), int):
+            raise StoreDataError(f"the deployment record has unexpected fields: {str(raw)[:200]}")
+        return cls(raw["secret"], raw["pid"])
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     """The answer to :meth:`ObjectStore.heartbeat`."""
 
@@ -76,8 +100,8 @@ class Heartbeat:
     was_registered: bool
     #: the locks among those renewed that this worker still holds
     held: frozenset[str]
-    #: the deployment's secret for forwarded requests (the proposal, if none was set)
-    secret: str
+    #: the deployment's record (the proposal, if none was set)
+    deployment: Deployment
 
 
 class ObjectStore(Protocol):
@@ -101,9 +125,11 @@ class ObjectStore(Protocol):
 
     # -------------------------------------------------------------- deployment and workers
 
-    async def heartbeat(self, worker: WorkerRecord, ttl: float, locks: Collection[str], secret: str) -> Heartbeat:
+    async def heartbeat(
+        self, worker: WorkerRecord, ttl: float, locks: Collection[str], proposal: Deployment
+    ) -> Heartbeat:
         """Register or refresh ``worker`` for ``ttl`` seconds, renew the ``locks`` it holds for as long, keep
-        its lease index alive, and read the deployment's secret (``secret`` is set if there is none: every
+        its lease index alive, and read the deployment record (``proposal`` is set if there is none: every
         worker proposes the one it knows, so a store that lost its data gets the same one back); one round
         trip."""
         ...

@@ -2,7 +2,7 @@
 
 Keys, under a prefix (default ``gateway``) so that deployments can share one Redis::
 
-    <p>:secret              string   the secret forwarded requests carry between workers
+    <p>:deployment          string   JSON Deployment: the secret forwarded requests carry, the reported pid
     <p>:worker:<id>         string   JSON WorkerRecord, expires (PX) unless its heartbeat refreshes it
     <p>:lock:<uri>          string   the worker owning a Singleton, expires unless its owner renews it
     <p>:state:<uri>         string   JSON by-value state of a persistent Singleton
@@ -27,7 +27,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from .interface import Heartbeat, StoreUnavailable, WorkerRecord
+from .interface import Deployment, Heartbeat, StoreUnavailable, WorkerRecord
 
 T = TypeVar("T")
 
@@ -125,7 +125,9 @@ class RedisStore:
 
     # -------------------------------------------------------------- deployment and workers
 
-    async def heartbeat(self, worker: WorkerRecord, ttl: float, locks: Collection[str], secret: str) -> Heartbeat:
+    async def heartbeat(
+        self, worker: WorkerRecord, ttl: float, locks: Collection[str], proposal: Deployment
+    ) -> Heartbeat:
         ms = _ms(ttl)
         self._index_ttl_ms = ms
         names = list(locks)
@@ -136,14 +138,15 @@ class RedisStore:
                 for name in names:
                     await self._renew(keys=[self._key("lock", name)], args=[worker.worker_id, ms], client=pipe)
                 pipe.pexpire(self._key("leases", worker.worker_id), ms)
-                pipe.set(self._key("secret"), secret, nx=True)
-                pipe.get(self._key("secret"))
+                pipe.set(self._key("deployment"), proposal.to_json(), nx=True)
+                pipe.get(self._key("deployment"))
                 return list(await pipe.execute())
 
         results = await self._do(run())
         held = frozenset(name for name, renewed in zip(names, results[1:-3], strict=True) if renewed)
         stored = results[-1]
-        return Heartbeat(results[0] is not None, held, secret if stored is None else _text(stored))
+        return Heartbeat(results[0] is not None, held,
+                         proposal if stored is None else Deployment.from_json(_text(stored)))
 
     async def worker(self, worker_id: str) -> WorkerRecord | None:
         value = await self._do(self.client.get(self._key("worker", worker_id)))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from gateway.store import EmbeddedStore, ObjectStore, RedisStore, StoreUnavailable, WorkerRecord, store_for
+from gateway.store import Deployment, EmbeddedStore, ObjectStore, RedisStore, StoreUnavailable, WorkerRecord, store_for
 
 from ..support.redis import RedisServer, redis_server
 from ..support.server import free_port
@@ -48,19 +48,22 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await store.close()
 
 
+SECRET = Deployment("s", 1)
+
+
 def worker(worker_id: str, port: int = 1) -> WorkerRecord:
     return WorkerRecord(worker_id, f"http://127.0.0.1:{port}", 1234, "host", 1.0)
 
 
 async def test_worker_registration_expires_unless_refreshed(store: ObjectStore) -> None:
-    first = await store.heartbeat(worker("w1"), 0.3, (), "s")
+    first = await store.heartbeat(worker("w1"), 0.3, (), SECRET)
     assert not first.was_registered
     assert await store.worker("w1") == worker("w1")
-    assert (await store.heartbeat(worker("w1", 2), 0.3, (), "s")).was_registered
+    assert (await store.heartbeat(worker("w1", 2), 0.3, (), SECRET)).was_registered
     assert (await store.worker("w1")) == worker("w1", 2)
     await asyncio.sleep(0.45)
     assert await store.worker("w1") is None
-    await store.heartbeat(worker("w2"), 5, (), "s")
+    await store.heartbeat(worker("w2"), 5, (), SECRET)
     await store.remove_worker("w2")
     assert await store.worker("w2") is None
 
@@ -69,9 +72,9 @@ async def test_a_lock_has_one_owner_renewed_only_by_it(store: ObjectStore) -> No
     assert await store.acquire("Single.rem", "w1", 0.3) == "w1"
     assert await store.acquire("Single.rem", "w2", 5) == "w1"
     assert await store.owner("Single.rem") == "w1"
-    beat = await store.heartbeat(worker("w2"), 5, ["Single.rem"], "s")
+    beat = await store.heartbeat(worker("w2"), 5, ["Single.rem"], SECRET)
     assert beat.held == frozenset()
-    beat = await store.heartbeat(worker("w1"), 0.3, ["Single.rem"], "s")
+    beat = await store.heartbeat(worker("w1"), 0.3, ["Single.rem"], SECRET)
     assert beat.held == {"Single.rem"}
     await store.release("Single.rem", "w2")  # not its lock: nothing happens
     assert await store.owner("Single.rem") == "w1"
@@ -110,23 +113,24 @@ async def test_lease_index_range_queries(store: ObjectStore) -> None:
     assert await store.due_leases("w2", 1.0, 10) == ["other.rem"]
 
 
-async def test_the_secret_is_set_once(store: ObjectStore) -> None:
-    first = await store.heartbeat(worker("w1"), 5, (), "one")
-    second = await store.heartbeat(worker("w2"), 5, (), "two")
-    assert first.secret == second.secret == "one"
+async def test_the_deployment_record_is_set_once(store: ObjectStore) -> None:
+    first = await store.heartbeat(worker("w1"), 5, (), Deployment("one", 11))
+    second = await store.heartbeat(worker("w2"), 5, (), Deployment("two", 22))
+    assert first.deployment == second.deployment == Deployment("one", 11)
 
 
 async def test_redis_keys_hold_json_and_strings(redis: RedisServer) -> None:
     store = RedisStore(redis.url, prefix="plain")
     await store.open()
     try:
-        await store.heartbeat(worker("w9"), 30, (), "s")
+        await store.heartbeat(worker("w9"), 30, (), SECRET)
         await store.acquire("X.rem", "w9", 30)
         await store.save_state("X.rem", b'{"n":1}')
         raw = aioredis.Redis.from_url(redis.url)
         try:
             assert json.loads(await raw.get("plain:worker:w9"))["address"] == "http://127.0.0.1:1"
             assert await raw.get("plain:lock:X.rem") == b"w9"
+            assert json.loads(await raw.get("plain:deployment")) == {"secret": "s", "pid": 1}
             assert json.loads(await raw.get("plain:state:X.rem")) == {"n": 1}
             assert 0 < await raw.pttl("plain:worker:w9") <= 30_000
         finally:
