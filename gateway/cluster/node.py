@@ -27,16 +27,20 @@ from collections.abc import Mapping
 
 from starlette.types import Scope, Send
 
+from soap import ObjRef, WireType
+
 from ..model.objects import WellKnownObjectMode
 from ..model.persistence import schema_of
+from ..server.callbacks import CallbackProxies
 from ..server.endpoint import request_from_scope, send_response
 from ..server.host import ObjectHost
 from ..server.identity import ServiceEntry
 from ..store.interface import Deployment, ObjectStore, StoreUnavailable, WorkerRecord
-from .directory import WorkerDirectory
+from .directory import WorkerDirectory, worker_of
 from .forwarder import Forwarder
 from .internal import ForwardedApp, InternalListener
 from .lease_index import StoreLeaseIndex
+from .peers import PeerRoute
 from .placement import Placement
 from .singletons import SingletonOwnership
 
@@ -80,11 +84,12 @@ class ClusterNode:
 
     ``internal_host`` is where the internal listener binds (127.0.0.1: workers of one host; an address the
     other hosts reach, or 0.0.0.0, for several hosts); ``advertise_host`` the name other workers connect to
-    (default: ``internal_host``, or this host's name when that is a wildcard).
+    (default: ``internal_host``, or this host's name when that is a wildcard); ``callbacks`` makes proxies
+    for objects other workers serve when this worker receives references to them.
     """
 
     def __init__(self, host: ObjectHost, store: ObjectStore, internal_host: str = "127.0.0.1",
-                 advertise_host: str | None = None) -> None:
+                 advertise_host: str | None = None, callbacks: CallbackProxies | None = None) -> None:
         self.host = host
         self.store = store
         self.internal_host = internal_host
@@ -109,8 +114,12 @@ class ClusterNode:
         self._store_error: str | None = None
         self._proposal = secrets.token_urlsafe(32)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.callbacks = callbacks
+        self.peer_route = PeerRoute(lambda: self.record.address if self.record else None,
+                                    lambda: self.forwarder.secret)
         host.leases.index = self.index
         host.endpoint.placement = self.placement
+        host.peer_proxies = self.peer_proxy
 
     # -------------------------------------------------------------- start and stop
 
@@ -204,6 +213,13 @@ class ClusterNode:
             await self.beat()
 
     # -------------------------------------------------------------- helpers
+
+    def peer_proxy(self, ref: ObjRef, declared: WireType, base_url: str) -> object | None:
+        """A proxy for an object another worker of the deployment serves (None for other references)."""
+        owner = worker_of(ref.uri)
+        if owner is None or owner == self.worker_id or self.callbacks is None:
+            return None
+        return self.callbacks.through(ref, declared, base_url, self.peer_route)
 
     async def _fault(self, scope: Scope, send: Send, error: BaseException) -> None:
         request = request_from_scope(scope)

@@ -89,7 +89,7 @@ class RemotingApp(ObjectHost):
         #: this worker's part in a deployment sharing :attr:`store` (None: the store is not shared)
         self.cluster: ClusterNode | None = None
         if self.store.shared:
-            self.cluster = ClusterNode(self, self.store, *addresses_from_env())
+            self.cluster = ClusterNode(self, self.store, *addresses_from_env(), callbacks=self.callbacks)
             self.services.append(self.cluster)
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 from soap import ObjRef, TypeRegistry, WireType
 
 from ..client.clients import RemotingClient
+from ..client.sinks import ClientSink
 from ..model.objects import MarshalByRefObject
 from .identity import IdentityTable
 from .marshal import ServerMarshaller, TypeFilterLevel
@@ -26,18 +27,24 @@ class CallbackProxies:
         self.identities = identities
         self.registry = registry
         self.type_filter = type_filter
-        self._clients: dict[str, RemotingClient] = {}
+        self._clients: dict[tuple[str, int], RemotingClient] = {}
 
     def __call__(self, ref: ObjRef, declared: WireType, base_url: str) -> object:
-        client = self._clients.get(base_url)
+        return self.through(ref, declared, base_url)
+
+    def through(self, ref: ObjRef, declared: WireType, base_url: str, sink: ClientSink | None = None) -> object:
+        """A proxy for ``ref`` whose calls pass through ``sink`` (which may send them elsewhere: the scale-out
+        runtime routes calls to objects of other workers of the deployment through its own listener)."""
+        key = (base_url, id(sink))
+        client = self._clients.get(key)
         if client is None:
             marshaller = ServerMarshaller(self.identities, base_url, self.type_filter)
 
             def publish(obj: MarshalByRefObject) -> ObjRef:
                 return marshaller.marshal(obj) or ObjRef("", "", [])
 
-            client = self._clients[base_url] = RemotingClient(
-                registry=self.registry, timeout=30.0, local_objects=publish
+            client = self._clients[key] = RemotingClient(
+                registry=self.registry, timeout=30.0, local_objects=publish, sinks=[sink] if sink else ()
             )
         return client.proxy_for(ref, declared)
 

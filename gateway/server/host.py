@@ -28,7 +28,7 @@ from .formatter_sink import FormatterSink
 from .formatters import enabled_formatters_from_env, make_formatters
 from .identity import IdentityTable, InstanceEntry, ServiceEntry
 from .lease_manager import LeaseManager
-from .marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
+from .marshal import PeerProxies, ProxyFactory, ServerMarshaller, TypeFilterLevel
 from .pages import ServicePages
 from .routing import RequestRouter
 from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
@@ -95,6 +95,8 @@ class ObjectHost:
         self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), self.calls)
         #: started after the lease manager and stopped before it (a deployment's worker runtime)
         self.services: list[HostService] = []
+        #: proxies for objects other workers of a deployment serve (set by the scale-out runtime)
+        self.peer_proxies: PeerProxies | None = None
         self._chain: Handler | None = None
         self.endpoint = ObjectEndpoint(
             self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
@@ -145,7 +147,8 @@ class ObjectHost:
     def marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
         """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us)."""
         return ServerMarshaller(
-            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory
+            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory,
+            self.peer_proxies,
         )
 
     def _lease_expired(self, lease: LeaseBase) -> None:

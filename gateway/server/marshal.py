@@ -1,7 +1,8 @@
 """Marshalling by reference on the server: MarshalByRefObjects out as ObjRefs, ObjRefs in as objects.
 
 An ObjRef that names one of this server's own objects becomes that object again (a proxy passed back
-arrives as the real thing). An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
+arrives as the real thing); one that names an object another worker of the same deployment serves becomes a
+proxy to it. An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
 only with type filter Full, as in .NET; with Low (the default) it is refused with a clear fault.
 """
 
@@ -30,6 +31,11 @@ class TypeFilterLevel(enum.Enum):
 #: of the request that brought it)``; supplied by the application.
 ProxyFactory = Callable[[ObjRef, WireType, str], object]
 
+#: Makes a proxy for an object another worker of the same deployment serves (same arguments), or answers
+#: None for a reference that names none; supplied by the scale-out runtime. Such objects are the server's
+#: own, so they are accepted whatever the type filter.
+PeerProxies = Callable[[ObjRef, WireType, str], object | None]
+
 
 class ServerMarshaller:
     """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL)."""
@@ -40,11 +46,13 @@ class ServerMarshaller:
         base_url: str | Callable[[], str],
         type_filter: TypeFilterLevel,
         proxy_factory: ProxyFactory | None = None,
+        peers: PeerProxies | None = None,
     ) -> None:
         self.table = table
         self._base_url = base_url
         self.type_filter = type_filter
         self.proxy_factory = proxy_factory
+        self.peers = peers
 
     @property
     def base_url(self) -> str:
@@ -71,6 +79,10 @@ class ServerMarshaller:
         entry: Identity | None = self.table.lookup(ref.uri)
         if entry is not None:
             return entry.target()
+        if self.peers is not None:
+            proxy = self.peers(ref, declared, self.base_url)
+            if proxy is not None:
+                return proxy
         if self.type_filter is TypeFilterLevel.Full and self.proxy_factory is not None:
             return self.proxy_factory(ref, declared, self.base_url)
         raise ClientRequestError(

@@ -151,3 +151,16 @@ async def test_internal_listener_refuses_strangers(workers: list[Worker]) -> Non
     async with httpx.AsyncClient() as http:
         r = await http.post(node.record.address + "/Hello.rem", content=b"x")
     assert r.status_code == 403
+
+
+async def test_object_of_one_worker_passed_to_an_object_of_another(
+    workers: list[Worker], client: AsyncRemotingClient
+) -> None:
+    a, b = workers
+    factory = client.get_object(Factory, b.url + "Factory.rem")
+    assert await factory.Describe(None) == "<null>"  # b owns the factory now
+    counter = await client.create_instance(Counter, a.url, "from-a")
+    assert await counter.Increment() == 1
+    # the reference arrives at b (type filter Low) as a proxy to a's object, not as a refusal
+    assert await client.get_object(Factory, a.url + "Factory.rem").Describe(counter) == "from-a=2"
+    assert await counter.Increment() == 3
