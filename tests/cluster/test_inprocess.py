@@ -164,3 +164,91 @@ async def test_object_of_one_worker_passed_to_an_object_of_another(
     # the reference arrives at b (type filter Low) as a proxy to a's object, not as a refusal
     assert await client.get_object(Factory, a.url + "Factory.rem").Describe(counter) == "from-a=2"
     assert await counter.Increment() == 3
+
+
+async def owned_by_a(workers: list[Worker], client: AsyncRemotingClient) -> str:
+    counter = await client.create_instance(Counter, workers[0].url, "owned")
+    ref = proxy_objref(counter)
+    assert ref is not None
+    return ref.uri
+
+
+async def test_every_method_is_forwarded_as_the_owner_answers(
+    workers: list[Worker], client: AsyncRemotingClient
+) -> None:
+    a, b = workers
+    uri = await owned_by_a(workers, client)
+    async with httpx.AsyncClient(timeout=10) as http:
+        for method, query in (("GET", "?wsdl"), ("HEAD", "?wsdl"), ("PUT", ""), ("GET", "?wsdl=remoting")):
+            direct = await http.request(method, a.url + uri + query)
+            forwarded = await http.request(method, b.url + uri + query)
+            assert forwarded.status_code == direct.status_code, (method, query)
+            assert forwarded.content == direct.content, (method, query)
+            for header in ("content-type", "content-length", "allow"):
+                assert forwarded.headers.get(header) == direct.headers.get(header), (method, header)
+
+
+async def test_a_streamed_request_body_is_forwarded(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    a, b = workers
+    uri = await owned_by_a(workers, client)
+    async with AsyncRemotingClient(timeout=10) as capture:  # the bytes a real call sends
+        sent: list[bytes] = []
+
+        class Keep:
+            def process_request(self, call: object) -> None:
+                sent.append(call.body)  # type: ignore[attr-defined]
+
+            def process_response(self, call: object, response: object) -> None:
+                return None
+
+        capture._core.sinks.append(Keep())  # type: ignore[attr-defined]
+        await capture.get_object(Counter, a.url + uri).Echo("chunked " * 10_000)
+    body = sent[0]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 1000):
+            yield body[i:i + 1000]
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        r = await http.post(b.url + uri, content=chunks(), headers={"content-type": "text/xml; charset=utf-8",
+                                                                     "soapaction": '"x#Echo"'})
+    assert r.status_code == 200 and r.content.count(b"chunked ") == 10_000
+    assert "transfer-encoding" not in r.request.headers or r.request.headers["transfer-encoding"] == "chunked"
+
+
+async def test_an_unknown_worker_is_no_receiver_at_once(workers: list[Worker], client: AsyncRemotingClient) -> None:
+    ghost = "00000000-0000-4000-8000-000000000000/" + "ab" * 16 + ".rem"
+    with pytest.raises(RemotingError, match="No receiver for uri /" + ghost):
+        await client.get_object(Counter, workers[1].url + ghost).Increment()
+
+
+async def test_internal_listener_refuses_a_malformed_route(workers: list[Worker]) -> None:
+    node = workers[0].app.cluster
+    assert node is not None and node.record is not None and node.deployment is not None
+    async with httpx.AsyncClient() as http:
+        r = await http.post(node.record.address + "/Hello.rem", content=b"x",
+                            headers={"x-gateway-secret": node.deployment.secret, "x-gateway-forwarded": "{nope"})
+        wrong = await http.post(node.record.address + "/Hello.rem", content=b"x",
+                                headers={"x-gateway-secret": "guess", "x-gateway-forwarded": "{}"})
+    assert r.status_code == 400 and wrong.status_code == 403
+
+
+async def test_forwarding_headers_from_callers_mean_nothing(
+    workers: list[Worker], client: AsyncRemotingClient
+) -> None:
+    """x-gateway-* headers a caller sends to the public port are neither trusted nor passed on."""
+    uri = await owned_by_a(workers, client)
+
+    class Forge:
+        def process_request(self, call: object) -> None:
+            forged = '{"client":null,"server":null,"scheme":"http","root_path":"","hops":9}'
+            call.headers["x-gateway-forwarded"] = forged  # type: ignore[attr-defined]
+            call.headers["x-gateway-secret"] = "forged"  # type: ignore[attr-defined]
+
+        def process_response(self, call: object, response: object) -> None:
+            return None
+
+    async with AsyncRemotingClient(timeout=10, sinks=[Forge()]) as forging:
+        counter = forging.get_object(Counter, workers[1].url + uri)
+        assert await counter.Increment() == 1  # still forwarded to its owner (a forged hop count is ignored)
+        assert await counter.Increment() == 2
