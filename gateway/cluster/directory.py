@@ -43,10 +43,13 @@ class WorkerDirectory:
         self._cache: dict[str, tuple[Address | None, float]] = {}
 
     async def address_of(self, worker_id: str) -> Address | None:
-        """Where ``worker_id`` listens, or None when it is not (or no longer) registered."""
+        """Where ``worker_id`` listens, or None when it is not (or no longer) registered.
+
+        Only addresses are cached: "not registered" is asked again each time (a worker that has just started
+        may register a moment after its first objects exist; calls to objects of a dead worker are rare)."""
         cached = self._cache.get(worker_id)
         now = time.monotonic()
-        if cached is not None and cached[1] > now:
+        if cached is not None and cached[1] > now and cached[0] is not None:
             return cached[0]
         try:
             record: WorkerRecord | None = await self.store.worker(worker_id)
@@ -54,11 +57,14 @@ class WorkerDirectory:
             log.warning("worker %s: %s", worker_id, exc)
             record = None
         address = parse_address(record.address) if record is not None else None
-        self._cache[worker_id] = (address, now + self.cache_seconds)
+        if address is None:
+            self._cache.pop(worker_id, None)
+        else:
+            self._cache[worker_id] = (address, now + self.cache_seconds)
         return address
 
     async def gone(self, worker_id: str) -> None:
         """``worker_id`` refused a connection: forget it here and in the store."""
-        self._cache[worker_id] = (None, time.monotonic() + self.cache_seconds)
+        self._cache.pop(worker_id, None)
         log.warning("worker %s does not answer: removed from the deployment", worker_id)
         await self.store.remove_worker(worker_id)

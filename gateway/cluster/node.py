@@ -123,10 +123,14 @@ class ClusterNode:
 
     # -------------------------------------------------------------- start and stop
 
-    async def ensure_started(self) -> None:
-        """Start once (lifespan does it; this covers ASGI servers that run no lifespan)."""
+    def start_soon(self) -> None:
+        """Start once, in the background (lifespan starts the node; this covers ASGI servers without it)."""
         if self._starting is None:
-            self._starting = asyncio.get_running_loop().create_task(self._start())
+            self._starting = asyncio.get_running_loop().create_task(self._start(), name="gateway-node-start")
+
+    async def ensure_started(self) -> None:
+        self.start_soon()
+        assert self._starting is not None
         await asyncio.shield(self._starting)
 
     async def start(self) -> None:

@@ -47,6 +47,9 @@ class Node(Protocol):
 
     worker_id: str
 
+    def start_soon(self) -> None:
+        """Start in the background if nothing started it yet (an ASGI server without lifespan)."""
+
     async def ensure_started(self) -> None: ...
 
     async def ready(self) -> None:
@@ -78,6 +81,7 @@ class Placement:
         self.fault = fault
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, local: LocalHandler) -> None:
+        self.node.start_soon()
         uri = normalize_uri(app_path(scope))
         entry = self.table.lookup(uri)
         if isinstance(entry, ServiceEntry):

@@ -59,8 +59,12 @@ class SingletonOwnership:
                 return known[0]
         lock = self._locks.setdefault(entry.uri, asyncio.Lock())
         async with lock:
-            if dead is None and self.owns(entry):
-                return self.worker_id
+            if dead is None:  # another request may have found out meanwhile
+                if self.owns(entry):
+                    return self.worker_id
+                known = self._known.get(entry.uri)
+                if known is not None and known[1] > time.monotonic():
+                    return known[0]
             asked = time.monotonic()
             owner = await self.store.acquire(entry.uri, self.worker_id, self.ttl, replacing=dead)
             if owner != self.worker_id:

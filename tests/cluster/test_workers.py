@@ -119,3 +119,13 @@ def test_nothing_read_from_the_store_can_pick_a_class() -> None:
             else:
                 continue
             assert not names & UNSAFE_MODULES, f"{path.name}:{node.lineno} imports {names & UNSAFE_MODULES}"
+
+
+def test_workers_join_without_lifespan(redis: RedisServer) -> None:
+    """An ASGI server that runs no lifespan: each worker joins the deployment on its first request."""
+    env = {"GATEWAY_STORE": redis.url, "GATEWAY_STORE_PREFIX": "no-lifespan"}
+    with live_server("examples.all:app", env=env, args=("--workers", "2", "--lifespan", "off")) as url:
+        with fresh_connections() as client:
+            for _ in range(6):  # wake both workers up
+                client.get_object(IRemoteService, url + "SingleCallService.rem").Increment()
+        check_one_deployment(url)
