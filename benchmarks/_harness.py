@@ -152,6 +152,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """:func:`cpu_seconds` of ``pid`` and every process below it (``uvicorn --workers N``: the supervisor
+    and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += cpu_seconds(current)
+        todo.extend(children.get(current, ()))
+    return total
+
+
 def children_cpu_seconds() -> float:
     """CPU time of the finished child processes (wrk's, once ``subprocess.run`` has reaped it)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -549,16 +567,18 @@ def run_wrk(lua: Path, port: int, seconds: float, connections: int, latency: boo
     return dict(kv.split("=", 1) for kv in match.group(1).split())
 
 
-def measure_load(key: str, pid: int, port: int, lua: Path, args: argparse.Namespace) -> Result:
+def measure_load(key: str, pid: int, port: int, lua: Path, args: argparse.Namespace,
+                 cpu: Callable[[int], float] = cpu_seconds) -> Result:
     """Warm-up, then the measured wrk run, against a server that is already up; with the server's CPU time
-    and what the rest of the machine used meanwhile (everything but the server and wrk)."""
+    (``cpu(pid)``: :func:`tree_cpu_seconds` for a server with worker processes) and what the rest of the
+    machine used meanwhile (everything but the server and wrk)."""
     result = Result(key)
     try:
         run_wrk(lua, port, args.warmup, args.connections, latency=False)
         wrk0 = children_cpu_seconds()
-        cpu0, busy0, t0 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
+        cpu0, busy0, t0 = cpu(pid), machine_busy_seconds(), time.monotonic()
         fields = run_wrk(lua, port, args.duration, args.connections, latency=True)
-        cpu1, busy1, t1 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
+        cpu1, busy1, t1 = cpu(pid), machine_busy_seconds(), time.monotonic()
         wrk_cpu = children_cpu_seconds() - wrk0
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         result.failure = str(exc)

@@ -239,15 +239,16 @@ class Forwarder:
                     conn.close()  # the parser would wait for a body a HEAD answer never has
                     return
             chunks, response.chunks = response.chunks, []
-            for chunk in chunks:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            if response.complete:
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if response.complete:  # the rest of the answer in one message (usually all of it)
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                await send({"type": "http.response.body", "body": body, "more_body": False})
                 if response.keep_alive and len(self._idle[address]) < self.max_idle:
                     self._idle[address].append(conn)
                 else:
                     conn.close()
                 return
+            for chunk in chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
     # -------------------------------------------------------------- connections
 

@@ -107,6 +107,8 @@ class ClusterNode:
         self.record: WorkerRecord | None = None
         #: what the workers agree on, once the store told us (None until then)
         self.deployment: Deployment | None = None
+        #: the workers of the deployment alive at the last heartbeat
+        self.workers: frozenset[str] = frozenset()
         self._listener: InternalListener | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -198,6 +200,7 @@ class ClusterNode:
         beat = await self.store.heartbeat(record, self.ttl, self.singletons.owned_uris(), known)
         self._use(beat.deployment)
         self.singletons.renewed(beat.held, asked)
+        self.workers = beat.workers
         if not beat.was_registered and self._registered:
             log.warning("worker %s was not registered in %s any more (the store lost its data, or this worker "
                         "could not reach it for longer than %.1f s): registered again", self.worker_id,
@@ -219,9 +222,10 @@ class ClusterNode:
     # -------------------------------------------------------------- helpers
 
     def peer_proxy(self, ref: ObjRef, declared: WireType, base_url: str) -> object | None:
-        """A proxy for an object another worker of the deployment serves (None for other references)."""
+        """A proxy for an object another worker of the deployment serves (None for other references: a client's
+        callback listener names its objects the same way, but is no worker of the deployment)."""
         owner = worker_of(ref.uri)
-        if owner is None or owner == self.worker_id or self.callbacks is None:
+        if owner is None or owner == self.worker_id or owner not in self.workers or self.callbacks is None:
             return None
         return self.callbacks.through(ref, declared, base_url, self.peer_route)
 

@@ -68,7 +68,9 @@ class EmbeddedStore:
         if not isinstance(current, Deployment):
             self._set("deployment", proposal)
             current = proposal
-        return Heartbeat(was, held, current)
+        alive = frozenset(key.split(":", 1)[1] for key in list(self._values)
+                          if key.startswith("worker:") and self._get(key) is not None)
+        return Heartbeat(was, held, current, alive)
 
     def _renew(self, name: str, owner: str, ttl: float) -> bool:
         key = f"lock:{name}"

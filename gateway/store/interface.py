@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..model.errors import RemotingException
 
@@ -41,6 +41,19 @@ class StoreDataError(ValueError):
     """A value read from the store is not what this version writes (another program, or a corrupt key)."""
 
 
+def _record(data: bytes | str, what: str, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """A JSON object with exactly the expected kinds of values (anything else is a StoreDataError)."""
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise StoreDataError(f"{what} is not JSON: {exc}") from None
+    if not isinstance(raw, dict) or any(
+        not isinstance(raw.get(k), t) or isinstance(raw.get(k), bool) for k, t in fields.items()
+    ):
+        raise StoreDataError(f"{what} has unexpected fields: {str(raw)[:200]}")
+    return raw
+
+
 @dataclass(frozen=True)
 class WorkerRecord:
     """One worker of the deployment: where other workers forward the calls it owns."""
@@ -56,15 +69,9 @@ class WorkerRecord:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> WorkerRecord:
-        try:
-            raw = json.loads(data)
-        except ValueError as exc:
-            raise StoreDataError(f"a worker record is not JSON: {exc}") from None
-        fields: dict[str, type | tuple[type, ...]] = {
+        raw = _record(data, "a worker record", {
             "worker_id": str, "address": str, "pid": int, "host": str, "started": (int, float),
-        }
-        if not isinstance(raw, dict) or any(not isinstance(raw.get(k), t) for k, t in fields.items()):
-            raise StoreDataError(f"a worker record has unexpected fields: {str(raw)[:200]}")
+        })
         return cls(raw["worker_id"], raw["address"], raw["pid"], raw["host"], float(raw["started"]))
 
 
@@ -83,12 +90,7 @@ class Deployment:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Deployment:
-        try:
-            raw = json.loads(data)
-        except ValueError as exc:
-            raise StoreDataError(f"the deployment record is not JSON: {exc}") from None
-        if not isinstance(raw, dict) or not isinstance(raw.get("secret"), str) or not isinstance(raw.get("pid"), int):
-            raise StoreDataError(f"the deployment record has unexpected fields: {str(raw)[:200]}")
+        raw = _record(data, "the deployment record", {"secret": str, "pid": int})
         return cls(raw["secret"], raw["pid"])
 
 
@@ -102,6 +104,8 @@ class Heartbeat:
     held: frozenset[str]
     #: the deployment's record (the proposal, if none was set)
     deployment: Deployment
+    #: the ids of every worker of the deployment that is alive (this one included)
+    workers: frozenset[str] = frozenset()
 
 
 class ObjectStore(Protocol):
@@ -129,9 +133,9 @@ class ObjectStore(Protocol):
         self, worker: WorkerRecord, ttl: float, locks: Collection[str], proposal: Deployment
     ) -> Heartbeat:
         """Register or refresh ``worker`` for ``ttl`` seconds, renew the ``locks`` it holds for as long, keep
-        its lease index alive, and read the deployment record (``proposal`` is set if there is none: every
-        worker proposes the one it knows, so a store that lost its data gets the same one back); one round
-        trip."""
+        its lease index alive, read the deployment record (``proposal`` is set if there is none: every
+        worker proposes the one it knows, so a store that lost its data gets the same one back) and the
+        workers alive; one round trip."""
         ...
 
     async def worker(self, worker_id: str) -> WorkerRecord | None: ...

@@ -8,6 +8,7 @@ Keys, under a prefix (default ``gateway``) so that deployments can share one Red
     <p>:state:<uri>         string   JSON by-value state of a persistent Singleton
     <p>:leases:<id>         zset     lease deadlines of a worker's objects (score: the owner's lease clock),
                                      expires with the worker's registration
+    <p>:workers             set      the workers' ids; every heartbeat drops those whose registration expired
 
 Redis does the expiry itself (``PX``/``PEXPIRE``); compare-and-set steps (renewing or freeing a lock only
 while holding it, taking over from a dead owner) are Lua scripts, so no two workers ever both believe they
@@ -45,6 +46,17 @@ if (not current) or current == ARGV[1] or (ARGV[3] ~= '' and current == ARGV[3])
   return ARGV[1]
 end
 return current
+"""
+
+#: Add this worker to the set of workers, drop those whose registration expired, answer the rest. (It reads
+#: the worker keys it finds in the set: a single Redis, not Redis Cluster.)
+_ALIVE = """
+redis.call('SADD', KEYS[1], ARGV[2])
+local alive = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 1 then table.insert(alive, id) else redis.call('SREM', KEYS[1], id) end
+end
+return alive
 """
 
 #: Free a lock only while holding it.
@@ -107,6 +119,7 @@ class RedisStore:
             self._renew = client.register_script(_RENEW)
             self._acquire = client.register_script(_ACQUIRE)
             self._release = client.register_script(_RELEASE)
+            self._alive = client.register_script(_ALIVE)
         return client
 
     async def _do(self, action: Awaitable[T]) -> T:
@@ -140,20 +153,29 @@ class RedisStore:
                 pipe.pexpire(self._key("leases", worker.worker_id), ms)
                 pipe.set(self._key("deployment"), proposal.to_json(), nx=True)
                 pipe.get(self._key("deployment"))
+                await self._alive(keys=[self._key("workers")], args=[self._key("worker", ""), worker.worker_id],
+                                  client=pipe)
                 return list(await pipe.execute())
 
         results = await self._do(run())
-        held = frozenset(name for name, renewed in zip(names, results[1:-3], strict=True) if renewed)
-        stored = results[-1]
+        held = frozenset(name for name, renewed in zip(names, results[1:-4], strict=True) if renewed)
+        stored = results[-2]
         return Heartbeat(results[0] is not None, held,
-                         proposal if stored is None else Deployment.from_json(_text(stored)))
+                         proposal if stored is None else Deployment.from_json(_text(stored)),
+                         frozenset(_text(member) for member in results[-1]))
 
     async def worker(self, worker_id: str) -> WorkerRecord | None:
         value = await self._do(self.client.get(self._key("worker", worker_id)))
         return None if value is None else WorkerRecord.from_json(value)
 
     async def remove_worker(self, worker_id: str) -> None:
-        await self._do(self.client.delete(self._key("worker", worker_id), self._key("leases", worker_id)))
+        async def run() -> None:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.delete(self._key("worker", worker_id), self._key("leases", worker_id))
+                pipe.srem(self._key("workers"), worker_id)
+                await pipe.execute()
+
+        await self._do(run())
 
     # -------------------------------------------------------------- locks
 

@@ -17,7 +17,8 @@ import pytest
 from gateway import AsyncRemotingClient, RemotingError, proxy_objref
 from gateway.store import EmbeddedStore
 
-from .workers import Counter, Factory, Hello, Ledger, Tally, Worker, deployment
+from .objects import Durable as Counter
+from .workers import Factory, Hello, Ledger, Tally, Worker, deployment
 
 pytestmark = pytest.mark.anyio
 
@@ -133,7 +134,7 @@ async def test_lease_through_another_worker(workers: list[Worker], client: Async
     assert ref is not None
     via_b = client.get_object(Counter, b.url + ref.uri)
     lease = await client.get_lifetime_service(via_b)
-    assert (await lease.InitialLeaseTime).total_seconds() == 3
+    assert (await lease.InitialLeaseTime).total_seconds() == 60
     assert (await lease.Renew(dt.timedelta(seconds=30))).total_seconds() > 20
     # the owner's lease index in the store has the object (written before the next sweep, every 0.5 s)
     store, owner = a.app.store, a.app.identities.app_guid
@@ -252,3 +253,12 @@ async def test_forwarding_headers_from_callers_mean_nothing(
         counter = forging.get_object(Counter, workers[1].url + uri)
         assert await counter.Increment() == 1  # still forwarded to its owner (a forged hop count is ignored)
         assert await counter.Increment() == 2
+
+
+async def test_a_clients_own_object_is_not_taken_for_a_workers(workers: list[Worker]) -> None:
+    """A client's callback listener names its objects like a worker does (<id>/<token>.rem): they stay
+    foreign objects (refused under type filter Low), not proxies routed into the deployment."""
+    async with AsyncRemotingClient(timeout=10, listen=True) as listening:
+        factory = listening.get_object(Factory, workers[1].url + "Factory.rem")
+        with pytest.raises(RemotingError, match="type filter level is Low"):
+            await factory.Describe(Counter("the client's"))

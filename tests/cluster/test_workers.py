@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,16 +19,10 @@ import redis as sync_redis
 from examples.remoting_samples import ClientActivatedObject, IRemoteService
 from gateway import RemotingClient
 
-from ..support.redis import RedisServer, redis_server
+from ..support.redis import RedisServer
 from ..support.server import free_port, live_process, live_server
 
 pytestmark = pytest.mark.interop
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
 
 
 def fresh_connections() -> RemotingClient:

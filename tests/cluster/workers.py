@@ -20,34 +20,9 @@ from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp, We
 from gateway.store import ObjectStore
 from soap import clr_type
 
+from .objects import Durable
+
 ASSEMBLY = "GatewayTests"
-
-
-@clr_type("GatewayTests.Cluster.Counter", ASSEMBLY)
-class Counter(MarshalByRefObject):
-    """Client-activated (and returned by the factory): its own count, a 3 s lease."""
-
-    def __init__(self, name: str | None = None) -> None:
-        self._name = name
-        self._count = 0
-
-    def InitializeLifetimeService(self) -> Lease | None:
-        lease = super().InitializeLifetimeService()
-        assert lease is not None
-        lease.InitialLeaseTime = dt.timedelta(seconds=3)
-        lease.RenewOnCallTime = dt.timedelta(seconds=2)
-        lease.SponsorshipTimeout = dt.timedelta(seconds=2)
-        return lease
-
-    def Increment(self) -> int:
-        self._count += 1
-        return self._count
-
-    def GetName(self) -> str | None:
-        return self._name
-
-    def Echo(self, text: str | None) -> str | None:
-        return text
 
 
 @clr_type("GatewayTests.Cluster.Factory", ASSEMBLY)
@@ -57,10 +32,10 @@ class Factory(MarshalByRefObject):
     def InitializeLifetimeService(self) -> Lease | None:
         return None
 
-    def Create(self, name: str | None) -> Counter:
-        return Counter(name)
+    def Create(self, name: str | None) -> Durable:
+        return Durable(name)
 
-    def Describe(self, counter: Counter | None) -> str:
+    def Describe(self, counter: Durable | None) -> str:
         if counter is None:
             return "<null>"
         return f"{counter.GetName()}={counter.Increment()}"
@@ -121,7 +96,7 @@ def make_app(store: ObjectStore | str, formatters: tuple[str, ...] = ("soap", "b
     app.register_well_known(Tally, "Tally.rem", WellKnownObjectMode.Singleton)
     app.register_well_known(Ledger, "Ledger.rem", WellKnownObjectMode.Singleton)
     app.register_well_known(Factory, "Factory.rem", WellKnownObjectMode.Singleton)
-    app.register_activated(Counter)
+    app.register_activated(Durable)
     return app
 
 

@@ -40,6 +40,7 @@ from .test_mono_client import (
     HELLO_CHECKS,
     SAMPLES_APP,
     PeerRun,
+    assert_check_passed,
     assert_reference_run_passed,
     require_mono,
     run_peer,
@@ -120,14 +121,7 @@ def test_client_ran_every_check_with_the_binary_formatter(client_run: PeerRun) -
 
 @pytest.mark.parametrize("check", CLIENT_CHECKS)
 def test_mono_binary_client_check(client_run: PeerRun, check: str) -> None:
-    run = client_run
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"Mono TestClient --binary: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""),
-                    pytrace=False)  # fmt: skip
+    assert_check_passed(client_run, check, "Mono TestClient --binary")
 
 
 def test_control_binary_client_fails_against_a_soap_only_server(mono_binaries: mono_build.MonoBuild) -> None:

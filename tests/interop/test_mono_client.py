@@ -232,6 +232,16 @@ def assert_reference_run_passed(run: PeerRun, label: str) -> None:
     assert run.summary == (len(REFERENCE_CHECKS), 0) and run.returncode == 0, run.describe()
 
 
+def assert_check_passed(run: PeerRun, check: str, label: str) -> None:
+    """One check of a TestClient run passed (its reason and the client's exception trace otherwise)."""
+    if check not in run.results:
+        pytest.fail(f"check {check} did not run\n{run.describe()}")
+    status, reason = run.results[check]
+    if status != "PASS":
+        trace = run.trace_of(check)
+        pytest.fail(f"{label}: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+
+
 def require_mono() -> None:
     require_peer("mono", have("mono"), "the `mono` runtime is not on PATH (Debian: apt-get install mono-devel)")
     require_peer("mcs", have("mcs"), "the `mcs` C# compiler is not on PATH (Debian: apt-get install mono-devel)")
@@ -297,13 +307,7 @@ def test_client_ran_every_check(client_run: PeerRun) -> None:
     ],
 )
 def test_mono_client_check(client_run: PeerRun, check: str) -> None:
-    run = client_run
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"Mono TestClient: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+    assert_check_passed(client_run, check, "Mono TestClient")
 
 
 def test_mono_client_hello_sample(mono_binaries: mono_build.MonoBuild) -> None:

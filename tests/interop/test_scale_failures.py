@@ -26,7 +26,7 @@ import pytest
 
 from examples.remoting_samples import IFactory, IRemoteService
 from gateway import RemotingClient, RemotingError, proxy_objref
-from tests.cluster.deployed_app import Durable
+from tests.cluster.objects import Durable
 
 from ..support.deployment import Deployment, deployment
 from ..support.redis import RedisServer, redis_server

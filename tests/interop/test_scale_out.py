@@ -26,15 +26,17 @@ from lxml import etree
 
 from examples.remoting_samples import ClientActivatedObject, ICounter, IFactory, IRemoteService
 from gateway import AsyncRemotingClient, MarshalByRefObject, RemotingClient, RemotingError, proxy_objref
-from tests.cluster.deployed_app import Durable, Ephemeral, Sponsored
+from tests.cluster.objects import Durable, Ephemeral, Sponsored
 
 from ..support.deployment import Deployment, deployment
-from ..support.redis import RedisServer, redis_server
+from ..support.peers import require_peer
+from ..support.redis import RedisServer
 from . import mono_build
 from .test_mono_client import (
     CLIENT_CHECKS,
     REFERENCE_CLIENT,
     PeerRun,
+    assert_check_passed,
     assert_reference_run_passed,
     require_mono,
     run_peer,
@@ -48,12 +50,6 @@ WSDL_NS = {"wsdl": "http://schemas.xmlsoap.org/wsdl/", "soap": "http://schemas.x
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +68,7 @@ def upstreams_used(log: str, path: str) -> Tally[str]:
 @pytest.fixture(scope="module")
 def reference_client() -> Path:
     require_mono()
-    if not REFERENCE_CLIENT.is_file():
-        from ..support.peers import require_peer
-
-        require_peer("mono reference client", False, f"{REFERENCE_CLIENT} not found")
+    require_peer("mono reference client", REFERENCE_CLIENT.is_file(), f"{REFERENCE_CLIENT} not found")
     return REFERENCE_CLIENT
 
 
@@ -99,14 +92,7 @@ def test_client_run(deployed: Deployment) -> PeerRun:
 
 @pytest.mark.parametrize("check", CLIENT_CHECKS)
 def test_our_mono_client_through_nginx(test_client_run: PeerRun, check: str) -> None:
-    run = test_client_run
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"Mono TestClient through nginx: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""),
-                    pytrace=False)
+    assert_check_passed(test_client_run, check, "Mono TestClient through nginx")
 
 
 # -------------------------------------------------------------------------------- addresses

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 
 from gateway.store import Deployment, EmbeddedStore, ObjectStore, RedisStore, StoreUnavailable, WorkerRecord, store_for
 
-from ..support.redis import RedisServer, redis_server
+from ..support.redis import RedisServer
 from ..support.server import free_port
 
 pytestmark = pytest.mark.anyio
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
 
 
 @pytest.fixture(params=["embedded", "redis"])
@@ -63,9 +57,12 @@ async def test_worker_registration_expires_unless_refreshed(store: ObjectStore) 
     assert (await store.worker("w1")) == worker("w1", 2)
     await asyncio.sleep(0.45)
     assert await store.worker("w1") is None
-    await store.heartbeat(worker("w2"), 5, (), SECRET)
+    beat = await store.heartbeat(worker("w2"), 5, (), SECRET)
+    assert beat.workers == {"w2"}  # w1 expired
+    await store.heartbeat(worker("w3"), 5, (), SECRET)
     await store.remove_worker("w2")
     assert await store.worker("w2") is None
+    assert (await store.heartbeat(worker("w3"), 5, (), SECRET)).workers == {"w3"}
 
 
 async def test_a_lock_has_one_owner_renewed_only_by_it(store: ObjectStore) -> None:

@@ -2,17 +2,14 @@
 with two workers each) and nginx in front, running ``deploy/nginx/gateway.conf`` itself.
 
 nginx gets the deployment's file with only its upstream addresses and listening port replaced (each
-replacement must happen exactly once, so a reshaped file fails here rather than being tested half), inside
-an ``http {}`` of its own with temporary paths and an access log that records which upstream served each
-request.
+replacement must happen exactly once, so a reshaped file fails here rather than being tested half), with an
+access log that records which upstream served each request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -21,35 +18,14 @@ from pathlib import Path
 
 import redis as sync_redis
 
-from .peers import require_peer
+from .nginx import running_nginx
 from .redis import RedisServer
-from .server import REPO_ROOT, free_port, live_process, port_accepts, stop_process
+from .server import REPO_ROOT, free_port, live_process
 
 NGINX_CONF = REPO_ROOT / "deploy" / "nginx" / "gateway.conf"
 APP = "tests.cluster.deployed_app:app"
-
-WRAPPER = """\
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    log_format upstreams '$request_method $request_uri $status $upstream_addr';
-    access_log {tmp}/access.log upstreams;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-{site}
-}}
-"""
-
-
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin:/usr/local/sbin")
-
+#: the access log records which upstream (host) served each request
+UPSTREAM_LOG = "$request_method $request_uri $status $upstream_addr"
 
 def site_config(port: int, upstreams: list[int]) -> str:
     """deploy/nginx/gateway.conf with its two upstreams and its port replaced."""
@@ -104,31 +80,6 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def nginx(tmp: Path, upstreams: list[int]) -> Iterator[str]:
-    binary = nginx_binary()
-    require_peer("nginx", binary is not None, "nginx (apt-get install nginx-light)")
-    assert binary is not None
-    port = free_port()
-    conf = tmp / "nginx.conf"
-    conf.write_text(WRAPPER.format(tmp=tmp, site=site_config(port, upstreams)))
-    errlog = (tmp / "stderr.log").open("wb")
-    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp)], stdin=subprocess.DEVNULL, stdout=errlog,
-                            stderr=errlog)
-    try:
-        deadline = time.monotonic() + 15
-        while not port_accepts(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                errors = (tmp / "stderr.log").read_text() + (
-                    (tmp / "error.log").read_text() if (tmp / "error.log").exists() else "")
-                raise RuntimeError(f"nginx did not start (exit {proc.poll()}):\n{errors}")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop_process(proc)
-        errlog.close()
-
-
-@contextlib.contextmanager
 def deployment(redis: RedisServer, tmp: Path, prefix: str, extra_env: dict[str, str] | None = None) -> Iterator[
         Deployment]:
     """Two hosts of two workers each, sharing ``redis`` under ``prefix``, behind nginx."""
@@ -144,7 +95,9 @@ def deployment(redis: RedisServer, tmp: Path, prefix: str, extra_env: dict[str, 
             url, output = stack.enter_context(live_process(cmd, port, env, name=f"host :{port}"))
             hosts.append(url)
             outputs.append(output)
-        url = stack.enter_context(nginx(tmp, ports))
+        nginx_port = free_port()
+        stack.enter_context(running_nginx(tmp, nginx_port, site_config(nginx_port, ports), UPSTREAM_LOG))
+        url = f"http://127.0.0.1:{nginx_port}/"
         found = Deployment(redis, prefix, hosts, url, tmp, outputs)
         assert len(found.wait_for_workers(4)) == 4, found.workers()
         yield found
