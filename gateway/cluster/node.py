@@ -1,8 +1,9 @@
 """One worker of a scaled-out deployment: the pieces of :mod:`gateway.cluster` put together for one host.
 
 An application whose store is shared (``RemotingApp(store="redis://...")`` or ``GATEWAY_STORE``) gets a
-``ClusterNode``. It plugs into the host at three points: the endpoint's placement hook (which worker serves
-a request), the lease manager's index (deadlines in the store), and the host's start and stop. On start it
+``ClusterNode``. It plugs into the host at four points: the endpoint's placement hook (which worker serves
+a request), the lease manager's index (deadlines in the store), the marshaller's peer proxies (references to
+other workers' objects) and the host's start and stop. On start it
 opens an internal listener for forwarded calls and registers it in the store; a heartbeat (every third of
 the lease manager's poll time) keeps the registration and the Singleton locks alive, with a TTL of one poll
 time: a worker that dies is replaced as Singleton owner within one poll. On stop it frees its locks and
@@ -131,6 +132,10 @@ class ClusterNode:
             self._starting = asyncio.get_running_loop().create_task(self._start(), name="gateway-node-start")
 
     async def ensure_started(self) -> None:
+        starting = self._starting
+        if starting is not None and starting.done():  # the usual case: nothing to wait for
+            starting.result()
+            return
         self.start_soon()
         assert self._starting is not None
         await asyncio.shield(self._starting)

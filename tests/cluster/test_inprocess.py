@@ -1,4 +1,5 @@
-"""Two workers of one deployment in one process (shared embedded store), real HTTP between everything.
+"""Two workers of one deployment in one process (a shared embedded store, or a real Redis), real HTTP between
+everything.
 
 The client talks to each worker directly, as a load balancer without sticky sessions would send it: the
 objects a worker owns are forwarded to it, Singletons are one instance, and a worker that disappears
@@ -9,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from gateway import AsyncRemotingClient, RemotingError, proxy_objref
-from gateway.store import EmbeddedStore
+from gateway.store import EmbeddedStore, RedisStore
 
+from ..support.redis import RedisServer
 from .objects import Durable as Counter
 from .workers import Factory, Hello, Ledger, Tally, Worker, deployment
 
 pytestmark = pytest.mark.anyio
+
+PREFIXES = itertools.count()
 
 
 @pytest.fixture
@@ -28,10 +33,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-async def workers() -> AsyncIterator[list[Worker]]:
-    store = EmbeddedStore(shared=True)
-    async with deployment(lambda: store) as found:
+@pytest.fixture(params=["embedded", "redis"])
+async def workers(request: pytest.FixtureRequest) -> AsyncIterator[list[Worker]]:
+    """Two workers sharing the embedded store, or a real redis-server (each with its own Redis client)."""
+    if request.param == "embedded":
+        store = EmbeddedStore(shared=True)
+        async with deployment(lambda: store) as found:
+            yield found
+        return
+    redis: RedisServer = request.getfixturevalue("redis")
+    prefix = f"inprocess-{next(PREFIXES)}"
+    async with deployment(lambda: RedisStore(redis.url, prefix=prefix)) as found:
         yield found
 
 
