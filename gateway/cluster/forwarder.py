@@ -38,6 +38,9 @@ _HOP_BY_HOP = frozenset({
 SECRET_HEADER = b"x-gateway-secret"
 ROUTE_HEADER = b"x-gateway-forwarded"
 
+#: Request headers not relayed as they came (hop-by-hop, framing, and ours, which only we may set).
+_NOT_RELAYED = _HOP_BY_HOP | {SECRET_HEADER, ROUTE_HEADER}
+
 Address = tuple[str, int]
 
 
@@ -54,18 +57,19 @@ class OwnerFailed(Exception):
     """The request reached the owner but no answer came back (it may have run)."""
 
 
+def _pair(value: tuple[str, int | None] | None) -> bytes:
+    if not value:
+        return b"null"
+    host, port = value
+    return b"[%s,%s]" % (json.dumps(str(host)).encode(), b"null" if port is None else str(int(port)).encode())
+
+
 def route_metadata(scope: Scope, hops: int) -> bytes:
-    """How the caller reached this worker, for the owner to see the request as the caller sent it."""
-    client = scope.get("client")
-    server = scope.get("server")
-    meta = {
-        "client": list(client) if client else None,
-        "server": list(server) if server else None,
-        "scheme": scope.get("scheme", "http"),
-        "root_path": scope.get("root_path", ""),
-        "hops": hops,
-    }
-    return json.dumps(meta, separators=(",", ":")).encode()
+    """How the caller reached this worker, for the owner to see the request as the caller sent it (JSON)."""
+    return b'{"client":%s,"server":%s,"scheme":%s,"root_path":%s,"hops":%d}' % (
+        _pair(scope.get("client")), _pair(scope.get("server")), json.dumps(scope.get("scheme", "http")).encode(),
+        json.dumps(scope.get("root_path", "")).encode(), hops,
+    )
 
 
 class _Connection:
@@ -170,21 +174,20 @@ class Forwarder:
         lines = [scope["method"].encode("ascii") + b" " + target + b" HTTP/1.1\r\n"]
         framing = "none"
         length = b""
-        for name, value in scope["headers"]:
-            lower = name.lower()
-            if lower == b"content-length":
-                framing, length = "length", value
-            elif lower == b"transfer-encoding" and framing == "none":
-                framing = "chunked"
-            if lower in _HOP_BY_HOP or lower in (SECRET_HEADER, ROUTE_HEADER):
+        for name, value in scope["headers"]:  # ASGI header names are lower-case
+            if name in _NOT_RELAYED:
+                if name == b"content-length":
+                    framing, length = "length", value
+                elif name == b"transfer-encoding" and framing == "none":
+                    framing = "chunked"
                 continue
-            lines.append(name + b": " + value + b"\r\n")
+            lines.append(b"%s: %s\r\n" % (name, value))
         if framing == "length":
             lines.append(b"content-length: " + length + b"\r\n")
         elif framing == "chunked":
             lines.append(b"transfer-encoding: chunked\r\n")
-        lines.append(SECRET_HEADER + b": " + self.secret + b"\r\n")
-        lines.append(ROUTE_HEADER + b": " + route_metadata(scope, hops) + b"\r\n\r\n")
+        lines.append(b"%s: %s\r\n%s: %s\r\n\r\n" % (SECRET_HEADER, self.secret, ROUTE_HEADER,
+                                                      route_metadata(scope, hops)))
         return b"".join(lines), framing
 
     async def _send_request(self, conn: _Connection, head: bytes, framing: str, first: Message | None,
