@@ -3,24 +3,28 @@
   (1) store    SingleCall ``HelloMethod("Alice")`` (wrk -c16, ``benchmarks.scale_app:app``, one worker):
                server CPU per request with the default embedded store and with ``GATEWAY_STORE=redis://...``
                (SingleCall calls never touch the store). Target: redis / embedded <= 1.05.
-  (2) forward  p50 latency of ``HelloMethod`` on a client-activated object (wrk -c1: one call at a time), sent
+  (2) hook     in process, without HTTP (no load generator, no sockets: less noise): the same SingleCall request
+               through the ASGI application, one without a shared store and one with (its placement hook runs
+               on every request; a SingleCall request never reaches the store, so which shared store does not
+               matter: the embedded one, shared, is used), 20 interleaved batches. Target: shared / alone <= 1.05.
+  (3) forward  p50 latency of ``HelloMethod`` on a client-activated object (wrk -c1: one call at a time), sent
                to the worker that owns it (direct) and to another one (forwarded to the owner). Two single
                worker uvicorn instances sharing Redis. Target: forwarded - direct <= 0.5 ms.
-  (3) workers  SingleCall ``HelloMethod`` (wrk -c16) against ``uvicorn --workers 1`` and ``--workers 2`` with the
+  (4) workers  SingleCall ``HelloMethod`` (wrk -c16) against ``uvicorn --workers 1`` and ``--workers 2`` with the
                Redis store: total server CPU per request (supervisor and workers). Target: 2 / 1 <= 1.1.
-  (4) sweep    in process: the lease manager's sweep over ``--leases`` leases (100,000) whose deadlines are
+  (5) sweep    in process: the lease manager's sweep over ``--leases`` leases (100,000) whose deadlines are
                indexed in Redis, none due (the steady state); also the first recording of all of them, a sweep
                re-recording 1,000 renewed ones, and one expiring all. Target: steady sweep < 10 % of the
                default 10 s poll.
 
 Servers are pinned to core 0 (uvloop + httptools, no access log); wrk, Redis (``redis-server`` started here on
-a free loopback port, no persistence) and this process to core 1 ((4) runs on core 0). The two sides of each
+a free loopback port, no persistence) and this process to core 1 ((2) and (5) run on core 0). The two sides of each
 comparison run at the same time and wrk takes turns between them (``--slices`` runs of ``--duration /
 --slices`` seconds per side, the order flipping each time), so that load elsewhere on the machine falls on
 both sides alike; requests and CPU are summed per side. Every answer is checked; everything is on 127.0.0.1
 and bounded in time.
 
-  python benchmarks/bench_scale.py                         # all four, one round
+  python benchmarks/bench_scale.py                         # all five, one round
   python benchmarks/bench_scale.py --rounds 3 --check      # medians of 3; exit 1 on a missed target
   python benchmarks/bench_scale.py --only forward,sweep
 """
@@ -47,7 +51,10 @@ from pathlib import Path
 from _harness import (
     CLIENT_CORE,
     ERROR_FIELDS,
+    EXPECT,
+    HELLO_PATH,
     HELLO_SOAP,
+    REQUEST_BODY,
     SERVER_CORE,
     Request,
     Result,
@@ -75,19 +82,19 @@ from _harness import (
 )
 
 from examples.hello import HelloServer
-from gateway import LifetimeSettings, RemotingClient, proxy_objref
+from gateway import LifetimeSettings, RemotingApp, RemotingClient, WellKnownObjectMode, proxy_objref
 
 # isort: split
 # ---- private gateway modules: their paths follow the gateway's internal layout; repoint them here only ----
 from gateway.cluster.lease_index import StoreLeaseIndex
 from gateway.model.lease import LeaseBase
 from gateway.server.lease_manager import LeaseManager
-from gateway.store import RedisStore
+from gateway.store import EmbeddedStore, ObjectStore, RedisStore
 
 # ---------------------------------------------------------------------------------------------------------
 
 APP = "benchmarks.scale_app:app"
-PARTS = ("store", "forward", "workers", "sweep")
+PARTS = ("store", "hook", "forward", "workers", "sweep")
 
 
 @dataclass
@@ -226,7 +233,7 @@ def interleaved(targets: Sequence[Target], lua: Path, args: argparse.Namespace, 
     return results
 
 
-# ------------------------------------------------------------------ (1) store, (3) workers
+# ------------------------------------------------------------------ (1) store, (4) workers
 
 
 def measure_pair(workdir: Path, lua: Path, args: argparse.Namespace, n: int,
@@ -243,7 +250,7 @@ def measure_pair(workdir: Path, lua: Path, args: argparse.Namespace, n: int,
         return [Result(key, failure=str(exc)) for key, _, _ in variants]
 
 
-# ------------------------------------------------------------------ (2) forward
+# ------------------------------------------------------------------ (3) forward
 
 
 def measure_forward(workdir: Path, redis: Redis, args: argparse.Namespace, n: int) -> list[Result]:
@@ -268,7 +275,57 @@ def measure_forward(workdir: Path, redis: Redis, args: argparse.Namespace, n: in
         return [Result("direct", failure=str(exc)), Result("forwarded", failure=str(exc))]
 
 
-# ------------------------------------------------------------------ (4) sweep
+# ------------------------------------------------------------------ (2) hook
+
+
+def hello_app(store: ObjectStore | str) -> RemotingApp:
+    app = RemotingApp(store=store, sinks=[])
+    app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
+    return app
+
+
+async def asgi_call(app: RemotingApp) -> None:
+    """One HelloMethod call straight into the ASGI application (checked)."""
+    headers = [(k.lower().encode(), v.encode()) for k, v in HELLO_SOAP.headers.items()]
+    scope = {"type": "http", "method": "POST", "path": HELLO_PATH, "raw_path": HELLO_PATH.encode(),
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 5555), "headers": [(b"host", b"127.0.0.1:8000"), *headers]}
+    answer: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": REQUEST_BODY, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body":
+            answer.append(message["body"])  # type: ignore[arg-type]
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    if EXPECT.encode() not in b"".join(answer):
+        raise RuntimeError(f"unexpected answer: {b''.join(answer)[:200]!r}")
+
+
+async def hook_once(batches: int = 20, calls: int = 1000) -> tuple[float, float]:
+    """µs of CPU per call (alone, shared), medians of interleaved batches."""
+    alone, shared = hello_app("embedded"), hello_app(EmbeddedStore(shared=True))
+    assert shared.cluster is not None
+    await shared.cluster.ensure_started()
+    times: dict[int, list[float]] = {id(alone): [], id(shared): []}
+    try:
+        for app in (alone, shared):
+            for _ in range(calls // 2):
+                await asgi_call(app)
+        for i in range(batches):
+            for app in (alone, shared) if i % 2 else (shared, alone):
+                started = time.process_time()
+                for _ in range(calls):
+                    await asgi_call(app)
+                times[id(app)].append((time.process_time() - started) / calls * 1e6)
+    finally:
+        await shared.cluster.stop()
+    return statistics.median(times[id(alone)]), statistics.median(times[id(shared)])
+
+
+# ------------------------------------------------------------------ (5) sweep
 
 
 @dataclass
@@ -342,11 +399,11 @@ async def sweep_once(redis: Redis, count: int, sweeps: int, n: int) -> Sweep:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p, duration=10.0, warmup=3.0, what="wrk run")
-    p.add_argument("--connections", type=int, default=16, help="wrk connections for (1) and (3) (default 16)")
+    p.add_argument("--connections", type=int, default=16, help="wrk connections for (1) and (4) (default 16)")
     p.add_argument("--slices", type=int, default=5, help="turns each side takes in an interleaved run (default 5)")
     p.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
-    p.add_argument("--leases", type=int, default=100_000, help="leases in (4) (default 100000)")
-    p.add_argument("--sweeps", type=int, default=20, help="steady sweeps timed in (4) (default 20)")
+    p.add_argument("--leases", type=int, default=100_000, help="leases in (5) (default 100000)")
+    p.add_argument("--sweeps", type=int, default=20, help="steady sweeps timed in (5) (default 20)")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers and Redis on the way out
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
@@ -359,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     runs: dict[str, list[Result]] = {k: [] for k in ("embedded", "redis", "direct", "forwarded", "w1", "w2")}
     sweeps: list[Sweep] = []
+    hooks: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, redis_server(Path(tmp)) as redis:
         workdir = Path(tmp)
         hello_lua = write_lua(HELLO_SOAP, workdir)
@@ -370,11 +428,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                     runs[r.key].append(r)
                     progress(n, args.rounds, f"(1) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
                              f"{cpu_per_request(r) * 1e6:.0f} µs CPU/request, errors {r.errors}")
+            if "hook" in parts:
+                settle(args.quiet_wait)
+                with pinned_to(SERVER_CORE):
+                    hook = asyncio.run(hook_once())
+                hooks.append(hook)
+                progress(n, args.rounds, "(2) hook", f"alone {hook[0]:.1f} µs, with a shared store {hook[1]:.1f} µs "
+                         "of CPU per call")
             if "forward" in parts:
                 settle(args.quiet_wait)
                 for r in measure_forward(workdir, redis, args, n):
                     runs[r.key].append(r)
-                    progress(n, args.rounds, f"(2) {r.key}", r.failure or f"p50 {r.p50_ms:.3f} ms, "
+                    progress(n, args.rounds, f"(3) {r.key}", r.failure or f"p50 {r.p50_ms:.3f} ms, "
                              f"p99 {r.p99_ms:.3f} ms, {r.rate:.0f} req/s, {cpu_per_request(r) * 1e6:.0f} µs "
                              f"CPU/request, errors {r.errors}")
             if "workers" in parts:
@@ -383,16 +448,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                              count) for count in (1, 2)]
                 for r in measure_pair(workdir, hello_lua, args, n, variants):
                     runs[r.key].append(r)
-                    progress(n, args.rounds, f"(3) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
+                    progress(n, args.rounds, f"(4) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
                              f"{cpu_per_request(r) * 1e6:.0f} µs CPU/request, errors {r.errors}")
             if "sweep" in parts:
                 settle(args.quiet_wait)
                 with pinned_to(SERVER_CORE):
                     s = asyncio.run(sweep_once(redis, args.leases, args.sweeps, n))
                 sweeps.append(s)
-                progress(n, args.rounds, "(4) sweep", s.failure or f"steady {s.steady * 1000:.2f} ms, "
+                progress(n, args.rounds, "(5) sweep", s.failure or f"steady {s.steady * 1000:.2f} ms, "
                          f"first recording {s.record_all:.2f} s, expiring all {s.expire_all:.2f} s")
-    met = report(parts, runs, sweeps, args)
+    met = report(parts, runs, sweeps, hooks, args)
     return 1 if args.check and not met else 0
 
 
@@ -400,7 +465,8 @@ def per_round(num: list[Result], den: list[Result], f: Callable[[Result, Result]
     return [f(a, b) for a, b in zip(num, den, strict=False) if not a.failure and not b.failure and a.rate and b.rate]
 
 
-def report(parts: list[str], runs: dict[str, list[Result]], sweeps: list[Sweep], args: argparse.Namespace) -> bool:
+def report(parts: list[str], runs: dict[str, list[Result]], sweeps: list[Sweep], hooks: list[tuple[float, float]],
+           args: argparse.Namespace) -> bool:
     met = True
     errors = sum(r.errors for rs in runs.values() for r in rs)
     failed = [r.failure for rs in runs.values() for r in rs if r.failure] + [s.failure for s in sweeps if s.failure]
@@ -411,13 +477,23 @@ def report(parts: list[str], runs: dict[str, list[Result]], sweeps: list[Sweep],
         met &= Verdict("redis / embedded, server CPU per request",
                        per_round(runs["redis"], runs["embedded"], lambda a, b: cpu_per_request(a) / cpu_per_request(b)),
                        1.05).report()
+    if "hook" in parts:
+        print(f"\n(2) SingleCall HelloMethod through the ASGI application in process, 20 x 1000 calls{note}")
+        t = Table("application", ("µs CPU/call", 12), width=30)
+        t.header()
+        if hooks:
+            t.row("no shared store", f"{statistics.median(h[0] for h in hooks):.1f}",
+                  tail=spread([h[0] for h in hooks], ".1f"))
+            t.row("shared store (placement hook)", f"{statistics.median(h[1] for h in hooks):.1f}",
+                  tail=spread([h[1] for h in hooks], ".1f"))
+        met &= Verdict("shared / alone, CPU per call in process", [h[1] / h[0] for h in hooks], 1.05).report()
     if "forward" in parts:
-        table(f"(2) HelloMethod on a client-activated object, wrk -t1 -c1 -d{args.duration:g}s{note}",
+        table(f"(3) HelloMethod on a client-activated object, wrk -t1 -c1 -d{args.duration:g}s{note}",
               {"direct (the owner)": runs["direct"], "forwarded (another worker)": runs["forwarded"]})
         forwarded = per_round(runs["forwarded"], runs["direct"], lambda a, b: a.p50_ms - b.p50_ms)
         met &= Verdict("forwarded - direct, p50", forwarded, 0.5, " ms", ".3f").report()
     if "workers" in parts:
-        table(f"(3) SingleCall HelloMethod with the Redis store, wrk -t1 -c{args.connections} "
+        table(f"(4) SingleCall HelloMethod with the Redis store, wrk -t1 -c{args.connections} "
               f"-d{args.duration:g}s{note}; CPU of every process of the server",
               {"--workers 1": runs["w1"], "--workers 2": runs["w2"]})
         met &= Verdict("2 workers / 1 worker, server CPU per request",
@@ -425,7 +501,7 @@ def report(parts: list[str], runs: dict[str, list[Result]], sweeps: list[Sweep],
                        1.1).report()
     if "sweep" in parts:
         ok = [s for s in sweeps if not s.failure]
-        print(f"\n(4) lease sweep with the deadlines of {args.leases:,} leases indexed in Redis{note}")
+        print(f"\n(5) lease sweep with the deadlines of {args.leases:,} leases indexed in Redis{note}")
         t = Table("what", ("time", 12), ("of a 10 s poll", 15), width=26)
         t.header()
         if ok:
