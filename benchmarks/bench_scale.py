@@ -13,7 +13,7 @@
   (4) workers  SingleCall ``HelloMethod`` (wrk -c16) against ``uvicorn --workers 1`` (on core 0) and
                ``--workers 2`` (on both cores: a worker per core, as a 2-core machine runs them; wrk shares
                core 1 with one of them) with the Redis store: total server CPU per request (supervisor and
-               workers). Target: 2 / 1 <= 1.1.
+               workers); a third server, two workers without a store, is the control. Target: 2 / 1 <= 1.1.
   (5) sweep    in process: the lease manager's sweep over ``--leases`` leases (100,000) whose deadlines are
                indexed in Redis, none due (the steady state); also the first recording of all of them, a sweep
                re-recording 1,000 renewed ones, and one expiring all. Target: steady sweep < 10 % of the
@@ -421,7 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    runs: dict[str, list[Result]] = {k: [] for k in ("embedded", "redis", "direct", "forwarded", "w1", "w2")}
+    runs: dict[str, list[Result]] = {
+        k: [] for k in ("embedded", "redis", "direct", "forwarded", "w1", "w2", "w2-embedded")
+    }
     sweeps: list[Sweep] = []
     hooks: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, redis_server(Path(tmp)) as redis:
@@ -453,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settle(args.quiet_wait)
                 variants = [(f"w{count}", {"GATEWAY_STORE": redis.url, "GATEWAY_STORE_PREFIX": f"bench-w{count}-{n}"},
                              count) for count in (1, 2)]
+                variants.append(("w2-embedded", {}, 2))  # the control: two workers without a store
                 for r in measure_pair(workdir, hello_lua, args, n, variants):
                     runs[r.key].append(r)
                     progress(n, args.rounds, f"(4) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
@@ -502,10 +505,16 @@ def report(parts: list[str], runs: dict[str, list[Result]], sweeps: list[Sweep],
     if "workers" in parts:
         table(f"(4) SingleCall HelloMethod with the Redis store, wrk -t1 -c{args.connections} "
               f"-d{args.duration:g}s{note}; CPU of every process of the server",
-              {"--workers 1": runs["w1"], "--workers 2": runs["w2"]})
+              {"--workers 1": runs["w1"], "--workers 2": runs["w2"],
+               "--workers 2, embedded (control)": runs["w2-embedded"]})
         met &= Verdict("2 workers / 1 worker, server CPU per request",
                        per_round(runs["w2"], runs["w1"], lambda a, b: cpu_per_request(a) / cpu_per_request(b)),
                        1.1).report()
+        control = per_round(runs["w2"], runs["w2-embedded"], lambda a, b: cpu_per_request(a) / cpu_per_request(b))
+        if control:
+            print(f"2 workers with Redis / 2 workers without a store, server CPU per request: "
+                  f"{statistics.median(control):.2f}  (no target: what two processes cost is the same without "
+                  f"a store, rounds {min(control):.2f}-{max(control):.2f})")
     if "sweep" in parts:
         ok = [s for s in sweeps if not s.failure]
         print(f"\n(5) lease sweep with the deadlines of {args.leases:,} leases indexed in Redis{note}")
