@@ -22,8 +22,8 @@
 Servers are pinned to core 0 (uvloop + httptools, no access log); wrk, Redis (``redis-server`` started here on
 a free loopback port, no persistence) and this process to core 1 ((2) and (5) run on core 0). The two sides of each
 comparison run at the same time and wrk takes turns between them (``--slices`` runs of ``--duration /
---slices`` seconds per side, the order flipping each time), so that load elsewhere on the machine falls on
-both sides alike; requests and CPU are summed per side. Every answer is checked; everything is on 127.0.0.1
+--slices`` seconds per side, the order rotating each time), so that load elsewhere on the machine falls on
+every side alike; requests and CPU are summed per side. Every answer is checked; everything is on 127.0.0.1
 and bounded in time.
 
   python benchmarks/bench_scale.py                         # all five, one round
@@ -201,8 +201,8 @@ class Target:
 def interleaved(targets: Sequence[Target], lua: Path, args: argparse.Namespace, connections: int,
                 n: int) -> list[Result]:
     """Warm each target up, then ``--slices`` wrk runs of ``duration / slices`` seconds per target, taking
-    turns (the order flips every slice and every round), so that load elsewhere on the machine drifting
-    during the measurement falls on both sides alike. Sums requests and CPU per target."""
+    turns (the order rotates every slice and every round), so that load elsewhere on the machine drifting
+    during the measurement falls on every side alike. Sums requests and CPU per target."""
     slices = max(1, args.slices)
     seconds = max(1.0, args.duration / slices)
     totals = {t.key: {"time": 0.0, "cpu": 0.0, "other": 0.0, "requests": 0, "errors": 0, "p50": [], "p99": []}
@@ -211,7 +211,8 @@ def interleaved(targets: Sequence[Target], lua: Path, args: argparse.Namespace, 
         for t in targets:
             run_wrk(lua, t.port, args.warmup, connections, latency=False)
         for i in range(slices):
-            order = list(targets) if (i + n) % 2 == 0 else list(targets)[::-1]
+            turn = (i + n) % len(targets)  # each target takes each place in the order equally often
+            order = [*targets[turn:], *targets[:turn]]
             for t in order:
                 wrk0 = children_cpu_seconds()
                 cpu0, busy0, t0 = t.cpu(t.pid), machine_busy_seconds(), time.monotonic()
