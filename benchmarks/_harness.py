@@ -567,19 +567,17 @@ def run_wrk(lua: Path, port: int, seconds: float, connections: int, latency: boo
     return dict(kv.split("=", 1) for kv in match.group(1).split())
 
 
-def measure_load(key: str, pid: int, port: int, lua: Path, args: argparse.Namespace,
-                 cpu: Callable[[int], float] = cpu_seconds) -> Result:
-    """Warm-up, then the measured wrk run, against a server that is already up; with the server's CPU time
-    (``cpu(pid)``: :func:`tree_cpu_seconds` for a server with worker processes) and what the rest of the
-    machine used meanwhile (everything but the server and wrk)."""
+def measure_run(key: str, pid: int, run: Callable[[], Mapping[str, str]]) -> Result:
+    """One measured run of a load generator (a child process: wrk, or ``tcp_load.py``) against a server that
+    is up; ``run`` returns the fields of its RESULT line. With the server's CPU time and what the rest of the
+    machine used meanwhile (everything but the server and the load generator)."""
     result = Result(key)
     try:
-        run_wrk(lua, port, args.warmup, args.connections, latency=False)
-        wrk0 = children_cpu_seconds()
-        cpu0, busy0, t0 = cpu(pid), machine_busy_seconds(), time.monotonic()
-        fields = run_wrk(lua, port, args.duration, args.connections, latency=True)
-        cpu1, busy1, t1 = cpu(pid), machine_busy_seconds(), time.monotonic()
-        wrk_cpu = children_cpu_seconds() - wrk0
+        load0 = children_cpu_seconds()
+        cpu0, busy0, t0 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
+        fields = run()
+        cpu1, busy1, t1 = cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
+        load_cpu = children_cpu_seconds() - load0
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         result.failure = str(exc)
         return result
@@ -589,8 +587,17 @@ def measure_load(key: str, pid: int, port: int, lua: Path, args: argparse.Namesp
     result.requests = int(fields["requests"])
     result.errors = sum(int(fields[k]) for k in ERROR_FIELDS)
     result.server_cpu = (cpu1 - cpu0) / (t1 - t0)
-    result.other_cpu = max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - wrk_cpu) / (t1 - t0)
+    result.other_cpu = max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - load_cpu) / (t1 - t0)
     return result
+
+
+def measure_load(key: str, pid: int, port: int, lua: Path, args: argparse.Namespace) -> Result:
+    """Warm-up, then the measured wrk run (:func:`measure_run`)."""
+    try:
+        run_wrk(lua, port, args.warmup, args.connections, latency=False)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        return Result(key, failure=str(exc))
+    return measure_run(key, pid, lambda: run_wrk(lua, port, args.duration, args.connections, latency=True))
 
 
 def measure_server(

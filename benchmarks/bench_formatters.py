@@ -30,6 +30,7 @@ as ``["Alice"]`` (binary: Mono's request, byte for byte). The process pins itsel
   .venv/bin/python benchmarks/bench_formatters.py                        # 5 rounds of 0.3 s per case, ~12 s
   .venv/bin/python benchmarks/bench_formatters.py --rounds 9 --seconds 1
   .venv/bin/python benchmarks/bench_formatters.py --check                # exit 1 below the sanity floor
+  .venv/bin/python benchmarks/bench_formatters.py --large                # + a 1.4 MB request, LF vs CRLF/raw CR
 """
 
 from __future__ import annotations
@@ -258,6 +259,58 @@ def cases() -> list[Case]:
     return rows
 
 
+#: --large: one Remoting SOAP request of LARGE_ITEMS strings, written as each peer writes it.
+LARGE_ITEMS = 20_000
+LARGE_TEXT = "first line of a value\r\nsecond line"
+LIST_OF_STRINGS = [wire_type(list[str])]
+
+
+def large_request(indent: str, text: str) -> bytes:
+    """A call with one ``string[]`` argument: Mono on Linux indents with LF, .NET on Windows with CRLF, and
+    both write CR raw inside values (our writer escapes it; the raw form is the one to measure)."""
+    call = MethodCall("Take", IHELLO_NAMESPACE, [[f"{text} {i}" for i in range(LARGE_ITEMS)]], ["items"],
+                      LIST_OF_STRINGS)  # fmt: skip
+    body = RemotingSoapFormatter().write_call(call).replace(b"&#xD;", b"\r")
+    return body.replace(b">\n", b">" + indent.encode())  # the line ends between elements
+
+
+def large_cases() -> list[Case]:
+    """Reading a large message (read_call + decode_arguments): what keeping raw CRs costs (soap/_eol.py)."""
+    server = SoapFormatter()
+    rows = []
+    for label, indent, text in (
+        ("LF indentation, no CR (Mono on Linux)", "\n", LARGE_TEXT.replace("\r", "")),
+        ("CRLF indentation, no CR in values", "\r\n", LARGE_TEXT.replace("\r", "")),
+        ("LF indentation, CRLF in every value", "\n", LARGE_TEXT),
+        ("CRLF indentation, CRLF in every value", "\r\n", LARGE_TEXT),
+    ):
+        body = large_request(indent, text)
+        expected = [f"{text} {i}" for i in range(LARGE_ITEMS)]
+
+        def op(body: bytes = body) -> object:
+            return server.read_call(body, "text/xml").decode_arguments(LIST_OF_STRINGS, ["items"])
+
+        def check(op: Callable[[], object] = op, expected: list[str] = expected) -> str:
+            return "" if op() == [expected] else "values differ from what was sent"
+
+        rows.append(Case(f"{label}, {len(body) / 1e6:.1f} MB", op, check, []))
+    return rows
+
+
+def report_large(rows: Sequence[Case]) -> None:
+    base = rows[0].rate
+    print(f"\nA Remoting SOAP request of {LARGE_ITEMS:,} strings, read by the server (read_call + decode_arguments)")
+    table = Table("case", ("ms/op", 8), ("vs LF", 7), ("other CPU", 10), width=max(len(c.label) for c in rows))
+    table.header()
+    for c in rows:
+        if c.failure:
+            table.failed(c.label, c.failure)
+            continue
+        table.row(c.label, f"{1e3 / c.rate:.1f}", f"{base / c.rate:.2f}x", f"{c.other_cpu * 100:.0f}%",
+                  tail=spread(c.rates))  # fmt: skip
+    noise_note(c.other_cpu for c in rows if not c.failure)
+
+
 def report(rows: Sequence[Case], args: argparse.Namespace) -> bool:
     """The table; False if a case failed or, with ``--check``, fell below the floor."""
     print(
@@ -291,6 +344,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="before each case, wait up to N s until other processes use < 10%% of a core (default 0)",
     )
+    p.add_argument("--large", action="store_true",
+                   help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values")
     p.add_argument("--check", action="store_true",
                    help=f"exit 1 if a case fails its check or runs below {FLOOR_OPS:,.0f} ops/s")  # fmt: skip
     args = p.parse_args(argv)
@@ -313,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
             state = c.failure or f"{c.rate:,.0f} ops/s, {1e6 / c.rate:.1f} µs/op"
             print(f"{c.label}: {state}", flush=True)
     ok = report(rows, args)
+    if args.large:
+        large = large_cases()
+        with pinned_to(SERVER_CORE):
+            for c in large:
+                settle(args.quiet_wait)
+                measure(c, args.rounds, args.seconds)
+        report_large(large)
     return 1 if args.check and not ok else 0
 
 

@@ -6,7 +6,8 @@
   ``reader``, ``admin``), user ``bob`` / ``builder`` (role ``reader``), or the token ``s3cr3t-token``
   (service ``reporting``, role ``reader``);
 * ``/SecureHello.soap`` and ``/SecureHello.rem``: ``HelloMethod`` and ``WhoAmI`` for any authenticated
-  caller, ``Reset`` only for the ``admin`` role (others get ``System.UnauthorizedAccessException``).
+  caller, ``Reset`` only for the ``admin`` role (others get ``System.UnauthorizedAccessException``);
+* ``/metrics``: the Prometheus scrape, behind the same sinks (a scraper sends the token, for instance).
 
 The demo secrets are in the source for the example's sake; a real deployment reads them from its secret
 store in the verifier function. A .NET Remoting client sets the ``HttpChannel``'s ``username`` and

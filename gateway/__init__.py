@@ -6,16 +6,38 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
 sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here.
+``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's own
+exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
+
+from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
+from wsdl import clr_method
 
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from .cluster.node import server_process_id
+from .model.dotnet_exceptions import (
+    ArgumentException,
+    ArgumentNullException,
+    ArgumentOutOfRangeException,
+    ArithmeticException,
+    DivideByZeroException,
+    FormatException,
+    InvalidOperationException,
+    IOException,
+    KeyNotFoundException,
+    NotImplementedException,
+    NotSupportedException,
+    OverflowException,
+    SystemException,
+    TimeoutException,
+    UnauthorizedAccessException,
+)
 from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
+from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
 from .model.persistence import persistent
 from .model.principal import Principal, current_principal
@@ -30,6 +52,10 @@ from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, Ser
 
 __all__ = [
     "AccessDeniedError",
+    "ArgumentException",
+    "ArgumentNullException",
+    "ArgumentOutOfRangeException",
+    "ArithmeticException",
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
@@ -41,15 +67,26 @@ __all__ = [
     "ClientSink",
     "ContextBoundObject",
     "CustomErrorsMode",
+    "DivideByZeroException",
+    "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "IOException",
+    "InvalidOperationException",
+    "JsonLogFormatter",
+    "KeyNotFoundException",
     "Lease",
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
     "MarshalByRefObject",
+    "NotImplementedException",
+    "NotSupportedException",
     "ObjectHost",
+    "Out",
+    "OverflowException",
     "Principal",
+    "Ref",
     "RegistrationWarning",
     "RemotingApp",
     "RemotingClient",
@@ -62,8 +99,13 @@ __all__ = [
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
+    "SystemException",
+    "TimeoutException",
     "TypeFilterLevel",
+    "UnauthorizedAccessException",
     "WellKnownObjectMode",
+    "clr_method",
+    "configure_logging",
     "current_principal",
     "persistent",
     "proxy_objref",

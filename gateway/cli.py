@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
+
 from wsdl import write_stub
 
 from .config.app_factory import REPORTED_VARIABLE
@@ -201,6 +203,11 @@ def _serve(args: argparse.Namespace) -> int:
     prefix = config.get(AppSettings).application_name if args.app is None else None
     _print_urls(app, base, args.app or args.config, server.workers, prefix)
     if args.app is not None:
+        # An application built in code applies these when it is created (gateway.configure_logging): the
+        # [logging] level and format of the file, the environment or --log-level reach it too.
+        logging_settings = config.get(LoggingSettings)
+        os.environ[env_name("logging", "level")] = logging_settings.level
+        os.environ[env_name("logging", "format")] = logging_settings.format
         target, factory = args.app, False
     else:
         # The workers (and the reloader's process) rebuild the application from the same file, with the
@@ -211,8 +218,6 @@ def _serve(args: argparse.Namespace) -> int:
         for (section_name, key), raw in _overrides(args).items():
             os.environ[env_name(section_name, key)] = str(raw.value)
         target, factory = FACTORY, True
-    import uvicorn
-
     uvicorn.run(
         target, factory=factory, host=server.host, port=server.port, workers=server.workers,
         reload=args.reload, log_level=level, forwarded_allow_ips=list(server.forwarded_allow_ips),
@@ -231,6 +236,8 @@ def _print_urls(app: ObjectHost, base: str, what: str, workers: int, prefix: str
     if activated:
         rows.append((f"{base}/{ACTIVATION_URI}", "client activation: " + ", ".join(sorted(activated))))
     rows.append((f"{base}/", "the service index (WSDL: <uri>?wsdl, ?wsdl=soap12, ?wsdl=remoting)"))
+    if app.metrics is not None:
+        rows.append((f"{base}{app.metrics_path}", "Prometheus metrics (behind the server sinks)"))
     if prefix:
         rows.append((f"{base}/{prefix}/...", "every object again, under the application name"))
     width = max(len(url) for url, _ in rows) + 2

@@ -39,6 +39,10 @@ test_packages=(
   "chromium:chromium"    # headless browser for the help page test (tests/pages/test_help_page_browser.py)
   "chromium-driver:chromedriver"  # its WebDriver, driven by selenium (no browser download at run time)
   "openssl:openssl"      # test certificates (TLS, mutual TLS and nginx TLS-termination tests)
+  "libaxis-java:"        # Apache Axis 1.4: an rpc/encoded toolkit on ?wsdl=remoting (tests/interop/test_rpc_encoded_toolkits.py)
+  "default-jdk-headless:javac"  # java + javac for the Axis client (WSDL2Java stubs are compiled)
+  "php-cli:php"          # PHP's SoapClient in WSDL mode, on both WSDL dialects
+  "php-soap:"            #   (ext/soap)
   "redis-server:redis-server"  # the shared store of scaled-out deployments (tests start their own, on loopback)
 )
 

@@ -9,11 +9,29 @@ every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapForm
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
+from ._direction import Direction, Out, Ref, direction_of
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
-from ._hresults import COR_E_EXCEPTION, COR_E_SYSTEM
+from ._hresults import (
+    COR_E_ARGUMENT,
+    COR_E_ARGUMENTOUTOFRANGE,
+    COR_E_ARITHMETIC,
+    COR_E_DIVIDEBYZERO,
+    COR_E_EXCEPTION,
+    COR_E_FORMAT,
+    COR_E_INVALIDOPERATION,
+    COR_E_IO,
+    COR_E_KEYNOTFOUND,
+    COR_E_NOTSUPPORTED,
+    COR_E_OVERFLOW,
+    COR_E_SYSTEM,
+    COR_E_TIMEOUT,
+    COR_E_UNAUTHORIZEDACCESS,
+    E_NOTIMPL,
+    E_POINTER,
+)
 from ._literal import SOAP11, SOAP12, SoapVersion, item_element_name, read_literal_response, write_literal_call
 from ._literal_client import LiteralFormatter
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
@@ -51,6 +69,7 @@ from ._types import (
     object_fields,
     serializable,
     wire_type,
+    xsd_type_name,
 )
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 from ._xsd import XSD_TYPE_NAMES
@@ -59,10 +78,24 @@ __all__ = [
     "ANY",
     "BINARY_CONTENT_TYPE",
     "CLR_NS",
+    "COR_E_ARGUMENT",
+    "COR_E_ARGUMENTOUTOFRANGE",
+    "COR_E_ARITHMETIC",
+    "COR_E_DIVIDEBYZERO",
     "COR_E_EXCEPTION",
+    "COR_E_FORMAT",
+    "COR_E_INVALIDOPERATION",
+    "COR_E_IO",
+    "COR_E_KEYNOTFOUND",
+    "COR_E_NOTSUPPORTED",
+    "COR_E_OVERFLOW",
     "COR_E_SYSTEM",
+    "COR_E_TIMEOUT",
+    "COR_E_UNAUTHORIZEDACCESS",
     "DEFAULT_LIMITS",
     "DEFAULT_REGISTRY",
+    "E_NOTIMPL",
+    "E_POINTER",
     "REMOTING_SOAP_CONTENT_TYPE",
     "SOAP11",
     "SOAP12",
@@ -78,6 +111,7 @@ __all__ = [
     "ClientFormatter",
     "ClrDateTime",
     "ClrName",
+    "Direction",
     "ExceptionInfo",
     "Fault",
     "FieldSpec",
@@ -92,7 +126,9 @@ __all__ = [
     "MethodCall",
     "MethodReturn",
     "ObjRef",
+    "Out",
     "OutgoingRequest",
+    "Ref",
     "ReferenceMarshaller",
     "RemotingSoapFormatter",
     "SByte",
@@ -111,6 +147,7 @@ __all__ = [
     "clr_name_of",
     "clr_type",
     "data_namespace",
+    "direction_of",
     "exception_info",
     "item_element_name",
     "method_namespace",
@@ -121,4 +158,5 @@ __all__ = [
     "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
+    "xsd_type_name",
 ]

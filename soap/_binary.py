@@ -24,10 +24,14 @@ from ._nrbf_records import (
     MethodCallRecord,
     MethodReturnRecord,
     NrbfMessage,
+    PrimitiveValue,
+    Ref,
+    StringRecord,
     read_message,
 )
-from ._nrbf_writer import write_exception_return, write_method_call, write_method_return
+from ._nrbf_writer import MSCORLIB, write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
+from ._signature import clr_type_name, overload_fit
 from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits
 
@@ -41,8 +45,14 @@ def _call_array(message: NrbfMessage) -> list[object]:
     return array.items
 
 
+#: a System.Type as .NET serializes it (in a method signature)
+_TYPE_HOLDER = "System.UnitySerializationHolder"
+
+
 class BinaryCall:
     """A parsed BinaryMethodCall (see :class:`soap.IncomingCall`)."""
+
+    overloadable = True
 
     def __init__(self, message: NrbfMessage, decoder: NrbfDecoder) -> None:
         record = message.message
@@ -51,7 +61,8 @@ class BinaryCall:
         self.method_name = record.method_name
         self.namespace = record.type_name
         self._decoder = decoder
-        flags = record.flags
+        self._message = message
+        flags = self._flags = record.flags
         if flags & MessageFlags.ArgsInline:
             self._args = record.args or []
         elif flags & MessageFlags.ArgsIsArray:
@@ -71,6 +82,41 @@ class BinaryCall:
                 f"{self.method_name} takes {len(types)} argument(s), the message carries {len(self._args)}"
             )
         return [self._decoder.value(raw, wt) for raw, wt in zip(self._args, types, strict=True)]
+
+    def signature(self) -> list[str | None] | None:
+        """The CLR type names of the ``MethodSignatureInArray`` item, or None when the call carries none."""
+        if not self._flags & MessageFlags.MethodSignatureInArray:
+            return None
+        items = _call_array(self._message)
+        index = int(bool(self._flags & MessageFlags.ArgsInArray)) + int(bool(self._flags & MessageFlags.GenericMethod))
+        array = self._decoder.resolve(items[index]) if index < len(items) else None
+        if not isinstance(array, ArrayRecord):
+            raise SoapDecodeError("method signature missing from the call array")
+        names: list[str | None] = []
+        for item in array.items:
+            holder = self._decoder.resolve(item)
+            if not isinstance(holder, ClassRecord) or holder.name != _TYPE_HOLDER:
+                raise SoapDecodeError("a method signature item is not a System.Type")
+            names.append(self._decoder.text(holder.members.get("Data")))
+        return names
+
+    def argument_type_names(self) -> list[str | None]:
+        """Per argument, the CLR type its record gives (primitive type code, class name), None for null."""
+        names: list[str | None] = []
+        for raw in self._args:
+            value = self._decoder.resolve(raw)
+            if isinstance(value, PrimitiveValue):
+                names.append(f"System.{value.type.name}")
+            elif isinstance(value, StringRecord | str):
+                names.append("System.String")
+            elif isinstance(value, ClassRecord):
+                names.append(value.name)
+            else:
+                names.append(None)
+        return names
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return overload_fit(self.signature(), self.argument_type_names(), parameters, inputs, self._decoder.registry)
 
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
@@ -102,7 +148,9 @@ class BinaryFormatter:
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
     ) -> tuple[bytes, str]:
-        return write_method_return(ret.value, ret.value_type, call.argument_count, self.registry, marshaller), ""
+        count = call.argument_count if ret.parameter_count is None else ret.parameter_count
+        outs = list(zip(ret.out_positions, ret.out_args, strict=True))
+        return write_method_return(ret.value, ret.value_type, count, self.registry, marshaller, outs), ""
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)
@@ -117,10 +165,28 @@ class BinaryFormatter:
         return write_method_call(method_name, type_name, args, types, self.registry, marshaller)
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
-        """The call, naming its type as ``call.namespace`` resolves; binary calls carry no SOAPAction."""
-        body = self.write_call(call.method_name, type_name_for_namespace(call.namespace), call.args, call.arg_types,
-                               marshaller)
+        """The call, naming its type as ``call.namespace`` resolves; binary calls carry no SOAPAction.
+
+        Every argument slot travels: an out parameter's as null. An overloaded method's call carries its
+        signature (``MethodSignatureInArray``)."""
+        args, types = call.args, call.arg_types
+        if call.out_positions:
+            args, types = list(args), list(types)
+            for position in call.out_positions:
+                args.insert(position, None)
+                types.insert(position, ANY)
+        signature = None
+        if call.signature is not None:
+            signature = [self._signature_item(t) for t in call.signature]
+        body = write_method_call(call.method_name, type_name_for_namespace(call.namespace), args, types,
+                                 self.registry, marshaller, signature)
         return OutgoingRequest(body, {"content-type": BINARY_CONTENT_TYPE})
+
+    def _signature_item(self, wt: WireType) -> tuple[str, str]:
+        name = clr_type_name(wt, self.registry)
+        if wt.py_type is not None and wt.kind.value in ("object", "enum", "objref"):
+            return name, self.registry.name_of(wt.py_type).assembly
+        return name, MSCORLIB
 
     def accepts_response(self, media_type: str) -> bool:
         """Anything but text: .NET answers binary calls with no Content-Type at all, so only a page of text
@@ -128,12 +194,14 @@ class BinaryFormatter:
         return media_type not in ("text/xml", "text/plain", "text/html", "application/soap+xml")
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         check_response_type(self, content_type)
-        return self.read_response(body, method_name, return_type, marshaller)
+        return self.read_response(body, method_name, return_type, marshaller, outputs)
 
     def read_response(
-        self, body: bytes, method_name: str, return_type: WireType, marshaller: ReferenceMarshaller | None = None
+        self, body: bytes, method_name: str, return_type: WireType, marshaller: ReferenceMarshaller | None = None,
+        outputs: Sequence[tuple[int, str, WireType]] = (),
     ) -> MethodReturn | Fault:
         message = read_message(body, self.limits)
         record = message.message
@@ -152,7 +220,33 @@ class BinaryFormatter:
             value = decoder.value(record.return_value, return_type if return_type.kind.value != "void" else ANY)
         elif flags & MessageFlags.ReturnValueInArray:
             items = _call_array(message)
-            value = decoder.value(items[0], return_type) if items else None
+            index = 1 if flags & MessageFlags.ArgsInArray else 0  # .NET writes the arguments first
+            value = decoder.value(items[index], return_type) if index < len(items) else None
         else:
             value = None
-        return MethodReturn(method_name, "", value, return_type)
+        result = MethodReturn(method_name, "", value, return_type)
+        if outputs:
+            slots = self._return_args(message, record)
+            for position, name, wt in outputs:
+                if position >= len(slots):
+                    raise SoapDecodeError(f"the return message has no argument {position} ({name})")
+                result.out_args.append((name, decoder.value(slots[position], wt), wt))
+        return result
+
+    @staticmethod
+    def _return_args(message: NrbfMessage, record: MethodReturnRecord) -> list[object]:
+        """Every argument slot of a return message: inline, the call array itself, or its first item (.NET
+        writes the arguments before the return value)."""
+        flags = record.flags
+        if flags & MessageFlags.ArgsInline:
+            return record.args or []
+        if flags & MessageFlags.ArgsIsArray:
+            return _call_array(message)
+        if flags & MessageFlags.ArgsInArray:
+            items = _call_array(message)
+            item = items[0] if items else None
+            array = message.objects.get(item.id) if isinstance(item, Ref) else None
+            if not isinstance(array, ArrayRecord):
+                raise SoapDecodeError("output arguments missing from the return message")
+            return array.items
+        return []

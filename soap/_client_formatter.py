@@ -12,6 +12,7 @@ no content type) and stay as they are until their callers have moved to this int
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,8 +56,12 @@ class ClientFormatter(Protocol):
         ...
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         """The return value or the fault in a response body (``content_type``: its Content-Type header).
+
+        ``outputs`` are the method's out and ref parameters (position, name, type): their values come back
+        in ``MethodReturn.out_args``, in that order (SOAP finds them by name, binary by position).
 
         Raises :class:`SoapDecodeError` for a body that is not a readable response, including one whose
         content type :meth:`accepts_response` refuses.

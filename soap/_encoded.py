@@ -51,9 +51,10 @@ class RemotingSoapFormatter:
         return media_type in SOAP_MEDIA_TYPES
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         check_response_type(self, content_type)
-        return self.read_response(body, method_name, return_type, (), marshaller)
+        return self.read_response(body, method_name, return_type, [(n, t) for _, n, t in outputs], marshaller)
 
     def read_response(
         self,

@@ -18,6 +18,7 @@ from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
+from ._signature import clr_name_for_qname, overload_fit
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
@@ -44,6 +45,8 @@ _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
+#: the header .NET adds to a call of an overloaded method: its parameters' type QNames
+_METHOD_SIGNATURE = "{http://schemas.microsoft.com/clr/soap/messageProperties}__MethodSignature"
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
 _STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
 
@@ -370,6 +373,8 @@ class EncodedReader:
 class EncodedCall:
     """A parsed Remoting SOAP request (see :class:`soap.IncomingCall`)."""
 
+    overloadable = True
+
     def __init__(self, reader: EncodedReader) -> None:
         tops = reader.top_elements()
         if not tops:
@@ -382,6 +387,10 @@ class EncodedCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+        #: written by a SOAP toolkit (suds, Axis, PHP ...) rather than a .NET SoapFormatter, which numbers the
+        #: method element ``ref-1``: the answer then uses standard SOAP encoding (``xsi:nil``, see
+        #: soap/_encoded_writer.py)
+        self.toolkit = self._element.get("id") is None
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         """Parameters by position (the Remoting dialect does not check names).
@@ -404,6 +413,37 @@ class EncodedCall:
             )
         return [self._reader.value(p, t) for p, t in zip(self._params, types, strict=True)]
 
+    def signature(self) -> list[str | None] | None:
+        """The CLR type names of the ``__MethodSignature`` header (None where a QName is not known), or None."""
+        header = self._reader.header
+        found = None if header is None else next((h for h in header if h.tag == _METHOD_SIGNATURE), None)
+        if found is None:
+            return None
+        names: list[str | None] = []
+        for qname in (found.text or "").split():
+            prefix, _, local = qname.rpartition(":")
+            namespace = found.nsmap.get(prefix or None)
+            if namespace is None:
+                raise SoapDecodeError(f"__MethodSignature: undeclared namespace prefix in {qname[:60]!r}")
+            names.append(clr_name_for_qname(namespace, local))
+        return names
+
+    def argument_type_names(self) -> list[str | None]:
+        """Per argument, the CLR type its ``xsi:type`` or element name gives (None where none is given)."""
+        names: list[str | None] = []
+        for param in self._params:
+            el = self._reader.resolve(param)
+            if el.get(_XSI_TYPE) is not None:
+                names.append(clr_name_for_qname(*self._reader._type_qname(el, _XSI_TYPE)))
+            elif el is not param and el.tag != _OBJREF_TAG:
+                names.append(clr_name_for_qname(_namespace(el.tag), _local(el.tag)))
+            else:
+                names.append(None)
+        return names
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return overload_fit(self.signature(), self.argument_type_names(), parameters, inputs, self._reader.registry)
+
 
 def read_return(
     reader: EncodedReader, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]] = ()
@@ -425,5 +465,9 @@ def read_return(
                 raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
             ret = others[0]
         value = reader.value(ret, return_type)
-    outs = [(n, reader.value(children[n], t), t) for n, t in out_types if n in children]
+    outs = []
+    for name, wt in out_types:
+        if name not in children:
+            raise SoapDecodeError(f"{_local(first.tag)} lacks the out parameter <{name}>")
+        outs.append((name, reader.value(children[name], wt), wt))
     return MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)

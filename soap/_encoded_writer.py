@@ -4,6 +4,13 @@ The output follows what Mono's SoapFormatter writes, because that is what a Mono
 element is ``ref-1``; objects, arrays and byte arrays are Body siblings after it, referenced by ``href``;
 strings carry an ``id``; primitives carry ``xsi:type`` where the peer does. Text is built directly as a
 string (no tree), which is several times faster than building an lxml tree for these small messages.
+
+A null is ``xsi:null="1"`` for .NET Remoting callers: that is what .NET writes, and the only null Mono's
+``SoapReader`` knows (it looks for an ``xsi:null`` attribute; .NET's reader for any attribute named
+``null``; both ignore ``xsi:nil``). The 2001 XMLSchema-instance namespace defines only ``xsi:nil``, so the
+SOAP toolkits that call through the rpc/encoded WSDL (suds, Axis 1.4, PHP's SoapClient) read ``xsi:null``
+as an empty value. Answers to them (``toolkit=True``) carry ``xsi:nil="true"`` instead, and strings without
+the ``id`` .NET numbers them with (suds turns an attribute into an object with ``value`` and ``_id``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -59,9 +67,14 @@ SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
 class EncodedWriter:
     """Writes one message. Not reusable: ids and prefixes are per message."""
 
-    def __init__(self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> None:
+    def __init__(
+        self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None, toolkit: bool = False
+    ) -> None:
         self.registry = registry
         self.marshaller = marshaller
+        #: the reader is a SOAP toolkit, not .NET Remoting (see the module docstring)
+        self.toolkit = toolkit
+        self.null = 'xsi:nil="true"' if toolkit else 'xsi:null="1"'
         self._next_id = 2  # ref-1 is the method element
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
@@ -102,7 +115,7 @@ class EncodedWriter:
         if value is None:
             if not wt.nullable and wt.kind is not Kind.ANY:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
-            return f'<{name} xsi:null="1" />'
+            return f"<{name} {self.null} />"
         if wt.kind is Kind.ANY:
             if self.marshaller is not None and type(value).__module__ != "builtins":
                 marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
@@ -114,6 +127,9 @@ class EncodedWriter:
         if kind is Kind.STRING:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
+            if self.toolkit:
+                typing = ' xsi:type="xsd:string"' if typed else ""
+                return f"<{name}{typing}>{escape_text(value)}</{name}>"
             ref = self._new_id()
             if typed:
                 return f'<{name} id="ref-{ref}" xsi:type="SOAP-ENC:string">{escape_text(value)}</{name}>'
@@ -230,7 +246,10 @@ class EncodedWriter:
         c, cd = self._prefix(CHANNELS_NS)
         type_info, channel_info = self._new_id(), self._new_id()
         hierarchy, interfaces, channel_data = self._new_id(), self._new_id(), self._new_id()
-        appdomain, store, uris = self._new_id(), self._new_id(), self._new_id()
+        # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
+        # looks only at the first URL of each store
+        appdomain = self._new_id()
+        stores = [(self._new_id(), self._new_id(), url) for url in value.channel_urls]
         marshalled = "" if value.is_marshalled is None else f"<fIsMarshalled>{int(value.is_marshalled)}</fIsMarshalled>"
         return (
             f'<{r}:ObjRef id="ref-{ref}"{rd}><uri id="ref-{self._new_id()}">{escape_text(value.uri)}</uri>'
@@ -244,14 +263,17 @@ class EncodedWriter:
             f"</{r}:ChannelInfo>\n"
             + self._string_array(hierarchy, value.server_hierarchy)
             + self._string_array(interfaces, value.interfaces)
-            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[2]">'
-            f'<item href="#ref-{appdomain}" /><item href="#ref-{store}" /></SOAP-ENC:Array>\n'
+            + f'<SOAP-ENC:Array id="ref-{channel_data}" SOAP-ENC:arrayType="xsd:anyType[{1 + len(stores)}]">'
+            f'<item href="#ref-{appdomain}" />' + "".join(f'<item href="#ref-{store}" />' for store, _, _ in stores)
+            + "</SOAP-ENC:Array>\n"
             f'<{c}:CrossAppDomainData id="ref-{appdomain}"{cd}><_ContextID xsi:type="xsd:int">0</_ContextID>'
             f'<_DomainID>0</_DomainID><_processGuid id="ref-{self._new_id()}">{escape_text(value.process_guid)}'
             f"</_processGuid></{c}:CrossAppDomainData>\n"
-            f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
-            f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n'
-            + self._string_array(uris, value.channel_urls)
+            + "".join(
+                f'<{c}:ChannelDataStore id="ref-{store}"{cd}><_channelURIs href="#ref-{uris}" />'
+                f'<_extraData xsi:null="1" /></{c}:ChannelDataStore>\n' + self._string_array(uris, [url])
+                for store, uris, url in stores
+            )
         )
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
@@ -286,16 +308,17 @@ class EncodedWriter:
         name = ClrName(info.type_name, info.assembly)
         type_ref, decl = self._type_ref(name)
         string = WireType(Kind.STRING, nullable=True)
+        null = self.null
         members = [
             self.member("ClassName", info.type_name, string, False),
             self.member("Message", info.message, string, False),
-            '<Data xsi:null="1" />',
-            '<InnerException xsi:null="1" />',
-            '<HelpURL xsi:null="1" />',
+            f"<Data {null} />",
+            f"<InnerException {null} />",
+            f"<HelpURL {null} />",
             self.member("StackTraceString", info.stack_trace, string, False),
-            '<RemoteStackTraceString xsi:null="1" />',
+            f"<RemoteStackTraceString {null} />",
             "<RemoteStackIndex>0</RemoteStackIndex>",
-            '<ExceptionMethod xsi:null="1" />',
+            f"<ExceptionMethod {null} />",
             f"<HResult>{info.hresult}</HResult>",
             self.member("Source", info.source, string, False),
         ]
@@ -319,13 +342,38 @@ def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMa
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
     body = open_tag + params + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    envelope = ENVELOPE_OPEN if call.signature is None else _with_signature(call.signature, registry)
+    return (envelope + body + ENVELOPE_CLOSE).encode("utf-8")
+
+
+_XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
+
+
+def _with_signature(signature: list[WireType], registry: TypeRegistry) -> str:
+    """The envelope's start with the ``__MethodSignature`` header .NET sends for an overloaded method: the
+    parameters' type QNames, space-separated (``xsd:int xsd:int``)."""
+    declared: dict[str, str] = {}
+    qnames = []
+    for wt in signature:
+        namespace, local = soap_qname(wt, registry)
+        prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
+        qnames.append(f"{prefix}:{local}")
+    decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
+    header = (
+        '<SOAP-ENV:Header>\n<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
+        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
+        "</h4:__MethodSignature>\n</SOAP-ENV:Header>\n"
+    )
+    head, body_open = ENVELOPE_OPEN.rsplit("<SOAP-ENV:Body>", 1)
+    return head + header + "<SOAP-ENV:Body>" + body_open
 
 
 def write_return(
-    ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None
+    ret: MethodReturn, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None, toolkit: bool = False
 ) -> bytes:
-    writer = EncodedWriter(registry, marshaller)
+    """The return message; ``toolkit``: for a SOAP toolkit rather than .NET Remoting (module docstring)."""
+    writer = EncodedWriter(registry, marshaller, toolkit)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
@@ -342,13 +390,15 @@ def remoting_faultstring(fault: Fault) -> str:
     return f" **** {fault.exception.type_name} - {fault.message}"
 
 
-def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
-    """A fault whose ``detail`` is a ``ServerFault`` carrying the serialized exception, as .NET writes it."""
-    writer = EncodedWriter(registry)
+def write_fault(fault: Fault, registry: TypeRegistry, toolkit: bool = False) -> bytes:
+    """A fault whose ``detail`` is a ``ServerFault`` carrying the serialized exception, as .NET writes it
+    (``toolkit``: for a SOAP toolkit, with standard nulls and no ids on the fault's own elements)."""
+    writer = EncodedWriter(registry, toolkit=toolkit)
+    ids = ("", "", "") if toolkit else (' id="ref-1"', ' id="ref-2"', ' id="ref-3"')
     head = (
-        '<SOAP-ENV:Fault id="ref-1">'
-        f'<faultcode id="ref-2">SOAP-ENV:{escape_text(fault.code)}</faultcode>'
-        f'<faultstring id="ref-3">{escape_text(remoting_faultstring(fault))}</faultstring>'
+        f"<SOAP-ENV:Fault{ids[0]}>"
+        f"<faultcode{ids[1]}>SOAP-ENV:{escape_text(fault.code)}</faultcode>"
+        f"<faultstring{ids[2]}>{escape_text(remoting_faultstring(fault))}</faultstring>"
     )
     writer._next_id = 4
     if fault.exception is None:
@@ -358,7 +408,7 @@ def write_fault(fault: Fault, registry: TypeRegistry) -> bytes:
     prefix, decl = writer._prefix(SERVER_FAULT_NS)
     server_fault = (
         f'<{prefix}:ServerFault id="ref-{detail_ref}"{decl}>'
-        '<exceptionType xsi:null="1" /><message xsi:null="1" /><stackTrace xsi:null="1" />'
+        f"<exceptionType {writer.null} /><message {writer.null} /><stackTrace {writer.null} />"
         f'<exception href="#ref-{exception_ref}" /></{prefix}:ServerFault>\n'
     )
     exception = writer.exception_element(exception_ref, fault.exception)

@@ -76,7 +76,8 @@ class SoapFormatter:
     ) -> tuple[bytes, str]:
         if isinstance(call, LiteralCall):
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
-        return write_return(ret, self.registry, marshaller), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
     def write_fault(
         self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
@@ -89,7 +90,8 @@ class SoapFormatter:
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type
-        return write_fault(fault, self.registry), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        return write_fault(fault, self.registry, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
 
 __all__ = ["SOAP11", "SOAP12", "SoapFormatter"]

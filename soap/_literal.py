@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from ._scalars import (
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    FieldSpec,
     Kind,
     TypeRegistry,
     WireType,
@@ -42,6 +43,7 @@ from ._types import (
     construct,
     enum_member,
     object_fields,
+    xsd_type_name,
 )
 from ._xml import Limits, local_name, namespace_of
 from ._xsd import XSD_TYPE_NAMES, kind_for_type_qname
@@ -66,7 +68,7 @@ def item_element_name(wt: WireType) -> str:
     """The element name of an array item: the XSD type name, or the class name."""
     kind = wt.kind
     if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-        return wt.py_type.__name__
+        return xsd_type_name(wt.py_type)
     if kind is Kind.LIST and wt.item is not None:
         return "ArrayOf" + _cap(item_element_name(wt.item))
     if kind is Kind.CHAR:
@@ -173,14 +175,34 @@ class LiteralWriter:
                 child_prefix = f"t{depth + 1}"
                 declaration = f' xmlns:{child_prefix}="{escape_attr(own)}"'
                 current = own
+            fields = object_fields(cls)
+            attributes = "".join(
+                f' {f.wire_name}="{escape_attr(_attribute_text(getattr(value, f.attr, None), f))}"'
+                for f in fields if _is_attribute(f) and getattr(value, f.attr, None) is not None
+            )
             inner = "".join(
                 self.element(f.wire_name, getattr(value, f.attr, None), f.wire, depth + 1, child_prefix, current)
-                for f in object_fields(cls)
+                for f in fields if not _is_attribute(f)
             )
-            return f"<{prefix}:{name}{declaration}>{inner}</{prefix}:{name}>"
+            return f"<{prefix}:{name}{declaration}{attributes}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJREF:
             raise SoapEncodeError(f"{name}: object references cannot be sent in document/literal SOAP")
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
+
+
+def _is_attribute(spec: FieldSpec) -> bool:
+    return spec.wire.xml is not None and spec.wire.xml.attribute
+
+
+def _attribute_text(value: object, spec: FieldSpec) -> str:
+    """An attribute's value: the scalar's XSD lexical form, unescaped (the caller escapes it for an attribute)."""
+    if spec.wire.kind in (Kind.STRING, Kind.CHAR):
+        if not isinstance(value, str):
+            raise SoapEncodeError(f"{spec.wire_name}: expected str, got {type(value).__name__}")
+        return value
+    if spec.wire.kind in (Kind.LIST, Kind.OBJECT, Kind.OBJREF, Kind.ANY):
+        raise SoapEncodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+    return literal_text(value, spec.wire, spec.wire_name)  # numbers, dates, base64, names: nothing to escape
 
 
 def _envelope(version: SoapVersion, body: str) -> bytes:
@@ -196,6 +218,8 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
     inner = ""
     if ret.value_type.kind is not Kind.VOID:
         inner = writer.element(f"{ret.method_name}Result", ret.value, ret.value_type)
+    if ret.out_args:  # out and ref parameters follow the result, by name (as ASMX and WCF write them)
+        inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
     return _envelope(version, body)
@@ -220,7 +244,8 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
         cls = type(declared)
         fields = "".join(writer.element(f.wire_name, getattr(declared, f.attr, None), f.wire)
                          for f in object_fields(cls))
-        detail = f'<tns:{cls.__name__} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{cls.__name__}>'
+        element = xsd_type_name(cls)
+        detail = f'<tns:{element} xmlns:tns="{escape_attr(namespace)}">{fields}</tns:{element}>'
     message = escape_text(fault.message)
     if version is SOAP12:
         code = "soap:Sender" if fault.code == "Client" else "soap:Receiver"
@@ -262,9 +287,13 @@ class LiteralReader:
             assert cls is not None
             specs = {f.wire_name: f for f in object_fields(cls)}
             values: dict[str, object] = {}
+            for member in specs.values():
+                if _is_attribute(member) and member.read:
+                    raw = el.get(member.wire_name)
+                    values[member.attr] = None if raw is None else self._attribute(raw, member)
             for child in el:
                 spec = specs.get(_local(child.tag))
-                if spec is None or not spec.read:
+                if spec is None or not spec.read or _is_attribute(spec):
                     continue
                 if spec.wire.xml is not None and spec.wire.xml.repeated:  # each occurrence is one item
                     items = values.setdefault(spec.attr, [])
@@ -292,6 +321,22 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
+    @staticmethod
+    def _attribute(raw: str, spec: FieldSpec) -> object:
+        kind = spec.wire.kind
+        if kind in (Kind.STRING, Kind.CHAR):
+            return raw
+        if kind is Kind.ENUM:
+            assert spec.wire.py_type is not None
+            return enum_member(spec.wire.py_type, raw)
+        parser = PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
+        if parser is None:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: a {spec.wire.describe()} cannot be an attribute")
+        try:
+            return parser(raw)
+        except (ValueError, OverflowError) as exc:
+            raise SoapDecodeError(f"attribute {spec.wire_name}: {exc}") from None
+
     def _any(self, el: etree._Element) -> object:
         xsi_type = el.get(f"{{{XSI}}}type")
         if xsi_type is not None:
@@ -307,6 +352,9 @@ class LiteralReader:
 class LiteralCall:
     """A parsed document/literal request (see :class:`soap.IncomingCall`)."""
 
+    #: document/literal names each operation uniquely: an overload by its own name
+    overloadable = False
+
     def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
         if not tops:
@@ -319,6 +367,9 @@ class LiteralCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return 1 if len(inputs) == self.argument_count else 0
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if names is None:  # positional, as the Remoting dialect
@@ -350,14 +401,19 @@ class LiteralCall:
 
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
-    registry: TypeRegistry, limits: Limits,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None,
 ) -> MethodReturn | Fault:
+    """The result, or the fault; ``fault_types`` maps a fault detail element (``{namespace}name``) to the
+    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions."""
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
         raise SoapDecodeError("SOAP Body is empty")
     first = tops[0]
     if _local(first.tag) == "Fault" and _namespace(first.tag) == version.envelope_ns:
-        return _read_fault(first, version, registry, limits)
+        return _read_fault(first, version, registry, limits, fault_types or {})
+    if out_types:
+        return _read_with_outs(first, method_name, return_type, out_types, registry, limits)
     value: object = None
     if return_type.kind is not Kind.VOID:
         children = [c for c in first if isinstance(c.tag, str)]
@@ -373,7 +429,31 @@ def read_literal_response(
     return MethodReturn(method_name, _namespace(first.tag), value, return_type)
 
 
-def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> Fault:
+def _read_with_outs(
+    wrapper: etree._Element, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]],
+    registry: TypeRegistry, limits: Limits,
+) -> MethodReturn:
+    """``<XResponse><XResult/><out1/>…</XResponse>``: the result and the out/ref parameters by name."""
+    children = {_local(c.tag): c for c in wrapper if isinstance(c.tag, str)}
+    reader = LiteralReader(registry, limits)
+    value: object = None
+    if return_type.kind is not Kind.VOID:
+        result = children.get(f"{method_name}Result")
+        value = None if result is None and return_type.nullable else reader.value(
+            _required(children, f"{method_name}Result", wrapper), return_type)
+    outs = [(n, reader.value(_required(children, n, wrapper), t), t) for n, t in out_types]
+    return MethodReturn(method_name, _namespace(wrapper.tag), value, return_type, outs)
+
+
+def _required(children: dict[str, etree._Element], name: str, wrapper: etree._Element) -> etree._Element:
+    found = children.get(name)
+    if found is None:
+        raise SoapDecodeError(f"{_local(wrapper.tag)} lacks <{name}>")
+    return found
+
+
+def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                fault_types: Mapping[str, type]) -> Fault:
     def find(*path: str) -> etree._Element | None:
         node: etree._Element | None = el
         for name in path:
@@ -391,8 +471,9 @@ def _read_fault(el: etree._Element, version: SoapVersion, registry: TypeRegistry
     if detail is not None:
         entry = next((c for c in detail if isinstance(c.tag, str)), None)
         if entry is not None:
-            cls = next((c for c in registry.registered()
-                        if issubclass(c, BaseException) and c.__name__ == _local(entry.tag)), None)
+            cls = fault_types.get(str(entry.tag)) or next(
+                (c for c in registry.registered()
+                 if issubclass(c, BaseException) and xsd_type_name(c) == _local(entry.tag)), None)
             if cls is not None:
                 value = LiteralReader(registry, limits).value(entry, WireType(Kind.OBJECT, cls, None, True))
                 if isinstance(value, BaseException):

@@ -6,6 +6,8 @@ speaks (the WSDL's binding), so it gets one formatter per version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ._client_formatter import (
     SOAP_MEDIA_TYPES,
     OutgoingRequest,
@@ -34,11 +36,14 @@ class LiteralFormatter:
     name = "literal"
 
     def __init__(
-        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS
+        self, version: SoapVersion, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS,
+        faults: Mapping[str, type] | None = None,
     ) -> None:
         self.version = version
         self.registry = registry
         self.limits = limits
+        #: fault detail element (``{namespace}name``) -> the exception class it becomes (a stub's declared faults)
+        self.faults: Mapping[str, type] = faults or {}
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call (``marshaller`` is unused: object references cannot travel in document/literal)."""
@@ -50,7 +55,8 @@ class LiteralFormatter:
         return media_type in SOAP_MEDIA_TYPES
 
     def read_reply(self, body: bytes, content_type: str, method_name: str, return_type: WireType,
-                   marshaller: ReferenceMarshaller | None = None) -> MethodReturn | Fault:
+                   marshaller: ReferenceMarshaller | None = None,
+                   outputs: Sequence[tuple[int, str, WireType]] = ()) -> MethodReturn | Fault:
         """The result or fault, read in the SOAP version of the envelope that came back.
 
         That is usually ours, but a server that speaks only SOAP 1.1 answers a 1.2 request with a 1.1
@@ -64,4 +70,5 @@ class LiteralFormatter:
         soap_body = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Body"), None)
         if soap_body is None:
             raise SoapDecodeError("SOAP envelope has no Body")
-        return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits)
+        return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits,
+                                     [(n, t) for _, n, t in outputs], self.faults)

@@ -6,6 +6,7 @@ never sees HTTP; the gateway never sees XML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,17 +30,31 @@ class MethodCall:
     arg_types: list[WireType]
     headers: dict[str, object] = field(default_factory=dict)
     action: str | None = None
+    #: the types of every parameter (in, ref and out) of an overloaded method: the formatter sends them as
+    #: the method signature (SOAP ``__MethodSignature``, binary ``MethodSignatureInArray``); None otherwise
+    signature: list[WireType] | None = None
+    #: positions of the out parameters among all parameters: a SOAP request leaves them out, a binary one
+    #: carries a placeholder in each (``args`` holds only the in and ref values)
+    out_positions: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
 class MethodReturn:
-    """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments."""
+    """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments.
+
+    ``out_args`` are the out and ref parameters' (name, value, type), in parameter order; SOAP writes them
+    by name after ``return``. Binary writes every argument slot, so it also needs their positions
+    (``out_positions``, parallel to ``out_args``) and the parameter count (``parameter_count``; None: as
+    many as the call carried).
+    """
 
     method_name: str
     namespace: str
     value: object
     value_type: WireType
     out_args: list[tuple[str, object, WireType]] = field(default_factory=list)
+    out_positions: list[int] = field(default_factory=list)
+    parameter_count: int | None = None
 
 
 @dataclass(slots=True)
@@ -84,4 +99,16 @@ class IncomingCall(Protocol):
     @property
     def argument_count(self) -> int: ...
 
+    @property
+    def overloadable(self) -> bool:
+        """The call names a .NET method, which overloads share (Remoting SOAP, binary); False where it names
+        an operation that is unique in its contract (document/literal)."""
+        ...
+
     def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        """How well the call fits an overload with these parameter types (``inputs``: without the out ones):
+        2 its method signature names them, 1 it carries no signature and its arguments' count and wire types
+        fit, 0 no fit. Only asked for overloaded methods, so calls of other methods never pay for it."""
+        ...

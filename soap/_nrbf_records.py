@@ -193,6 +193,7 @@ class NrbfReader:
         self.metadata: dict[int, _ClassInfo] = {}
         self.libraries: dict[int, str] = {}
         self.depth = 0
+        self.null_slots = 0
 
     # -------------------------------------------------------------- primitives
 
@@ -438,13 +439,19 @@ class NrbfReader:
         return library
 
     def _items(self, length: int) -> list[object]:
-        self._need(length)  # every item takes at least one byte
+        # Every item takes at least one byte except in runs of nulls (ObjectNullMultiple, which .NET writes
+        # for three or more): the slots those fill are bounded per message, so a few bytes cannot claim
+        # millions of slots array after array.
+        self._need(min(length, 1))
         items: list[object] = []
         while len(items) < length:
             value = self.record()
             if isinstance(value, _Nulls):
                 if len(items) + value.count > length:
                     raise SoapDecodeError("null run overflows its array")
+                self.null_slots += value.count
+                if self.null_slots > self.limits.max_array_length:
+                    raise SoapDecodeError(f"more than {self.limits.max_array_length} null array slots")
                 items.extend([None] * value.count)
             else:
                 items.append(value)

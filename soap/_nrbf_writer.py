@@ -14,6 +14,7 @@ import datetime as _dt
 import enum
 import struct
 from collections import deque
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ._clr import ClrName
@@ -41,6 +42,8 @@ _STRUCT = {
     Primitive.TimeSpan: "<q", Primitive.DateTime: "<Q", Primitive.UInt16: "<H", Primitive.UInt32: "<I",
     Primitive.UInt64: "<Q",
 }
+#: BinaryArrayTypeEnumeration.Single: a single-dimension, zero-based array
+_SINGLE_ARRAY = 0
 MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
 
 #: One member of a class record: (name, binary type, additional type info, the value's bytes).
@@ -154,6 +157,7 @@ class NrbfWriter:
         self._memo: dict[int, int] = {}
         self._keep: list[object] = []
         self._libraries: dict[str, int] = {}
+        self._metadata: dict[tuple[ClrName, tuple[tuple[str, BinaryType, object], ...]], int] = {}
 
     def new_id(self) -> int:
         n = self._next_id
@@ -228,15 +232,60 @@ class NrbfWriter:
         )
 
     def array(self, ref: int, items: list[object], item: WireType) -> bytes:
+        """A ``list[T]`` as .NET writes ``T[]``: ``ArraySinglePrimitive`` for primitives, ``ArraySingleString``
+        for strings, a ``BinaryArray`` naming the element class for registered classes and enums (so a .NET
+        caller gets a ``Person[]``, not an ``object[]``), ``ArraySingleObject`` for anything else."""
         kind = item.kind if item.kind is not Kind.INT else Kind.INT32
-        plain = kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable
-        if plain and all(v is not None for v in items):
+        if kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable:
+            if any(v is None for v in items):
+                raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
+                                      f"{_PRIMITIVE_OF[kind].name}[])")
             prim = _PRIMITIVE_OF[kind]
             body = b"".join(primitive_bytes(kind, v)[1] for v in items)
             return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
-        record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
-        body = b"".join(self.object_value(v, item) for v in items)
-        return bytes([record]) + struct.pack("<ii", ref, len(items)) + body
+        element = self.element_class(item)
+        if kind is Kind.STRING or element is None:
+            record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
+            return bytes([record]) + struct.pack("<ii", ref, len(items)) + self._items(items, item)
+        assert item.py_type is not None
+        for i, v in enumerate(items):
+            if v is not None and not isinstance(v, item.py_type):
+                raise SoapEncodeError(f"item {i} of a list[{item.describe()}] is a {type(v).__name__}")
+        prefix, binary_type, extra = self._class_type(element)
+        head = (bytes([RecordType.BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
+                + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
+        # enums are value types: .NET writes them inline (with ids of their own), classes by reference
+        return prefix + head + self._items(items, item, inline=kind is Kind.ENUM)
+
+    def element_class(self, item: WireType) -> ClrName | None:
+        """The CLR class of a typed array's elements: a registered by-value class or enum, else None."""
+        if item.kind in (Kind.OBJECT, Kind.ENUM) and item.py_type is not None \
+                and self.registry.is_registered(item.py_type):
+            return self.registry.name_of(item.py_type)
+        return None
+
+    def _class_type(self, name: ClrName) -> tuple[bytes, BinaryType, bytes]:
+        """(library record if new, binary type, additional type info) of a class named in type information."""
+        if simple_assembly_name(name.assembly) in CORE_ASSEMBLIES:
+            return b"", BinaryType.SystemClass, lps(name.full_name)
+        lib, lib_record = self._library_id(name.assembly)
+        return lib_record, BinaryType.Class, lps(name.full_name) + struct.pack("<i", lib)
+
+    def _items(self, items: list[object], item: WireType, inline: bool = False) -> bytes:
+        """The elements of a single-dimension array, runs of nulls compacted as .NET writes them."""
+        out = bytearray()
+        nulls = 0
+        for v in items:
+            if v is None:
+                nulls += 1
+                continue
+            if nulls:
+                out += _null_run(nulls)
+                nulls = 0
+            out += self.record(-self.new_id(), v, item) if inline else self.object_value(v, item)
+        if nulls:
+            out += _null_run(nulls)
+        return bytes(out)
 
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
@@ -255,12 +304,13 @@ class NrbfWriter:
                 return name, BinaryType.StringArray, None, self.object_value(value, wt, name)
             if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
                 return name, BinaryType.PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+            element = self.element_class(wt.item)
+            if element is not None:  # a Person[] member is declared as the class "Person[]"
+                array_class = ClrName(element.full_name + "[]", element.assembly)
+                return _class_member(name, array_class, self.object_value(value, wt, name))
             return name, BinaryType.ObjectArray, None, self.object_value(value, wt, name)
         if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
-            clr = self.registry.name_of(wt.py_type)
-            if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
-                return name, BinaryType.SystemClass, clr.full_name, self.object_value(value, wt, name)
-            return name, BinaryType.Class, clr, self.object_value(value, wt, name)
+            return _class_member(name, self.registry.name_of(wt.py_type), self.object_value(value, wt, name))
         return name, BinaryType.Object, None, self.object_value(value, wt, name)
 
     def _library_id(self, assembly: str) -> tuple[int, bytes]:
@@ -271,6 +321,14 @@ class NrbfWriter:
         return lib, bytes([RecordType.BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
 
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
+        """An object record; a class already described in this message is a ``ClassWithId`` that refers to
+        the first record's metadata, as .NET writes the second and later items of a ``Person[]``."""
+        layout = (name, tuple((member_name, kind, info) for member_name, kind, info, _ in members))
+        known = self._metadata.get(layout)
+        if known is not None:
+            return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
+                    + b"".join(raw for *_, raw in members))
+        self._metadata[layout] = ref
         system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
         prefix = b""
         extras = bytearray()
@@ -339,24 +397,46 @@ class NrbfWriter:
             ("channelData", BinaryType.ObjectArray, None, _ref(data)),
         ])
         out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
-        appdomain, store, uris = self.new_id(), self.new_id(), self.new_id()
-        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 2) + _ref(appdomain) + _ref(store)
+        # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
+        # looks only at the first URL of each store
+        appdomain = self.new_id()
+        stores = [(self.new_id(), self.new_id(), url) for url in value.channel_urls]
+        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
+        out += b"".join(_ref(store) for store, _, _ in stores)
         out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
             ("_ContextID", BinaryType.Object, None, bytes([RecordType.MemberPrimitiveTyped, Primitive.Int32])
              + struct.pack("<i", 0)),
             ("_DomainID", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
             ("_processGuid", BinaryType.String, None, self.object_value(value.process_guid, WireType(Kind.STRING))),
         ])
-        out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
-            ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
-            ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
-             bytes([RecordType.ObjectNull])),
-        ])
-        return out + self._strings(uris, value.channel_urls)
+        for store, uris, url in stores:
+            out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
+                ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
+                ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
+                 bytes([RecordType.ObjectNull])),
+            ])
+            out += self._strings(uris, [url])
+        return out
 
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+
+def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
+    """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
+    if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
+        return name, BinaryType.SystemClass, clr.full_name, raw
+    return name, BinaryType.Class, clr, raw
+
+
+def _null_run(count: int) -> bytes:
+    """``count`` consecutive nulls of an array: ObjectNull for one or two, then ObjectNullMultiple(256)."""
+    if count <= 2:
+        return bytes([RecordType.ObjectNull]) * count
+    if count <= 255:
+        return bytes([RecordType.ObjectNullMultiple256, count])
+    return bytes([RecordType.ObjectNullMultiple]) + struct.pack("<i", count)
 
 
 def _ref(object_id: int) -> bytes:
@@ -377,7 +457,11 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 def write_method_return(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None,
+    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (),
 ) -> bytes:
+    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type))."""
+    if outs:
+        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs)
     flags = MessageFlags.NoContext
     flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
@@ -398,6 +482,64 @@ def write_method_return(
     return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
 
 
+def _write_return_with_outs(
+    value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None, outs: Sequence[tuple[int, tuple[str, object, WireType]]],
+) -> bytes:
+    """Every argument slot, the out and ref values in their positions and null in the others, as Mono
+    writes them: inline when all are primitive (strings included); otherwise in an array, which is the
+    call array's first item when the return value is in it too (``ArgsInArray``) and a call array of its
+    own otherwise (``ArgsIsArray``)."""
+    count = max([parameter_count, *(position + 1 for position, _ in outs)])
+    slots: list[tuple[object, WireType]] = [(None, ANY)] * count
+    for position, (_, slot_value, slot_type) in outs:
+        slots[position] = (slot_value, slot_type)
+    kinds = [primitive_kind(v, t) if v is not None else None for v, t in slots]
+    returns_value = value is not None and value_type.kind is not Kind.VOID
+    return_kind = primitive_kind(value, value_type) if returns_value else None
+    flags = MessageFlags.NoContext
+    head = b""
+    if not returns_value:
+        flags |= MessageFlags.NoReturnValue
+    elif return_kind is not None:
+        flags |= MessageFlags.ReturnValueInline
+        head = value_with_code(return_kind, value)
+    else:
+        flags |= MessageFlags.ReturnValueInArray
+    if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
+        flags |= MessageFlags.ArgsInline
+        inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
+                                                                                                 strict=True))
+        if not flags & MessageFlags.ReturnValueInArray:
+            body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head + inline
+            return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        writer = NrbfWriter(registry, marshaller)
+        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1)
+                      + writer.object_value(value, value_type))
+        writer.flush()
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + inline
+        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    writer = NrbfWriter(registry, marshaller)
+    if flags & MessageFlags.ReturnValueInArray:
+        flags |= MessageFlags.ArgsInArray
+        # .NET (and Mono) put the arguments first and the return value second, whatever [MS-NRBF] 2.2.3.4 says
+        args_id = writer.new_id()
+        returned = writer.object_value(value, value_type)
+        items = b"".join(writer.object_value(v, t) for v, t in slots)
+        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 2)
+                      + bytes([RecordType.MemberReference]) + struct.pack("<i", args_id) + returned)
+        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.flush()
+        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
+        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    flags |= MessageFlags.ArgsIsArray
+    items = b"".join(writer.object_value(v, t) for v, t in slots)
+    writer.flush()
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, count) + items
+    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
+    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+
+
 def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
     flags = MessageFlags.ExceptionInArray | MessageFlags.NoReturnValue | MessageFlags.NoContext | MessageFlags.NoArgs
     writer = NrbfWriter(registry)
@@ -411,8 +553,12 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes
 
 def write_method_call(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
-    marshaller: ReferenceMarshaller | None = None,
+    marshaller: ReferenceMarshaller | None = None, signature: Sequence[tuple[str, str]] | None = None,
 ) -> bytes:
+    """A BinaryMethodCall; ``signature`` (each parameter's CLR full name and assembly) goes in the call
+    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method."""
+    if signature is not None:
+        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature)
     head = bytes([RecordType.MethodCall])
     names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
     if not args:
@@ -430,6 +576,65 @@ def write_method_call(
     flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
     return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
+            + bytes([RecordType.MessageEnd]))
+
+
+#: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"
+_TYPE_HOLDER = "System.UnitySerializationHolder"
+
+
+def _write_call_with_signature(
+    method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
+    marshaller: ReferenceMarshaller | None, signature: Sequence[tuple[str, str]],
+) -> bytes:
+    """Arguments inline when all are primitive (else the call array's first item), then the signature: a
+    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono)."""
+    writer = NrbfWriter(registry, marshaller)
+    kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
+    flags = MessageFlags.NoContext | MessageFlags.MethodSignatureInArray
+    items: list[bytes] = []
+    inline = b""
+    if not args:
+        flags |= MessageFlags.NoArgs
+    elif all(k is not None or a is None for k, a in zip(kinds, args, strict=True)):
+        flags |= MessageFlags.ArgsInline
+        inline = struct.pack("<i", len(args)) + b"".join(
+            value_with_code(k, a) for k, a in zip(kinds, args, strict=True))
+    else:
+        flags |= MessageFlags.ArgsInArray
+        args_id = writer.new_id()
+        values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
+        items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", args_id))
+        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+    signature_id = writer.new_id()
+    items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", signature_id))
+    holders: dict[tuple[str, str], int] = {}
+    first_holder = 0
+    refs = b""
+    records = b""
+    for full_name, assembly in signature:
+        ref = holders.get((full_name, assembly))
+        if ref is None:
+            ref = holders[(full_name, assembly)] = writer.new_id()
+            if not records:
+                head = (bytes([RecordType.SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
+                        + struct.pack("<i", 3) + lps("Data") + lps("UnityType") + lps("AssemblyName")
+                        + bytes([BinaryType.String, BinaryType.Primitive, BinaryType.String, Primitive.Int32]))
+                first_holder = ref
+            else:
+                head = bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, first_holder)
+            records += (head + bytes([RecordType.BinaryObjectString]) + struct.pack("<i", writer.new_id())
+                        + lps(full_name) + struct.pack("<i", 4) + bytes([RecordType.BinaryObjectString])
+                        + struct.pack("<i", writer.new_id()) + lps(assembly))
+        refs += bytes([RecordType.MemberReference]) + struct.pack("<i", ref)
+    signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
+                       + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
+                       + refs)
+    writer.flush()
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
+    head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \
+        + bytes([Primitive.String]) + lps(type_name) + inline
+    return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
             + bytes([RecordType.MessageEnd]))
 
 

@@ -23,8 +23,9 @@ class ObjRef:
     """A reference to a remote object.
 
     ``server_type`` and ``interfaces`` are assembly-qualified CLR names; ``channel_urls`` are the base URLs
-    (``http://host:port[/root]``) at which ``uri`` can be called. ``is_marshalled`` mirrors .NET's
-    ``fIsMarshalled`` member, which client-activated and marshalled objects carry and leases do not.
+    (``http://host:port[/root]``, ``tcp://host:port``) at which ``uri`` can be called, one per channel.
+    ``is_marshalled`` mirrors .NET's ``fIsMarshalled`` member, which client-activated and marshalled objects
+    carry and leases do not.
     """
 
     uri: str
@@ -38,10 +39,11 @@ class ObjRef:
     flags: int = 0
 
     def url(self) -> str | None:
-        """The full URL to call, from the first HTTP channel URL."""
-        for base in self.channel_urls:
-            if base.startswith(("http://", "https://")):
-                return base.rstrip("/") + "/" + self.uri.lstrip("/")
+        """The full URL to call: from the first HTTP(S) channel URL, else from the first TCP one."""
+        for schemes in (("http://", "https://"), ("tcp://",)):
+            for base in self.channel_urls:
+                if base.startswith(schemes):
+                    return base.rstrip("/") + "/" + self.uri.lstrip("/")
         return None
 
 

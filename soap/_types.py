@@ -86,12 +86,15 @@ class XmlShape:
     ``omit_if_none``: an absent value leaves the element out (``minOccurs="0"`` without ``nillable``) instead
     of sending ``xsi:nil``. ``repeated``: a list is the element repeated (``maxOccurs="unbounded"`` directly
     in the sequence, JAX-WS's ``List<T>``) rather than a wrapper holding items. ``item_name``: the item
-    element of a wrapper array when it is not named after the item type. WSDL-generated stubs set these.
+    element of a wrapper array when it is not named after the item type. ``attribute``: a scalar member is an
+    XML attribute of its object's element (``xs:attribute``, unqualified) rather than a child element; None
+    leaves it out. WSDL-generated stubs set these.
     """
 
     omit_if_none: bool = False
     repeated: bool = False
     item_name: str | None = None
+    attribute: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +246,18 @@ def _object_fields(cls: type) -> tuple[FieldSpec, ...]:
             if not name.startswith("_") and name not in EXCEPTION_MEMBERS and name in hints:
                 specs.append(FieldSpec(name, name, wire_type(hints[name])))
     return tuple(specs)
+
+
+def xsd_type_name(cls: type) -> str:
+    """The name of a by-value class or enum in XML Schema (document/literal WSDLs, array items, fault details):
+    its ``__soap_type_name__`` when it sets one, else the Python class name.
+
+    The two differ when the Python name clashes with another declaration of the WSDL (JAX-WS generates one Java
+    class per global element and named type: a dataclass named like an operation's wrapper element would give
+    two) or when a foreign schema names the type so.
+    """
+    declared = cls.__dict__.get("__soap_type_name__")
+    return declared if isinstance(declared, str) and declared else cls.__name__
 
 
 def construct(cls: type, values: dict[str, object], message: str | None = None) -> object:

@@ -2,7 +2,7 @@
 
 No DTD is ever loaded (a DOCTYPE is refused outright, so no entity can be declared, let alone expanded),
 nothing is fetched from the network, and size and nesting depth are capped: the size before parsing, the
-depth right after, before any value is decoded.
+depth right after, before any value is decoded. Carriage returns in values survive (``_eol.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ._eol import keep_carriage_returns
 from ._errors import MessageTooLarge, SoapDecodeError
 
 
@@ -47,6 +48,8 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     if not data.strip():
         raise SoapDecodeError("empty message body")
+    if b"\r" in data:  # CR and CRLF in values arrive as sent (see _eol.py)
+        data = keep_carriage_returns(data)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

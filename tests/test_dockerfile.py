@@ -16,6 +16,7 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,7 +145,7 @@ def test_pip_installs_without_cache(parsed: list[Instruction]) -> None:
 
 def test_copies_every_package_and_the_examples(parsed: list[Instruction]) -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    needed = {*pyproject["tool"]["setuptools"]["packages"], "examples", "pyproject.toml"}
+    needed = {*top_level_packages(pyproject), "examples", "pyproject.toml"}
     copied: set[str] = set()
     for i in parsed:
         if i.keyword in {"COPY", "ADD"}:
@@ -161,5 +162,11 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
     }
     assert {".git", ".venv"} <= patterns
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    for needed in [*pyproject["tool"]["setuptools"]["packages"], "examples", "pyproject.toml", "README.md"]:
+    for needed in [*top_level_packages(pyproject), "examples", "pyproject.toml", "README.md"]:
         assert needed not in patterns, f".dockerignore excludes {needed}, which the image needs"
+
+
+def top_level_packages(pyproject: dict[str, Any]) -> list[str]:
+    """The top-level packages pyproject.toml installs (``packages.find`` include patterns like ``gateway*``)."""
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    return sorted({pattern.rstrip("*").split(".")[0] for pattern in include})

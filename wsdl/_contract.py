@@ -4,11 +4,20 @@ the WSDL writer and the stub generator.
 Scope of publication follows .NET Remoting: public instance methods only (or, when a class sets
 ``__remoting_contract__ = SomeInterface``, only what that interface declares). Names starting with ``_``,
 static and class methods, and plain attributes are never callable; neither is anything a base class of the
-remoting runtime itself (``MarshalByRefObject``) defines.
+remoting runtime itself (``MarshalByRefObject``) defines. Properties are ``get_X`` / ``set_X``;
+``__str__``, ``__eq__`` and ``__hash__`` are ``ToString``, ``Equals`` and ``GetHashCode`` when the class
+overrides them.
+
+The method model (issue 9): parameters have a direction (``soap.Out`` / ``soap.Ref``), and several Python
+methods may publish one .NET method name (:func:`clr_method`): overloads, told apart on the wire by their
+signatures. An operation's :attr:`Operation.key` is unique in its contract: the Python name of an overload,
+the .NET name otherwise. It names the operation in document/literal (which has no overloads) and on
+proxies.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import types
 import typing
@@ -16,7 +25,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import VOID, ClrName, SoapEncodeError, WireType, clr_name_of, wire_type
+from soap import (
+    VOID,
+    ClrName,
+    Direction,
+    Int32,
+    Kind,
+    SoapEncodeError,
+    WireType,
+    clr_name_of,
+    direction_of,
+    wire_type,
+)
+
+from ._schema import is_optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +46,9 @@ class Parameter:
     name: str
     hint: Any
     wire: WireType
+    direction: Direction = Direction.IN
+    #: the value an out parameter starts with on the server (its Python default)
+    default: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +67,10 @@ class Operation:
     accessor: str | None = None
     #: exception types the operation declares (:func:`throws`): its fault contract
     faults: tuple[type, ...] = ()
+    #: unique in the contract: the document/literal operation name and the proxy attribute ("" = ``name``)
+    key: str = ""
+    #: other operations of the contract share this .NET name (calls carry a method signature)
+    overloaded: bool = False
     #: parameters without a type hint (``"return"`` for a missing return hint): they travel as ``Any``,
     #: which a caller has to guess; the server warns about them when the class is registered
     unhinted: tuple[str, ...] = ()
@@ -49,10 +78,21 @@ class Operation:
     #: the parameters' wire types and names, computed once (read on every call)
     parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
     parameter_names: list[str] = field(init=False, repr=False, compare=False)
+    #: the out and ref parameters by position (empty for most operations)
+    outputs: tuple[tuple[int, Parameter], ...] = field(init=False, repr=False, compare=False)
+    #: what a SOAP request carries: the in and ref parameters (the out ones are absent)
+    input_types: list[WireType] = field(init=False, repr=False, compare=False)
+    input_names: list[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.key or self.name)
         object.__setattr__(self, "parameter_types", [p.wire for p in self.parameters])
         object.__setattr__(self, "parameter_names", [p.name for p in self.parameters])
+        outputs = tuple((i, p) for i, p in enumerate(self.parameters) if p.direction is not Direction.IN)
+        object.__setattr__(self, "outputs", outputs)
+        inputs = [p for p in self.parameters if p.direction is not Direction.OUT]
+        object.__setattr__(self, "input_types", [p.wire for p in inputs])
+        object.__setattr__(self, "input_names", [p.name for p in inputs])
 
     def missing_hints(self) -> str:
         """What :attr:`unhinted` names, readably: ``parameter 'x' and the return value``."""
@@ -64,8 +104,13 @@ class Operation:
         return ", ".join(names[:-1]) + " and " + names[-1]
 
     def signature(self) -> str:
-        params = ", ".join(f"{p.name}: {_hint_name(p.hint)}" for p in self.parameters)
-        return f"{self.name}({params}) -> {_hint_name(self.return_hint)}"
+        def show(p: Parameter) -> str:
+            prefix = "" if p.direction is Direction.IN else p.direction.value + " "
+            return f"{prefix}{p.name}: {_hint_name(p.hint)}"
+
+        params = ", ".join(show(p) for p in self.parameters)
+        name = self.name if self.key == self.name else f"{self.key} = {self.name}"
+        return f"{name}({params}) -> {_hint_name(self.return_hint)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +119,7 @@ class ServiceContract:
 
     py_type: type
     clr: ClrName
+    #: by :attr:`Operation.key`
     operations: Mapping[str, Operation]
     doc: str | None
 
@@ -88,7 +134,11 @@ class ServiceContract:
         declared = getattr(self.py_type, "__soap_namespace__", None)
         return declared if isinstance(declared, str) else f"urn:{self.clr.full_name}"
 
+    #: .NET names that several operations share, with those operations (empty for most contracts)
+    overloads: Mapping[str, tuple[Operation, ...]] = field(default_factory=dict)
+
     def operation(self, name: str) -> Operation | None:
+        """The operation with this key (see :attr:`Operation.key`)."""
         return self.operations.get(name)
 
 
@@ -105,7 +155,8 @@ def _hint_name(hint: Any) -> str:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Annotated:
-        kind = next((m for m in args[1:] if hasattr(m, "value") and m.value in _ALIASES), None)
+        kind = next((m for m in args[1:] if isinstance(getattr(m, "value", None), str) and m.value in _ALIASES),
+                    None)
         return _ALIASES[kind.value] if kind is not None else _hint_name(args[0])
     if origin in (typing.Union, types.UnionType):
         return " | ".join(_hint_name(a) for a in args)
@@ -148,6 +199,24 @@ def _is_published(cls: type, name: str) -> bool:
 
 _F = typing.TypeVar("_F")
 
+_CLR_METHOD = "__remoting_clr_method__"
+
+
+def clr_method(name: str) -> typing.Callable[[_F], _F]:
+    """Publish a method under the .NET method name ``name``; several methods may share one: overloads.
+
+    ``@clr_method("Add") def AddStrings(self, a: str, b: str) -> str`` is .NET's ``Add(string, string)``.
+    Callers tell overloads apart by signature (the SOAP ``__MethodSignature`` header, the binary
+    ``MethodSignatureInArray``), else by argument count and wire types; document/literal, which has no
+    overloads, calls each by its Python name (``AddStrings``).
+    """
+
+    def mark(func: _F) -> _F:
+        setattr(func, _CLR_METHOD, name)
+        return func
+
+    return mark
+
 
 def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
     """Declare the exceptions a method may raise (its fault contract, like WCF's ``FaultContract``).
@@ -163,7 +232,17 @@ def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
     return mark
 
 
-_OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals"}
+_OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals", "__hash__": "GetHashCode"}
+
+#: System.Object's own ToString / Equals / GetHashCode, which every .NET object answers: what a server runs
+#: for a class that does not override them, and what a proxy calls when its contract does not declare them.
+OBJECT_OPERATIONS: Mapping[str, Operation] = {
+    "ToString": Operation("ToString", (), str, wire_type(str), False, "The type's full name.", "ToString"),
+    "Equals": Operation("Equals", (Parameter("obj", Any, wire_type(Any)),), bool, wire_type(bool), False,
+                        "Whether obj is this very object.", "Equals"),
+    "GetHashCode": Operation("GetHashCode", (), Int32, wire_type(Int32), False, "The object's identity hash.",
+                             "GetHashCode"),
+}
 
 
 def _wire(hint: Any, func: Any, what: str) -> WireType:
@@ -196,8 +275,43 @@ def _accessors(cls: type, name: str, prop: property) -> list[Operation]:
 def _overrides(cls: type, dunder: str) -> bool:
     for klass in cls.__mro__:
         if dunder in klass.__dict__:
+            if klass.__dict__[dunder] is None:
+                return False  # __hash__ = None: a class that defines __eq__ alone is unhashable
             return not _is_infrastructure(klass) and klass.__module__ != "builtins"
     return False
+
+
+#: kinds that :func:`soap.wire_type` makes nullable without ``Optional`` (a .NET string or byte[] may be null)
+_NULLABLE_BY_DEFAULT = (Kind.STRING, Kind.BYTES)
+
+
+def _parameter(func: Any, pname: str, param: inspect.Parameter, hint: Any) -> Parameter:
+    direction = direction_of(hint)
+    default = None if param.default is param.empty else param.default
+    if direction is Direction.OUT and param.default is param.empty:
+        raise TypeError(f"{func.__qualname__}: out parameter {pname!r} needs a default (the value the method "
+                        "starts with, e.g. `value: Out[int] = 0`): callers send nothing for it")
+    wire = _wire(hint, func, f"parameter {pname!r}")
+    if wire.kind in _NULLABLE_BY_DEFAULT and not is_optional(hint):
+        # ``name: str`` promises the method a str: a null from the wire (legal in .NET's dialects, refused by
+        # the WSDL, which declares it nillable only for ``str | None``) is a bad argument, never a None
+        wire = dataclasses.replace(wire, nullable=False)
+    return Parameter(pname, hint, wire, direction, default)
+
+
+def _return_type(func: Any, ret_hint: Any, params: list[Parameter]) -> tuple[Any, WireType]:
+    """The .NET return type; with out/ref parameters the hint is ``tuple[R, *outs]`` (R None for void)."""
+    outputs = [p for p in params if p.direction is not Direction.IN]
+    if not outputs:
+        return ret_hint, VOID if ret_hint is None or ret_hint is type(None) else _wire(ret_hint, func, "return value")
+    args = typing.get_args(ret_hint)
+    if typing.get_origin(ret_hint) is not tuple or len(args) != len(outputs) + 1 or Ellipsis in args:
+        names = ", ".join(p.name for p in outputs)
+        raise TypeError(f"{func.__qualname__} has out/ref parameters ({names}): declare its return type as "
+                        f"tuple[<return type or None>, <one type per out/ref parameter>], {len(outputs) + 1} "
+                        "items, and return them in that order")
+    first = args[0]
+    return first, VOID if first is None or first is type(None) else _wire(first, func, "return value")
 
 
 def _operation(name: str, func: Any) -> Operation:
@@ -214,18 +328,18 @@ def _operation(name: str, func: Any) -> Operation:
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.KEYWORD_ONLY):
             raise TypeError(f"{func.__qualname__}: *args, **kwargs and keyword-only parameters cannot be "
                             "called remotely (calls carry positional arguments)")
-        hint = hints.get(pname, Any)
         if pname not in hints:
             unhinted.append(pname)
-        params.append(Parameter(pname, hint, _wire(hint, func, f"parameter {pname!r}")))
-    ret_hint = hints.get("return", Any)
+        params.append(_parameter(func, pname, param, hints.get(pname, Any)))
     if "return" not in hints:
         unhinted.append("return")
-    returns = VOID if ret_hint is None or ret_hint is type(None) else _wire(ret_hint, func, "return value")
+    ret_hint, returns = _return_type(func, hints.get("return", Any), params)
     doc = inspect.getdoc(func)
     faults = tuple(getattr(func, "__remoting_faults__", ()))
-    return Operation(name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
-                     None, faults, tuple(unhinted))
+    clr = getattr(func, _CLR_METHOD, None)
+    dotnet_name = clr if isinstance(clr, str) else name
+    return Operation(dotnet_name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
+                     None, faults, name, unhinted=tuple(unhinted))
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}
@@ -244,7 +358,7 @@ def _build_contract(cls: type) -> ServiceContract:
     if isinstance(exposed, type):
         # The class publishes only what this interface declares (as a .NET type exposing one interface).
         inner = contract_of(exposed)
-        return ServiceContract(cls, clr_name_of(cls), inner.operations, inner.doc)
+        return ServiceContract(cls, clr_name_of(cls), inner.operations, inner.doc, inner.overloads)
     ops: dict[str, Operation] = {}
     for name in dir(cls):
         if _is_published(cls, name):
@@ -260,7 +374,30 @@ def _build_contract(cls: type) -> ServiceContract:
             if dunder == "__eq__":  # Equals(object) -> bool, whatever the Python hints say
                 param = Parameter("obj", Any, wire_type(Any))
                 op = Operation("Equals", (param,), bool, wire_type(bool), False, op.doc, dunder)
+            elif dunder == "__hash__":
+                op = Operation("GetHashCode", (), Int32, wire_type(Int32), False, op.doc, dunder)
             else:
                 op = Operation("ToString", (), str, wire_type(str), False, op.doc, dunder)
             ops[dotnet_name] = op
-    return ServiceContract(cls, clr_name_of(cls), ops, inspect.getdoc(cls) if cls.__doc__ else None)
+    keyed, overloads = _overloads(ops)
+    return ServiceContract(cls, clr_name_of(cls), keyed, inspect.getdoc(cls) if cls.__doc__ else None, overloads)
+
+
+def _overloads(ops: dict[str, Operation]) -> tuple[dict[str, Operation], dict[str, tuple[Operation, ...]]]:
+    """Key the operations (an overload by its Python name, any other by its .NET name) and group overloads."""
+    by_name: dict[str, list[Operation]] = {}
+    for op in ops.values():
+        by_name.setdefault(op.name, []).append(op)
+    keyed: dict[str, Operation] = {}
+    overloads: dict[str, tuple[Operation, ...]] = {}
+    for name, group in by_name.items():
+        if len(group) == 1:
+            keyed[name] = group[0] if group[0].key == name else dataclasses.replace(group[0], key=name)
+            continue
+        marked = tuple(dataclasses.replace(op, overloaded=True) for op in sorted(group, key=lambda o: o.key))
+        for op in marked:
+            if op.key != name and op.key in by_name:
+                raise TypeError(f"overload {op.key!r} of {name!r} has the name of another .NET method: rename it")
+            keyed[op.key] = op
+        overloads[name] = marked
+    return keyed, overloads

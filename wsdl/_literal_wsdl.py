@@ -4,22 +4,29 @@ SOAP 1.1 and SOAP 1.2 are separate documents (``?wsdl`` and ``?wsdl=soap12``): d
 binding namespace anywhere makes gSOAP's wsdl2h generate a SOAP 1.2-only client, so the default document
 never mentions it. Message parts are named ``parameters`` (what .NET's wsdl.exe needs to generate wrapped
 methods), results ``<operation>Result``, docs come from docstrings.
+
+Operations are named by :attr:`Operation.key`: document/literal has no overloads, so each overload of a .NET
+method appears under its Python name (``Add``, ``AddStrings``). The request wrapper holds the in and ref
+parameters; the response wrapper the result, then the out and ref parameters (as ASMX and WCF write them).
 """
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
-from soap import Kind
+from soap import Direction, Kind, xsd_type_name
 
 from ._contract import Operation, ServiceContract
-from ._schema import SchemaBuilder
+from ._schema import XS, SchemaBuilder
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP11_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12_BINDING = "http://schemas.xmlsoap.org/wsdl/soap12/"
 HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"
 _W = f"{{{WSDL}}}"
+_XS = f"{{{XS}}}"
 
 
 def literal_operations(contract: ServiceContract) -> list[Operation]:
@@ -29,7 +36,43 @@ def literal_operations(contract: ServiceContract) -> list[Operation]:
         kinds = [p.wire.kind for p in op.parameters] + [op.returns.kind]
         if Kind.OBJREF not in kinds:
             ops.append(op)
-    return sorted(ops, key=lambda o: o.name)
+    return sorted(ops, key=lambda o: o.key)
+
+
+def _java_class_name(name: str) -> str:
+    """The Java class JAXB (JAX-WS's ``wsimport``) generates for a schema name: words capitalised, joined."""
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^0-9A-Za-z]+", name) if word)
+
+
+def literal_name_clashes(contract: ServiceContract) -> list[str]:
+    """Declarations of the document/literal schema that JAX-WS would turn into one and the same Java class.
+
+    ``wsimport`` generates a class per operation wrapper element (``GetPerson``, ``GetPersonResponse``) and per
+    named type; two of them with one class name (a dataclass named like an operation, or like its response)
+    stop it with "A class/interface with the same name is already in use". Each clash is one message naming
+    both declarations and the way out: ``__soap_type_name__`` sets a class's XSD name apart from its Python
+    name.
+    """
+    schema = SchemaBuilder("urn:names")  # the names do not depend on the namespace (which may not be valid yet)
+    for op in literal_operations(contract):
+        schema.wrapper(op.key, [(p.name, p.hint) for p in op.parameters if p.direction is not Direction.OUT])
+        result = [] if op.returns.kind is Kind.VOID else [(f"{op.key}Result", op.return_hint)]
+        schema.wrapper(f"{op.key}Response", result + [(p.name, p.hint) for _, p in op.outputs])
+        for exc in op.faults:
+            schema.fault_element(exc)
+    declared: dict[str, list[str]] = {}
+    for node in schema.schema:
+        name = node.get("name")
+        if node.tag == _XS + "element" and node.get("type") is None and name:
+            declared.setdefault(_java_class_name(name), []).append(f"the wrapper element {name}")
+        elif node.tag in (_XS + "complexType", _XS + "simpleType") and name:
+            declared.setdefault(_java_class_name(name), []).append(f"the type {name}")
+    return [
+        f"its document/literal WSDL would declare {' and '.join(what)}, which JAX-WS clients turn "
+        f"into one Java class {java}: set __soap_type_name__ = \"...\" on the Python class (its XSD type name) "
+        "or rename the method"
+        for java, what in sorted(declared.items()) if len(what) > 1
+    ]
 
 
 def soap_action(tns: str, operation: str) -> str:
@@ -57,15 +100,15 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     ops = literal_operations(contract)
     faults: dict[str, type] = {}
     for op in ops:
-        schema.wrapper(op.name, [(p.name, p.hint) for p in op.parameters])
-        result = [] if op.returns.kind is Kind.VOID else [(f"{op.name}Result", op.return_hint)]
-        schema.wrapper(f"{op.name}Response", result)
+        schema.wrapper(op.key, [(p.name, p.hint) for p in op.parameters if p.direction is not Direction.OUT])
+        result = [] if op.returns.kind is Kind.VOID else [(f"{op.key}Result", op.return_hint)]
+        schema.wrapper(f"{op.key}Response", result + [(p.name, p.hint) for _, p in op.outputs])
         for exc in op.faults:
             faults[schema.fault_element(exc)] = exc
 
     for op in ops:
-        for direction, element in (("SoapIn", op.name), ("SoapOut", f"{op.name}Response")):
-            msg = etree.SubElement(root, _W + "message", name=f"{op.name}{direction}")
+        for direction, element in (("SoapIn", op.key), ("SoapOut", f"{op.key}Response")):
+            msg = etree.SubElement(root, _W + "message", name=f"{op.key}{direction}")
             etree.SubElement(msg, _W + "part", name="parameters", element=f"tns:{element}")
     for fault_name in faults:
         msg = etree.SubElement(root, _W + "message", name=f"{fault_name}Fault")
@@ -73,25 +116,26 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
 
     port_type = etree.SubElement(root, _W + "portType", name=f"{service}Soap")
     for op in ops:
-        o = etree.SubElement(port_type, _W + "operation", name=op.name)
+        o = etree.SubElement(port_type, _W + "operation", name=op.key)
         if op.doc:
             etree.SubElement(o, _W + "documentation").text = op.doc
-        etree.SubElement(o, _W + "input", message=f"tns:{op.name}SoapIn")
-        etree.SubElement(o, _W + "output", message=f"tns:{op.name}SoapOut")
+        etree.SubElement(o, _W + "input", message=f"tns:{op.key}SoapIn")
+        etree.SubElement(o, _W + "output", message=f"tns:{op.key}SoapOut")
         for exc in op.faults:
-            etree.SubElement(o, _W + "fault", name=exc.__name__, message=f"tns:{exc.__name__}Fault")
+            name = xsd_type_name(exc)
+            etree.SubElement(o, _W + "fault", name=name, message=f"tns:{name}Fault")
 
     binding_name = f"{service}Soap12" if soap12 else f"{service}Soap"
     binding = etree.SubElement(root, _W + "binding", name=binding_name, type=f"tns:{service}Soap")
     etree.SubElement(binding, b + "binding", transport=HTTP_TRANSPORT, style="document")
     for op in ops:
-        o = etree.SubElement(binding, _W + "operation", name=op.name)
-        etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.name), style="document")
+        o = etree.SubElement(binding, _W + "operation", name=op.key)
+        etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.key), style="document")
         for direction in ("input", "output"):
             etree.SubElement(etree.SubElement(o, _W + direction), b + "body", use="literal")
         for exc in op.faults:
-            f = etree.SubElement(o, _W + "fault", name=exc.__name__)
-            etree.SubElement(f, b + "fault", name=exc.__name__, use="literal")
+            f = etree.SubElement(o, _W + "fault", name=xsd_type_name(exc))
+            etree.SubElement(f, b + "fault", name=xsd_type_name(exc), use="literal")
 
     svc = etree.SubElement(root, _W + "service", name=service)
     port = etree.SubElement(svc, _W + "port", name=binding_name, binding=f"tns:{binding_name}")

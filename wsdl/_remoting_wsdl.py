@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from soap import DEFAULT_REGISTRY, SOAP_ENC, Kind, WireType, clr_name_of, object_fields, wire_type
+from soap import DEFAULT_REGISTRY, SOAP_ENC, Direction, Kind, WireType, clr_name_of, object_fields, wire_type
 
 from ._contract import ServiceContract
 from ._literal_wsdl import HTTP_TRANSPORT, SOAP11_BINDING, WSDL
@@ -95,6 +95,24 @@ class _Types:
             etree.SubElement(all_, _X + "element", name=spec.wire_name,
                              type=self.type_ref(hints.get(spec.attr, Any), ns))
 
+    def imports(self) -> None:
+        """Give each schema an ``xsd:import`` of every other namespace its declarations refer to.
+
+        XML Schema resolves a QName in another namespace only through an import (``soapenc:Array`` included):
+        without them strict readers (suds) stop at the first array type, and lax ones guess. Imports of
+        namespaces defined here carry no location (they are in this document); the SOAP encoding namespace
+        has none either, as toolkits ship its schema themselves.
+        """
+        for namespace, schema in self.schemas.items():
+            used: set[str] = set()
+            for el in schema.iter(_X + "element", _X + "restriction", _X + "attribute"):
+                for attr in ("type", "base", "ref", _W + "arrayType"):
+                    prefix, sep, _ = (el.get(attr) or "").partition(":")
+                    if sep and self.prefixes.get(prefix) not in (None, XS, namespace):
+                        used.add(self.prefixes[prefix])
+            for position, other in enumerate(sorted(used)):
+                schema.insert(position, etree.Element(_X + "import", namespace=other))
+
     def _enum(self, schema: etree._Element, name: str, cls: type) -> None:
         assert issubclass(cls, enum.Enum)
         st = etree.SubElement(schema, _X + "simpleType", name=name)
@@ -113,13 +131,16 @@ def remoting_wsdl(contract: ServiceContract, location: str) -> bytes:
         "wsdl": WSDL, "soapenc": SOAP_ENC, "soap": SOAP11_BINDING,
     }
     types = _Types(nsmap)
-    ops = sorted(contract.operations.values(), key=lambda o: o.name)
+    # overloads share their operation name and differ in their input/output names and messages (by key);
+    # out parameters are only in the output message, ref ones in both
+    ops = sorted(contract.operations.values(), key=lambda o: o.key)
     messages: list[tuple[str, list[tuple[str, str]]]] = []
     for op in ops:
-        parts = [(p.name, types.type_ref(p.hint, tns)) for p in op.parameters]
-        messages.append((f"{short}.{op.name}Input", parts))
+        parts = [(p.name, types.type_ref(p.hint, tns)) for p in op.parameters if p.direction is not Direction.OUT]
+        messages.append((f"{short}.{op.key}Input", parts))
         out = [] if op.returns.kind is Kind.VOID else [("return", types.type_ref(op.return_hint, tns))]
-        messages.append((f"{short}.{op.name}Output", out))
+        out += [(p.name, types.type_ref(p.hint, tns)) for _, p in op.outputs]
+        messages.append((f"{short}.{op.key}Output", out))
     interfaces = []
     for klass in contract.py_type.__mro__[1:]:
         if "__clr_identity__" in klass.__dict__ and klass.__name__ != "MarshalByRefObject":
@@ -132,6 +153,7 @@ def remoting_wsdl(contract: ServiceContract, location: str) -> bytes:
     if contract.doc:
         etree.SubElement(root, _W + "documentation").text = contract.doc
     wtypes = etree.SubElement(root, _W + "types")
+    types.imports()
     for schema in types.schemas.values():
         wtypes.append(schema)
     for message_name, parts in messages:
@@ -145,8 +167,8 @@ def remoting_wsdl(contract: ServiceContract, location: str) -> bytes:
             o.set("parameterOrder", " ".join(p.name for p in op.parameters))
         if op.doc:
             etree.SubElement(o, _W + "documentation").text = op.doc
-        etree.SubElement(o, _W + "input", name=f"{op.name}Request", message=f"tns:{short}.{op.name}Input")
-        etree.SubElement(o, _W + "output", name=f"{op.name}Response", message=f"tns:{short}.{op.name}Output")
+        etree.SubElement(o, _W + "input", name=f"{op.key}Request", message=f"tns:{short}.{op.key}Input")
+        etree.SubElement(o, _W + "output", name=f"{op.key}Response", message=f"tns:{short}.{op.key}Output")
     binding = etree.SubElement(root, _W + "binding", name=f"{short}Binding", type=f"tns:{short}PortType")
     etree.SubElement(binding, _B + "binding", style="rpc", transport=HTTP_TRANSPORT)
     suds_class = etree.SubElement(binding, _S + "class", type=f"tns:{short}", rootType="MarshalByRefObject")
@@ -157,7 +179,7 @@ def remoting_wsdl(contract: ServiceContract, location: str) -> bytes:
         etree.SubElement(o, _B + "operation", soapAction=f"{method_ns}#{op.name}")
         etree.SubElement(o, _S + "method", attributes="public")
         for direction, suffix in (("input", "Request"), ("output", "Response")):
-            d = etree.SubElement(o, _W + direction, name=f"{op.name}{suffix}")
+            d = etree.SubElement(o, _W + direction, name=f"{op.key}{suffix}")
             etree.SubElement(d, _B + "body", use="encoded", encodingStyle=SOAP_ENC, namespace=method_ns)
     service = etree.SubElement(root, _W + "service", name=f"{short}Service")
     port = etree.SubElement(service, _W + "port", name=f"{short}Port", binding=f"tns:{short}Binding")

@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from soap import XSD_TYPE_NAMES, Kind, WireType, item_element_name, object_fields, wire_type
+from soap import XSD_TYPE_NAMES, Kind, WireType, item_element_name, object_fields, wire_type, xsd_type_name
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _XS = f"{{{XS}}}"
@@ -52,6 +52,14 @@ def _list_item_hint(hint: Any) -> Any:
         hint = typing.get_args(hint)[0]
     args = [a for a in typing.get_args(hint) if a is not Ellipsis]
     return args[0] if args else Any
+
+
+def own_doc(cls: type) -> str | None:
+    """The class's docstring, not the signature ``@dataclass`` writes into ``__doc__`` when there is none."""
+    doc = inspect.getdoc(cls) if cls.__doc__ else None
+    if doc and dataclasses.is_dataclass(cls) and doc.startswith(f"{cls.__name__}(") and doc.endswith(")"):
+        return None
+    return doc
 
 
 def _doc(parent: etree._Element, text: str | None, wsdl_ns: str | None = None) -> None:
@@ -92,11 +100,9 @@ class SchemaBuilder:
             item = wt.item or wire_type(Any)
             return self.qname(self._array_type(item, item_hint))
         if kind is Kind.ENUM and wt.py_type is not None:
-            self._enum_type(wt.py_type)
-            return self.qname(wt.py_type.__name__)
+            return self.qname(self._enum_type(wt.py_type))
         if kind is Kind.OBJECT and wt.py_type is not None:
-            self.complex_type(wt.py_type)
-            return self.qname(wt.py_type.__name__)
+            return self.qname(self.complex_type(wt.py_type))
         return "xs:anyType"
 
     def _array_type(self, item: WireType, item_hint: Any) -> str:
@@ -114,32 +120,40 @@ class SchemaBuilder:
             el.set("nillable", "true")
         return name
 
-    def _enum_type(self, cls: type[enum.Enum]) -> None:
-        if cls.__name__ in self._done:
-            return
-        self._done.add(cls.__name__)
-        st = etree.SubElement(self.schema, _XS + "simpleType", name=cls.__name__)
+    def _enum_type(self, cls: type[enum.Enum]) -> str:
+        name = xsd_type_name(cls)
+        if name in self._done:
+            return name
+        self._done.add(name)
+        st = etree.SubElement(self.schema, _XS + "simpleType", name=name)
         _doc(st, inspect.getdoc(cls) if cls.__doc__ and cls.__doc__ != enum.Enum.__doc__ else None)
         restriction = etree.SubElement(st, _XS + "restriction", base="xs:string")
         for member in cls:
             etree.SubElement(restriction, _XS + "enumeration", value=member.name)
+        return name
 
     def complex_type(self, cls: type) -> str:
-        """A named complexType for a dataclass or a declared exception (its fields)."""
-        name = cls.__name__
+        """A named complexType for a dataclass or a declared exception (its fields; ``XmlShape(attribute=True)``
+        ones as ``xs:attribute``s), named by :func:`soap.xsd_type_name`."""
+        name = xsd_type_name(cls)
         if name in self._done:
             return name
         self._done.add(name)
         ct = etree.SubElement(self.schema, _XS + "complexType", name=name)
-        doc = inspect.getdoc(cls) if cls.__doc__ else None
-        _doc(ct, doc)
+        _doc(ct, own_doc(cls))
         seq = etree.SubElement(ct, _XS + "sequence")
         hints = typing.get_type_hints(cls, include_extras=True)
+        attributes = []
         for spec in object_fields(cls):
             hint = hints.get(spec.attr, Any)
-            self.member(seq, spec.wire_name, hint)
-        if not dataclasses.is_dataclass(cls):  # an exception: nothing else to add
-            pass
+            if spec.wire.xml is not None and spec.wire.xml.attribute:
+                attributes.append((spec, hint))
+            else:
+                self.member(seq, spec.wire_name, hint)
+        for spec, hint in attributes:  # after the content model, as XML Schema orders them
+            attribute = etree.SubElement(ct, _XS + "attribute", name=spec.wire_name, type=self.type_ref(hint))
+            if not is_optional(hint):
+                attribute.set("use", "required")
         return name
 
     def member(self, parent: etree._Element, name: str, hint: Any) -> etree._Element:

@@ -1,14 +1,18 @@
 """Python client stubs from any WSDL (what SOAPSUDS did for .NET Remoting, done properly).
 
 The foreign WSDL is read with zeep's parser (imports, includes and SOAP 1.1/1.2 bindings handled there);
-from its model we write a typed module: a keyword-only dataclass per complex type, an interface class with
-one typed method per operation, an async twin for type checkers, and ``connect`` / ``connect_async``
-functions that return proxies of :mod:`gateway`'s client channel speaking document/literal SOAP. The
-generated code passes ``mypy --strict``. Only document/literal (wrapped) operations are supported; others
-are listed in the module docstring and skipped.
-
-zeep (a dependency) is imported inside the functions that need it: a server, which imports ``wsdl`` for its
-contracts, never pays for importing zeep.
+from its model we write a typed module: a keyword-only dataclass per complex type, an ``Enum`` per
+enumeration, an exception class per declared fault (``wsdl:fault``) with the detail's fields, an interface
+class with one typed method per operation, an async twin for type checkers, and ``connect`` /
+``connect_async`` functions that return proxies of :mod:`gateway`'s client channel speaking document/literal
+SOAP. The stub's :class:`~gateway.client.binding.LiteralBinding` maps each fault's detail element to its
+class, so a proxy raises the declared exception with the detail's values. ``xs:attribute`` members become
+fields shaped ``XmlShape(attribute=True)``; the options of an ``xs:choice`` become optional fields of which
+the dataclass accepts one. Documentation (``wsdl:documentation``, ``xs:documentation``) becomes docstrings
+(zeep drops it, and enumeration values: :mod:`wsdl._stub_notes` reads them). What has no Python shape
+(``xs:any``, ``xs:anyAttribute``, enumerations whose values are not identifiers) is listed by name in the
+module docstring and reported by the command. The generated code passes ``mypy --strict``. Only
+document/literal (wrapped) operations are supported; others are listed and skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+from zeep.transports import Transport
+from zeep.wsdl import Document
+from zeep.wsdl.bindings import Soap11Binding, Soap12Binding
+from zeep.xsd import Any as XsdAny
+from zeep.xsd import AnyAttribute, Choice, ComplexType
+
+from ._stub_notes import StubNotes, read_notes
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 SOAP_ENC_NS = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -77,6 +89,17 @@ class _Class:
     doc: str
     #: the schema namespace of the type (its members are qualified in it)
     namespace: str | None = None
+    #: each ``xs:choice``: the attribute names of its options, and whether one must be chosen
+    choices: list[tuple[list[str], bool]] = field(default_factory=list)
+    #: a declared fault: the detail element (``{namespace}name``) an exception class stands for
+    fault_element: str | None = None
+
+
+@dataclass
+class _Enum:
+    name: str
+    values: list[str]
+    doc: str
 
 
 @dataclass
@@ -87,26 +110,43 @@ class _Op:
     result: str
     action: str
     doc: str
+    raises: list[str] = field(default_factory=list)
 
 
 @dataclass
 class _Module:
     source: str
+    notes: StubNotes = field(default_factory=StubNotes)
     classes: dict[str, _Class] = field(default_factory=dict)
+    enums: dict[str, _Enum] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
     soap_names: set[str] = field(default_factory=set)
+    #: what the module cannot represent, by name (module docstring; the command reports it)
+    unrepresented: list[str] = field(default_factory=list)
+
+    def taken(self, name: str) -> bool:
+        return name in self.classes or name in self.enums
+
+
+def _docstring(text: str, indent: str) -> str:
+    """``text`` as the body of a triple-quoted docstring at ``indent`` (backslashes and quotes escaped)."""
+    safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return "\n".join((indent + line if line and i else line) for i, line in enumerate(safe.split("\n")))
+
+
+def _is_member_name(value: str) -> bool:
+    return value.isidentifier() and not keyword.iskeyword(value) and not value.startswith("_")
 
 
 class _TypeMapper:
     def __init__(self, module: _Module) -> None:
         self.module = module
         self._by_type: dict[int, str] = {}
+        self._enum_names: dict[tuple[str, str], str] = {}
         #: the item element name of the last wrapper array mapped, when it differs from our default
         self.last_item_name: str | None = None
 
     def hint(self, xsd_type: Any, context: str) -> str:
-        from zeep.xsd import ComplexType
-
         qname = getattr(xsd_type, "qname", None)
         if isinstance(xsd_type, ComplexType) and not (
             qname is not None and qname.namespace == SOAP_ENC_NS and qname.localname in _BUILTINS
@@ -121,6 +161,9 @@ class _TypeMapper:
         local = qname.localname if qname is not None else "anyType"
         namespace = qname.namespace if qname is not None else XSD_NS
         if namespace not in (XSD_NS, SOAP_ENC_NS):  # a user simpleType (enumeration, restriction): its base
+            enum_name = self._enum(namespace, local)
+            if enum_name is not None:
+                return enum_name
             for klass in type(xsd_type).__mro__:
                 base_q = getattr(klass, "_default_qname", None)
                 if base_q is not None and getattr(base_q, "namespace", None) == XSD_NS:
@@ -137,6 +180,30 @@ class _TypeMapper:
             self.module.imports.add("typing.Any")
         return text
 
+    def _enum(self, namespace: str, local: str) -> str | None:
+        """The ``Enum`` class of an enumeration (None: not one, or values that cannot be member names)."""
+        values = self.module.notes.enums.get((namespace, local))
+        if not values:
+            return None
+        known = self._enum_names.get((namespace, local))
+        if known is not None:
+            return known
+        bad = [v for v in values if not _is_member_name(v)]
+        if bad:
+            self.module.unrepresented.append(
+                f"enumeration {local}: values {', '.join(bad)} are not Python identifiers, so it is typed as its "
+                "base type")
+            return None
+        name = class_name(local)
+        while self.module.taken(name):
+            name += "_"
+        self._enum_names[(namespace, local)] = name
+        doc = self.module.notes.type_docs.get((namespace, local), "")
+        self.module.enums[name] = _Enum(name, values, (doc + "\n\n" if doc else "")
+                                        + f"The enumeration ``{{{namespace}}}{local}``.")
+        self.module.imports.add("enum.Enum")
+        return name
+
     def _array_item(self, ct: Any) -> tuple[str, Any] | None:
         elements = list(getattr(ct, "elements", []))
         if len(elements) == 1 and _is_repeated(elements[0][1]) and not getattr(ct, "attributes", None):
@@ -149,19 +216,73 @@ class _TypeMapper:
             return self._by_type[key]
         raw = ct.qname.localname if getattr(ct, "qname", None) is not None else context
         name = class_name(raw)
-        taken = set(self.module.classes)
-        while name in taken:
+        while self.module.taken(name):
             name += "_"
         self._by_type[key] = name
         self.module.classes[name] = _Class(name, [], "")  # placeholder (recursive types)
         namespace = ct.qname.namespace if getattr(ct, "qname", None) is not None else None
-        self.module.classes[name] = _Class(name, self.fields(ct, name), f"The complex type ``{raw}``.", namespace)
+        doc = self.module.notes.type_docs.get((namespace or "", raw), "")
+        fields = self.fields(ct, name)
+        self.module.classes[name] = _Class(
+            name, fields, (doc + "\n\n" if doc else "") + f"The complex type ``{raw}``.", namespace,
+            self.choices(ct, fields))
         return name
+
+    def fault(self, element: Any) -> str:
+        """The exception class of a declared fault's detail element."""
+        qname = element.qname
+        key = id(element)
+        if key in self._by_type:
+            return self._by_type[key]
+        name = class_name(qname.localname)
+        while self.module.taken(name):
+            name += "_"
+        self._by_type[key] = name
+        notes = self.module.notes
+        doc = notes.element_docs.get((qname.namespace, qname.localname)) or notes.type_docs.get(
+            (qname.namespace, getattr(getattr(element.type, "qname", None), "localname", "")), "")
+        fields = self.fields(element.type, name) if isinstance(element.type, ComplexType) else []
+        self.module.classes[name] = _Class(
+            name, fields, (doc + "\n\n" if doc else "") + f"The declared fault ``{qname.localname}``: raised with "
+            "the values of its detail.", qname.namespace, [], f"{{{qname.namespace}}}{qname.localname}")
+        return name
+
+    def choices(self, ct: Any, fields: list[_Field]) -> list[tuple[list[str], bool]]:
+        """Each ``xs:choice`` of ``ct``: its options' attribute names, and whether one is required."""
+        attr_of = {f.wire: f.attr for f in fields}
+        groups: list[tuple[list[str], bool]] = []
+
+        def walk(particle: Any) -> None:
+            if isinstance(particle, Choice):
+                names = [attr_of[n] for n, _ in particle.elements if n in attr_of]
+                if len(names) > 1:
+                    groups.append((names, int(getattr(particle, "min_occurs", 1) or 0) > 0))
+                return
+            for child in particle if isinstance(particle, list) else []:  # zeep's Sequence/All are lists
+                walk(child)
+
+        root = getattr(ct, "_element", None)
+        if root is not None:
+            walk(root)
+        return groups
 
     def fields(self, ct: Any, context: str) -> list[_Field]:
         out: list[_Field] = []
         taken: set[str] = set()
+        for wire, attribute in getattr(ct, "attributes", []):
+            if isinstance(attribute, AnyAttribute):
+                self.module.unrepresented.append(f"{context}: xs:anyAttribute (other attributes are not kept)")
+                continue
+            hint = self.hint(attribute.type, class_name(context) + class_name(wire))
+            required = bool(getattr(attribute, "required", False))
+            self.module.soap_names.add("XmlShape")
+            self.module.imports.add("typing.Annotated")
+            out.append(_Field(py_name(wire, taken), wire, hint, not required, False, "XmlShape(attribute=True)"))
         for wire, element in getattr(ct, "elements", []):
+            if isinstance(element, XsdAny):
+                self.module.unrepresented.append(
+                    f"{context}: xs:any (extension elements are not kept when read, and cannot be sent)")
+                continue
             repeated = _is_repeated(element)
             self.last_item_name = None
             hint = self.hint(element.type, class_name(context) + class_name(wire))
@@ -236,16 +357,16 @@ _SOAP_ENC_SCHEMA = (
 ).encode()
 
 
-def _transport() -> Any:
+class _Transport(Transport):
     """zeep's transport, answering the SOAP encoding namespace locally (see :data:`_SOAP_ENC_SCHEMA`)."""
-    from zeep.transports import Transport
 
-    class _Transport(Transport):
-        def load(self, url: str) -> bytes:
-            if url.rstrip("/") == SOAP_ENC_NS.rstrip("/"):
-                return _SOAP_ENC_SCHEMA
-            return bytes(super().load(url))  # type: ignore[no-untyped-call]
+    def load(self, url: str) -> bytes:
+        if url.rstrip("/") == SOAP_ENC_NS.rstrip("/"):
+            return _SOAP_ENC_SCHEMA
+        return bytes(super().load(url))  # type: ignore[no-untyped-call]
 
+
+def _transport() -> Any:
     return _Transport()  # type: ignore[no-untyped-call]
 
 
@@ -254,8 +375,6 @@ def _soap_ports(document: Any) -> list[tuple[Any, str, Any, bool]]:
 
     Plain-HTTP ports (ASMX's ``HttpGet`` / ``HttpPost``, WSDL 1.1 ``http:binding``) are not SOAP: never chosen.
     """
-    from zeep.wsdl.bindings import Soap11Binding, Soap12Binding
-
     return [
         (service, port_name, port, isinstance(port.binding, Soap12Binding))
         for service in document.services.values()
@@ -270,10 +389,14 @@ def generate_stub(location: str, soap12: bool = False) -> str:
     The first SOAP port of the wanted version (1.2 with ``soap12``, else 1.1) is used, else the first SOAP
     port of the other version; a WSDL without any SOAP port raises :class:`ValueError`.
     """
-    from zeep.wsdl import Document
+    return _generate(location, soap12)[0]
 
-    document = Document(location, _transport())
-    module = _Module(location)
+
+def _generate(location: str, soap12: bool) -> tuple[str, list[str]]:
+    """(module source, what it cannot represent)."""
+    transport = _transport()
+    document = Document(location, transport)
+    module = _Module(location, read_notes(location, transport))
     mapper = _TypeMapper(module)
     ports = _soap_ports(document)
     chosen = next((p for p in ports if p[3] == soap12), ports[0] if ports else None)
@@ -299,9 +422,12 @@ def generate_stub(location: str, soap12: bool = False) -> str:
             if outs:
                 out_field = mapper.fields(body_out.type, wire_name + "Response")[0]
                 result = _full_hint(out_field)
-        doc = f"The ``{wire_name}`` operation."
-        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc))
-    return _render(module, service.name, port_name, address, namespace, "1.2" if is12 else "1.1", ops, skipped)
+        raises = [mapper.fault(part.element) for message in op.abstract.fault_messages.values()
+                  for part in message.parts.values() if part.element is not None]
+        doc = module.notes.operation_docs.get(wire_name) or f"The ``{wire_name}`` operation."
+        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc, raises))
+    source = _render(module, service.name, port_name, address, namespace, "1.2" if is12 else "1.1", ops, skipped)
+    return source, module.unrepresented
 
 
 def _render(module: _Module, service: str, port: str, address: str, namespace: str, version: str,
@@ -310,9 +436,13 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     lines: list[str] = []
     add = lines.append
     doc = f'"""Client for the {service} service ({port}, SOAP {version}), generated from {module.source}.\n'
+    if module.notes.service_doc:
+        doc += f"\n{_docstring(module.notes.service_doc, '')}\n"
     doc += "\nGenerated by ``python -m wsdl stub``; regenerate rather than edit."
     if skipped:
         doc += f"\nSkipped (not document/literal): {', '.join(skipped)}."
+    if module.unrepresented:
+        doc += "\nNot represented:\n" + "".join(f"\n* {_docstring(u, '  ')}" for u in module.unrepresented)
     add(doc + '\n"""')
     add("")
     add("from __future__ import annotations")
@@ -323,6 +453,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     needs_field = any(f.is_list or f.wire != f.attr for c in module.classes.values() for f in c.fields)
     if module.classes:
         add("from dataclasses import dataclass" + (", field" if needs_field else ""))
+    if module.enums:
+        add("from enum import Enum")
     typing_names = ["cast"] + (["Any"] if "typing.Any" in module.imports else []) + (
         ["Annotated"] if "typing.Annotated" in module.imports else [])
     add(f"from typing import {', '.join(sorted(typing_names))}")
@@ -332,9 +464,22 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         add(f"from soap import {', '.join(sorted(module.soap_names))}")
     add("")
     add(f"ADDRESS = {address!r}")
+    for enum_class in module.enums.values():
+        add("")
+        add("")
+        add(f"class {enum_class.name}(Enum):")
+        add(f'    """{_docstring(enum_class.doc, "    ")}"""')
+        add("")
+        for value in enum_class.values:
+            add(f"    {value} = {value!r}")
+    for cls in module.classes.values():
+        _render_class(add, cls, namespace)
     actions = {o.name: o.action for o in ops if o.action}
     op_names = {o.name: o.wire for o in ops if o.name != o.wire}
     param_names = {o.name: [p.wire for p in o.params] for o in ops if any(p.wire != p.attr for p in o.params)}
+    faults = {c.fault_element: c.name for c in module.classes.values() if c.fault_element}
+    add("")
+    add("")
     add("BINDING = LiteralBinding(")
     add(f"    namespace={namespace!r},")
     add(f"    soap_version={version!r},")
@@ -343,27 +488,9 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         if mapping or keyword_name == "actions":
             add(f"    {keyword_name}={{" + "".join(f"\n        {k!r}: {v!r}," for k, v in mapping.items())
                 + ("\n    }," if mapping else "},"))
+    if faults:
+        add("    faults={" + "".join(f"\n        {k!r}: {v}," for k, v in faults.items()) + "\n    },")
     add(")")
-    for cls in module.classes.values():
-        add("")
-        add("")
-        add("@dataclass(kw_only=True)")
-        add(f"class {cls.name}:")
-        add(f'    """{cls.doc}"""')
-        add("")
-        if not cls.fields:
-            add("    pass")
-        if cls.namespace and cls.namespace != namespace:
-            add(f"    __soap_namespace__ = {cls.namespace!r}  # its members are qualified in this namespace")
-            add("")
-        for f in cls.fields:
-            meta = f", metadata={{'wire_name': {f.wire!r}}}" if f.wire != f.attr else ""
-            if f.is_list:
-                add(f"    {f.attr}: {_full_hint(f)} = field(default_factory=list{meta})")
-            elif f.optional:
-                add(f"    {f.attr}: {_full_hint(f)} = " + (f"field(default=None{meta})" if meta else "None"))
-            else:
-                add(f"    {f.attr}: {_full_hint(f)}" + (f" = field({meta[2:]})" if meta else ""))
     for suffix, prefix in (("", "def"), ("Async", "async def")):
         add("")
         add("")
@@ -373,7 +500,9 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
             params = "".join(f", {p.attr}: {_full_hint(p)}" for p in op.params)
             add("")
             add(f"    {prefix} {op.name}(self{params}) -> {op.result}:")
-            add(f'        """{op.doc}"""')
+            text = op.doc + (f"\n\nRaises {', '.join(f':class:`{r}`' for r in op.raises)} (declared faults)."
+                             if op.raises else "")
+            add(f'        """{_docstring(text, "        ")}"""')
             add("        raise NotImplementedError")
     add("")
     add("")
@@ -388,14 +517,54 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
     return "\n".join(lines) + "\n"
 
 
+def _render_class(add: Any, cls: _Class, namespace: str) -> None:
+    """A dataclass (a complex type) or an exception dataclass (a declared fault)."""
+    add("")
+    add("")
+    if cls.fault_element:
+        add("@dataclass(kw_only=True, eq=False)")
+        add(f"class {cls.name}(Exception):")
+    else:
+        add("@dataclass(kw_only=True)")
+        add(f"class {cls.name}:")
+    doc = cls.doc
+    for group, required in cls.choices:
+        doc += f"\n\nA choice: set {'exactly' if required else 'at most'} one of {', '.join(group)}."
+    add(f'    """{_docstring(doc, "    ")}"""')
+    add("")
+    if not cls.fields and not cls.choices:
+        add("    pass")
+    if cls.namespace and cls.namespace != namespace:
+        add(f"    __soap_namespace__ = {cls.namespace!r}  # its members are qualified in this namespace")
+        add("")
+    for f in cls.fields:
+        meta = f", metadata={{'wire_name': {f.wire!r}}}" if f.wire != f.attr else ""
+        if f.is_list:
+            add(f"    {f.attr}: {_full_hint(f)} = field(default_factory=list{meta})")
+        elif f.optional:
+            add(f"    {f.attr}: {_full_hint(f)} = " + (f"field(default=None{meta})" if meta else "None"))
+        else:
+            add(f"    {f.attr}: {_full_hint(f)}" + (f" = field({meta[2:]})" if meta else ""))
+    if cls.choices:
+        add("")
+        add("    def __post_init__(self) -> None:")
+        for group, required in cls.choices:
+            add(f"        chosen = [name for name in {tuple(group)!r} if getattr(self, name) is not None]")
+            add(f"        if len(chosen) {'!=' if required else '>'} 1:")
+            which = "exactly" if required else "at most"
+            add(f'            raise ValueError(f"{cls.name}: set {which} one of {", ".join(group)}, not {{chosen}}")')
+
+
 def write_stub(location: str, output: str | None, soap12: bool = False, prog: str = "wsdl stub") -> int:
     """Generate the stub for ``location`` into ``output`` (None: standard output), as a command does:
     problems are one line on standard error, prefixed with ``prog``; returns the exit status."""
     try:
-        source = generate_stub(location, soap12=soap12)
+        source, unrepresented = _generate(location, soap12)
     except Exception as exc:
         print(f"{prog}: {location}: {exc}", file=sys.stderr)
         return 1
+    for what in unrepresented:
+        print(f"{prog}: warning: not represented: {what}", file=sys.stderr)
     if output is None:
         sys.stdout.write(source)
         return 0

@@ -17,6 +17,7 @@ from soap import (
     DEFAULT_REGISTRY,
     BinaryFormatter,
     ClientFormatter,
+    Direction,
     Fault,
     Limits,
     LiteralFormatter,
@@ -26,6 +27,7 @@ from soap import (
     SoapDecodeError,
     SoapEncodeError,
     TypeRegistry,
+    WireType,
 )
 from wsdl import Operation
 
@@ -76,6 +78,8 @@ class ChannelCore:
         """The route of a new proxy: the client's formatter, or document/literal for a ``binding``."""
         if binding is None:
             return self.default_route
+        if binding.faults:  # the stub's own fault classes: a formatter of its own (cheap: no state but these)
+            return Route(LiteralFormatter(binding.version, self.registry, self.limits, binding.faults), binding)
         formatter = self._literal.get(binding.soap_version)
         if formatter is None:
             literal = LiteralFormatter(binding.version, self.registry, self.limits)
@@ -83,17 +87,45 @@ class ChannelCore:
         return Route(formatter.formatter, binding)
 
     def prepare(self, url: str, namespace: str, op: Operation, args: tuple[object, ...], route: Route) -> ClientCall:
-        """The request for one call; raises :class:`CallArgumentError` (nothing sent) for bad arguments."""
+        """The request for one call; raises :class:`CallArgumentError` (nothing sent) for bad arguments.
+
+        A method with out parameters takes its in and ref arguments only (or every argument, the out ones
+        ignored); an overloaded method's call carries its signature.
+        """
+        if op.outputs or op.overloaded:
+            return self._prepare_method_model(url, namespace, op, args, route)
         if len(args) != len(op.parameters):
             raise CallArgumentError(f"{op.name}() takes {len(op.parameters)} argument(s), {len(args)} given")
         names = [p.name for p in op.parameters]
+        message = self._message(namespace, op, list(args), names, op.parameter_types, route)
+        return self._send(url, op, args, message, route)
+
+    def _prepare_method_model(
+        self, url: str, namespace: str, op: Operation, args: tuple[object, ...], route: Route
+    ) -> ClientCall:
+        out_positions = tuple(i for i, p in enumerate(op.parameters) if p.direction is Direction.OUT)
+        if out_positions and len(args) == len(op.parameters):
+            args = tuple(a for i, a in enumerate(args) if i not in out_positions)
+        if len(args) != len(op.input_types):
+            which = " (its in and ref parameters)" if out_positions else ""
+            raise CallArgumentError(f"{op.key}() takes {len(op.input_types)} argument(s){which}, {len(args)} given")
+        message = self._message(namespace, op, list(args), op.input_names, op.input_types, route)
+        message.out_positions = out_positions
+        if op.overloaded and route.binding is None:
+            message.signature = op.parameter_types
+        return self._send(url, op, args, message, route)
+
+    @staticmethod
+    def _message(namespace: str, op: Operation, args: list[object], names: list[str], types: list[WireType],
+                 route: Route) -> MethodCall:
         binding = route.binding
         if binding is None:
-            message = MethodCall(op.name, namespace, list(args), names, op.parameter_types)
-        else:
-            wire_names = list(binding.parameter_names.get(op.name, names))
-            message = MethodCall(binding.element(op.name), binding.namespace, list(args), wire_names,
-                                 op.parameter_types, action=binding.action(op.name))
+            return MethodCall(op.name, namespace, args, names, types)
+        wire_names = list(binding.parameter_names.get(op.key, names))
+        return MethodCall(binding.element(op.key), binding.namespace, args, wire_names, types,
+                          action=binding.action(op.key))
+
+    def _send(self, url: str, op: Operation, args: tuple[object, ...], message: MethodCall, route: Route) -> ClientCall:
         try:
             request = route.formatter.write_request(message, self.marshaller)
         except SoapEncodeError as exc:
@@ -119,13 +151,17 @@ class ChannelCore:
                 f"{formatter.name} message{hint}",
                 fault_code="Server", http_status=response.status,
             )
+        op = call.operation
+        outputs = [(i, p.name, p.wire) for i, p in op.outputs] if op.outputs else ()
+        name = op.name if call.formatter is None or call.formatter.name != "literal" else op.key
         try:
-            result = formatter.read_reply(response.body, content_type, call.operation.name, call.operation.returns,
-                                          self.marshaller)
+            result = formatter.read_reply(response.body, content_type, name, op.returns, self.marshaller, outputs)
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        if outputs:  # the same shape as the method's: (return value, *out/ref values in parameter order)
+            return (result.value, *(v for _, v, _ in result.out_args))
         return result.value

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, overload
 
 import httpx
 
-from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, ObjRef, TypeRegistry, WireType
+from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, BinaryFormatter, Limits, ObjRef, TypeRegistry, WireType
 from wsdl import Operation, Parameter, ServiceContract, contract_of
 
 from ..model.activation import ACTIVATION_URI, runtime_registry
@@ -20,6 +20,7 @@ from ..model.errors import ChannelError, RemotingError
 from ..model.lease import ILease
 from ..model.objects import MarshalByRefObject
 from ..server.marshal import ProxyFactory
+from ..tcp.client import AsyncTcpTransport, TcpTransport
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore, Route
@@ -52,12 +53,21 @@ class _ClientBase:
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
                  local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-                 formatter: str = "soap") -> None:
+                 formatter: str | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
-        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter)
+        self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter or "soap")
+        # tcp:// speaks binary unless a formatter was chosen, as a .NET TcpChannel does by default
+        self._tcp_route = self._core.default_route if formatter else Route(BinaryFormatter(self._registry, limits))
+
+    def _route_for(self, url: str, binding: LiteralBinding | None = None) -> Route:
+        """A proxy's wire format: document/literal with a binding; else the client's formatter, which for
+        ``tcp://`` URLs is binary unless one was chosen (as a .NET TcpChannel's default)."""
+        if binding is None and url.startswith("tcp://"):
+            return self._tcp_route
+        return self._core.route(binding)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
@@ -66,7 +76,7 @@ class _ClientBase:
         """A proxy for a received ObjRef, typed by ``declared.py_type`` when given."""
         url = ref.url()
         if url is None:
-            raise RemotingError(f"object reference {ref.uri} carries no HTTP channel URL")
+            raise RemotingError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
         py_type = declared.py_type if declared is not None else None
         return self._proxy_for_ref(url, contract_of(py_type) if py_type is not None else None, ref)
 
@@ -100,7 +110,8 @@ class RemotingClient(_ClientBase):
     ``listen=True`` starts a callback listener on first need, so this client's own MarshalByRefObjects
     can be passed to servers by reference (callbacks, lease sponsors). ``local_objects`` publishes them
     some other way instead (a server calling back into a client uses it to pass its own objects).
-    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect.
+    ``formatter="binary"`` speaks MS-NRBF (.NET's binary formatter) instead of the Remoting SOAP dialect
+    (by default: SOAP over HTTP, binary over ``tcp://`` URLs, the .NET Remoting TCP channel).
     ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
     are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
     certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
@@ -116,7 +127,7 @@ class RemotingClient(_ClientBase):
         http_client: httpx.Client | None = None,
         listen: bool = False,
         local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -124,10 +135,11 @@ class RemotingClient(_ClientBase):
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter)
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert))
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert),
+                                                 mounts={"tcp://": TcpTransport()})
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
+        return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         return lambda ref, declared, base_url: self.proxy_for(ref, declared)
@@ -142,7 +154,7 @@ class RemotingClient(_ClientBase):
         """A proxy for the object at ``url`` typed as ``interface`` (None: an untyped, dynamic proxy).
 
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
     def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Any]:
         def call(*args: object) -> Any:
@@ -154,7 +166,7 @@ class RemotingClient(_ClientBase):
     def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
-        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
+        call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
         try:
             r = self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
@@ -207,7 +219,7 @@ class AsyncRemotingClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = 100,
         listen: bool = False,
-        formatter: str = "soap",
+        formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -217,11 +229,13 @@ class AsyncRemotingClient(_ClientBase):
         self._sync_callbacks: RemotingClient | None = None
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth)
+        tcp = AsyncTcpTransport(max_connections=max_connections)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth,
+                                                      mounts={"tcp://": tcp})
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
-        return TransparentProxy(self._bind, url, _contract_for(interface), self._core.route(binding))
+        return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
     def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Awaitable[Any]]:
         async def call(*args: object) -> Any:
@@ -231,7 +245,7 @@ class AsyncRemotingClient(_ClientBase):
         return call
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
-        return TransparentProxy(self._bind, url, contract, self._core.default_route, ref)
+        return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
         def make(ref: ObjRef, declared: WireType, base_url: str) -> object:
@@ -246,7 +260,7 @@ class AsyncRemotingClient(_ClientBase):
     async def invoke(self, url: str, namespace: str, op: Operation, args: tuple[object, ...],
                      route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
-        call = self._core.prepare(url, namespace, op, args, route or self._core.default_route)
+        call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
         try:
             r = await self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:

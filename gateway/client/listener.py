@@ -33,7 +33,9 @@ class CallbackListener:
         self.host = host
         self.port = port
         # Full: the servers this client calls pass their own objects back to it (a lease to a sponsor).
-        self.app = ObjectHost(registry=registry, type_filter=TypeFilterLevel.Full, proxy_factory=proxy_factory)
+        self.app = ObjectHost(
+            registry=registry, type_filter=TypeFilterLevel.Full, proxy_factory=proxy_factory, metrics=False
+        )
         self._server: object | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""

@@ -42,7 +42,7 @@ class ClientMarshaller:
     def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
         url = ref.url()
         if url is None:
-            raise SoapEncodeError(f"object reference {ref.uri} carries no HTTP channel URL")
+            raise SoapEncodeError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
         contract = contract_of(declared.py_type) if declared.py_type is not None else None
         return self._make_proxy(url, contract, ref)
 

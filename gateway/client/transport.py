@@ -27,7 +27,7 @@ import httpx
 _Origin = tuple[str, str, int]
 
 
-class _Connection:
+class PooledConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
@@ -69,18 +69,14 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         self.max_connections = max_connections
         self.max_response_bytes = max_response_bytes
         self._ssl = ssl_context
-        self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
+        self._idle: defaultdict[_Origin, list[PooledConnection]] = defaultdict(list)
         self._slots: dict[_Origin, asyncio.Semaphore] = {}
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._closed:
             raise httpx.TransportError("the transport is closed")
-        url = request.url
-        scheme = url.scheme
-        if scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
-        origin = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
+        origin = self._origin(request)
         timeouts = request.extensions.get("timeout", {})
         slot = self._slots.get(origin)
         if slot is None:
@@ -94,9 +90,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                     conn = await self._connect(origin, timeouts)
                 try:
                     return await self._exchange(conn, origin, request, body, timeouts)
-                except (ConnectionError, asyncio.IncompleteReadError, _StaleConnection) as exc:
+                except (ConnectionError, asyncio.IncompleteReadError, StaleConnection) as exc:
                     conn.close()
-                    if reused and isinstance(exc, (_StaleConnection, ConnectionResetError, BrokenPipeError)):
+                    if reused and isinstance(exc, (StaleConnection, ConnectionResetError, BrokenPipeError)):
                         # A kept-alive connection the server had closed while it was idle: the request never
                         # got an answer on it. Its idle siblings are as old, so drop them all and go on with
                         # a fresh connection (which is not retried).
@@ -111,7 +107,15 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                     conn.close()
                     raise
 
-    def _take_idle(self, origin: _Origin) -> _Connection | None:
+    def _origin(self, request: httpx.Request) -> _Origin:
+        """(scheme, host, port) of the pool ``request`` goes to."""
+        url = request.url
+        scheme = url.scheme
+        if scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
+        return scheme, url.host, url.port or (443 if scheme == "https" else 80)
+
+    def _take_idle(self, origin: _Origin) -> PooledConnection | None:
         """An idle connection that still looks open (the server may have closed others meanwhile)."""
         idle = self._idle[origin]
         while idle:
@@ -126,7 +130,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         for conn in self._idle.pop(origin, []):
             conn.close()
 
-    async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:
+    async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> PooledConnection:
         scheme, host, port = origin
         context = (self._ssl or ssl.create_default_context()) if scheme == "https" else None
         try:
@@ -137,9 +141,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
         except OSError as exc:
             raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
-        return _Connection(reader, writer)
+        return PooledConnection(reader, writer)
 
-    async def _exchange(self, conn: _Connection, origin: _Origin, request: httpx.Request, body: bytes,
+    async def _exchange(self, conn: PooledConnection, origin: _Origin, request: httpx.Request, body: bytes,
                         timeouts: dict[str, float | None]) -> httpx.Response:
         target = request.url.raw_path.decode("ascii")
         head = [f"{request.method} {target} HTTP/1.1\r\n".encode("ascii")]
@@ -159,7 +163,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                 chunk = await conn.reader.read(65536)
                 if not chunk:
                     if received == 0:
-                        raise _StaleConnection("closed before answering")
+                        raise StaleConnection("closed before answering")
                     names = {name.lower() for name, _ in parsed.headers}
                     if parsed.status and not names & {b"content-length", b"transfer-encoding"}:
                         break  # a body delimited by the end of the connection
@@ -191,9 +195,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         self._idle.clear()
 
 
-class _StaleConnection(Exception):
+class StaleConnection(Exception):
     """A reused connection closed before any byte of the response arrived: the server closed it while it
     was idle (its keep-alive timeout), so the request is sent again on a fresh connection."""
 
 
-__all__ = ["AsyncPooledTransport"]
+__all__ = ["AsyncPooledTransport", "StaleConnection"]

@@ -236,7 +236,7 @@ class ClusterNode:
 
     async def _fault(self, scope: Scope, send: Send, error: BaseException) -> None:
         request = request_from_scope(scope)
-        response = self.host.calls.refuse(request, error, status=500)
+        response = self.host.refuse(request, error, status=500)
         await send_response(send, response, head=request.method == "HEAD")
 
     def _singleton_dropped(self, entry: ServiceEntry) -> None:

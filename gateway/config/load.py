@@ -4,8 +4,9 @@ command line, validated together.
 Precedence, highest first: **command-line options** (``serve --port``) > **environment variables**
 (``GATEWAY_SERVER_PORT``) > **the file** > the defaults. It applies to applications built from a
 configuration (``remoting-gateway serve --config``, :func:`gateway.config.build_app`). An application built
-in code takes its keyword arguments as written, except ``GATEWAY_FORMATTERS`` (which overrides them) and
-``GATEWAY_TRUST_FORWARDED`` (used when ``trust_forwarded`` is not given), as ``RemotingApp`` always did.
+in code takes its keyword arguments as written, except ``GATEWAY_FORMATTERS`` (which overrides them),
+``GATEWAY_TRUST_FORWARDED`` and ``GATEWAY_METRICS`` (used when ``trust_forwarded`` / ``metrics`` are not
+given), and ``GATEWAY_LOGGING_LEVEL`` / ``GATEWAY_LOGGING_FORMAT`` (applied when the app is created).
 An empty variable counts as unset; a ``GATEWAY_*`` variable that names no key is reported.
 """
 

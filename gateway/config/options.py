@@ -31,6 +31,8 @@ class AppOptions:
     trust_forwarded: bool | None = None
     authorization: AuthorizationRules | None = None
     body_timeout: float | None = 30.0
+    metrics: bool | None = None
+    metrics_path: str = "/metrics"
     store: ObjectStore = field(default_factory=EmbeddedStore)
     #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
@@ -42,5 +44,6 @@ class AppOptions:
             custom_errors=self.custom_errors, limits=self.limits, formatters=self.formatters,
             lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
-            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], store=self.store,
+            body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
+            metrics_path=self.metrics_path, store=self.store,
         )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sys
 from dataclasses import dataclass
 from typing import cast
 
 from soap import DEFAULT_LIMITS, Limits
 
 from ..model.lease import LIFETIME_DEFAULTS, LifetimeSettings
+from ..model.logs import configure_logging
 from ..model.objects import WellKnownObjectMode
 from ..model.principal import Principal
 from ..server.app import RemotingApp
@@ -23,6 +23,7 @@ from ..server.authentication import HttpAuthenticationSink, StaticTokens, Static
 from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
+from ..server.metrics import metrics_uri
 from ..server.sinks import RequestLoggingSink, ServerSink
 from ..store.selection import STORE_VARIABLE, store_for
 from .kinds import (
@@ -112,6 +113,14 @@ class AppSettings(Section):
     body_timeout: float | None = setting(
         30.0, Seconds(), "How long a request body may take to arrive (slower senders get 408).",
     )
+    metrics: bool = setting(
+        True, Boolean(),
+        "Measure every call and serve Prometheus metrics at `metrics_path`, behind the server sinks (an "
+        "authentication sink protects them).",
+    )
+    metrics_path: str = setting(
+        "/metrics", Text(), "Where the metrics are served (not `/`, and not ending in .rem or .soap).",
+    )
     sinks: tuple[object, ...] = setting(
         (), ObjectRefs(),
         "Server sinks of your own, run inside request logging and authentication, in this order: a class "
@@ -128,6 +137,10 @@ class AppSettings(Section):
         errors = [f"the object URI {uri!r} is given to more than one [[wellknown]] entry" for uri in twice]
         errors += [f"sinks: {sink!r} is not callable (a sink is `async def sink(request, call_next)`)"
                    for sink in self.sinks if not callable(sink)]
+        try:
+            metrics_uri(self.metrics_path)
+        except ValueError as exc:
+            errors.append(str(exc))
         return errors
 
     def app_options(self, options: AppOptions) -> None:
@@ -138,6 +151,8 @@ class AppSettings(Section):
         options.public_url = self.public_url
         options.trust_forwarded = self.trust_forwarded
         options.body_timeout = self.body_timeout
+        options.metrics = self.metrics
+        options.metrics_path = self.metrics_path
 
     def configure_app(self, app: RemotingApp) -> None:
         if self.application_name:
@@ -276,7 +291,12 @@ class LoggingSettings(Section):
 
     level: str = setting("info", Word(_LEVELS), "The level of the gateway's loggers and of uvicorn's.")
     requests: bool = setting(
-        True, Boolean(), "Log one line per request (method, URI, remote method, status, size, time).",
+        True, Boolean(),
+        "Log one access line per request (caller, method, URI, remote method, formatter, status, time, size).",
+    )
+    format: str = setting(
+        "text", Word(("text", "json")),
+        "text lines, or json: one JSON object per line with the structured fields (uvicorn's lines too).",
     )
 
     def app_options(self, options: AppOptions) -> None:
@@ -285,11 +305,10 @@ class LoggingSettings(Section):
 
     def configure_app(self, app: RemotingApp) -> None:
         logger = logging.getLogger("gateway")
-        logger.setLevel(self.level.upper())
-        if not logger.handlers and not logging.getLogger().handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
-            logger.addHandler(handler)
+        if self.format == "json" or not (logger.handlers or logging.getLogger().handlers):
+            configure_logging(self.level, json=self.format == "json")
+        else:  # logging is configured already (a handler of the user's): only the level
+            logger.setLevel(self.level.upper())
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from soap import ClrName, TypeRegistry, clr_type
+from soap import ClrName, TypeRegistry, clr_name_of, clr_type
+
+from .dotnet_exceptions import DOTNET_EXCEPTIONS
 
 ACTIVATION_URI = "RemoteActivationService.rem"
 MESSAGING = "System.Runtime.Remoting.Messaging"
@@ -68,10 +70,13 @@ RUNTIME_TYPES: dict[type, tuple[str, str]] = {
 
 
 def runtime_registry(parent: TypeRegistry) -> TypeRegistry:
-    """A registry with the runtime's message types on top of the application's."""
+    """A registry with the runtime's message types (and .NET's own exceptions) on top of the application's."""
     registry = TypeRegistry(parent)
     for cls, (name, assembly) in RUNTIME_TYPES.items():
         registry.register(cls, ClrName(name, assembly))
+    for exception in DOTNET_EXCEPTIONS:
+        if not registry.is_registered(exception):
+            registry.register(exception, clr_name_of(exception))
     return registry
 
 

@@ -31,11 +31,13 @@ def type_hierarchy(cls: type) -> tuple[list[str], list[str]]:
     return hierarchy, interfaces
 
 
-def objref_for(uri: str, obj: object, base_url: str, process_guid: str) -> ObjRef:
-    """The ObjRef of ``obj`` published at ``uri`` and reachable under ``base_url``."""
+def objref_for(uri: str, obj: object, base_url: str | list[str], process_guid: str) -> ObjRef:
+    """The ObjRef of ``obj`` published at ``uri`` and reachable under ``base_url`` (or each of several base
+    URLs, one per channel: HTTP and TCP)."""
     cls = type(obj)
     hierarchy, interfaces = type_hierarchy(cls)
     # .NET turns a received ObjRef into a proxy as it deserializes it unless ``fIsMarshalled`` is present
     # and 0: so ordinary arguments and return values (and leases) omit it, and only the activation reply,
     # which the .NET activator unmarshals itself, carries 0 (as the Mono reference server sends them).
-    return ObjRef(uri, aqn(clr_name_of(cls)), [base_url], interfaces, hierarchy, process_guid, None)
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    return ObjRef(uri, aqn(clr_name_of(cls)), urls, interfaces, hierarchy, process_guid, None)

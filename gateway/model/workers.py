@@ -16,7 +16,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 _Job = tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], contextvars.Context, Callable[..., Any], tuple[Any, ...]]
 
@@ -30,6 +30,14 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
+class PoolLoad(NamedTuple):
+    """A reading of the pool: threads started, threads running a job, jobs waiting for a thread."""
+
+    threads: int
+    busy: int
+    queued: int
+
+
 class WorkerPool:
     def __init__(self, max_workers: int | None = None, name: str = "remoting-worker") -> None:
         self.max_workers = max_workers or min(64, (os.cpu_count() or 1) + 32)
@@ -38,6 +46,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0
+        self._busy = 0
 
     def run(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Run ``fn(*args)`` on a worker thread; await the returned future for its result."""
@@ -57,6 +66,8 @@ class WorkerPool:
             job = self._jobs.get()
             if job is None:
                 return
+            with self._lock:
+                self._busy += 1
             loop, future, context, fn, args = job
             result: Any = None
             error: BaseException | None = None
@@ -68,6 +79,17 @@ class WorkerPool:
                 loop.call_soon_threadsafe(_settle, future, result, error)
             with self._lock:
                 self._idle += 1
+                self._busy -= 1
+
+    def load(self) -> PoolLoad:
+        """How loaded the pool is now (read by the metrics at scrape time).
+
+        ``queued`` counts jobs not yet taken by a thread, so it includes a job handed to an idle thread
+        that has not woken up yet; a queue that stays above zero means every thread is busy.
+        """
+        with self._lock:
+            threads, busy = self._threads, self._busy
+        return PoolLoad(threads, busy, self._jobs.qsize())
 
     def shutdown(self) -> None:
         with self._lock:

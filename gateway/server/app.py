@@ -2,7 +2,7 @@
 
 ``RemotingApp`` composes Starlette instead of subclassing it: object URIs are served by the host (every
 request through the server sink chain), and routes the user adds (``app.add_route("/status", ...)``,
-``app.mount("/metrics", metrics_app)``) are served by a Starlette router consulted first. A path one of
+``app.mount("/admin", admin_app)``) are served by a Starlette router consulted first. A path one of
 those routes matches (fully, or by path with another method) goes to the router; every other path is an
 object URI. User routes are the user's own ASGI code: the server sink chain does not run for them.
 
@@ -13,9 +13,10 @@ probe it without credentials.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,8 +24,10 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
 from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
+from ..model.logs import configure_logging_from_env
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
+from ..tcp.server import TcpChannel
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .endpoint import app_path
@@ -46,6 +49,13 @@ class RemotingApp(ObjectHost):
     served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
     credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
     :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
+
+    Metrics are on by default (``metrics=False`` turns them off, ``metrics_path`` moves the scrape, which
+    unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOGGING_LEVEL`` /
+    ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
+    ``tcp_port``: also serve the objects over the .NET Remoting TCP channel on ``tcp_address:tcp_port`` (0: any
+    free port), started and stopped with the app's lifespan (see :class:`gateway.tcp.TcpChannel`, whose other
+    options ``tcp_options`` passes on; docs/tcp.md).
 
     ``store`` is what the workers of a deployment share (docs/scale-out.md): an
     :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads
@@ -71,20 +81,34 @@ class RemotingApp(ObjectHost):
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
         health_path: str | None = HEALTH_PATH,
+        metrics: bool | None = None,
+        metrics_path: str = "/metrics",
+        tcp_port: int | None = None,
+        tcp_address: str = "127.0.0.1",
+        tcp_options: Mapping[str, Any] | None = None,
         store: ObjectStore | str | None = None,
     ) -> None:
+        configure_logging_from_env()
+        if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):
+            raise ValueError(f"health_path and metrics_path are both {metrics_path!r}; move one of them")
         super().__init__(
             custom_errors=custom_errors, limits=limits, registry=registry, sinks=sinks, formatters=formatters,
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
             trust_forwarded=trust_forwarded, authorization=authorization,
-            body_timeout=body_timeout,
+            body_timeout=body_timeout, metrics=metrics, metrics_path=metrics_path,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:
             self.callbacks = CallbackProxies(self.identities, self.registry, self.type_filter)
             self.proxy_factory = self.callbacks
         self.router = Router(routes=list(routes))
+        # Starlette routes raise HTTPException (a 405 for another method) when scope["app"] is set; its
+        # exception middleware turns those into responses, as in a Starlette application.
+        self._user_routes = ExceptionMiddleware(self.router)
         self.health_path = health_path
+        self.tcp: TcpChannel | None = None
+        if tcp_port is not None:
+            self.tcp = TcpChannel(self, tcp_address, tcp_port, **dict(tcp_options or {}))
         self.store = select_store(store)
         #: this worker's part in a deployment sharing :attr:`store` (None: the store is not shared)
         self.cluster: ClusterNode | None = None
@@ -104,13 +128,13 @@ class RemotingApp(ObjectHost):
         self.router.routes.append(Route(path, endpoint, methods=methods, name=name))
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
-        """Serve the ASGI ``app`` under ``path`` (e.g. a Prometheus app at ``/metrics``), before object URIs."""
+        """Serve the ASGI ``app`` under ``path`` (e.g. an admin app at ``/admin``), before object URIs."""
         self.router.routes.append(Mount(path, app=app, name=name))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
             scope["app"] = self
-            await self.router(scope, receive, send)
+            await self._user_routes(scope, receive, send)
             return
         if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
             await answer_health_probe(scope, send)
@@ -119,6 +143,16 @@ class RemotingApp(ObjectHost):
 
     def _user_route(self, scope: Scope) -> bool:
         return any(route.matches(scope)[0] is not Match.NONE for route in self.router.routes)
+
+    async def startup(self) -> None:
+        await super().startup()
+        if self.tcp is not None:
+            await self.tcp.start()
+
+    async def shutdown(self) -> None:
+        if self.tcp is not None:
+            await self.tcp.close()
+        await super().shutdown()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         try:

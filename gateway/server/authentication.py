@@ -84,12 +84,19 @@ def _basic_credentials(value: str) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
+def _is_metadata(request: ServerRequest) -> bool:
+    """A read of the WSDL or the index: GET/HEAD on ``/`` or an object URI (never the metrics path, which
+    cannot end in ``.rem`` or ``.soap``)."""
+    return request.method in ("GET", "HEAD") and (not request.uri or request.uri.endswith((".rem", ".soap")))
+
+
 class HttpAuthenticationSink:
     """Requires HTTP Basic and/or Bearer credentials on every request.
 
-    ``public_metadata=True`` lets anonymous callers read the WSDL and the index (GET/HEAD); calls still need
-    credentials. ``allow_anonymous=True`` lets any request through without credentials (bad credentials are
-    still refused): the authorization rules then decide per object and method.
+    ``public_metadata=True`` lets anonymous callers read the WSDL and the index (GET/HEAD on an object URI
+    or on ``/``); calls still need credentials, and so does the metrics scrape. ``allow_anonymous=True``
+    lets any request through without credentials (bad credentials are still refused): the authorization
+    rules then decide per object and method.
     """
 
     def __init__(
@@ -118,7 +125,7 @@ class HttpAuthenticationSink:
             principal = await self._authenticate(header)
             if principal is None:
                 return self._challenge("The credentials were not accepted.")
-        elif not (self.allow_anonymous or (self.public_metadata and request.method in ("GET", "HEAD"))):
+        elif not (self.allow_anonymous or (self.public_metadata and _is_metadata(request))):
             return self._challenge("Authentication is required.")
         if principal is not None:
             request.properties["principal"] = principal

@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from soap import serializable
-
+from ..model.dotnet_exceptions import UnauthorizedAccessException
 from ..model.principal import Principal
 
-#: HRESULT of System.UnauthorizedAccessException (E_ACCESSDENIED).
-E_ACCESSDENIED = -2147024891
-
-
-@serializable("System.UnauthorizedAccessException", "mscorlib")
-class AccessDeniedError(Exception):
-    """The caller may not call this method (``System.UnauthorizedAccessException`` on the wire)."""
-
-    hresult = E_ACCESSDENIED
+#: What a refused call raises: .NET's ``System.UnauthorizedAccessException`` (one class under two names).
+AccessDeniedError = UnauthorizedAccessException
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,17 @@
 """The dispatcher: from a parsed call to the Python method, and back to a return message.
 
-Identity lookup (URI -> entry), method lookup on the contract (never ``getattr`` by a wire name on an
-arbitrary object), argument decoding with the declared types, renew-on-call of the object's lease, then the
-call itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so
-they never block other requests. Calls to a ContextBoundObject are serialized per instance.
+Two steps, so the formatter sink knows the target before the call runs (metrics and logs name it).
+:meth:`Dispatcher.resolve`: identity lookup (URI -> entry), method lookup on the contract (never ``getattr``
+by a wire name on an arbitrary object). :meth:`Dispatcher.call`: authorization, argument decoding with the
+declared types, renew-on-call of the object's lease, then the call itself: ``async def`` methods are awaited
+on the event loop, plain methods run in a worker thread so they never block other requests. Calls to a
+ContextBoundObject are serialized per instance.
+
+The method model (issue 9): an overloaded .NET name is resolved to one operation by the call's method
+signature, else by its arguments' count and wire types (a clear fault when that is ambiguous); out
+parameters start at their Python default and the method's ``(return value, *out/ref values)`` tuple is
+split into the return value and the out-arguments; ``ToString`` / ``Equals`` / ``GetHashCode`` that the
+class does not override answer as ``System.Object``'s do.
 """
 
 from __future__ import annotations
@@ -11,8 +19,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from soap import ANY, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
-from wsdl import Operation
+from soap import ANY, Direction, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
+from wsdl import OBJECT_OPERATIONS, Operation
 
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
@@ -21,13 +29,52 @@ from ..model.workers import WORKERS
 from .authorization import AuthorizationRules
 from .identity import Identity, IdentityTable, ServiceEntry
 
-#: Methods every MarshalByRefObject answers remotely, whatever its contract.
+#: Methods every MarshalByRefObject answers remotely, whatever its contract: its lease, and System.Object's
+#: ToString / Equals / GetHashCode where the class does not override them (.NET proxies send ToString and
+#: Equals to the server; GetHashCode only a custom proxy would).
 BUILTINS: dict[str, Operation] = {
     "GetLifetimeService": Operation(
         "GetLifetimeService", (), object, ANY, False, "The object's lease (an ObjRef), or null.",
         "GetLifetimeService",
     ),
+    **OBJECT_OPERATIONS,
 }
+
+
+def _object_method(entry: Identity, op: Operation, args: list[object]) -> object:
+    """What ``System.Object`` answers for a method the class does not override."""
+    target = entry.target()
+    if op.name == "GetLifetimeService":
+        return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
+    if op.name == "ToString":
+        return entry.contract.clr.full_name
+    if op.name == "Equals":
+        return args[0] is target
+    return (object.__hash__(target) & 0x7FFFFFFF)
+
+
+def _with_outs(op: Operation, args: list[object], all_slots: bool) -> list[object]:
+    """Every parameter's argument: out parameters start at their default (whatever a binary slot held)."""
+    if all_slots:
+        full = list(args)
+    else:
+        it = iter(args)
+        full = [None if p.direction is Direction.OUT else next(it) for p in op.parameters]
+    for position, param in op.outputs:
+        if param.direction is Direction.OUT:
+            full[position] = param.default
+    return full
+
+
+def _split_outs(op: Operation, result: object) -> tuple[object, list[tuple[str, object, Any]]]:
+    """``(return value, *out/ref values)`` -> the return value and the out-arguments."""
+    if not isinstance(result, tuple) or len(result) != len(op.outputs) + 1:
+        raise RemotingException(
+            f"{op.key} has out/ref parameters: it must return a tuple of {len(op.outputs) + 1} items (the return "
+            f"value or None, then {', '.join(p.name for _, p in op.outputs)}), not {type(result).__name__}"
+        )
+    outs = [(p.name, v, p.wire) for (_, p), v in zip(op.outputs, result[1:], strict=True)]
+    return result[0], outs
 
 
 def _perform(target: object, op: Operation, args: list[object]) -> Any:
@@ -41,6 +88,22 @@ def _perform(target: object, op: Operation, args: list[object]) -> Any:
 
 def _perform_single_call(entry: ServiceEntry, op: Operation, args: list[object]) -> Any:
     return _perform(entry.target(), op, args)
+
+
+def _choose_overload(name: str, candidates: tuple[Operation, ...], incoming: IncomingCall) -> Operation:
+    """The overload the call means: the one its signature names, else the one its arguments fit."""
+    fits = [(incoming.overload_fit(op.parameter_types, op.input_types), op) for op in candidates]
+    best = max(fit for fit, _ in fits)
+    chosen = [op for fit, op in fits if fit == best] if best else []
+    if len(chosen) == 1:
+        return chosen[0]
+    listed = "; ".join(op.signature() for op in candidates)
+    if not chosen:
+        raise ClientRequestError(f"no overload of {name} fits the call (overloads: {listed})")
+    raise ClientRequestError(
+        f"the call of {name} fits several overloads ({'; '.join(op.signature() for op in chosen)}): send its "
+        "method signature (__MethodSignature header, MethodSignatureInArray) to choose one"
+    )
 
 
 class Dispatcher:
@@ -58,7 +121,11 @@ class Dispatcher:
                 "there, or the object was disconnected when its lease expired)"
             )
         name = incoming.method_name
-        op = entry.contract.operation(name) or BUILTINS.get(name)
+        contract = entry.contract
+        op = contract.operation(name)
+        if (op is None or op.overloaded) and incoming.overloadable and name in contract.overloads:
+            op = _choose_overload(name, contract.overloads[name], incoming)
+        op = op or BUILTINS.get(name)
         if op is None:
             raise ClientRequestError(
                 f"No method {name!r} on the object at /{entry.uri} ({entry.contract.clr.full_name})"
@@ -68,23 +135,47 @@ class Dispatcher:
     async def dispatch(
         self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn:
+        """:meth:`resolve` then :meth:`call` (the formatter sink does the two steps itself, to record the
+        target between them)."""
         entry, op = self.resolve(uri, incoming)
+        return await self.call(entry, op, incoming)
+
+    async def call(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
+        """Run a call :meth:`resolve` found a target for: authorization, arguments, the method itself."""
         if self.authorization is not None:
             self.authorization.check(entry.uri, op.name, current_principal())
+        if op.outputs:
+            return await self._dispatch_with_outs(entry, op, incoming)
         try:
             args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
         value = await self.invoke(entry, op, args)
-        return MethodReturn(op.name, incoming.namespace, value, op.returns)
+        return MethodReturn(incoming.method_name, incoming.namespace, value, op.returns)
+
+    async def _dispatch_with_outs(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
+        """A call of a method with out/ref parameters: a SOAP request carries the in and ref arguments, a
+        binary one every slot (its out slots are ignored)."""
+        all_slots = incoming.overloadable and incoming.argument_count == len(op.parameters) != len(op.input_types)
+        try:
+            if all_slots:
+                types = [ANY if p.direction is Direction.OUT else p.wire for p in op.parameters]
+                args = incoming.decode_arguments(types, op.parameter_names)
+            else:
+                args = incoming.decode_arguments(op.input_types, op.input_names)
+        except SoapDecodeError as exc:
+            raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
+        result = await self.invoke(entry, op, _with_outs(op, args, all_slots))
+        value, outs = _split_outs(op, result)
+        return MethodReturn(incoming.method_name, incoming.namespace, value, op.returns, outs,
+                            [position for position, _ in op.outputs], len(op.parameters))
 
     async def invoke(self, entry: Identity, op: Operation, args: list[object]) -> Any:
         lease = entry.lease
         if lease is not None:
             lease.renew_on_call()
         if BUILTINS.get(op.name) is op:
-            target = entry.target()
-            return target.GetLifetimeService() if isinstance(target, MarshalByRefObject) else None
+            return _object_method(entry, op, args)
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
             return await WORKERS.run(_perform_single_call, entry, op, args)
         target = entry.target()

@@ -4,8 +4,10 @@ Safe by default: with customErrors ``On`` (the default) no caller, loopback incl
 traceback, a file or module path, or the message of an undeclared exception. Such a failure reaches the
 caller as a generic message with a short error id, and the server logs the full traceback with that id at
 ERROR on the ``gateway.server`` logger (shown under plain uvicorn: Python's last-resort handler prints it
-when logging is not configured). Exceptions the service declares (registered by-value types) and our own
-``RemotingException`` messages always reach the caller, without a stack.
+when logging is not configured). Exceptions the service declares (registered by-value types, .NET's own
+exceptions of :mod:`gateway.model.dotnet_exceptions` among them) and our own ``RemotingException``
+messages always reach the caller, without a stack. Where details may be shown, Python's built-in
+exceptions travel as their .NET counterparts (``ValueError`` as ``System.ArgumentException``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from collections.abc import Mapping
 
 from soap import ExceptionInfo, Fault, SoapDecodeError, TypeRegistry, clr_name_of, exception_info
 
+from ..model.dotnet_exceptions import as_dotnet_exception
 from ..model.errors import ClientRequestError, RemotingException
+from .authorization import AccessDeniedError
 
 
 class CustomErrorsMode(enum.Enum):
@@ -75,6 +79,34 @@ def is_declared(exc: BaseException, registry: TypeRegistry) -> bool:
     return isinstance(exc, (RemotingException, SoapDecodeError)) or registry.is_registered(type(exc))
 
 
+def declared_fault_code(cls: type) -> str:
+    """The faultcode of a declared exception: ``Client`` (SOAP 1.2 ``Sender``: the caller asked for something
+    wrong, retrying unchanged will fail again) when the class (or a base) sets ``__fault_code__ = "Client"``,
+    else ``Server`` (``Receiver``), as .NET answers every exception."""
+    code = getattr(cls, "__fault_code__", "Server")
+    return "Client" if isinstance(code, str) and code.lower() == "client" else "Server"
+
+
+#: What went wrong, as metrics and logs name it (a fixed set: the ``kind`` label of ``gateway_faults_total``).
+FAULT_KINDS = ("client", "remoting", "denied", "declared", "internal")
+
+
+def fault_kind(exc: BaseException, registry: TypeRegistry) -> str:
+    """``client``: the request was wrong (unreadable, unknown method, bad arguments, too large);
+    ``remoting``: the runtime refused it (no object at the URI, a result that cannot be sent);
+    ``denied``: an authorization rule refused the caller; ``declared``: the method raised an exception type
+    the service declares; ``internal``: anything else (logged with its traceback and an error id)."""
+    if isinstance(exc, (ClientRequestError, SoapDecodeError)):
+        return "client"
+    if isinstance(exc, RemotingException):
+        return "remoting"
+    if isinstance(exc, AccessDeniedError):
+        return "denied"
+    if registry.is_registered(type(exc)):
+        return "declared"
+    return "internal"
+
+
 def _fault(code: str, info: ExceptionInfo) -> Fault:
     return Fault(code, info.message or "", info)
 
@@ -85,13 +117,18 @@ def fault_for(
 ) -> Fault:
     """The fault a caller gets for ``exc``, following the customErrors policy.
 
-    * a registered (declared) exception type: its CLR name, message and fields, always, never a stack;
+    * a registered (declared) exception type: its CLR name, message and fields, always, never a stack; its
+      faultcode is ``Server`` unless the class says ``__fault_code__ = "Client"``;
     * a request the server could not read (:class:`ClientRequestError`, a decode error): what was wrong,
       always, never a stack;
     * our own :class:`RemotingException`: its message, always (we wrote it, it holds no internals); its
       stack only where details are allowed;
-    * anything else: ``System.Exception`` with the Python type, message and stack only if details are
-      allowed, otherwise the generic .NET "internal error" message with ``error_id``.
+    * anything else, only if details are allowed: a Python built-in exception as the .NET exception it
+      corresponds to (``ValueError`` as ``System.ArgumentException``: see
+      :mod:`gateway.model.dotnet_exceptions`), any other as ``System.Exception`` naming the Python type,
+      each with its message and stack;
+    * otherwise the generic .NET "internal error" message with ``error_id``: a ``ValueError("secret")`` is
+      undeclared even though it has a .NET counterpart (raise ``gateway.ArgumentException`` to declare it).
     """
     details = mode.shows_details(caller_is_local)
     if isinstance(exc, SoapDecodeError):
@@ -102,8 +139,13 @@ def fault_for(
         info = ExceptionInfo(name.full_name, name.assembly, str(exc), stack, "gateway", exc.hresult)
         return _fault(exc.fault_code, info)
     if registry.is_registered(type(exc)):
-        return _fault("Server", exception_info(exc, registry, None))
+        return _fault(declared_fault_code(type(exc)), exception_info(exc, registry, None))
     if details:
+        dotnet = as_dotnet_exception(exc)
+        if dotnet is not None:  # a Python built-in exception: as the .NET exception it corresponds to
+            info = exception_info(dotnet, registry, _stack(exc))
+            info.source = type(exc).__module__
+            return _fault("Server", info)
         message = f"{type(exc).__name__}: {exc}"
         info = ExceptionInfo("System.Exception", "mscorlib", message, _stack(exc), type(exc).__module__)
         return _fault("Server", info)

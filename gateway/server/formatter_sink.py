@@ -1,7 +1,11 @@
 """The formatter sink, where a call's bytes become a dispatched call: pick the formatter, decode the call,
 dispatch it, encode the answer (.NET's SoapServerFormatterSink / BinaryServerFormatterSink).
 
-Every failure becomes a fault in the dialect of the request, so the caller can read it.
+Every failure becomes a fault in the dialect of the request, so the caller can read it. What the sink
+learns is left in ``request.properties`` for the sinks around it (metrics, the access log): ``formatter``,
+``method_name`` (as sent), ``target`` and ``operation`` (once resolved), ``outcome`` (``ok`` or ``fault``),
+``fault`` (its kind, see :func:`~gateway.server.faults.fault_kind`) and ``error_id``.
+An undeclared failure is logged at ERROR on ``gateway.server`` with its traceback and error id.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from soap import (
 )
 
 from ..model.errors import ClientRequestError, RemotingException
+from ..model.logs import printable
 from .dispatcher import Dispatcher
-from .faults import CustomErrorsMode, fault_for, is_declared, is_local_caller, new_error_id
+from .faults import CustomErrorsMode, fault_for, fault_kind, is_declared, is_local_caller, new_error_id
 from .formatters import ServerFormatter, media_type, select_formatter
 from .sinks import ServerRequest, ServerResponse
 
@@ -60,13 +65,18 @@ class FormatterSink:
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
             )
             return self.refuse(request, error, status=415)
+        properties = request.properties
+        properties["formatter"] = formatter.name
         marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
             incoming = formatter.read_call(request.body, content_type, marshaller)
-            request.properties["method_name"] = incoming.method_name
-            ret = await self.dispatcher.dispatch(request.uri, incoming, marshaller)
+            properties["method_name"] = incoming.method_name
+            entry, op = self.dispatcher.resolve(request.uri, incoming)
+            properties["target"] = entry
+            properties["operation"] = op.name
+            ret = await self.dispatcher.call(entry, op, incoming)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving
@@ -76,6 +86,7 @@ class FormatterSink:
         except SoapEncodeError as exc:
             failure = RemotingException(f"the result of {ret.method_name} cannot be sent: {exc}")
             return self._fault_response(formatter, failure, request, call=incoming)
+        properties["outcome"] = "ok"
         return ServerResponse(200, body, response_type)
 
     def _fault_response(
@@ -86,11 +97,14 @@ class FormatterSink:
         status: int | None = None,
         call: IncomingCall | None = None,
     ) -> ServerResponse:
+        properties = request.properties
+        properties["formatter"] = formatter.name
+        properties["outcome"] = "fault"
+        properties["fault"] = fault_kind(exc, self.registry)
         error_id: str | None = None
         if not is_declared(exc, self.registry):
-            error_id = new_error_id()
-            method = call.method_name if call is not None else "-"
-            log.error("call to /%s %s failed [error id %s]", request.uri, method, error_id, exc_info=exc)
+            error_id = properties["error_id"] = new_error_id()
+            _log_failure(request, formatter.name, call, error_id, exc)
         local = is_local_caller(request.client_host, request.headers)
         fault = fault_for(exc, self.registry, self.custom_errors, local, error_id)
         if call is not None and fault.exception is not None and fault.exception.value is exc:
@@ -106,3 +120,16 @@ class FormatterSink:
             fault = fault_for(fallback, self.registry, self.custom_errors, local)
             body, response_type = formatter.write_fault(fault, call, content_type)
         return ServerResponse(formatter.fault_status if status is None else status, body, response_type)
+
+
+def _log_failure(
+    request: ServerRequest, formatter: str, call: IncomingCall | None, error_id: str, exc: BaseException
+) -> None:
+    """The server's side of a hidden failure: the traceback, and the error id the caller was given."""
+    uri = printable(request.uri)
+    method = printable(call.method_name) if call is not None else "-"
+    caller = request.client_host or "-"
+    log.error(
+        "call to /%s %s from %s failed [error id %s]", uri, method, caller, error_id, exc_info=exc,
+        extra={"uri": uri, "method": method, "formatter": formatter, "caller": caller, "error_id": error_id},
+    )

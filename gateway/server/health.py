@@ -26,8 +26,5 @@ async def answer_health_probe(scope: Scope, send: Send) -> None:
     if method in ("GET", "HEAD"):
         response = ServerResponse(200, b"ok", "text/plain; charset=utf-8", [("cache-control", "no-store")])
     else:
-        response = ServerResponse(
-            405, f"Method {method} is not allowed here; use {_ALLOWED}.\n".encode(), "text/plain; charset=utf-8",
-            [("allow", _ALLOWED)],
-        )
+        response = ServerResponse.method_not_allowed(method, _ALLOWED)
     await send_response(send, response, head=method == "HEAD")

@@ -9,7 +9,7 @@ user routes and callback proxies; a client's callback listener is a bare host.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from starlette.types import Receive, Scope, Send
@@ -19,25 +19,36 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import MarshalByRefObject, WellKnownObjectMode
+from ..model.workers import WORKERS
 from .activation import RemoteActivator
 from .authorization import AuthorizationRules
 from .dispatcher import Dispatcher
 from .endpoint import ObjectEndpoint
 from .faults import CustomErrorsMode
 from .formatter_sink import FormatterSink
-from .formatters import enabled_formatters_from_env, make_formatters
+from .formatters import ServerFormatter, enabled_formatters_from_env, make_formatters
 from .identity import IdentityTable, InstanceEntry, ServiceEntry
 from .lease_manager import LeaseManager
 from .marshal import PeerProxies, ProxyFactory, ServerMarshaller, TypeFilterLevel
+from .metrics import Metrics, metrics_enabled_from_env, metrics_uri
+from .metrics_sink import CallMetricsSink
 from .pages import ServicePages
 from .routing import RequestRouter
-from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
+from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
 from .urls import external_base_url, trust_forwarded_from_env
 from .wsdl_cache import WsdlCache
 
 
+class Channel(Protocol):
+    """Another channel serving this host's objects (the TCP channel, :mod:`gateway.tcp`): it tells the base
+    URL under which a caller of ``request`` reaches it, for the ObjRefs this host hands out."""
+
+    def url_for(self, request: ServerRequest) -> str | None: ...
+
+
 class HostService(Protocol):
-    """Something that runs as long as the host does (started and stopped with the ASGI lifespan)."""
+    """Something that runs as long as the host does (started and stopped with the ASGI lifespan): a
+    deployment's worker runtime (:mod:`gateway.cluster`)."""
 
     async def start(self) -> None: ...
 
@@ -56,7 +67,9 @@ class ObjectHost:
     whether a trusted reverse proxy sets ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` /
     ``X-Forwarded-Prefix`` (default: ``GATEWAY_TRUST_FORWARDED``); ``authorization`` the roles required per
     object URI and method (see :class:`~gateway.server.authorization.AuthorizationRules`); ``body_timeout``
-    the seconds a request body may take to arrive (slow senders get 408; None: no limit).
+    the seconds a request body may take to arrive (slow senders get 408; None: no limit); ``metrics``
+    whether calls are measured and Prometheus metrics served at ``metrics_path`` (through the sinks, like
+    everything else; default: ``GATEWAY_METRICS``, on unless set to 0).
     """
 
     def __init__(
@@ -74,6 +87,8 @@ class ObjectHost:
         trust_forwarded: bool | None = None,
         authorization: AuthorizationRules | None = None,
         body_timeout: float | None = 30.0,
+        metrics: bool | None = None,
+        metrics_path: str = "/metrics",
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -89,19 +104,19 @@ class ObjectHost:
         self.formatters = make_formatters(enabled_formatters_from_env(formatters), self.registry, self.limits)
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.wsdl_cache = WsdlCache()
-        self.calls = FormatterSink(
-            self.formatters, self.dispatcher, self.registry, custom_errors, self.marshaller_for
-        )
-        self._terminal = RequestRouter(ServicePages(self.identities, self.wsdl_cache, self.external_url), self.calls)
-        #: started after the lease manager and stopped before it (a deployment's worker runtime)
+        enabled = metrics_enabled_from_env() if metrics is None else metrics
+        self.metrics = Metrics(self.identities, self.leases, WORKERS) if enabled else None
+        self.metrics_path = metrics_path
+        self.channels: list[Channel] = []
+        #: started after the lease manager and stopped before it
         self.services: list[HostService] = []
         #: proxies for objects other workers of a deployment serve (set by the scale-out runtime)
         self.peer_proxies: PeerProxies | None = None
+        self._terminal = self._router(self.formatters)
         self._chain: Handler | None = None
-        self.endpoint = ObjectEndpoint(
-            self.chain, lambda: self.limits.max_bytes, self.leases.ensure_running, body_timeout
-        )
-        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI)
+        self._sinks_fixed = False
+        self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self._on_request, body_timeout)
+        self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI, kind=None)
 
     # ------------------------------------------------------------ ASGI
 
@@ -115,39 +130,103 @@ class ObjectHost:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.leases.ensure_running()
-                for service in self.services:
-                    await service.start()
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for service in reversed(self.services):
-                    await service.stop()
-                await self.leases.stop()
+                await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def _on_request(self) -> None:
+        """Background work starts with the first request (or at startup): the lease manager, metric writes."""
+        self.leases.ensure_running()
+        if self.metrics is not None:
+            self.metrics.ensure_running()
+
+    async def startup(self) -> None:
+        """Run at the ASGI lifespan's startup: the lease manager and metric writes start, then the services."""
+        self._on_request()
+        for service in self.services:
+            await service.start()
+
+    async def shutdown(self) -> None:
+        """Run at the ASGI lifespan's shutdown: the services, the lease manager and metric writes stop."""
+        for service in reversed(self.services):
+            await service.stop()
+        await self.leases.stop()
+        if self.metrics is not None:
+            await self.metrics.stop()
+
     def chain(self) -> Handler:
-        """The server sink chain around the request router (built on the first request)."""
+        """The server sink chain around the request router (built on the first request); with metrics on,
+        the call-measuring sink runs outermost, before the application's sinks."""
         if self._chain is None:
-            self._chain = build_chain(self.sinks, self._terminal)
+            self._chain = build_chain(self._sinks_with_metrics(), self._terminal)
+            self._sinks_fixed = True
         return self._chain
+
+    def channel_chain(self, formatters: Sequence[str]) -> Handler:
+        """The sink chain of another channel that reads its own set of formatters (the TCP channel: binary
+        and SOAP): the same sinks, dispatcher, identities, leases, limits and customErrors as HTTP."""
+        self._sinks_fixed = True
+        router = self._router(make_formatters(formatters, self.registry, self.limits))
+        return build_chain(self._sinks_with_metrics(), router)
+
+    def _sinks_with_metrics(self) -> list[ServerSink]:
+        sinks = list(self.sinks)
+        if self.metrics is not None:
+            sinks.insert(0, CallMetricsSink(self.metrics.calls, self.identities))
+        return sinks
 
     def add_sink(self, sink: ServerSink) -> None:
         """Append a server sink (innermost, just before the router). Only before the first request."""
-        if self._chain is not None:
+        if self._sinks_fixed:
             raise RuntimeError("sinks cannot be added after the application has served a request")
         self.sinks.append(sink)
+
+    def refuse(self, request: ServerRequest, error: BaseException, status: int) -> ServerResponse:
+        """A fault for ``error`` in the dialect of ``request`` (its body unread), as the HTTP channel answers."""
+        return self._terminal.calls.refuse(request, error, status)
+
+    def _router(self, formatters: Mapping[str, ServerFormatter]) -> RequestRouter:
+        calls = FormatterSink(formatters, self.dispatcher, self.registry, self.custom_errors, self.marshaller_for)
+        pages = ServicePages(self.identities, self.wsdl_cache, self.external_url)
+        return RequestRouter(pages, calls, self.metrics, metrics_uri(self.metrics_path))
 
     # ------------------------------------------------------------ URLs and marshalling
 
     def external_url(self, request: ServerRequest) -> str:
-        """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached."""
-        return self.public_url or external_base_url(request.scope, request.headers, self.trust_forwarded)
+        """The base URL callers use to reach this app (for ObjRefs and WSDL addresses): computed, not cached.
+
+        ``public_url`` is the HTTP address; a request that came over another channel (TCP) is answered with
+        that channel's address, which its synthetic scope describes."""
+        if self.public_url and request.scope.get("type", "http") == "http":
+            return self.public_url
+        return external_base_url(request.scope, request.headers, self.trust_forwarded)
+
+    def channel_urls(self, request: ServerRequest) -> list[str]:
+        """The base URLs an ObjRef handed out to ``request`` carries, one per channel: HTTP first, then the
+        other channels (TCP) in the order they started, as .NET lists an ``http`` channel registered before a
+        ``tcp`` one. A request over another channel carries the HTTP address only when ``public_url`` says
+        it (the HTTP side's address is otherwise known only from HTTP requests)."""
+        http = self.external_url(request) if request.scope.get("type", "http") == "http" else self.public_url
+        urls = [http] if http else []
+        for channel in self.channels:
+            url = channel.url_for(request)
+            if url and url not in urls:
+                urls.append(url)
+        return urls
 
     def marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
-        """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us)."""
+        """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us, and
+        the other channels' URLs when this host serves more than HTTP)."""
+        channel_urls = (lambda: self.channel_urls(request)) if self.channels else None
         return ServerMarshaller(
-            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory,
+            self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory, channel_urls,
             self.peer_proxies,
         )
 

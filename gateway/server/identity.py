@@ -5,6 +5,11 @@ Two kinds of entry: a *well-known* one (a type and an activation mode, SingleCal
 instance entry and every Singleton instance has a lease tracked by the lease manager; when it expires the
 object is disconnected and later calls get "No receiver for uri".
 
+Each entry carries a *label*, the name metrics use for it: its URI, except for an object published at a
+generated (random, per-instance) URI, which is labelled by its type, so that metric series stay bounded by
+what the server publishes and not by how many objects it ever made. The table also counts its live
+objects by kind as they come and go, for the metrics to read at scrape time.
+
 Registration checks what would otherwise fail only when the first call arrives (or never show at all): the
 mode's type, a class rather than an instance, a constructor the server can call without arguments, types
 that cannot cross the wire; a method without type hints is published, with a :class:`RegistrationWarning`.
@@ -21,11 +26,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from soap import Kind, SoapEncodeError, clr_name_of
-from wsdl import Operation, ServiceContract, contract_of
+from wsdl import Operation, ServiceContract, contract_of, literal_name_clashes
 
 from ..model.lease import CURRENT_LIFETIME, LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import Lease, MarshalByRefObject, WellKnownObjectMode
 from .lease_manager import LeaseManager
+
+#: Kinds of live objects (the ``kind`` label of ``gateway_live_objects``).
+SINGLETON = "singleton"
+CLIENT_ACTIVATED = "client_activated"
+MARSHALLED = "marshalled"
+LEASE = "lease"
+LIVE_KINDS = (SINGLETON, CLIENT_ACTIVATED, MARSHALLED, LEASE)
 
 
 def normalize_uri(uri: str) -> str:
@@ -39,6 +51,12 @@ class Identity:
 
     uri: str
     contract: ServiceContract
+    #: the name of this entry in metrics (its URI unless set; see the module docstring)
+    label: str = field(default="", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = self.uri
 
     @property
     def lease(self) -> Lease | None:
@@ -79,6 +97,11 @@ class ServiceEntry(Identity):
                     self._instance = instance
         return instance
 
+    @property
+    def has_instance(self) -> bool:
+        """A Singleton whose instance exists now (it is created on the first call, dropped at lease expiry)."""
+        return self._instance is not None
+
     def _drop_instance(self, lease: LeaseBase) -> None:
         """The Singleton's lease expired: the next call creates a new instance (as in .NET)."""
         with self._lock:
@@ -116,10 +139,15 @@ class ServiceEntry(Identity):
 
 @dataclass(eq=False)
 class InstanceEntry(Identity):
-    """One live object published at its own URI."""
+    """One live object published at its own URI.
+
+    ``kind`` is what the live-objects metric counts it as (``client_activated``, ``marshalled``, ``lease``),
+    None for the server's own infrastructure (the activation service), which is not counted.
+    """
 
     obj: object = None
     _lease: Lease | None = None
+    kind: str | None = MARSHALLED
 
     @property
     def lease(self) -> Lease | None:
@@ -137,10 +165,12 @@ class IdentityTable:
         self.app_guid = str(uuid.uuid4())
         self.leases = lease_manager
         self._entries: dict[str, Identity] = {}
+        self._services: list[ServiceEntry] = []  # the well-known entries (never removed), apart from instances
         self._by_object: dict[int, InstanceEntry] = {}
         self._activated: dict[str, type] = {}
         self._revision = 0
         self._on_expiry: dict[int, Callable[[LeaseBase], None]] = {}
+        self._live: dict[str, int] = dict.fromkeys(LIVE_KINDS, 0)
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ well-known and activated types
@@ -158,6 +188,7 @@ class IdentityTable:
             if key in self._entries:
                 raise ValueError(f"an object is already registered at {uri!r}")
             self._entries[key] = entry
+            self._services.append(entry)
             self._revision += 1
         return entry
 
@@ -188,8 +219,11 @@ class IdentityTable:
 
     # ------------------------------------------------------------ instances
 
-    def publish(self, obj: object, uri: str | None = None) -> InstanceEntry:
-        """Publish a live object (or return its existing entry); starts its lease."""
+    def publish(self, obj: object, uri: str | None = None, kind: str | None = MARSHALLED) -> InstanceEntry:
+        """Publish a live object (or return its existing entry); starts its lease.
+
+        ``kind`` is what the live-objects metric counts it as (None: not counted).
+        """
         if not isinstance(obj, MarshalByRefObject):
             raise TypeError(f"{type(obj)!r} must be a subclass of gateway.MarshalByRefObject to be published")
         with self._lock:
@@ -198,12 +232,19 @@ class IdentityTable:
                 if uri is not None and normalize_uri(uri) != existing.uri:
                     raise ValueError(f"object is already published at /{existing.uri}")
                 return existing
-            key = _check_uri(uri) if uri is not None else f"{self.app_guid}/{secrets.token_hex(16)}.rem"
+            contract = contract_of(type(obj))
+            if uri is None:
+                key = f"{self.app_guid}/{secrets.token_hex(16)}.rem"
+                label = f"(instance) {contract.clr.full_name}"
+            else:
+                key = label = _check_uri(uri)
             if key in self._entries:
                 raise ValueError(f"an object is already registered at {uri!r}")
-            entry = InstanceEntry(key, contract_of(type(obj)), obj)
+            entry = InstanceEntry(key, contract, obj, kind=kind, label=label)
             self._entries[key] = entry
             self._by_object[id(obj)] = entry
+            if kind is not None:
+                self._live[kind] = self._live.get(kind, 0) + 1
         entry._lease = self.start_lease(obj, lambda _lease: self._disconnect_expired(obj), key)
         return entry
 
@@ -249,6 +290,8 @@ class IdentityTable:
             if entry is None or entry.obj is not obj:
                 return False
             self._entries.pop(entry.uri, None)
+            if entry.kind is not None:
+                self._live[entry.kind] -= 1
             lease = entry._lease
             entry._lease = None
             if lease is not None:
@@ -285,10 +328,19 @@ class IdentityTable:
             return list(self._entries.values())
 
     def well_known(self) -> list[ServiceEntry]:
-        return [e for e in self.entries() if isinstance(e, ServiceEntry)]
+        """The well-known entries, in registration order (without walking the instances, however many)."""
+        with self._lock:
+            return list(self._services)
 
     def instance_count(self) -> int:
         return len(self._by_object)
+
+    def live_objects(self) -> dict[str, int]:
+        """Live objects by kind (see :data:`LIVE_KINDS`): counted as they come and go, so this is cheap."""
+        with self._lock:
+            counts = dict(self._live)
+        counts[SINGLETON] = sum(1 for e in self.well_known() if e.has_instance)
+        return counts
 
 
 class RegistrationWarning(UserWarning):
@@ -338,6 +390,9 @@ def _checked_contract(cls: type, call: str) -> ServiceContract:
         contract = contract_of(cls)
     except (SoapEncodeError, TypeError) as exc:
         raise TypeError(f"{call}: {cls.__name__} cannot be published: {exc}") from None
+    clashes = literal_name_clashes(contract)
+    if clashes:
+        raise TypeError(f"{call}: {cls.__name__} cannot be published: {'; '.join(clashes)}")
     for op in sorted(contract.operations.values(), key=lambda o: o.name):
         _check_references(cls, op, call)
         if op.unhinted:

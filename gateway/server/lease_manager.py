@@ -10,6 +10,9 @@ With a :class:`LeaseIndex` (a deployment of several workers keeps each worker's 
 shared store) a sweep asks the index for the leases whose recorded deadline passed instead of scanning all
 of them. The lease objects here stay authoritative: a lease renewed since its deadline was recorded is
 simply recorded again, so renewals never touch the index. When the index cannot answer, the sweep scans.
+
+What happened is counted in plain int attributes (expirations, sponsor answers) that the metrics collector
+reads at scrape time, so counting costs nothing measurable here.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ class LeaseManager:
         self._renewing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self.last_sweep_seconds = 0.0
+        #: leases that ran out and were not renewed (their objects were disconnected)
+        self.expirations = 0
+        #: sponsors asked for a renewal, by answer: renewed, declined (zero or no answer), failed (raised or timed out)
+        self.sponsor_renewals = 0
+        self.sponsor_declines = 0
+        self.sponsor_failures = 0
 
     def __len__(self) -> int:
         return len(self._leases)
@@ -99,10 +108,14 @@ class LeaseManager:
         return {name: lease.expires_at for name, lease in indexed if lease.expires_at is not None}
 
     def ensure_running(self) -> None:
-        """Start the polling task on the running loop (idempotent; called on startup and on each request)."""
+        """Start the polling task on the running loop (idempotent; called on startup and on each request).
+
+        A task left on another loop (an app served again on a new event loop, the old one closed) never
+        finishes there, so it is replaced by one on the running loop."""
         task = self._task
-        if task is None or task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="gateway-lease-manager")
+        loop = asyncio.get_running_loop()
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._task = loop.create_task(self._run(), name="gateway-lease-manager")
 
     async def stop(self) -> None:
         for task in [self._task, *self._renewing]:
@@ -165,18 +178,32 @@ class LeaseManager:
             else:
                 self._expire(lease)
 
+    async def drain(self) -> None:
+        """Wait until every sponsorship started so far has finished: each lease a sweep sent to its sponsors
+        is renewed or expired by the time this returns (a sponsor that hangs costs its SponsorshipTimeout).
+
+        For tests that drive the clock by hand: ``clock.advance(...)``, ``sweep()``, ``await drain()``.
+        """
+        pending = [task for task in self._renewing if not task.done()]
+        while pending:
+            await asyncio.wait(pending)
+            pending = [task for task in self._renewing if not task.done()]
+
     async def _sponsor(self, lease: LeaseBase) -> None:
         timeout = lease.SponsorshipTimeout.total_seconds()
         for sponsor in lease.sponsors():
             try:
                 renewal = await asyncio.wait_for(_ask(sponsor, lease), timeout)
             except Exception as exc:  # failed or timed out: this sponsor is gone
+                self.sponsor_failures += 1
                 log.info("lease sponsor %r dropped: %s", sponsor, exc or type(exc).__name__)
                 lease.Unregister(sponsor)
                 continue
             if renewal > dt.timedelta(0):
+                self.sponsor_renewals += 1
                 lease.Renew(renewal)
                 return
+            self.sponsor_declines += 1
             lease.Unregister(sponsor)
         deadline = lease.expires_at
         if lease.CurrentState is LeaseState.Active and deadline is not None and deadline > self.clock():
@@ -184,6 +211,7 @@ class LeaseManager:
         self._expire(lease)
 
     def _expire(self, lease: LeaseBase) -> None:
+        self.expirations += 1
         self.forget(lease)
         lease.expire()
         self._on_expired(lease)

@@ -17,7 +17,7 @@ from ..model.errors import ClientRequestError
 from ..model.objects import Lease, MarshalByRefObject
 from ..model.objref import objref_for
 from .activation import ACTIVATED_MARK
-from .identity import Identity, IdentityTable
+from .identity import CLIENT_ACTIVATED, LEASE, MARSHALLED, Identity, IdentityTable
 
 
 class TypeFilterLevel(enum.Enum):
@@ -38,7 +38,11 @@ PeerProxies = Callable[[ObjRef, WireType, str], object | None]
 
 
 class ServerMarshaller:
-    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL)."""
+    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL).
+
+    Own objects leave with ``channel_urls()`` when given (one base URL per channel the app serves, HTTP and
+    TCP), else with the request's base URL alone.
+    """
 
     def __init__(
         self,
@@ -46,12 +50,14 @@ class ServerMarshaller:
         base_url: str | Callable[[], str],
         type_filter: TypeFilterLevel,
         proxy_factory: ProxyFactory | None = None,
+        channel_urls: Callable[[], list[str]] | None = None,
         peers: PeerProxies | None = None,
     ) -> None:
         self.table = table
         self._base_url = base_url
         self.type_filter = type_filter
         self.proxy_factory = proxy_factory
+        self._channel_urls = channel_urls
         self.peers = peers
 
     @property
@@ -67,11 +73,14 @@ class ServerMarshaller:
             return carried  # a proxy to an object elsewhere, passed along
         if not isinstance(value, MarshalByRefObject):
             return None
-        entry = self.table.publish(value)
-        ref = objref_for(entry.uri, value, self.base_url, self.table.app_guid)
+        activated = not isinstance(value, Lease) and bool(value.__dict__.pop(ACTIVATED_MARK, False))
+        kind = LEASE if isinstance(value, Lease) else CLIENT_ACTIVATED if activated else MARSHALLED
+        entry = self.table.publish(value, kind=kind)
+        urls = self._channel_urls() if self._channel_urls is not None else self.base_url
+        ref = objref_for(entry.uri, value, urls, self.table.app_guid)
         if isinstance(value, Lease):
             value.published_uri = entry.uri
-        elif value.__dict__.pop(ACTIVATED_MARK, False):
+        elif activated:
             ref.is_marshalled = False
         return ref
 

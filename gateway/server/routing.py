@@ -2,11 +2,14 @@
 
 GET and HEAD read the WSDL or the help page; POST is a call (or its body was refused for its size:
 413, or 408 when it came too slowly, with a fault in the request's dialect); any other method gets 405 with ``Allow``.
+The metrics path (``/metrics`` by default; never an object URI, which ends in ``.rem`` or ``.soap``) is
+answered here too, so the same sinks guard it as everything else (an authentication sink protects it).
 """
 
 from __future__ import annotations
 
 from .formatter_sink import FormatterSink
+from .metrics import Metrics
 from .pages import ServicePages
 from .sinks import ServerRequest, ServerResponse
 
@@ -16,12 +19,19 @@ ALLOWED_METHODS = "GET, HEAD, POST"
 class RequestRouter:
     """Terminal handler: pages for GET/HEAD, the formatter sink for POST, 405 for the rest."""
 
-    def __init__(self, pages: ServicePages, calls: FormatterSink) -> None:
+    def __init__(
+        self, pages: ServicePages, calls: FormatterSink, metrics: Metrics | None = None, metrics_uri: str = ""
+    ) -> None:
         self.pages = pages
         self.calls = calls
+        self.metrics = metrics
+        self.metrics_uri = metrics_uri
 
     async def __call__(self, request: ServerRequest) -> ServerResponse:
         method = request.method
+        metrics = self.metrics
+        if metrics is not None and request.uri == self.metrics_uri:
+            return _scrape(request, metrics)
         if method == "POST":
             error = request.body_error
             if error is not None:
@@ -29,7 +39,12 @@ class RequestRouter:
             return await self.calls(request)
         if method in ("GET", "HEAD"):
             return self.pages(request)
-        return ServerResponse(
-            405, f"Method {method} is not allowed here; use {ALLOWED_METHODS}.\n".encode(),
-            "text/plain; charset=utf-8", [("allow", ALLOWED_METHODS)],
-        )
+        return ServerResponse.method_not_allowed(method, ALLOWED_METHODS)
+
+
+def _scrape(request: ServerRequest, metrics: Metrics) -> ServerResponse:
+    """The Prometheus scrape (GET or HEAD)."""
+    if request.method not in ("GET", "HEAD"):
+        return ServerResponse.method_not_allowed(request.method, "GET, HEAD")
+    body, content_type = metrics.render(request.headers.get("accept"))
+    return ServerResponse(200, body, content_type)

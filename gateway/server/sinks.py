@@ -14,6 +14,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..model.logs import printable
+from ..model.principal import Principal
+
 
 @dataclass(slots=True)
 class ServerRequest:
@@ -21,6 +24,10 @@ class ServerRequest:
 
     ``body_error`` is set (and ``body`` empty) when the body was refused while it was read (over the size
     limit): the chain still runs, so a sink sees the request; the terminal handler answers with the error.
+    ``properties`` is what the chain learned on the way, for the sinks around it to read afterwards:
+    ``principal`` (authentication), and from the formatter sink ``formatter``, ``method_name``,
+    ``target``, ``operation``, ``outcome``, ``fault`` and ``error_id`` (see
+    :mod:`gateway.server.formatter_sink`).
     """
 
     method: str
@@ -40,6 +47,12 @@ class ServerResponse:
     body: bytes
     content_type: str | None
     headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def method_not_allowed(cls, method: str, allowed: str) -> ServerResponse:
+        """405 with the ``Allow`` header (``allowed``: ``"GET, HEAD"``) and a line saying what to use."""
+        message = f"Method {method} is not allowed here; use {allowed}.\n"
+        return cls(405, message.encode(), "text/plain; charset=utf-8", [("allow", allowed)])
 
 
 Handler = Callable[[ServerRequest], Awaitable[ServerResponse]]
@@ -65,7 +78,16 @@ def _bind(sink: ServerSink, call_next: Handler) -> Handler:
 
 
 class RequestLoggingSink:
-    """Logs one line per request: method, object URI, remote method, status, size and time taken."""
+    """Logs one access line per request at INFO on ``gateway.requests``.
+
+    ``127.0.0.1 POST /SayHello.soap HelloMethod [soap] 200 1.23 ms 345 bytes``: caller (``user@address``
+    once authenticated), HTTP method, object URI, remote method and formatter (``-`` when the request was
+    not a call), status, time taken from this sink on, response size; a failed call adds its fault kind
+    and error id. The same values ride on the record as fields (``caller``, ``user``, ``http_method``,
+    ``uri``, ``method``, ``formatter``, ``status``, ``duration_ms``, ``response_bytes``, ``fault``,
+    ``error_id``) for :class:`~gateway.model.logs.JsonLogFormatter`. Plain ``uvicorn`` does not show INFO
+    lines of other loggers: see :func:`~gateway.model.logs.configure_logging`.
+    """
 
     def __init__(self, logger: logging.Logger | None = None, level: int = logging.INFO) -> None:
         self.logger = logger or logging.getLogger("gateway.requests")
@@ -76,11 +98,30 @@ class RequestLoggingSink:
             return await call_next(request)
         started = time.perf_counter()
         response = await call_next(request)
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        props = request.properties
+        uri = printable(request.uri + ("?" + request.query if request.query else ""))
+        name = props.get("operation") or props.get("method_name")
+        method = printable(name) if isinstance(name, str) else "-"
+        formatter = str(props.get("formatter", "-"))
+        principal = props.get("principal")
+        user = principal.name if isinstance(principal, Principal) else None
+        caller = request.client_host or "-"
+        fields: dict[str, object] = {
+            "caller": caller, "user": user, "http_method": request.method, "uri": uri, "method": method,
+            "formatter": formatter, "status": response.status, "duration_ms": elapsed_ms,
+            "response_bytes": len(response.body),
+        }
+        failure = ""
+        if "fault" in props:
+            fields["fault"] = props["fault"]
+            failure = f" fault={props['fault']}"
+            if "error_id" in props:
+                fields["error_id"] = props["error_id"]
+                failure += f" error_id={props['error_id']}"
         self.logger.log(
-            self.level,
-            "%s /%s %s -> %d (%d bytes) in %.2f ms",
-            request.method, request.uri, request.properties.get("method_name", "-"),
-            response.status, len(response.body), elapsed_ms,
+            self.level, "%s %s /%s %s [%s] %d %.2f ms %d bytes%s",
+            f"{printable(user)}@{caller}" if user else caller, request.method, uri, method, formatter,
+            response.status, elapsed_ms, len(response.body), failure, extra=fields,
         )
         return response

@@ -62,6 +62,8 @@ from soap import (
     clr_type,
 )
 
+from ..support.clock import ManualClock
+from ..support.http import http_client
 from ..support.server import live_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mono_binary"
@@ -137,11 +139,12 @@ class Remote:
         self.loop: asyncio.AbstractEventLoop | None = None
         if kind == "live":
             self.client: RemotingClient | AsyncRemotingClient = RemotingClient(
-                formatter="binary", sinks=[self.sink], timeout=10.0
+                formatter="binary", sinks=[self.sink], http_client=http_client(timeout=10.0)
             )
         else:
             assert app is not None
             self.loop = asyncio.new_event_loop()
+            self.app = app
             http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))  # type: ignore[arg-type]
             self.client = AsyncRemotingClient(formatter="binary", sinks=[self.sink], http_client=http)
 
@@ -160,20 +163,13 @@ class Remote:
     def lease(self, proxy: Sync) -> Any:
         return Sync(self.run(self.client.get_lifetime_service(proxy.proxy)), self.run)
 
-    def sleep(self, seconds: float) -> None:
-        if self.loop is None:
-            import time
-
-            time.sleep(seconds)
-        else:
-            self.loop.run_until_complete(asyncio.sleep(seconds))  # the in-process lease manager runs meanwhile
-
     def close(self) -> None:
         if isinstance(self.client, RemotingClient):
             self.client.close()
         else:
             assert self.loop is not None
             self.loop.run_until_complete(self.client.aclose())
+            self.loop.run_until_complete(self.app.leases.stop())  # its lease manager runs on this loop
             self.loop.close()
 
 
@@ -329,14 +325,16 @@ class ShortLived(MarshalByRefObject, ICounter):
 
 
 def test_call_after_lease_expiry_is_a_remoting_error() -> None:
-    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(milliseconds=100))
+    clock = ManualClock()
+    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(hours=1), clock=clock)
     app = RemotingApp(formatters=("soap", "binary"), lifetime=lifetime)
     app.register_activated(ShortLived)
     remote = Remote("inprocess", ASGI_BASE, app)
     try:
         doomed = remote.create(ShortLived, "doomed")
         assert doomed.Increment() == 1
-        remote.sleep(1.5)
+        clock.advance(1.5)
+        assert app.leases.sweep() == 1
         with pytest.raises(RemotingError) as info:
             doomed.Increment()
         assert "No receiver" in str(info.value) or "not found" in str(info.value).lower(), str(info.value)
@@ -351,12 +349,16 @@ def _post(base_kind: str, url: str, data: bytes, app: RemotingApp | None = None,
           content_type: str = BINARY_CONTENT_TYPE) -> httpx.Response:  # fmt: skip
     headers = {"content-type": content_type}
     if base_kind == "live":
-        return httpx.post(url, content=data, headers=headers, timeout=10.0)
+        with http_client(timeout=10.0) as http:
+            return http.post(url, content=data, headers=headers)
 
     async def send() -> httpx.Response:
         assert app is not None
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:  # type: ignore[arg-type]
-            return await http.post(url, content=data, headers=headers)
+            try:
+                return await http.post(url, content=data, headers=headers)
+            finally:
+                await app.leases.stop()
 
     return asyncio.run(send())
 
@@ -457,7 +459,7 @@ def test_malformed_body_gets_a_binary_fault_and_the_server_keeps_serving(
 
 
 def test_malformed_bodies_back_to_back_on_the_live_server(binary_server: str) -> None:
-    with httpx.Client(timeout=10.0) as http:
+    with http_client(timeout=10.0) as http:
         for _ in range(3):
             for body in MALFORMED.values():
                 headers = {"content-type": BINARY_CONTENT_TYPE}

@@ -34,6 +34,7 @@ from gateway import (
 )
 from soap import ClrDateTime
 
+from ..support.http import http_client
 from ..support.server import live_server
 
 ASGI_BASE = "http://testserver/"
@@ -53,7 +54,7 @@ class Remote:
         self.base = base
         self.loop: asyncio.AbstractEventLoop | None = None
         if kind == "sync":
-            http = httpx.Client(transport=transport, timeout=10.0) if transport else httpx.Client(timeout=10.0)
+            http = httpx.Client(transport=transport, timeout=10.0) if transport else http_client(timeout=10.0)
             self.client: RemotingClient | AsyncRemotingClient = RemotingClient(http_client=http, sinks=sinks)
         else:
             self.loop = asyncio.new_event_loop()

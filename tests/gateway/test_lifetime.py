@@ -1,9 +1,14 @@
-"""Client-activated objects, leases, sponsors and the lease manager.
+"""Client-activated objects, leases, sponsors and the lease manager, through the application.
 
-Most tests run the app in-process (``httpx.ASGITransport``; it runs no lifespan, but the lease manager starts
-on the first POST) with an :class:`gateway.AsyncRemotingClient`; one runs the sync client against a real
-uvicorn (``live_app`` below, served by ``live_server``). Leases are short so that expiry is observable:
-1 s initial, 0.5 s renew-on-call, 0.3 s sponsorship timeout, the lease manager polling every 0.2 s.
+Most tests run the app in-process (``httpx.ASGITransport``) with an :class:`gateway.AsyncRemotingClient`
+and a :class:`~tests.support.clock.ManualClock`: time moves only when a test advances the clock, and the
+test runs the lease manager's sweep itself (``app.leases.sweep()``, then ``await app.leases.drain()`` when
+sponsors are asked), so nothing sleeps. Leases are 1 s initial, 0.5 s renew-on-call (clock time); the
+SponsorshipTimeout is real time (``asyncio.wait_for``): 2 s, reached only by a sponsor that hangs, or 50 ms
+for the tests about such sponsors.
+
+Two tests run in real time so that the lease manager's own poll loop stays covered: one with the sync
+client against a real uvicorn (``live_app``, served by ``live_server``), one in-process with 0.3 s leases.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import datetime as dt
 import itertools
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,22 +36,25 @@ from gateway import (
     RemotingError,
     WellKnownObjectMode,
 )
-from gateway.server.lease_manager import LeaseManager
 from soap import clr_type
 
+from ..support.clock import ManualClock
 from ..support.server import live_server
 
 BASE = "http://testserver/"
 ASSEMBLY = "GatewayTests"
+#: the poll of the real-time apps; a manual-clock app polls every hour (never, during a test): tests sweep
 POLL = dt.timedelta(seconds=0.2)
+NEVER = dt.timedelta(hours=1)
 SECOND = dt.timedelta(seconds=1)
+SPONSORSHIP = dt.timedelta(seconds=2)
 
 
 def seconds(value: float) -> dt.timedelta:
     return dt.timedelta(seconds=value)
 
 
-def short_lease(lease: Lease | None, initial: float = 1.0, renew: float = 0.5, sponsorship: float = 0.3) -> Lease:
+def short_lease(lease: Lease | None, initial: float = 1.0, renew: float = 0.5, sponsorship: float = 2.0) -> Lease:
     assert lease is not None
     lease.InitialLeaseTime = seconds(initial)
     lease.RenewOnCallTime = seconds(renew)
@@ -55,7 +64,7 @@ def short_lease(lease: Lease | None, initial: float = 1.0, renew: float = 0.5, s
 
 @clr_type("GatewayTests.Lifetime.Counter", ASSEMBLY)
 class Counter(MarshalByRefObject):
-    """Client-activated, with a 1 s / 0.5 s / 0.3 s lease."""
+    """Client-activated, with a 1 s / 0.5 s / 2 s lease."""
 
     def __init__(self, name: str | None = None) -> None:
         self._name = name
@@ -78,6 +87,22 @@ class LongCounter(Counter):
 
     def InitializeLifetimeService(self) -> Lease | None:
         return short_lease(MarshalByRefObject.InitializeLifetimeService(self), initial=30.0)
+
+
+@clr_type("GatewayTests.Lifetime.HastyCounter", ASSEMBLY)
+class HastyCounter(Counter):
+    """Same, with a 50 ms SponsorshipTimeout: for the tests about sponsors that never answer in time."""
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        return short_lease(MarshalByRefObject.InitializeLifetimeService(self), sponsorship=0.05)
+
+
+@clr_type("GatewayTests.Lifetime.QuickCounter", ASSEMBLY)
+class QuickCounter(Counter):
+    """A 0.3 s / 0.2 s lease, for the real-time in-process test."""
+
+    def InitializeLifetimeService(self) -> Lease | None:
+        return short_lease(MarshalByRefObject.InitializeLifetimeService(self), initial=0.3, renew=0.2)
 
 
 @clr_type("GatewayTests.Lifetime.ImmortalCounter", ASSEMBLY)
@@ -117,8 +142,13 @@ class PlainDefaults(MarshalByRefObject):
         return "pong"
 
 
-def make_app() -> RemotingApp:
-    app = RemotingApp(lifetime=LifetimeSettings(lease_manager_poll_time=POLL), sinks=[])
+def make_app(clock: ManualClock | None = None) -> RemotingApp:
+    """The app under test: on ``clock`` (its poll loop never fires: tests sweep), or in real time."""
+    if clock is None:
+        lifetime = LifetimeSettings(lease_manager_poll_time=POLL)
+    else:
+        lifetime = LifetimeSettings(lease_manager_poll_time=NEVER, clock=clock)
+    app = RemotingApp(lifetime=lifetime, sinks=[])
     app.register_activated(Counter)
     app.register_activated(LongCounter)
     app.register_activated(ImmortalCounter)
@@ -127,7 +157,7 @@ def make_app() -> RemotingApp:
     return app
 
 
-#: served by a real uvicorn in test_sync_client_over_uvicorn
+#: served by a real uvicorn in test_sync_client_over_uvicorn (real time)
 live_app = make_app()
 
 
@@ -155,11 +185,18 @@ def instance_targets(app: RemotingApp, cls: type) -> list[Any]:
     return [o for o in (getattr(e, "obj", None) for e in app.identities.entries()) if isinstance(o, cls)]
 
 
+async def expire_due(app: RemotingApp) -> int:
+    """One sweep of the lease manager, and the sponsorships it started; returns how many leases were due."""
+    due = app.leases.sweep()
+    await app.leases.drain()
+    return due
+
+
 # ------------------------------------------------------------------ client-activated objects
 
 
 def test_cao_state_kept_and_instances_independent() -> None:
-    app = make_app()
+    app = make_app(ManualClock())
 
     async def scenario(client: AsyncRemotingClient) -> None:
         a = await client.create_instance(LongCounter, BASE, "alpha")
@@ -174,35 +211,43 @@ def test_cao_state_kept_and_instances_independent() -> None:
 
 
 def test_cao_lease_through_the_lease_proxy() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         cao = await client.create_instance(Counter, BASE, "leased")
         lease = await client.get_lifetime_service(cao)
         assert await lease.get_InitialLeaseTime() == SECOND
         assert await lease.get_RenewOnCallTime() == seconds(0.5)
-        assert await lease.get_SponsorshipTimeout() == seconds(0.3)
+        assert await lease.get_SponsorshipTimeout() == SPONSORSHIP
         assert await lease.get_CurrentState() is LeaseState.Active
-        assert seconds(0) < await lease.get_CurrentLeaseTime() <= SECOND
-        assert await lease.Renew(seconds(5)) > seconds(4)
-        assert await lease.get_CurrentLeaseTime() > seconds(4)
-        await asyncio.sleep(1.8)  # well past the initial 1 s, idle: alive thanks to Renew
+        assert await lease.get_CurrentLeaseTime() == SECOND  # the clock has not moved
+        clock.advance(0.25)
+        assert await lease.get_CurrentLeaseTime() == seconds(0.75)
+        assert await lease.Renew(seconds(5)) == seconds(5)
+        assert await lease.get_CurrentLeaseTime() == seconds(5)
+        clock.advance(1.75)  # well past the initial 1 s, idle: alive thanks to Renew
+        assert app.leases.sweep() == 0
+        assert await lease.get_CurrentLeaseTime() == seconds(3.25)
         assert await cao.Increment() == 1
 
     run(app, scenario)
 
 
 def test_renew_on_call_keeps_object_alive_beyond_its_initial_lease() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         kept = await client.create_instance(Counter, BASE, "kept")
         idle = await client.create_instance(Counter, BASE, "idle")
-        started = time.monotonic()
+        expired = 0
         n = 0
-        while time.monotonic() - started < 2.2:  # more than twice the initial lease
+        for _ in range(11):  # 2.2 s in 0.2 s steps: more than twice the initial lease
             n = await kept.Increment()
-            await asyncio.sleep(0.2)
+            clock.advance(0.2)
+            expired += app.leases.sweep()
+        assert expired == 1  # idle, once
         assert await kept.Increment() == n + 1
         with pytest.raises(RemotingError) as info:
             await idle.Increment()
@@ -212,7 +257,8 @@ def test_renew_on_call_keeps_object_alive_beyond_its_initial_lease() -> None:
 
 
 def test_expiry_disconnects_and_cleans_up() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
     baseline = app.identities.instance_count()  # RemoteActivationService.rem
 
     async def scenario(client: AsyncRemotingClient) -> None:
@@ -223,7 +269,11 @@ def test_expiry_disconnects_and_cleans_up() -> None:
         assert len(app.leases) == 1
         server_obj = instance_targets(app, Counter)[0]
         server_lease = server_obj.GetLifetimeService()
-        await asyncio.sleep(1.8)
+        clock.advance(0.5)
+        assert app.leases.sweep() == 0  # half-way: not due yet
+        assert server_lease.CurrentState is LeaseState.Active
+        clock.advance(0.5)
+        assert app.leases.sweep() == 1  # its deadline: due, no sponsor, expired
         with pytest.raises(RemotingError) as info:
             await cao.Increment()
         assert_no_receiver(info.value)
@@ -239,7 +289,8 @@ def test_expiry_disconnects_and_cleans_up() -> None:
 
 
 def test_objects_without_lease_or_with_zero_lease_never_expire() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         immortal = await client.create_instance(ImmortalCounter, BASE, "immortal")
@@ -249,37 +300,12 @@ def test_objects_without_lease_or_with_zero_lease_never_expire() -> None:
             await client.get_lifetime_service(immortal)
         zero_lease = await client.get_lifetime_service(zero)
         assert await zero_lease.get_InitialLeaseTime() == dt.timedelta(0)
-        await asyncio.sleep(1.5)
+        clock.advance(10**6)
+        assert app.leases.sweep() == 0
         assert await immortal.Increment() == 1
         assert await zero.Increment() == 1
 
     run(app, scenario)
-
-
-def test_sync_client_over_uvicorn() -> None:
-    """The same object model through a real uvicorn (lifespan on: the lease manager starts at startup)."""
-    with live_server("tests.gateway.test_lifetime:live_app") as base, RemotingClient(timeout=10.0) as client:
-        a = client.create_instance(Counter, base, "a")
-        b = client.create_instance(Counter, base, "b")
-        assert (a.GetName(), b.GetName()) == ("a", "b")
-        assert [a.Increment(), a.Increment(), b.Increment()] == [1, 2, 1]
-        lease = client.get_lifetime_service(a)
-        assert (lease.InitialLeaseTime, lease.RenewOnCallTime, lease.SponsorshipTimeout) == (
-            SECOND,
-            seconds(0.5),
-            seconds(0.3),
-        )
-        assert lease.CurrentState is LeaseState.Active
-        started = time.monotonic()
-        while time.monotonic() - started < 2.0:  # a is called, b is idle
-            a.Increment()
-            time.sleep(0.2)
-        with pytest.raises(RemotingError) as info:
-            b.Increment()
-        assert_no_receiver(info.value)
-        assert lease.Renew(seconds(5)) > seconds(4)
-        time.sleep(1.5)
-        assert a.GetName() == "a"
 
 
 # ------------------------------------------------------------------ sponsors (local, on the server)
@@ -291,10 +317,12 @@ class Sponsor:
     def __init__(self, renewal: dt.timedelta = SECOND) -> None:
         self.renewal = renewal
         self.calls = 0
+        self.answered = False
 
     def Renewal(self, lease: Lease) -> dt.timedelta:
         assert isinstance(lease, Lease)
         self.calls += 1
+        self.answered = True
         return self.renewal
 
 
@@ -302,6 +330,7 @@ class AsyncSponsor(Sponsor):
     async def Renewal(self, lease: Lease) -> dt.timedelta:  # type: ignore[override]
         self.calls += 1
         await asyncio.sleep(0)
+        self.answered = True
         return self.renewal
 
 
@@ -311,24 +340,32 @@ class FailingSponsor(Sponsor):
         raise RuntimeError("sponsor is broken")
 
 
-class SlowSponsor(Sponsor):
-    """Answers a generous renewal, but only after the 0.3 s SponsorshipTimeout."""
+class HangingSponsor(Sponsor):
+    """Would renew generously, but answers only when the test releases it: long after the SponsorshipTimeout."""
+
+    def __init__(self) -> None:
+        super().__init__(seconds(30))
+        self.release = threading.Event()
 
     def Renewal(self, lease: Lease) -> dt.timedelta:
         self.calls += 1
-        time.sleep(1.0)
-        return seconds(30)
+        self.release.wait(timeout=30)  # a worker thread, held until the test ends
+        self.answered = True
+        return self.renewal
 
 
-class SlowAsyncSponsor(Sponsor):
+class HangingAsyncSponsor(HangingSponsor):
     async def Renewal(self, lease: Lease) -> dt.timedelta:  # type: ignore[override]
         self.calls += 1
-        await asyncio.sleep(1.0)
-        return seconds(30)
+        await asyncio.sleep(3600)  # cancelled at the SponsorshipTimeout
+        self.answered = True
+        return self.renewal
 
 
-def publish_with_sponsors(app: RemotingApp, *sponsors: object) -> tuple[Counter, Lease, str]:
-    obj = Counter("sponsored")
+def publish_with_sponsors(
+    app: RemotingApp, *sponsors: object, cls: type[Counter] = Counter
+) -> tuple[Counter, Lease, str]:
+    obj = cls("sponsored")
     uri = app.marshal(obj)
     lease = obj.GetLifetimeService()
     assert lease is not None and lease.CurrentState is LeaseState.Active
@@ -339,16 +376,20 @@ def publish_with_sponsors(app: RemotingApp, *sponsors: object) -> tuple[Counter,
 
 @pytest.mark.parametrize("sponsor_cls", [Sponsor, AsyncSponsor])
 def test_local_sponsor_keeps_an_idle_object_alive(sponsor_cls: type[Sponsor]) -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
     sponsor = sponsor_cls(SECOND)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         _obj, lease, uri = publish_with_sponsors(app, sponsor)
-        proxy = client.get_object(Counter, BASE + uri)  # the first POST starts the lease manager
+        proxy = client.get_object(Counter, BASE + uri)
         assert await proxy.GetName() == "sponsored"
-        await asyncio.sleep(3.0)  # idle: only the sponsor renews
-        assert sponsor.calls >= 2
-        assert lease.CurrentState is LeaseState.Active
+        for asked in (1, 2, 3):  # idle: each time the lease runs out, only the sponsor renews it
+            clock.advance(1.0)
+            assert await expire_due(app) == 1
+            assert sponsor.calls == asked
+            assert lease.CurrentState is LeaseState.Active
+            assert lease.CurrentLeaseTime == SECOND  # the sponsor's renewal, from now
         assert await proxy.Increment() == 1
         assert lease.sponsors() == [sponsor]
 
@@ -356,72 +397,105 @@ def test_local_sponsor_keeps_an_idle_object_alive(sponsor_cls: type[Sponsor]) ->
 
 
 @pytest.mark.parametrize(
-    "sponsor",
-    [FailingSponsor(), Sponsor(dt.timedelta(0)), SlowSponsor(), SlowAsyncSponsor()],
+    "make_sponsor",
+    [FailingSponsor, lambda: Sponsor(dt.timedelta(0)), HangingSponsor, HangingAsyncSponsor],
     ids=["raises", "zero", "too-slow-sync", "too-slow-async"],
 )
-def test_sponsor_that_fails_answers_zero_or_times_out_does_not_keep_object_alive(sponsor: Sponsor) -> None:
-    app = make_app()
+def test_sponsor_that_fails_answers_zero_or_times_out_does_not_keep_object_alive(
+    make_sponsor: Callable[[], Sponsor],
+) -> None:
+    clock = ManualClock()
+    app = make_app(clock)
+    sponsor = make_sponsor()
 
     async def scenario(client: AsyncRemotingClient) -> None:
-        _obj, lease, uri = publish_with_sponsors(app, sponsor)
-        proxy = client.get_object(Counter, BASE + uri)
+        _obj, lease, uri = publish_with_sponsors(app, sponsor, cls=HastyCounter)  # 50 ms SponsorshipTimeout
+        proxy = client.get_object(HastyCounter, BASE + uri)
         assert await proxy.Increment() == 1
+        clock.advance(1.0)
+        assert app.leases.sweep() == 1
+        assert lease.CurrentState is LeaseState.Renewing
         started = time.monotonic()
-        # 1 s lease (renewed by the call to ~1 s) + 0.2 s poll + 0.3 s sponsorship timeout, with margin
-        while lease.CurrentState is not LeaseState.Expired and time.monotonic() - started < 4.0:
-            await asyncio.sleep(0.05)
+        await app.leases.drain()
+        assert time.monotonic() - started < 5, "expiry waited for the slow sponsor"
         assert lease.CurrentState is LeaseState.Expired
-        assert time.monotonic() - started < 2.5, "expiry waited for the slow sponsor"
         assert sponsor.calls == 1
+        if isinstance(sponsor, HangingSponsor):
+            assert not sponsor.answered  # expired without waiting for its (generous) answer
         with pytest.raises(RemotingError) as info:
             await proxy.Increment()
         assert_no_receiver(info.value)
 
-    run(app, scenario)
+    try:
+        run(app, scenario)
+    finally:
+        if isinstance(sponsor, HangingSponsor):
+            sponsor.release.set()
 
 
 def test_failing_sponsor_is_dropped_and_the_next_one_renews() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
     bad, good = FailingSponsor(), Sponsor(SECOND)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         _obj, lease, uri = publish_with_sponsors(app, bad, good)
         proxy = client.get_object(Counter, BASE + uri)
         assert await proxy.Increment() == 1
-        await asyncio.sleep(2.5)
-        assert bad.calls == 1 and good.calls >= 1
+        clock.advance(1.0)
+        assert await expire_due(app) == 1
+        assert (bad.calls, good.calls) == (1, 1)
         assert lease.sponsors() == [good]
+        assert lease.CurrentState is LeaseState.Active
+        clock.advance(1.0)
+        assert await expire_due(app) == 1
+        assert (bad.calls, good.calls) == (1, 2)  # the failed one is not asked again
         assert await proxy.Increment() == 2
 
     run(app, scenario)
 
 
-class SlowRefusingSponsor(Sponsor):
-    """Takes 0.25 s (within the 0.3 s SponsorshipTimeout), then declines."""
+class GatedRefusingSponsor(Sponsor):
+    """Declines, but only once the test lets it answer: the lease stays Renewing meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__(dt.timedelta(0))
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def Renewal(self, lease: Lease) -> dt.timedelta:  # type: ignore[override]
         self.calls += 1
-        await asyncio.sleep(0.25)
-        return dt.timedelta(0)
+        self.asked.set()
+        await self.release.wait()
+        self.answered = True
+        return self.renewal
 
 
 def test_call_while_sponsors_are_asked_renews_the_lease() -> None:
-    app = make_app()
-    sponsor = SlowRefusingSponsor()
+    clock = ManualClock()
+    app = make_app(clock)
 
     async def scenario(client: AsyncRemotingClient) -> None:
+        sponsor = GatedRefusingSponsor()
         _obj, lease, uri = publish_with_sponsors(app, sponsor)
         proxy = client.get_object(Counter, BASE + uri)
         assert await proxy.Increment() == 1
-        deadline = time.monotonic() + 3
-        while lease.CurrentState is not LeaseState.Renewing and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        clock.advance(1.0)
+        assert app.leases.sweep() == 1
         assert lease.CurrentState is LeaseState.Renewing
+        await asyncio.wait_for(sponsor.asked.wait(), 10)
         assert await proxy.Increment() == 2  # renews to RenewOnCallTime (0.5 s) from now
-        await asyncio.sleep(0.35)  # the sponsor has declined by now
-        assert sponsor.calls == 1
+        assert lease.CurrentState is LeaseState.Active
+        assert lease.CurrentLeaseTime == seconds(0.5)
+        sponsor.release.set()
+        await app.leases.drain()
+        assert sponsor.calls == 1 and sponsor.answered  # it declined (no timeout) ...
+        assert lease.sponsors() == []  # ... and was dropped
+        assert lease.CurrentState is LeaseState.Active  # but the call's renewal stands
         assert await proxy.Increment() == 3
+        clock.advance(0.5)
+        assert app.leases.sweep() == 1  # no sponsor left: the next deadline expires it
+        assert lease.CurrentState is LeaseState.Expired
 
     run(app, scenario)
 
@@ -430,13 +504,15 @@ def test_call_while_sponsors_are_asked_renews_the_lease() -> None:
 
 
 def test_singleton_lease_expiry_recreates_the_instance() -> None:
-    app = make_app()
+    clock = ManualClock()
+    app = make_app(clock)
 
     async def scenario(client: AsyncRemotingClient) -> None:
         single = client.get_object(SingletonCounter, BASE + "Singleton.rem")
         assert [await single.Increment(), await single.Increment()] == [1, 2]
         assert len(app.leases) == 1
-        await asyncio.sleep(1.8)
+        clock.advance(1.5)
+        assert app.leases.sweep() == 1
         assert len(app.leases) == 0
         assert await single.Increment() == 1  # a new instance, its state reset
         assert await single.Increment() == 2
@@ -446,7 +522,7 @@ def test_singleton_lease_expiry_recreates_the_instance() -> None:
 
 
 def test_marshal_then_disconnect() -> None:
-    app = make_app()
+    app = make_app(ManualClock())
     obj = LongCounter("published")
     assert app.marshal(obj, "/Published.rem") == "Published.rem"
     assert app.marshal(obj) == "Published.rem"  # already published: same URI
@@ -479,7 +555,7 @@ def test_marshal_then_disconnect() -> None:
 
 
 def test_marshal_without_uri_gives_an_unguessable_one() -> None:
-    app = make_app()
+    app = make_app(ManualClock())
     uri = app.marshal(LongCounter("x"))
     assert re.fullmatch(rf"{re.escape(app.identities.app_guid)}/[0-9a-f]{{32}}\.rem", uri), uri
 
@@ -488,7 +564,7 @@ def test_marshal_without_uri_gives_an_unguessable_one() -> None:
 
 
 def test_cao_uris_are_unguessable() -> None:
-    app = make_app()
+    app = make_app(ManualClock())
 
     async def scenario(client: AsyncRemotingClient) -> None:
         for i in range(20):
@@ -521,7 +597,7 @@ def test_cao_uris_are_unguessable() -> None:
     ids=["unregistered", "well-known-only", "clr-type", "python-type"],
 )
 def test_activation_of_unregistered_type_is_refused(cls: type, type_name: str | None) -> None:
-    app = make_app()
+    app = make_app(ManualClock())
 
     async def scenario(client: AsyncRemotingClient) -> None:
         with pytest.raises(RemotingError) as info:
@@ -536,7 +612,9 @@ def test_activation_of_unregistered_type_is_refused(cls: type, type_name: str | 
 
 
 def test_app_lifetime_settings_are_the_lease_defaults() -> None:
-    app = RemotingApp(lifetime=LifetimeSettings(seconds(1), seconds(0.5), seconds(0.3), POLL), sinks=[])
+    clock = ManualClock()
+    lifetime = LifetimeSettings(seconds(1), seconds(0.5), seconds(0.3), POLL, clock)
+    app = RemotingApp(lifetime=lifetime, sinks=[])
     obj = PlainDefaults()
     app.marshal(obj)
     lease = obj.GetLifetimeService()
@@ -546,156 +624,64 @@ def test_app_lifetime_settings_are_the_lease_defaults() -> None:
         seconds(0.5),
         seconds(0.3),
     )
+    assert app.leases.clock is clock
+    clock.advance(0.25)  # the lease reads the app's clock
+    assert lease.CurrentLeaseTime == seconds(0.75)
 
 
-# ------------------------------------------------------------------ Lease itself
+# ------------------------------------------------------------------ real time: the lease manager's own poll loop
 
 
-def activated(initial: float, renew: float = 0.5, sponsorship: float = 0.3) -> Lease:
-    lease = Lease(LifetimeSettings(seconds(initial), seconds(renew), seconds(sponsorship)))
-    lease.activate()
-    return lease
-
-
-def test_lease_defaults_and_initial_state() -> None:
-    lease = Lease()
-    assert (lease.InitialLeaseTime, lease.RenewOnCallTime, lease.SponsorshipTimeout) == (
-        dt.timedelta(minutes=5),
-        dt.timedelta(minutes=2),
-        dt.timedelta(minutes=2),
-    )
-    assert lease.CurrentState is LeaseState.Initial
-    assert lease.CurrentLeaseTime == dt.timedelta(minutes=5)
-    assert lease.expires_at is None
-
-
-@pytest.mark.parametrize("prop", ["InitialLeaseTime", "RenewOnCallTime", "SponsorshipTimeout"])
-def test_lease_properties_are_settable_only_while_initial(prop: str) -> None:
-    lease = Lease()
-    setattr(lease, prop, seconds(7))
-    assert getattr(lease, prop) == seconds(7)
-    lease.activate()
-    assert lease.CurrentState is LeaseState.Active
-    with pytest.raises(RuntimeError, match=prop):
-        setattr(lease, prop, seconds(9))
-    assert getattr(lease, prop) == seconds(7)
-    lease.expire()
-    with pytest.raises(RuntimeError):
-        setattr(lease, prop, seconds(9))
-
-
-def test_zero_initial_lease_time_is_infinite() -> None:
-    lease = Lease(LifetimeSettings(dt.timedelta(0)))
-    assert lease.is_infinite
-    expired: list[Lease] = []
-    manager = LeaseManager(POLL, expired.append)
-    manager.track(lease)
-    assert lease.CurrentState is LeaseState.Active
-    assert lease.expires_at is None
-    assert len(manager) == 0
-    assert manager.sweep(now=time.monotonic() + 10**9) == 0
-    assert expired == []
-    lease.renew_on_call()  # nothing to extend
-    assert lease.expires_at is None
-
-
-def test_renew_extends_and_never_shortens() -> None:
-    lease = activated(1.0)
-    assert lease.Renew(seconds(10)) > seconds(9.5)
-    assert lease.CurrentLeaseTime > seconds(9.5)
-    assert lease.Renew(seconds(1)) > seconds(9.5)  # asks for less than remains: unchanged
-    assert lease.CurrentState is LeaseState.Active
-
-
-def test_renew_does_nothing_before_activation_or_after_expiry() -> None:
-    lease = Lease(LifetimeSettings(seconds(1)))
-    assert lease.Renew(seconds(10)) == seconds(1)  # Initial: the clock has not started
-    assert lease.expires_at is None
-    lease.activate()
-    lease.expire()
-    assert lease.Renew(seconds(10)) == dt.timedelta(0)
-    assert lease.CurrentState is LeaseState.Expired
-
-
-def test_renew_on_call_extends_only_when_less_than_renew_on_call_time_remains() -> None:
-    plenty = activated(10.0, renew=2.0)
-    before = plenty.expires_at
-    plenty.renew_on_call()
-    assert plenty.expires_at == before  # 10 s left > 2 s: untouched
-
-    short = activated(1.0, renew=5.0)
-    short.renew_on_call()
-    assert seconds(4.5) < short.CurrentLeaseTime <= seconds(5)
-
-    initial = Lease(LifetimeSettings(seconds(1), seconds(5)))
-    initial.renew_on_call()  # not activated: no deadline to extend
-    assert initial.expires_at is None and initial.CurrentState is LeaseState.Initial
-
-
-def test_register_unregister_and_expire() -> None:
-    lease = activated(1.0)
-    a, b = Sponsor(), Sponsor()
-    lease.Register(a)
-    lease.Register(b)
-    assert lease.sponsors() == [a, b]
-    lease.Unregister(a)
-    assert lease.sponsors() == [b]
-    lease.expire()
-    assert lease.CurrentState is LeaseState.Expired
-    assert lease.CurrentLeaseTime == dt.timedelta(0)
-    assert lease.sponsors() == []
-
-
-# ------------------------------------------------------------------ LeaseManager.sweep with a fake clock
-
-
-def test_sweep_with_a_fake_clock() -> None:
-    expired: list[Lease] = []
-    manager = LeaseManager(dt.timedelta(seconds=10), expired.append)
-    one, five = Lease(LifetimeSettings(seconds(1))), Lease(LifetimeSettings(seconds(5)))
-    infinite = Lease(LifetimeSettings(dt.timedelta(0)))
-    for lease in (one, five, infinite):
-        manager.track(lease)  # activates: the clocks start now
+def test_sync_client_over_uvicorn() -> None:
+    """The same object model through a real uvicorn (lifespan on: the lease manager starts at startup) and the
+    real clock: the poll loop (0.2 s) expires the idle object and keeps the called and the renewed one."""
+    with live_server("tests.gateway.test_lifetime:live_app") as base, RemotingClient(timeout=10.0) as client:
+        a = client.create_instance(Counter, base, "a")
+        b = client.create_instance(Counter, base, "b")
+        assert (a.GetName(), b.GetName()) == ("a", "b")
+        assert [a.Increment(), a.Increment(), b.Increment()] == [1, 2, 1]
+        lease = client.get_lifetime_service(a)
+        assert (lease.InitialLeaseTime, lease.RenewOnCallTime, lease.SponsorshipTimeout) == (
+            SECOND,
+            seconds(0.5),
+            SPONSORSHIP,
+        )
         assert lease.CurrentState is LeaseState.Active
-    assert len(manager) == 2
-    now = time.monotonic()
-    assert manager.sweep(now=now + 0.5) == 0
-    assert expired == []
-    assert manager.sweep(now=now + 2) == 1
-    assert expired == [one]
-    assert one.CurrentState is LeaseState.Expired
-    assert len(manager) == 1
-    assert manager.sweep(now=now + 2) == 0  # an expired lease is never expired twice
-    assert manager.sweep(now=now + 3600) == 1
-    assert expired == [one, five]
-    assert len(manager) == 0
-    assert infinite.CurrentState is LeaseState.Active
-    assert manager.last_sweep_seconds >= 0
+        started = time.monotonic()
+        while time.monotonic() - started < 1.6:  # a is called, b is idle past its 1 s lease and a poll
+            a.Increment()
+            time.sleep(0.2)
+        with pytest.raises(RemotingError) as info:
+            b.Increment()
+        assert_no_receiver(info.value)
+        assert lease.Renew(seconds(5)) > seconds(4)
+        time.sleep(1.0)  # past a's 0.5 s renew-on-call lease and a poll: alive thanks to Renew
+        assert a.GetName() == "a"
 
 
-def test_sweep_asks_sponsors_of_due_leases() -> None:
-    expired: list[Lease] = []
+def test_real_poll_loop_expires_idle_objects_and_asks_sponsors() -> None:
+    """In-process, real clock, 50 ms poll: the loop itself expires an idle object and asks a sponsor."""
+    app = RemotingApp(lifetime=LifetimeSettings(lease_manager_poll_time=seconds(0.05)), sinks=[])
+    app.register_activated(QuickCounter)
+    sponsor = Sponsor(seconds(0.3))
 
-    async def main() -> None:
-        manager = LeaseManager(dt.timedelta(seconds=10), expired.append)
-        renewing, dying = Lease(LifetimeSettings(seconds(1))), Lease(LifetimeSettings(seconds(1)))
-        good, zero = Sponsor(seconds(60)), Sponsor(dt.timedelta(0))
-        renewing.Register(good)
-        dying.Register(zero)
-        manager.track(renewing)
-        manager.track(dying)
-        assert manager.sweep(now=time.monotonic() + 2) == 2
-        assert renewing.CurrentState is LeaseState.Renewing
-        assert manager.sweep(now=time.monotonic() + 2) == 0  # already being renewed: not asked twice
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if dying.CurrentState is LeaseState.Expired and renewing.CurrentState is LeaseState.Active:
-                break
-        assert renewing.CurrentState is LeaseState.Active
-        assert renewing.CurrentLeaseTime > seconds(50)
-        assert good.calls == 1 and zero.calls == 1
-        assert expired == [dying]
-        assert len(manager) == 1
-        await manager.stop()
+    async def scenario(client: AsyncRemotingClient) -> None:
+        idle = await client.create_instance(QuickCounter, BASE, "idle")
+        [idle_obj] = instance_targets(app, QuickCounter)
+        idle_lease = idle_obj.GetLifetimeService()
+        assert idle_lease is not None
+        _obj, lease, uri = publish_with_sponsors(app, sponsor, cls=QuickCounter)
+        sponsored = client.get_object(QuickCounter, BASE + uri)
+        assert await sponsored.Increment() == 1
+        deadline = time.monotonic() + 10
+        while idle_lease.CurrentState is not LeaseState.Expired or sponsor.calls < 2:
+            assert time.monotonic() < deadline, (idle_lease.CurrentState, sponsor.calls)
+            await asyncio.sleep(0.02)
+        with pytest.raises(RemotingError) as info:
+            await idle.Increment()
+        assert_no_receiver(info.value)
+        assert lease.CurrentState in (LeaseState.Active, LeaseState.Renewing)
+        assert await sponsored.Increment() == 2
+        assert lease.CurrentState is LeaseState.Active
 
-    asyncio.run(main())
+    run(app, scenario)

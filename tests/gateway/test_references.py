@@ -9,17 +9,15 @@ the test can still look at the server's objects.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from examples.remoting_samples import ClientActivatedObject, FactoryService, IFactory
 from gateway import (
@@ -36,8 +34,15 @@ from gateway import (
     TypeFilterLevel,
     WellKnownObjectMode,
 )
-from soap import ANY, clr_type
+from soap import ANY, clr_name_of, clr_type
 from wsdl import Operation
+
+from ..support.clock import ManualClock
+
+try:
+    from support.server import serve_in_thread as serve
+except ImportError:  # tests/ imported as a package
+    from tests.support.server import serve_in_thread as serve
 
 BASE = "http://testserver/"
 ASSEMBLY = "GatewayTests"
@@ -169,9 +174,13 @@ class NoToString(MarshalByRefObject):
         return "pong"
 
 
+#: how long ``Slow`` takes: long enough for concurrent calls to overlap, short enough for ten in a row
+SLOW = 0.03
+
+
 def _slow(self: Any, i: int) -> str:
     started = time.monotonic()
-    time.sleep(0.1)
+    time.sleep(SLOW)
     return f"{i}:{started!r}:{time.monotonic()!r}"
 
 
@@ -193,10 +202,12 @@ class Unserialized(MarshalByRefObject):
         return _slow(self, i)
 
 
-def make_app(type_filter: TypeFilterLevel = TypeFilterLevel.Low, **kwargs: Any) -> RemotingApp:
+def make_app(
+    type_filter: TypeFilterLevel = TypeFilterLevel.Low, lifetime: LifetimeSettings | None = None, **kwargs: Any
+) -> RemotingApp:
     app = RemotingApp(
         type_filter=type_filter,
-        lifetime=LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=0.2)),
+        lifetime=lifetime or LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=0.2)),
         sinks=[],
         **kwargs,
     )
@@ -220,24 +231,6 @@ def run(app: RemotingApp, scenario: Callable[[AsyncRemotingClient], Awaitable[No
                 await app.leases.stop()
 
     asyncio.run(main())
-
-
-@contextlib.contextmanager
-def serve(app: RemotingApp) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a thread, on a free loopback port; yields the base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 async def fault_of(call: Awaitable[Any]) -> str:
@@ -349,15 +342,29 @@ def test_passing_a_local_mbr_without_a_listener_is_a_clear_client_error() -> Non
 
 
 def test_remote_sponsor_keeps_an_object_alive() -> None:
-    app = make_app(TypeFilterLevel.Full)
+    """The server's lease manager asks a sponsor in the client over HTTP. The server polls every 20 ms on a
+    manual clock: the test moves the clock past the lease and waits (briefly) for the sponsor's renewal."""
+    clock = ManualClock()
+    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(milliseconds=20), clock=clock)
+    app = make_app(TypeFilterLevel.Full, lifetime)
     sponsor = ClientSponsor()
     with serve(app) as base, RemotingClient(listen=True, timeout=10.0) as client:
         leased = client.create_instance(Leased, base)
         assert leased.Ping() == "pong"
         lease = client.get_lifetime_service(leased)
         lease.Register(sponsor)
-        time.sleep(3.0)  # idle: 1 s lease, only the sponsor renews it
-        assert sponsor.calls >= 1
+        [server_obj] = [e.obj for e in app.identities.entries() if isinstance(getattr(e, "obj", None), Leased)]
+        server_lease = server_obj.GetLifetimeService()
+        assert server_lease is not None
+        for asked in (1, 2):
+            clock.advance(1.0)  # idle past its 1 s lease: only the sponsor renews it
+            deadline = time.monotonic() + 10
+            while sponsor.calls < asked or server_lease.CurrentState is not LeaseState.Active:
+                assert server_lease.CurrentState is not LeaseState.Expired, "the sponsor's renewal did not count"
+                assert time.monotonic() < deadline, (sponsor.calls, server_lease.CurrentState)
+                time.sleep(0.01)
+            assert server_lease.CurrentLeaseTime == dt.timedelta(seconds=1)  # the sponsor's answer
+        assert sponsor.calls == 2
         assert lease.CurrentState is LeaseState.Active
         assert leased.Ping() == "pong"
 
@@ -439,13 +446,15 @@ def test_property_is_published_as_get_and_set_accessors() -> None:
     run(app, scenario)
 
 
-def test_to_string_only_when_str_is_overridden() -> None:
+def test_to_string_reaches_the_server_only_when_str_is_overridden() -> None:
+    """An overridden ``__str__`` is the remote ToString; without one the server answers as System.Object
+    (the type's full name), as a .NET server does for a class that does not override ToString."""
     app = make_app()
 
     async def scenario(client: AsyncRemotingClient) -> None:
         assert await client.get_object(Scoped, BASE + "Scoped.rem").ToString() == "Scoped(initial)"
-        message = await fault_of(client.get_object(None, BASE + "NoToString.rem").ToString())
-        assert "No method 'ToString'" in message, message
+        plain = await client.get_object(None, BASE + "NoToString.rem").ToString()
+        assert plain == clr_name_of(NoToString).full_name
 
     run(app, scenario)
 
@@ -483,7 +492,7 @@ def test_context_bound_object_serializes_calls_per_instance() -> None:
         for (_, end), (next_start, _) in itertools.pairwise(spans):
             assert next_start >= end, "two calls ran at once on a ContextBoundObject"
         assert max_overlap(spans) == 1
-        assert serial_time >= 1.0
+        assert serial_time >= 10 * SLOW
 
         replies = await asyncio.gather(*(plain.Slow(i) for i in range(10)))
         assert max_overlap(intervals(replies)) > 1, "a plain MarshalByRefObject's calls did not overlap"

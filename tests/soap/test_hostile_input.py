@@ -95,9 +95,9 @@ def test_external_entity_is_refused() -> None:
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: what an expansion would burn, whatever else the machine runs
     refused(LAUGHS, STR, "DOCTYPE")
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
@@ -110,9 +110,9 @@ def test_doctype_in_another_encoding_is_refused(codec: str) -> None:
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
 def test_billion_laughs_in_another_encoding_is_refused_quickly(codec: str) -> None:
-    started = time.perf_counter()
+    started = time.thread_time()
     refused(LAUGHS.decode().encode(codec), STR, "entit")
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 def test_plain_doctype_without_entities_is_refused() -> None:

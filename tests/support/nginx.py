@@ -39,6 +39,16 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin:/usr/local/sbin")
 
 
+def write_config(tmp: Path, site: str, log_format: str | None = None) -> Path:
+    """``tmp/nginx.conf``: ``site`` inside the wrapper's ``http {}``, every path under ``tmp``."""
+    conf = tmp / "nginx.conf"
+    conf.write_text(WRAPPER.format(
+        tmp=tmp, site=site, log_format=f"    log_format tested '{log_format}';" if log_format else "",
+        log_name=" tested" if log_format else "",
+    ))
+    return conf
+
+
 @contextlib.contextmanager
 def running_nginx(tmp: Path, port: int, site: str, log_format: str | None = None) -> Iterator[Path]:
     """nginx serving ``site`` (server blocks, upstreams: what goes inside ``http {}``), which listens on
@@ -46,11 +56,7 @@ def running_nginx(tmp: Path, port: int, site: str, log_format: str | None = None
     binary = nginx_binary()
     require_peer("nginx", binary is not None, "nginx (apt-get install nginx-light)")
     assert binary is not None
-    conf = tmp / "nginx.conf"
-    conf.write_text(WRAPPER.format(
-        tmp=tmp, site=site, log_format=f"    log_format tested '{log_format}';" if log_format else "",
-        log_name=" tested" if log_format else "",
-    ))
+    conf = write_config(tmp, site, log_format)
     with (tmp / "stderr.log").open("wb") as errlog:
         proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp)], stdin=subprocess.DEVNULL,
                                 stdout=errlog, stderr=errlog)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,22 +62,40 @@ def live_server(app_spec: str, env: dict[str, str] | None = None, args: tuple[st
     it exits or does not listen within 20 s. The process is terminated on exit. ``args`` are extra uvicorn
     options (``("--timeout-keep-alive", "1")``).
     """
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app_spec,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        *args,
-    ]
-    with live_process(cmd, port, env, name=f"uvicorn {app_spec}") as (url, _output):
+    with live_servers(app_spec, env=env, args=args) as (url,):
         yield url
+
+
+@contextlib.contextmanager
+def live_servers(
+    *app_specs: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    """Like :func:`live_server` for several apps at once: they start together (their start-ups overlap) and
+    are stopped together. Yields their base URLs in the order of ``app_specs``."""
+    with contextlib.ExitStack() as stack:
+        started = []
+        for app_spec in app_specs:
+            port = free_port()
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app_spec,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *args,
+            ]
+            started.append(stack.enter_context(_started(cmd, port, env, f"uvicorn {app_spec}")))
+        try:
+            yield tuple(server.wait() for server in started)
+        finally:
+            for server in started:  # all told to stop first: they shut down together
+                if server.proc.poll() is None:
+                    server.proc.terminate()
 
 
 @contextlib.contextmanager
@@ -85,7 +108,40 @@ def live_process(
     printed so far (stdout and stderr); raises ``RuntimeError`` with that output if the process exits or does
     not listen within 20 s. The process is terminated on exit.
     """
-    label = name or " ".join(cmd[:4])
+    with _started(cmd, port, env, name) as server:
+        yield server.wait(), server.output
+
+
+@dataclass
+class _Server:
+    """A server process just started: :meth:`wait` until it listens."""
+
+    proc: subprocess.Popen[Any]
+    port: int
+    label: str
+    output: Callable[[], str]
+
+    def wait(self) -> str:
+        """The base URL, once the port accepts connections (``RuntimeError`` with the output if it never does)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not port_accepts(self.port):
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.label} exited with status {self.proc.returncode} before listening "
+                    f"on port {self.port}; output:\n{self.output()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{self.label} did not listen on port {self.port} within "
+                    f"{STARTUP_TIMEOUT:.0f} s; output:\n{self.output()}"
+                )
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}/"
+
+
+@contextlib.contextmanager
+def _started(cmd: list[str], port: int, env: dict[str, str] | None, name: str | None) -> Iterator[_Server]:
+    """Start ``cmd`` from the repository root (not waiting for it); terminated on exit."""
     child_env = dict(os.environ)
     if env:
         child_env.update(env)
@@ -100,20 +156,7 @@ def live_process(
             return errlog.read().decode("utf-8", "replace")
 
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not port_accepts(port):
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{label} exited with status {proc.returncode} before listening "
-                        f"on port {port}; output:\n{output()}"
-                    )
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{label} did not listen on port {port} within "
-                        f"{STARTUP_TIMEOUT:.0f} s; output:\n{output()}"
-                    )
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}/", output
+            yield _Server(proc, port, name or " ".join(cmd[:4]), output)
         finally:
             stop_process(proc)
 
@@ -150,3 +193,22 @@ def wait_for_ready(proc: subprocess.Popen[str], name: str, timeout: float) -> st
         seen.append(line)
         if line.startswith("READY"):
             return line
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` object with uvicorn (lifespan on) on a thread of this process, on a free loopback
+    port; yields the base URL ``http://127.0.0.1:PORT/``. For tests that need the app's objects in reach."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

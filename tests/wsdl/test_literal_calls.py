@@ -413,13 +413,24 @@ def envelope(body: str, prefix: str = "soap", attrs: str = "", version: str = "s
     ).encode()
 
 
+#: one HTTP client for the module's raw posts (an httpx.Client costs ~50 ms to make: its TLS context)
+_HTTP: list[httpx.Client] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _http_client() -> Iterator[None]:
+    with httpx.Client(timeout=10) as client:
+        _HTTP.append(client)
+        yield
+        _HTTP.remove(client)
+
+
 def post(base: str, body: bytes, headers: dict[str, str] | None = None, path: str = "InteropService.soap",
          ) -> httpx.Response:
     merged = {"content-type": "text/xml; charset=utf-8", "soapaction": '""'}
     merged.update(headers or {})
     merged = {k: v for k, v in merged.items() if v is not None}
-    with httpx.Client(timeout=10) as client:
-        return client.post(f"{base}{path}", content=body, headers=merged)
+    return _HTTP[0].post(f"{base}{path}", content=body, headers=merged)
 
 
 def body_child(response: httpx.Response | bytes, version: str = "soap11") -> etree._Element:

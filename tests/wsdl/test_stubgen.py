@@ -3,7 +3,8 @@
 For each WSDL -- our own ``?wsdl`` / ``?wsdl=soap12`` of ``examples.interop``, the document/literal view of
 the Remoting sample contract (``SingleCallService.rem?wsdl``), the spyne reference server's WSDL, and two
 hand-written third-party WSDLs in ``tests/fixtures/wsdl`` (an ASMX calculator with SOAP 1.1 and 1.2 ports,
-an order service whose types come from imported schema files) -- the CLI runs as a subprocess, ``mypy
+an order service whose types come from imported schema files) -- the CLI writes a module (in-process; the
+tests of its error exits and skipped operations run ``python -m wsdl`` as a subprocess), ``mypy
 --strict`` checks every generated module in one batch, and every operation is called through
 ``connect(RemotingClient(), url)`` and ``connect_async(AsyncRemotingClient(), url)`` against a live server
 (tests/wsdl/third_party_services.py plays the servers of the fixture WSDLs).
@@ -22,11 +23,14 @@ import dataclasses
 import datetime as dt
 import importlib.util
 import inspect
+import io
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,14 +39,14 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import pytest
 from lxml import etree
 
 from gateway import AsyncRemotingClient, ClientCall, ClientResponse, RemotingClient, RemotingError
 
+from ..support.http import http_client
 from ..support.peers import require_peer
-from ..support.server import REPO_ROOT, free_port, live_server, port_accepts, stop_process
+from ..support.server import REPO_ROOT, free_port, live_servers, port_accepts, stop_process
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "wsdl"
 SERVICES = "tests.wsdl.third_party_services"
@@ -67,6 +71,7 @@ class Servers:
     samples: str
     calculator: str
     orders: str
+    shipping: str
     spyne: str | None  # None: the reference server's venv is not installed
 
 
@@ -91,14 +96,11 @@ def _refserver() -> Iterator[str | None]:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    with contextlib.ExitStack() as stack:
-        yield Servers(
-            interop=stack.enter_context(live_server("examples.interop:app")),
-            samples=stack.enter_context(live_server("examples.remoting_samples:app")),
-            calculator=stack.enter_context(live_server(f"{SERVICES}:app_calculator")),
-            orders=stack.enter_context(live_server(f"{SERVICES}:app_orders")),
-            spyne=stack.enter_context(_refserver()),
-        )
+    apps = ("examples.interop:app", "examples.remoting_samples:app", f"{SERVICES}:app_calculator",
+            f"{SERVICES}:app_orders", f"{SERVICES}:app_shipping")
+    with live_servers(*apps) as (interop, samples, calculator, orders, shipping), _refserver() as spyne:
+        yield Servers(interop=interop, samples=samples, calculator=calculator, orders=orders, shipping=shipping,
+                      spyne=spyne)
 
 
 # ------------------------------------------------------------------ schema validation of the wire
@@ -107,7 +109,8 @@ def servers() -> Iterator[Servers]:
 def wsdl_schema(location: str, workdir: Path) -> etree.XMLSchema:
     """The XML Schema of a WSDL's ``types`` (its embedded schemas, their imports resolved from ``location``)."""
     if location.startswith(("http://", "https://")):
-        text, base = httpx.get(location, timeout=10).content, location
+        with http_client(timeout=10) as http:
+            text, base = http.get(location).content, location
     else:
         text, base = Path(location).read_bytes(), Path(location).resolve().as_uri()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -206,7 +209,7 @@ async def exercise_samples(p: Any, m: ModuleType) -> None:
     assert await _v(p.Echo(42, 0.1, False, None, t)) == "42|0.1|False|<null>|2024-01-02T03:04:05.6000000Z|Utc"
     assert await _v(p.Echo(-1, 2.5, True, "x<y", t)) == "-1|2.5|True|x<y|2024-01-02T03:04:05.6000000Z|Utc"
     more = await _v(p.EchoMore(2**40, 1.5, Decimal("-12.50"), "A", 255, -5, dt.timedelta(seconds=1.5),
-                               b"\x00\xff", None, "Friday"))
+                               b"\x00\xff", None, m.DayOfWeek.Friday))
     assert more == "1099511627776|1.5|-12.50|65|255|-5|15000000|00ff|<null>|Friday"
     assert await _v(p.Reverse([1, 2, 3])) == [3, 2, 1]
     assert await _v(p.Reverse([])) == []
@@ -244,10 +247,10 @@ async def exercise_orders(p: Any, m: ModuleType) -> None:
             m.OrderLine(Sku="A-1", Quantity=2, UnitPrice=Decimal("19.99"), tax_rate=Decimal("0.20")),
             m.OrderLine(Sku="B-2", Quantity=3, UnitPrice=Decimal("0.10")),
         ],
-        PlacedAt=placed, Status="Paid", Express=True, Notes="leave at the door",
+        PlacedAt=placed, Status=m.OrderStatus.Paid, Express=True, Notes="leave at the door",
     )
     minimal = m.Order(Customer=m.Customer(CustomerId=-1, Name="Bob"), Lines=[], PlacedAt=placed,
-                      Status="Pending", Express=False)
+                      Status=m.OrderStatus.Pending, Express=False)
     assert minimal.OrderId is None and minimal.Notes is None and minimal.Customer.Address is None
     id1 = await _v(p.PlaceOrder(full))
     id2 = await _v(p.PlaceOrder(minimal))
@@ -269,16 +272,49 @@ async def exercise_orders(p: Any, m: ModuleType) -> None:
         return [o.OrderId for o in orders if o.OrderId in (id1, id2)]
 
     assert ours(await _v(p.ListOrders(None))) == [id1, id2]
-    assert ours(await _v(p.ListOrders("Paid"))) == [id1]
-    assert ours(await _v(p.ListOrders("Shipped"))) == []
+    assert ours(await _v(p.ListOrders(m.OrderStatus.Paid))) == [id1]
+    assert ours(await _v(p.ListOrders(m.OrderStatus.Shipped))) == []
 
     assert await _v(p.CancelOrder(id2, "changed my mind")) is None
     cancelled = await _v(p.GetOrder(id2))
-    assert (cancelled.Status, cancelled.Notes) == ("Cancelled", "changed my mind")
-    assert ours(await _v(p.ListOrders("Cancelled"))) == [id2]
+    assert (cancelled.Status, cancelled.Notes) == (m.OrderStatus.Cancelled, "changed my mind")
+    assert ours(await _v(p.ListOrders(m.OrderStatus.Cancelled))) == [id2]
 
-    with pytest.raises(RemotingError, match=r"^no order ORD-missing$"):
+    with pytest.raises(m.OrderNotFound, match=r"^no order ORD-missing$") as missing:  # the declared fault
         await _v(p.GetOrder("ORD-missing"))
+    assert missing.value.OrderId == "ORD-missing"
+
+
+async def exercise_shipping(p: Any, m: ModuleType) -> None:
+    """shipping.wsdl: the calls below, and its xs:choice checked by the generated dataclass."""
+    await exercise_shipping_ours(p, m)
+    with pytest.raises(ValueError, match="exactly one of parcel, letter"):
+        m.QuoteRequest(level=m.ServiceLevel.ECONOMY, region="EU-WEST")
+
+
+async def exercise_shipping_ours(p: Any, m: ModuleType) -> None:
+    """Declared faults raised as their classes with the detail's values, enums, attributes both ways (an
+    optional one absent), a type whose XSD name is not its Python name (``PriceQuote``), and in shipping.wsdl
+    an enumeration kept as str because its values are not identifiers."""
+    parcel = m.QuoteRequest(parcel=m.Parcel(weightGrams=2000, fragile=True, reference="box <&> 7"),
+                            level=m.ServiceLevel.EXPRESS, region="EU-WEST", currency="EUR")
+    quote = await _v(p.quote(parcel))
+    assert isinstance(quote, m.PriceQuote) and isinstance(quote.level, m.ServiceLevel)
+    assert (quote.price, quote.level, quote.days, quote.currency) == (Decimal("8.00"), m.ServiceLevel.EXPRESS, 2, "EUR")
+    assert quote.id.startswith("Q-")
+    letter = m.QuoteRequest(letter=m.Letter(pages=3), level=m.ServiceLevel.OVERNIGHT, region="US-EAST")
+    second = await _v(p.quote(letter))
+    assert (second.price, second.days, second.currency) == (Decimal("2.80"), 1, None)
+    assert await _v(p.book(quote.id)) == f"TRACK-{quote.id}"
+
+    with pytest.raises(m.QuoteRefused) as refused:
+        await _v(p.quote(m.QuoteRequest(parcel=m.Parcel(weightGrams=31_000, fragile=False),
+                                        level=m.ServiceLevel.ECONOMY, region="EU-WEST")))
+    assert (refused.value.reason, refused.value.retryAfterSeconds) == ("weight", 3600)
+    assert str(refused.value) == "too heavy: 30 kg at most"
+    with pytest.raises(m.UnknownQuote) as unknown:
+        await _v(p.book("Q-nope"))
+    assert unknown.value.quoteId == "Q-nope" and str(unknown.value) == "no quote Q-nope"
 
 
 # ------------------------------------------------------------------ the WSDLs under test
@@ -293,6 +329,8 @@ class Case:
     soap12: bool = False
     version: str = "1.1"
     interface: str = ""
+    #: what the command reports it cannot represent (one warning line each)
+    warnings: tuple[str, ...] = ()
 
 
 def _orders_copy(s: Servers, tmp: Path) -> str:
@@ -307,6 +345,23 @@ def _orders_copy(s: Servers, tmp: Path) -> str:
     (folder / "orders_main.wsdl").write_text(text.replace(old, s.orders + "OrderService.soap"), encoding="utf-8")
     return str(folder / "orders_main.wsdl")
 
+
+def _shipping_copy(s: Servers, tmp: Path) -> str:
+    """shipping.wsdl with its soap:address the live server's."""
+    text = (FIXTURES / "shipping.wsdl").read_text(encoding="utf-8")
+    old = "http://shipping.example.com/quotes\"/>"
+    assert old in text
+    path = tmp / "shipping.wsdl"
+    path.write_text(text.replace(old, s.shipping + 'Shipping.soap"/>'), encoding="utf-8")
+    return str(path)
+
+
+SHIPPING_WARNINGS = (
+    "wsdl stub: warning: not represented: enumeration Region: values EU-WEST, US-EAST are not Python identifiers, "
+    "so it is typed as its base type",
+    "wsdl stub: warning: not represented: PriceQuote: xs:any (extension elements are not kept when read, and "
+    "cannot be sent)",
+)
 
 CASES = [
     Case("interop_soap11", lambda s, _: s.interop + "InteropService.soap?wsdl",
@@ -324,6 +379,10 @@ CASES = [
          lambda s: s.calculator + "Calculator.soap", exercise_calculator, soap12=True, version="1.2",
          interface="CalculatorSoap12"),
     Case("orders", _orders_copy, lambda s: None, exercise_orders, interface="BasicHttpBinding_IOrderService"),
+    Case("shipping", _shipping_copy, lambda s: None, exercise_shipping, interface="ShippingPort",
+         warnings=SHIPPING_WARNINGS),
+    Case("shipping_ours", lambda s, _: s.shipping + "Shipping.soap?wsdl",
+         lambda s: s.shipping + "Shipping.soap", exercise_shipping_ours, interface="ShippingServiceSoap"),
 ]
 
 
@@ -341,23 +400,40 @@ class Generated:
     stderr: str = ""
 
 
+def run_cli_in_process(*args: str) -> tuple[int, str]:
+    """``python -m wsdl`` without a new interpreter (its start-up is most of a run): ``wsdl.__main__.main``
+    with what the process would print on stderr (its messages, warnings and log records) captured.
+    The tests below that exercise the entry point itself run it as a subprocess (:func:`run_cli`)."""
+    from wsdl.__main__ import main
+
+    err = io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stderr(err), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            warnings.filterwarnings("ignore", category=DeprecationWarning)  # as outside __main__
+            code = main(list(args))
+    finally:
+        root.removeHandler(handler)
+    return code, err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
+
+
 @pytest.fixture(scope="module")
 def generated(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Generated]]:
-    """Every stub, generated by concurrent CLI runs, then imported (and removed from sys.modules after)."""
+    """Every stub, generated by the CLI (in-process), then imported (and removed from sys.modules after)."""
     tmp = tmp_path_factory.mktemp("stubs")
     out: dict[str, Generated] = {}
-    procs: list[tuple[Generated, subprocess.Popen[str]]] = []
     for case in CASES:
         location = case.location(servers, tmp)
         gen = out[case.id] = Generated(case, location, tmp / f"stub_{case.id}.py")
         if location is None:
             continue
-        cmd = [sys.executable, "-m", "wsdl", "stub", location, "-o", str(gen.path)] + (["--soap12"] * case.soap12)
-        procs.append((gen, subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True)))
-    for gen, proc in procs:
-        _, gen.stderr = proc.communicate(timeout=CLI_TIMEOUT)
-        gen.returncode = proc.returncode
+        gen.returncode, gen.stderr = run_cli_in_process(
+            "stub", location, "-o", str(gen.path), *(["--soap12"] * case.soap12)
+        )
     yield out
     for case in CASES:
         sys.modules.pop(f"stub_{case.id}", None)
@@ -391,7 +467,7 @@ def test_cli_writes_a_module_for_the_chosen_port(case: Case, generated: dict[str
     gen = generated[case.id]
     _available(case, gen)
     assert gen.returncode == 0, gen.stderr
-    assert gen.stderr == ""
+    assert gen.stderr.splitlines() == list(case.warnings)
     module = load(gen)
     assert module.BINDING.soap_version == case.version
     assert isinstance(getattr(module, case.interface), type)
@@ -399,16 +475,22 @@ def test_cli_writes_a_module_for_the_chosen_port(case: Case, generated: dict[str
     assert "Skipped" not in (module.__doc__ or "")
 
 
-def test_generated_modules_pass_mypy_strict(generated: dict[str, Generated], tmp_path: Path) -> None:
+def test_generated_modules_pass_mypy_strict(
+    generated: dict[str, Generated], tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
     """One mypy run over every generated module (run from the repository, so ``gateway`` and ``soap``
     resolve and pyproject's mypy settings apply). Imports are followed silently: the project's own modules
-    are checked by the project's mypy run; here only errors in the generated code count."""
+    are checked by the project's mypy run; here only errors in the generated code count. mypy's cache lives
+    in pytest's cache when there is one (mypy revalidates it against the sources: the next run skips
+    re-analysing the unchanged stdlib and dependencies), else in a fresh directory."""
     files = [str(g.path) for g in generated.values() if g.returncode == 0]
     assert len(files) >= len(CASES) - 1, {k: g.stderr for k, g in generated.items()}
     env = dict(os.environ, MYPYPATH=str(REPO_ROOT))
+    cache = getattr(pytestconfig, "cache", None)
+    cache_dir = cache.mkdir("mypy-generated-stubs") if cache is not None else tmp_path / "mypy_cache"
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
-         "--cache-dir", str(tmp_path / "mypy_cache"), *files],
+         "--cache-dir", str(cache_dir), *files],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -428,7 +510,7 @@ def test_every_operation_round_trips(case: Case, mode: str, generated: dict[str,
 
     async def run() -> None:
         if mode == "sync":
-            with RemotingClient(sinks=[check], timeout=10.0) as client:
+            with RemotingClient(sinks=[check], http_client=http_client(timeout=10.0)) as client:
                 await case.exercise(module.connect(client, **extra), module)
         else:
             async with AsyncRemotingClient(sinks=[check], timeout=10.0) as aclient:
@@ -454,7 +536,7 @@ def test_orders_stub_types(generated: dict[str, Generated]) -> None:
     assert m.BINDING.namespace == "http://example.com/orders/2024"
     hints = {f.name: f.type for f in dataclasses.fields(m.Order)}
     assert hints == {"OrderId": "str | None", "Customer": "Customer", "Lines": "list[OrderLine]",
-                     "PlacedAt": "datetime.datetime", "Status": "str", "Total": "decimal.Decimal | None",
+                     "PlacedAt": "datetime.datetime", "Status": "OrderStatus", "Total": "decimal.Decimal | None",
                      "Express": "bool", "Notes": "str | None"}
     line = {f.name: (f.type, dict(f.metadata)) for f in dataclasses.fields(m.OrderLine)}
     assert line["Quantity"] == ("int", {}) and line["UnitPrice"] == ("decimal.Decimal", {})
@@ -484,16 +566,22 @@ def test_http_post_port_listed_first_is_not_chosen(tmp_path: Path) -> None:
 def test_cli_bad_locations_exit_1_with_a_message(tmp_path: Path, servers: Servers) -> None:
     not_wsdl = tmp_path / "not_a.wsdl"
     not_wsdl.write_text("<html><body>nothing here</body></html>", encoding="utf-8")
-    for location, expected in [
+    cases = [
         (str(tmp_path / "missing.wsdl"), "No such file"),
         (servers.interop + "Nothing.soap?wsdl", "404"),
         (str(not_wsdl), "no SOAP"),
-    ]:
-        result = run_cli("stub", location, "-o", str(tmp_path / "out.py"))
-        assert result.returncode == 1, (location, result.stdout, result.stderr)
-        assert result.stderr.startswith(f"wsdl stub: {location}: ") and expected in result.stderr, result.stderr
-        assert "Traceback" not in result.stderr and result.stdout == ""
-        assert not (tmp_path / "out.py").exists()
+    ]
+    runs = [  # concurrently: each run is mostly the interpreter starting
+        subprocess.Popen([sys.executable, "-m", "wsdl", "stub", location, "-o", str(tmp_path / f"out{i}.py")],
+                         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i, (location, _) in enumerate(cases)
+    ]
+    for i, ((location, expected), proc) in enumerate(zip(cases, runs, strict=True)):
+        stdout, stderr = proc.communicate(timeout=CLI_TIMEOUT)
+        assert proc.returncode == 1, (location, stdout, stderr)
+        assert stderr.startswith(f"wsdl stub: {location}: ") and expected in stderr, stderr
+        assert "Traceback" not in stderr and stdout == ""
+        assert not (tmp_path / f"out{i}.py").exists()
 
 
 def test_cli_lists_rpc_encoded_operations_as_skipped(servers: Servers, tmp_path: Path) -> None:

@@ -491,19 +491,22 @@ def test_content_type_is_xml_utf8(app: RemotingApp, uri: str, query: str) -> Non
 
 
 def compile_remoting_schemas(root: etree._Element, directory: Path, soapenc: Path) -> etree.XMLSchema:
-    """Write each embedded schema to ``directory`` with imports of the other ones and of the SOAP-ENC stub
-    (WSDL processors treat ``wsdl:types`` as one set; XSD needs explicit imports), then compile them all."""
+    """Write each embedded schema to ``directory``, its own ``xs:import``s pointed at the files of the other
+    ones and at the SOAP-ENC stub, then compile them all. Nothing is added: a schema that refers to another
+    namespace without importing it (which strict toolkits such as suds refuse) fails to compile."""
     embedded = root.findall(f"{W}types/{X}schema")
     files = {s.get("targetNamespace"): directory / f"schema{i}.xsd" for i, s in enumerate(embedded)}
     assert len(files) == len(embedded), "one schema per namespace"
+    locations = {ns: path.name for ns, path in files.items()} | {SOAP_ENC: soapenc.name}
     for schema in embedded:
-        imports = {ns: path.name for ns, path in files.items() if ns != schema.get("targetNamespace")}
-        imports[SOAP_ENC] = soapenc.name
-        files[schema.get("targetNamespace")].write_bytes(etree.tostring(standalone(schema, imports)))
+        copy = standalone(schema)
+        for imported in copy.iterfind(X + "import"):
+            assert imported.get("schemaLocation") is None, "imports of this document's namespaces need no location"
+            imported.set("schemaLocation", locations[imported.get("namespace")])
+        files[schema.get("targetNamespace")].write_bytes(etree.tostring(copy))
     master = etree.Element(X + "schema", nsmap={"xs": XS}, targetNamespace="urn:wsdl-tests:master")
     for namespace, path in files.items():
         etree.SubElement(master, X + "import", namespace=namespace, schemaLocation=path.name)
-    etree.SubElement(master, X + "import", namespace=SOAP_ENC, schemaLocation=soapenc.name)
     master_path = directory / "master.xsd"
     master_path.write_bytes(etree.tostring(master))
     return etree.XMLSchema(etree.parse(str(master_path)))

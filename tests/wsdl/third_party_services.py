@@ -7,6 +7,7 @@ implement it: method names, parameter names and dataclass field names are the WS
 
     uvicorn tests.wsdl.third_party_services:app_calculator   # calculator12.wsdl at /Calculator.soap
     uvicorn tests.wsdl.third_party_services:app_orders       # orders_main.wsdl at /OrderService.soap
+    uvicorn tests.wsdl.third_party_services:app_shipping     # shipping.wsdl at /Shipping.soap
 
 Run in the live server's process only: the tests talk to them through generated stubs, never by importing
 this module (that would register these by-value types in the test process's default registry too).
@@ -19,9 +20,10 @@ import enum
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
 
 from gateway import MarshalByRefObject, RemotingApp, WellKnownObjectMode
-from soap import Int64, serializable
+from soap import Int64, XmlShape, serializable
 from wsdl import throws
 
 # ------------------------------------------------------------------ calculator12.wsdl (ASMX, tempuri.org)
@@ -168,3 +170,119 @@ class OrderService(MarshalByRefObject):
 
 app_orders = RemotingApp()
 app_orders.register_well_known(OrderService, ORDERS_URI, WellKnownObjectMode.Singleton)
+
+# ------------------------------------------------------------------ shipping.wsdl (faults, enums, attributes, choice)
+
+SHIPPING_URI = "Shipping.soap"
+Attribute = XmlShape(attribute=True)
+Omitted = XmlShape(omit_if_none=True)
+
+
+@serializable("ThirdParty.Shipping.ServiceLevel", "ThirdParty")
+class ServiceLevel(enum.Enum):
+    ECONOMY = "ECONOMY"
+    EXPRESS = "EXPRESS"
+    OVERNIGHT = "OVERNIGHT"
+
+
+@serializable("ThirdParty.Shipping.Parcel", "ThirdParty")
+@dataclass
+class Parcel:
+    weightGrams: int
+    fragile: bool
+    reference: Annotated[str | None, Attribute] = None
+
+
+@serializable("ThirdParty.Shipping.Letter", "ThirdParty")
+@dataclass
+class Letter:
+    pages: int
+
+
+@serializable("ThirdParty.Shipping.QuoteRequest", "ThirdParty")
+@dataclass
+class QuoteRequest:
+    parcel: Annotated[Parcel | None, Omitted]  # xs:choice: a parcel or a letter
+    letter: Annotated[Letter | None, Omitted]
+    level: ServiceLevel
+    region: str
+    currency: Annotated[str | None, Attribute] = None
+
+
+@serializable("ThirdParty.Shipping.Quote", "ThirdParty")
+@dataclass
+class Quote:
+    """Named ``PriceQuote`` in XML Schema: a type ``Quote`` and the operation ``quote`` would be one Java class."""
+
+    __soap_type_name__ = "PriceQuote"
+
+    price: Decimal
+    level: ServiceLevel
+    days: int
+    id: Annotated[str, Attribute] = ""
+    currency: Annotated[str | None, Attribute] = None
+
+
+@serializable("ThirdParty.Shipping.QuoteRefused", "ThirdParty")
+class QuoteRefused(Exception):
+    """A declared fault the caller caused (faultcode Client), with when to try again."""
+
+    __fault_code__ = "Client"
+    reason: str
+    retryAfterSeconds: int
+
+
+@serializable("ThirdParty.Shipping.UnknownQuote", "ThirdParty")
+class UnknownQuote(Exception):
+    quoteId: str
+
+
+def _refused(message: str, reason: str, retry: int) -> QuoteRefused:
+    error = QuoteRefused(message)
+    error.reason, error.retryAfterSeconds = reason, retry
+    return error
+
+
+class ShippingService(MarshalByRefObject):
+    """Quotes parcels up to 30 kg and letters; books quotes it gave (a Singleton: quotes outlive the call)."""
+
+    __soap_namespace__ = "http://shipping.example.com/quotes"
+
+    def __init__(self) -> None:
+        self._quotes: dict[str, Quote] = {}
+        self._lock = threading.Lock()
+
+    @throws(QuoteRefused)
+    def quote(self, request: QuoteRequest) -> Quote:
+        if (request.parcel is None) == (request.letter is None):
+            raise _refused("send a parcel or a letter", "choice", 0)
+        if request.parcel is not None and request.parcel.weightGrams > 30_000:
+            raise _refused("too heavy: 30 kg at most", "weight", 3600)
+        if request.parcel is not None:
+            grams = request.parcel.weightGrams
+        else:
+            assert request.letter is not None
+            grams = 20 * request.letter.pages
+        days = {ServiceLevel.ECONOMY: 5, ServiceLevel.EXPRESS: 2, ServiceLevel.OVERNIGHT: 1}[request.level]
+        price = (Decimal(grams) / 1000 * (6 - days) + (Decimal("2.50") if request.region != "EU-WEST" else 0))
+        with self._lock:
+            quote = Quote(price.quantize(Decimal("0.01")), request.level, days, f"Q-{len(self._quotes) + 1}",
+                          request.currency)
+            self._quotes[quote.id] = quote
+        return quote
+
+    @throws(QuoteRefused, UnknownQuote)
+    def book(self, quoteId: str) -> str:
+        with self._lock:
+            quote = self._quotes.get(quoteId)
+        if quote is None:
+            error = UnknownQuote(f"no quote {quoteId}")
+            error.quoteId = quoteId
+            raise error
+        if quote.level is ServiceLevel.OVERNIGHT and quote.price > 100:
+            raise _refused("overnight capacity exhausted", "capacity", 60)
+        return f"TRACK-{quoteId}"
+
+
+app_shipping = RemotingApp()
+app_shipping.register_well_known(ShippingService, SHIPPING_URI, WellKnownObjectMode.Singleton)

@@ -1,16 +1,25 @@
 // Mono .NET Remoting test client: runs interop checks against any server that
-// serves the RemotingPeer contract (Contract.cs) over HTTP with the SOAP formatter
-// (default) or the binary formatter (--binary).
+// serves the RemotingPeer contract (Contract.cs) over HTTP or the .NET Remoting TCP
+// channel, with the SOAP formatter (default) or the binary formatter (--binary).
 //
 //   mono TestClient.exe BASE_URL [--binary] [--only GROUP[,GROUP...]] [--list]
 //
-//   BASE_URL  e.g. http://127.0.0.1:8000/ (object URIs are appended)
+//   BASE_URL  e.g. http://127.0.0.1:8000/ (object URIs are appended); a tcp://host:port/
+//             URL registers a TcpChannel (listening on a free loopback port for callbacks)
+//             instead of an HttpClientChannel
 //   --binary  register the channel with BinaryClientFormatterSinkProvider (MS-NRBF,
 //             application/octet-stream) instead of SoapClientFormatterSinkProvider;
 //             the server must have the binary formatter enabled
 //   --only    run only these groups: hello, singlecall, singleton, echo,
-//             echomore, arrays, byvalue, exceptions, extras, cao
-//   --list    print "group name" for every check and exit (the same checks in both modes)
+//             echomore, arrays, byvalue, exceptions, extras, cao, sponsor
+//   --list    print "group name" for every check and exit (the same checks in both
+//             formatter modes; the sponsor group only with a tcp:// BASE_URL)
+//
+// The "sponsor" group (tcp:// only, since only then does the client listen) registers a
+// sponsor of this client's own on a client-activated object's lease, lets the lease run
+// out without calls, and checks that the server called the sponsor back (over TCP, at the
+// URL in the sponsor's ObjRef) and kept the object alive; the server needs type filter
+// level Full to accept the sponsor's reference.
 //
 // Output: "PASS name" or "FAIL name: reason" per check, then "N passed, M failed".
 // Exit status 0 only if every selected check passed. Details go to stderr.
@@ -41,8 +50,10 @@ using System.Runtime.Remoting;
 using System.Runtime.Remoting.Activation;
 using System.Runtime.Remoting.Channels;
 using System.Runtime.Remoting.Channels.Http;
+using System.Runtime.Remoting.Channels.Tcp;
 using System.Runtime.Remoting.Lifetime;
 using System.Runtime.Remoting.Messaging;
+using System.Runtime.Serialization.Formatters;
 using System.Text;
 using System.Threading;
 
@@ -133,6 +144,28 @@ namespace RemotingPeer.Tests
             AppDomain.CurrentDomain.AssemblyResolve += (sender, e) =>
                 new AssemblyName(e.Name).Name == StubAssembly ? assembly : null;
             return created;
+        }
+    }
+
+    // A lease sponsor that lives in this client: the server calls Renewal over the client's own
+    // TCP channel when the sponsored lease runs out.
+    public sealed class CountingSponsor : MarshalByRefObject, ISponsor
+    {
+        int calls;
+        public string LastLeaseState = "";
+
+        public int Calls { get { return Volatile.Read(ref calls); } }
+
+        public TimeSpan Renewal(ILease lease)
+        {
+            Interlocked.Increment(ref calls);
+            LastLeaseState = lease == null ? "<null>" : "lease";
+            return TimeSpan.FromSeconds(4);
+        }
+
+        public override object InitializeLifetimeService()
+        {
+            return null;
         }
     }
 
@@ -289,7 +322,7 @@ namespace RemotingPeer.Tests
     {
         static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
         static readonly string[] Groups = { "hello", "singlecall", "singleton", "echo", "echomore",
-                                            "arrays", "byvalue", "exceptions", "extras", "cao" };
+                                            "arrays", "byvalue", "exceptions", "extras", "cao", "sponsor" };
 
         static string Utc(DateTime t)
         {
@@ -334,14 +367,18 @@ namespace RemotingPeer.Tests
             }
             if (baseUrl == null) baseUrl = "http://127.0.0.1:1/";
             if (!baseUrl.EndsWith("/")) baseUrl += "/";
+            bool tcp = baseUrl.StartsWith("tcp://", StringComparison.Ordinal);
 
             if (!list)
             {
                 Hashtable props = new Hashtable();
                 props["name"] = "test client";
-                props["timeout"] = 30000;   // ms per call: a hung server fails the check instead of the run
                 IClientChannelSinkProvider formatter;
-                if (binary)
+                if (binary && tcp)
+                {
+                    formatter = new BinaryClientFormatterSinkProvider();   // the TCP transport reads whole replies
+                }
+                else if (binary)
                 {
                     BinaryClientFormatterSinkProvider binaryFormatter = new BinaryClientFormatterSinkProvider();
                     binaryFormatter.Next = new ReplyBufferSinkProvider();   // then the HTTP transport sink
@@ -351,9 +388,27 @@ namespace RemotingPeer.Tests
                 {
                     formatter = new SoapClientFormatterSinkProvider();
                 }
-                ChannelServices.RegisterChannel(new HttpClientChannel(props, formatter), false);
+                if (tcp)
+                {
+                    // Listen too (a free port on loopback), so objects of this client (a lease sponsor)
+                    // can be called back; the server side of the channel reads binary and SOAP.
+                    props["port"] = 0;
+                    props["bindTo"] = "127.0.0.1";
+                    props["machineName"] = "127.0.0.1";
+                    BinaryServerFormatterSinkProvider serverFormatter = new BinaryServerFormatterSinkProvider();
+                    serverFormatter.TypeFilterLevel = TypeFilterLevel.Full;
+                    SoapServerFormatterSinkProvider soapServer = new SoapServerFormatterSinkProvider();
+                    soapServer.TypeFilterLevel = TypeFilterLevel.Full;
+                    serverFormatter.Next = soapServer;
+                    ChannelServices.RegisterChannel(new TcpChannel(props, formatter, serverFormatter), false);
+                }
+                else
+                {
+                    props["timeout"] = 30000;   // ms per call: a hung server fails the check instead of the run
+                    ChannelServices.RegisterChannel(new HttpClientChannel(props, formatter), false);
+                }
                 Console.Error.WriteLine("info: base=" + baseUrl + " formatter=" + (binary ? "binary" : "soap")
-                                        + " mono=" + Environment.Version);
+                                        + " channel=" + (tcp ? "tcp" : "http") + " mono=" + Environment.Version);
             }
 
             Runner r = new Runner(only, list);
@@ -756,6 +811,32 @@ namespace RemotingPeer.Tests
                 // alpha's lease was renewed to 30 s: still alive.
                 if (alpha != null) Runner.Same("alpha", alpha.GetName(), "alpha (renewed lease) after the wait");
             });
+
+            // ------------------------------------------------- sponsors called back (TCP only)
+            if (tcp)
+            {
+                CountingSponsor sponsor = new CountingSponsor();
+                ICounter sponsored = null;
+                r.Run("sponsor", "sponsor_registered", () => {
+                    sponsored = (ICounter)Activator.CreateInstance(ServerMetadata.ClientActivatedObject,
+                                                                   new object[] { "sponsored" }, at);
+                    ILease lease = (ILease)RemotingServices.GetLifetimeService((MarshalByRefObject)sponsored);
+                    Runner.True(lease != null, "GetLifetimeService returned null");
+                    lease.Register(sponsor);
+                    Runner.Same(1, sponsored.Increment(), "first Increment");
+                });
+                r.Run("sponsor", "sponsor_called_back", () => {
+                    Runner.True(sponsored != null, "no sponsored object (sponsor_registered failed)");
+                    // 5 s lease, no calls, lease manager polling every second: expired unless renewed.
+                    Thread.Sleep(9000);
+                    Runner.True(sponsor.Calls > 0, "the server never called the sponsor's Renewal");
+                    Runner.Same("lease", sponsor.LastLeaseState, "the lease passed to Renewal");
+                });
+                r.Run("sponsor", "sponsor_kept_object_alive", () => {
+                    Runner.True(sponsored != null, "no sponsored object (sponsor_registered failed)");
+                    Runner.Same(2, sponsored.Increment(), "Increment 9 s after the last call, lease renewed by the sponsor");
+                });
+            }
 
             if (list) return 0;
             Console.WriteLine("{0} passed, {1} failed", r.Passed, r.Failed);

@@ -1,9 +1,12 @@
 // Mono .NET Remoting test server for the Python client interop tests.
 //
-//   mono TestServer.exe PORT [--verbose]
+//   mono TestServer.exe PORT [--tcp] [--verbose]
 //
 // HttpChannel on 127.0.0.1:PORT, SOAP formatter (TypeFilterLevel.Full),
-// CustomErrorsMode Off. Objects (same contract as the reference peer):
+// CustomErrorsMode Off. With --tcp: a TcpChannel on 127.0.0.1:PORT instead, with the
+// binary formatter first and the SOAP formatter after it (what .NET's TcpChannel
+// allows: each request is read by the formatter its Content-Type names).
+// Objects (same contract as the reference peer):
 //   SayHello.soap, SayHello.rem   HelloServer       SingleCall
 //   SingleCallService.rem         SingleCallObject  SingleCall
 //   SingletonService.rem          SingletonObject   Singleton (infinite lease)
@@ -25,6 +28,7 @@ using System.Reflection;
 using System.Runtime.Remoting;
 using System.Runtime.Remoting.Channels;
 using System.Runtime.Remoting.Channels.Http;
+using System.Runtime.Remoting.Channels.Tcp;
 using System.Runtime.Remoting.Lifetime;
 using System.Runtime.Remoting.Messaging;
 using System.Runtime.Serialization.Formatters;
@@ -296,18 +300,20 @@ namespace RemotingPeer
         public static int Main(string[] args)
         {
             int port = -1;
+            bool tcp = false;
             foreach (string a in args)
             {
                 if (a == "--verbose") Trace.On = true;
+                else if (a == "--tcp") tcp = true;
                 else if (!int.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out port))
                 {
-                    Console.Error.WriteLine("usage: mono TestServer.exe PORT [--verbose]");
+                    Console.Error.WriteLine("usage: mono TestServer.exe PORT [--tcp] [--verbose]");
                     return 2;
                 }
             }
             if (port <= 0)
             {
-                Console.Error.WriteLine("usage: mono TestServer.exe PORT [--verbose]");
+                Console.Error.WriteLine("usage: mono TestServer.exe PORT [--tcp] [--verbose]");
                 return 2;
             }
 
@@ -328,12 +334,22 @@ namespace RemotingPeer
             serverChain.Next = soap;
 
             Hashtable props = new Hashtable();
-            props["name"] = "http";
+            props["name"] = tcp ? "tcp" : "http";
             props["port"] = port;
             props["bindTo"] = "127.0.0.1";
             props["machineName"] = "127.0.0.1";
-            HttpChannel channel = new HttpChannel(props, new SoapClientFormatterSinkProvider(), serverChain);
-            ChannelServices.RegisterChannel(channel, false);
+            if (tcp)
+            {
+                BinaryServerFormatterSinkProvider binary = new BinaryServerFormatterSinkProvider();
+                binary.TypeFilterLevel = TypeFilterLevel.Full;
+                binary.Next = serverChain;
+                ChannelServices.RegisterChannel(new TcpChannel(props, new BinaryClientFormatterSinkProvider(), binary), false);
+            }
+            else
+            {
+                HttpChannel channel = new HttpChannel(props, new SoapClientFormatterSinkProvider(), serverChain);
+                ChannelServices.RegisterChannel(channel, false);
+            }
 
             RemotingConfiguration.RegisterWellKnownServiceType(typeof(HelloServer), "SayHello.soap",
                 WellKnownObjectMode.SingleCall);
@@ -347,7 +363,7 @@ namespace RemotingPeer
             RemotingConfiguration.RegisterWellKnownServiceType(typeof(FactoryService), "FactoryService.rem",
                 WellKnownObjectMode.Singleton);
 
-            Console.WriteLine("READY port={0} pid={1}", port, Process.GetCurrentProcess().Id);
+            Console.WriteLine("READY port={0} pid={1} channel={2}", port, Process.GetCurrentProcess().Id, tcp ? "tcp" : "http");
             Console.Out.Flush();
             Thread.Sleep(Timeout.Infinite);
             return 0;

@@ -11,28 +11,11 @@ $version = ($argv[2] ?? '1.1') === '1.2' ? SOAP_1_2 : SOAP_1_1;
 $verbose = in_array('-v', $argv, true);
 const NS = 'urn:literal-tests';
 
-$passed = 0; $failed = 0;
-function eq($what, $got, $exp) {
-    if ($got !== $exp) {
-        throw new Exception("$what: expected " . var_export($exp, true) . ", got " . var_export($got, true));
-    }
-}
+require __DIR__ . '/checks.php';
+
 function to_list($wrapper, $inner) {
     if ($wrapper === null || !isset($wrapper->$inner)) return [];
     return is_array($wrapper->$inner) ? $wrapper->$inner : [$wrapper->$inner];
-}
-function check($name, $fn) {
-    global $passed, $failed, $verbose, $c;
-    try {
-        $fn();
-        echo "PASS $name\n"; $passed++;
-    } catch (Throwable $e) {
-        echo "FAIL $name: " . str_replace("\n", ' ', get_class($e) . ': ' . $e->getMessage()) . "\n"; $failed++;
-        if ($verbose) {
-            fwrite(STDERR, $e . "\n");
-            if ($c) fwrite(STDERR, "REQUEST:\n" . $c->__getLastRequest() . "\nRESPONSE:\n" . $c->__getLastResponse() . "\n");
-        }
-    }
 }
 
 try {

@@ -1,0 +1,242 @@
+"""TCP channel benchmark: ``IHello.HelloMethod("Alice")`` with the binary formatter over the .NET Remoting TCP
+channel, against our HTTP binary formatter and against Mono's ``TcpChannel`` server, in the same run.
+
+wrk does not speak the TCP channel, so the load comes from ``tcp_load.py`` (asyncio protocols on uvloop, one
+process pinned to core 1): ``--connections`` connections (default ``1,16``: each count is a row), each with
+one call in flight, as .NET and Mono clients use a pooled connection. The same client measures HTTP (the same
+135-byte MS-NRBF body, HTTP/1.1 keep-alive POSTs), so both channels are measured alike. Servers, pinned to
+core 0, one at a time:
+
+  tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel; the sync
+          ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
+  http    the same process, over HTTP with the binary formatter
+  tcp-async, http-async   the same with ``HELLO_ASYNC=1``: ``async def HelloMethod`` (no thread hop)
+  mono    ``tests/interop/csharp`` ``TestServer.exe PORT --tcp``: a Mono ``TcpChannel`` server (binary
+          formatter first), built with ``mcs`` by ``tests/interop/mono_build.py``
+
+The request is Mono's captured binary ``HelloMethod("Alice")`` (``tests/fixtures/mono_binary/001_HelloMethod.
+request.bin``) in the frame Mono's client writes (``RequestUri``, ``Content-Type``); every reply must carry
+``Hi there Alice``. Targets, per connection count and variant: **tcp/mono >= 2**, **tcp/http >= 1.3**.
+
+  .venv/bin/python benchmarks/bench_tcp.py                          # ~1 min
+  .venv/bin/python benchmarks/bench_tcp.py --rounds 3 --check       # medians of 3; exit 1 on a missed target
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from _harness import (
+    CLIENT_CORE,
+    HELLO_BINARY,
+    HERE,
+    ROOT,
+    SERVER_CORE,
+    Ratio,
+    Result,
+    Table,
+    add_run_options,
+    call_once,
+    check_ratios,
+    combine,
+    free_port,
+    measure_run,
+    noise_note,
+    pinned,
+    preflight,
+    progress,
+    rounds_note,
+    running,
+    settle,
+    spread,
+    uvicorn_command,
+    wait_ready,
+)
+
+from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
+
+PATH = "SayHello.soap"
+BODY = HELLO_BINARY.source
+EXPECT = b"Hi there Alice"
+LOAD_CLIENT = HERE / "tcp_load.py"
+
+
+def tcp_call_once(port: int) -> str:
+    """One call over the TCP channel: '' if the reply is right, else what is wrong (OSError while down)."""
+    frame = TcpFrame(Operation.Request, HELLO_BINARY.body, f"tcp://127.0.0.1:{port}/{PATH}", "application/octet-stream")
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(write_frame(frame))
+        reader = FrameReader()
+        while (reply := reader.next_frame()) is None:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return "the server closed the connection without a reply"
+            reader.feed(chunk)
+    return "" if EXPECT in reply.body else f"reply lacks {EXPECT!r}: {reply!r}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server process: how to start it, how to tell it is up, and the loads measured against it."""
+
+    name: str
+    command: Callable[[int, int], list[str]]  # (tcp port, http port) -> argv
+    loads: tuple[tuple[str, str], ...]  # (key, mode): mode "tcp" or "http"
+    env: Callable[[int], dict[str, str]] = lambda tcp_port: {}
+    ready_timeout: float = 60.0
+
+
+def gateway_target(variant: str) -> Target:
+    """The gateway with a sync ``HelloMethod`` (``""``: run on a worker thread) or an async one (``"-async"``)."""
+    return Target(
+        "gateway" + variant,
+        lambda tcp_port, http_port: uvicorn_command("benchmarks.hello_tcp_app:app", http_port),
+        ((f"tcp{variant}", "tcp"), (f"http{variant}", "http")),
+        env=lambda tcp_port: {"GATEWAY_TCP_PORT": str(tcp_port), "HELLO_ASYNC": "1" if variant else "0"},
+    )
+
+
+def mono_target(server_exe: Path) -> Target:
+    return Target(
+        "mono", lambda tcp_port, http_port: pinned(SERVER_CORE, ["mono", str(server_exe), str(tcp_port), "--tcp"]),
+        (("mono", "tcp"),), ready_timeout=120.0,
+    )  # fmt: skip
+
+
+def run_load(port: int, mode: str, connections: int, args: argparse.Namespace) -> dict[str, str]:
+    cmd = pinned(CLIENT_CORE, [
+        sys.executable, str(LOAD_CLIENT), "--port", str(port), "--mode", mode, "--path", PATH, "--body", str(BODY),
+        "--connections", str(connections), "--seconds", str(args.duration), "--warmup", str(args.warmup),
+    ])  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + args.warmup + 60, check=False)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"load client failed (exit {out.returncode}): {out.stdout[-300:]} {out.stderr[-500:]}")
+    return dict(kv.split("=", 1) for kv in line.split()[1:])
+
+
+@contextlib.contextmanager
+def started(target: Target, workdir: Path) -> Iterator[tuple[int, int, int, str]]:
+    """The server up and answering: (pid, tcp port, http port, '' or why it is not)."""
+    tcp_port, http_port = free_port(), free_port()
+    log_path = workdir / f"{target.name}-{tcp_port}.log"
+    with running(target.command(tcp_port, http_port), log_path, target.env(tcp_port)) as proc:
+
+        def probe() -> str:
+            for _, mode in target.loads:
+                reason = tcp_call_once(tcp_port) if mode == "tcp" else call_once(http_port, HELLO_BINARY)[1]
+                if reason:
+                    return reason
+            return ""
+
+        yield proc.pid, tcp_port, http_port, wait_ready(proc, log_path, probe, target.ready_timeout)
+
+
+def per_cpu_second(result: Result) -> float:
+    """Calls per CPU-second of the server process (0 when it used none)."""
+    return result.rate / result.server_cpu if result.server_cpu else 0.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_options(p, duration=8.0, warmup=2.0, what="load run")
+    p.add_argument("--connections", default="1,16", help="comma-separated connection counts, one row each")
+    p.add_argument("--no-mono", dest="mono", action="store_false", help="skip the Mono reference server")
+    args = p.parse_args(argv)
+    args.connection_counts = [int(c) for c in args.connections.split(",") if c.strip()]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    problem = preflight(("taskset",)) or HELLO_BINARY.missing()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    targets = [gateway_target(""), gateway_target("-async")]
+    if args.mono:
+        try:
+            sys.path.insert(0, str(ROOT / "tests" / "interop"))
+            import mono_build
+
+            targets.append(mono_target(mono_build.build().server_exe))
+        except (OSError, RuntimeError) as exc:  # no mono/mcs, or the build failed
+            print(f"(Mono reference rows skipped: {exc})")
+    labels = {
+        "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
+        "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
+        "mono": "Mono TcpChannel",
+    }  # fmt: skip
+    keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
+    runs: dict[str, list[Result]] = {key: [] for key in keys}
+    with tempfile.TemporaryDirectory(prefix="bench-tcp-") as tmp:
+        for n in range(args.rounds):
+            for target in targets:
+                settle(args.quiet_wait)
+                with started(target, Path(tmp)) as (pid, tcp_port, http_port, reason):
+                    order = target.loads if n % 2 == 0 else target.loads[::-1]
+                    for connections in args.connection_counts:
+                        for key, mode in order:
+                            row = f"{key}@{connections}"
+                            port = tcp_port if mode == "tcp" else http_port
+                            r = Result(row, failure=reason) if reason else measure_run(
+                                row, pid, functools.partial(run_load, port, mode, connections, args))  # fmt: skip
+                            runs[row].append(r)
+                            state = r.failure or (f"{r.rate:.0f} calls/s, p50 {r.p50_ms:.2f} ms, errors {r.errors}, "
+                                                  f"other CPU {r.other_cpu:.0%}")  # fmt: skip
+                            progress(n, args.rounds, f"{labels[key]}, {connections} conn.", state)
+    return report(args, labels, runs)
+
+
+def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, list[Result]]) -> int:
+    print(
+        f'\nHelloMethod("Alice"), binary formatter; tcp_load.py {args.duration:g} s after {args.warmup:g} s warm-up'
+        f"{rounds_note(args.rounds)}; server on core {SERVER_CORE}, load client on core {CLIENT_CORE}"
+    )
+    table = Table("server", ("conn", 5), ("calls/s", 9), ("p50 ms", 8), ("p99 ms", 8), ("errors", 7),
+                  ("srv CPU", 8), ("calls/CPU-s", 12), ("other CPU", 10),
+                  width=max(len(v) for v in labels.values()))  # fmt: skip
+    table.header()
+    results = {key: combine(rs) for key, rs in runs.items() if rs}
+    for key, r in results.items():
+        name, _, conns = key.partition("@")
+        if r.failure:
+            table.failed(f"{labels[name]} ({conns})", r.failure)
+            continue
+        table.row(labels[name], conns, f"{r.rate:.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", str(r.errors),
+                  f"{r.server_cpu * 100:.0f}%", f"{per_cpu_second(r):.0f}", f"{r.other_cpu * 100:.0f}%",
+                  tail=spread([x.rate for x in runs[key] if not x.failure]))  # fmt: skip
+    noise_note(r.other_cpu for r in results.values() if not r.failure)
+    print()
+    ratios = []
+    for c in args.connection_counts:
+        for variant, method in (("", "sync"), ("-async", "async")):
+            tcp = f"tcp{variant}@{c}"
+            ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP/HTTP, {method}, {c} conn."))
+            if f"mono@{c}" in runs:
+                ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
+    all_met = check_ratios(ratios, runs)
+    # The same ratios per CPU-second of the server: what each would do with its core to itself. On a busy
+    # machine (the other CPU column) calls/s says more about the neighbours than about the servers.
+    print("\nper CPU-second of the server (information):")
+    efficiency = {key: [replace(r, rate=per_cpu_second(r)) for r in rs] for key, rs in runs.items()}
+    check_ratios([replace(r, target=None, note="calls/CPU-s") for r in ratios], efficiency)
+    errors = sum(r.errors for r in results.values())
+    if errors:
+        print(f"ERRORS: {errors} calls did not answer {EXPECT!r} or failed at the socket level")
+        all_met = False
+    failed = any(r.failure for rs in runs.values() for r in rs)
+    return 1 if args.check and (failed or not all_met) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Unit tests of gateway.client, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of gateway.model, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of gateway.server, one file per module."""

@@ -1,0 +1,1 @@
+"""Logs: failed calls with traceback and error id, access lines, the JSON format, plain uvicorn."""

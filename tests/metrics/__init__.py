@@ -1,0 +1,1 @@
+"""Prometheus metrics: what a scrape shows after known calls, label bounds, protection, multiple workers."""
