@@ -13,15 +13,9 @@ Anything that is not a well-formed SOAP envelope with a method element gets a 40
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 from lxml import etree
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from benchmarks._asgi import BodyTooLarge, Receive, Scope, Send, is_request, read_body, respond
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -79,49 +73,15 @@ def hello_response(body: bytes) -> bytes:
     return etree.tostring(envelope, pretty_print=True)
 
 
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionError("client disconnected")
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BadRequest("request body too large")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        await lifespan(receive, send)
-        return
-    if scope["type"] != "http":
+    if not await is_request(scope, receive, send):
         return
     if scope["method"] != "POST":
         await respond(send, 405, [*TEXT_HEADERS, (b"allow", b"POST")], b"POST a SOAP call\n")
         return
     try:
-        result = hello_response(await read_body(receive))
-    except BadRequest as exc:
+        result = hello_response(await read_body(receive, MAX_BODY))
+    except (BadRequest, BodyTooLarge) as exc:
         await respond(send, 400, TEXT_HEADERS, f"{exc}\n".encode())
         return
     except ConnectionError:

@@ -23,6 +23,11 @@ in three dialects:
             (``tests/fixtures/mono_binary/001_HelloMethod.*``, the bodies of
             ``../shared/peers/mono/captures/binary/raw/001_HelloMethod.*``)
 
+Two more rows time a call that carries a logical call context (``remoting``/``binary`` ``+ call context``):
+Mono's captured ``Traced("t")`` with a ``TraceTag`` in slot ``trace``
+(``tests/fixtures/mono_callmodel/context.request.*``), answered with the context changed, as the dispatcher
+does; the table shows each against its dialect's plain server case (the target is at most 1.3x).
+
 Before timing, every case is checked once: a server answer must hold ``Hi there Alice`` (binary: Mono's
 response, byte for byte), a client must read ``Hi there Alice`` and write a call the server side reads back
 as ``["Alice"]`` (binary: Mono's request, byte for byte). The process pins itself to core 0.
@@ -75,9 +80,11 @@ from soap import (
     SoapDecodeError,
     SoapError,
     SoapFormatter,
+    TypeRegistry,
     WireType,
     parse_xml,
     read_literal_response,
+    serializable,
     wire_type,
     write_literal_call,
 )
@@ -95,6 +102,21 @@ NAME = "Alice"
 NAMES = ["name"]
 STRING = wire_type(str)
 OPTIONAL_STRING = wire_type(str | None)  # InteropService.hello(name: str | None)
+CONTEXT_FIXTURES = ROOT / "tests" / "fixtures" / "mono_callmodel"
+
+
+#: the call context cases' own registry (the default one may hold examples.call_model's TraceTag, same CLR name)
+CONTEXT_REGISTRY = TypeRegistry(DEFAULT_REGISTRY)
+
+
+@serializable("CallModel.TraceTag", assembly="CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null",
+              registry=CONTEXT_REGISTRY)
+@dataclass
+class TraceTag:
+    """The call context's value in the captures (``examples.call_model.TraceTag`` without the gateway)."""
+
+    Id: str | None = None
+    Hops: int = 0
 
 
 class ServerFormatter(Protocol):
@@ -174,6 +196,38 @@ def binary() -> Dialect:
     return Dialect("binary MS-NRBF", lambda: serve(formatter, request, content_type, [STRING]), client_side,
                    read_args(formatter, content_type, [STRING]), exact_request=request,
                    exact_response=response)  # fmt: skip
+
+
+def serve_with_context(formatter: ServerFormatter, body: bytes, content_type: str) -> tuple[bytes, str]:
+    """A call with a call context: arguments and context decoded, the answer carries the context changed."""
+    call = formatter.read_call(body, content_type)
+    (text,) = call.decode_arguments([STRING], ["text"])
+    context = call.call_context() or {}
+    tag = context["trace"]
+    assert isinstance(tag, TraceTag)
+    ret = MethodReturn(call.method_name, call.namespace, f"Hi there {text}", STRING,
+                       call_context={**context, "trace": TraceTag(tag.Id, tag.Hops + 1)})
+    return formatter.write_return(call, ret)
+
+
+def context_cases() -> list[Case]:
+    """The server side of Mono's ``Traced("t")`` with a call context, in both formatters that carry one."""
+    rows = []
+    for label, formatter, name, content_type in (
+        ("remoting SOAP + call context, server", SoapFormatter(CONTEXT_REGISTRY), "context.request.xml",
+         'text/xml; charset="utf-8"'),
+        ("binary MS-NRBF + call context, server", BinaryFormatter(CONTEXT_REGISTRY), "context.request.bin",
+         "application/octet-stream"),
+    ):
+        body = (CONTEXT_FIXTURES / name).read_bytes()
+        op = partial(serve_with_context, formatter, body, content_type)
+
+        def check(op: Callable[[], tuple[bytes, str]] = op) -> str:
+            answer, _ = op()
+            return "" if b"Hi there t" in answer and b"TraceTag" in answer else f"bad answer {answer[:200]!r}"
+
+        rows.append(Case(label, op, check, []))
+    return rows
 
 
 def check_server(d: Dialect) -> str:
@@ -256,7 +310,7 @@ def cases() -> list[Case]:
     for d in (remoting(), literal(), binary()):
         rows.append(Case(f"{d.name}, server", d.server, partial(check_server, d), []))
         rows.append(Case(f"{d.name}, client", d.client, partial(check_client, d), []))
-    return rows
+    return rows + context_cases()
 
 
 #: --large: one Remoting SOAP request of LARGE_ITEMS strings, written as each peer writes it.
@@ -328,8 +382,12 @@ def report(rows: Sequence[Case], args: argparse.Namespace) -> bool:
             continue
         slow = c.rate < FLOOR_OPS
         ok &= not slow
+        plain = next((p for p in rows if " + call context" in c.label and p.label == c.label.replace(
+            " + call context", "") and p.rate), None)
+        ratio = f"  {plain.rate / c.rate:.2f}x the plain call (target <= 1.3)" if plain is not None else ""
         table.row(c.label, f"{c.rate:,.0f}", f"{1e6 / c.rate:.1f}", f"{c.other_cpu * 100:.0f}%",
-                  tail=spread(c.rates) + (f"  BELOW THE FLOOR ({FLOOR_OPS:,.0f} ops/s)" if slow else ""))  # fmt: skip
+                  tail=spread(c.rates) + ratio
+                  + (f"  BELOW THE FLOOR ({FLOOR_OPS:,.0f} ops/s)" if slow else ""))  # fmt: skip
     noise_note(c.other_cpu for c in rows if not c.failure)
     return ok
 
@@ -344,8 +402,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="before each case, wait up to N s until other processes use < 10%% of a core (default 0)",
     )
-    p.add_argument("--large", action="store_true",
-                   help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values")
+    p.add_argument(
+        "--large",
+        action="store_true",
+        help="also read one large Remoting SOAP request with LF/CRLF line ends and raw CRs in values",
+    )
     p.add_argument("--check", action="store_true",
                    help=f"exit 1 if a case fails its check or runs below {FLOOR_OPS:,.0f} ops/s")  # fmt: skip
     args = p.parse_args(argv)

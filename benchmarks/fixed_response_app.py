@@ -9,14 +9,9 @@ client's own::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from benchmarks._asgi import Receive, Scope, Send, is_request
 
 RESPONSE_BODY = (Path(__file__).resolve().parent / "hello_response.xml").read_bytes()
 START = {
@@ -31,15 +26,7 @@ BODY = {"type": "http.response.body", "body": RESPONSE_BODY}
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    if scope["type"] != "http":
+    if not await is_request(scope, receive, send):
         return
     while True:
         message = await receive()

@@ -5,19 +5,23 @@ as :class:`WellKnownObjectMode` SingleCall or Singleton, or for client activatio
 :class:`RemotingClient` and :class:`AsyncRemotingClient` hand out transparent proxies.
 
 The package is laid out by role (see docs/architecture.md): ``gateway.model`` is the object model both
-sides use (MarshalByRefObject, leases, errors, ObjRefs), ``gateway.server`` the server runtime,
-``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's own
-exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
+sides use (MarshalByRefObject, leases, errors, ObjRefs, the call context, delegates), ``gateway.server`` the
+server runtime, ``gateway.client`` the client runtime. Everything a user needs is importable from here, .NET's
+own exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions`) among them.
 """
 
 from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
-from wsdl import clr_method
+from wsdl import clr_method, one_way, soap_headers
 
+from .client.balancing import LoadBalancingProxy
 from .client.binding import LiteralBinding
 from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
+from .client.real_proxy import MethodCallMessage, RealProxy, ReturnMessage
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
 from .cluster.node import server_process_id
+from .model.call_context import CallContext, ILogicalThreadAffinative
+from .model.delegates import RemoteDelegate
 from .model.dotnet_exceptions import (
     ArgumentException,
     ArgumentNullException,
@@ -35,7 +39,14 @@ from .model.dotnet_exceptions import (
     TimeoutException,
     UnauthorizedAccessException,
 )
-from .model.errors import CallArgumentError, ChannelError, ClientRequestError, RemotingError, RemotingException
+from .model.errors import (
+    CallArgumentError,
+    ChannelError,
+    ClientRequestError,
+    RemotingError,
+    RemotingException,
+    ServerUnreachableError,
+)
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
@@ -47,7 +58,7 @@ from .server.authorization import AccessDeniedError, AuthorizationRules
 from .server.faults import CustomErrorsMode
 from .server.host import ObjectHost
 from .server.identity import RegistrationWarning
-from .server.marshal import TypeFilterLevel
+from .server.marshal import CallOrigin, TypeFilterLevel
 from .server.sinks import RequestLoggingSink, ServerRequest, ServerResponse, ServerSink
 
 __all__ = [
@@ -59,6 +70,8 @@ __all__ = [
     "AsyncRemotingClient",
     "AuthorizationRules",
     "CallArgumentError",
+    "CallContext",
+    "CallOrigin",
     "ChannelError",
     "ClientCall",
     "ClientLoggingSink",
@@ -71,6 +84,7 @@ __all__ = [
     "FormatException",
     "HttpAuthenticationSink",
     "ILease",
+    "ILogicalThreadAffinative",
     "IOException",
     "InvalidOperationException",
     "JsonLogFormatter",
@@ -79,23 +93,29 @@ __all__ = [
     "LeaseState",
     "LifetimeSettings",
     "LiteralBinding",
+    "LoadBalancingProxy",
     "MarshalByRefObject",
+    "MethodCallMessage",
     "NotImplementedException",
     "NotSupportedException",
     "ObjectHost",
     "Out",
     "OverflowException",
     "Principal",
+    "RealProxy",
     "Ref",
     "RegistrationWarning",
+    "RemoteDelegate",
     "RemotingApp",
     "RemotingClient",
     "RemotingError",
     "RemotingException",
     "RequestLoggingSink",
+    "ReturnMessage",
     "ServerRequest",
     "ServerResponse",
     "ServerSink",
+    "ServerUnreachableError",
     "Sponsor",
     "StaticTokens",
     "StaticUsers",
@@ -107,7 +127,9 @@ __all__ = [
     "clr_method",
     "configure_logging",
     "current_principal",
+    "one_way",
     "persistent",
     "proxy_objref",
     "server_process_id",
+    "soap_headers",
 ]

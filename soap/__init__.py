@@ -3,17 +3,21 @@
 Nothing here knows about HTTP, sockets or asyncio (like h11). The gateway package moves bytes; this package
 turns them into :class:`MethodCall` / :class:`MethodReturn` / :class:`Fault` values and back. A client sees
 every wire format through one :class:`ClientFormatter` (:class:`RemotingSoapFormatter`,
-:class:`LiteralFormatter`, :class:`BinaryFormatter`).
+:class:`LiteralFormatter`, :class:`BinaryFormatter`). Calls and replies may carry a logical call context
+(``call_context``, see ``soap._call_context``) and SOAP header blocks (:class:`HeaderBlock` in,
+:class:`OutgoingHeader` out; see ``soap._headers``); delegates travel as :class:`DelegateRef`.
 """
 
 from ._binary import BINARY_CONTENT_TYPE, BinaryFormatter
 from ._client_formatter import ClientFormatter, OutgoingRequest
 from ._clr import ClrName, clr_name_of, clr_type
+from ._delegates import DelegateEntry, DelegateMarshaller, DelegateRef, delegate
 from ._direction import Direction, Out, Ref, direction_of
 from ._encoded import REMOTING_SOAP_CONTENT_TYPE, RemotingSoapFormatter
 from ._errors import MessageTooLarge, SoapDecodeError, SoapEncodeError, SoapError
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
+from ._headers import HeaderBlock, OutgoingHeader
 from ._hresults import (
     COR_E_ARGUMENT,
     COR_E_ARGUMENTOUTOFRANGE,
@@ -111,10 +115,14 @@ __all__ = [
     "ClientFormatter",
     "ClrDateTime",
     "ClrName",
+    "DelegateEntry",
+    "DelegateMarshaller",
+    "DelegateRef",
     "Direction",
     "ExceptionInfo",
     "Fault",
     "FieldSpec",
+    "HeaderBlock",
     "IncomingCall",
     "Int16",
     "Int32",
@@ -127,6 +135,7 @@ __all__ = [
     "MethodReturn",
     "ObjRef",
     "Out",
+    "OutgoingHeader",
     "OutgoingRequest",
     "Ref",
     "ReferenceMarshaller",
@@ -147,6 +156,7 @@ __all__ = [
     "clr_name_of",
     "clr_type",
     "data_namespace",
+    "delegate",
     "direction_of",
     "exception_info",
     "item_element_name",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._call_context import LOGICAL_CALL_CONTEXT, is_user_slot
 from ._client_formatter import OutgoingRequest, check_response_type
 from ._errors import SoapDecodeError
+from ._headers import HeaderBlock
 from ._hresults import COR_E_SYSTEM
 from ._model import ExceptionInfo, Fault, IncomingCall, MethodCall, MethodReturn
 from ._namespaces import type_name_for_namespace
@@ -32,7 +34,7 @@ from ._nrbf_records import (
 from ._nrbf_writer import MSCORLIB, write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
 from ._signature import clr_type_name, overload_fit
-from ._types import ANY, DEFAULT_REGISTRY, TypeRegistry, WireType
+from ._types import ANY, DEFAULT_REGISTRY, VOID, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits
 
 BINARY_CONTENT_TYPE = "application/octet-stream"
@@ -43,6 +45,35 @@ def _call_array(message: NrbfMessage) -> list[object]:
     if not isinstance(array, ArrayRecord):
         raise SoapDecodeError("the message refers to a call array it does not contain")
     return array.items
+
+
+#: What the call array holds, in order, each when its flag is set ([MS-NRBF] 2.2.3.1 / 2.2.3.3); plain ints,
+#: since ``int & IntFlag`` runs IntFlag's (Python) __rand__.
+_CALL_PARTS = tuple(f.value for f in (MessageFlags.ArgsInArray, MessageFlags.GenericMethod,
+                                      MessageFlags.MethodSignatureInArray, MessageFlags.ContextInArray))
+_RETURN_PARTS = tuple(f.value for f in (MessageFlags.ReturnValueInArray, MessageFlags.ArgsInArray,
+                                        MessageFlags.ExceptionInArray, MessageFlags.ContextInArray))
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
+
+
+def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
+                      parts: tuple[int, ...]) -> dict[str, object] | None:
+    """The slots of the ``LogicalCallContext`` in the call array (``ContextInArray``), None without one."""
+    if not flags & _CONTEXT_IN_ARRAY:
+        return None
+    index = sum(1 for part in parts[:-1] if flags & part)
+    items = _call_array(message)
+    record = decoder.resolve(items[index]) if index < len(items) else None
+    if not isinstance(record, ClassRecord) or record.name != LOGICAL_CALL_CONTEXT:
+        raise SoapDecodeError("ContextInArray is set but the call array holds no LogicalCallContext")
+    slots: dict[str, object] = {}
+    for name, raw in record.members.items():
+        if is_user_slot(name):
+            try:
+                slots[name] = decoder.value(raw, ANY, 1)
+            except SoapDecodeError as exc:
+                raise SoapDecodeError(f"call context slot {name!r}: {exc}") from None
+    return slots
 
 
 #: a System.Type as .NET serializes it (in a method signature)
@@ -62,7 +93,7 @@ class BinaryCall:
         self.namespace = record.type_name
         self._decoder = decoder
         self._message = message
-        flags = self._flags = record.flags
+        flags = self._flags = int(record.flags)  # an int: IntFlag's own & is Python code
         if flags & MessageFlags.ArgsInline:
             self._args = record.args or []
         elif flags & MessageFlags.ArgsIsArray:
@@ -75,6 +106,12 @@ class BinaryCall:
         else:
             self._args = []
         self.argument_count = len(self._args)
+
+    #: binary messages carry no SOAP headers
+    header_blocks: tuple[HeaderBlock, ...] = ()
+
+    def call_context(self) -> dict[str, object] | None:
+        return read_call_context(self._message, self._decoder, self._flags, _CALL_PARTS)
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         if len(types) != len(self._args):
@@ -150,7 +187,12 @@ class BinaryFormatter:
     ) -> tuple[bytes, str]:
         count = call.argument_count if ret.parameter_count is None else ret.parameter_count
         outs = list(zip(ret.out_positions, ret.out_args, strict=True))
-        return write_method_return(ret.value, ret.value_type, count, self.registry, marshaller, outs), ""
+        return write_method_return(ret.value, ret.value_type, count, self.registry, marshaller, outs,
+                                   ret.call_context), ""
+
+    def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
+        """The answer to a one-way call whatever the method does: the void reply Mono sends."""
+        return 200, write_method_return(None, VOID, call.argument_count, self.registry), ""
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)
@@ -160,9 +202,10 @@ class BinaryFormatter:
 
     def write_call(
         self, method_name: str, type_name: str, args: list[object], types: list[WireType],
-        marshaller: ReferenceMarshaller | None = None,
+        marshaller: ReferenceMarshaller | None = None, call_context: dict[str, object] | None = None,
     ) -> bytes:
-        return write_method_call(method_name, type_name, args, types, self.registry, marshaller)
+        return write_method_call(method_name, type_name, args, types, self.registry, marshaller,
+                                 call_context=call_context)
 
     def write_request(self, call: MethodCall, marshaller: ReferenceMarshaller | None = None) -> OutgoingRequest:
         """The call, naming its type as ``call.namespace`` resolves; binary calls carry no SOAPAction.
@@ -179,7 +222,7 @@ class BinaryFormatter:
         if call.signature is not None:
             signature = [self._signature_item(t) for t in call.signature]
         body = write_method_call(call.method_name, type_name_for_namespace(call.namespace), args, types,
-                                 self.registry, marshaller, signature)
+                                 self.registry, marshaller, signature, call.call_context)
         return OutgoingRequest(body, {"content-type": BINARY_CONTENT_TYPE})
 
     def _signature_item(self, wt: WireType) -> tuple[str, str]:
@@ -208,7 +251,7 @@ class BinaryFormatter:
         if not isinstance(record, MethodReturnRecord):
             raise SoapDecodeError("expected a BinaryMethodReturn record")
         decoder = NrbfDecoder(message, self.registry, self.limits, marshaller)
-        flags = record.flags
+        flags = int(record.flags)
         if flags & MessageFlags.ExceptionInArray:
             items = _call_array(message)
             raw = decoder.resolve(items[0]) if items else None
@@ -225,6 +268,7 @@ class BinaryFormatter:
         else:
             value = None
         result = MethodReturn(method_name, "", value, return_type)
+        result.call_context = read_call_context(message, decoder, int(flags), _RETURN_PARTS)
         if outputs:
             slots = self._return_args(message, record)
             for position, name, wt in outputs:

@@ -12,22 +12,34 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, is_user_slot
+from ._delegates import (
+    DELEGATE_ENTRY_ELEMENT,
+    ENTRY_FIELDS,
+    DelegateEntry,
+    DelegateMarshaller,
+    DelegateRef,
+    delegate_entry,
+)
 from ._errors import SoapDecodeError
+from ._headers import HeaderBlock, find_header, header_blocks
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
-from ._namespaces import SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._namespaces import CLR_NS, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
+    INTEGER_KINDS,
     Kind,
     TypeRegistry,
     WireType,
     construct,
     enum_member,
-    object_fields,
+    fields_by_wire_name,
     wire_type,
 )
 from ._xml import Limits, local_name, namespace_of
@@ -48,6 +60,7 @@ _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
 _METHOD_SIGNATURE = "{http://schemas.microsoft.com/clr/soap/messageProperties}__MethodSignature"
 _OBJREF = WireType(Kind.OBJREF, None, None, True)
+_STRING = WireType(Kind.STRING, nullable=True)
 _STRINGS = WireType(Kind.LIST, None, WireType(Kind.STRING, nullable=True), True)
 
 
@@ -82,9 +95,14 @@ class EncodedReader:
         self.header = header
         self._ids: dict[str, etree._Element] | None = None
         self._memo: dict[tuple[str, WireType], object] = {}
+        self._classes: dict[tuple[object, type], type] = {}  # (element tag, declared class) -> class read
         self._pending: set[str] = set()
 
     # -------------------------------------------------------------- structure
+
+    def first_element(self) -> etree._Element | None:
+        """The Body's first element (the method or its response), without listing the multi-ref siblings."""
+        return next((el for el in self.body if isinstance(el.tag, str)), None)
 
     def top_elements(self) -> list[etree._Element]:
         return [el for el in self.body if isinstance(el.tag, str)]
@@ -92,14 +110,44 @@ class EncodedReader:
     def _index(self) -> dict[str, etree._Element]:
         if self._ids is None:
             ids: dict[str, etree._Element] = {}
-            for el in self.body.iter():
-                ident = el.get("id")
-                if ident is not None:
-                    if ident in ids:
-                        raise SoapDecodeError(f"duplicate id {ident!r}")
-                    ids[ident] = el
+            for part in (self.header, self.body):  # multi-refs may live in either (the call context's do)
+                if part is None:
+                    continue
+                for el in part.iter():
+                    ident = el.get("id")
+                    if ident is not None:
+                        if ident in ids:
+                            raise SoapDecodeError(f"duplicate id {ident!r}")
+                        ids[ident] = el
             self._ids = ids
         return self._ids
+
+    # -------------------------------------------------------------- headers
+
+    def header_blocks(self) -> list[HeaderBlock]:
+        return header_blocks(self.header, SOAP_ENV, self._header_value, encoded=True)
+
+    def _header_value(self, el: etree._Element, wt: WireType) -> object:
+        return self.value(el, wt)
+
+    def call_context(self, blocks: list[HeaderBlock]) -> dict[str, object] | None:
+        """The slots of the ``__CallContext`` header block (see :mod:`soap._call_context`), None without one."""
+        block = find_header(blocks, HEADER_NAMESPACE, CALL_CONTEXT_HEADER)
+        if block is None:
+            return None
+        block.mark_understood()
+        context = self.resolve(block.element)
+        if _local(context.tag) != "LogicalCallContext" or _namespace(context.tag) != LOGICAL_CALL_CONTEXT_NS:
+            raise SoapDecodeError(f"the __CallContext header holds a <{_local(context.tag)}>, not a LogicalCallContext")
+        slots: dict[str, object] = {}
+        for child in context:
+            name = _local(child.tag)
+            if name and is_user_slot(name):
+                try:
+                    slots[name] = self.value(child, ANY, 1)
+                except SoapDecodeError as exc:
+                    raise SoapDecodeError(f"call context slot {name!r}: {exc}") from None
+        return slots
 
     def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
         value = el.get(attr)
@@ -174,6 +222,11 @@ class EncodedReader:
             if self.marshaller is None:
                 return ref
             return self.marshaller.unmarshal(ref, wt)
+        if kind is Kind.DELEGATE:
+            delegate = self.delegate(el, depth)
+            if isinstance(self.marshaller, DelegateMarshaller):
+                return self.marshaller.unmarshal_delegate(delegate, wt)
+            return delegate
         raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
@@ -182,7 +235,14 @@ class EncodedReader:
             raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
         if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
             item = self._array_item_type(el)
-        return [self.value(c, item, depth + 1) for c in children]
+        parser = PARSERS.get(item.kind)
+        if parser is None or item.kind is Kind.BYTES:
+            return [self.value(c, item, depth + 1) for c in children]
+        if depth + 1 > self.limits.max_ref_depth:
+            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = item.kind if item.kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1))
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)
@@ -236,6 +296,37 @@ class EncodedReader:
             raise SoapDecodeError(f"reference {href!r} points to no element")
         return target
 
+    def delegate(self, el: etree._Element, depth: int) -> DelegateRef:
+        """A ``DelegateSerializationHolder`` (see :mod:`soap._delegates`): its entries, targets by reference."""
+        if _local(el.tag) != "DelegateSerializationHolder" or _namespace(el.tag) != CLR_NS + "System":
+            raise SoapDecodeError(f"<{_local(el.tag)}> should be a delegate (a DelegateSerializationHolder)")
+        members = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
+        entries: list[DelegateEntry] = []
+        entry = members.get("Delegate")
+        seen: set[int] = set()
+        while entry is not None and entry.get(_XSI_NULL) not in _TRUE:
+            entry = self.resolve(entry)
+            if _local(entry.tag) != DELEGATE_ENTRY_ELEMENT or id(entry) in seen or len(entries) > depth + 64:
+                raise SoapDecodeError("malformed delegate: bad or cyclic DelegateEntry chain")
+            seen.add(id(entry))
+            fields = {_local(c.tag): c for c in entry if isinstance(c.tag, str)}
+            text = {name: self._text(fields.get(name)) for name in ENTRY_FIELDS}
+            label = text["target"]
+            target_el = members.get(label) if label else None
+            target = self.resolve(target_el) if target_el is not None else None
+            ref = self.objref(target, depth + 1) if target is not None and target.tag == _OBJREF_TAG else None
+            entries.append(delegate_entry(text, ref))
+            entry = fields.get("delegateEntry")
+        if not entries:
+            raise SoapDecodeError("malformed delegate: no DelegateEntry")
+        return DelegateRef(tuple(entries))
+
+    def _text(self, el: etree._Element | None) -> str | None:
+        if el is None:
+            return None
+        value = self.value(el, _STRING)
+        return value if isinstance(value, str) else None
+
     def objref(self, el: etree._Element, depth: int) -> ObjRef:
         """Read an ObjRef graph: uri, TypeInfo (type, interfaces), ChannelInfo (channel URLs, process)."""
         parts = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
@@ -283,22 +374,31 @@ class EncodedReader:
         return found if isinstance(found, list) else []
 
     def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
-        cls = wt.py_type
-        assert cls is not None
-        named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
-        if named is not None:
-            actual = self.registry.lookup(named[0])
-            if actual is not None and actual is not cls and issubclass(actual, cls):
-                cls = actual
+        declared = wt.py_type
+        assert declared is not None
+        cls = self._classes.get((el.tag, declared))
+        if cls is None:  # the element may name a registered subclass of the declared class
+            cls = declared
+            named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
+            if named is not None:
+                actual = self.registry.lookup(named[0])
+                if actual is not None and actual is not cls and issubclass(actual, cls):
+                    cls = actual
+            self._classes[(el.tag, declared)] = cls
         if issubclass(cls, BaseException):
             return self.exception(el, depth).value
-        specs = {f.wire_name: f for f in object_fields(cls)}
+        specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             spec = specs.get(_local(child.tag))
-            if spec is not None and spec.read:
+            if spec is None or not spec.read:
+                continue
+            parser = PARSERS.get(spec.wire.kind)
+            if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
+            else:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:
             return construct(cls, values)
@@ -320,7 +420,7 @@ class EncodedReader:
         cls = self.registry.lookup(class_name) or self.registry.lookup(type_name)
         if cls is not None and not issubclass(cls, BaseException):
             cls = None
-        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        specs = fields_by_wire_name(cls) if cls is not None else {}
         fields: list[tuple[str, object, WireType]] = []
         for name, child in members.items():
             if name in EXCEPTION_MEMBERS:
@@ -376,21 +476,33 @@ class EncodedCall:
     overloadable = True
 
     def __init__(self, reader: EncodedReader) -> None:
-        tops = reader.top_elements()
-        if not tops:
+        first = reader.first_element()
+        if first is None:
             raise SoapDecodeError("SOAP Body is empty: no method element")
         self._reader = reader
-        self._element = tops[0]
+        self._element = first
         tag = self._element.tag
         self.method_name = _local(tag)
         self.namespace = _namespace(tag)
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+        self._blocks: list[HeaderBlock] | None = None
         #: written by a SOAP toolkit (suds, Axis, PHP ...) rather than a .NET SoapFormatter, which numbers the
         #: method element ``ref-1``: the answer then uses standard SOAP encoding (``xsi:nil``, see
         #: soap/_encoded_writer.py)
         self.toolkit = self._element.get("id") is None
+
+    @property
+    def header_blocks(self) -> list[HeaderBlock]:
+        if self._blocks is None:
+            self._blocks = self._reader.header_blocks()
+        return self._blocks
+
+    def call_context(self) -> dict[str, object] | None:
+        if self._reader.header is None:
+            return None
+        return self._reader.call_context(self.header_blocks)
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         """Parameters by position (the Remoting dialect does not check names).
@@ -449,10 +561,9 @@ def read_return(
     reader: EncodedReader, method_name: str, return_type: WireType, out_types: Sequence[tuple[str, WireType]] = ()
 ) -> MethodReturn | Fault:
     """Read a response envelope: a ``Fault``, or ``<XResponse>`` with ``return`` and out-arguments."""
-    tops = reader.top_elements()
-    if not tops:
+    first = reader.first_element()
+    if first is None:
         raise SoapDecodeError("SOAP Body is empty")
-    first = tops[0]
     if first.tag == _FAULT:
         return reader.fault(first)
     children = {_local(c.tag): c for c in first if isinstance(c.tag, str)}
@@ -461,13 +572,18 @@ def read_return(
         ret = children.get("return")
         if ret is None:
             others = [c for c in first if isinstance(c.tag, str)]
-            if not others:
+            if not others and return_type.kind is not Kind.ANY:
                 raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
-            ret = others[0]
-        value = reader.value(ret, return_type)
+            ret = others[0] if others else None  # an untyped call of a void method: no value
+        value = reader.value(ret, return_type) if ret is not None else None
     outs = []
     for name, wt in out_types:
         if name not in children:
             raise SoapDecodeError(f"{_local(first.tag)} lacks the out parameter <{name}>")
         outs.append((name, reader.value(children[name], wt), wt))
-    return MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)
+    result = MethodReturn(method_name, _namespace(first.tag), value, return_type, outs)
+    if reader.header is not None:
+        blocks = reader.header_blocks()
+        result.header_blocks = blocks
+        result.call_context = reader.call_context(blocks)
+    return result

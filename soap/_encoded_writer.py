@@ -15,13 +15,17 @@ the ``id`` .NET numbers them with (suds turns an attribute into an object with `
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 from collections import deque
 from decimal import Decimal
 
+from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, check_slot_names
 from ._clr import ClrName
+from ._delegates import DELEGATE_ENTRY_ELEMENT, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
 from ._escape import escape_attr, escape_text
 from ._exceptions import exception_info
@@ -42,6 +46,7 @@ from ._signature import soap_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
@@ -51,17 +56,20 @@ from ._types import (
 )
 from ._xsd import XSD_TYPE_NAMES
 
-ENVELOPE_OPEN = (
+ENVELOPE_START = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
     'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
     'xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
     'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
     'xmlns:clr="http://schemas.microsoft.com/clr/" '
-    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n<SOAP-ENV:Body>\n'
+    'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">\n'
 )
+BODY_OPEN = "<SOAP-ENV:Body>\n"
+ENVELOPE_OPEN = ENVELOPE_START + BODY_OPEN
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
+_OBJREF = WireType(Kind.OBJREF, None, None, True)
 
 
 class EncodedWriter:
@@ -138,6 +146,8 @@ class EncodedWriter:
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
         if kind is Kind.OBJREF:
             return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
+        if kind is Kind.DELEGATE:
+            return f'<{name} href="#ref-{self._ref(marshal_delegate(self.marshaller, name, value, wt), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
 
@@ -207,7 +217,41 @@ class EncodedWriter:
             )
         return ref
 
+    # -------------------------------------------------------------- the call context header
+
+    def call_context_blocks(self, context: dict[str, object]) -> str:
+        """The ``__CallContext`` header block and its ``LogicalCallContext``, as Mono writes them: the context
+        and every value it refers to are serialized inside the Header."""
+        check_slot_names(context)
+        ref = self._new_id()
+        prefix, decl = self._prefix(LOGICAL_CALL_CONTEXT_NS)
+        slots = "".join(self.member(name, value, ANY) for name, value in context.items())
+        return (
+            f'<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" xmlns:h4="{HEADER_NAMESPACE}" />\n'
+            f'<{prefix}:LogicalCallContext id="ref-{ref}"{decl}>{slots}</{prefix}:LogicalCallContext>\n'
+            + self.siblings()
+        )
+
     # -------------------------------------------------------------- siblings
+
+    def message(self, head: str) -> bytes:
+        """The whole message: ``head`` (the envelope's start up to the method element's end), the queued
+        siblings, the envelope's end. A ``byte[]`` sibling's base64 stays bytes from ``b64encode`` to the
+        message (one more copy, not five through ``str``)."""
+        parts: list[bytes] = []
+        text: list[str] = [head]
+        while self._queue:
+            ref, value, wt = self._queue.popleft()
+            if wt.kind is Kind.BYTES and isinstance(value, bytes | bytearray):
+                text.append(f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">')
+                parts.append("".join(text).encode("utf-8"))
+                parts.append(base64.b64encode(value))
+                text = ["</SOAP-ENC:Array>\n"]
+            else:
+                text.append(self._sibling(ref, value, wt))
+        text.append(ENVELOPE_CLOSE)
+        parts.append("".join(text).encode("utf-8"))
+        return b"".join(parts)
 
     def siblings(self) -> str:
         out: list[str] = []
@@ -228,12 +272,70 @@ class EncodedWriter:
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
             typed = item.kind is Kind.ANY
-            items = "".join(self.member("item", v, item, typed) for v in value)
+            items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
         if isinstance(value, ObjRef):
             return self._objref_graph(ref, value)
+        if isinstance(value, DelegateRef):
+            return self._delegate_graph(ref, value)
         return self._object(ref, value, wt)
+
+    def _any_items(self, values: list[object] | tuple[object, ...]) -> str:
+        """The items of an ``object[]``: each with its own ``xsi:type``."""
+        return "".join(self.member("item", v, ANY, True) for v in values)
+
+    def _items(self, values: list[object] | tuple[object, ...], item: WireType) -> str:
+        """The items of a typed array. Integers, floats and strings of exactly those types are written here
+        in one step each; anything else (None, bool, subclasses, objects) through :meth:`member`, which
+        also says what is wrong with a value that does not fit."""
+        kind = item.kind
+        member = self.member
+        if kind in INTEGER_KINDS:
+            # a plain int goes out as the smallest of int, long and unsignedLong that holds it (see scalar)
+            lo, hi = (-(2**63), 2**64 - 1) if kind is Kind.INT else INTEGER_RANGES[kind]
+            return "".join(
+                f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.DOUBLE:
+            return "".join(
+                f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
+                for v in values
+            )
+        if kind is Kind.STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
+            parts = []
+            for v in values:
+                if type(v) is str:
+                    parts.append(f'<item id="ref-{self._new_id()}">{escape_text(v)}</item>')
+                else:
+                    parts.append(member("item", v, item, False))
+            return "".join(parts)
+        return "".join(member("item", v, item, False) for v in values)
+
+    def _delegate_graph(self, ref: int, value: DelegateRef) -> str:
+        """A DelegateSerializationHolder, its DelegateEntry chain, and its targets (ObjRefs, queued)."""
+        p, decl = self._prefix(CLR_NS + "System")
+        string = WireType(Kind.STRING, nullable=True)
+        entry_ids = [self._new_id() for _ in value.entries]
+        targets = "".join(f'<target{i} href="#ref-{self._ref(e.target, _OBJREF)}" />'
+                          for i, e in enumerate(value.entries))
+        out = [f'<{p}:DelegateSerializationHolder id="ref-{ref}"{decl}><Delegate href="#ref-{entry_ids[0]}" />'
+               f"{targets}</{p}:DelegateSerializationHolder>\n"]
+        for i, entry in enumerate(value.entries):
+            following = (f'<delegateEntry href="#ref-{entry_ids[i + 1]}" />' if i + 1 < len(entry_ids)
+                         else '<delegateEntry xsi:null="1" />')
+            out.append(
+                f'<{p}:{DELEGATE_ENTRY_ELEMENT} id="ref-{entry_ids[i]}"{decl}>'
+                + self.member("type", entry.delegate_type.full_name, string, False)
+                + self.member("assembly", entry.delegate_type.assembly, string, False)
+                + self.member("target", f"target{i}", string, True)
+                + self.member("targetTypeAssembly", entry.target_type.assembly, string, False)
+                + self.member("targetTypeName", entry.target_type.full_name, string, False)
+                + self.member("methodName", entry.method_name, string, False)
+                + f"{following}</{p}:{DELEGATE_ENTRY_ELEMENT}>\n"
+            )
+        return "".join(out)
 
     def _string_array(self, ref: int, items: list[str]) -> str:
         body = "".join(f'<item id="ref-{self._new_id()}">{escape_text(s)}</item>' for s in items)
@@ -329,30 +431,42 @@ class EncodedWriter:
 # ------------------------------------------------------------------ whole messages
 
 
+@functools.lru_cache(maxsize=512)  # one per method (and its Response): escaping the namespace once
 def _method_open(name: str, namespace: str) -> tuple[str, str]:
     if namespace:
         return (f'<i2:{name} id="ref-1" xmlns:i2="{escape_attr(namespace)}">', f"</i2:{name}>\n")
     return f'<{name} id="ref-1">', f"</{name}>\n"
 
 
+def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
+                   signature: list[WireType] | None = None) -> str:
+    """The envelope up to the Body, with a Header when there is a method signature or a call context."""
+    if context is None and signature is None:
+        return ENVELOPE_OPEN
+    blocks = _signature_block(signature, writer.registry) if signature is not None else ""
+    if context is not None:
+        blocks += writer.call_context_blocks(context)
+    return ENVELOPE_START + "<SOAP-ENV:Header>\n" + blocks + "</SOAP-ENV:Header>\n" + BODY_OPEN
+
+
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
+    head = ENVELOPE_OPEN if call.call_context is None and call.signature is None else _envelope_open(
+        writer, call.call_context, call.signature)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     open_tag, close_tag = _method_open(call.method_name, call.namespace)
-    body = open_tag + params + close_tag + writer.siblings()
-    envelope = ENVELOPE_OPEN if call.signature is None else _with_signature(call.signature, registry)
-    return (envelope + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(head + open_tag + params + close_tag)
 
 
 _XSD_NS = "http://www.w3.org/2001/XMLSchema"
 _ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
 
 
-def _with_signature(signature: list[WireType], registry: TypeRegistry) -> str:
-    """The envelope's start with the ``__MethodSignature`` header .NET sends for an overloaded method: the
-    parameters' type QNames, space-separated (``xsd:int xsd:int``)."""
+def _signature_block(signature: list[WireType], registry: TypeRegistry) -> str:
+    """The ``__MethodSignature`` header block .NET sends for an overloaded method: the parameters' type QNames,
+    space-separated (``xsd:int xsd:int``)."""
     declared: dict[str, str] = {}
     qnames = []
     for wt in signature:
@@ -360,13 +474,11 @@ def _with_signature(signature: list[WireType], registry: TypeRegistry) -> str:
         prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
         qnames.append(f"{prefix}:{local}")
     decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
-    header = (
-        '<SOAP-ENV:Header>\n<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
+    return (
+        '<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
         f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
-        "</h4:__MethodSignature>\n</SOAP-ENV:Header>\n"
+        "</h4:__MethodSignature>\n"
     )
-    head, body_open = ENVELOPE_OPEN.rsplit("<SOAP-ENV:Body>", 1)
-    return head + header + "<SOAP-ENV:Body>" + body_open
 
 
 def write_return(
@@ -374,13 +486,13 @@ def write_return(
 ) -> bytes:
     """The return message; ``toolkit``: for a SOAP toolkit rather than .NET Remoting (module docstring)."""
     writer = EncodedWriter(registry, marshaller, toolkit)
+    head = ENVELOPE_OPEN if ret.call_context is None else _envelope_open(writer, ret.call_context)
     parts = []
     if ret.value_type.kind is not Kind.VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)
-    body = open_tag + "".join(parts) + close_tag + writer.siblings()
-    return (ENVELOPE_OPEN + body + ENVELOPE_CLOSE).encode("utf-8")
+    return writer.message(head + open_tag + "".join(parts) + close_tag)
 
 
 def remoting_faultstring(fault: Fault) -> str:

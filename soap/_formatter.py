@@ -20,16 +20,24 @@ from ._literal import SOAP11, SOAP12, LiteralCall, SoapVersion, write_literal_fa
 from ._model import Fault, IncomingCall, MethodReturn
 from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
 from ._objref import ReferenceMarshaller
-from ._types import DEFAULT_REGISTRY, TypeRegistry
+from ._types import DEFAULT_REGISTRY, VOID, TypeRegistry
 from ._xml import DEFAULT_LIMITS, Limits, parse_xml
 
 _ENCODING_STYLE = f"{{{SOAP_ENV}}}encodingStyle"
 _CLR_PREFIX = "{" + CLR
 _BODY11 = f"{{{SOAP_ENV}}}Body"
 _BODY12 = f"{{{SOAP12_ENV}}}Body"
+_HEADER11 = f"{{{SOAP_ENV}}}Header"
+_HEADER12 = f"{{{SOAP12_ENV}}}Header"
 _ENVELOPE11 = f"{{{SOAP_ENV}}}Envelope"
 #: The namespace literal faults use when no call was decoded.
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
+
+
+def _header(envelope: etree._Element, tag: str) -> etree._Element | None:
+    """The envelope's Header: its first child, if that is one (SOAP 1.1 section 4.2, SOAP 1.2 part 1 5.1)."""
+    first = envelope[0] if len(envelope) else None
+    return first if first is not None and first.tag == tag else None
 
 
 def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
@@ -63,12 +71,12 @@ class SoapFormatter:
             soap_body = next((c for c in root if c.tag == _BODY12), None)
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
-            return LiteralCall(soap_body, SOAP12, self.registry, self.limits)
+            return LiteralCall(soap_body, SOAP12, self.registry, self.limits, _header(root, _HEADER12))
         if root.tag == _ENVELOPE11:
             body11 = next((c for c in root if c.tag == _BODY11), None)
             operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
             if body11 is not None and operation is not None and not _is_encoded(body11, operation):
-                return LiteralCall(body11, SOAP11, self.registry, self.limits)
+                return LiteralCall(body11, SOAP11, self.registry, self.limits, _header(root, _HEADER11))
         return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller))  # checks the envelope
 
     def write_return(
@@ -78,6 +86,14 @@ class SoapFormatter:
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
         toolkit = isinstance(call, EncodedCall) and call.toolkit
         return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
+
+    def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
+        """The answer to a one-way call, the same whatever the method does: document/literal gets 202 with an
+        empty body (WS-I BP R2714/R2750); the Remoting dialect the empty reply Mono sends for a void method."""
+        if isinstance(call, LiteralCall):
+            return 202, b"", ""
+        ret = MethodReturn(call.method_name, call.namespace, None, VOID)
+        return 200, write_return(ret, self.registry), REMOTING_SOAP_CONTENT_TYPE
 
     def write_fault(
         self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""

@@ -20,6 +20,7 @@ from lxml import etree
 
 from ._errors import SoapDecodeError, SoapEncodeError
 from ._escape import escape_attr, escape_text
+from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, XSI
 from ._runtime_types import runtime_wire_type
@@ -32,9 +33,11 @@ from ._scalars import (
     format_duration,
     format_single,
 )
+from ._text_items import is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     FieldSpec,
     Kind,
     TypeRegistry,
@@ -42,6 +45,7 @@ from ._types import (
     check_integer,
     construct,
     enum_member,
+    fields_by_wire_name,
     object_fields,
     xsd_type_name,
 )
@@ -162,7 +166,7 @@ class LiteralWriter:
             if shape is not None and shape.repeated:  # the element itself repeats, no wrapper
                 return "".join(self.element(name, v, item, depth + 1, prefix, namespace) for v in value)
             item_name = shape.item_name if shape is not None and shape.item_name else item_element_name(item)
-            inner = "".join(self.element(item_name, v, item, depth + 1, prefix, namespace) for v in value)
+            inner = self._items(item_name, value, item, depth + 1, prefix, namespace)
             return f"<{prefix}:{name}>{inner}</{prefix}:{name}>"
         if wt.kind is Kind.OBJECT:
             cls = type(value)
@@ -190,6 +194,31 @@ class LiteralWriter:
         return f"<{prefix}:{name}{typed}>{literal_text(value, wt, name)}</{prefix}:{name}>"
 
 
+    def _items(
+        self, name: str, values: list[object] | tuple[object, ...], item: WireType, depth: int, prefix: str,
+        namespace: str | None,
+    ) -> str:
+        """An array's items. Ints in range and strings, of exactly those types, are written here in one step
+        each (as :meth:`element` writes them); anything else through :meth:`element`."""
+        kind = item.kind
+        element = self.element
+        if item.xml is None and depth <= 64 and (kind in INTEGER_KINDS or kind is Kind.STRING):
+            # a plain int is xs:int in the WSDL (see literal_text)
+            lo, hi = INTEGER_RANGES[Kind.INT32 if kind is Kind.INT else kind] if kind is not Kind.STRING else (0, -1)
+            open_tag, close_tag = f"<{prefix}:{name}>", f"</{prefix}:{name}>"
+            parts = []
+            for v in values:
+                t = type(v)
+                if t is int and lo <= v <= hi:  # type: ignore[operator]
+                    parts.append(f"{open_tag}{v}{close_tag}")
+                elif t is str and kind is Kind.STRING:
+                    parts.append(f"{open_tag}{escape_text(v)}{close_tag}")  # type: ignore[arg-type]
+                else:
+                    parts.append(element(name, v, item, depth, prefix, namespace))
+            return "".join(parts)
+        return "".join(element(name, v, item, depth, prefix, namespace) for v in values)
+
+
 def _is_attribute(spec: FieldSpec) -> bool:
     return spec.wire.xml is not None and spec.wire.xml.attribute
 
@@ -205,12 +234,31 @@ def _attribute_text(value: object, spec: FieldSpec) -> str:
     return literal_text(value, spec.wire, spec.wire_name)  # numbers, dates, base64, names: nothing to escape
 
 
-def _envelope(version: SoapVersion, body: str) -> bytes:
+def _envelope(version: SoapVersion, body: str, header: str = "") -> bytes:
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{version.envelope_ns}" '
-        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body>'
+        f'xmlns:xsi="{XSI}" xmlns:xsd="http://www.w3.org/2001/XMLSchema">{header}<soap:Body>{body}</soap:Body>'
         "</soap:Envelope>"
     ).encode()
+
+
+def write_headers(headers: Sequence[OutgoingHeader], version: SoapVersion, registry: TypeRegistry) -> str:
+    """The ``soap:Header`` holding ``headers`` (each in its own namespace), or ``""`` for none."""
+    if not headers:
+        return ""
+    blocks = []
+    for i, h in enumerate(headers):
+        prefix = f"h{i}"
+        block = LiteralWriter(registry, h.namespace).element(h.name, h.value, h.wire, prefix=prefix,
+                                                             namespace=h.namespace)
+        if not block:
+            continue
+        attributes = f' xmlns:{prefix}="{escape_attr(h.namespace)}"'
+        if h.must_understand:
+            attributes += ' soap:mustUnderstand="true"' if version is SOAP12 else ' soap:mustUnderstand="1"'
+        head = f"<{prefix}:{h.name}"
+        blocks.append(head + attributes + block[len(head):])
+    return f"<soap:Header>{''.join(blocks)}</soap:Header>"
 
 
 def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: TypeRegistry) -> bytes:
@@ -222,7 +270,7 @@ def write_literal_return(ret: MethodReturn, version: SoapVersion, registry: Type
         inner += "".join(writer.element(n, v, t) for n, v, t in ret.out_args)
     ns = escape_attr(ret.namespace)
     body = f'<tns:{ret.method_name}Response xmlns:tns="{ns}">{inner}</tns:{ret.method_name}Response>'
-    return _envelope(version, body)
+    return _envelope(version, body, write_headers(ret.headers, version, registry))
 
 
 def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeRegistry) -> bytes:
@@ -231,7 +279,8 @@ def write_literal_call(call: MethodCall, version: SoapVersion, registry: TypeReg
         writer.element(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
     ns = escape_attr(call.namespace)
-    return _envelope(version, f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>')
+    body = f'<tns:{call.method_name} xmlns:tns="{ns}">{inner}</tns:{call.method_name}>'
+    return _envelope(version, body, write_headers(call.headers, version, registry))
 
 
 def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegistry, namespace: str) -> bytes:
@@ -262,6 +311,10 @@ def write_literal_fault(fault: Fault, version: SoapVersion, registry: TypeRegist
 # ------------------------------------------------------------------ reading
 
 
+#: the parser of each scalar kind as document/literal reads it (a plain int is xs:int in the WSDL)
+_FIELD_PARSERS = {**PARSERS, Kind.INT: PARSERS[Kind.INT32]}
+
+
 class LiteralReader:
     def __init__(self, registry: TypeRegistry, limits: Limits) -> None:
         self.registry = registry
@@ -281,11 +334,11 @@ class LiteralReader:
             children = [c for c in el if isinstance(c.tag, str)]
             if len(children) > self.limits.max_array_length:
                 raise SoapDecodeError(f"array longer than {self.limits.max_array_length} items")
-            return [self.value(c, wt.item or ANY, depth + 1) for c in children]
+            return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
-            specs = {f.wire_name: f for f in object_fields(cls)}
+            specs = fields_by_wire_name(cls)
             values: dict[str, object] = {}
             for member in specs.values():
                 if _is_attribute(member) and member.read:
@@ -299,6 +352,10 @@ class LiteralReader:
                     items = values.setdefault(spec.attr, [])
                     assert isinstance(items, list)
                     items.append(self.value(child, spec.wire.item or ANY, depth + 1))
+                    continue
+                parser = _FIELD_PARSERS.get(spec.wire.kind)
+                if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
+                    values[spec.attr] = parse_text(child, parser)  # a scalar field that is its text
                 else:
                     values[spec.attr] = self.value(child, spec.wire, depth + 1)
             for spec in specs.values():
@@ -320,6 +377,15 @@ class LiteralReader:
             return parser(el.text or "")
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
+
+    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+        kind = item.kind
+        parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(Kind.INT32 if kind is Kind.INT else kind)
+        if parser is None or depth > self.limits.max_ref_depth:
+            return [self.value(c, item, depth) for c in children]
+        # plain text items parsed directly (integers all at once), any other through value()
+        integer_kind = (Kind.INT32 if kind is Kind.INT else kind) if kind in INTEGER_KINDS else None
+        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth))
 
     @staticmethod
     def _attribute(raw: str, spec: FieldSpec) -> object:
@@ -355,11 +421,14 @@ class LiteralCall:
     #: document/literal names each operation uniquely: an overload by its own name
     overloadable = False
 
-    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits) -> None:
+    def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
+                 header: etree._Element | None = None) -> None:
         tops = [el for el in body if isinstance(el.tag, str)]
         if not tops:
             raise SoapDecodeError("SOAP Body is empty: no operation element")
         self.version = version
+        self._header = header
+        self._blocks: list[HeaderBlock] | None = None
         self._reader = LiteralReader(registry, limits)
         self._element = tops[0]
         self.method_name = _local(self._element.tag)
@@ -367,6 +436,19 @@ class LiteralCall:
         self._params = [c for c in self._element if isinstance(c.tag, str)]
         self.argument_count = len(self._params)
         self.argument_names = [_local(p.tag) for p in self._params]
+
+    @property
+    def header_blocks(self) -> list[HeaderBlock]:
+        if self._blocks is None:
+            self._blocks = header_blocks(self._header, self.version.envelope_ns, self._header_value)
+        return self._blocks
+
+    def _header_value(self, el: etree._Element, wt: WireType) -> object:
+        return self._reader.value(el, wt)
+
+    def call_context(self) -> dict[str, object] | None:
+        """Document/literal has no logical call context (its headers are :attr:`header_blocks`)."""
+        return None
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
         return 1 if len(inputs) == self.argument_count else 0
@@ -402,10 +484,23 @@ class LiteralCall:
 def read_literal_response(
     body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
     registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
-    fault_types: Mapping[str, type] | None = None,
+    fault_types: Mapping[str, type] | None = None, header: etree._Element | None = None,
 ) -> MethodReturn | Fault:
     """The result, or the fault; ``fault_types`` maps a fault detail element (``{namespace}name``) to the
-    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions."""
+    exception class it is read into (what a WSDL-generated stub declares), before registered exceptions; a
+    result's ``header_blocks`` are those of ``header`` (the envelope's Header)."""
+    ret = _read_literal_response(body, version, method_name, return_type, registry, limits, out_types, fault_types)
+    if header is not None and isinstance(ret, MethodReturn):
+        reader = LiteralReader(registry, limits)
+        ret.header_blocks = header_blocks(header, version.envelope_ns, reader.value)
+    return ret
+
+
+def _read_literal_response(
+    body: etree._Element, version: SoapVersion, method_name: str, return_type: WireType,
+    registry: TypeRegistry, limits: Limits, out_types: Sequence[tuple[str, WireType]] = (),
+    fault_types: Mapping[str, type] | None = None,
+) -> MethodReturn | Fault:
     tops = [el for el in body if isinstance(el.tag, str)]
     if not tops:
         raise SoapDecodeError("SOAP Body is empty")

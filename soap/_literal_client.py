@@ -70,5 +70,6 @@ class LiteralFormatter:
         soap_body = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Body"), None)
         if soap_body is None:
             raise SoapDecodeError("SOAP envelope has no Body")
+        header = next((c for c in root if c.tag == f"{{{version.envelope_ns}}}Header"), None)
         return read_literal_response(soap_body, version, method_name, return_type, self.registry, self.limits,
-                                     [(n, t) for _, n, t in outputs], self.faults)
+                                     [(n, t) for _, n, t in outputs], self.faults, header)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ._headers import HeaderBlock, OutgoingHeader
 from ._hresults import COR_E_EXCEPTION
 from ._types import WireType
 
@@ -20,7 +21,9 @@ class MethodCall:
 
     In document/literal, ``method_name`` and ``arg_names`` are the wire element names (which may differ
     from the Python ones). ``action`` is the SOAPAction a client sends; None means the format's default
-    (the Remoting dialect's ``namespace#method_name``, none for literal).
+    (the Remoting dialect's ``namespace#method_name``, none for literal). ``call_context`` is the logical
+    call context sent with the call (.NET's ``LogicalCallContext``: named by-value data), None for none;
+    ``headers`` the document/literal SOAP header blocks to send.
     """
 
     method_name: str
@@ -28,7 +31,7 @@ class MethodCall:
     args: list[object]
     arg_names: list[str]
     arg_types: list[WireType]
-    headers: dict[str, object] = field(default_factory=dict)
+    headers: Sequence[OutgoingHeader] = ()
     action: str | None = None
     #: the types of every parameter (in, ref and out) of an overloaded method: the formatter sends them as
     #: the method signature (SOAP ``__MethodSignature``, binary ``MethodSignatureInArray``); None otherwise
@@ -36,12 +39,15 @@ class MethodCall:
     #: positions of the out parameters among all parameters: a SOAP request leaves them out, a binary one
     #: carries a placeholder in each (``args`` holds only the in and ref values)
     out_positions: tuple[int, ...] = ()
+    call_context: dict[str, object] | None = None
 
 
 @dataclass(slots=True)
 class MethodReturn:
     """The successful result of a call: a return value (``value_type`` VOID for none) and out-arguments.
 
+    ``call_context`` is the logical call context the reply carries (None: the reply carries none);
+    ``headers`` the document/literal header blocks a server writes; ``header_blocks`` those a client read.
     ``out_args`` are the out and ref parameters' (name, value, type), in parameter order; SOAP writes them
     by name after ``return``. Binary writes every argument slot, so it also needs their positions
     (``out_positions``, parallel to ``out_args``) and the parameter count (``parameter_count``; None: as
@@ -55,6 +61,9 @@ class MethodReturn:
     out_args: list[tuple[str, object, WireType]] = field(default_factory=list)
     out_positions: list[int] = field(default_factory=list)
     parameter_count: int | None = None
+    call_context: dict[str, object] | None = None
+    headers: Sequence[OutgoingHeader] = ()
+    header_blocks: Sequence[HeaderBlock] = ()
 
 
 @dataclass(slots=True)
@@ -100,12 +109,25 @@ class IncomingCall(Protocol):
     def argument_count(self) -> int: ...
 
     @property
+    def header_blocks(self) -> Sequence[HeaderBlock]:
+        """The SOAP header blocks of the request (see :mod:`soap._headers`); empty for binary."""
+        ...
+
+    @property
     def overloadable(self) -> bool:
         """The call names a .NET method, which overloads share (Remoting SOAP, binary); False where it names
         an operation that is unique in its contract (document/literal)."""
         ...
 
     def decode_arguments(self, types: list[WireType], names: list[str] | None = None) -> list[object]: ...
+
+    def call_context(self) -> dict[str, object] | None:
+        """The logical call context the caller sent (slot name -> value), None when it sent none.
+
+        Values are decoded as registered by-value types or primitives only; the runtime's own slots
+        (``__RemotingData`` ...) are left out. Raises :class:`SoapDecodeError` for anything else.
+        """
+        ...
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
         """How well the call fits an overload with these parameter types (``inputs``: without the out ones):

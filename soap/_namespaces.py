@@ -11,6 +11,7 @@ mscorlib types drop the assembly: ``…/clr/ns/<Namespace>`` (data) or ``…/clr
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote, unquote
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -38,6 +39,7 @@ def simple_assembly_name(assembly: str) -> str:
     return assembly.split(",", 1)[0].strip()
 
 
+@functools.lru_cache(maxsize=1024)  # a writer asks once per object it writes: 1000 items, 1000 times
 def method_namespace(type_full_name: str, assembly: str) -> str:
     """The namespace of a method element (and the SOAPAction prefix) for a type."""
     simple = simple_assembly_name(assembly)
@@ -46,6 +48,7 @@ def method_namespace(type_full_name: str, assembly: str) -> str:
     return f"{CLR_NSASSEM}{type_full_name}/{simple}"
 
 
+@functools.lru_cache(maxsize=1024)
 def data_namespace(type_full_name: str, assembly: str) -> str:
     """The namespace an object of this type is written in (element name = the type's short name)."""
     namespace, _ = split_type_name(type_full_name)
@@ -67,6 +70,7 @@ def type_name_for_namespace(namespace: str) -> str:
     return namespace
 
 
+@functools.lru_cache(maxsize=1024)  # readers ask once per object read
 def parse_data_namespace(uri: str, local_name: str) -> tuple[str, str] | None:
     """Invert :func:`data_namespace`: ``(type full name, assembly)``, or None if not a CLR namespace."""
     if uri.startswith(CLR_NS):

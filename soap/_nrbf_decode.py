@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from decimal import Decimal
+from typing import cast
 
+from ._delegates import (
+    DELEGATE_ENTRY,
+    DELEGATE_HOLDER,
+    ENTRY_FIELDS,
+    DelegateEntry,
+    DelegateMarshaller,
+    DelegateRef,
+    delegate_entry,
+)
 from ._errors import SoapDecodeError
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo
@@ -22,13 +32,14 @@ from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
     INTEGER_KINDS,
+    INTEGER_RANGES,
     Kind,
     TypeRegistry,
     WireType,
     check_integer,
     construct,
     enum_member,
-    object_fields,
+    fields_by_wire_name,
     wire_type,
 )
 from ._xml import Limits
@@ -36,6 +47,11 @@ from ._xml import Limits
 _TICKS_EPOCH = _dt.datetime(1, 1, 1)
 _TICKS_MASK = (1 << 62) - 1
 OBJREF_CLASS = "System.Runtime.Remoting.ObjRef"
+#: primitive arrays whose items are read as plain ints
+_INTEGER_PRIMITIVES = frozenset({
+    Primitive.Byte, Primitive.SByte, Primitive.Int16, Primitive.UInt16, Primitive.Int32, Primitive.UInt32,
+    Primitive.Int64, Primitive.UInt64,
+})
 
 
 def ticks_to_datetime(raw: int) -> _dt.datetime:
@@ -71,6 +87,20 @@ def primitive_to_python(value: PrimitiveValue) -> object:
         except ValueError as exc:
             raise SoapDecodeError(str(exc)) from None
     return raw
+
+
+#: the Python type a scalar of each kind must arrive as (built once: a dict of enum keys is not free)
+_SCALAR_TYPES: dict[Kind, type | tuple[type, ...]] = {
+    Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
+    Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
+    Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
+}
+
+
+def _plain(prim: Primitive, kind: Kind) -> bool:
+    """A primitive member that is its declared kind's Python value already: a Double for a double, an
+    integer primitive for an integer kind (range still checked)."""
+    return (prim is Primitive.Double and kind is Kind.DOUBLE) or (prim in _INTEGER_PRIMITIVES and kind in INTEGER_KINDS)
 
 
 class NrbfDecoder:
@@ -127,16 +157,33 @@ class NrbfDecoder:
                 if kind not in (Kind.OBJREF, Kind.ANY):
                     raise SoapDecodeError(f"an object reference where a {wt.describe()} is expected")
                 return self.marshaller.unmarshal(ref, wt) if self.marshaller is not None else ref
+            if kind is Kind.DELEGATE:
+                delegate = self.delegate(raw, depth)
+                if isinstance(self.marshaller, DelegateMarshaller):
+                    return self.marshaller.unmarshal_delegate(delegate, wt)
+                return delegate
             return self._class(raw, wt, depth)
         if isinstance(raw, ArrayRecord):
             if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
                 if raw.primitive is not Primitive.Byte:
                     raise SoapDecodeError("expected a byte array")
-                return bytes(int(v.value) for v in raw.items if isinstance(v, PrimitiveValue))  # type: ignore[call-overload]
+                return raw.data if raw.data is not None else b""
             if kind not in (Kind.LIST, Kind.ANY):
                 raise SoapDecodeError(f"an array where a {wt.describe()} is expected")
             item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
-            return [self.value(v, item, depth + 1) for v in raw.items]
+            elements = raw.elements()
+            if raw.primitive in _INTEGER_PRIMITIVES and item.kind in INTEGER_KINDS:
+                # the values are ints already: only their range is checked, all at once (min and max in C),
+                # item by item only to say which one is out of it
+                integers = cast("list[int]", elements)
+                lo, hi = INTEGER_RANGES[item.kind]
+                if not integers or (lo <= min(integers) and max(integers) <= hi):
+                    return list(integers)
+                try:
+                    return [check_integer(item.kind, v) for v in integers]
+                except OverflowError as exc:
+                    raise SoapDecodeError(str(exc)) from None
+            return [self.value(v, item, depth + 1) for v in elements]
         return self._scalar(raw, wt)
 
     def _scalar(self, raw: object, wt: WireType) -> object:
@@ -145,11 +192,7 @@ class NrbfDecoder:
             return raw
         if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
             return enum_member(wt.py_type, raw)
-        checks: dict[Kind, type | tuple[type, ...]] = {
-            Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
-            Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
-            Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
-        }
+        checks = _SCALAR_TYPES
         if kind in checks:
             if not isinstance(raw, checks[kind]) or (kind in (Kind.DOUBLE, Kind.SINGLE) and isinstance(raw, bool)):
                 raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
@@ -184,11 +227,23 @@ class NrbfDecoder:
             return enum_member(cls, raw.value)
         if issubclass(cls, BaseException):
             return self.exception(record, depth).value
-        specs = {f.wire_name: f for f in object_fields(cls)}
+        specs = fields_by_wire_name(cls)
         values: dict[str, object] = {}
+        direct = depth < self.limits.max_ref_depth
         for name, raw in record.members.items():
             spec = specs.get(name)
-            if spec is not None and spec.read:
+            if spec is None or not spec.read:
+                continue
+            kind = spec.wire.kind
+            # a string, double or integer member as value() would read it, without its dispatch
+            if direct and isinstance(raw, StringRecord) and kind is Kind.STRING:
+                values[spec.attr] = raw.value
+            elif direct and isinstance(raw, PrimitiveValue) and _plain(raw.type, kind):
+                try:
+                    values[spec.attr] = raw.value if kind is Kind.DOUBLE else check_integer(kind, raw.value)  # type: ignore[arg-type]
+                except OverflowError as exc:
+                    raise SoapDecodeError(str(exc)) from None
+            else:
                 values[spec.attr] = self.value(raw, spec.wire, depth + 1)
         try:
             return construct(cls, values)
@@ -208,7 +263,7 @@ class NrbfDecoder:
         cls = self.registry.lookup(class_name) or self.registry.lookup(record.name)
         if cls is not None and not issubclass(cls, BaseException):
             cls = None
-        specs = {f.wire_name: f for f in object_fields(cls)} if cls is not None else {}
+        specs = fields_by_wire_name(cls) if cls is not None else {}
         fields: list[tuple[str, object, WireType]] = []
         for name, raw in record.members.items():
             if name in EXCEPTION_MEMBERS:
@@ -230,6 +285,29 @@ class NrbfDecoder:
             assert isinstance(value, BaseException)
             info.value = value
         return info
+
+    def delegate(self, record: ClassRecord, depth: int) -> DelegateRef:
+        """A ``DelegateSerializationHolder`` record (see :mod:`soap._delegates`)."""
+        if record.name != DELEGATE_HOLDER:
+            raise SoapDecodeError(f"a {record.name} where a delegate (DelegateSerializationHolder) is expected")
+        entries: list[DelegateEntry] = []
+        seen: set[int] = set()
+        entry = self.resolve(record.members.get("Delegate"))
+        while entry is not None:
+            if not isinstance(entry, ClassRecord) or entry.name != DELEGATE_ENTRY or entry.id in seen \
+                    or len(entries) > depth + 64:
+                raise SoapDecodeError("malformed delegate: bad or cyclic DelegateEntry chain")
+            seen.add(entry.id)
+            text = {name: self.text(entry.members.get(name)) for name in ENTRY_FIELDS}
+            label = text["target"]
+            target = self.resolve(record.members.get(label)) if label else None
+            ref = self.objref(target, depth + 1) if isinstance(target, ClassRecord) and target.name == OBJREF_CLASS \
+                else None
+            entries.append(delegate_entry(text, ref))
+            entry = self.resolve(entry.members.get("delegateEntry"))
+        if not entries:
+            raise SoapDecodeError("malformed delegate: no DelegateEntry")
+        return DelegateRef(tuple(entries))
 
     def objref(self, record: ClassRecord, depth: int) -> ObjRef:
         members = record.members

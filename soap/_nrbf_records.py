@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
+from typing import cast
 
 from ._errors import MessageTooLarge, SoapDecodeError
 from ._xml import Limits
@@ -90,6 +91,11 @@ class MessageFlags(IntFlag):
     GenericMethod = 0x8000
 
 
+# The flags the reader tests, as plain ints: ``int & IntFlag`` runs IntFlag's (Python) __rand__.
+_ARGS_INLINE = MessageFlags.ArgsInline.value
+_CONTEXT_INLINE = MessageFlags.ContextInline.value
+_RETURN_VALUE_INLINE = MessageFlags.ReturnValueInline.value
+
 _FIXED = {
     Primitive.Boolean: ("<?", 1), Primitive.Byte: ("<B", 1), Primitive.Double: ("<d", 8),
     Primitive.Int16: ("<h", 2), Primitive.Int32: ("<i", 4), Primitive.Int64: ("<q", 8),
@@ -97,6 +103,17 @@ _FIXED = {
     Primitive.DateTime: ("<Q", 8), Primitive.UInt16: ("<H", 2), Primitive.UInt32: ("<I", 4),
     Primitive.UInt64: ("<Q", 8),
 }
+#: the same, by type code, with compiled structs: what the reader looks up for every primitive
+_FIXED_BY_CODE = {int(p): (p, struct.Struct(fmt), size) for p, (fmt, size) in _FIXED.items()}
+_PRIMITIVE_BY_CODE = {int(p): p for p in Primitive}
+#: primitives an array or a member type may name (not Null, not String)
+_ELEMENT_PRIMITIVES = {code: p for code, p in _PRIMITIVE_BY_CODE.items() if p not in (Primitive.Null, Primitive.String)}
+_BINARY_TYPE_BY_CODE = {int(t): t for t in BinaryType}
+_I32 = struct.Struct("<i")
+
+
+#: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
+_CONVERTED = (Primitive.DateTime, Primitive.TimeSpan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +143,20 @@ class ClassRecord:
 
 @dataclass(slots=True)
 class ArrayRecord:
+    """An array. A primitive array's ``items`` are plain Python values (``PrimitiveValue`` only for the
+    types that need converting: DateTime, TimeSpan, Decimal, Char); a ``byte[]`` keeps its bytes in ``data``
+    (one copy, no per-item object) and has no ``items``."""
+
     id: int
     items: list[object]
     element_type: BinaryType
     primitive: Primitive | None = None
     class_name: str | None = None
+    data: bytes | None = None
+
+    def elements(self) -> list[object]:
+        """The items, a ``byte[]``'s as ints."""
+        return self.items if self.data is None else list(self.data)
 
 
 @dataclass(slots=True)
@@ -168,6 +194,9 @@ class _ClassInfo:
     member_names: list[str]
     types: list[tuple[BinaryType, object]] | None
     library: str | None
+    #: per member, (primitive, struct format, size) for a fixed-size primitive, None for anything else
+    #: (built on first use: the records of a Person[] share one _ClassInfo)
+    fixed: list[tuple[Primitive, str, int] | None] | None = None
 
 
 class _Nulls:
@@ -202,15 +231,18 @@ class NrbfReader:
             raise SoapDecodeError(f"binary message truncated at byte {self.pos} (needs {n} more)")
 
     def u8(self) -> int:
-        self._need(1)
-        value = self.data[self.pos]
-        self.pos += 1
-        return value
+        pos = self.pos
+        if pos >= len(self.data):
+            self._need(1)
+        self.pos = pos + 1
+        return self.data[pos]
 
     def i32(self) -> int:
-        self._need(4)
-        value: int = struct.unpack_from("<i", self.data, self.pos)[0]
-        self.pos += 4
+        pos = self.pos
+        if pos + 4 > len(self.data):
+            self._need(4)
+        self.pos = pos + 4
+        value: int = _I32.unpack_from(self.data, pos)[0]
         return value
 
     def count(self, what: str) -> int:
@@ -221,6 +253,11 @@ class NrbfReader:
         return n
 
     def string(self) -> str:
+        pos = self.pos
+        if pos < len(self.data) and self.data[pos] < 0x80:  # a one-byte length: nearly every string
+            length = self.data[pos]
+            self.pos = pos + 1
+            return self._utf8(length)
         length = 0
         for shift in range(0, 35, 7):
             byte = self.u8()
@@ -229,6 +266,9 @@ class NrbfReader:
                 break
         else:
             raise SoapDecodeError("string length prefix longer than 5 bytes")
+        return self._utf8(length)
+
+    def _utf8(self, length: int) -> str:
         self._need(length)
         raw = bytes(self.data[self.pos:self.pos + length])
         self.pos += length
@@ -238,17 +278,17 @@ class NrbfReader:
             raise SoapDecodeError("string is not valid UTF-8") from None
 
     def primitive(self, kind: int) -> object:
-        try:
-            prim = Primitive(kind)
-        except ValueError:
-            raise SoapDecodeError(f"unknown primitive type {kind}") from None
-        fixed = _FIXED.get(prim)
+        fixed = _FIXED_BY_CODE.get(kind)
         if fixed is not None:
-            fmt, size = fixed
+            prim, unpack, size = fixed
+            pos = self.pos
             self._need(size)
-            value = struct.unpack_from(fmt, self.data, self.pos)[0]
-            self.pos += size
-            return PrimitiveValue(prim, value)
+            self.pos = pos + size
+            return PrimitiveValue(prim, unpack.unpack_from(self.data, pos)[0])
+        found = _PRIMITIVE_BY_CODE.get(kind)
+        if found is None:
+            raise SoapDecodeError(f"unknown primitive type {kind}")
+        prim = found
         if prim is Primitive.Char:
             lead = self.u8()
             width = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 else 4
@@ -278,20 +318,20 @@ class NrbfReader:
         kind = self.u8()
         message: MethodCallRecord | MethodReturnRecord
         if kind == RecordType.MethodCall:
-            flags = MessageFlags(self.i32())
+            raw = self.i32()  # tested as an int: IntFlag's own & is Python code
             method = self._string_with_code()
             type_name = self._string_with_code()
-            if flags & MessageFlags.ContextInline:
+            if raw & _CONTEXT_INLINE:
                 self._string_with_code()
-            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
-            message = MethodCallRecord(flags, method, type_name, args)
+            args = self._values_with_code() if raw & _ARGS_INLINE else None
+            message = MethodCallRecord(MessageFlags(raw), method, type_name, args)
         elif kind == RecordType.MethodReturn:
-            flags = MessageFlags(self.i32())
-            value = self._value_with_code() if flags & MessageFlags.ReturnValueInline else None
-            if flags & MessageFlags.ContextInline:
+            raw = self.i32()
+            value = self._value_with_code() if raw & _RETURN_VALUE_INLINE else None
+            if raw & _CONTEXT_INLINE:
                 self._string_with_code()
-            args = self._values_with_code() if flags & MessageFlags.ArgsInline else None
-            message = MethodReturnRecord(flags, value, args)
+            args = self._values_with_code() if raw & _ARGS_INLINE else None
+            message = MethodReturnRecord(MessageFlags(raw), value, args)
         else:
             raise SoapDecodeError(f"expected a BinaryMethodCall or BinaryMethodReturn record, got type {kind}")
         while True:
@@ -375,10 +415,8 @@ class NrbfReader:
             return self._class_values(object_id, known)
         if kind == RecordType.ArraySinglePrimitive:
             object_id, length = self.i32(), self.count("array")
-            prim = Primitive(self._checked_primitive())
-            self._need(length)  # at least one byte per item, checked before allocating
-            values = [self.primitive(prim) for _ in range(length)]
-            array = ArrayRecord(object_id, values, BinaryType.Primitive, prim)
+            prim = self._checked_primitive()
+            array = self._primitive_array(object_id, BinaryType.Primitive, prim, length)
             self._register(object_id, array)
             return array
         if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
@@ -398,32 +436,48 @@ class NrbfReader:
             extra = self._additional(element)
             if element is BinaryType.Primitive:
                 assert isinstance(extra, Primitive)
-                self._need(length)
-                items: list[object] = [self.primitive(extra) for _ in range(length)]
+                array = self._primitive_array(object_id, element, extra, length)
             else:
-                items = self._items(length)
-            array = ArrayRecord(object_id, items, element, extra if isinstance(extra, Primitive) else None,
-                                extra if isinstance(extra, str) else None)
+                array = ArrayRecord(object_id, self._items(length), element, None,
+                                    extra if isinstance(extra, str) else None)
             self._register(object_id, array)
             return array
         raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
 
-    def _checked_primitive(self) -> int:
+    def _primitive_array(self, object_id: int, element: BinaryType, prim: Primitive, length: int) -> ArrayRecord:
+        """A primitive array's values. Fixed-size types are read in one ``struct.unpack_from`` (a ``byte[]``
+        as one slice), after checking that the message holds all of their bytes; the others item by item,
+        after checking it holds one byte per item. Either way before anything is allocated."""
+        fixed = _FIXED.get(prim)
+        if fixed is None or prim in _CONVERTED:
+            self._need(length)
+            return ArrayRecord(object_id, [self.primitive(prim) for _ in range(length)], element, prim)
+        code, size = fixed
+        self._need(length * size)
+        start = self.pos
+        self.pos += length * size
+        if prim is Primitive.Byte:
+            return ArrayRecord(object_id, [], element, prim, data=bytes(self.data[start:self.pos]))
+        values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
+        return ArrayRecord(object_id, values, element, prim)
+
+    def _checked_primitive(self) -> Primitive:
         kind = self.u8()
-        if kind not in Primitive.__members__.values() or kind in (Primitive.Null, Primitive.String):
+        found = _ELEMENT_PRIMITIVES.get(kind)
+        if found is None:
             raise SoapDecodeError(f"invalid primitive array element type {kind}")
-        return kind
+        return found
 
     def _binary_type(self) -> BinaryType:
         kind = self.u8()
-        try:
-            return BinaryType(kind)
-        except ValueError:
-            raise SoapDecodeError(f"unknown binary type {kind}") from None
+        found = _BINARY_TYPE_BY_CODE.get(kind)
+        if found is None:
+            raise SoapDecodeError(f"unknown binary type {kind}")
+        return found
 
     def _additional(self, kind: BinaryType) -> object:
-        if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
-            return Primitive(self._checked_primitive())
+        if kind is BinaryType.Primitive or kind is BinaryType.PrimitiveArray:
+            return self._checked_primitive()
         if kind is BinaryType.SystemClass:
             return self.string()
         if kind is BinaryType.Class:
@@ -460,7 +514,18 @@ class NrbfReader:
     def _class_values(self, object_id: int, info: _ClassInfo) -> ClassRecord:
         record = ClassRecord(object_id, info.name, info.library, {})
         self._register(object_id, record)
+        fixed = info.fixed
+        if fixed is None:
+            fixed = info.fixed = _fixed_members(info)
+        members, data = record.members, self.data
         for i, name in enumerate(info.member_names):
+            plain = fixed[i]
+            if plain is not None:  # a fixed-size primitive, read as primitive() reads it
+                prim, fmt, size = plain
+                self._need(size)
+                members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, self.pos)[0])
+                self.pos += size
+                continue
             kind = info.types[i] if info.types is not None else (BinaryType.Object, None)
             if kind[0] is BinaryType.Primitive:
                 assert isinstance(kind[1], Primitive)
@@ -471,6 +536,15 @@ class NrbfReader:
                     raise SoapDecodeError("null run inside a class record")
                 record.members[name] = value
         return record
+
+
+def _fixed_members(info: _ClassInfo) -> list[tuple[Primitive, str, int] | None]:
+    plan: list[tuple[Primitive, str, int] | None] = []
+    for i in range(len(info.member_names)):
+        kind = info.types[i] if info.types is not None else None
+        fixed = _FIXED.get(kind[1]) if kind is not None and kind[0] is BinaryType.Primitive else None  # type: ignore[call-overload]
+        plan.append(None if fixed is None or kind is None else (cast(Primitive, kind[1]), fixed[0], fixed[1]))
+    return plan
 
 
 def read_message(data: bytes, limits: Limits) -> NrbfMessage:

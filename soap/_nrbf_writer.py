@@ -16,16 +16,20 @@ import struct
 from collections import deque
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
+from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names
 from ._clr import ClrName
+from ._delegates import DELEGATE_ENTRY, DELEGATE_HOLDER, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
 from ._exceptions import exception_info
 from ._model import ExceptionInfo
 from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
 from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
 from ._objref import ObjRef, ReferenceMarshaller
+from ._runtime_types import runtime_wire_type
 from ._scalars import ClrDateTime, format_decimal
-from ._types import ANY, INTEGER_RANGES, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
+from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
 
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
@@ -189,6 +193,8 @@ class NrbfWriter:
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
+        elif wt.kind is Kind.DELEGATE:
+            value = marshal_delegate(self.marshaller, name, value, wt)
         ref = self._memo[key] = self.new_id()
         self._queue.append((ref, value, wt))
         return ref
@@ -201,11 +207,16 @@ class NrbfWriter:
     # -------------------------------------------------------------- object records
 
     def record(self, ref: int, value: object, wt: WireType) -> bytes:
+        cls = type(value)
+        if cls in _PLANS:  # a by-value class written before (so none of the checks below matches it)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
+        if isinstance(value, DelegateRef):
+            return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            return (bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(value))
-                    + bytes([Primitive.Byte]) + bytes(value))
+            head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
+            return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
             item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
@@ -224,8 +235,7 @@ class NrbfWriter:
             return self.exception(ref, value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             cls = type(value)
-            fields = [self.member(f.wire_name, getattr(value, f.attr), f.wire) for f in object_fields(cls)]
-            return self._class_record(ref, self.registry.name_of(cls), fields)
+            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
         raise SoapEncodeError(
             f"a {type(value).__module__}.{type(value).__qualname__} is not remotable: it is neither a "
             "registered by-value type nor a MarshalByRefObject"
@@ -241,7 +251,9 @@ class NrbfWriter:
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
             prim = _PRIMITIVE_OF[kind]
-            body = b"".join(primitive_bytes(kind, v)[1] for v in items)
+            body = _packed(kind, prim, items)
+            if body is None:
+                body = b"".join(primitive_bytes(kind, v)[1] for v in items)
             return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
         if kind is Kind.STRING or element is None:
@@ -287,6 +299,25 @@ class NrbfWriter:
             out += _null_run(nulls)
         return bytes(out)
 
+    def _fields(self, value: object, cls: type) -> list[Member]:
+        """The members of a by-value object. A non-nullable ``str``, ``float`` or 32-bit ``int`` field holding
+        exactly that type is written here in one step; any other through :meth:`member` (same bytes)."""
+        members: list[Member] = []
+        append = members.append
+        for spec, fast in _field_plan(cls):
+            v = getattr(value, spec.attr)
+            t = type(v)
+            if fast is Kind.STRING and t is str:
+                raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
+                append((spec.wire_name, BinaryType.String, None, raw))
+            elif fast is Kind.DOUBLE and t is float:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Double, struct.pack("<d", v)))
+            elif fast is Kind.INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, BinaryType.Primitive, Primitive.Int32, struct.pack("<i", v)))
+            else:
+                append(self.member(spec.wire_name, v, spec.wire))
+        return members
+
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
         kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
@@ -323,7 +354,7 @@ class NrbfWriter:
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
         the first record's metadata, as .NET writes the second and later items of a ``Person[]``."""
-        layout = (name, tuple((member_name, kind, info) for member_name, kind, info, _ in members))
+        layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
             return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
@@ -418,9 +449,86 @@ class NrbfWriter:
             out += self._strings(uris, [url])
         return out
 
+    def delegate(self, ref: int, value: DelegateRef) -> bytes:
+        """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets
+        (ObjRefs) are queued."""
+        objref = WireType(Kind.OBJREF, None, None, True)
+        string = WireType(Kind.STRING)
+        entry_ids = [self.new_id() for _ in value.entries]
+        members: list[Member] = [("Delegate", BinaryType.SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
+        members += [(f"target{i}", BinaryType.SystemClass, "System.Runtime.Remoting.ObjRef",
+                     _ref(self.reference(e.target, objref, "target"))) for i, e in enumerate(value.entries)]
+        out = self._class_record(ref, ClrName(DELEGATE_HOLDER, "mscorlib"), members)
+        for i, entry in enumerate(value.entries):
+            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RecordType.ObjectNull])
+            out += self._class_record(entry_ids[i], ClrName(DELEGATE_ENTRY, "mscorlib"), [
+                ("type", BinaryType.String, None, self.object_value(entry.delegate_type.full_name, string)),
+                ("assembly", BinaryType.String, None, self.object_value(entry.delegate_type.assembly, string)),
+                ("target", BinaryType.Object, None, self.object_value(f"target{i}", string)),
+                ("targetTypeAssembly", BinaryType.String, None, self.object_value(entry.target_type.assembly, string)),
+                ("targetTypeName", BinaryType.String, None, self.object_value(entry.target_type.full_name, string)),
+                ("methodName", BinaryType.String, None, self.object_value(entry.method_name, string)),
+                ("delegateEntry", BinaryType.SystemClass, DELEGATE_ENTRY, following),
+            ])
+        return out
+
     def _strings(self, ref: int, items: list[str]) -> bytes:
         body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
         return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+
+    def call_context(self, ref: int, context: dict[str, object]) -> bytes:
+        """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
+        check_slot_names(context)
+        members = [self.member(name, value, ANY if value is None else runtime_wire_type(value, self.registry))
+                   for name, value in context.items()]
+        return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
+
+
+_STRING_RECORD = bytes([RecordType.BinaryObjectString])
+_PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
+    """Per field of a by-value class, the kind :meth:`NrbfWriter._fields` writes in one step (None: through
+    ``member``): a ``str`` (nullable or not: a string member is an object), a non-nullable ``float``, a
+    non-nullable ``int`` or ``Int32`` (a plain ``int`` goes out as Int32 when it fits). Cached per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        steps = []
+        for spec in object_fields(cls):
+            kind = spec.wire.kind
+            fast: Kind | None = None
+            if kind is Kind.STRING:
+                fast = Kind.STRING
+            elif not spec.wire.nullable and kind is Kind.DOUBLE:
+                fast = Kind.DOUBLE
+            elif not spec.wire.nullable and kind in (Kind.INT, Kind.INT32):
+                fast = Kind.INT32
+            steps.append((spec, fast))
+        plan = _PLANS[cls] = tuple(steps)
+    return plan
+
+
+def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
+    """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
+    or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
+    what is wrong with a value)."""
+    if prim in (Primitive.Double, Primitive.Single):
+        if not all(type(v) is float for v in items):
+            return None
+    elif kind in INTEGER_RANGES and prim in _STRUCT:
+        if not all(type(v) is int for v in items):
+            return None
+        lo, hi = INTEGER_RANGES[kind]
+        numbers = cast("list[int]", items)
+        if items and not (lo <= min(numbers) and max(numbers) <= hi):
+            return None
+    else:
+        return None
+    try:
+        return struct.pack(f"<{len(items)}{_STRUCT[prim][1]}", *items)
+    except (OverflowError, struct.error):  # a float beyond Single's range: said item by item
+        return None
 
 
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
@@ -457,39 +565,55 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 def write_method_return(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None,
-    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (),
+    outs: Sequence[tuple[int, tuple[str, object, WireType]]] = (), call_context: dict[str, object] | None = None,
 ) -> bytes:
-    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type))."""
+    """A BinaryMethodReturn; ``outs`` are the out and ref parameters' (position, (name, value, type));
+    ``call_context`` the logical call context it carries (``ContextInArray``)."""
     if outs:
-        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs)
+        return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
     flags = MessageFlags.NoContext
     flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
+    record = bytes([RecordType.MethodReturn])
     if value is None or value_type.kind is Kind.VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.NoReturnValue) + args
-        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        return _message(writer, record, flags | MessageFlags.NoReturnValue, args, [], call_context)
     kind = primitive_kind(value, value_type)
     if kind is not None:
-        body = (bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInline)
-                + value_with_code(kind, value) + args)
-        return header(0, 0) + body + bytes([RecordType.MessageEnd])
+        inline = value_with_code(kind, value) + args
+        return _message(writer, record, flags | MessageFlags.ReturnValueInline, inline, [], call_context)
     item = writer.object_value(value, value_type)
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + item
+    return _message(writer, record, flags | MessageFlags.ReturnValueInArray, args, [item], call_context)
+
+
+def _message(
+    writer: NrbfWriter, record: bytes, flags: MessageFlags, fields: bytes, array: list[bytes],
+    call_context: dict[str, object] | None,
+) -> bytes:
+    """A method message: its record, then the call array (``array``, plus the call context) if not empty."""
+    if call_context is not None:
+        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        context_id = writer.new_id()
+        array = [*array, _ref(context_id)]
+        writer.out += writer.call_context(context_id, call_context)
+    if not array:
+        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RecordType.MessageEnd])
     writer.flush()
-    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags | MessageFlags.ReturnValueInArray) + args
-    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
+    return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
+                     bytes([RecordType.MessageEnd])))
 
 
 def _write_return_with_outs(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None, outs: Sequence[tuple[int, tuple[str, object, WireType]]],
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """Every argument slot, the out and ref values in their positions and null in the others, as Mono
     writes them: inline when all are primitive (strings included); otherwise in an array, which is the
-    call array's first item when the return value is in it too (``ArgsInArray``) and a call array of its
-    own otherwise (``ArgsIsArray``)."""
+    call array's first item when the return value or a call context is in it too (``ArgsInArray``) and a
+    call array of its own otherwise (``ArgsIsArray``)."""
     count = max([parameter_count, *(position + 1 for position, _ in outs)])
     slots: list[tuple[object, WireType]] = [(None, ANY)] * count
     for position, (_, slot_value, slot_type) in outs:
@@ -506,38 +630,24 @@ def _write_return_with_outs(
         head = value_with_code(return_kind, value)
     else:
         flags |= MessageFlags.ReturnValueInArray
+    writer = NrbfWriter(registry, marshaller)
+    record = bytes([RecordType.MethodReturn])
     if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
         flags |= MessageFlags.ArgsInline
         inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
                                                                                                  strict=True))
-        if not flags & MessageFlags.ReturnValueInArray:
-            body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head + inline
-            return header(0, 0) + body + bytes([RecordType.MessageEnd])
-        writer = NrbfWriter(registry, marshaller)
-        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1)
-                      + writer.object_value(value, value_type))
-        writer.flush()
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + inline
-        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
-    writer = NrbfWriter(registry, marshaller)
-    if flags & MessageFlags.ReturnValueInArray:
+        returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
+        return _message(writer, record, flags, head + inline, returned, call_context)
+    if flags & MessageFlags.ReturnValueInArray or call_context is not None:
         flags |= MessageFlags.ArgsInArray
         # .NET (and Mono) put the arguments first and the return value second, whatever [MS-NRBF] 2.2.3.4 says
         args_id = writer.new_id()
-        returned = writer.object_value(value, value_type)
+        returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        call_array = (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 2)
-                      + bytes([RecordType.MemberReference]) + struct.pack("<i", args_id) + returned)
         writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
-        writer.flush()
-        body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
-        return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+        return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
-    items = b"".join(writer.object_value(v, t) for v, t in slots)
-    writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, count) + items
-    body = bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + head
-    return header(1, -1) + body + call_array + bytes(writer.out) + bytes([RecordType.MessageEnd])
+    return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
 
 
 def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
@@ -554,29 +664,32 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes
 def write_method_call(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None, signature: Sequence[tuple[str, str]] | None = None,
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """A BinaryMethodCall; ``signature`` (each parameter's CLR full name and assembly) goes in the call
-    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method."""
+    array as ``MethodSignatureInArray``, as .NET sends it for an overloaded method, and ``call_context``
+    after it (``ContextInArray``)."""
     if signature is not None:
-        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature)
-    head = bytes([RecordType.MethodCall])
+        return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature,
+                                          call_context)
+    record = bytes([RecordType.MethodCall])
     names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
+    writer = NrbfWriter(registry, marshaller)
     if not args:
-        flags = MessageFlags.NoArgs | MessageFlags.NoContext
-        return header(0, 0) + head + struct.pack("<i", flags) + names + bytes([RecordType.MessageEnd])
+        return _message(writer, record, MessageFlags.NoArgs | MessageFlags.NoContext, names, [], call_context)
     kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
     if all(k is not None or a is None for k, a in zip(kinds, args, strict=True)):
-        flags = MessageFlags.ArgsInline | MessageFlags.NoContext
         values = b"".join(value_with_code(k, a) for k, a in zip(kinds, args, strict=True))
-        inline = struct.pack("<i", len(args)) + values
-        return header(0, 0) + head + struct.pack("<i", flags) + names + inline + bytes([RecordType.MessageEnd])
-    writer = NrbfWriter(registry, marshaller)
-    items = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
-    writer.flush()
-    flags = MessageFlags.ArgsIsArray | MessageFlags.NoContext
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(args)) + items
-    return (header(1, -1) + head + struct.pack("<i", flags) + names + call_array + bytes(writer.out)
-            + bytes([RecordType.MessageEnd]))
+        inline = names + struct.pack("<i", len(args)) + values
+        return _message(writer, record, MessageFlags.ArgsInline | MessageFlags.NoContext, inline, [], call_context)
+    items = [writer.object_value(a, t) for a, t in zip(args, types, strict=True)]
+    if call_context is None:  # the call array is the arguments
+        return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
+    # the arguments are an array of their own, the call array's first item
+    args_id = writer.new_id()
+    writer.out += (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
+                    call_context)
 
 
 #: how .NET serializes a System.Type (MS-NRTP 2.2.2.12); UnityType 4 is "a type"
@@ -586,9 +699,11 @@ _TYPE_HOLDER = "System.UnitySerializationHolder"
 def _write_call_with_signature(
     method_name: str, type_name: str, args: list[object], types: list[WireType], registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None, signature: Sequence[tuple[str, str]],
+    call_context: dict[str, object] | None = None,
 ) -> bytes:
     """Arguments inline when all are primitive (else the call array's first item), then the signature: a
-    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono)."""
+    ``System.Type[]`` whose items are UnitySerializationHolder records, one per distinct type (as Mono);
+    then the call context, if any."""
     writer = NrbfWriter(registry, marshaller)
     kinds = [primitive_kind(a, t) if a is not None else None for a, t in zip(args, types, strict=True)]
     flags = MessageFlags.NoContext | MessageFlags.MethodSignatureInArray
@@ -630,6 +745,11 @@ def _write_call_with_signature(
     signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
                        + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
                        + refs)
+    if call_context is not None:
+        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        context_id = writer.new_id()
+        items.append(_ref(context_id))
+        writer.out += writer.call_context(context_id, call_context)
     writer.flush()
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
     head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \

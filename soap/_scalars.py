@@ -16,7 +16,7 @@ import struct
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from ._types import INTEGER_KINDS, Kind, check_integer
+from ._types import INTEGER_KINDS, INTEGER_RANGES, Kind, check_integer
 
 # ------------------------------------------------------------------ numbers
 
@@ -91,11 +91,32 @@ def parse_decimal(text: str) -> Decimal:
     return value
 
 
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+
+
 def parse_integer(kind: Kind, text: str) -> int:
     text = text.strip()
-    if not text or len(text) > 40 or not re.fullmatch(r"[+-]?[0-9]+", text):
+    if not text or len(text) > 40 or not _INTEGER_RE.fullmatch(text):
         raise ValueError(f"not an integer: {text[:40]!r}")
     return check_integer(kind, int(text))
+
+
+_PLAIN_INTEGERS = re.compile(r"[+-]?[0-9]{1,40}(?:\n[+-]?[0-9]{1,40})*")
+
+
+def parse_integers(kind: Kind, texts: list[str]) -> list[int] | None:
+    """The integers of many array items at once, when every text is a plain one (sign and ASCII digits, no
+    white space) in the range of ``kind``: one pattern match over them all, ``int`` in C. None when any is
+    not: the caller then parses them one by one, and says which one is wrong."""
+    if not texts:
+        return []
+    if not _PLAIN_INTEGERS.fullmatch("\n".join(texts)):
+        return None
+    values = list(map(int, texts))
+    lo, hi = INTEGER_RANGES[kind]
+    if min(values) < lo or max(values) > hi:
+        return None
+    return values
 
 
 def parse_bool(text: str) -> bool:
@@ -234,6 +255,10 @@ def format_duration(value: _dt.timedelta) -> str:
 
 
 def parse_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)  # most peers write it in one line: no copy without the spaces
+    except (binascii.Error, ValueError):
+        pass
     try:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):

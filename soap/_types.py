@@ -50,7 +50,12 @@ class Kind(enum.Enum):
     OBJECT = "object"
     ANY = "any"
     OBJREF = "objref"  # a by-reference object: travels as an ObjRef
+    DELEGATE = "delegate"  # a .NET delegate (soap.delegate): travels as a DelegateSerializationHolder
     VOID = "void"
+
+    # Members are singletons compared by identity: hash them by identity too, in C (Enum's own __hash__ is
+    # Python code, and kinds are dictionary keys on every value read or written).
+    __hash__ = object.__hash__
 
 
 #: .NET primitive widths as Python type hints.
@@ -135,6 +140,8 @@ _LIST_ORIGINS = {list, tuple, Sequence, typing.Sequence, typing.List}  # noqa: U
 
 
 _WIRE_CACHE: dict[object, WireType] = {}
+#: Set on delegate types by :func:`soap.delegate`.
+DELEGATE_MARK = "__remoting_delegate__"
 
 
 def wire_type(hint: object) -> WireType:
@@ -178,6 +185,8 @@ def _wire_type(hint: Any) -> WireType:
         nullable = kind in (Kind.STRING, Kind.BYTES)
         return WireType(kind, None, None, nullable)
     if isinstance(hint, type):
+        if hint.__dict__.get(DELEGATE_MARK, False):
+            return WireType(Kind.DELEGATE, hint, None, True)
         if issubclass(hint, enum.Enum):
             return WireType(Kind.ENUM, hint)
         if dataclasses.is_dataclass(hint) or issubclass(hint, BaseException):
@@ -224,6 +233,21 @@ def object_fields(cls: type) -> tuple[FieldSpec, ...]:
     return cached
 
 
+_BY_WIRE_NAME: dict[type, dict[str, FieldSpec]] = {}
+
+
+def fields_by_wire_name(cls: type) -> dict[str, FieldSpec]:
+    """:func:`object_fields` by wire name (cached per class: readers look fields up once per object read).
+    Shared: callers must not change it."""
+    cached = _BY_WIRE_NAME.get(cls)
+    if cached is None:
+        cached = _BY_WIRE_NAME[cls] = {f.wire_name: f for f in object_fields(cls)}
+    return cached
+
+
+_INIT_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _object_fields(cls: type) -> tuple[FieldSpec, ...]:
     """The fields of a by-value class, in wire order.
 
@@ -267,7 +291,9 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
     without calling a user ``__init__`` whose signature we cannot know, then given their message and fields.
     """
     if dataclasses.is_dataclass(cls):
-        init_names = {f.name for f in dataclasses.fields(cls) if f.init}
+        init_names = _INIT_NAMES.get(cls)
+        if init_names is None:
+            init_names = _INIT_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
         kwargs = {k: v for k, v in values.items() if k in init_names}
         obj = cls(**kwargs)
         for k, v in values.items():

@@ -7,6 +7,7 @@ depth right after, before any value is decoded. Carriage returns in values survi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -46,7 +47,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole message)
         raise SoapDecodeError("empty message body")
     if b"\r" in data:  # CR and CRLF in values arrive as sent (see _eol.py)
         data = keep_carriage_returns(data)
@@ -64,18 +65,18 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
 
 
 def _check_shape(root: etree._Element, limits: Limits) -> None:
-    count = 0
-    depth = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            count += 1
-            if depth > limits.max_depth:
-                raise SoapDecodeError(f"XML nesting deeper than {limits.max_depth} levels")
-            if count > limits.max_elements:
-                raise SoapDecodeError(f"more than {limits.max_elements} XML elements")
-        else:
-            depth -= 1
+    """Depth and element count, each one XPath evaluation in libxml2 (no Python per element)."""
+    too_deep, count = _shape_queries(limits.max_depth)
+    if too_deep(root):
+        raise SoapDecodeError(f"XML nesting deeper than {limits.max_depth} levels")
+    if count(root) > limits.max_elements:
+        raise SoapDecodeError(f"more than {limits.max_elements} XML elements")
+
+
+@functools.lru_cache(maxsize=8)
+def _shape_queries(max_depth: int) -> tuple[etree.XPath, etree.XPath]:
+    """Whether an element sits deeper than ``max_depth`` (the root is at depth 1), and how many there are."""
+    return etree.XPath("boolean(" + "/".join(["*"] * max_depth) + ")"), etree.XPath("count(descendant-or-self::*)")
 
 
 def local_name(tag: object) -> str:

@@ -11,6 +11,8 @@ from ._contract import (
     ServiceContract,
     clr_method,
     contract_of,
+    one_way,
+    soap_headers,
     throws,
 )
 from ._literal_wsdl import literal_name_clashes, literal_operations, literal_wsdl, soap_action
@@ -31,6 +33,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "INFRASTRUCTURE_MARKER", "OBJECT_OPERATIONS", "Operation", "Parameter", "ServiceContract", "clr_method",
-    "contract_of", "generate_stub", "literal_name_clashes", "literal_operations", "literal_wsdl", "remoting_wsdl",
-    "soap_action", "throws", "write_stub",
+    "contract_of", "generate_stub", "literal_name_clashes", "literal_operations", "literal_wsdl", "one_way",
+    "remoting_wsdl", "soap_action", "soap_headers", "throws", "write_stub",
 ]

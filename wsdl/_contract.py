@@ -74,6 +74,11 @@ class Operation:
     #: parameters without a type hint (``"return"`` for a missing return hint): they travel as ``Any``,
     #: which a caller has to guess; the server warns about them when the class is registered
     unhinted: tuple[str, ...] = ()
+    #: a one-way method (:func:`one_way`): the caller never waits for it nor hears of its failure
+    one_way: bool = False
+    #: document/literal SOAP header types the operation reads / writes (:func:`soap_headers`)
+    in_headers: tuple[type, ...] = ()
+    out_headers: tuple[type, ...] = ()
 
     #: the parameters' wire types and names, computed once (read on every call)
     parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
@@ -232,6 +237,41 @@ def throws(*exception_types: type[BaseException]) -> typing.Callable[[_F], _F]:
     return mark
 
 
+def one_way(func: _F) -> _F:
+    """Declare a one-way method (.NET's ``[OneWay]``): it returns nothing and its caller does not wait.
+
+    The server answers at once and runs the method afterwards; a failure is logged on the server, never
+    reported to the caller. Python proxies return as soon as the request is sent. Document/literal WSDL
+    declares the operation without an output message.
+    """
+    setattr(func, "__remoting_one_way__", True)  # noqa: B010
+    return func
+
+
+def soap_headers(
+    in_header: type | tuple[type, ...] = (), out_header: type | tuple[type, ...] = ()
+) -> typing.Callable[[_F], _F]:
+    """Declare the document/literal SOAP headers a method reads (``in_header``) and writes (``out_header``).
+
+    Each is a registered by-value class (``@soap.serializable`` dataclass); its header element is named
+    after the class, in the service's target namespace (or the class's ``__soap_namespace__``), and the
+    WSDL declares it on the operation's input or output. The method reads a received header with
+    ``gateway.CallContext.get_header(AuthHeader)`` and sets one for the reply with
+    ``gateway.CallContext.set_header(value)`` (spyne's ``in_header`` / ``out_header``).
+    """
+    ins = in_header if isinstance(in_header, tuple) else (in_header,)
+    outs = out_header if isinstance(out_header, tuple) else (out_header,)
+    for cls in (*ins, *outs):
+        if not isinstance(cls, type) or wire_type(cls).kind is not Kind.OBJECT:
+            raise TypeError(f"SOAP header type {cls!r} must be a by-value class (a @soap.serializable dataclass)")
+
+    def mark(func: _F) -> _F:
+        setattr(func, "__remoting_headers__", (ins, outs))  # noqa: B010
+        return func
+
+    return mark
+
+
 _OBJECT_METHODS = {"__str__": "ToString", "__eq__": "Equals", "__hash__": "GetHashCode"}
 
 #: System.Object's own ToString / Equals / GetHashCode, which every .NET object answers: what a server runs
@@ -338,8 +378,14 @@ def _operation(name: str, func: Any) -> Operation:
     faults = tuple(getattr(func, "__remoting_faults__", ()))
     clr = getattr(func, _CLR_METHOD, None)
     dotnet_name = clr if isinstance(clr, str) else name
+    one = bool(getattr(func, "__remoting_one_way__", False))
+    if one and (returns.kind is not Kind.VOID or any(p.direction is not Direction.IN for p in params)):
+        raise TypeError(f"{func.__qualname__}: a one-way method returns nothing (annotate it -> None, and give it "
+                        "no out or ref parameters)")
+    ins, outs = getattr(func, "__remoting_headers__", ((), ()))
     return Operation(dotnet_name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
-                     None, faults, name, unhinted=tuple(unhinted))
+                     None, faults, name, unhinted=tuple(unhinted), one_way=one, in_headers=tuple(ins),
+                     out_headers=tuple(outs))
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}

@@ -30,11 +30,11 @@ _XS = f"{{{XS}}}"
 
 
 def literal_operations(contract: ServiceContract) -> list[Operation]:
-    """Operations expressible in document/literal (object references are a Remoting-only concept)."""
+    """Operations expressible in document/literal (object references and delegates are Remoting-only)."""
     ops = []
     for op in contract.operations.values():
         kinds = [p.wire.kind for p in op.parameters] + [op.returns.kind]
-        if Kind.OBJREF not in kinds:
+        if Kind.OBJREF not in kinds and Kind.DELEGATE not in kinds:
             ops.append(op)
     return sorted(ops, key=lambda o: o.key)
 
@@ -99,20 +99,28 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     types.append(schema.schema)
     ops = literal_operations(contract)
     faults: dict[str, type] = {}
+    headers: set[str] = set()
     for op in ops:
         schema.wrapper(op.key, [(p.name, p.hint) for p in op.parameters if p.direction is not Direction.OUT])
-        result = [] if op.returns.kind is Kind.VOID else [(f"{op.key}Result", op.return_hint)]
-        schema.wrapper(f"{op.key}Response", result + [(p.name, p.hint) for _, p in op.outputs])
+        if not op.one_way:
+            result = [] if op.returns.kind is Kind.VOID else [(f"{op.key}Result", op.return_hint)]
+            schema.wrapper(f"{op.key}Response", result + [(p.name, p.hint) for _, p in op.outputs])
         for exc in op.faults:
             faults[schema.fault_element(exc)] = exc
+        for header in (*op.in_headers, *op.out_headers):
+            headers.add(schema.fault_element(header))  # a global element of the class, as for faults
 
     for op in ops:
-        for direction, element in (("SoapIn", op.key), ("SoapOut", f"{op.key}Response")):
+        messages = [("SoapIn", op.key)] + ([] if op.one_way else [("SoapOut", f"{op.key}Response")])
+        for direction, element in messages:
             msg = etree.SubElement(root, _W + "message", name=f"{op.key}{direction}")
             etree.SubElement(msg, _W + "part", name="parameters", element=f"tns:{element}")
     for fault_name in faults:
         msg = etree.SubElement(root, _W + "message", name=f"{fault_name}Fault")
         etree.SubElement(msg, _W + "part", name="fault", element=f"tns:{fault_name}")
+    for header_name in sorted(headers):
+        msg = etree.SubElement(root, _W + "message", name=f"{header_name}Header")
+        etree.SubElement(msg, _W + "part", name=header_name, element=f"tns:{header_name}")
 
     port_type = etree.SubElement(root, _W + "portType", name=f"{service}Soap")
     for op in ops:
@@ -120,7 +128,8 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
         if op.doc:
             etree.SubElement(o, _W + "documentation").text = op.doc
         etree.SubElement(o, _W + "input", message=f"tns:{op.key}SoapIn")
-        etree.SubElement(o, _W + "output", message=f"tns:{op.key}SoapOut")
+        if not op.one_way:  # a one-way operation has no output message (WSDL 1.1 section 2.4.1)
+            etree.SubElement(o, _W + "output", message=f"tns:{op.key}SoapOut")
         for exc in op.faults:
             name = xsd_type_name(exc)
             etree.SubElement(o, _W + "fault", name=name, message=f"tns:{name}Fault")
@@ -131,8 +140,13 @@ def literal_wsdl(contract: ServiceContract, location: str, soap12: bool = False)
     for op in ops:
         o = etree.SubElement(binding, _W + "operation", name=op.key)
         etree.SubElement(o, b + "operation", soapAction=soap_action(tns, op.key), style="document")
-        for direction in ("input", "output"):
-            etree.SubElement(etree.SubElement(o, _W + direction), b + "body", use="literal")
+        sides = [("input", op.in_headers)] + ([] if op.one_way else [("output", op.out_headers)])
+        for side, header_types in sides:
+            d = etree.SubElement(o, _W + side)
+            etree.SubElement(d, b + "body", use="literal")
+            for header in header_types:
+                etree.SubElement(d, b + "header", message=f"tns:{header.__name__}Header", part=header.__name__,
+                                 use="literal")
         for exc in op.faults:
             f = etree.SubElement(o, _W + "fault", name=xsd_type_name(exc))
             etree.SubElement(f, b + "fault", name=xsd_type_name(exc), use="literal")

@@ -110,6 +110,8 @@ class _Op:
     result: str
     action: str
     doc: str
+    #: the WSDL operation has no output message: a one-way operation
+    one_way: bool = False
     raises: list[str] = field(default_factory=list)
 
 
@@ -425,7 +427,8 @@ def _generate(location: str, soap12: bool) -> tuple[str, list[str]]:
         raises = [mapper.fault(part.element) for message in op.abstract.fault_messages.values()
                   for part in message.parts.values() if part.element is not None]
         doc = module.notes.operation_docs.get(wire_name) or f"The ``{wire_name}`` operation."
-        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc, raises))
+        ops.append(_Op(py_name(wire_name, taken), wire_name, params, result, op.soapaction or "", doc,
+                       op.output is None, raises))
     source = _render(module, service.name, port_name, address, namespace, "1.2" if is12 else "1.1", ops, skipped)
     return source, module.unrepresented
 
@@ -459,7 +462,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         ["Annotated"] if "typing.Annotated" in module.imports else [])
     add(f"from typing import {', '.join(sorted(typing_names))}")
     add("")
-    add("from gateway import AsyncRemotingClient, LiteralBinding, RemotingClient")
+    one_way = ", one_way" if any(o.one_way for o in ops) else ""
+    add(f"from gateway import AsyncRemotingClient, LiteralBinding, RemotingClient{one_way}")
     if module.soap_names:
         add(f"from soap import {', '.join(sorted(module.soap_names))}")
     add("")
@@ -499,6 +503,8 @@ def _render(module: _Module, service: str, port: str, address: str, namespace: s
         for op in ops:
             params = "".join(f", {p.attr}: {_full_hint(p)}" for p in op.params)
             add("")
+            if op.one_way and not suffix:  # the proxy's contract: it sends and does not wait
+                add("    @one_way")
             add(f"    {prefix} {op.name}(self{params}) -> {op.result}:")
             text = op.doc + (f"\n\nRaises {', '.join(f':class:`{r}`' for r in op.raises)} (declared faults)."
                              if op.raises else "")

@@ -19,18 +19,23 @@ from soap import (
     ClientFormatter,
     Direction,
     Fault,
+    Kind,
     Limits,
     LiteralFormatter,
     MethodCall,
+    MethodReturn,
+    OutgoingHeader,
     ReferenceMarshaller,
     RemotingSoapFormatter,
     SoapDecodeError,
     SoapEncodeError,
     TypeRegistry,
     WireType,
+    wire_type,
 )
 from wsdl import Operation
 
+from ..model import call_context
 from ..model.errors import CallArgumentError, RemotingError
 from .binding import LiteralBinding
 from .faults import exception_from_fault
@@ -120,10 +125,13 @@ class ChannelCore:
                  route: Route) -> MethodCall:
         binding = route.binding
         if binding is None:
-            return MethodCall(op.name, namespace, args, names, types)
+            return MethodCall(op.name, namespace, args, names, types, call_context=call_context.outgoing())
         wire_names = list(binding.parameter_names.get(op.key, names))
-        return MethodCall(binding.element(op.key), binding.namespace, args, wire_names, types,
-                          action=binding.action(op.key))
+        message = MethodCall(binding.element(op.key), binding.namespace, args, wire_names, types,
+                             action=binding.action(op.key))
+        if op.in_headers:
+            message.headers = _outgoing_headers(op, binding.namespace)
+        return message
 
     def _send(self, url: str, op: Operation, args: tuple[object, ...], message: MethodCall, route: Route) -> ClientCall:
         try:
@@ -144,6 +152,8 @@ class ChannelCore:
         formatter = call.formatter or self.default_route.formatter
         content_type = response.headers.get("content-type", "")
         media = _media_type(content_type)
+        if response.status == 202 and not response.body and call.operation.returns.kind is Kind.VOID:
+            return None  # a one-way operation the contract did not declare so (WS-I BP: 202, no envelope)
         if not response.body or not formatter.accepts_response(media):
             hint = ": is the binary formatter enabled on the server?" if formatter.name == "binary" else ""
             raise RemotingError(
@@ -162,6 +172,29 @@ class ChannelCore:
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)
+        if result.call_context is not None or result.header_blocks:
+            _reply_context(call.operation, result)
         if outputs:  # the same shape as the method's: (return value, *out/ref values in parameter order)
             return (result.value, *(v for _, v, _ in result.out_args))
         return result.value
+
+
+def _outgoing_headers(op: Operation, namespace: str) -> list[OutgoingHeader]:
+    """The document/literal headers the operation declares as input, from the caller's call context."""
+    state = call_context.current()
+    return [OutgoingHeader(namespace, cls.__name__, state.headers[cls], wire_type(cls))
+            for cls in op.in_headers if cls in state.headers]
+
+
+def _reply_context(op: Operation, result: MethodReturn) -> None:
+    """The reply's call context and the output headers the operation declares go to the caller's context."""
+    headers: dict[type, object] = {}
+    for cls in op.out_headers:
+        block = next((b for b in result.header_blocks if b.name == cls.__name__), None)
+        if block is not None:
+            try:
+                headers[cls] = block.value(wire_type(cls))
+            except SoapDecodeError as exc:
+                raise RemotingError(f"unreadable {cls.__name__} header in the reply to {op.name}: {exc}") from None
+            block.mark_understood()
+    call_context.reply_received(result.call_context, headers)

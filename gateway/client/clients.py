@@ -3,10 +3,18 @@
 ``client.get_object(IHello, url)`` returns a proxy at once, without any network traffic (like
 ``Activator.GetObject``); each method call on it is one HTTP request. Both clients share
 :class:`~gateway.client.channel.ChannelCore`, so encoding, sinks and fault handling are one code path.
+
+A one-way method (``wsdl.one_way``) returns as soon as its request has been written to the connection: the
+reply is read (and dropped) in the background, so neither the method's duration nor its failure ever reaches
+the caller. Only a request that could not be sent at all (no connection) raises, as
+:class:`~gateway.model.errors.ServerUnreachableError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
 
@@ -16,10 +24,10 @@ from soap import ANY, DEFAULT_LIMITS, DEFAULT_REGISTRY, BinaryFormatter, Limits,
 from wsdl import Operation, Parameter, ServiceContract, contract_of
 
 from ..model.activation import ACTIVATION_URI, runtime_registry
-from ..model.errors import ChannelError, RemotingError
+from ..model.errors import ChannelError, RemotingError, ServerUnreachableError
 from ..model.lease import ILease
 from ..model.objects import MarshalByRefObject
-from ..server.marshal import ProxyFactory
+from ..server.marshal import CallOrigin, ProxyFactory
 from ..tcp.client import AsyncTcpTransport, TcpTransport
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
@@ -27,16 +35,17 @@ from .channel import ChannelCore, Route
 from .credentials import http_auth
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
-from .proxy import TransparentProxy, proxy_objref
-from .sinks import ClientResponse, ClientSink
+from .proxy import TransparentProxy, as_operation, proxy_objref
+from .real_proxy import MethodCallMessage, ReturnMessage
+from .sinks import ClientCall, ClientResponse, ClientSink
 from .tls import tls_context
 from .transport import AsyncPooledTransport
 
 T = TypeVar("T")
+log = logging.getLogger("gateway.client")
 
-def _dynamic_operation(name: str, count: int) -> Operation:
-    params = tuple(Parameter(f"arg{i}", Any, ANY) for i in range(count))
-    return Operation(name, params, Any, ANY, False, None)
+#: the httpcore trace event after which a request is on the wire (both transports report it)
+REQUEST_SENT = "http11.send_request_body.complete"
 
 
 MBR_NAMESPACE = "http://schemas.microsoft.com/clr/ns/System.MarshalByRefObject"
@@ -48,14 +57,31 @@ def _contract_for(interface: type | None) -> ServiceContract | None:
     return contract_of(interface) if interface is not None else None
 
 
+def _unreachable(op: Operation, call: ClientCall, exc: httpx.HTTPError) -> ChannelError:
+    """The error for a failed exchange: a connection that could not be made means the call never ran."""
+    kind = ServerUnreachableError if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) else ChannelError
+    return kind(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}")
+
+
+def _raise_if_unsent(call: ClientCall, failure: Exception | None) -> None:
+    """A one-way call raises only when its request certainly never left (no connection, a closed client);
+    anything after that, the method's own failure included, is the server's business."""
+    if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
+        raise _unreachable(call.operation, call, failure) from failure
+    if isinstance(failure, RuntimeError):  # httpx: the client has been closed
+        raise ChannelError(f"{call.operation.name} at {call.url}: {failure}") from failure
+
+
 class _ClientBase:
     """What the sync and async clients share: the channel core, the marshaller, the listener."""
 
     def __init__(self, registry: TypeRegistry, limits: Limits, sinks: Sequence[ClientSink], listen: bool,
                  local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
-                 formatter: str | None = None) -> None:
+                 formatter: str | None = None, listen_host: str = "127.0.0.1", listen_port: int = 0,
+                 listen_url: str | None = None) -> None:
         self._registry = runtime_registry(registry)
         self._listen = listen
+        self._listen_at = (listen_host, listen_port, listen_url)
         self._listener: CallbackListener | None = None
         marshaller = ClientMarshaller(self._proxy_for_ref, self._get_listener, local_objects)
         self._core = ChannelCore(self._registry, limits, sinks, marshaller, formatter or "soap")
@@ -68,6 +94,23 @@ class _ClientBase:
         if binding is None and url.startswith("tcp://"):
             return self._tcp_route
         return self._core.route(binding)
+
+    @property
+    def default_route(self) -> Route:
+        """How this client's proxies call by default: its formatter (Remoting SOAP or binary)."""
+        return self._core.default_route
+
+    def _one_way_done(self, call: ClientCall, response: ClientResponse | None, error: BaseException | None) -> None:
+        """A one-way call's reply (or failure) arrived: sinks see it, nobody else does."""
+        if error is not None:
+            log.debug("one-way %s to %s: %s", call.operation.name, call.url, error)
+            return
+        assert response is not None
+        try:
+            for sink in reversed(self._core.sinks):
+                sink.process_response(call, response)
+        except Exception:  # a sink's failure on a reply nobody waits for
+            log.exception("a client sink failed on the reply to one-way %s", call.operation.name)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         raise NotImplementedError
@@ -82,7 +125,9 @@ class _ClientBase:
 
     def _get_listener(self) -> CallbackListener | None:
         if self._listener is None and self._listen:
-            self._listener = CallbackListener(self._callback_proxies(), registry=self._registry).start()
+            host, port, url = self._listen_at
+            self._listener = CallbackListener(self._callback_proxies(), host, port, registry=self._registry,
+                                              public_url=url).start()
         return self._listener
 
     def _callback_proxies(self) -> ProxyFactory:
@@ -94,10 +139,6 @@ class _ClientBase:
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
-
-
-def _as_operation(op: Operation | str, args: tuple[object, ...]) -> Operation:
-    return op if isinstance(op, Operation) else _dynamic_operation(op, len(args))
 
 
 def _response(r: httpx.Response) -> ClientResponse:
@@ -114,7 +155,10 @@ class RemotingClient(_ClientBase):
     (by default: SOAP over HTTP, binary over ``tcp://`` URLs, the .NET Remoting TCP channel).
     ``basic_auth=(user, password)`` or ``bearer_token=...`` are sent with every request. ``https://`` servers
     are verified against the system's CAs, or the CA bundle ``verify="ca.pem"``; ``cert`` is a client
-    certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`).
+    certificate for mutual TLS (see :func:`gateway.client.tls.tls_context`). The callback listener binds
+    to ``listen_host``:``listen_port`` (default 127.0.0.1 on any free port: callbacks from this machine only)
+    and advertises ``listen_url`` in the references it hands out (default: the address it is bound to; for
+    a wildcard host, this machine's host name), so servers elsewhere can call back through a NAT or proxy.
     """
 
     def __init__(
@@ -132,8 +176,12 @@ class RemotingClient(_ClientBase):
         bearer_token: str | None = None,
         verify: bool | str = True,
         cert: str | tuple[str, str] | None = None,
+        listen_host: str = "127.0.0.1",
+        listen_port: int = 0,
+        listen_url: str | None = None,
     ) -> None:
-        super().__init__(registry, limits, sinks, listen, local_objects, formatter)
+        super().__init__(registry, limits, sinks, listen, local_objects, formatter, listen_host, listen_port,
+                         listen_url)
         auth = http_auth(basic_auth, bearer_token)
         self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert),
                                                  mounts={"tcp://": TcpTransport()})
@@ -142,7 +190,10 @@ class RemotingClient(_ClientBase):
         return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
-        return lambda ref, declared, base_url: self.proxy_for(ref, declared)
+        def make(ref: ObjRef, declared: WireType, origin: CallOrigin) -> object:
+            return self.proxy_for(ref, declared)
+
+        return make
 
     @overload
     def get_object(self, interface: type[T], url: str, binding: LiteralBinding | None = None) -> T: ...
@@ -156,9 +207,9 @@ class RemotingClient(_ClientBase):
         With a ``binding`` the proxy speaks document/literal SOAP (what WSDL-generated stubs use)."""
         return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Any]:
+    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route | None) -> Callable[..., Any]:
         def call(*args: object) -> Any:
-            return self.invoke(url, namespace, _as_operation(op, args), args, route)
+            return self.invoke(url, namespace, as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
@@ -167,11 +218,46 @@ class RemotingClient(_ClientBase):
                route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
         call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
+        if op.one_way:
+            self._send_one_way(call)
+            return None
         try:
             r = self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
+            raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
+
+    def send(self, message: MethodCallMessage, url: str | None = None) -> ReturnMessage:
+        """Carry out a :class:`~gateway.client.real_proxy.MethodCallMessage` at ``url`` (default: its own)
+        through this client; a failure comes back in the :class:`ReturnMessage` (what a RealProxy forwards)."""
+        try:
+            return ReturnMessage(self.invoke(url or message.url, message.namespace, message.operation, message.args))
+        except Exception as exc:
+            return ReturnMessage(exception=exc)
+
+    def _send_one_way(self, call: ClientCall) -> None:
+        """Return once the request is on the wire; a thread of its own reads the reply and drops it."""
+        sent = threading.Event()
+        failures: list[Exception] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == REQUEST_SENT:
+                sent.set()
+
+        def send() -> None:
+            response: ClientResponse | None = None
+            try:
+                r = self._http.post(call.url, content=call.body, headers=call.headers, extensions={"trace": trace})
+                response = _response(r)
+            except Exception as exc:  # raised to the caller only if nothing was sent (below)
+                failures.append(exc)
+            finally:
+                sent.set()  # also for a transport that reports no trace events: the exchange is over
+            self._one_way_done(call, response, failures[0] if failures else None)
+
+        threading.Thread(target=send, name="remoting-one-way", daemon=True).start()
+        sent.wait()
+        _raise_if_unsent(call, failures[0] if failures else None)
 
     def create_instance(self, cls: type[T], url: str, *args: object, type_name: str | None = None) -> T:
         """Create a client-activated object on the server at ``url`` (``Activator.CreateInstance``).
@@ -219,14 +305,20 @@ class AsyncRemotingClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = 100,
         listen: bool = False,
+        local_objects: Callable[[MarshalByRefObject], ObjRef] | None = None,
         formatter: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         bearer_token: str | None = None,
         verify: bool | str = True,
         cert: str | tuple[str, str] | None = None,
+        listen_host: str = "127.0.0.1",
+        listen_port: int = 0,
+        listen_url: str | None = None,
     ) -> None:
-        super().__init__(registry, limits, sinks, listen, None, formatter)
+        super().__init__(registry, limits, sinks, listen, local_objects, formatter, listen_host, listen_port,
+                         listen_url)
         self._sync_callbacks: RemotingClient | None = None
+        self._one_way: set[asyncio.Task[None]] = set()
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
         tcp = AsyncTcpTransport(max_connections=max_connections)
@@ -237,9 +329,11 @@ class AsyncRemotingClient(_ClientBase):
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
         return TransparentProxy(self._bind, url, _contract_for(interface), self._route_for(url, binding))
 
-    def _bind(self, url: str, namespace: str, op: Operation | str, route: Route) -> Callable[..., Awaitable[Any]]:
+    def _bind(
+        self, url: str, namespace: str, op: Operation | str, route: Route | None
+    ) -> Callable[..., Awaitable[Any]]:
         async def call(*args: object) -> Any:
-            return await self.invoke(url, namespace, _as_operation(op, args), args, route)
+            return await self.invoke(url, namespace, as_operation(op, args), args, route)
 
         call.__name__ = op.name if isinstance(op, Operation) else op
         return call
@@ -248,7 +342,7 @@ class AsyncRemotingClient(_ClientBase):
         return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
 
     def _callback_proxies(self) -> ProxyFactory:
-        def make(ref: ObjRef, declared: WireType, base_url: str) -> object:
+        def make(ref: ObjRef, declared: WireType, origin: CallOrigin) -> object:
             if self._sync_callbacks is None:
                 listener = self._listener
                 publish = listener.publish if listener is not None else None
@@ -261,11 +355,49 @@ class AsyncRemotingClient(_ClientBase):
                      route: Route | None = None) -> Any:
         """Call ``op`` on the object at ``url`` (what a proxy's method does)."""
         call = self._core.prepare(url, namespace, op, args, route or self._route_for(url))
+        if op.one_way:
+            await self._send_one_way(call)
+            return None
         try:
             r = await self._http.post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
-            raise ChannelError(f"{op.name} at {call.url}: {type(exc).__name__}: {exc}") from exc
+            raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
+
+    async def send(self, message: MethodCallMessage, url: str | None = None) -> ReturnMessage:
+        """See :meth:`RemotingClient.send`."""
+        try:
+            value = await self.invoke(url or message.url, message.namespace, message.operation, message.args)
+        except Exception as exc:
+            return ReturnMessage(exception=exc)
+        return ReturnMessage(value)
+
+    async def _send_one_way(self, call: ClientCall) -> None:
+        """Return once the request is on the wire; a task reads the reply and drops it."""
+        sent = asyncio.Event()
+        failures: list[Exception] = []
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event == REQUEST_SENT:
+                sent.set()
+
+        async def send() -> None:
+            response: ClientResponse | None = None
+            try:
+                r = await self._http.post(call.url, content=call.body, headers=call.headers,
+                                          extensions={"trace": trace})
+                response = _response(r)
+            except Exception as exc:  # raised to the caller only if nothing was sent (below)
+                failures.append(exc)
+            finally:
+                sent.set()
+            self._one_way_done(call, response, failures[0] if failures else None)
+
+        task = asyncio.get_running_loop().create_task(send())
+        self._one_way.add(task)
+        task.add_done_callback(self._one_way.discard)
+        await sent.wait()
+        _raise_if_unsent(call, failures[0] if failures else None)
 
     async def create_instance(self, cls: type, url: str, *args: object, type_name: str | None = None) -> Any:
         """See :meth:`RemotingClient.create_instance`; the proxy's methods return awaitables."""
@@ -287,6 +419,8 @@ class AsyncRemotingClient(_ClientBase):
         return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)
 
     async def aclose(self) -> None:
+        for task in list(self._one_way):  # sent already; their replies do not matter
+            task.cancel()
         await self._http.aclose()
         self._stop_listener()
         if self._sync_callbacks is not None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from soap import ObjRef, SoapEncodeError, WireType
+from soap import DelegateRef, ObjRef, SoapEncodeError, WireType
 from wsdl import ServiceContract, contract_of
 
+from ..model.delegates import RemoteDelegate, delegate_ref_for, target_method
 from ..model.objects import MarshalByRefObject
 from .listener import CallbackListener
 from .proxy import proxy_objref
 
 
 class ClientMarshaller:
-    """The :class:`soap.ReferenceMarshaller` of a client."""
+    """The :class:`soap.DelegateMarshaller` of a client."""
 
     def __init__(self, make_proxy: Callable[[str, ServiceContract | None, ObjRef], object],
                  listener: Callable[[], CallbackListener | None],
@@ -46,4 +47,15 @@ class ClientMarshaller:
         contract = contract_of(declared.py_type) if declared.py_type is not None else None
         return self._make_proxy(url, contract, ref)
 
+    def marshal_delegate(self, value: object, declared: WireType) -> DelegateRef:
+        """A bound method of one of this client's objects, which goes out through the callback listener."""
+        return delegate_ref_for(value, declared, self._publish)
 
+    def _publish(self, obj: MarshalByRefObject) -> ObjRef:
+        ref = self.marshal(obj)
+        assert ref is not None
+        return ref
+
+    def unmarshal_delegate(self, ref: DelegateRef, declared: WireType) -> object:
+        """A delegate a server handed out: its methods are called through this client."""
+        return RemoteDelegate(ref, [target_method(entry, self.unmarshal) for entry in ref.entries])

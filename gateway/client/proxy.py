@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from soap import ObjRef, method_namespace
-from wsdl import OBJECT_OPERATIONS, Operation, ServiceContract
+from soap import ANY, ObjRef, method_namespace
+from wsdl import OBJECT_OPERATIONS, Operation, Parameter, ServiceContract
 
 from .channel import Route
 
@@ -24,7 +24,17 @@ DYNAMIC_NAMESPACE = "http://schemas.microsoft.com/clr/nsassem/Dynamic/Dynamic"
 OBJECT_NAMESPACE = method_namespace("System.Object", "mscorlib")
 
 #: ``bind(url, namespace, operation or dynamic name, route) -> callable`` (the client's call function).
-Binder = Callable[[str, str, "Operation | str", Route], Callable[..., Any]]
+Binder = Callable[[str, str, "Operation | str", "Route | None"], Callable[..., Any]]
+
+
+def _dynamic_operation(name: str, count: int) -> Operation:
+    params = tuple(Parameter(f"arg{i}", Any, ANY) for i in range(count))
+    return Operation(name, params, Any, ANY, False, None)
+
+
+def as_operation(op: Operation | str, args: tuple[object, ...]) -> Operation:
+    """The operation a proxy calls: its contract's, or one made for the call of an untyped proxy."""
+    return op if isinstance(op, Operation) else _dynamic_operation(op, len(args))
 
 
 def _objref_from_url(url: str) -> ObjRef:
@@ -57,7 +67,7 @@ class TransparentProxy:
 
     def __init__(
         self, bind: Binder, url: str,
-        contract: ServiceContract | None, route: Route, ref: ObjRef | None = None,
+        contract: ServiceContract | None, route: Route | None, ref: ObjRef | None = None,
     ) -> None:
         self.__dict__["_route"] = route
         self.__dict__["_bind"] = bind

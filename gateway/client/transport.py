@@ -156,6 +156,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         conn.writer.write(b"".join(head) + body)
         async with asyncio.timeout(timeouts.get("write")):
             await conn.writer.drain()
+        trace = request.extensions.get("trace")
+        if trace is not None:  # httpcore's event, which one-way calls wait for
+            await trace("http11.send_request_body.complete", {"request": request})
         parsed = _ResponseParser()
         received = 0
         async with asyncio.timeout(timeouts.get("read")):

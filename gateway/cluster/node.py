@@ -36,6 +36,7 @@ from ..server.callbacks import CallbackProxies
 from ..server.endpoint import request_from_scope, send_response
 from ..server.host import ObjectHost
 from ..server.identity import ServiceEntry
+from ..server.marshal import CallOrigin
 from ..store.interface import Deployment, ObjectStore, StoreUnavailable, WorkerRecord
 from .directory import WorkerDirectory, worker_of
 from .forwarder import Forwarder
@@ -226,13 +227,13 @@ class ClusterNode:
 
     # -------------------------------------------------------------- helpers
 
-    def peer_proxy(self, ref: ObjRef, declared: WireType, base_url: str) -> object | None:
+    def peer_proxy(self, ref: ObjRef, declared: WireType, origin: CallOrigin) -> object | None:
         """A proxy for an object another worker of the deployment serves (None for other references: a client's
         callback listener names its objects the same way, but is no worker of the deployment)."""
         owner = worker_of(ref.uri)
         if owner is None or owner == self.worker_id or owner not in self.workers or self.callbacks is None:
             return None
-        return self.callbacks.through(ref, declared, base_url, self.peer_route)
+        return self.callbacks.through(ref, declared, origin, self.peer_route)
 
     async def _fault(self, scope: Scope, send: Send, error: BaseException) -> None:
         request = request_from_scope(scope)

@@ -9,7 +9,9 @@ The tree (server side raises the first branch; the client raises the second)::
     │                             arguments): a Client fault, HTTP 4xx where the protocol says so
     └── RemotingError             raised on the client for a failed remote call whose exception type is
         │                         not registered locally (the fault's type, message and code are kept)
-        ├── ChannelError          the server could not be reached, or the connection failed or timed out
+        ├── ChannelError          the connection failed or timed out: the call may or may not have run
+        │   └── ServerUnreachableError   no connection could be made: the request was never sent, so the
+        │                         call certainly did not run (safe to send elsewhere)
         └── CallArgumentError     a call's arguments cannot be sent (wrong count, a value that does not
                                   fit its declared wire type); nothing was sent (also a TypeError)
 
@@ -72,6 +74,12 @@ class RemotingError(Exception):
 
 class ChannelError(RemotingError):
     """The server could not be reached, or the connection failed or timed out (client side)."""
+
+
+class ServerUnreachableError(ChannelError):
+    """No connection to the server could be made (refused, unresolvable, connect timeout): the request was
+    never sent, so the call did not run. Every other :class:`ChannelError` may come after the server got the
+    request (a read timeout, a connection lost mid-reply): such a call may have run."""
 
 
 class CallArgumentError(RemotingError, TypeError):

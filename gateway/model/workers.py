@@ -75,11 +75,13 @@ class WorkerPool:
                 result = context.run(fn, *args)
             except BaseException as exc:  # handed to the caller, whatever it is
                 error = exc
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-                loop.call_soon_threadsafe(_settle, future, result, error)
+            # The thread counts as idle before the caller hears the result, so a load() read after the
+            # future settles never shows this finished job as busy.
             with self._lock:
                 self._idle += 1
                 self._busy -= 1
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, future, result, error)
 
     def load(self) -> PoolLoad:
         """How loaded the pool is now (read by the metrics at scrape time).

@@ -159,4 +159,4 @@ class RemotingApp(ObjectHost):
             await super()._lifespan(receive, send)
         finally:
             if self.callbacks is not None:
-                self.callbacks.close()
+                await self.callbacks.aclose()

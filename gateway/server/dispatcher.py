@@ -12,21 +12,39 @@ signature, else by its arguments' count and wire types (a clear fault when that 
 parameters start at their Python default and the method's ``(return value, *out/ref values)`` tuple is
 split into the return value and the out-arguments; ``ToString`` / ``Equals`` / ``GetHashCode`` that the
 class does not override answer as ``System.Object``'s do.
+
+Decoding (:meth:`Dispatcher.prepare`) and running (:meth:`Dispatcher.run`) are separate steps, so that a
+one-way call can be answered between them and run afterwards (:meth:`Dispatcher.start_one_way`). Every call
+runs in a call context of its own (:mod:`gateway.model.call_context`): what the caller sent, and the
+document/literal headers the operation declares; the reply carries the context and headers the method left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import dataclass
 from typing import Any
 
-from soap import ANY, Direction, IncomingCall, MethodReturn, ReferenceMarshaller, SoapDecodeError
+from soap import (
+    ANY,
+    Direction,
+    IncomingCall,
+    MethodReturn,
+    OutgoingHeader,
+    ReferenceMarshaller,
+    SoapDecodeError,
+    wire_type,
+)
 from wsdl import OBJECT_OPERATIONS, Operation
 
+from ..model.call_context import CURRENT_CONTEXT, EMPTY_CONTEXT, CallContextState, run_capturing
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
 from ..model.principal import current_principal
 from ..model.workers import WORKERS
 from .authorization import AuthorizationRules
+from .faults import new_error_id
 from .identity import Identity, IdentityTable, ServiceEntry
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract: its lease, and System.Object's
@@ -106,12 +124,30 @@ def _choose_overload(name: str, candidates: tuple[Operation, ...], incoming: Inc
     )
 
 
+log = logging.getLogger("gateway.server")
+
+
+@dataclass(slots=True)
+class PreparedCall:
+    """A decoded call, ready to run: its target, operation, arguments and incoming call context."""
+
+    uri: str
+    entry: Identity
+    op: Operation
+    args: list[object]
+    method_name: str
+    namespace: str
+    context: dict[str, object] | None
+    headers: dict[type, object]
+
+
 class Dispatcher:
     """Routes calls to published objects. Raises exceptions; turning them into faults is the caller's job."""
 
     def __init__(self, table: IdentityTable, authorization: AuthorizationRules | None = None) -> None:
         self.table = table
         self.authorization = authorization
+        self._one_way: set[asyncio.Task[None]] = set()
 
     def resolve(self, uri: str, incoming: IncomingCall) -> tuple[Identity, Operation]:
         entry = self.table.lookup(uri)
@@ -135,40 +171,86 @@ class Dispatcher:
     async def dispatch(
         self, uri: str, incoming: IncomingCall, marshaller: ReferenceMarshaller | None = None
     ) -> MethodReturn:
-        """:meth:`resolve` then :meth:`call` (the formatter sink does the two steps itself, to record the
-        target between them)."""
+        """:meth:`resolve` then :meth:`call` (the formatter sink does the steps itself, to record the target
+        between them and to answer a one-way call before it runs)."""
         entry, op = self.resolve(uri, incoming)
         return await self.call(entry, op, incoming)
 
     async def call(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
-        """Run a call :meth:`resolve` found a target for: authorization, arguments, the method itself."""
+        """Run a call :meth:`resolve` found a target for: :meth:`prepare`, then :meth:`run`."""
+        return await self.run(self.prepare(entry, op, incoming))
+
+    def prepare(self, entry: Identity, op: Operation, incoming: IncomingCall) -> PreparedCall:
+        """Authorize and decode a call :meth:`resolve` found a target for: its arguments, call context and the
+        SOAP headers the operation declares."""
         if self.authorization is not None:
             self.authorization.check(entry.uri, op.name, current_principal())
-        if op.outputs:
-            return await self._dispatch_with_outs(entry, op, incoming)
         try:
-            args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
-        except SoapDecodeError as exc:
-            raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
-        value = await self.invoke(entry, op, args)
-        return MethodReturn(incoming.method_name, incoming.namespace, value, op.returns)
-
-    async def _dispatch_with_outs(self, entry: Identity, op: Operation, incoming: IncomingCall) -> MethodReturn:
-        """A call of a method with out/ref parameters: a SOAP request carries the in and ref arguments, a
-        binary one every slot (its out slots are ignored)."""
-        all_slots = incoming.overloadable and incoming.argument_count == len(op.parameters) != len(op.input_types)
-        try:
-            if all_slots:
-                types = [ANY if p.direction is Direction.OUT else p.wire for p in op.parameters]
-                args = incoming.decode_arguments(types, op.parameter_names)
+            if op.outputs:
+                args = self._arguments_with_outs(op, incoming)
             else:
-                args = incoming.decode_arguments(op.input_types, op.input_names)
+                args = incoming.decode_arguments(op.parameter_types, op.parameter_names)
         except SoapDecodeError as exc:
             raise ClientRequestError(f"bad arguments for {op.name}: {exc}") from None
-        result = await self.invoke(entry, op, _with_outs(op, args, all_slots))
-        value, outs = _split_outs(op, result)
-        return MethodReturn(incoming.method_name, incoming.namespace, value, op.returns, outs,
-                            [position for position, _ in op.outputs], len(op.parameters))
+        try:
+            context = incoming.call_context()
+        except SoapDecodeError as exc:
+            raise ClientRequestError(f"bad call context for {op.name}: {exc}") from None
+        headers = _in_headers(entry, op, incoming) if op.in_headers else {}
+        return PreparedCall(entry.uri, entry, op, args, incoming.method_name, incoming.namespace, context, headers)
+
+    @staticmethod
+    def _arguments_with_outs(op: Operation, incoming: IncomingCall) -> list[object]:
+        """The arguments of a method with out/ref parameters: a SOAP request carries the in and ref ones, a
+        binary one every slot (its out slots are ignored); the out ones start at their Python default."""
+        all_slots = incoming.overloadable and incoming.argument_count == len(op.parameters) != len(op.input_types)
+        if all_slots:
+            types = [ANY if p.direction is Direction.OUT else p.wire for p in op.parameters]
+            args = incoming.decode_arguments(types, op.parameter_names)
+        else:
+            args = incoming.decode_arguments(op.input_types, op.input_names)
+        return _with_outs(op, args, all_slots)
+
+    async def run(self, call: PreparedCall) -> MethodReturn:
+        """Run a prepared call in a call context of its own; the reply carries what the method left there."""
+        op = call.op
+        # a state of its own (the contextvar is set and read directly: this runs on every call)
+        fresh = EMPTY_CONTEXT
+        if call.context or call.headers:
+            fresh = CallContextState(call.context or {}, {}, call.headers)
+        token = CURRENT_CONTEXT.set(fresh)
+        try:
+            value = await self.invoke(call.entry, op, call.args)
+            state = CURRENT_CONTEXT.get()
+        finally:
+            CURRENT_CONTEXT.reset(token)
+        if op.outputs:
+            value, outs = _split_outs(op, value)
+            ret = MethodReturn(call.method_name, call.namespace, value, op.returns, outs,
+                               [position for position, _ in op.outputs], len(op.parameters))
+        else:
+            ret = MethodReturn(call.method_name, call.namespace, value, op.returns)
+        if state.logical or call.context:  # a caller that sent a context hears of slots freed too
+            ret.call_context = dict(state.logical)
+        if op.out_headers:
+            namespace = call.entry.contract.literal_namespace
+            ret.headers = [OutgoingHeader(namespace, cls.__name__, state.headers[cls], wire_type(cls))
+                           for cls in op.out_headers if cls in state.headers]
+        return ret
+
+    def start_one_way(self, call: PreparedCall) -> None:
+        """Run a one-way call in the background: its caller has its answer already, so a failure is only
+        logged (at ERROR on ``gateway.server``, with an error id)."""
+        task = asyncio.get_running_loop().create_task(self._run_one_way(call))
+        self._one_way.add(task)
+        task.add_done_callback(self._one_way.discard)
+
+    async def _run_one_way(self, call: PreparedCall) -> None:
+        try:
+            await self.run(call)
+        except Exception as exc:
+            log.error("one-way call to /%s %s failed [error id %s]", call.uri.lstrip("/"), call.op.name,
+                      new_error_id(), exc_info=exc)
 
     async def invoke(self, entry: Identity, op: Operation, args: list[object]) -> Any:
         lease = entry.lease
@@ -177,7 +259,9 @@ class Dispatcher:
         if BUILTINS.get(op.name) is op:
             return _object_method(entry, op, args)
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
-            return await WORKERS.run(_perform_single_call, entry, op, args)
+            value, state = await WORKERS.run(run_capturing, _perform_single_call, entry, op, args)
+            CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
+            return value
         target = entry.target()
         if isinstance(target, ContextBoundObject):
             lock = target.__dict__.get("_remoting_sync")
@@ -190,4 +274,23 @@ class Dispatcher:
     async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
         if op.is_async:
             return await getattr(target, op.target)(*args)
-        return await WORKERS.run(_perform, target, op, args)
+        value, state = await WORKERS.run(run_capturing, _perform, target, op, args)
+        CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
+        return value
+
+
+def _in_headers(entry: Identity, op: Operation, incoming: IncomingCall) -> dict[type, object]:
+    """The document/literal headers ``op`` declares, found in the request by class name in the service's
+    namespace and decoded; each is marked understood."""
+    namespace = entry.contract.literal_namespace
+    found: dict[type, object] = {}
+    for cls in op.in_headers:
+        for block in incoming.header_blocks:
+            if block.name == cls.__name__ and block.namespace == namespace:
+                try:
+                    found[cls] = block.value(wire_type(cls))
+                except SoapDecodeError as exc:
+                    raise ClientRequestError(f"bad {cls.__name__} header for {op.name}: {exc}") from None
+                block.mark_understood()
+                break
+    return found

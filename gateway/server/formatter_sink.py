@@ -6,6 +6,10 @@ learns is left in ``request.properties`` for the sinks around it (metrics, the a
 ``method_name`` (as sent), ``target`` and ``operation`` (once resolved), ``outcome`` (``ok`` or ``fault``),
 ``fault`` (its kind, see :func:`~gateway.server.faults.fault_kind`) and ``error_id``.
 An undeclared failure is logged at ERROR on ``gateway.server`` with its traceback and error id.
+
+A one-way call is answered once it is decoded (the formatter's one-way reply, the same whatever the method
+does; its ``outcome`` is ``ok``) and runs afterwards; only a request that cannot be decoded or dispatched
+gets a fault.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class FormatterSink:
         dispatcher: Dispatcher,
         registry: TypeRegistry,
         custom_errors: CustomErrorsMode,
-        marshaller_for: Callable[[ServerRequest], ReferenceMarshaller] | None = None,
+        marshaller_for: Callable[[ServerRequest, str], ReferenceMarshaller] | None = None,
     ) -> None:
         self.marshaller_for = marshaller_for
         self.formatters = dict(formatters)
@@ -67,7 +71,7 @@ class FormatterSink:
             return self.refuse(request, error, status=415)
         properties = request.properties
         properties["formatter"] = formatter.name
-        marshaller = self.marshaller_for(request) if self.marshaller_for is not None else None
+        marshaller = self.marshaller_for(request, formatter.name) if self.marshaller_for is not None else None
         content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
@@ -76,7 +80,13 @@ class FormatterSink:
             entry, op = self.dispatcher.resolve(request.uri, incoming)
             properties["target"] = entry
             properties["operation"] = op.name
-            ret = await self.dispatcher.call(entry, op, incoming)
+            prepared = self.dispatcher.prepare(entry, op, incoming)
+            if op.one_way:
+                self.dispatcher.start_one_way(prepared)
+                status, body, response_type = formatter.write_one_way(incoming)
+                properties["outcome"] = "ok"
+                return ServerResponse(status, body, response_type)
+            ret = await self.dispatcher.run(prepared)
         except MessageTooLarge as exc:
             return self._fault_response(formatter, ClientRequestError(str(exc)), request, status=413)
         except Exception as exc:  # every failure of a call becomes a fault; the server keeps serving

@@ -42,6 +42,10 @@ class ServerFormatter(Protocol):
         self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
     ) -> tuple[bytes, str]: ...
 
+    def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
+        """(status, body, content type) of the answer to a one-way call, given before the method runs."""
+        ...
+
 
 def media_type(content_type: str | None) -> str:
     """``text/xml; charset=utf-8`` -> ``text/xml``."""

@@ -221,13 +221,14 @@ class ObjectHost:
                 urls.append(url)
         return urls
 
-    def marshaller_for(self, request: ServerRequest) -> ServerMarshaller:
+    def marshaller_for(self, request: ServerRequest, formatter: str = "soap") -> ServerMarshaller:
         """The reference marshaller of one request (ObjRefs carry the URL the caller used to reach us, and
-        the other channels' URLs when this host serves more than HTTP)."""
+        the other channels' URLs when this host serves more than HTTP; callbacks go out with the request's
+        ``formatter``)."""
         channel_urls = (lambda: self.channel_urls(request)) if self.channels else None
         return ServerMarshaller(
             self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory, channel_urls,
-            self.peer_proxies,
+            formatter, self.peer_proxies,
         )
 
     def _lease_expired(self, lease: LeaseBase) -> None:

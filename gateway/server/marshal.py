@@ -3,16 +3,25 @@
 An ObjRef that names one of this server's own objects becomes that object again (a proxy passed back
 arrives as the real thing); one that names an object another worker of the same deployment serves becomes a
 proxy to it. An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
-only with type filter Full, as in .NET; with Low (the default) it is refused with a clear fault.
+only with type filter Full, as in .NET; with Low (the default) it is refused with a clear fault. The same
+goes for delegates (:mod:`gateway.model.delegates`): a delegate to a client's object arrives as a callable
+only under Full, a delegate to one of this server's objects may only name a published method.
+
+Proxies for foreign objects come from the application's :data:`ProxyFactory`, told where the reference came
+from (:class:`CallOrigin`: the base URL the caller used and the formatter of its request), so that a server
+calls back into a client the way that client called it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable
+from typing import Any
 
-from soap import ObjRef, WireType
+from soap import DelegateRef, ObjRef, WireType
 
+from ..model.delegates import RemoteDelegate, delegate_ref_for, target_method
 from ..model.errors import ClientRequestError
 from ..model.objects import Lease, MarshalByRefObject
 from ..model.objref import objref_for
@@ -27,18 +36,27 @@ class TypeFilterLevel(enum.Enum):
     Full = "Full"
 
 
-#: Makes a proxy for a foreign ObjRef (a callback into a client): ``factory(ref, declared type, base URL
-#: of the request that brought it)``; supplied by the application.
-ProxyFactory = Callable[[ObjRef, WireType, str], object]
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallOrigin:
+    """Where a reference came from: the request's external base URL and its formatter (``"soap"`` or
+    ``"binary"``), which a callback into the reference's object should use too."""
+
+    base_url: str
+    formatter: str = "soap"
+
+
+#: Makes a proxy for a foreign ObjRef (a callback into a client): ``factory(ref, declared type, origin)``;
+#: supplied by the application.
+ProxyFactory = Callable[[ObjRef, WireType, CallOrigin], object]
 
 #: Makes a proxy for an object another worker of the same deployment serves (same arguments), or answers
 #: None for a reference that names none; supplied by the scale-out runtime. Such objects are the server's
 #: own, so they are accepted whatever the type filter.
-PeerProxies = Callable[[ObjRef, WireType, str], object | None]
+PeerProxies = Callable[[ObjRef, WireType, CallOrigin], object | None]
 
 
 class ServerMarshaller:
-    """The :class:`soap.ReferenceMarshaller` for one request (it knows the request's external URL).
+    """The :class:`soap.DelegateMarshaller` for one request (it knows the request's URL and formatter).
 
     Own objects leave with ``channel_urls()`` when given (one base URL per channel the app serves, HTTP and
     TCP), else with the request's base URL alone.
@@ -51,6 +69,7 @@ class ServerMarshaller:
         type_filter: TypeFilterLevel,
         proxy_factory: ProxyFactory | None = None,
         channel_urls: Callable[[], list[str]] | None = None,
+        formatter: str = "soap",
         peers: PeerProxies | None = None,
     ) -> None:
         self.table = table
@@ -58,6 +77,7 @@ class ServerMarshaller:
         self.type_filter = type_filter
         self.proxy_factory = proxy_factory
         self._channel_urls = channel_urls
+        self.formatter = formatter
         self.peers = peers
 
     @property
@@ -89,13 +109,40 @@ class ServerMarshaller:
         if entry is not None:
             return entry.target()
         if self.peers is not None:
-            proxy = self.peers(ref, declared, self.base_url)
+            proxy = self.peers(ref, declared, CallOrigin(self.base_url, self.formatter))
             if proxy is not None:
                 return proxy
         if self.type_filter is TypeFilterLevel.Full and self.proxy_factory is not None:
-            return self.proxy_factory(ref, declared, self.base_url)
+            return self.proxy_factory(ref, declared, CallOrigin(self.base_url, self.formatter))
         raise ClientRequestError(
             f"an object reference to {ref.url() or ref.uri} was refused: this server's type filter level is "
             "Low, which accepts only references to its own objects (set type_filter=TypeFilterLevel.Full "
-            "to accept callbacks and remote sponsors)"
+            "to accept callbacks, remote sponsors and delegates)"
         )
+
+    def marshal_delegate(self, value: object, declared: WireType) -> DelegateRef:
+        return delegate_ref_for(value, declared, self._publish)
+
+    def _publish(self, obj: MarshalByRefObject) -> ObjRef:
+        ref = self.marshal(obj)
+        assert ref is not None
+        return ref
+
+    def unmarshal_delegate(self, ref: DelegateRef, declared: WireType) -> object:
+        """A :class:`RemoteDelegate` calling each target: a client's object through its proxy (type filter Full
+        only), one of ours directly, and then only a method it publishes."""
+        calls: list[Callable[..., Any]] = []
+        for entry in ref.entries:
+            own = self.table.lookup(entry.target.uri)
+            if own is not None:
+                op = own.contract.operation(entry.method_name)
+                if op is None or op.accessor is not None:
+                    raise ClientRequestError(
+                        f"a delegate to {entry.method_name} of /{own.uri} was refused: not a published method")
+                calls.append(getattr(own.target(), op.target))
+                continue
+            try:
+                calls.append(target_method(entry, self.unmarshal))
+            except AttributeError:
+                raise ClientRequestError(f"a delegate to method {entry.method_name!r} was refused") from None
+        return RemoteDelegate(ref, calls)

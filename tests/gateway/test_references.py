@@ -290,7 +290,7 @@ def test_callback_into_the_client_with_type_filter_full() -> None:
 def test_callback_with_an_explicit_proxy_factory() -> None:
     made: list[str] = []
 
-    def factory(ref: Any, declared: Any, base_url: str) -> object:
+    def factory(ref: Any, declared: Any, origin: Any) -> object:
         made.append(ref.uri)
         return callbacks.proxy_for(ref, declared)
 

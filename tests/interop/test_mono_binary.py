@@ -40,7 +40,6 @@ from .test_mono_client import (
     HELLO_CHECKS,
     SAMPLES_APP,
     PeerRun,
-    assert_check_passed,
     assert_reference_run_passed,
     require_mono,
     run_peer,
@@ -121,7 +120,7 @@ def test_client_ran_every_check_with_the_binary_formatter(client_run: PeerRun) -
 
 @pytest.mark.parametrize("check", CLIENT_CHECKS)
 def test_mono_binary_client_check(client_run: PeerRun, check: str) -> None:
-    assert_check_passed(client_run, check, "Mono TestClient --binary")
+    client_run.require_pass(check, "Mono TestClient --binary")
 
 
 def test_control_binary_client_fails_against_a_soap_only_server(mono_binaries: mono_build.MonoBuild) -> None:

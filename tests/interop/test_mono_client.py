@@ -195,6 +195,15 @@ class PeerRun:
             f"\n--- stderr ---\n{self.stderr[-6000:]}"
         )
 
+    def require_pass(self, check: str, who: str) -> None:
+        """Fail the current test unless ``check`` ran and passed, with the client's reason and trace."""
+        if check not in self.results:
+            pytest.fail(f"check {check} did not run\n{self.describe()}")
+        status, reason = self.results[check]
+        if status != "PASS":
+            trace = self.trace_of(check)
+            pytest.fail(f"{who}: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+
     def trace_of(self, name: str) -> str:
         """The exception TestClient printed to stderr for check ``name`` (``--- name ---`` block)."""
         m = re.search(rf"^--- {re.escape(name)} ---\n(.*?)(?=^--- \S+ ---$|^info: |\Z)", self.stderr, re.S | re.M)
@@ -230,16 +239,6 @@ def assert_reference_run_passed(run: PeerRun, label: str) -> None:
         + run.describe()
     )
     assert run.summary == (len(REFERENCE_CHECKS), 0) and run.returncode == 0, run.describe()
-
-
-def assert_check_passed(run: PeerRun, check: str, label: str) -> None:
-    """One check of a TestClient run passed (its reason and the client's exception trace otherwise)."""
-    if check not in run.results:
-        pytest.fail(f"check {check} did not run\n{run.describe()}")
-    status, reason = run.results[check]
-    if status != "PASS":
-        trace = run.trace_of(check)
-        pytest.fail(f"{label}: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
 
 
 def require_mono() -> None:
@@ -307,7 +306,7 @@ def test_client_ran_every_check(client_run: PeerRun) -> None:
     ],
 )
 def test_mono_client_check(client_run: PeerRun, check: str) -> None:
-    assert_check_passed(client_run, check, "Mono TestClient")
+    client_run.require_pass(check, "Mono TestClient")
 
 
 def test_mono_client_hello_sample(mono_binaries: mono_build.MonoBuild) -> None:

@@ -110,12 +110,7 @@ def test_client_ran_every_check_over_tcp(client_run: PeerRun) -> None:
 
 @pytest.mark.parametrize("check", TCP_CHECKS)
 def test_mono_tcp_client_check(client_run: PeerRun, check: str) -> None:
-    if check not in client_run.results:
-        pytest.fail(f"check {check} did not run\n{client_run.describe()}")
-    status, reason = client_run.results[check]
-    if status != "PASS":
-        trace = client_run.trace_of(check)
-        pytest.fail(f"Mono TCP client: {status} {check}: {reason}" + (f"\n{trace}" if trace else ""), pytrace=False)
+    client_run.require_pass(check, "Mono TCP client")
 
 
 def test_mono_http_client_follows_objrefs_that_also_carry_tcp(

@@ -36,7 +36,6 @@ from .test_mono_client import (
     CLIENT_CHECKS,
     REFERENCE_CLIENT,
     PeerRun,
-    assert_check_passed,
     assert_reference_run_passed,
     require_mono,
     run_peer,
@@ -92,7 +91,7 @@ def test_client_run(deployed: Deployment) -> PeerRun:
 
 @pytest.mark.parametrize("check", CLIENT_CHECKS)
 def test_our_mono_client_through_nginx(test_client_run: PeerRun, check: str) -> None:
-    assert_check_passed(test_client_run, check, "Mono TestClient through nginx")
+    test_client_run.require_pass(check, "Mono TestClient through nginx")
 
 
 # -------------------------------------------------------------------------------- addresses

@@ -34,6 +34,7 @@ class Call:
     document/literal call does: no overloads to choose between)."""
 
     overloadable = False
+    header_blocks = ()
 
     def __init__(self, method_name: str, *args: object, namespace: str = "urn:test") -> None:
         self.method_name = method_name
@@ -44,6 +45,9 @@ class Call:
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
         raise AssertionError("only asked for overloadable calls")
+
+    def call_context(self) -> dict[str, object] | None:
+        return None
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         self.decoded_with = (list(types), None if names is None else list(names))

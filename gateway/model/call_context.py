@@ -1,0 +1,152 @@
+"""The call context: named data that flows with remote calls, and the SOAP headers of the current call.
+
+.NET's ``CallContext`` with its ``LogicalCallContext``, for Python code on both sides of the wire:
+
+* A client sets data (``CallContext.set_data("trace", tag)``); every remote call it then makes carries the
+  *logical* data along, and the reply carries back what the server's method left there (the slots it
+  changed, added or freed): after the call the caller's logical data is the reply's. A reply without a call
+  context leaves the caller's data as it was.
+* On the server, a method reads what the caller sent (``CallContext.get_data("trace")``), may change it,
+  and calls it makes to other objects (callbacks included) carry it on.
+
+Only *logical* data crosses the wire, as in .NET: a value of a class deriving from
+:class:`ILogicalThreadAffinative` set with :meth:`CallContext.set_data`, or anything set with
+:meth:`CallContext.logical_set_data`. Other values set with ``set_data`` stay in this context. Values that
+travel must be primitives or registered by-value types (``@soap.serializable``); a received context naming
+any other type is refused with a fault.
+
+The state lives in a :mod:`contextvars` variable and is immutable (every change installs a new state), so
+each asyncio task and each thread sees its own copy, as a .NET thread does. The server dispatcher installs a
+fresh state for every call and collects the method's final state afterwards, from ``async def`` methods on
+the event loop and from plain methods on worker threads alike (:func:`run_capturing` hands the worker's
+final state back with the result), so what a sync method changed is what goes back to the caller.
+
+Document/literal SOAP headers that an operation declares (``wsdl.soap_headers``) live in the same state,
+keyed by their class: on the server :meth:`CallContext.get_header` reads the header the caller sent and
+:meth:`CallContext.set_header` sets one for the reply; on a client ``set_header`` sets a header for the calls
+whose operations declare it as input, and ``get_header`` reads what the last reply carried.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ILogicalThreadAffinative:
+    """Marker base class (.NET's interface of that name): values set with :meth:`CallContext.set_data`
+    flow with remote calls when their class derives from it."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallContextState:
+    """One immutable snapshot of the call context (see the module docstring)."""
+
+    logical: Mapping[str, object] = field(default_factory=dict)
+    local: Mapping[str, object] = field(default_factory=dict)
+    headers: Mapping[type, object] = field(default_factory=dict)
+
+    def replace(self, **changes: Mapping[Any, object]) -> CallContextState:
+        return CallContextState(
+            changes.get("logical", self.logical), changes.get("local", self.local),
+            changes.get("headers", self.headers),
+        )
+
+
+EMPTY_CONTEXT = CallContextState()
+#: The current state; the runtime sets and reads it directly where every call pays (the dispatcher).
+CURRENT_CONTEXT: contextvars.ContextVar[CallContextState] = contextvars.ContextVar(
+    "remoting_call_context", default=EMPTY_CONTEXT)
+
+
+def _without(mapping: Mapping[str, object], name: str) -> Mapping[str, object]:
+    if name not in mapping:
+        return mapping
+    return {k: v for k, v in mapping.items() if k != name}
+
+
+class CallContext:
+    """.NET's ``System.Runtime.Remoting.Messaging.CallContext`` (static methods, as there)."""
+
+    @staticmethod
+    def get_data(name: str) -> object | None:
+        """The value in slot ``name`` (logical or not), None when there is none."""
+        state = CURRENT_CONTEXT.get()
+        if name in state.logical:
+            return state.logical[name]
+        return state.local.get(name)
+
+    @staticmethod
+    def set_data(name: str, value: object) -> None:
+        """Store ``value`` in slot ``name``: it flows with remote calls only if it is an
+        :class:`ILogicalThreadAffinative` (use :meth:`logical_set_data` for anything else that should)."""
+        if not isinstance(value, ILogicalThreadAffinative):
+            state = CURRENT_CONTEXT.get()
+            CURRENT_CONTEXT.set(state.replace(local={**state.local, name: value},
+                                              logical=_without(state.logical, name)))
+            return
+        CallContext.logical_set_data(name, value)
+
+    @staticmethod
+    def logical_set_data(name: str, value: object) -> None:
+        """Store ``value`` in slot ``name`` of the logical call context: it flows with remote calls."""
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(logical={**state.logical, name: value}, local=_without(state.local, name)))
+
+    @staticmethod
+    def logical_get_data(name: str) -> object | None:
+        """The value in logical slot ``name``, None when there is none."""
+        return CURRENT_CONTEXT.get().logical.get(name)
+
+    @staticmethod
+    def free_named_data_slot(name: str) -> None:
+        """Empty slot ``name`` (logical or not); a freed logical slot is not sent back to a caller."""
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(logical=_without(state.logical, name), local=_without(state.local, name)))
+
+    @staticmethod
+    def get_header(cls: type[T]) -> T | None:
+        """The document/literal SOAP header of class ``cls`` in this call (see the module docstring)."""
+        value = CURRENT_CONTEXT.get().headers.get(cls)
+        return value if isinstance(value, cls) else None
+
+    @staticmethod
+    def set_header(value: object) -> None:
+        """Set the SOAP header ``value`` (keyed by its class) for the reply or for the next calls."""
+        state = CURRENT_CONTEXT.get()
+        CURRENT_CONTEXT.set(state.replace(headers={**state.headers, type(value): value}))
+
+
+# ---------------------------------------------------------------- what the runtime uses
+
+
+def current() -> CallContextState:
+    return CURRENT_CONTEXT.get()
+
+
+def outgoing() -> dict[str, object] | None:
+    """The logical data an outgoing call carries, None for none."""
+    logical = CURRENT_CONTEXT.get().logical
+    return dict(logical) if logical else None
+
+
+def reply_received(logical: Mapping[str, object] | None, headers: Mapping[type, object]) -> None:
+    """A reply's call context replaces the caller's logical data; its SOAP headers are set."""
+    if logical is None and not headers:
+        return
+    state = CURRENT_CONTEXT.get()
+    CURRENT_CONTEXT.set(state.replace(
+        logical=state.logical if logical is None else dict(logical),
+        headers={**state.headers, **headers} if headers else state.headers,
+    ))
+
+
+def run_capturing(fn: Callable[..., Any], *args: Any) -> tuple[Any, CallContextState]:
+    """``fn(*args)`` and the call context it left (run on a worker thread, in a copy of the caller's)."""
+    return fn(*args), CURRENT_CONTEXT.get()

@@ -1,0 +1,49 @@
+"""Scalar values read straight from an element's text, for arrays and by-value objects.
+
+Most array items and scalar fields are plain text elements (``<item>42</item>``, Mono's ``<item
+id="ref-5">text</item>``): no ``href``, no ``xsi:null``/``xsi:nil``, no ``xsi:type``, no children. For those
+a reader's general ``value()`` does nothing but call the kind's parser on the text, so the readers parse them
+here directly, and an array of plain integers all at once. Any other element goes through ``value()``.
+Both paths give the same values and the same errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from lxml import etree
+
+from ._errors import SoapDecodeError
+from ._scalars import parse_integers
+from ._types import Kind
+from ._xml import local_name
+
+
+def is_text(el: etree._Element) -> bool:
+    """The element is only its text: no children, no attribute but an ``id`` (which changes no value)."""
+    if len(el):
+        return False
+    attributes = el.attrib
+    return not attributes or (len(attributes) == 1 and "id" in attributes)
+
+
+def parse_text(el: etree._Element, parser: Callable[[str], object]) -> object:
+    """``parser`` on the element's text, its failure as the reader's error."""
+    try:
+        return parser(el.text or "")
+    except (ValueError, OverflowError) as exc:
+        raise SoapDecodeError(f"<{local_name(el.tag)}>: {exc}") from None
+
+
+def scalar_items(
+    children: Sequence[etree._Element], parser: Callable[[str], object], integer_kind: Kind | None,
+    general: Callable[[etree._Element], object],
+) -> list[object]:
+    """The values of an array's items: ``parser`` on each plain text item (all at once for integers of
+    ``integer_kind`` when every item is a plain one), ``general`` on any other."""
+    if integer_kind is not None:
+        texts = [c.text or "" for c in children if not (c.attrib or len(c))]
+        integers = parse_integers(integer_kind, texts) if len(texts) == len(children) else None
+        if integers is not None:
+            return list[object](integers)
+    return [parse_text(c, parser) if is_text(c) else general(c) for c in children]
