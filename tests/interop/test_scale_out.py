@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from collections import Counter as Tally
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +24,18 @@ import pytest
 from lxml import etree
 
 from examples.remoting_samples import ClientActivatedObject, ICounter, IFactory, IRemoteService
-from gateway import AsyncRemotingClient, MarshalByRefObject, RemotingClient, RemotingError, proxy_objref
+from gateway import (
+    AsyncRemotingClient,
+    ILease,
+    LeaseState,
+    MarshalByRefObject,
+    RemotingClient,
+    RemotingError,
+    proxy_objref,
+)
 from tests.cluster.objects import Durable, Ephemeral, Sponsored
 
-from ..support.deployment import Deployment, deployment
+from ..support.deployment import Deployment, deployment, wait_until
 from ..support.peers import require_peer
 from ..support.redis import RedisServer
 from . import mono_build
@@ -176,6 +183,14 @@ def test_large_bodies_forwarded_in_both_formatters(deployed: Deployment) -> None
                 assert owned.Echo(text) == text
 
 
+def expired(lease: ILease) -> bool:
+    """Whether ``lease`` (a proxy) has run out, asked without calling its object (which would renew it)."""
+    try:
+        return lease.CurrentState is not LeaseState.Active
+    except RemotingError:  # the lease went with its object
+        return True
+
+
 class ClientSponsor(MarshalByRefObject):
     """A sponsor in this process (served by the client's listener), renewing for 1 s each time."""
 
@@ -194,8 +209,10 @@ def test_sponsor_in_the_client_is_called_back_by_the_owner(deployed: Deployment)
         plain = client.create_instance(Ephemeral, deployed.url, "dropped")
         assert sponsored.Increment() == 1 and plain.Increment() == 1
         client.get_lifetime_service(sponsored).Register(sponsor)
-        time.sleep(4.0)  # idle: 1 s leases, the lease manager polls every second
-        assert sponsor.calls >= 2
+        plain_lease = client.get_lifetime_service(plain)
+        # idle: 1 s leases, the lease managers poll every second
+        wait_until(lambda: sponsor.calls >= 2, "the owner asked the sponsor twice")
+        wait_until(lambda: expired(plain_lease), "the plain object's lease ran out")
         assert sponsored.Increment() == 2  # kept alive by the sponsor alone
         with pytest.raises(RemotingError, match="No receiver for uri"):
             plain.Increment()  # expired once, in its owner
@@ -206,7 +223,14 @@ async def test_expiry_seen_from_every_worker(deployed: Deployment) -> None:
     async with AsyncRemotingClient(timeout=10) as client:
         doomed = await client.create_instance(Ephemeral, deployed.url, "doomed")
         assert await doomed.Increment() == 1
-        await asyncio.sleep(3.0)
+        lease = await client.get_lifetime_service(doomed)
+        for _ in range(600):  # its lease is asked, not the object (a call would renew it); 60 s at most
+            try:
+                if await lease.CurrentState is not LeaseState.Active:
+                    break
+            except RemotingError:  # the lease went with its object
+                break
+            await asyncio.sleep(0.1)
         for _ in range(6):  # every worker answers the same: it is gone
             with pytest.raises(RemotingError, match="No receiver for uri"):
                 await doomed.Increment()

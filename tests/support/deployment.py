@@ -12,7 +12,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +70,7 @@ class Deployment:
         finally:
             client.close()
 
-    def wait_for_workers(self, count: int, timeout: float = 20.0) -> list[dict[str, object]]:
+    def wait_for_workers(self, count: int, timeout: float = 60.0) -> list[dict[str, object]]:
         deadline = time.monotonic() + timeout
         while True:
             found = [w for w in self.workers() if w]
@@ -101,3 +101,13 @@ def deployment(redis: RedisServer, tmp: Path, prefix: str, extra_env: dict[str, 
         found = Deployment(redis, prefix, hosts, url, tmp, outputs)
         assert len(found.wait_for_workers(4)) == 4, found.workers()
         yield found
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds (a bound for a
+    machine under load, not an expectation)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:.0f} s")
+        time.sleep(0.1)
