@@ -178,6 +178,9 @@ async def test_object_of_one_worker_passed_to_an_object_of_another(
     # the reference arrives at b (type filter Low) as a proxy to a's object, not as a refusal
     assert await client.get_object(Factory, a.url + "Factory.rem").Describe(counter) == "from-a=2"
     assert await counter.Increment() == 3
+    # an async method awaits the proxy's calls on the event loop
+    assert await client.get_object(Factory, a.url + "Factory.rem").DescribeAsync(counter) == "from-a=4"
+    assert await counter.Increment() == 5
 
 
 async def owned_by_a(workers: list[Worker], client: AsyncRemotingClient) -> str:

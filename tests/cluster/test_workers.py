@@ -19,6 +19,7 @@ import redis as sync_redis
 from examples.remoting_samples import ClientActivatedObject, IRemoteService
 from gateway import RemotingClient
 
+from ..support.deployment import wait_until
 from ..support.redis import RedisServer
 from ..support.server import free_port, live_process, live_server
 
@@ -47,6 +48,8 @@ def test_uvicorn_workers_with_gateway_store(redis: RedisServer) -> None:
     env = {"GATEWAY_STORE": redis.url, "GATEWAY_STORE_PREFIX": "uvicorn-workers"}
     with live_server("examples.all:app", env=env, args=("--workers", "2")) as url:
         check_one_deployment(url)
+        # each worker registers as it starts: the second may still be starting on a loaded machine
+        wait_until(lambda: len(registered_workers(redis, "uvicorn-workers")) == 2, "both workers registered")
         registered = registered_workers(redis, "uvicorn-workers")
     assert len(registered) == 2 and len({r["pid"] for r in registered}) == 2, registered
     assert all(r["address"].startswith("http://127.0.0.1:") for r in registered)

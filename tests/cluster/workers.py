@@ -40,6 +40,13 @@ class Factory(MarshalByRefObject):
             return "<null>"
         return f"{counter.GetName()}={counter.Increment()}"
 
+    async def DescribeAsync(self, counter: Durable | None) -> str:
+        """Describe, from the event loop: a proxy's calls are awaited there."""
+        if counter is None:
+            return "<null>"
+        name = await counter.GetName()  # type: ignore[misc]  # a proxy's method returns an awaitable here
+        return f"{name}={await counter.Increment()}"  # type: ignore[misc]
+
 
 @clr_type("GatewayTests.Cluster.Tally", ASSEMBLY)
 class Tally(MarshalByRefObject):
