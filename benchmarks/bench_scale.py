@@ -148,6 +148,16 @@ def cpu_per_request(r: Result) -> float:
     return r.server_cpu / r.rate if r.rate else float("inf")
 
 
+def keep(runs: dict[str, list[Result]], n: int, rounds: int, part: str, results: list[Result],
+         latency: bool = False) -> None:
+    """File one round's results under their keys and print a progress line for each."""
+    for r in results:
+        runs[r.key].append(r)
+        timing = f"p50 {r.p50_ms:.3f} ms, p99 {r.p99_ms:.3f} ms, " if latency else ""
+        progress(n, rounds, f"{part} {r.key}", r.failure or f"{timing}{r.rate:.0f} req/s, "
+                 f"{cpu_per_request(r) * 1e6:.0f} µs CPU/request, errors {r.errors}")
+
+
 @dataclass
 class Verdict:
     name: str
@@ -434,10 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "store" in parts:
                 settle(args.quiet_wait)
                 store_env = {"GATEWAY_STORE": redis.url, "GATEWAY_STORE_PREFIX": f"bench-store-{n}"}
-                for r in measure_pair(workdir, hello_lua, args, n, [("embedded", {}, 1), ("redis", store_env, 1)]):
-                    runs[r.key].append(r)
-                    progress(n, args.rounds, f"(1) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
-                             f"{cpu_per_request(r) * 1e6:.0f} µs CPU/request, errors {r.errors}")
+                keep(runs, n, args.rounds, "(1)", measure_pair(
+                    workdir, hello_lua, args, n, [("embedded", {}, 1), ("redis", store_env, 1)]))
             if "hook" in parts:
                 settle(args.quiet_wait)
                 with pinned_to(SERVER_CORE):
@@ -447,20 +455,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "of CPU per call")
             if "forward" in parts:
                 settle(args.quiet_wait)
-                for r in measure_forward(workdir, redis, args, n):
-                    runs[r.key].append(r)
-                    progress(n, args.rounds, f"(3) {r.key}", r.failure or f"p50 {r.p50_ms:.3f} ms, "
-                             f"p99 {r.p99_ms:.3f} ms, {r.rate:.0f} req/s, {cpu_per_request(r) * 1e6:.0f} µs "
-                             f"CPU/request, errors {r.errors}")
+                keep(runs, n, args.rounds, "(3)", measure_forward(workdir, redis, args, n), latency=True)
             if "workers" in parts:
                 settle(args.quiet_wait)
                 variants = [(f"w{count}", {"GATEWAY_STORE": redis.url, "GATEWAY_STORE_PREFIX": f"bench-w{count}-{n}"},
                              count) for count in (1, 2)]
                 variants.append(("w2-embedded", {}, 2))  # the control: two workers without a store
-                for r in measure_pair(workdir, hello_lua, args, n, variants):
-                    runs[r.key].append(r)
-                    progress(n, args.rounds, f"(4) {r.key}", r.failure or f"{r.rate:.0f} req/s, "
-                             f"{cpu_per_request(r) * 1e6:.0f} µs CPU/request, errors {r.errors}")
+                keep(runs, n, args.rounds, "(4)", measure_pair(workdir, hello_lua, args, n, variants))
             if "sweep" in parts:
                 settle(args.quiet_wait)
                 with pinned_to(SERVER_CORE):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from .support.docs import assert_shell_parses, code_blocks
 from .support.nginx import nginx_binary, write_config
 from .support.peers import require_peer
 from .support.pki import have_openssl, make_pki
@@ -33,9 +34,7 @@ INSTALLED = "/opt/remoting-gateway/.venv/bin/remoting-gateway"
 
 
 def blocks(language: str) -> list[str]:
-    found = re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert found, f"docs/deployment.md has no {language} block"
-    return found
+    return code_blocks(DOC, language)
 
 
 def test_the_unit_file_in_the_page_is_the_deploy_file() -> None:
@@ -121,8 +120,7 @@ def test_the_configuration_file_passes_check(tmp_path: Path) -> None:
 
 def test_shell_blocks_parse() -> None:
     for block in blocks("sh"):
-        proc = subprocess.run(["bash", "-n"], input=block, capture_output=True, text=True, timeout=30, check=False)
-        assert proc.returncode == 0, f"{proc.stderr}\n{block}"
+        assert_shell_parses(block)
 
 
 @pytest.mark.interop

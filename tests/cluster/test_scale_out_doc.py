@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from gateway.config import build_app, load_config
 from gateway.model.persistence import schema_of
 from gateway.store import RedisStore
 
+from ..support.docs import assert_shell_parses, code_blocks
 from ..support.redis import RedisServer
 from ..support.server import REPO_ROOT, free_port, live_process
 from .test_workers import check_one_deployment, registered_workers
@@ -29,15 +28,12 @@ DOC = REPO_ROOT / "docs" / "scale-out.md"
 
 
 def blocks(language: str) -> list[str]:
-    found = re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert found, f"docs/scale-out.md has no {language} block"
-    return [textwrap.dedent(block) for block in found]  # a block inside a list item is indented
+    return code_blocks(DOC, language)
 
 
 def test_shell_blocks_parse() -> None:
     for block in blocks("sh"):
-        proc = subprocess.run(["bash", "-n"], input=block, capture_output=True, text=True, timeout=30, check=False)
-        assert proc.returncode == 0, f"{proc.stderr}\n{block}"
+        assert_shell_parses(block)
 
 
 @pytest.mark.interop
