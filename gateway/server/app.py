@@ -13,6 +13,7 @@ probe it without credentials.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,8 @@ from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
+
+log = logging.getLogger("gateway.cluster")
 
 
 class RemotingApp(ObjectHost):
@@ -148,6 +151,10 @@ class RemotingApp(ObjectHost):
         await super().startup()
         if self.tcp is not None:
             await self.tcp.start()
+            if self.cluster is not None:  # said once per worker: each one's TCP callers see only that worker
+                log.warning("the TCP channel at %s takes no part in the deployment sharing %s: its calls are not "
+                            "forwarded, so its callers reach this worker's own Singletons and client-activated "
+                            "objects (see docs/scale-out.md)", self.tcp.url, self.store.name)
 
     async def shutdown(self) -> None:
         if self.tcp is not None:

@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway import AsyncRemotingClient, RemotingError, proxy_objref
+from gateway import AsyncRemotingClient, RemotingApp, RemotingError, proxy_objref
 from gateway.store import EmbeddedStore, RedisStore
 
 from ..support.redis import RedisServer
 from .objects import Durable as Counter
-from .workers import Factory, Hello, Ledger, Tally, Worker, deployment
+from .workers import LIFETIME, Factory, Hello, Ledger, Tally, Worker, deployment
 
 pytestmark = pytest.mark.anyio
 
@@ -278,3 +278,14 @@ async def test_a_clients_own_object_is_not_taken_for_a_workers(workers: list[Wor
         factory = listening.get_object(Factory, workers[1].url + "Factory.rem")
         with pytest.raises(RemotingError, match="type filter level is Low"):
             await factory.Describe(Counter("the client's"))
+
+
+async def test_a_tcp_channel_in_a_deployment_is_said_to_stay_outside_it(caplog: pytest.LogCaptureFixture) -> None:
+    app = RemotingApp(store=EmbeddedStore(shared=True), lifetime=LIFETIME, tcp_port=0)
+    worker = await Worker("tcp", app).start()
+    try:
+        assert app.tcp is not None
+        warned = [r.getMessage() for r in caplog.records if r.name == "gateway.cluster"]
+        assert any(f"the TCP channel at {app.tcp.url} takes no part in the deployment" in m for m in warned), warned
+    finally:
+        await worker.stop()
