@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +30,7 @@ import pytest
 from examples.hello import IHello
 from gateway import AsyncRemotingClient, ChannelError, RemotingClient, ServerUnreachableError
 
+from ..support.listeners import SilentListener
 from ..support.server import free_port, live_process, live_server
 from .soak_app import ISlow
 
@@ -164,49 +163,15 @@ def test_a_call_longer_than_its_timeout_raises_channel_error_and_the_next_call_w
     asyncio.run(scenario())
 
 
-class HungServer:
-    """Accepts connections and reads what comes, but never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="hung-server", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.accepted.append(conn)  # held open, never read from, never answered
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
-
-
 @pytest.fixture
-def hung() -> Iterator[HungServer]:
-    server = HungServer()
-    try:
+def hung() -> Iterator[SilentListener]:
+    """A hung server: accepts connections, holds them, never answers."""
+    with SilentListener(hold=True) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.mark.parametrize("in_flight", [1, 64])
-def test_a_hung_server_gives_channel_errors_within_the_timeout(hung: HungServer, in_flight: int) -> None:
+def test_a_hung_server_gives_channel_errors_within_the_timeout(hung: SilentListener, in_flight: int) -> None:
     url = f"http://127.0.0.1:{hung.port}/SayHello.soap"
 
     async def scenario() -> None:

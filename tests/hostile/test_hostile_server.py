@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from examples.remoting_samples import IRemoteService
 from gateway import RemotingClient
 from soap import ANY, VOID, BinaryFormatter, Fault, MethodReturn, RemotingSoapFormatter, wire_type
 
+from ..support.listeners import SilentListener
 from ..support.server import live_server
 from .corpus import BINARY, HTTP, LITERAL11, LITERAL12, SOAP_FAULT, Case, corpus
 
@@ -47,48 +46,15 @@ ENVELOPES = {
 RSS_SLACK_BYTES = 96 * 1024 * 1024
 
 
-class Canary:
-    """A TCP listener that counts the connections made to it: the server must never make one."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self.connections: list[tuple[str, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="canary", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, peer = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections.append(peer)
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
-
-
 @pytest.fixture(scope="module")
-def canary() -> Iterator[Canary]:
-    listener = Canary()
-    try:
+def canary() -> Iterator[SilentListener]:
+    """Every URL the corpus plants points here: the server must never connect to it."""
+    with SilentListener(hold=False) as listener:
         yield listener
-    finally:
-        listener.close()
 
 
 @pytest.fixture(scope="module")
-def server(canary: Canary) -> Iterator[str]:
+def server(canary: SilentListener) -> Iterator[str]:
     with live_server(APP) as base:
         yield base.rstrip("/")
 
@@ -151,7 +117,7 @@ def good_call(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("name", [case.name for case in CASES])
-def test_hostile_request_gets_a_clean_refusal(http: httpx.Client, canary: Canary, name: str) -> None:
+def test_hostile_request_gets_a_clean_refusal(http: httpx.Client, canary: SilentListener, name: str) -> None:
     case = cases_for(canary.address)[name]
     check_reply(case, send(http, case))
     good_call(http)
@@ -167,7 +133,9 @@ def server_rss(base: str) -> int:
     return int(match.group(1)) * 1024
 
 
-def test_memory_stays_bounded_over_repeats_of_the_corpus(http: httpx.Client, server: str, canary: Canary) -> None:
+def test_memory_stays_bounded_over_repeats_of_the_corpus(
+    http: httpx.Client, server: str, canary: SilentListener
+) -> None:
     def run_all() -> None:
         for case in cases_for(canary.address).values():
             check_reply(case, send(http, case))
