@@ -99,8 +99,10 @@ class EncodedReader:
         body = header = None
         for child in root:
             if child.tag == _BODY:
+                if body is not None:
+                    raise SoapDecodeError("the SOAP envelope holds more than one Body")
                 body = child
-            elif child.tag == _HEADER:
+            elif child.tag == _HEADER and header is None:
                 header = child
         if body is None:
             raise SoapDecodeError("SOAP envelope has no Body")
@@ -206,6 +208,10 @@ class EncodedReader:
                 xsi_type = attribute
             elif name in (_XSI_NULL, _XSI_NIL):
                 null = null or attribute
+        if xsi_type is not None and wt.kind is not Kind.ANY:  # (on a reference too: it names a type all the same)
+            if self._xsi is None:
+                self._xsi = XsiTypes(self.registry, self.source)
+            self._xsi.check(el, xsi_type, wt)
         if href is not None:
             if not href.startswith("#"):
                 raise SoapDecodeError(f"external reference {href[:60]!r} not allowed")
@@ -230,10 +236,6 @@ class EncodedReader:
             if not wt.nullable and wt.kind is not Kind.ANY:
                 raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
             return None
-        if xsi_type is not None and wt.kind is not Kind.ANY:
-            if self._xsi is None:
-                self._xsi = XsiTypes(self.registry, self.source)
-            self._xsi.check(el, xsi_type, wt)
         if wt.kind is Kind.ANY:
             wt = self.infer(el)
         return self._typed(el, wt, depth)

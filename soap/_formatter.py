@@ -35,6 +35,17 @@ _ENVELOPE12 = f"{{{SOAP12_ENV}}}Envelope"
 DEFAULT_LITERAL_NS = "urn:remoting-gateway"
 
 
+def _body(envelope: etree._Element, tag: str) -> etree._Element | None:
+    """The envelope's one Body (SOAP allows no second one)."""
+    found = None
+    for child in envelope:
+        if child.tag == tag:
+            if found is not None:
+                raise SoapDecodeError("the SOAP envelope holds more than one Body")
+            found = child
+    return found
+
+
 def _header(envelope: etree._Element, tag: str) -> etree._Element | None:
     """The envelope's Header: its first child, if that is one (SOAP 1.1 section 4.2, SOAP 1.2 part 1 5.1)."""
     first = envelope[0] if len(envelope) else None
@@ -77,12 +88,12 @@ class SoapFormatter:
     ) -> IncomingCall:
         root = parse_xml(body, self.limits)
         if root.tag == _ENVELOPE12:
-            soap_body = next((c for c in root if c.tag == _BODY12), None)
+            soap_body = _body(root, _BODY12)
             if soap_body is None:
                 raise SoapDecodeError("SOAP 1.2 envelope has no Body")
             return LiteralCall(soap_body, SOAP12, self.registry, self.limits, _header(root, _HEADER12), body)
         if root.tag == _ENVELOPE11:
-            body11 = next((c for c in root if c.tag == _BODY11), None)
+            body11 = _body(root, _BODY11)
             operation = next((c for c in body11 if isinstance(c.tag, str)), None) if body11 is not None else None
             if body11 is not None and operation is not None and not _is_encoded(body11, operation):
                 return LiteralCall(body11, SOAP11, self.registry, self.limits, _header(root, _HEADER11), body)

@@ -44,8 +44,9 @@ class Limits:
     # (the fields above keep their positions: ``Limits(max_bytes, max_depth, ...)`` predates the ones below)
     #: characters of one XML attribute value
     max_attribute_length: int = 64 * 1024
-    #: characters of one text value (a string, a number, ...) / bytes of one MS-NRBF string
-    max_text_length: int = 1024 * 1024
+    #: characters of one text value (a string, a number, ...) / bytes of one MS-NRBF string (by default as
+    #: large as a body may be: a 3 MB string argument is legitimate; lower it where none is)
+    max_text_length: int = 4 * 1024 * 1024
     #: decoded bytes of one base64Binary value / one MS-NRBF byte array
     max_binary_length: int = 4 * 1024 * 1024
     #: items of all arrays of one message together
@@ -106,7 +107,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding); only the XML
     # declaration may have them, and only at the very start
-    if not ascii_compatible or (data.find(b"?", 1) != -1 and data.find(b"<?", 1) != -1):
+    if not ascii_compatible or (b"?" in data and b"<?" in data):  # (at 0 too: not every "<?" is a declaration)
         _check_processing_instructions(data, root)
     tags = data.count(b"<")
     # depth and element count are bounded by the number of tags: only look when they could exceed

@@ -16,6 +16,8 @@ from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
 from ..server.sinks import ServerSink
+from ..store.embedded import EmbeddedStore
+from ..store.interface import ObjectStore
 
 
 @dataclass
@@ -31,6 +33,7 @@ class AppOptions:
     body_timeout: float | None = 30.0
     metrics: bool | None = None
     metrics_path: str = "/metrics"
+    store: ObjectStore = field(default_factory=EmbeddedStore)
     #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
     #: the user's own sinks, run inside those (after authentication)
@@ -42,5 +45,5 @@ class AppOptions:
             lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
             body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
-            metrics_path=self.metrics_path,
+            metrics_path=self.metrics_path, store=self.store,
         )

@@ -96,13 +96,14 @@ def refused(data: bytes, types: list[WireType], phrase: str, names: list[str] | 
     "data",
     [
         b'<?xml version="1.0"?>\n<?xml-stylesheet href="x.xsl"?>' + HELLO,
+        b'<?xml-stylesheet href="x.xsl"?>' + HELLO,  # first in the message, without a declaration
         HELLO.replace(b"<SOAP-ENV:Body>", b"<SOAP-ENV:Body><?evil payload?>"),
         HELLO.replace(b"</SOAP-ENV:Envelope>", b"</SOAP-ENV:Envelope><?after?>"),
         HELLO.replace(b">Alice<", b"><?php system('id'); ?><"),
         literal("<tns:a>1</tns:a>", header="<soap:Header><?pi?></soap:Header>"),
         ('<?xml version="1.0" encoding="UTF-16"?>' + HELLO.decode().replace(">Alice<", "><?x?><")).encode("utf-16"),
     ],
-    ids=["prolog", "body", "epilog", "text", "header", "utf16"],
+    ids=["prolog", "first", "body", "epilog", "text", "header", "utf16"],
 )
 def test_processing_instructions_are_refused(data: bytes) -> None:
     with pytest.raises(SoapDecodeError, match="processing instructions are not allowed"):
@@ -178,6 +179,15 @@ def test_literal_body_with_a_second_element_is_refused(version: str) -> None:
         SERVER.read_call(literal("<tns:a>1</tns:a>", version, extra='<tns:op xmlns:tns="urn:svc"/>'))
 
 
+@pytest.mark.parametrize("dialect", ["1.1", "1.2", "remoting"])
+def test_a_second_body_is_refused(dialect: str) -> None:
+    data = HELLO if dialect == "remoting" else literal("<tns:a>1</tns:a>", dialect)
+    prefix = b"SOAP-ENV" if dialect == "remoting" else b"soap"
+    end = b"</%s:Envelope>" % prefix
+    with pytest.raises(SoapDecodeError, match="more than one Body"):
+        SERVER.read_call(data.replace(end, b"<%s:Body/>" % prefix + end))
+
+
 def test_referenced_multi_refs_are_not_calls() -> None:
     assert SERVER.read_call(BIRTHDAY).decode_arguments([wire_type(Person)]) == [Person("Erin", 29)]
 
@@ -220,6 +230,13 @@ def test_unreferenced_body_element_is_a_second_call(siblings: str) -> None:
 )
 def test_xsi_type_must_name_the_declared_type(value: str, hint: object, phrase: str) -> None:
     refused(encoded(value), [wire_type(hint)], phrase)
+
+
+def test_xsi_type_on_a_reference_is_checked_too() -> None:
+    value = '<p xmlns:a="http://schemas.microsoft.com/clr/nsassem/os/posix" xsi:type="a:system" href="#ref-2"/>'
+    refused(encoded(value, '<s id="ref-2">x</s>'), [wire_type(str)], "xsi:type 'a:system'")
+    fine = '<p xsi:type="xsd:string" href="#ref-2"/>'
+    assert SERVER.read_call(encoded(fine, '<s id="ref-2">x</s>')).decode_arguments([wire_type(str)]) == ["x"]
 
 
 @pytest.mark.parametrize(
