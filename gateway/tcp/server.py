@@ -57,6 +57,7 @@ PORT_VARIABLE = "GATEWAY_TCP_PORT"
 HOST_VARIABLE = "GATEWAY_TCP_HOST"
 _READ_SIZE = 65536
 _LINGER_BYTES = 1024 * 1024
+_DRAIN_ABOVE = 16 * 1024
 _MAX_PHRASE = 512
 
 
@@ -408,8 +409,12 @@ class Connection:
         await self._send(reply)
 
     async def _send(self, frame: TcpFrame) -> None:
-        self.writer.write(write_frame(frame))
-        await self.writer.drain()
+        writer = self.writer
+        writer.write(write_frame(frame))
+        # wait for the peer only when the reply did not leave at once (drain's own checks cost a coroutine
+        # per call; a small reply is nearly always written straight to the socket)
+        if writer.transport.get_write_buffer_size() > _DRAIN_ABOVE:
+            await writer.drain()
 
 
 def _phrase(status: int) -> str:
