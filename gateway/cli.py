@@ -42,7 +42,7 @@ from .model.objects import WellKnownObjectMode
 from .server.app import RemotingApp
 from .server.host import ObjectHost
 from .server.identity import RegistrationWarning, ServiceEntry
-from .tcp.server import HOST_VARIABLE, PORT_VARIABLE
+from .tcp.server import HOST_VARIABLE, PORT_VARIABLE, TcpChannel
 
 PROG = "remoting-gateway"
 FACTORY = "gateway.config.app_factory:create_app"
@@ -226,9 +226,7 @@ def _serve(args: argparse.Namespace) -> int:
     prefix = config.get(AppSettings).application_name if args.app is None else None
     _print_urls(app, base, args.app or args.config, server.workers, prefix)
     if channel is not None:
-        where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
-        print(f"  {where}  the same objects over the .NET Remoting TCP channel ({', '.join(channel.formatters)}"
-              f"{'; port 0: any free port, logged when it listens' if channel.port == 0 else ''})")
+        print(f"  {_tcp_row(channel)}")
         sys.stdout.flush()
     if args.app is not None:
         # An application built in code applies these when it is created (gateway.configure_logging): the
@@ -269,6 +267,12 @@ def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:
     if tcp.port is not None:
         os.environ[PORT_VARIABLE] = str(tcp.port)
         os.environ[HOST_VARIABLE] = tcp.host
+
+
+def _tcp_row(channel: TcpChannel) -> str:
+    where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
+    free = "; port 0: any free port, logged when it listens" if channel.port == 0 else ""
+    return f"{where}  the same objects over the .NET Remoting TCP channel ({', '.join(channel.formatters)}{free})"
 
 
 def _print_urls(app: ObjectHost, base: str, what: str, workers: int, prefix: str | None) -> None:
@@ -337,6 +341,8 @@ def _check(args: argparse.Namespace) -> int:
     server = config.get(ServerSettings)
     report = inventory(app, _base_url(server.host, server.port))
     _print_inventory(args.app or args.config, report)
+    if isinstance(app, RemotingApp) and app.tcp is not None:
+        print(f"  {_tcp_row(app.tcp)}")
     warnings_found = config.notes + report.warnings
     for note in config.notes:
         print(f"warning: {note}")

@@ -223,6 +223,16 @@ def test_serve_module_app_takes_the_tcp_port_but_not_other_tcp_keys_from_a_file(
     assert_no_traceback(proc)
 
 
+def test_check_shows_the_tcp_channel_a_dotnet_file_asks_for(tmp_path: Path) -> None:
+    text = (EXAMPLES / "App.config").read_text().replace(
+        "      </channels>", '        <channel ref="tcp" port="8085" bindTo="127.0.0.1" />\n      </channels>')
+    config = tmp_path / "Server.exe.config"
+    config.write_text(text)
+    proc = run("check", "--config", str(config), "--module", "examples.remoting_samples", "--strict")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tcp://127.0.0.1:8085/  the same objects over the .NET Remoting TCP channel (binary, soap)" in proc.stdout
+
+
 def test_serve_refuses_a_bad_file_naming_file_and_key(tmp_path: Path) -> None:
     config = tmp_path / "gateway.toml"
     config.write_text("[limits]\nmax_depth = 0\n[server]\nport = 'x'\n")
