@@ -1,7 +1,8 @@
 """The call model contract (``tests/interop/csharp/callmodel/CallModel.cs``) served by Python: one-way
 methods, the logical call context, delegates and callback objects.
 
-    GATEWAY_FORMATTERS=soap,binary uvicorn examples.call_model:app
+    uvicorn examples.call_model:app                              # the server
+    python -m examples.call_model [BASE_URL] [--binary]          # the client side (ours or Mono's server)
 
 ``CallModelService`` is a Singleton at ``/CallModel.soap`` and ``/CallModel.rem`` (type filter Full: it takes
 delegates to, and references of, its callers' objects). What a .NET client written against
@@ -11,13 +12,21 @@ delegates to, and references of, its callers' objects). What a .NET client writt
   (``"sleep:N ..."`` sleeps N ms first), and ``NotifyFail``'s exception is only logged here;
 * ``Traced`` reads the ``trace`` slot of the caller's ``CallContext`` (a ``TraceTag``, which is
   ``ILogicalThreadAffinative``), changes it, adds ``server`` and frees ``drop``: the caller gets them back;
+  its overload ``Traced(string[] texts, ref int hops, out TraceTag seen)`` (``TracedAll`` here) does the same
+  with a typed array, a ref and an out parameter in the same call; ``TracedFail`` changes it the same way,
+  then throws ``InvalidOperationException``: a binary caller gets the changed context with the exception
+  (as from .NET), a SOAP caller none;
 * ``Subscribe(new MessageHandler(sink.OnMessage))`` keeps the delegate, ``Publish`` calls every subscriber
   back through its caller's channel, in the formatter that caller used;
 * ``CallBack(sink, text)`` calls ``sink.OnMessage(text)`` on the caller's object.
+
+:func:`demo` is the client side, in Python: it prints what each of these gives, against this app or Mono's
+``CallModelServer.exe`` alike (``BASE_URL`` defaults to ``http://127.0.0.1:8000/``).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -26,13 +35,16 @@ from typing import ClassVar, Protocol
 from gateway import (
     CallContext,
     ILogicalThreadAffinative,
+    InvalidOperationException,
     MarshalByRefObject,
     RemotingApp,
+    RemotingClient,
     TypeFilterLevel,
     WellKnownObjectMode,
     one_way,
 )
-from soap import clr_type, delegate, serializable
+from soap import Out, Ref, clr_type, delegate, serializable
+from wsdl import clr_method
 
 ASSEMBLY = "CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null"
 
@@ -92,6 +104,14 @@ class ICallModel:
     def Traced(self, text: str) -> str:
         raise NotImplementedError
 
+    def TracedFail(self, text: str) -> str:
+        raise NotImplementedError
+
+    @clr_method("Traced")
+    def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
+                  ) -> tuple[list[str], int, TraceTag | None]:
+        raise NotImplementedError
+
     def Subscribe(self, handler: MessageHandler) -> None:
         raise NotImplementedError
 
@@ -136,6 +156,18 @@ class CallModelService(MarshalByRefObject, ICallModel):
         CallContext.free_named_data_slot("drop")
         return f"{text}|{seen}|{','.join(names)}"
 
+    def TracedFail(self, text: str) -> str:
+        self.Traced(text)
+        raise InvalidOperationException(text)  # a binary fault carries the context changed above
+
+    def TracedAll(self, texts: list[str], hops: Ref[int], seen: Out[TraceTag | None] = None,
+                  ) -> tuple[list[str], int, TraceTag | None]:
+        tag = CallContext.get_data("trace")
+        tag = tag if isinstance(tag, TraceTag) else None
+        answer = [f"{text}|{tag.Id if tag else '-'}" for text in texts]
+        self.Traced("")  # the same changes to the context
+        return answer, hops + 1, None if tag is None else TraceTag(tag.Id, tag.Hops)
+
     def Subscribe(self, handler: MessageHandler) -> None:
         with CallModelService._lock:
             CallModelService._subscribers.append(handler)
@@ -162,3 +194,35 @@ class CallModelService(MarshalByRefObject, ICallModel):
 app = RemotingApp(type_filter=TypeFilterLevel.Full, formatters=("soap", "binary"))
 app.register_well_known(CallModelService, "CallModel.soap", WellKnownObjectMode.Singleton)
 app.register_well_known(CallModelService, "CallModel.rem", WellKnownObjectMode.Singleton)
+
+
+def demo(base_url: str = "http://127.0.0.1:8000/", formatter: str = "soap") -> None:
+    """Call every feature of the contract and print what comes back (the comments show it)."""
+    uri = "CallModel.rem" if formatter == "binary" else "CallModel.soap"
+    with RemotingClient(formatter=formatter, timeout=20, listen=True) as client:  # listen: for callbacks
+        service = client.get_object(ICallModel, base_url.rstrip("/") + "/" + uri)
+        service.Notify("sleep:1000 hello")        # [OneWay]: returns at once, the server sleeps after answering
+        service.NotifyFail("boom")                # its exception is never reported
+        CallContext.set_data("trace", TraceTag("demo", 1))   # ILogicalThreadAffinative: flows with the calls
+        CallContext.set_data("local", "mine")                # plain data: stays here
+        print(service.Traced("t"))                # t|demo|1|trace
+        print(CallContext.get_data("trace"), CallContext.get_data("server"))
+        # TraceTag(Id='demo', Hops=2) TraceTag(Id='server-demo', Hops=0)
+        print(service.TracedAll(["a", "b"], 1))   # (['a|demo', 'b|demo'], 2, TraceTag(Id='demo', Hops=2))
+        for name in ("trace", "server", "local"):
+            CallContext.free_named_data_slot(name)
+        sink = EventSink()
+        service.ClearSubscribers()
+        service.Subscribe(sink.OnMessage)         # a delegate: MessageHandler(sink.OnMessage)
+        print(service.Publish("news"))            # 1 (the server called sink.OnMessage("news") back)
+        service.ClearSubscribers()
+        print(service.CallBack(sink, "ping"))     # called
+        print(sink.Received())                    # news;ping
+        while service.LastNotice() != "sleep:1000 hello":
+            time.sleep(0.1)
+        print(service.LastNotice())               # sleep:1000 hello
+
+
+if __name__ == "__main__":
+    demo(next((a for a in sys.argv[1:] if not a.startswith("--")), "http://127.0.0.1:8000/"),
+         "binary" if "--binary" in sys.argv[1:] else "soap")

@@ -19,13 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-import os
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
 from examples.hello import PEER_SHARED, HelloServer, IHello
-from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp, WellKnownObjectMode
+from gateway import Lease, LifetimeSettings, MarshalByRefObject, RemotingApp, WellKnownObjectMode, server_process_id
 from soap import Byte, Char, ClrDateTime, Int16, Int64, Single, clr_name_of, clr_type, serializable
 
 __all__ = [
@@ -151,7 +150,9 @@ class ServiceBase(MarshalByRefObject, IRemoteService):
         return clr_name_of(type(self)).full_name
 
     def GetProcessId(self) -> int:
-        return os.getpid()
+        """The server's process id; several workers serving one deployment report one (the first worker's),
+        as clients of one .NET server process expect (see gateway.server_process_id)."""
+        return server_process_id()
 
     def Echo(self, i: int, d: float, b: bool, s: str | None, t: dt.datetime) -> str:
         when, kind = _format_utc(t)

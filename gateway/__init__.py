@@ -19,6 +19,7 @@ from .client.clients import AsyncRemotingClient, RemotingClient
 from .client.proxy import proxy_objref
 from .client.real_proxy import MethodCallMessage, RealProxy, ReturnMessage
 from .client.sinks import ClientCall, ClientLoggingSink, ClientResponse, ClientSink
+from .cluster.node import server_process_id
 from .model.call_context import CallContext, ILogicalThreadAffinative
 from .model.delegates import RemoteDelegate
 from .model.dotnet_exceptions import (
@@ -49,6 +50,7 @@ from .model.errors import (
 from .model.lease import ILease, LeaseState, LifetimeSettings, Sponsor
 from .model.logs import JsonLogFormatter, configure_logging
 from .model.objects import ContextBoundObject, Lease, MarshalByRefObject, WellKnownObjectMode
+from .model.persistence import persistent
 from .model.principal import Principal, current_principal
 from .server.app import RemotingApp
 from .server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
@@ -126,7 +128,9 @@ __all__ = [
     "configure_logging",
     "current_principal",
     "one_way",
+    "persistent",
     "proxy_objref",
     "run_inline",
+    "server_process_id",
     "soap_headers",
 ]

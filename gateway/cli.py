@@ -293,11 +293,13 @@ def _print_urls(app: ObjectHost, base: str, what: str, workers: int, prefix: str
         print(f"  {url:<{width}}{what_is_there}")
     sys.stdout.flush()
     singletons = [e.uri for e in entries if e.mode is WellKnownObjectMode.Singleton]
-    if workers > 1 and (singletons or activated):
+    shared = getattr(app, "cluster", None) is not None  # a shared store makes the workers one deployment
+    if workers > 1 and (singletons or activated) and not shared:
         print(
             f"{PROG}: warning: {workers} workers each hold their own objects: Singletons "
             f"({', '.join(singletons) or 'none'}) are per worker, and a client-activated object lives in the "
-            "worker that created it (calls reaching another worker fail with 'No receiver')",
+            "worker that created it (calls reaching another worker fail with 'No receiver'); a shared store "
+            "(GATEWAY_STORE=redis://host:port/db or [store] url) makes them one deployment",
             file=sys.stderr,
         )
 

@@ -43,6 +43,7 @@ test_packages=(
   "default-jdk-headless:javac"  # java + javac for the Axis client (WSDL2Java stubs are compiled)
   "php-cli:php"          # PHP's SoapClient in WSDL mode, on both WSDL dialects
   "php-soap:"            #   (ext/soap)
+  "redis-server:redis-server"  # the shared store of scaled-out deployments (tests start their own, on loopback)
 )
 
 dpkg_installed() {  # prints the names of the given packages that dpkg reports as installed

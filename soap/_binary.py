@@ -199,7 +199,7 @@ class BinaryFormatter:
 
     def write_fault(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> tuple[bytes, str]:
         info = fault.exception or _infrastructure_exception(fault)
-        return write_exception_return(info, self.registry), ""
+        return write_exception_return(info, self.registry, fault.call_context), ""
 
     # -------------------------------------------------------------- client side
 
@@ -223,13 +223,17 @@ class BinaryFormatter:
                 types.insert(position, ANY)
         signature = None
         if call.signature is not None:
-            signature = [self._signature_item(t) for t in call.signature]
+            signature = [self._signature_item(t, i in call.signature_by_ref) for i, t in enumerate(call.signature)]
         body = write_method_call(call.method_name, type_name_for_namespace(call.namespace), args, types,
                                  self.registry, marshaller, signature, call.call_context)
         return OutgoingRequest(body, {"content-type": BINARY_CONTENT_TYPE})
 
-    def _signature_item(self, wt: WireType) -> tuple[str, str]:
-        name = clr_type_name(wt, self.registry)
+    def _signature_item(self, wt: WireType, by_ref: bool) -> tuple[str, str]:
+        """(CLR name, assembly) of one parameter's type: ``System.Int32&`` for an out or ref parameter, an
+        array in its element type's assembly."""
+        name = clr_type_name(wt, self.registry, by_ref)
+        while wt.kind.value == "list" and wt.item is not None:
+            wt = wt.item
         if wt.py_type is not None and wt.kind.value in ("object", "enum", "objref"):
             return name, self.registry.name_of(wt.py_type).assembly
         return name, MSCORLIB
@@ -261,7 +265,9 @@ class BinaryFormatter:
             if not isinstance(raw, ClassRecord):
                 raise SoapDecodeError("exception missing from the return message")
             info = decoder.exception(raw, 0)
-            return Fault("Server", info.message or "", info)
+            fault = Fault("Server", info.message or "", info)
+            fault.call_context = read_call_context(message, decoder, flags, _RETURN_PARTS)
+            return fault
         if flags & MessageFlags.ReturnValueInline:
             value = decoder.value(record.return_value, return_type if return_type.kind.value != "void" else ANY)
         elif flags & MessageFlags.ReturnValueInArray:

@@ -42,7 +42,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._signature import soap_qname
+from ._signature import signature_qname
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -439,11 +439,11 @@ def _method_open(name: str, namespace: str) -> tuple[str, str]:
 
 
 def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
-                   signature: list[WireType] | None = None) -> str:
+                   signature: list[WireType] | None = None, by_ref: tuple[int, ...] = ()) -> str:
     """The envelope up to the Body, with a Header when there is a method signature or a call context."""
     if context is None and signature is None:
         return ENVELOPE_OPEN
-    blocks = _signature_block(signature, writer.registry) if signature is not None else ""
+    blocks = _signature_block(signature, by_ref, writer.registry) if signature is not None else ""
     if context is not None:
         blocks += writer.call_context_blocks(context)
     return ENVELOPE_START + "<SOAP-ENV:Header>\n" + blocks + "</SOAP-ENV:Header>\n" + BODY_OPEN
@@ -452,7 +452,7 @@ def _envelope_open(writer: EncodedWriter, context: dict[str, object] | None,
 def write_call(call: MethodCall, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> bytes:
     writer = EncodedWriter(registry, marshaller)
     head = ENVELOPE_OPEN if call.call_context is None and call.signature is None else _envelope_open(
-        writer, call.call_context, call.signature)
+        writer, call.call_context, call.signature, call.signature_by_ref)
     params = "".join(
         writer.member(n, v, t) for n, v, t in zip(call.arg_names, call.args, call.arg_types, strict=True)
     )
@@ -464,19 +464,19 @@ _XSD_NS = "http://www.w3.org/2001/XMLSchema"
 _ENVELOPE_PREFIXES = {_XSD_NS: "xsd", "http://schemas.xmlsoap.org/soap/encoding/": "SOAP-ENC", CLR_NS: "clr"}
 
 
-def _signature_block(signature: list[WireType], registry: TypeRegistry) -> str:
+def _signature_block(signature: list[WireType], by_ref: tuple[int, ...], registry: TypeRegistry) -> str:
     """The ``__MethodSignature`` header block .NET sends for an overloaded method: the parameters' type QNames,
-    space-separated (``xsd:int xsd:int``)."""
+    space-separated (``xsd:int xsd:int``, ``a1:String[] a1:Int32&``)."""
     declared: dict[str, str] = {}
     qnames = []
-    for wt in signature:
-        namespace, local = soap_qname(wt, registry)
+    for i, wt in enumerate(signature):
+        namespace, local = signature_qname(wt, registry, i in by_ref)
         prefix = _ENVELOPE_PREFIXES.get(namespace) or declared.setdefault(namespace, f"a{len(declared) + 1}")
         qnames.append(f"{prefix}:{local}")
     decls = "".join(f' xmlns:{p}="{escape_attr(ns)}"' for ns, p in declared.items())
     return (
         '<h4:__MethodSignature SOAP-ENC:root="1" xsi:type="SOAP-ENC:methodSignature" '
-        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{" ".join(qnames)}'
+        f'xmlns:h4="http://schemas.microsoft.com/clr/soap/messageProperties"{decls}>{escape_text(" ".join(qnames))}'
         "</h4:__MethodSignature>\n"
     )
 

@@ -36,6 +36,9 @@ class MethodCall:
     #: the types of every parameter (in, ref and out) of an overloaded method: the formatter sends them as
     #: the method signature (SOAP ``__MethodSignature``, binary ``MethodSignatureInArray``); None otherwise
     signature: list[WireType] | None = None
+    #: positions in ``signature`` of the by-ref (out and ref) parameters: .NET names their types with a
+    #: trailing ``&`` (``System.Int32&``), and a .NET server matches the overload only if it is there
+    signature_by_ref: tuple[int, ...] = ()
     #: positions of the out parameters among all parameters: a SOAP request leaves them out, a binary one
     #: carries a placeholder in each (``args`` holds only the in and ref values)
     out_positions: tuple[int, ...] = ()
@@ -94,6 +97,9 @@ class Fault:
     #: the exception is part of the operation's declared fault contract (document/literal writes its
     #: detail element only then: toolkits reject detail elements their WSDL does not declare)
     declared: bool = False
+    #: the logical call context the method left when it failed: a binary fault carries it (``ContextInArray``,
+    #: as .NET writes it), a SOAP one does not (nor does .NET's); None for none
+    call_context: dict[str, object] | None = None
 
 
 class IncomingCall(Protocol):

@@ -657,11 +657,17 @@ def _write_return_with_outs(
     return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
 
 
-def write_exception_return(info: ExceptionInfo, registry: TypeRegistry) -> bytes:
+def write_exception_return(info: ExceptionInfo, registry: TypeRegistry,
+                           call_context: dict[str, object] | None = None) -> bytes:
+    """A fault: the exception in the call array, then the ``call_context`` (if any) as .NET writes it."""
     flags = MessageFlags.ExceptionInArray | MessageFlags.NoReturnValue | MessageFlags.NoContext | MessageFlags.NoArgs
     writer = NrbfWriter(registry)
     exception_id = writer.new_id()
     exception = writer.exception(exception_id, info)
+    if call_context is not None:
+        record = bytes([RecordType.MethodReturn])
+        writer.out[:0] = exception
+        return _message(writer, record, flags, b"", [_ref(exception_id)], call_context)
     writer.flush()
     call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
     return (header(1, -1) + bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + call_array + exception

@@ -31,8 +31,11 @@ _INTEGERS = frozenset(CLR_NAMES[k] for k in (Kind.INT32, Kind.INT64, Kind.INT16,
                                              Kind.UINT16, Kind.UINT32, Kind.UINT64))
 
 
-def clr_type_name(wt: WireType, registry: TypeRegistry) -> str:
-    """The CLR full name of a wire type, as a .NET signature names it (``System.Int32``, ``Shop.Item[]``)."""
+def clr_type_name(wt: WireType, registry: TypeRegistry, by_ref: bool = False) -> str:
+    """The CLR full name of a wire type, as a .NET signature names it (``System.Int32``, ``Shop.Item[]``;
+    ``System.Int32&`` for an out or ref parameter)."""
+    if by_ref:
+        return clr_type_name(wt, registry) + "&"
     if wt.kind is Kind.LIST:
         return clr_type_name(wt.item or WireType(Kind.ANY), registry) + "[]"
     if wt.kind in (Kind.OBJECT, Kind.ENUM, Kind.OBJREF) and wt.py_type is not None:
@@ -102,6 +105,24 @@ def soap_qname(wt: WireType, registry: TypeRegistry) -> tuple[str, str]:
         name: ClrName = registry.name_of(wt.py_type)
         return name.data_namespace, name.short_name
     return "http://www.w3.org/2001/XMLSchema", XSD_TYPE_NAMES.get(kind, "anyType")
+
+
+def signature_qname(wt: WireType, registry: TypeRegistry, by_ref: bool) -> tuple[str, str]:
+    """(namespace, local name) of a parameter's type in the SOAP ``__MethodSignature`` header, as .NET writes
+    it: an in parameter of a primitive, string or by-value class type by its type QName (``xsd:int``,
+    ``SOAP-ENC:string``, ``a2:Item``), an array or a by-ref parameter by its CLR name in its CLR namespace
+    (``a1:String[]``, ``a1:Int32&``, ``a2:Item&``: a .NET server finds no overload without the ``&``)."""
+    if not by_ref and wt.kind is not Kind.LIST:
+        return soap_qname(wt, registry)
+    element = wt
+    while element.kind is Kind.LIST:
+        element = element.item or WireType(Kind.ANY)
+    full = clr_type_name(wt, registry, by_ref)
+    if element.kind in (Kind.OBJECT, Kind.ENUM, Kind.OBJREF) and element.py_type is not None:
+        name: ClrName = registry.name_of(element.py_type)
+        return name.data_namespace, name.short_name + full[len(name.full_name):]
+    namespace, _, local = full.partition("[")[0].partition("&")[0].rpartition(".")
+    return CLR_NS + namespace, local + full[len(namespace) + 1 + len(local):]
 
 
 def kind_of_clr_name(name: str) -> Kind | None:

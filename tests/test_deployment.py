@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from .interop.test_nginx_tls import WRAPPER
-from .interop.test_reverse_proxy import nginx_binary
+from .support.docs import assert_shell_parses, code_blocks
+from .support.nginx import nginx_binary, write_config
 from .support.peers import require_peer
 from .support.pki import have_openssl, make_pki
 from .test_dockerfile import find_hadolint
@@ -34,9 +34,7 @@ INSTALLED = "/opt/remoting-gateway/.venv/bin/remoting-gateway"
 
 
 def blocks(language: str) -> list[str]:
-    found = re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert found, f"docs/deployment.md has no {language} block"
-    return found
+    return code_blocks(DOC, language)
 
 
 def test_the_unit_file_in_the_page_is_the_deploy_file() -> None:
@@ -122,8 +120,7 @@ def test_the_configuration_file_passes_check(tmp_path: Path) -> None:
 
 def test_shell_blocks_parse() -> None:
     for block in blocks("sh"):
-        proc = subprocess.run(["bash", "-n"], input=block, capture_output=True, text=True, timeout=30, check=False)
-        assert proc.returncode == 0, f"{proc.stderr}\n{block}"
+        assert_shell_parses(block)
 
 
 @pytest.mark.interop
@@ -136,8 +133,7 @@ def test_the_nginx_block_passes_nginx_t(tmp_path: Path) -> None:
     (block,) = blocks("nginx")
     site = (block.replace("/etc/ssl/remoting/server.pem", str(pki / "server.pem"))
             .replace("/etc/ssl/remoting/server.key", str(pki / "server.key")))
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(WRAPPER.format(tmp=tmp_path, server=site), encoding="utf-8")
+    conf = write_config(tmp_path, site)
     proc = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True,
                           timeout=30, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -118,6 +118,7 @@ class ChannelCore:
         message.out_positions = out_positions
         if op.overloaded and route.binding is None:
             message.signature = op.parameter_types
+            message.signature_by_ref = tuple(i for i, p in enumerate(op.parameters) if p.direction is not Direction.IN)
         return self._send(url, op, args, message, route)
 
     @staticmethod
@@ -169,6 +170,7 @@ class ChannelCore:
         except SoapDecodeError as exc:
             raise RemotingError(f"unreadable response from {call.url}: {exc}", http_status=response.status) from None
         if isinstance(result, Fault):
+            call_context.reply_received(result.call_context, {})  # a binary fault brings the method's context
             raise exception_from_fault(result, response.status)
         if response.status != 200:
             raise RemotingError(f"{call.url} answered HTTP {response.status}", http_status=response.status)

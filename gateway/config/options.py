@@ -17,6 +17,8 @@ from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
 from ..server.sinks import ServerSink
+from ..store.embedded import EmbeddedStore
+from ..store.interface import ObjectStore
 
 
 @dataclass
@@ -35,6 +37,7 @@ class AppOptions:
     tcp_port: int | None = None
     tcp_address: str | None = None
     tcp_options: dict[str, Any] = field(default_factory=dict)
+    store: ObjectStore = field(default_factory=EmbeddedStore)
     #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
     #: the user's own sinks, run inside those (after authentication)
@@ -47,5 +50,5 @@ class AppOptions:
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
             body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
             metrics_path=self.metrics_path, tcp_port=self.tcp_port, tcp_address=self.tcp_address,
-            tcp_options=self.tcp_options,
+            tcp_options=self.tcp_options, store=self.store,
         )

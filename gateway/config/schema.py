@@ -79,12 +79,16 @@ class Setting:
     doc: str
     env: bool
     required: bool
+    #: the environment variable, when it is not the usual GATEWAY_<SECTION>_<KEY>
+    variable: str | None = None
 
 
-def setting(default: Any, kind: Kind[Any], doc: str, *, env: bool = True) -> Any:
+def setting(default: Any, kind: Kind[Any], doc: str, *, env: bool | str = True) -> Any:
     """Declare a key: ``name: int = setting(8000, Integer(1, 65535), "The port.")``. ``REQUIRED`` as the
-    default makes the key mandatory; ``env=False`` keeps it out of the environment variables."""
-    meta = {_META: Setting(kind, doc, env and not isinstance(kind, Tables), default is REQUIRED)}
+    default makes the key mandatory; ``env=False`` keeps it out of the environment variables, a string names
+    its variable (``GATEWAY_STORE`` for ``[store] url``, the name the runtime has always read)."""
+    variable = env if isinstance(env, str) else None
+    meta = {_META: Setting(kind, doc, bool(env) and not isinstance(kind, Tables), default is REQUIRED, variable)}
     if default is REQUIRED:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
@@ -136,6 +140,10 @@ class SectionSpec:
         return f"[{self.name}]" if self.name else "top-level keys"
 
     def env_name(self, key: str) -> str:
+        """The environment variable of ``key``: its own name if it declares one, else GATEWAY_<SECTION>_<KEY>."""
+        for f, meta in settings_of(self.cls):
+            if f.name == key and meta.variable:
+                return meta.variable
         return env_name(self.name, key)
 
 

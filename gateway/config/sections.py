@@ -25,6 +25,7 @@ from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
 from ..server.metrics import metrics_uri
 from ..server.sinks import RequestLoggingSink, ServerSink
+from ..store.selection import STORE_VARIABLE, store_for
 from .kinds import (
     Boolean,
     Choice,
@@ -181,7 +182,8 @@ class ServerSettings(Section):
     port: int = setting(8000, Integer(1, 65535), "The TCP port.")
     workers: int = setting(
         1, Integer(1),
-        "Worker processes. Each has its own objects: Singletons and client-activated objects are per worker.",
+        "Worker processes. With the embedded store each has its own objects (Singletons and client-activated "
+        "objects are per worker); with a shared [store] they serve one deployment (docs/scale-out.md).",
     )
     forwarded_allow_ips: tuple[str, ...] = setting(
         ("127.0.0.1",), TextList(),
@@ -266,6 +268,54 @@ class LifetimeSection(Section):
         options.lifetime = LifetimeSettings(
             self.lease_time, self.renew_on_call_time, self.sponsorship_timeout, self.lease_manager_poll_time
         )
+
+
+class StoreUrl(Secret):
+    """``embedded`` or a Redis URL, which may carry a password: also ``{ env = "VAR" }`` / ``{ file = ... }``."""
+
+    label = 'store URL: "embedded", "redis://host:port/db", { env = "VAR" } or { file = "path" }'
+
+    def parse(self, value: object, context: Context) -> str:
+        url = super().parse(value, context).strip()
+        store_for(url)  # a ValueError saying what is accepted
+        return url
+
+    def render(self, value: object) -> str:
+        return f'"{value}"'
+
+
+@section("store")
+@dataclass(frozen=True, kw_only=True)
+class StoreSection(Section):
+    """What the workers of a deployment share (docs/scale-out.md): with Redis, several worker processes and
+    hosts serve one set of objects (Singletons elected, calls forwarded to the worker that owns an object)."""
+
+    url: str = setting(
+        "embedded", StoreUrl(),
+        "embedded (this process alone, as always) or redis://host:port/db (also rediss://, unix://).",
+        env=STORE_VARIABLE,
+    )
+    prefix: str = setting("gateway", Text(), "Prefix of the Redis keys (deployments sharing one Redis differ).")
+    timeout: dt.timedelta = setting(
+        dt.timedelta(seconds=2), Duration(positive=True), "How long connecting to the store and each command may take.",
+    )
+    internal_host: str = setting(
+        "127.0.0.1", Text(),
+        "Where each worker listens for calls other workers forward (an ephemeral port): 127.0.0.1 for one "
+        "host; an address the other hosts reach (or 0.0.0.0) for several.",
+    )
+    advertise_host: str | None = setting(
+        None, Text(),
+        "The name other workers connect to (default: internal_host, or this host's name when it is 0.0.0.0).",
+    )
+
+    def app_options(self, options: AppOptions) -> None:
+        options.store = store_for(self.url, prefix=self.prefix, timeout=self.timeout.total_seconds())
+
+    def configure_app(self, app: RemotingApp) -> None:
+        if app.cluster is not None:
+            app.cluster.internal_host = self.internal_host
+            app.cluster.advertise_host = self.advertise_host
 
 
 _LEVELS = ("critical", "error", "warning", "info", "debug")

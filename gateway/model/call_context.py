@@ -5,7 +5,8 @@
 * A client sets data (``CallContext.set_data("trace", tag)``); every remote call it then makes carries the
   *logical* data along, and the reply carries back what the server's method left there (the slots it
   changed, added or freed): after the call the caller's logical data is the reply's. A reply without a call
-  context leaves the caller's data as it was.
+  context leaves the caller's data as it was. A fault is a reply too: as .NET's, a binary fault carries the
+  context the method left before it raised, a SOAP fault none.
 * On the server, a method reads what the caller sent (``CallContext.get_data("trace")``), may change it,
   and calls it makes to other objects (callbacks included) carry it on.
 
@@ -29,6 +30,7 @@ whose operations declare it as input, and ``get_header`` reads what the last rep
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -148,5 +150,46 @@ def reply_received(logical: Mapping[str, object] | None, headers: Mapping[type, 
 
 
 def run_capturing(fn: Callable[..., Any], *args: Any) -> tuple[Any, CallContextState]:
-    """``fn(*args)`` and the call context it left (run on a worker thread, in a copy of the caller's)."""
-    return fn(*args), CURRENT_CONTEXT.get()
+    """``fn(*args)`` and the call context it left (run on a worker thread, in a copy of the caller's); if it
+    raises, the exception carries that context (:func:`context_left_by`)."""
+    try:
+        return fn(*args), CURRENT_CONTEXT.get()
+    except BaseException as exc:
+        _carry(exc, _LEFT, CURRENT_CONTEXT.get())
+        raise
+
+
+# A failed method's call context rides on its exception: a binary reply carries it back with the exception,
+# as .NET's does. Attributes, since the exception is what travels from the method to the reply's writer.
+_LEFT = "_remoting_context_left"
+_REPLY = "_remoting_reply_context"
+
+
+def _carry(exc: BaseException, name: str, value: object) -> None:
+    with contextlib.suppress(AttributeError, TypeError):  # an exception that takes no attributes carries none
+        setattr(exc, name, value)
+
+
+def _take(exc: BaseException, name: str) -> Any:
+    value = getattr(exc, name, None)
+    if value is not None:
+        with contextlib.suppress(AttributeError):
+            delattr(exc, name)
+    return value
+
+
+def context_left_by(exc: BaseException) -> CallContextState | None:
+    """The call context a method left on its worker thread when it raised ``exc`` (None: not from a worker)."""
+    left: CallContextState | None = _take(exc, _LEFT)
+    return left
+
+
+def set_reply_context(exc: BaseException, logical: dict[str, object] | None) -> None:
+    """The call context the fault reply for ``exc`` carries (None: none)."""
+    _carry(exc, _REPLY, logical)
+
+
+def reply_context_of(exc: BaseException) -> dict[str, object] | None:
+    """What :func:`set_reply_context` left on ``exc`` (taken: an exception object may be raised again)."""
+    logical: dict[str, object] | None = _take(exc, _REPLY)
+    return logical

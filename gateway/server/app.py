@@ -13,6 +13,7 @@ probe it without credentials.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,8 +23,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 
+from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
+from ..store.interface import ObjectStore
+from ..store.selection import select_store
 from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
@@ -33,6 +37,8 @@ from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
+
+log = logging.getLogger("gateway.cluster")
 
 
 class RemotingApp(ObjectHost):
@@ -46,6 +52,7 @@ class RemotingApp(ObjectHost):
     served before object URIs) and ``health_path`` (where the liveness probe answers ``200 ok`` without
     credentials, default ``/healthz``; None turns it off). ``proxy_factory`` defaults to
     :class:`~gateway.server.callbacks.CallbackProxies` (used only under ``type_filter=TypeFilterLevel.Full``).
+
     Metrics are on by default (``metrics=False`` turns them off, ``metrics_path`` moves the scrape, which
     unlike the probe goes through the sinks). Creating the app applies ``GATEWAY_LOGGING_LEVEL`` /
     ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
@@ -54,6 +61,12 @@ class RemotingApp(ObjectHost):
     options ``tcp_options`` passes on; docs/tcp.md). When they are not given, ``GATEWAY_TCP_PORT`` and
     ``GATEWAY_TCP_HOST`` decide (what ``remoting-gateway serve --tcp-port N`` sets for an app built in code);
     default: no TCP channel, on 127.0.0.1.
+
+    ``store`` is what the workers of a deployment share (docs/scale-out.md): an
+    :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads
+    ``GATEWAY_STORE`` (unset or ``embedded``: this process alone, as always). With a shared store the
+    application runs as one worker of a deployment (:attr:`cluster`): Singletons are one instance in the
+    whole deployment, and calls for objects another worker owns are forwarded to it.
     """
 
     def __init__(
@@ -78,6 +91,7 @@ class RemotingApp(ObjectHost):
         tcp_port: int | None = None,
         tcp_address: str | None = None,
         tcp_options: Mapping[str, Any] | None = None,
+        store: ObjectStore | str | None = None,
     ) -> None:
         configure_logging_from_env()
         if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):
@@ -103,6 +117,12 @@ class RemotingApp(ObjectHost):
         if tcp_port is not None:
             address = tcp_address or tcp_address_from_env()
             self.tcp = TcpChannel(self, address, tcp_port, **dict(tcp_options or {}))
+        self.store = select_store(store)
+        #: this worker's part in a deployment sharing :attr:`store` (None: the store is not shared)
+        self.cluster: ClusterNode | None = None
+        if self.store.shared:
+            self.cluster = ClusterNode(self, self.store, *addresses_from_env(), callbacks=self.callbacks)
+            self.services.append(self.cluster)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -136,6 +156,10 @@ class RemotingApp(ObjectHost):
         await super().startup()
         if self.tcp is not None:
             await self.tcp.start()
+            if self.cluster is not None:  # said once per worker: each one's TCP callers see only that worker
+                log.warning("the TCP channel at %s takes no part in the deployment sharing %s: its calls are not "
+                            "forwarded, so its callers reach this worker's own Singletons and client-activated "
+                            "objects (see docs/scale-out.md)", self.tcp.url, self.store.name)
 
     async def shutdown(self) -> None:
         if self.tcp is not None:

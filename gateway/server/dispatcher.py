@@ -38,7 +38,14 @@ from soap import (
 )
 from wsdl import OBJECT_OPERATIONS, Operation
 
-from ..model.call_context import CURRENT_CONTEXT, EMPTY_CONTEXT, CallContextState, run_capturing
+from ..model.call_context import (
+    CURRENT_CONTEXT,
+    EMPTY_CONTEXT,
+    CallContextState,
+    context_left_by,
+    run_capturing,
+    set_reply_context,
+)
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.objects import ContextBoundObject, MarshalByRefObject, WellKnownObjectMode
 from ..model.principal import current_principal
@@ -222,6 +229,10 @@ class Dispatcher:
         try:
             value = await self.invoke(call.entry, op, call.args)
             state = CURRENT_CONTEXT.get()
+        except Exception as exc:  # the fault carries what the method left too (binary writes it, as .NET)
+            left = context_left_by(exc) or CURRENT_CONTEXT.get()
+            set_reply_context(exc, dict(left.logical) if left.logical or call.context else None)
+            raise
         finally:
             CURRENT_CONTEXT.reset(token)
         if op.outputs:

@@ -12,7 +12,8 @@ A HEAD request is answered like a GET, without the body.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.types import Receive, Scope, Send
 
@@ -72,6 +73,15 @@ def request_from_scope(scope: Scope) -> ServerRequest:
     )
 
 
+class PlacementHook(Protocol):
+    """Decides which worker serves a request before anything reads it (a deployment of several workers,
+    :mod:`gateway.cluster`): it calls ``local`` to serve it here, or answers it itself."""
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send, local: Callable[[Scope, Receive, Send], Awaitable[None]]
+    ) -> None: ...
+
+
 class ObjectEndpoint:
     """The ASGI endpoint for object URIs: builds the request, reads the body, runs the chain, sends."""
 
@@ -83,8 +93,18 @@ class ObjectEndpoint:
         self._max_bytes = max_bytes
         self.body_timeout = body_timeout
         self._on_request = on_request
+        #: None: every request is served here (one process); see :class:`PlacementHook`
+        self.placement: PlacementHook | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        placement = self.placement
+        if placement is None:
+            await self.serve(scope, receive, send)
+        else:
+            await placement(scope, receive, send, self.serve)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request in this process."""
         if self._on_request is not None:
             self._on_request()
         request = request_from_scope(scope)

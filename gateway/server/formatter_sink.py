@@ -25,6 +25,7 @@ from soap import (
     TypeRegistry,
 )
 
+from ..model.call_context import reply_context_of
 from ..model.errors import ClientRequestError, RemotingException
 from ..model.logs import printable
 from .dispatcher import Dispatcher
@@ -117,6 +118,7 @@ class FormatterSink:
             _log_failure(request, formatter.name, call, error_id, exc)
         local = is_local_caller(request.client_host, request.headers)
         fault = fault_for(exc, self.registry, self.custom_errors, local, error_id)
+        fault.call_context = reply_context_of(exc)
         if call is not None and fault.exception is not None and fault.exception.value is exc:
             entry = self.dispatcher.table.lookup(request.uri)
             op = entry.contract.operation(call.method_name) if entry is not None else None

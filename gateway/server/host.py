@@ -29,12 +29,12 @@ from .formatter_sink import FormatterSink
 from .formatters import ServerFormatter, enabled_formatters_from_env, make_formatters
 from .identity import IdentityTable, InstanceEntry, ServiceEntry
 from .lease_manager import LeaseManager
-from .marshal import ProxyFactory, ServerMarshaller, TypeFilterLevel
+from .marshal import PeerProxies, ProxyFactory, ServerMarshaller, TypeFilterLevel
 from .metrics import Metrics, metrics_enabled_from_env, metrics_uri
 from .metrics_sink import CallMetricsSink
 from .pages import ServicePages
 from .routing import RequestRouter
-from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerSink, build_chain
+from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
 from .urls import external_base_url, trust_forwarded_from_env
 from .wsdl_cache import WsdlCache
 
@@ -44,6 +44,15 @@ class Channel(Protocol):
     URL under which a caller of ``request`` reaches it, for the ObjRefs this host hands out."""
 
     def url_for(self, request: ServerRequest) -> str | None: ...
+
+
+class HostService(Protocol):
+    """Something that runs as long as the host does (started and stopped with the ASGI lifespan): a
+    deployment's worker runtime (:mod:`gateway.cluster`)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class ObjectHost:
@@ -99,6 +108,10 @@ class ObjectHost:
         self.metrics = Metrics(self.identities, self.leases, WORKERS) if enabled else None
         self.metrics_path = metrics_path
         self.channels: list[Channel] = []
+        #: started after the lease manager and stopped before it
+        self.services: list[HostService] = []
+        #: proxies for objects other workers of a deployment serve (set by the scale-out runtime)
+        self.peer_proxies: PeerProxies | None = None
         self._terminal = self._router(self.formatters)
         self._chain: Handler | None = None
         self._sinks_fixed = False
@@ -135,11 +148,15 @@ class ObjectHost:
             self.metrics.ensure_running()
 
     async def startup(self) -> None:
-        """Run at the ASGI lifespan's startup: the lease manager and metric writes start."""
+        """Run at the ASGI lifespan's startup: the lease manager and metric writes start, then the services."""
         self._on_request()
+        for service in self.services:
+            await service.start()
 
     async def shutdown(self) -> None:
-        """Run at the ASGI lifespan's shutdown: the lease manager and metric writes stop."""
+        """Run at the ASGI lifespan's shutdown: the services, the lease manager and metric writes stop."""
+        for service in reversed(self.services):
+            await service.stop()
         await self.leases.stop()
         if self.metrics is not None:
             await self.metrics.stop()
@@ -170,6 +187,10 @@ class ObjectHost:
         if self._sinks_fixed:
             raise RuntimeError("sinks cannot be added after the application has served a request")
         self.sinks.append(sink)
+
+    def refuse(self, request: ServerRequest, error: BaseException, status: int) -> ServerResponse:
+        """A fault for ``error`` in the dialect of ``request`` (its body unread), as the HTTP channel answers."""
+        return self._terminal.calls.refuse(request, error, status)
 
     def _router(self, formatters: Mapping[str, ServerFormatter]) -> RequestRouter:
         calls = FormatterSink(formatters, self.dispatcher, self.registry, self.custom_errors, self.marshaller_for)
@@ -207,7 +228,7 @@ class ObjectHost:
         channel_urls = (lambda: self.channel_urls(request)) if self.channels else None
         return ServerMarshaller(
             self.identities, lambda: self.external_url(request), self.type_filter, self.proxy_factory, channel_urls,
-            formatter,
+            formatter, self.peer_proxies,
         )
 
     def _lease_expired(self, lease: LeaseBase) -> None:

@@ -73,6 +73,8 @@ class ServiceEntry(Identity):
     cls: type = object
     mode: WellKnownObjectMode = WellKnownObjectMode.SingleCall
     table: IdentityTable | None = None
+    #: called after the instance was dropped because its lease expired
+    on_dropped: Callable[[ServiceEntry], None] | None = None
     _instance: object | None = None
     _lease: Lease | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,7 +93,7 @@ class ServiceEntry(Identity):
                 if instance is None:
                     instance = self.cls()
                     if self.table is not None and isinstance(instance, MarshalByRefObject):
-                        self._lease = self.table.start_lease(instance, self._drop_instance)
+                        self._lease = self.table.start_lease(instance, self._drop_instance, self.uri)
                     self._instance = instance
         return instance
 
@@ -103,9 +105,36 @@ class ServiceEntry(Identity):
     def _drop_instance(self, lease: LeaseBase) -> None:
         """The Singleton's lease expired: the next call creates a new instance (as in .NET)."""
         with self._lock:
-            if self._lease is lease:
-                self._instance = None
-                self._lease = None
+            if self._lease is not lease:
+                return
+            self._instance = None
+            self._lease = None
+        if self.on_dropped is not None:
+            self.on_dropped(self)
+
+    # The three below let a deployment of several workers keep one Singleton instance in one of them.
+
+    @property
+    def instance(self) -> object | None:
+        """The Singleton's current instance, None before the first call (never creates one)."""
+        return self._instance
+
+    def adopt(self, instance: object) -> bool:
+        """Serve ``instance`` (restored elsewhere) as the Singleton, unless one exists already; starts its lease."""
+        with self._lock:
+            if self._instance is not None:
+                return False
+            if self.table is not None and isinstance(instance, MarshalByRefObject):
+                self._lease = self.table.start_lease(instance, self._drop_instance, self.uri)
+            self._instance = instance
+            return True
+
+    def release_instance(self) -> None:
+        """Stop serving the instance (another worker serves the Singleton now); its lease is dropped."""
+        with self._lock:
+            lease, self._lease, self._instance = self._lease, None, None
+        if lease is not None and self.table is not None:
+            self.table.stop_lease(lease)
 
 
 @dataclass(eq=False)
@@ -216,10 +245,14 @@ class IdentityTable:
             self._by_object[id(obj)] = entry
             if kind is not None:
                 self._live[kind] = self._live.get(kind, 0) + 1
-        entry._lease = self.start_lease(obj, lambda _lease: self._disconnect_expired(obj))
+        entry._lease = self.start_lease(obj, lambda _lease: self._disconnect_expired(obj), key)
         return entry
 
-    def start_lease(self, obj: MarshalByRefObject, on_expired: Callable[[LeaseBase], None]) -> Lease | None:
+    def start_lease(
+        self, obj: MarshalByRefObject, on_expired: Callable[[LeaseBase], None], uri: str | None = None
+    ) -> Lease | None:
+        """Start ``obj``'s lease (tracked under ``uri``, the URI it is served at); ``on_expired`` runs when
+        it runs out."""
         token = CURRENT_LIFETIME.set(self.lifetime)
         try:
             lease = obj.InitializeLifetimeService()
@@ -231,8 +264,15 @@ class IdentityTable:
             obj.__dict__["_remoting_lease"] = lease
         with self._lock:
             self._on_expiry[id(lease)] = on_expired
-        self.leases.track(lease)
+        self.leases.track(lease, uri)
         return lease
+
+    def stop_lease(self, lease: LeaseBase) -> None:
+        """Stop tracking a lease whose object is no longer served here (no expiry action runs)."""
+        with self._lock:
+            self._on_expiry.pop(id(lease), None)
+        self.leases.forget(lease)
+        lease.expire()
 
     def lease_expired(self, lease: LeaseBase) -> None:
         """Called by the lease manager."""

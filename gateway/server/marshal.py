@@ -1,7 +1,8 @@
 """Marshalling by reference on the server: MarshalByRefObjects out as ObjRefs, ObjRefs in as objects.
 
 An ObjRef that names one of this server's own objects becomes that object again (a proxy passed back
-arrives as the real thing). An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
+arrives as the real thing); one that names an object another worker of the same deployment serves becomes a
+proxy to it. An ObjRef to an object elsewhere (a client's callback or sponsor) is accepted
 only with type filter Full, as in .NET; with Low (the default) it is refused with a clear fault. The same
 goes for delegates (:mod:`gateway.model.delegates`): a delegate to a client's object arrives as a callable
 only under Full, a delegate to one of this server's objects may only name a published method.
@@ -48,6 +49,12 @@ class CallOrigin:
 #: supplied by the application.
 ProxyFactory = Callable[[ObjRef, WireType, CallOrigin], object]
 
+#: Makes a proxy for an object another worker of the same deployment serves (same arguments), or answers
+#: None for a reference that names none; supplied by the scale-out runtime. Such objects are the server's
+#: own, so they are accepted whatever the type filter.
+PeerProxies = Callable[[ObjRef, WireType, CallOrigin], object | None]
+
+
 class ServerMarshaller:
     """The :class:`soap.DelegateMarshaller` for one request (it knows the request's URL and formatter).
 
@@ -63,6 +70,7 @@ class ServerMarshaller:
         proxy_factory: ProxyFactory | None = None,
         channel_urls: Callable[[], list[str]] | None = None,
         formatter: str = "soap",
+        peers: PeerProxies | None = None,
     ) -> None:
         self.table = table
         self._base_url = base_url
@@ -70,6 +78,7 @@ class ServerMarshaller:
         self.proxy_factory = proxy_factory
         self._channel_urls = channel_urls
         self.formatter = formatter
+        self.peers = peers
 
     @property
     def base_url(self) -> str:
@@ -99,6 +108,10 @@ class ServerMarshaller:
         entry: Identity | None = self.table.lookup(ref.uri)
         if entry is not None:
             return entry.target()
+        if self.peers is not None:
+            proxy = self.peers(ref, declared, CallOrigin(self.base_url, self.formatter))
+            if proxy is not None:
+                return proxy
         if self.type_filter is TypeFilterLevel.Full and self.proxy_factory is not None:
             return self.proxy_factory(ref, declared, CallOrigin(self.base_url, self.formatter))
         raise ClientRequestError(

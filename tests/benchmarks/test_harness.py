@@ -4,7 +4,10 @@ the generated wrk scripts carry the request, and the formatter benchmark's check
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,3 +61,17 @@ def test_generated_wrk_script_carries_the_request(tmp_path: Path) -> None:
 
 def test_formatter_benchmark_checks_pass() -> None:
     assert bench_formatters.main(["--rounds", "1", "--seconds", "0.01", "--check"]) == 0
+
+
+def test_tree_cpu_counts_the_workers() -> None:
+    """``uvicorn --workers N`` spends its CPU in child processes: the tree's CPU includes theirs."""
+    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                              "while time.process_time() < end: pass\ntime.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while _harness.cpu_seconds(child.pid) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _harness.tree_cpu_seconds(os.getpid()) >= _harness.cpu_seconds(os.getpid()) + 0.25
+    finally:
+        child.kill()
+        child.wait()

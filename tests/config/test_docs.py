@@ -15,7 +15,7 @@ from gateway.config import Section, load_config, section, setting
 from gateway.config.docs import DOC_PATH, reference, render_page
 from gateway.config.kinds import Integer
 from gateway.config.load import CONFIG_FILE_VARIABLE, CONFIG_MODULES_VARIABLE
-from gateway.config.schema import SECTIONS, env_name, settings_of
+from gateway.config.schema import SECTIONS, settings_of
 
 from ..support.server import REPO_ROOT
 
@@ -45,7 +45,7 @@ def test_every_key_and_variable_is_in_the_reference() -> None:
         for f, meta in settings_of(spec.cls):
             assert f"`{f.name}`" in text
             if meta.env:
-                names.append(env_name(spec.name, f.name))
+                names.append(spec.env_name(f.name))
                 assert f"`{names[-1]}`" in text
     assert len(names) == len(set(names)), "two keys share an environment variable"
     assert CONFIG_FILE_VARIABLE not in names and CONFIG_MODULES_VARIABLE not in names

@@ -4,8 +4,10 @@ worker threads and from async methods, and what a bad context gets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from examples.call_model import TraceTag
 from gateway import (
     AsyncRemotingClient,
     CallContext,
+    InvalidOperationException,
     MarshalByRefObject,
     RemotingApp,
     RemotingClient,
@@ -38,6 +41,12 @@ class IContextual:
         raise NotImplementedError
 
     def Traced(self, text: str) -> str:
+        raise NotImplementedError
+
+    def BumpFail(self) -> str:
+        raise NotImplementedError
+
+    async def BumpFailAsync(self) -> str:
         raise NotImplementedError
 
 
@@ -65,6 +74,14 @@ class Contextual(MarshalByRefObject, IContextual):
     def Traced(self, text: str) -> str:  # what Mono's captured request calls
         return text
 
+    def BumpFail(self) -> str:
+        _bump("worker")
+        raise InvalidOperationException("no")
+
+    async def BumpFailAsync(self) -> str:
+        _bump("loop")
+        raise InvalidOperationException("no")
+
 
 def make_app(registry: TypeRegistry = DEFAULT_REGISTRY) -> RemotingApp:
     app = RemotingApp(formatters=("soap", "binary"), sinks=[], registry=registry)
@@ -86,11 +103,17 @@ def clean() -> Iterator[None]:
         CallContext.free_named_data_slot(name)
 
 
+@contextlib.contextmanager
+def contextual(base: str, formatter: str) -> Iterator[Any]:
+    """A proxy of the Contextual service, through a client of ``formatter``."""
+    with RemotingClient(formatter=formatter, timeout=10) as client:
+        yield client.get_object(IContextual, base + "Contextual.rem")
+
+
 @pytest.mark.parametrize("formatter", ["soap", "binary"])
 @pytest.mark.parametrize("method", ["Bump", "BumpAsync"])
 def test_what_a_method_changes_comes_back(base: str, formatter: str, method: str) -> None:
-    with RemotingClient(formatter=formatter, timeout=10) as client:
-        service = client.get_object(IContextual, base + "Contextual.rem")
+    with contextual(base, formatter) as service:
         CallContext.set_data("trace", TraceTag("t1", 1))
         CallContext.set_data("drop", TraceTag("gone", 0))
         CallContext.set_data("local", "mine")
@@ -101,6 +124,22 @@ def test_what_a_method_changes_comes_back(base: str, formatter: str, method: str
         assert CallContext.get_data("server_only") is None  # the server's non-logical data stays there
         assert CallContext.get_data("local") == "mine"  # ours stays here, and was never sent:
         assert service.Names() == "trace,where"
+
+
+@pytest.mark.parametrize("formatter", ["soap", "binary"])
+@pytest.mark.parametrize("method", ["BumpFail", "BumpFailAsync"])
+def test_a_binary_fault_brings_back_what_the_method_changed(base: str, formatter: str, method: str) -> None:
+    # as .NET: a binary fault carries the call context (ContextInArray), a SOAP fault none
+    with contextual(base, formatter) as service:
+        CallContext.set_data("trace", TraceTag("f", 1))
+        with pytest.raises(InvalidOperationException, match="no"):
+            getattr(service, method)()
+        if formatter == "binary":
+            assert CallContext.get_data("trace") == TraceTag("f", 2)
+            assert CallContext.get_data("where") == ("worker" if method == "BumpFail" else "loop")
+        else:
+            assert CallContext.get_data("trace") == TraceTag("f", 1) and CallContext.get_data("where") is None
+        assert service.Names() == ("trace,where" if formatter == "binary" else "trace")
 
 
 def test_calls_without_a_context_send_and_get_none(base: str) -> None:

@@ -3,8 +3,8 @@
 Output goes to ``tests/interop/csharp/bin/callmodel/`` (git-ignored)::
 
     CallModelShared.dll   CallModel.cs        (assembly "CallModelShared", version 0.0.0.0)
-    CallModelServer.exe   CallModelServer.cs  (references CallModelShared.dll)
-    CallModelClient.exe   CallModelClient.cs  (references CallModelShared.dll)
+    CallModelServer.exe   CallModelServer.cs + MonoFix.cs  (references CallModelShared.dll)
+    CallModelClient.exe   CallModelClient.cs + MonoFix.cs  (references CallModelShared.dll)
 
 Rebuilt only when a source, this file or ``mcs --version`` changed (a stamp), under ``mono_build``'s file
 lock and with its ``mcs``, into a fresh directory that replaces the old one only on success; apart from
@@ -25,7 +25,7 @@ from . import mono_build
 SOURCE_DIR = Path(__file__).resolve().parent / "csharp" / "callmodel"
 WORK_DIR = Path(__file__).resolve().parent / "csharp" / "bin"
 OUT_DIR = WORK_DIR / "callmodel"
-SOURCES = ("CallModel.cs", "CallModelServer.cs", "CallModelClient.cs")
+SOURCES = ("CallModel.cs", "MonoFix.cs", "CallModelServer.cs", "CallModelClient.cs")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def build() -> CallModelBuild:
             mono_build._mcs("-target:library", f"-out:{new.shared_dll}", SOURCE_DIR / "CallModel.cs")
             for exe, source in ((new.server_exe, "CallModelServer.cs"), (new.client_exe, "CallModelClient.cs")):
                 mono_build._mcs("-target:exe", f"-out:{exe}", "-r:System.Runtime.Remoting.dll",
-                                f"-r:{new.shared_dll}", SOURCE_DIR / source)
+                                f"-r:{new.shared_dll}", SOURCE_DIR / source, SOURCE_DIR / "MonoFix.cs")
             (staging / ".stamp").write_text(stamp)
             old = WORK_DIR / f"callmodel.old.{os.getpid()}"
             if OUT_DIR.exists():

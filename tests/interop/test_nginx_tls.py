@@ -5,8 +5,6 @@ proxy's ``https://`` URL, and calls made through them go through nginx."""
 from __future__ import annotations
 
 import re
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,32 +15,15 @@ from examples.remoting_samples import ClientActivatedObject
 from gateway import RemotingClient, proxy_objref
 from gateway.client.tls import tls_context
 
+from ..support.nginx import running_nginx
 from ..support.peers import require_peer
 from ..support.pki import have_openssl, make_pki
-from ..support.server import REPO_ROOT, free_port, live_server, port_accepts, stop_process
-from .test_reverse_proxy import nginx_binary, soap_address
+from ..support.server import REPO_ROOT, free_port, live_server
+from .test_reverse_proxy import soap_address
 
 pytestmark = pytest.mark.interop
 
 DOC = REPO_ROOT / "docs" / "security.md"
-
-WRAPPER = """\
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-{server}
-}}
-"""
-
 
 def documented_server_block() -> str:
     """The ``nginx`` code block of docs/security.md."""
@@ -59,11 +40,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def proxy(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = nginx_binary()
-    require_peer("nginx", binary is not None, "nginx (apt-get install nginx-light)")
-    assert binary is not None
     with live_server("examples.all:app", env={"GATEWAY_TRUST_FORWARDED": "1"}) as app_url:
-        tmp = tmp_path_factory.mktemp("nginx-tls")
         port = free_port()
         server = (
             documented_server_block()
@@ -73,19 +50,8 @@ def proxy(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             .replace("/etc/ssl/remoting/server.key", str(pki / "server.key"))
             .replace("http://127.0.0.1:8000/", app_url)
         )
-        (tmp / "nginx.conf").write_text(WRAPPER.format(tmp=tmp, server=server))
-        with (tmp / "stderr.log").open("wb") as errlog:
-            proc = subprocess.Popen([binary, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
-                                    stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog)
-            try:
-                deadline = time.monotonic() + 15
-                while not port_accepts(port):
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"nginx did not start:\n{(tmp / 'stderr.log').read_text()}")
-                    time.sleep(0.05)
-                yield f"https://127.0.0.1:{port}/remoting"
-            finally:
-                stop_process(proc)
+        with running_nginx(tmp_path_factory.mktemp("nginx-tls"), port, server):
+            yield f"https://127.0.0.1:{port}/remoting"
 
 
 def test_wsdl_address_is_the_https_proxy(proxy: str, pki: Path) -> None:

@@ -15,8 +15,6 @@ paths in a temporary directory, ``daemon off``; stopped at the end).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +26,11 @@ import zeep.transports
 from lxml import etree
 
 try:
-    from support.peers import require_peer
-    from support.server import free_port, live_server, port_accepts, stop_process
+    from support.nginx import running_nginx
+    from support.server import free_port, live_server
 except ImportError:  # tests/ imported as a package
-    from tests.support.peers import require_peer
-    from tests.support.server import free_port, live_server, port_accepts, stop_process
+    from tests.support.nginx import running_nginx
+    from tests.support.server import free_port, live_server
 
 from examples.remoting_samples import ClientActivatedObject, ICounter
 from gateway import RemotingClient, proxy_objref
@@ -43,24 +41,11 @@ TRUSTED = {"GATEWAY_TRUST_FORWARDED": "1"}
 WSDL_NS = {"wsdl": "http://schemas.xmlsoap.org/wsdl/", "soap": "http://schemas.xmlsoap.org/wsdl/soap/",
            "soap12": "http://schemas.xmlsoap.org/wsdl/soap12/"}
 
-CONFIG = """\
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
+SERVER = """\
     server {{
         listen 127.0.0.1:{port};
 {locations}
     }}
-}}
 """
 
 LOCATION = """\
@@ -73,10 +58,6 @@ LOCATION = """\
             proxy_http_version 1.1;
         }}
 """
-
-
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin:/usr/local/sbin")
 
 
 class Nginx:
@@ -107,32 +88,13 @@ def apps() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def nginx(apps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    binary = nginx_binary()
-    require_peer("nginx", binary is not None, "nginx (apt-get install nginx-light)")
-    assert binary is not None
-    tmp = tmp_path_factory.mktemp("nginx")
     port = free_port()
     locations = "".join(
         LOCATION.format(prefix=prefix, app_port=httpx.URL(base).port) for prefix, base in apps.items()
     )
-    conf = tmp / "nginx.conf"
-    conf.write_text(CONFIG.format(tmp=tmp, port=port, locations=locations))
-    errlog = (tmp / "stderr.log").open("wb")
-    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp)], stdin=subprocess.DEVNULL, stdout=errlog,
-                            stderr=errlog)
-    try:
-        deadline = time.monotonic() + 15
-        while not port_accepts(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                errors = (tmp / "stderr.log").read_text() + (
-                    (tmp / "error.log").read_text() if (tmp / "error.log").exists() else "")
-                raise RuntimeError(f"nginx did not start (exit {proc.poll()}):\n{errors}")
-            time.sleep(0.05)
+    site = SERVER.format(port=port, locations=locations)
+    with running_nginx(tmp_path_factory.mktemp("nginx"), port, site) as tmp:
         yield Nginx(tmp, port)
-    finally:
-        stop_process(proc)
-        errlog.close()
-    assert proc.poll() is not None, "nginx is still running"
 
 
 def soap_address(wsdl: bytes, soap12: bool = False) -> str:

@@ -6,7 +6,11 @@ The fixtures (``tests/fixtures/mono_callmodel``) are bodies Mono's own client an
 (``CallModelClient.exe`` against ``CallModelServer.exe``, captured on loopback): ``context`` a ``Traced`` call
 carrying a ``TraceTag`` in slot ``trace`` and the reply with ``trace`` changed and ``server`` added;
 ``context_drop`` the same with a ``drop`` slot the server frees; ``no_context`` without one; ``delegate`` a
-``Subscribe(new MessageHandler(sink.OnMessage))``; ``oneway`` a ``[OneWay] Notify``.
+``Subscribe(new MessageHandler(sink.OnMessage))``; ``oneway`` a ``[OneWay] Notify``; ``overload_ref_out`` a call
+of the overload ``string[] Traced(string[] texts, ref int hops, out TraceTag seen)`` with a ``trace`` in the
+context and a raw CRLF in ``texts`` (its signature names ``System.String[]``, ``System.Int32&``,
+``CallModel.TraceTag&``), and the reply; ``fault_context`` a ``TracedFail`` that changed the context, then
+threw: Mono's binary fault carries the changed context, its SOAP fault none.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from examples.call_model import ASSEMBLY, MessageHandler, TraceTag
+from examples.call_model import ASSEMBLY, ICallModel, MessageHandler, TraceTag
+from gateway import CallContext
+from gateway.client.channel import ChannelCore
 from soap import (
     ANY,
     SOAP11,
@@ -28,6 +34,7 @@ from soap import (
     ClrName,
     DelegateEntry,
     DelegateRef,
+    Fault,
     LiteralFormatter,
     MethodCall,
     MethodReturn,
@@ -41,8 +48,9 @@ from soap import (
     wire_type,
 )
 from soap._nrbf_records import ClassRecord, MessageFlags, read_message
-from soap._nrbf_writer import write_method_return
+from soap._nrbf_writer import write_exception_return, write_method_return
 from soap._xml import DEFAULT_LIMITS
+from wsdl import contract_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mono_callmodel"
 STRING = wire_type(str)
@@ -351,3 +359,96 @@ def test_a_call_context_travels_with_out_parameters(value: object, out: object) 
         "Split", value_type, [("result", out_type)])
     assert isinstance(soap_reply, MethodReturn)
     assert (soap_reply.value, soap_reply.out_args[0][1], soap_reply.call_context) == (value, out, context)
+
+
+# ------------------------------------------------------------------ an overload with ref, out, an array and a context
+
+TRACED_ALL = contract_of(ICallModel).operations["TracedAll"]
+MONOS_ANSWER = (["a|arr", "b\r\nc|arr"], 2, TraceTag("arr", 3))
+
+
+def _soap_signature(body: bytes) -> list[tuple[str, str]]:
+    """The ``__MethodSignature`` header's type QNames, resolved: (namespace, local name)."""
+    header = etree.fromstring(body).find(f"{{{SOAP_ENV}}}Header/{{{MESSAGE_PROPERTIES}}}__MethodSignature")
+    assert header is not None and header.text is not None
+    resolved = []
+    for qname in header.text.split():
+        prefix, _, local = qname.partition(":")
+        resolved.append((header.nsmap[prefix], local))
+    return resolved
+
+
+def _binary_signature(body: bytes) -> tuple[MessageFlags, list[str | None] | None]:
+    return MessageFlags(read_message(body, DEFAULT_LIMITS).message.flags), BINARY.read_call(body).signature()
+
+
+def _our_request(fmt: str) -> bytes:
+    core = ChannelCore(formatter=fmt)
+    CallContext.set_data("trace", TraceTag("arr", 3))
+    try:
+        return core.prepare("http://h/CallModel", METHOD_NS, TRACED_ALL, (["a", "b\r\nc"], 1),
+                            core.default_route).body
+    finally:
+        CallContext.free_named_data_slot("trace")
+
+
+def test_our_overload_call_with_by_ref_and_array_parameters_is_signed_as_monos() -> None:
+    # a .NET server finds no overload for a signature without the "&" of a by-ref parameter, or with
+    # SOAP-ENC:Array for a string[]
+    mono_soap = fixture("overload_ref_out.request.xml")
+    assert _soap_signature(_our_request("soap")) == _soap_signature(mono_soap)
+    assert [local for _, local in _soap_signature(mono_soap)] == ["String[]", "Int32&", "TraceTag&"]
+    ours, monos = _binary_signature(_our_request("binary")), _binary_signature(fixture("overload_ref_out.request.bin"))
+    assert ours == monos
+    assert monos == (MessageFlags.ArgsInArray | MessageFlags.ContextInArray | MessageFlags.MethodSignatureInArray,
+                     ["System.String[]", "System.Int32&", "CallModel.TraceTag&"])
+
+
+@pytest.mark.parametrize("ext", ["xml", "bin"])
+def test_monos_overload_call_with_ref_out_array_and_context_is_read(ext: str) -> None:
+    formatter = SOAP if ext == "xml" else BINARY
+    call = formatter.read_call(fixture(f"overload_ref_out.request.{ext}"))
+    traced = contract_of(ICallModel).operations["Traced"]
+    assert call.overload_fit(TRACED_ALL.parameter_types, TRACED_ALL.input_types) == 2
+    assert call.overload_fit(traced.parameter_types, traced.input_types) == 0
+    args = call.decode_arguments(TRACED_ALL.input_types if ext == "xml" else TRACED_ALL.parameter_types)
+    assert args[:2] == [["a", "b\r\nc"], 1]  # Mono's raw CR kept
+    assert call.call_context() == {"trace": TraceTag("arr", 3)}
+
+
+@pytest.mark.parametrize("ext", ["xml", "bin"])
+def test_monos_reply_with_a_context_after_ref_and_out_values_is_read(ext: str) -> None:
+    formatter = REMOTING if ext == "xml" else BINARY
+    outputs = [(i, p.name, p.wire) for i, p in TRACED_ALL.outputs]
+    reply = formatter.read_reply(fixture(f"overload_ref_out.response.{ext}"), "text/xml" if ext == "xml" else "",
+                                 "Traced", TRACED_ALL.returns, None, outputs)
+    assert isinstance(reply, MethodReturn)
+    assert (reply.value, *(v for _, v, _ in reply.out_args)) == MONOS_ANSWER
+    assert reply.call_context == {"trace": TraceTag("arr", 4), "server": TraceTag("server-arr", 0)}
+
+
+# ------------------------------------------------------------------ a fault after the method changed the context
+
+
+def test_monos_binary_fault_carries_the_changed_context_and_its_soap_fault_none() -> None:
+    binary = BINARY.read_response(fixture("fault_context.response.bin"), "TracedFail", STRING)
+    assert isinstance(binary, Fault) and binary.exception is not None
+    assert binary.exception.type_name == "System.InvalidOperationException" and binary.message == "no"
+    assert binary.call_context == {"trace": TraceTag("bad", 2), "server": TraceTag("server-bad", 0)}
+    soap = REMOTING.read_response(fixture("fault_context.response.xml"), "TracedFail", STRING)
+    assert isinstance(soap, Fault) and soap.call_context is None
+
+
+def test_our_binary_fault_with_a_context_is_shaped_as_monos() -> None:
+    monos = read_message(fixture("fault_context.response.bin"), DEFAULT_LIMITS)
+    mono_fault = BINARY.read_response(fixture("fault_context.response.bin"), "TracedFail", STRING)
+    assert isinstance(mono_fault, Fault) and mono_fault.exception is not None
+    context = {"trace": TraceTag("bad", 2), "server": TraceTag("server-bad", 0)}
+    ours = write_exception_return(mono_fault.exception, BINARY.registry, context)
+    message = read_message(ours, DEFAULT_LIMITS)
+    assert message.message.flags == monos.message.flags == (
+        MessageFlags.ExceptionInArray | MessageFlags.ContextInArray | MessageFlags.NoReturnValue | MessageFlags.NoArgs)
+    fault = BINARY.read_response(ours, "TracedFail", STRING)
+    assert isinstance(fault, Fault) and fault.call_context == context and fault.message == "no"
+    plain = BINARY.read_response(write_exception_return(mono_fault.exception, BINARY.registry), "TracedFail", STRING)
+    assert isinstance(plain, Fault) and plain.call_context is None

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from examples.method_model import Calculator, ICalculator, Item
+from examples.method_model import METHOD_MODEL, Calculator, ICalculator, Item
 from gateway.client.channel import ChannelCore
 from soap import (
     DEFAULT_LIMITS,
@@ -162,6 +162,22 @@ def test_overloaded_call_names_every_parameter_type() -> None:
     call = SoapFormatter().read_call(body)
     fits = [call.overload_fit(op.parameter_types, op.input_types) for op in contract.overloads["Put"]]
     assert fits == [2, 0]
+    # an array as .NET names it: SOAP a2:Item[] (not SOAP-ENC:Array), binary MethodModel.Item[] in Item's assembly
+    core = ChannelCore(formatter="binary")
+    many = contract.operations["PutMany"]
+    soap_body = ChannelCore().prepare(URL, NAMESPACE, many, ([Item("a", 1)], 1), ChannelCore().default_route).body
+    header = etree.fromstring(soap_body).find(
+        "{http://schemas.xmlsoap.org/soap/envelope/}Header/"
+        "{http://schemas.microsoft.com/clr/soap/messageProperties}__MethodSignature")
+    assert header is not None and header.text is not None
+    prefix, _, local = header.text.split()[0].partition(":")
+    assert header.nsmap[prefix].startswith("http://schemas.microsoft.com/clr/nsassem/MethodModel/MethodModel")
+    assert local == "Item[]"
+    message = read_message(core.prepare(URL, NAMESPACE, many, ([Item("a", 1)], 1), core.default_route).body,
+                           DEFAULT_LIMITS)
+    holders = {o.members["Data"].value: o.members["AssemblyName"].value  # type: ignore[attr-defined]
+               for o in message.objects.values() if getattr(o, "name", "") == "System.UnitySerializationHolder"}
+    assert holders["MethodModel.Item[]"] == METHOD_MODEL and holders["System.Int32"].startswith("mscorlib")
 
 
 # ------------------------------------------------------------------ round trips

@@ -1,6 +1,6 @@
 // The "call model" contract shared by CallModelServer.exe and CallModelClient.exe (assembly CallModelShared):
 // one-way methods, the logical call context, delegates to a client's MarshalByRefObject, and callback objects.
-// Our Python side mirrors it in tests/interop/callmodel_app.py.
+// Our Python side mirrors it in examples/call_model.py.
 using System;
 using System.Collections;
 using System.Runtime.Remoting.Messaging;
@@ -63,6 +63,16 @@ namespace CallModel
         // names of the logical call context data received. Then: trace.Hops += 1, sets "server" to
         // TraceTag("server-" + Id, 0), frees "drop".
         string Traced(string text);
+
+        // Changes the call context as Traced(text), then throws InvalidOperationException(text): a binary reply
+        // carries the changed context with the exception (a SOAP fault carries none).
+        string TracedFail(string text);
+
+        // The call context with every other shape in one call: an overload of Traced (so callers send its
+        // signature) with a typed array, a ref and an out parameter (binary puts the arguments and the context
+        // in one call array). Answers each text + "|" + the trace Id ("-" when absent); hops += 1; seen = a
+        // copy of the trace tag as it arrived (null when absent). Then changes the context as Traced(string).
+        string[] Traced(string[] texts, ref int hops, out TraceTag seen);
 
         // Adds handler to the subscribers; Publish calls each with message and answers their count.
         void Subscribe(MessageHandler handler);

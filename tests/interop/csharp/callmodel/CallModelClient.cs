@@ -7,12 +7,8 @@
 // of every callback it receives. Prints "PASS name" or "FAIL name: reason" per check, then "N passed, M
 // failed"; exit status 0 only if every check passed.
 //
-// Mono quirks worked around by MonoFixSink, between the client formatter and the transport: Mono's
-// HttpClientChannel never sends a [OneWay] request (its transport sink writes the body but never asks for
-// the response), so one-way calls go out synchronously and their reply is dropped; and Mono's binary client
-// formatter never closes a reply stream (the connection is never released, and with two connections per host
-// the third call hangs), so every reply is read into memory and the network stream closed (as TestClient.cs's
-// ReplyBufferSink does).
+// Mono's client-side quirks are worked around by MonoFix.cs's sink, between the client formatter and the
+// transport.
 using System;
 using System.Collections;
 using System.Diagnostics;
@@ -26,80 +22,6 @@ using System.Threading;
 
 namespace CallModel.Tests
 {
-    // Between the client formatter and the transport (see the file comment).
-    class MonoFixSink : IClientChannelSink
-    {
-        readonly IClientChannelSink next;
-
-        public MonoFixSink(IClientChannelSink next)
-        {
-            this.next = next;
-        }
-
-        public IClientChannelSink NextChannelSink { get { return next; } }
-
-        public IDictionary Properties { get { return next.Properties; } }
-
-        static Stream Buffered(Stream reply)
-        {
-            if (reply == null) return null;
-            MemoryStream copy = new MemoryStream();
-            byte[] chunk = new byte[16 * 1024];
-            using (reply)
-            {
-                int n;
-                while ((n = reply.Read(chunk, 0, chunk.Length)) > 0) copy.Write(chunk, 0, n);
-            }
-            copy.Position = 0;
-            return copy;
-        }
-
-        public void ProcessMessage(IMessage msg, ITransportHeaders requestHeaders, Stream requestStream,
-                                   out ITransportHeaders responseHeaders, out Stream responseStream)
-        {
-            next.ProcessMessage(msg, requestHeaders, requestStream, out responseHeaders, out responseStream);
-            responseStream = Buffered(responseStream);
-        }
-
-        public void AsyncProcessRequest(IClientChannelSinkStack sinkStack, IMessage msg, ITransportHeaders headers,
-                                        Stream stream)
-        {
-            IMethodMessage call = msg as IMethodMessage;
-            if (call != null && RemotingServices.IsOneWay(call.MethodBase))
-            {
-                ITransportHeaders responseHeaders;
-                Stream responseStream;
-                next.ProcessMessage(msg, headers, stream, out responseHeaders, out responseStream);
-                Buffered(responseStream);
-                return;
-            }
-            next.AsyncProcessRequest(sinkStack, msg, headers, stream);
-        }
-
-        public void AsyncProcessResponse(IClientResponseChannelSinkStack sinkStack, object state,
-                                         ITransportHeaders headers, Stream stream)
-        {
-            sinkStack.AsyncProcessResponse(headers, stream);
-        }
-
-        // The formatter then writes to a MemoryStream: the transport's own request stream would open an
-        // HTTP request that ProcessMessage never completes (holding one of the two connections Mono allows).
-        public Stream GetRequestStream(IMessage msg, ITransportHeaders headers)
-        {
-            return null;
-        }
-    }
-
-    class MonoFixSinkProvider : IClientChannelSinkProvider
-    {
-        public IClientChannelSinkProvider Next { get; set; }
-
-        public IClientChannelSink CreateSink(IChannelSender channel, string url, object remoteChannelData)
-        {
-            return new MonoFixSink(Next.CreateSink(channel, url, remoteChannelData));
-        }
-    }
-
     // First server sink of the callback channel: remembers the content type of each request it serves.
     class RecordingSink : IServerChannelSink
     {
@@ -161,7 +83,9 @@ namespace CallModel.Tests
 
         static readonly string[] Names = {
             "oneway_runs", "oneway_failure_not_reported", "oneway_does_not_wait", "callcontext_roundtrip",
-            "callcontext_only_logical_data", "callcontext_freed_slot", "delegate_subscribe_publish",
+            "callcontext_only_logical_data", "callcontext_freed_slot", "callcontext_with_ref_out_array",
+            "callcontext_after_a_fault",
+            "delegate_subscribe_publish",
             "callback_object", "callback_formatter",
         };
 
@@ -239,15 +163,75 @@ namespace CallModel.Tests
                     if (trace == null || trace.Hops != 6) return "trace after the call: " + (trace == null ? "null" : "" + trace.Hops);
                     return null;
                 }
+                case "callcontext_with_ref_out_array":
+                {
+                    CallContext.SetData("trace", new TraceTag("arr", 3));
+                    int hops = 1;
+                    TraceTag seen;
+                    string[] got = service.Traced(new string[] { "a", "b\r\nc" }, ref hops, out seen);
+                    TraceTag after = CallContext.GetData("trace") as TraceTag;
+                    TraceTag server = CallContext.GetData("server") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
+                    CallContext.FreeNamedDataSlot("server");
+                    if (got == null || got.Length != 2 || got[0] != "a|arr" || got[1] != "b\r\nc|arr")
+                        return "Traced answered " + (got == null ? "null" : string.Join(",", got));
+                    if (hops != 2) return "hops after the call: " + hops;
+                    if (seen == null || seen.Id != "arr" || seen.Hops != 3)
+                        return "seen: " + (seen == null ? "null" : seen.Id + "/" + seen.Hops);
+                    if (after == null || after.Id != "arr" || after.Hops != 4)
+                        return "trace after the call: " + (after == null ? "null" : after.Id + "/" + after.Hops);
+                    if (server == null || server.Id != "server-arr")
+                        return "server slot after the call: " + (server == null ? "null" : server.Id);
+                    // the same overload without a call context: nothing comes back in it
+                    hops = 5;
+                    got = service.Traced(new string[] { "x" }, ref hops, out seen);
+                    if (got == null || got.Length != 1 || got[0] != "x|-")
+                        return "without a context Traced answered " + (got == null ? "null" : string.Join(",", got));
+                    if (hops != 6 || seen != null) return "without a context: hops " + hops + ", seen " + seen;
+                    if (CallContext.GetData("trace") != null || CallContext.GetData("server") != null)
+                        return "a context came back from a call without one";
+                    return null;
+                }
+                case "callcontext_after_a_fault":
+                {
+                    CallContext.SetData("trace", new TraceTag("bad", 1));
+                    string caught = null;
+                    try
+                    {
+                        service.TracedFail("no");
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        caught = e.Message;
+                    }
+                    TraceTag after = CallContext.GetData("trace") as TraceTag;
+                    TraceTag server = CallContext.GetData("server") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
+                    CallContext.FreeNamedDataSlot("server");
+                    if (caught != "no") return "caught " + (caught ?? "nothing");
+                    // binary: the fault brings the context the method changed; SOAP: none, the caller's stays
+                    int hops = binary ? 2 : 1;
+                    if (after == null || after.Id != "bad" || after.Hops != hops)
+                        return "trace after the fault: " + (after == null ? "null" : after.Id + "/" + after.Hops);
+                    if ((server != null) != binary)
+                        return "server slot after the fault: " + (server == null ? "null" : server.Id);
+                    return null;
+                }
                 case "delegate_subscribe_publish":
                 {
                     ClientSink sink = new ClientSink();
                     service.ClearSubscribers();
+                    // a call context in the same messages as the delegate: it comes back as it went
+                    CallContext.SetData("trace", new TraceTag("dlg", 7));
                     service.Subscribe(new MessageHandler(sink.OnMessage));
                     int count = service.Publish("news-" + unique);
+                    TraceTag trace = CallContext.GetData("trace") as TraceTag;
+                    CallContext.FreeNamedDataSlot("trace");
                     service.ClearSubscribers();
                     if (count != 1) return "Publish answered " + count;
                     if (sink.Received() != "news-" + unique) return "the sink received " + sink.Received();
+                    if (trace == null || trace.Id != "dlg" || trace.Hops != 7)
+                        return "trace after the calls: " + (trace == null ? "null" : trace.Id + "/" + trace.Hops);
                     return null;
                 }
                 case "callback_object":

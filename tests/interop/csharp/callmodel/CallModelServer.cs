@@ -1,7 +1,9 @@
 // Mono .NET Remoting server of the call model contract (CallModel.cs), for our Python client.
 //
-//   mono CallModelServer.exe PORT
+//   mono CallModelServer.exe PORT [--binary-callbacks]
 //
+// Calls back into its callers' objects (delegates, EventSink) with the SOAP formatter, or with the binary one
+// given --binary-callbacks.
 // HttpChannel on 127.0.0.1:PORT with the SOAP and binary server formatters (TypeFilterLevel.Full: it takes
 // delegates and references to client objects), CustomErrorsMode Off. One CallModelService each at
 // CallModel.soap and CallModel.rem (sharing their state). Prints "READY port=N" once it listens; runs until killed.
@@ -58,6 +60,23 @@ namespace CallModel
             return answer;
         }
 
+        public string TracedFail(string text)
+        {
+            Traced(text);
+            throw new InvalidOperationException(text);
+        }
+
+        public string[] Traced(string[] texts, ref int hops, out TraceTag seen)
+        {
+            TraceTag tag = CallContext.GetData("trace") as TraceTag;
+            seen = tag == null ? null : new TraceTag(tag.Id, tag.Hops);
+            string[] answer = new string[texts.Length];
+            for (int i = 0; i < texts.Length; i++) answer[i] = texts[i] + "|" + (tag == null ? "-" : tag.Id);
+            hops += 1;
+            Traced("");
+            return answer;
+        }
+
         public void Subscribe(MessageHandler handler)
         {
             lock (typeof(CallModelService)) subscribers = (MessageHandler)Delegate.Combine(subscribers, handler);
@@ -103,7 +122,11 @@ namespace CallModel
             BinaryServerFormatterSinkProvider binary = new BinaryServerFormatterSinkProvider();
             binary.TypeFilterLevel = TypeFilterLevel.Full;
             soap.Next = binary;
-            ChannelServices.RegisterChannel(new HttpChannel(props, new SoapClientFormatterSinkProvider(), soap), false);
+            IClientChannelSinkProvider callbacks = Array.IndexOf(args, "--binary-callbacks") >= 0
+                ? (IClientChannelSinkProvider)new BinaryClientFormatterSinkProvider()
+                : new SoapClientFormatterSinkProvider();
+            callbacks.Next = new MonoFixSinkProvider();  // MonoFix.cs: Mono's binary client never closes a reply
+            ChannelServices.RegisterChannel(new HttpChannel(props, callbacks, soap), false);
             RemotingConfiguration.CustomErrorsMode = CustomErrorsModes.Off;
             RemotingServices.Marshal(new CallModelService(), "CallModel.soap");
             RemotingServices.Marshal(new CallModelService(), "CallModel.rem");
