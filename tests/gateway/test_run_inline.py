@@ -33,6 +33,9 @@ class IThreads:
     def FailInline(self, message: str) -> str:
         raise NotImplementedError
 
+    def MarkInline(self) -> None:
+        raise NotImplementedError
+
 
 class Threads(MarshalByRefObject, IThreads):
     def Where(self) -> str:
@@ -40,17 +43,21 @@ class Threads(MarshalByRefObject, IThreads):
 
     @run_inline
     def WhereInline(self) -> str:
-        CallContext.logical_set_data("inline", "yes")  # the call context works as on a worker thread
         return threading.current_thread().name
 
     @run_inline
     def FailInline(self, message: str) -> str:
         raise ValueError(message)
 
+    @run_inline
+    def MarkInline(self) -> None:
+        CallContext.logical_set_data("inline", threading.current_thread().name)
+
 
 def test_the_contract_marks_inline_operations() -> None:
     contract = contract_of(Threads)
-    assert sorted(op.name for op in contract.operations.values() if op.inline) == ["FailInline", "WhereInline"]
+    assert sorted(op.name for op in contract.operations.values() if op.inline) == [
+        "FailInline", "MarkInline", "WhereInline"]
 
 
 @pytest.mark.parametrize("mode", [WellKnownObjectMode.SingleCall, WellKnownObjectMode.Singleton])
@@ -67,3 +74,14 @@ def test_inline_methods_run_on_the_server_loop_and_others_on_workers(mode: WellK
                 with pytest.raises(RemotingError, match="Server encountered an internal error") as info:
                     proxy.FailInline("boom")  # a fault as from any method (customErrors On: no details)
                 assert "boom" not in str(info.value)
+
+
+def test_the_call_context_an_inline_method_sets_comes_back() -> None:
+    app = RemotingApp(formatters=("soap", "binary"))
+    app.register_well_known(Threads, "Threads.rem", WellKnownObjectMode.SingleCall)
+    try:
+        with serve_in_thread(app) as url, RemotingClient(formatter="binary", timeout=10) as client:
+            client.get_object(IThreads, url + "Threads.rem").MarkInline()
+            assert CallContext.get_data("inline") == "test-server"  # set on the loop, as by a worker thread
+    finally:
+        CallContext.free_named_data_slot("inline")  # the logical context flows back into this thread
