@@ -37,6 +37,7 @@ from .listener import CallbackListener
 from .marshal import ClientMarshaller
 from .proxy import TransparentProxy, as_operation, proxy_objref
 from .real_proxy import MethodCallMessage, ReturnMessage
+from .resend import ResendingTransport
 from .sinks import ClientCall, ClientResponse, ClientSink
 from .tls import tls_context
 from .transport import AsyncPooledTransport
@@ -183,7 +184,9 @@ class RemotingClient(_ClientBase):
         super().__init__(registry, limits, sinks, listen, local_objects, formatter, listen_host, listen_port,
                          listen_url)
         auth = http_auth(basic_auth, bearer_token)
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, verify=tls_context(verify, cert),
+        # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
+        transport = ResendingTransport(verify=tls_context(verify, cert))
+        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, transport=transport,
                                                  mounts={"tcp://": TcpTransport()})
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:

@@ -18,6 +18,7 @@ retried (the call may have run) and surfaces as a ``ChannelError``. It plugs in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections import defaultdict
 
@@ -25,6 +26,8 @@ import httptools
 import httpx
 
 _Origin = tuple[str, str, int]
+#: how long closing the client waits for a socket to close (a TLS peer that never answers close_notify)
+CLOSE_WAIT_SECONDS = 2.0
 
 
 class PooledConnection:
@@ -34,6 +37,12 @@ class PooledConnection:
 
     def close(self) -> None:
         self.writer.close()
+
+    async def closed(self) -> None:
+        """Wait (a bounded while) until the socket is really closed: ``close`` only schedules it."""
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                await self.writer.wait_closed()
 
 
 class _ResponseParser:
@@ -191,11 +200,13 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                               extensions={"http_version": b"HTTP/1.1"}, request=request)
 
     async def aclose(self) -> None:
+        """Close the idle connections and wait until their sockets are closed: a closed client holds none."""
         self._closed = True
-        for conns in self._idle.values():
-            for conn in conns:
-                conn.close()
+        conns = [conn for idle in self._idle.values() for conn in idle]
         self._idle.clear()
+        for conn in conns:
+            conn.close()
+        await asyncio.gather(*(conn.closed() for conn in conns))
 
 
 class StaleConnection(Exception):

@@ -50,9 +50,15 @@ class ServerResponse:
 
     @classmethod
     def method_not_allowed(cls, method: str, allowed: str) -> ServerResponse:
-        """405 with the ``Allow`` header (``allowed``: ``"GET, HEAD"``) and a line saying what to use."""
+        """405 with the ``Allow`` header (``allowed``: ``"GET, HEAD"``) and a line saying what to use.
+
+        A refused ``CONNECT`` also closes the connection: the HTTP parser took everything after it for tunnel
+        data, so a next request on that connection would be answered 400."""
         message = f"Method {method} is not allowed here; use {allowed}.\n"
-        return cls(405, message.encode(), "text/plain; charset=utf-8", [("allow", allowed)])
+        headers = [("allow", allowed)]
+        if method.upper() == "CONNECT":
+            headers.append(("connection", "close"))
+        return cls(405, message.encode(), "text/plain; charset=utf-8", headers)
 
 
 Handler = Callable[[ServerRequest], Awaitable[ServerResponse]]
