@@ -11,7 +11,7 @@ own exceptions (``ArgumentException`` ...: :mod:`gateway.model.dotnet_exceptions
 """
 
 from soap import Out, Ref  # the method model's declarations, re-exported (docs/guide.md section 2a)
-from wsdl import clr_method, one_way, soap_headers
+from wsdl import clr_method, one_way, run_inline, soap_headers
 
 from .client.balancing import LoadBalancingProxy
 from .client.binding import LiteralBinding
@@ -136,6 +136,7 @@ __all__ = [
     "one_way",
     "persistent",
     "proxy_objref",
+    "run_inline",
     "server_process_id",
     "soap_headers",
 ]

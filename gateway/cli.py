@@ -1,7 +1,7 @@
 """``remoting-gateway``: serve an application, print its WSDL, generate a client stub, check a deployment.
 
-    remoting-gateway serve MODULE:APP [--host H] [--port P] [--workers N] [--reload] [--config FILE]
-    remoting-gateway serve --config FILE [--module MOD ...] [--host H] [--port P] [--workers N]
+    remoting-gateway serve MODULE:APP [--host H] [--port P] [--tcp-port T] [--workers N] [--reload] [--config FILE]
+    remoting-gateway serve --config FILE [--module MOD ...] [--host H] [--port P] [--tcp-port T] [--workers N]
     remoting-gateway wsdl MODULE:APP URI [--dialect literal|soap12|remoting] [--url BASE]
     remoting-gateway stub WSDL_URL_OR_FILE -o FILE [--soap12]
     remoting-gateway check [--config FILE] [--module MOD ...] [MODULE:APP] [--strict]
@@ -10,8 +10,10 @@
 with ``--config`` the application is built from the file in every worker by
 ``gateway.config.app_factory:create_app`` (uvicorn needs a factory or an import string for several workers
 or ``--reload``). With ``MODULE:APP`` the application is the one built in code, and a ``--config`` file may
-only set ``[server]`` and ``[logging]``. Exit status: 0, 1 when the configuration or the application is
-wrong, 2 for a usage error.
+only set ``[server]``, ``[logging]`` and the ``[tcp]`` port and host (handed to the app as ``GATEWAY_TCP_PORT``
+and ``GATEWAY_TCP_HOST``, which ``RemotingApp`` reads when its code does not set ``tcp_port``). ``--tcp-port``
+also serves the objects over the .NET Remoting TCP channel (docs/tcp.md), in one process. Exit status: 0, 1
+when the configuration or the application is wrong, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -34,16 +36,22 @@ from .config.inventory import Inventory, ServiceReport, inventory
 from .config.load import CONFIG_FILE_VARIABLE, CONFIG_MODULES_VARIABLE, GatewayConfig, load_config
 from .config.resolve import ResolveError, import_object
 from .config.schema import ConfigError, Raw, env_name
-from .config.sections import AppSettings, LoggingSettings, ServerSettings
+from .config.sections import AppSettings, LoggingSettings, ServerSettings, TcpSettings
 from .model.activation import ACTIVATION_URI
 from .model.objects import WellKnownObjectMode
+from .server.app import RemotingApp
 from .server.host import ObjectHost
 from .server.identity import RegistrationWarning, ServiceEntry
+from .tcp.server import HOST_VARIABLE, PORT_VARIABLE, TcpChannel
 
 PROG = "remoting-gateway"
 FACTORY = "gateway.config.app_factory:create_app"
 #: The sections a file may set when the application comes from MODULE:APP (built in code).
-SERVING_SECTIONS = ("server", "logging")
+SERVING_SECTIONS = ("server", "logging", "tcp")
+#: The ``[tcp]`` keys an application built in code takes from the file (the rest it sets in code).
+SERVING_TCP_KEYS = ("port", "host")
+TCP_ONE_PROCESS = ("the TCP channel runs in one process (its objects and leases live there; docs/tcp.md): leave "
+                   "out --workers, or the TCP port")
 DIALECTS = {"literal": "soap11", "soap12": "soap12", "remoting": "remoting"}
 
 
@@ -78,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
         "serves. Command-line options beat GATEWAY_* variables, which beat the file.")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000, or the file's)")
+    serve.add_argument("--tcp-port", type=int, metavar="PORT",
+                       help="also serve the objects over the .NET Remoting TCP channel on PORT (tcp://; 0: any "
+                            "free port; default: the file's [tcp] port, else none)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--reload", action="store_true", help="restart when source files change (development)")
     serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
@@ -139,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[tuple[str, str], Raw]:
     flags = {"host": ("server", "host"), "port": ("server", "port"), "workers": ("server", "workers"),
-             "log_level": ("logging", "level")}
+             "log_level": ("logging", "level"), "tcp_port": ("tcp", "port")}
     found = {}
     for attribute, target in flags.items():
         value = getattr(args, attribute, None)
@@ -195,13 +206,28 @@ def _serve(args: argparse.Namespace) -> int:
     config = _load(args)
     server = config.get(ServerSettings)
     level = config.get(LoggingSettings).level
+    tcp = config.get(TcpSettings)
     if server.workers > 1 and args.reload:
         raise UsageError("--reload runs one process: leave out --workers")
+    if server.workers > 1 and tcp.port is not None:
+        raise UsageError(TCP_ONE_PROCESS)
     _print_notes(config)
+    if args.app is not None:
+        _hand_tcp_to_the_app(args, tcp)
     app = _application(args.app, config)
+    channel = app.tcp if isinstance(app, RemotingApp) else None
+    if args.app is not None and tcp.port is not None and (channel is None or channel.port != tcp.port):
+        print(f"{PROG}: warning: {args.app} sets its TCP channel in code (tcp_port="
+              f"{channel.port if channel else None}): the TCP port {tcp.port} asked for is not applied",
+              file=sys.stderr)
+    if server.workers > 1 and channel is not None:
+        raise UsageError(TCP_ONE_PROCESS)
     base = _base_url(server.host, server.port)
     prefix = config.get(AppSettings).application_name if args.app is None else None
     _print_urls(app, base, args.app or args.config, server.workers, prefix)
+    if channel is not None:
+        print(f"  {_tcp_row(channel)}")
+        sys.stdout.flush()
     if args.app is not None:
         # An application built in code applies these when it is created (gateway.configure_logging): the
         # [logging] level and format of the file, the environment or --log-level reach it too.
@@ -225,6 +251,28 @@ def _serve(args: argparse.Namespace) -> int:
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
     )
     return 0
+
+
+def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:
+    """An application built in code reads its TCP port and address from the environment when its code does
+    not set them: hand it the ones the command line, the environment and the file ask for (before it is
+    imported: uvicorn reuses the module this process imports). Other ``[tcp]`` keys are the code's business."""
+    others = [key for key in ("formatters", "public_url", "idle_timeout", "max_connections")
+              if getattr(tcp, key) != getattr(TcpSettings(), key)]
+    if others:
+        raise ConfigError([
+            f"[tcp] {', '.join(others)}: the application comes from {args.app}, built in code; only the TCP "
+            f"{' and '.join(SERVING_TCP_KEYS)} apply then (pass the others as RemotingApp(tcp_options=...))"
+        ])
+    if tcp.port is not None:
+        os.environ[PORT_VARIABLE] = str(tcp.port)
+        os.environ[HOST_VARIABLE] = tcp.host
+
+
+def _tcp_row(channel: TcpChannel) -> str:
+    where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
+    free = "; port 0: any free port, logged when it listens" if channel.port == 0 else ""
+    return f"{where}  the same objects over the .NET Remoting TCP channel ({', '.join(channel.formatters)}{free})"
 
 
 def _print_urls(app: ObjectHost, base: str, what: str, workers: int, prefix: str | None) -> None:
@@ -295,6 +343,8 @@ def _check(args: argparse.Namespace) -> int:
     server = config.get(ServerSettings)
     report = inventory(app, _base_url(server.host, server.port))
     _print_inventory(args.app or args.config, report)
+    if isinstance(app, RemotingApp) and app.tcp is not None:
+        print(f"  {_tcp_row(app.tcp)}")
     warnings_found = config.notes + report.warnings
     for note in config.notes:
         print(f"warning: {note}")

@@ -54,6 +54,9 @@ _CALL_PARTS = tuple(f.value for f in (MessageFlags.ArgsInArray, MessageFlags.Gen
 _RETURN_PARTS = tuple(f.value for f in (MessageFlags.ReturnValueInArray, MessageFlags.ArgsInArray,
                                         MessageFlags.ExceptionInArray, MessageFlags.ContextInArray))
 _CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
+_ARGS_INLINE = MessageFlags.ArgsInline.value
+_ARGS_IS_ARRAY = MessageFlags.ArgsIsArray.value
+_ARGS_IN_ARRAY = MessageFlags.ArgsInArray.value
 
 
 def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
@@ -96,11 +99,11 @@ class BinaryCall:
         self._decoder = decoder
         self._message = message
         flags = self._flags = int(record.flags)  # an int: IntFlag's own & is Python code
-        if flags & MessageFlags.ArgsInline:
+        if flags & _ARGS_INLINE:  # plain ints: int & IntFlag runs IntFlag's __rand__ (Python code)
             self._args = record.args or []
-        elif flags & MessageFlags.ArgsIsArray:
+        elif flags & _ARGS_IS_ARRAY:
             self._args = _call_array(message)
-        elif flags & MessageFlags.ArgsInArray:
+        elif flags & _ARGS_IN_ARRAY:
             first = decoder.resolve(_call_array(message)[0]) if _call_array(message) else None
             if not isinstance(first, ArrayRecord):
                 raise SoapDecodeError("arguments array missing from the call array")

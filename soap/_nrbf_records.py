@@ -155,6 +155,8 @@ _PRIMITIVE_BY_CODE = {int(p): p for p in Primitive}
 _ELEMENT_PRIMITIVES = {code: p for code, p in _PRIMITIVE_BY_CODE.items() if p not in (Primitive.Null, Primitive.String)}
 _BINARY_TYPE_BY_CODE = {int(t): t for t in BinaryType}
 _I32 = struct.Struct("<i")
+#: SerializationHeader (record type, root id, header id, major and minor version), then the message's record type
+_STREAM_HEAD = struct.Struct("<BiiiiB")
 
 
 #: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
@@ -374,13 +376,23 @@ class NrbfReader:
 
     # -------------------------------------------------------------- records
 
-    def message(self) -> NrbfMessage:
-        if self.u8() != RecordType.SerializedStreamHeader:
-            raise SoapDecodeError("not an MS-NRBF stream: no SerializationHeader record")
-        root_id, header_id, major, minor = self.i32(), self.i32(), self.i32(), self.i32()
+    def _stream_head(self) -> tuple[int, int, int]:
+        """The root id, header id and message record type: the fixed head every message starts with."""
+        data = self.data
+        if len(data) >= _STREAM_HEAD.size and data[0] == RecordType.SerializedStreamHeader:
+            _, root_id, header_id, major, minor, kind = _STREAM_HEAD.unpack_from(data, 0)  # one unpack: hot path
+            self.pos = _STREAM_HEAD.size
+        else:  # not a stream, or a truncated one: field by field, so that the error says what and where
+            if self.u8() != RecordType.SerializedStreamHeader:
+                raise SoapDecodeError("not an MS-NRBF stream: no SerializationHeader record")
+            root_id, header_id, major, minor = self.i32(), self.i32(), self.i32(), self.i32()
+            kind = -1
         if (major, minor) != (1, 0):
             raise SoapDecodeError(f"unsupported MS-NRBF version {major}.{minor}")
-        kind = self.u8()
+        return root_id, header_id, self.u8() if kind < 0 else kind
+
+    def message(self) -> NrbfMessage:
+        root_id, header_id, kind = self._stream_head()
         message: MethodCallRecord | MethodReturnRecord
         if kind == RecordType.MethodCall:
             raw = check_flags(self.i32(), call=True)

@@ -562,6 +562,14 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
     return bytes([prim]) + raw
 
 
+_METHOD_RETURN = bytes([RecordType.MethodReturn])
+_RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
+_RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
+_NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
+_RETURN_VALUE_INLINE = MessageFlags.ReturnValueInline.value
+_RETURN_VALUE_IN_ARRAY = MessageFlags.ReturnValueInArray.value
+
+
 def write_method_return(
     value: object, value_type: WireType, parameter_count: int, registry: TypeRegistry,
     marshaller: ReferenceMarshaller | None = None,
@@ -571,24 +579,23 @@ def write_method_return(
     ``call_context`` the logical call context it carries (``ContextInArray``)."""
     if outs:
         return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
-    flags = MessageFlags.NoContext
-    flags |= MessageFlags.ArgsInline if parameter_count else MessageFlags.NoArgs
+    # plain ints: IntFlag's | is Python code, and this runs for every binary reply
+    flags = _RETURN_ARGS_INLINE if parameter_count else _RETURN_NO_ARGS
     args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
-    record = bytes([RecordType.MethodReturn])
     if value is None or value_type.kind is Kind.VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
-        return _message(writer, record, flags | MessageFlags.NoReturnValue, args, [], call_context)
+        return _message(writer, _METHOD_RETURN, flags | _NO_RETURN_VALUE, args, [], call_context)
     kind = primitive_kind(value, value_type)
     if kind is not None:
         inline = value_with_code(kind, value) + args
-        return _message(writer, record, flags | MessageFlags.ReturnValueInline, inline, [], call_context)
+        return _message(writer, _METHOD_RETURN, flags | _RETURN_VALUE_INLINE, inline, [], call_context)
     item = writer.object_value(value, value_type)
-    return _message(writer, record, flags | MessageFlags.ReturnValueInArray, args, [item], call_context)
+    return _message(writer, _METHOD_RETURN, flags | _RETURN_VALUE_IN_ARRAY, args, [item], call_context)
 
 
 def _message(
-    writer: NrbfWriter, record: bytes, flags: MessageFlags, fields: bytes, array: list[bytes],
+    writer: NrbfWriter, record: bytes, flags: int, fields: bytes, array: list[bytes],
     call_context: dict[str, object] | None,
 ) -> bytes:
     """A method message: its record, then the call array (``array``, plus the call context) if not empty."""

@@ -6,7 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from gateway.model.call_context import CURRENT_CONTEXT, EMPTY_CONTEXT
+
 from .support.redis import RedisServer, redis_server
+
+
+@pytest.fixture(autouse=True)
+def fresh_call_context() -> Iterator[None]:
+    """Each test starts with an empty logical call context: a value one test (or a server method it called
+    in process) left in the test thread's context would otherwise ride along with a later test's calls."""
+    CURRENT_CONTEXT.set(EMPTY_CONTEXT)
+    yield
+    CURRENT_CONTEXT.set(EMPTY_CONTEXT)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from ._contract import (
     clr_method,
     contract_of,
     one_way,
+    run_inline,
     soap_headers,
     throws,
 )
@@ -34,5 +35,5 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "INFRASTRUCTURE_MARKER", "OBJECT_OPERATIONS", "Operation", "Parameter", "ServiceContract", "clr_method",
     "contract_of", "generate_stub", "literal_name_clashes", "literal_operations", "literal_wsdl", "one_way",
-    "remoting_wsdl", "soap_action", "soap_headers", "throws", "write_stub",
+    "remoting_wsdl", "run_inline", "soap_action", "soap_headers", "throws", "write_stub",
 ]

@@ -79,6 +79,8 @@ class Operation:
     #: document/literal SOAP header types the operation reads / writes (:func:`soap_headers`)
     in_headers: tuple[type, ...] = ()
     out_headers: tuple[type, ...] = ()
+    #: a plain ``def`` the server may run on its event loop, without a worker thread (:func:`run_inline`)
+    inline: bool = False
 
     #: the parameters' wire types and names, computed once (read on every call)
     parameter_types: list[WireType] = field(init=False, repr=False, compare=False)
@@ -248,6 +250,15 @@ def one_way(func: _F) -> _F:
     return func
 
 
+def run_inline(func: _F) -> _F:
+    """Declare a plain ``def`` method quick and non-blocking: the server runs it on its event loop instead of
+    handing it to a worker thread, which costs more than a short method itself (tens of microseconds, more
+    on a busy machine). Only for methods that never wait (no I/O, no locks, no sleeps): while one runs, the
+    server serves nothing else. ``async def`` methods run on the loop anyway."""
+    setattr(func, "__remoting_inline__", True)  # noqa: B010
+    return func
+
+
 def soap_headers(
     in_header: type | tuple[type, ...] = (), out_header: type | tuple[type, ...] = ()
 ) -> typing.Callable[[_F], _F]:
@@ -385,7 +396,7 @@ def _operation(name: str, func: Any) -> Operation:
     ins, outs = getattr(func, "__remoting_headers__", ((), ()))
     return Operation(dotnet_name, tuple(params), ret_hint, returns, inspect.iscoroutinefunction(func), doc, name,
                      None, faults, name, unhinted=tuple(unhinted), one_way=one, in_headers=tuple(ins),
-                     out_headers=tuple(outs))
+                     out_headers=tuple(outs), inline=bool(getattr(func, "__remoting_inline__", False)))
 
 
 _CONTRACTS: dict[type, ServiceContract] = {}

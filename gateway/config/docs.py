@@ -56,16 +56,20 @@ def _dotnet() -> list[str]:
     rows += [(f"`<lifetime {a}>`", f"`[lifetime] {k}`") for a, k in dotnet.LIFETIME_ATTRIBUTES.items()]
     rows += [(f"`<wellknown {a}>`", f"`[[wellknown]] {k}`") for a, k in dotnet.WELLKNOWN_ATTRIBUTES.items()]
     rows += [("`<activated type>`", "`[[activated]] type`, and `name` (the CLR name as the file writes it)")]
-    http = ", ".join(f'`ref="{ref}"`' for ref, target in dotnet.CHANNEL_PORTS.items() if target == ("server", "port"))
-    rows += [(f"`<channel {a}>` ({http})", f"`[server] {k}`") for a, k in dotnet.CHANNEL_ATTRIBUTES.items()]
-    rows += [('`<channel rejectRemoteRequests="true">`', '`[server] host = "127.0.0.1"` (unless `bindTo` is given)')]
+    for section in ("server", "tcp"):
+        refs = ", ".join(f'`ref="{ref}"`' for ref, target in dotnet.CHANNEL_SECTIONS.items() if target == section)
+        rows += [(f"`<channel {a}>` ({refs})", f"`[{section}] {k}`") for a, k in dotnet.CHANNEL_ATTRIBUTES.items()]
+        rows += [(f'`<channel rejectRemoteRequests="true">` ({refs})',
+                  f'`[{section}] host = "127.0.0.1"` (unless `bindTo` is given)')]
     names = ", ".join(f"`{n}`" for n in dotnet.CHANNEL_NAMES)
     rows += [(f"`<channel>` {names}", "accepted: they only name or order channels")]
     formatters = ", ".join(f"`{n}`" for n in dotnet.FORMATTERS)
     rows += [(f"`<serverProviders><formatter ref|type>` ({formatters})",
-              "`formatters`, in order; no `<serverProviders>`: " + ", ".join(dotnet.DEFAULT_FORMATTERS)
-              + " (what .NET's HTTP channel accepts)")]
-    rows += [("`<formatter typeFilterLevel>`", "`type_filter` (the same level on every formatter, else Low)")]
+              "`formatters` (HTTP) or `[tcp] formatters`, in order; no `<serverProviders>`: "
+              + ", ".join(dotnet.DEFAULT_FORMATTERS) + " over HTTP, binary, soap over TCP (what .NET's channels "
+              "accept)")]
+    rows += [("`<formatter typeFilterLevel>`",
+              "`type_filter` (the same level on every formatter of every channel, else Low)")]
     rows += [('`<provider ref="wsdl">`', "accepted: every object answers `?wsdl`")]
     rows += [("`<customErrors mode>`", "`custom_errors`")]
     lines = ["| in the .NET file | becomes |", "|---|---|", *(f"| {a} | {_cell(b)} |" for a, b in rows)]

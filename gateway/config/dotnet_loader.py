@@ -4,9 +4,10 @@
 What .NET and Mono servers ship there maps onto the schema: ``<lifetime>`` to ``[lifetime]`` (in .NET's time
 syntax), ``<wellknown>`` and ``<activated>`` to ``[[wellknown]]`` and ``[[activated]]`` (their CLR type names
 resolve to the Python classes that declare them), the HTTP ``<channel port bindTo>`` to ``[server]``, its
-``<formatter ref typeFilterLevel>`` to ``formatters`` and ``type_filter``, ``<customErrors mode>`` to
-``custom_errors``, ``<application name>`` to ``application_name``. Everything else a .NET file can ask
-for and this gateway cannot honour (a TCP channel, a ``<client>`` section, custom sink providers ...)
+``<formatter ref typeFilterLevel>`` to ``formatters`` and ``type_filter``, the TCP ``<channel port bindTo>``
+and its formatters to ``[tcp]``, ``<customErrors mode>`` to ``custom_errors``, ``<application name>`` to
+``application_name``. Everything else a .NET file can ask for and this gateway cannot honour (an IPC
+channel, a ``<client>`` section, custom sink providers ...)
 becomes a note that ``serve`` and ``check`` print by name; an element or attribute that .NET does not know
 either is an error (a typo, most likely). The XML is read with the project's hardened parser (no DTD, no
 entities, no network).
@@ -34,16 +35,15 @@ LIFETIME_ATTRIBUTES = {
 }
 #: ``<wellknown>`` attributes -> ``[[wellknown]]`` keys (all three required, as in .NET).
 WELLKNOWN_ATTRIBUTES = {"type": "type", "objectUri": "uri", "mode": "mode"}
-#: HTTP ``<channel>`` attributes -> ``[server]`` keys.
+#: ``<channel>`` attributes -> keys of the channel's section (``[server]`` for HTTP, ``[tcp]``).
 CHANNEL_ATTRIBUTES = {"port": "port", "bindTo": "host"}
 #: Channel attributes that only name or order channels: accepted, nothing to do.
 CHANNEL_NAMES = ("name", "priority", "displayName")
-#: Channels by ``ref`` (and by the class name in ``type``) -> the ``[section] key`` its port sets, or None
-#: when there is no such channel here. A TCP channel section would map ``"tcp": ("tcp", "port")``.
-CHANNEL_PORTS: dict[str, tuple[str, str] | None] = {
-    "http": ("server", "port"), "http server": ("server", "port"), "tcp": None, "tcp server": None, "ipc": None,
-    "ipc server": None,
-}
+#: Channels by ``ref`` (and by the class name in ``type``) -> the section its attributes set (``server``:
+#: the HTTP side, ``tcp``: the TCP channel); any other channel is not served here.
+CHANNEL_SECTIONS = {"http": "server", "http server": "server", "tcp": "tcp", "tcp server": "tcp"}
+#: Where each channel's ``<serverProviders>`` formatters go: the app's (HTTP) and the TCP channel's own.
+FORMATTERS_KEY = {"server": ("", "formatters"), "tcp": ("tcp", "formatters")}
 CHANNEL_TYPES = {
     "HttpChannel": "http", "HttpServerChannel": "http server", "HttpClientChannel": "http client",
     "TcpChannel": "tcp", "TcpServerChannel": "tcp server", "TcpClientChannel": "tcp client",
@@ -76,8 +76,9 @@ NOT_HONOURED = {
     "other <channel> attributes": "HTTP channel properties other than port, bindTo, rejectRemoteRequests, name "
                                   "and priority",
     "<channel ref=\"http client\">": "a client channel serves nothing",
-    "<channel ref=\"tcp\"> and other channels": "this gateway has no such channel (it serves HTTP)",
+    "<channel ref=\"ipc\"> and other channels": "this gateway has no such channel (it serves HTTP and TCP)",
     "a second HTTP <channel>": "the gateway serves one HTTP port; the first HTTP channel gives it",
+    "a second TCP <channel>": "the gateway serves one TCP channel; the first TCP channel gives it",
 }
 
 #: The largest configuration file read (a .config file is a few KiB).
@@ -122,7 +123,12 @@ class _Reader:
         self.raw: RawConfig = {"": RawTable(label)}
         self.notes: list[str] = []
         self.errors: list[str] = []
-        self.http_channel: etree._Element | None = None
+        #: the channel element serving each section (``server``: HTTP, ``tcp``): the first of its kind
+        self.channels: dict[str, etree._Element] = {}
+        #: every channel's formatters and their typeFilterLevel attributes: one level for the app, decided
+        #: once all channels are read (``formatter``, or ``tcp formatter`` for the TCP channel's)
+        self.formatters: list[str] = []
+        self.levels: list[tuple[str, etree._Element, str]] = []
 
     # ------------------------------------------------------------ locations
 
@@ -230,6 +236,7 @@ class _Reader:
             self.raw[""].values["wellknown"] = Raw(wellknown, f"{self.label}: <service>")
         if activated:
             self.raw[""].values["activated"] = Raw(activated, f"{self.label}: <service>")
+        self.type_filter(self.formatters, self.levels)
 
     def lifetime(self, el: etree._Element) -> None:
         found = self.attributes(el, tuple(LIFETIME_ATTRIBUTES))
@@ -267,28 +274,25 @@ class _Reader:
         kind = self.channel_kind(el, found)
         if kind is None:
             return
-        target = CHANNEL_PORTS.get(kind)
+        target = CHANNEL_SECTIONS.get(kind)
         named = found.get("ref") or found.get("type")
         if target is None:
             client = kind.endswith("client")
             self.not_honoured(el, NOT_HONOURED[
-                '<channel ref="http client">' if client else '<channel ref="tcp"> and other channels'], named)
+                '<channel ref="http client">' if client else '<channel ref="ipc"> and other channels'], named)
             return
-        if target != ("server", "port"):  # a channel another section serves (its port is all it takes)
-            if "port" in found:
-                self.put(*target, el, found["port"])
+        label = "HTTP" if target == "server" else "TCP"
+        if target in self.channels:
+            self.not_honoured(el, NOT_HONOURED[f"a second {label} <channel>"], named)
             return
-        if self.http_channel is not None:
-            self.not_honoured(el, NOT_HONOURED["a second HTTP <channel>"], found.get("ref") or found.get("type"))
-            return
-        self.http_channel = el
+        self.channels[target] = el
         for attribute, key in CHANNEL_ATTRIBUTES.items():
             if attribute in found:
-                self.put("server", key, el, found[attribute])
+                self.put(target, key, el, found[attribute])
         reject = found.get("rejectRemoteRequests")
         if reject is not None and "bindTo" not in found:
             if (el.get(reject) or "").strip().lower() == "true":
-                self.put("server", "host", el, reject, "127.0.0.1")
+                self.put(target, "host", el, reject, "127.0.0.1")
             elif (el.get(reject) or "").strip().lower() != "false":
                 self.errors.append(f"{self.at(el, reject)}: must be true or false")
         honoured = {"ref", "type", *CHANNEL_ATTRIBUTES, "rejectRemoteRequests", *CHANNEL_NAMES}
@@ -304,12 +308,15 @@ class _Reader:
             elif _local(child) != "serverProviders":
                 self.unknown_element(child, ("serverProviders", "clientProviders"))
         if providers:
-            self.server_providers(providers[0])
+            self.server_providers(providers[0], target)
             for extra in providers[1:]:
                 self.errors.append(f"{self.at(extra)}: a second <serverProviders> in one channel")
-        else:
+        elif target == "server":
             where = f"{self.at(el)} (no <serverProviders>: SOAP and binary, as .NET's HTTP channel)"
             self.raw[""].values["formatters"] = Raw(list(DEFAULT_FORMATTERS), where)
+            self.formatters += DEFAULT_FORMATTERS  # at the default level, Low
+        else:  # the TCP channel's defaults: binary, then SOAP (Low)
+            self.formatters += ["tcp binary", "tcp soap"]
 
     def channel_kind(self, el: etree._Element, found: dict[str, str]) -> str | None:
         if "ref" in found:
@@ -320,7 +327,7 @@ class _Reader:
         self.errors.append(f"{self.at(el)}: missing attribute ref or type")
         return None
 
-    def server_providers(self, el: etree._Element) -> None:
+    def server_providers(self, el: etree._Element, target: str) -> None:
         self.attributes(el, ())
         formatters: list[str] = []
         levels: list[tuple[str, etree._Element, str]] = []  # (formatter, element, attribute as spelled)
@@ -350,11 +357,15 @@ class _Reader:
         if not formatters:
             self.errors.append(f"{self.at(el)}: no <formatter> (a channel needs one to read calls)")
             return
-        self.raw[""].values["formatters"] = Raw(formatters, self.at(el))
-        self.type_filter(formatters, levels)
+        section, key = FORMATTERS_KEY[target]
+        self.table(section).values[key] = Raw(formatters, self.at(el))
+        prefix = "tcp " if target == "tcp" else ""
+        self.formatters += [prefix + formatter for formatter in formatters]
+        self.levels += [(prefix + formatter, child, spelled) for formatter, child, spelled in levels]
 
     def type_filter(self, formatters: list[str], levels: list[tuple[str, etree._Element, str]]) -> None:
-        """One level for the app: the formatters' common one; when they differ, Low (each other one reported)."""
+        """One level for the app: the formatters' common one (over every channel); when they differ, Low (each
+        other one reported)."""
         if not levels:
             return
         given = {formatter: (child.get(spelled) or "").strip() for formatter, child, spelled in levels}

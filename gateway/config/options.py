@@ -7,6 +7,7 @@ builder then constructs the application once, with all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from soap import DEFAULT_LIMITS, Limits
 
@@ -33,6 +34,9 @@ class AppOptions:
     body_timeout: float | None = 30.0
     metrics: bool | None = None
     metrics_path: str = "/metrics"
+    tcp_port: int | None = None
+    tcp_address: str | None = None
+    tcp_options: dict[str, Any] = field(default_factory=dict)
     store: ObjectStore = field(default_factory=EmbeddedStore)
     #: server sinks, outermost first (request logging, authentication)
     sinks: list[ServerSink] = field(default_factory=list)
@@ -45,5 +49,6 @@ class AppOptions:
             lifetime=self.lifetime, type_filter=self.type_filter, public_url=self.public_url,
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
             body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
-            metrics_path=self.metrics_path, store=self.store,
+            metrics_path=self.metrics_path, tcp_port=self.tcp_port, tcp_address=self.tcp_address,
+            tcp_options=self.tcp_options, store=self.store,
         )

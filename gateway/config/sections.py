@@ -191,6 +191,43 @@ class ServerSettings(Section):
     )
 
 
+@section("tcp")
+@dataclass(frozen=True, kw_only=True)
+class TcpSettings(Section):
+    """The .NET Remoting TCP channel (`tcp://`, docs/tcp.md): the same objects as over HTTP, for clients
+    that use .NET's `TcpChannel`. Off unless `port` is given (`serve --tcp-port`, or .NET's
+    `<channel ref="tcp" port="...">`). It runs in one process: not with several workers."""
+
+    port: int | None = setting(
+        None, Integer(0, 65535), "The port of the TCP channel (0: any free port; unset: no TCP channel).",
+    )
+    host: str = setting("127.0.0.1", Text(), "The address it listens on (0.0.0.0: every interface).")
+    formatters: tuple[str, ...] = setting(
+        ("binary", "soap"), TextList(("binary", "soap"), nonempty=True),
+        "The formatters it reads, whatever HTTP enables (a request without a content type is binary).",
+    )
+    public_url: str | None = setting(
+        None, Text(), "`tcp://name:port` put in ObjRefs, when callers reach the channel under another address.",
+    )
+    idle_timeout: float | None = setting(
+        120.0, Seconds(), "A connection with no message for that long is closed (clients reconnect).",
+    )
+    max_connections: int = setting(1024, Integer(1), "Connections open at once; more are closed at once.")
+
+    def problems(self) -> list[str]:
+        if self.public_url is not None and not self.public_url.startswith("tcp://"):
+            return [f"public_url: must start with tcp://, not {self.public_url!r}"]
+        return []
+
+    def app_options(self, options: AppOptions) -> None:
+        if self.port is None:
+            return
+        options.tcp_port = self.port
+        options.tcp_address = self.host
+        options.tcp_options = {"formatters": self.formatters, "public_url": self.public_url,
+                               "idle_timeout": self.idle_timeout, "max_connections": self.max_connections}
+
+
 @section("limits")
 @dataclass(frozen=True, kw_only=True)
 class LimitsSettings(Section):

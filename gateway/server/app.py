@@ -28,7 +28,7 @@ from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
-from ..tcp.server import TcpChannel
+from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
 from .authorization import AuthorizationRules
 from .callbacks import CallbackProxies
 from .endpoint import app_path
@@ -59,7 +59,9 @@ class RemotingApp(ObjectHost):
     ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
     ``tcp_port``: also serve the objects over the .NET Remoting TCP channel on ``tcp_address:tcp_port`` (0: any
     free port), started and stopped with the app's lifespan (see :class:`gateway.tcp.TcpChannel`, whose other
-    options ``tcp_options`` passes on; docs/tcp.md).
+    options ``tcp_options`` passes on; docs/tcp.md). When they are not given, ``GATEWAY_TCP_PORT`` and
+    ``GATEWAY_TCP_HOST`` decide (what ``remoting-gateway serve --tcp-port N`` sets for an app built in code);
+    default: no TCP channel, on 127.0.0.1.
 
     ``store`` is what the workers of a deployment share (docs/scale-out.md): an
     :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads
@@ -88,7 +90,7 @@ class RemotingApp(ObjectHost):
         metrics: bool | None = None,
         metrics_path: str = "/metrics",
         tcp_port: int | None = None,
-        tcp_address: str = "127.0.0.1",
+        tcp_address: str | None = None,
         tcp_options: Mapping[str, Any] | None = None,
         store: ObjectStore | str | None = None,
         inspectors: Iterable[CallInspector] = (),
@@ -112,8 +114,11 @@ class RemotingApp(ObjectHost):
         self._user_routes = ExceptionMiddleware(self.router)
         self.health_path = health_path
         self.tcp: TcpChannel | None = None
+        if tcp_port is None:
+            tcp_port = tcp_port_from_env()
         if tcp_port is not None:
-            self.tcp = TcpChannel(self, tcp_address, tcp_port, **dict(tcp_options or {}))
+            address = tcp_address or tcp_address_from_env()
+            self.tcp = TcpChannel(self, address, tcp_port, **dict(tcp_options or {}))
         self.store = select_store(store)
         #: this worker's part in a deployment sharing :attr:`store` (None: the store is not shared)
         self.cluster: ClusterNode | None = None

@@ -322,6 +322,8 @@ class Dispatcher:
         if BUILTINS.get(op.name) is op:
             return _object_method(entry, op, args)
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
+            if op.inline:  # @run_inline: on the loop, in this call's context
+                return _perform_single_call(entry, op, args)
             value, state = await WORKERS.run(run_capturing, _perform_single_call, entry, op, args)
             CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
             return value
@@ -337,6 +339,8 @@ class Dispatcher:
     async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
         if op.is_async:
             return await getattr(target, op.target)(*args)
+        if op.inline:
+            return _perform(target, op, args)
         value, state = await WORKERS.run(run_capturing, _perform, target, op, args)
         CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
         return value

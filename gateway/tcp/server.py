@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import http
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -50,9 +51,28 @@ log = logging.getLogger("gateway.tcp")
 MESSAGE_TYPES = frozenset({"application/octet-stream", "text/xml", "application/soap+xml"})
 #: Custom headers that mean something only over HTTP (and would change the ObjRef addresses): dropped.
 _DROPPED = frozenset({"host", "content-length", "content-type", "connection", "transfer-encoding"})
+#: What an application built in code reads when its ``tcp_port`` / ``tcp_address`` are not given: the
+#: ``[tcp]`` section's variables, which ``remoting-gateway serve --tcp-port`` hands a MODULE:APP worker.
+PORT_VARIABLE = "GATEWAY_TCP_PORT"
+HOST_VARIABLE = "GATEWAY_TCP_HOST"
 _READ_SIZE = 65536
 _LINGER_BYTES = 1024 * 1024
+_DRAIN_ABOVE = 16 * 1024
 _MAX_PHRASE = 512
+
+
+def tcp_port_from_env() -> int | None:
+    """``GATEWAY_TCP_PORT`` as a port number (None when unset or empty); a clear error when it is not one."""
+    value = os.environ.get(PORT_VARIABLE, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > 65535:
+        raise ValueError(f"environment variable {PORT_VARIABLE}: must be a port number 0-65535, not {value!r}")
+    return int(value)
+
+
+def tcp_address_from_env(default: str = "127.0.0.1") -> str:
+    return os.environ.get(HOST_VARIABLE, "").strip() or default
 
 
 def split_request_uri(request_uri: str) -> tuple[str, str | None]:
@@ -389,8 +409,12 @@ class Connection:
         await self._send(reply)
 
     async def _send(self, frame: TcpFrame) -> None:
-        self.writer.write(write_frame(frame))
-        await self.writer.drain()
+        writer = self.writer
+        writer.write(write_frame(frame))
+        # wait for the peer only when the reply did not leave at once (drain's own checks cost a coroutine
+        # per call; a small reply is nearly always written straight to the socket)
+        if writer.transport.get_write_buffer_size() > _DRAIN_ABOVE:
+            await writer.drain()
 
 
 def _phrase(status: int) -> str:

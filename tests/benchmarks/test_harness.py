@@ -60,7 +60,10 @@ def test_generated_wrk_script_carries_the_request(tmp_path: Path) -> None:
 
 
 def test_formatter_benchmark_checks_pass() -> None:
-    assert bench_formatters.main(["--rounds", "1", "--seconds", "0.01", "--check"]) == 0
+    """Every case of bench_formatters.py answers correctly (its speed floor is for a measured run, not here:
+    a 10 ms round on a loaded machine can fall below any floor)."""
+    failures = {case.label: case.check() for case in bench_formatters.cases()}
+    assert failures and not any(failures.values()), failures
 
 
 def test_tree_cpu_counts_the_workers() -> None:

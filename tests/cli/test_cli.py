@@ -19,7 +19,7 @@ from lxml import etree
 
 from examples.hello import IHello
 from examples.remoting_samples import ClientActivatedObject, IRemoteService
-from gateway import RemotingClient
+from gateway import RemotingClient, proxy_objref
 from gateway.cli import main
 from gateway.config.resolve import import_object
 
@@ -127,15 +127,15 @@ def test_serve_several_workers_from_a_config_file() -> None:
 
 def test_serve_reports_what_a_dotnet_file_asks_for_and_cannot_have(tmp_path: Path) -> None:
     text = (EXAMPLES / "App.config").read_text().replace(
-        "      </channels>", '        <channel ref="tcp" port="8086" />\n      </channels>')
+        "      </channels>", '        <channel ref="ipc" portName="remoting" />\n      </channels>')
     config = tmp_path / "Server.exe.config"
     config.write_text(text)
     with serving("--config", str(config), "--module", "examples.remoting_samples") as (url, printed), \
             RemotingClient(timeout=10) as client:
         assert client.get_object(IHello, url + "SayHello.rem").HelloMethod("net") == "Hi there net"
-    line = line_of(text, '<channel ref="tcp"')
-    assert f'{config} line {line}: <channel ref="tcp">: not honoured: this gateway has no such channel' in printed
-    assert printed.count('<channel ref="tcp">: not honoured') == 1  # said once, not again by the worker
+    line = line_of(text, '<channel ref="ipc"')
+    assert f'{config} line {line}: <channel ref="ipc">: not honoured: this gateway has no such channel' in printed
+    assert printed.count('<channel ref="ipc">: not honoured') == 1  # said once, not again by the worker
 
 
 @pytest.mark.parametrize(("args", "status", "expected"), [
@@ -150,6 +150,9 @@ def test_serve_reports_what_a_dotnet_file_asks_for_and_cannot_have(tmp_path: Pat
     (("examples.hello:app", "--workers", "2", "--reload"), 2, "--reload runs one process: leave out --workers"),
     (("examples.hello:app", "--config", "examples/gateway.toml"), 1,
      "top-level keys, [lifetime], [limits]: the application comes from examples.hello:app, built in code"),
+    (("examples.hello:app", "--tcp-port", "0", "--workers", "2"), 2,
+     "the TCP channel runs in one process (its objects and leases live there; docs/tcp.md): leave out --workers"),
+    (("examples.hello:app", "--tcp-port", "70000"), 1, "command line --tcp-port: must be an integer 0-65535"),
 ])
 def test_serve_refuses_with_a_message_and_a_status(
     args: tuple[str, ...], status: int, expected: str, capsys: pytest.CaptureFixture[str],
@@ -157,10 +160,77 @@ def test_serve_refuses_with_a_message_and_a_status(
 ) -> None:
     monkeypatch.chdir(REPO_ROOT)
     monkeypatch.setattr(sys, "path", list(sys.path))  # main() puts --app-dir first
+    for variable in ("GATEWAY_TCP_PORT", "GATEWAY_TCP_HOST"):  # serve hands --tcp-port to the app through them
+        monkeypatch.setenv(variable, "")
     assert main(["serve", *args]) == status  # in process: these never get as far as starting uvicorn
     err = capsys.readouterr().err
     assert expected in err
     assert err.startswith("remoting-gateway serve: ") and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ serve: the .NET Remoting TCP channel
+
+
+def assert_served_over_tcp(tcp_url: str, tcp_port: int) -> None:
+    """Calls over ``tcp_url`` (binary, the TCP default), and ObjRefs handed out there carry ``tcp://``."""
+    with RemotingClient(timeout=10) as client:
+        assert client.get_object(IHello, tcp_url + "SayHello.rem").HelloMethod("tcp") == "Hi there tcp"
+        counter = client.create_instance(ClientActivatedObject, tcp_url, "over tcp")
+        ref = proxy_objref(counter)
+        assert ref is not None and ref.channel_urls == [f"tcp://127.0.0.1:{tcp_port}"]
+        assert (counter.Increment(), counter.Increment(), counter.GetName()) == (1, 2, "over tcp")
+
+
+def test_serve_module_app_with_tcp_port_serves_the_objects_over_tcp_too() -> None:
+    tcp_port = free_port()
+    with serving("examples.remoting_samples:app", "--tcp-port", str(tcp_port)) as (url, printed):
+        assert_served_over_tcp(f"tcp://127.0.0.1:{tcp_port}/", tcp_port)
+        with RemotingClient(timeout=10) as client:  # HTTP as before
+            assert client.get_object(IHello, url + "SayHello.soap").HelloMethod("http") == "Hi there http"
+    assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap)" in printed
+
+
+def test_serve_config_toml_tcp_section(tmp_path: Path) -> None:
+    tcp_port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text((EXAMPLES / "gateway.toml").read_text() + f"\n[tcp]\nport = {tcp_port}\n")
+    with serving("--config", str(config)), RemotingClient(timeout=10) as client:
+        service = client.get_object(IRemoteService, f"tcp://127.0.0.1:{tcp_port}/SingletonService.rem")
+        assert service.Increment() + 1 == service.Increment()
+
+
+def test_serve_dotnet_app_config_with_a_tcp_channel(tmp_path: Path) -> None:
+    """The App.config of a .NET server that registers ``<channel ref="tcp" port="...">`` beside HTTP."""
+    tcp_port = free_port()
+    text = (EXAMPLES / "App.config").read_text().replace(
+        "      </channels>", f'        <channel ref="tcp" port="{tcp_port}" />\n      </channels>')
+    config = tmp_path / "Server.exe.config"
+    config.write_text(text)
+    with serving("--config", str(config), "--module", "examples.remoting_samples") as (_, printed):
+        assert_served_over_tcp(f"tcp://127.0.0.1:{tcp_port}/", tcp_port)
+    assert "not honoured" not in printed
+
+
+def test_serve_module_app_takes_the_tcp_port_but_not_other_tcp_keys_from_a_file(tmp_path: Path) -> None:
+    tcp_port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(f"[tcp]\nport = {tcp_port}\n")
+    with serving("examples.remoting_samples:app", "--config", str(config)):
+        assert_served_over_tcp(f"tcp://127.0.0.1:{tcp_port}/", tcp_port)
+    config.write_text(f"[tcp]\nport = {tcp_port}\nformatters = ['soap']\n")
+    proc = run("serve", "examples.hello:app", "--config", str(config))
+    assert proc.returncode == 1 and "[tcp] formatters: the application comes from examples.hello:app" in proc.stderr
+    assert_no_traceback(proc)
+
+
+def test_check_shows_the_tcp_channel_a_dotnet_file_asks_for(tmp_path: Path) -> None:
+    text = (EXAMPLES / "App.config").read_text().replace(
+        "      </channels>", '        <channel ref="tcp" port="8085" bindTo="127.0.0.1" />\n      </channels>')
+    config = tmp_path / "Server.exe.config"
+    config.write_text(text)
+    proc = run("check", "--config", str(config), "--module", "examples.remoting_samples", "--strict")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tcp://127.0.0.1:8085/  the same objects over the .NET Remoting TCP channel (binary, soap)" in proc.stdout
 
 
 def test_serve_refuses_a_bad_file_naming_file_and_key(tmp_path: Path) -> None:
@@ -330,7 +400,7 @@ def test_check_needs_something_to_check() -> None:
 
 def test_the_factory_serves_under_plain_uvicorn_and_reports_what_is_not_honoured(tmp_path: Path) -> None:
     text = (EXAMPLES / "App.config").read_text().replace(
-        "      </channels>", '        <channel ref="tcp" port="8086" />\n      </channels>')
+        "      </channels>", '        <channel ref="ipc" portName="remoting" />\n      </channels>')
     config = tmp_path / "App.config"
     config.write_text(text)
     port = free_port()
@@ -341,5 +411,5 @@ def test_the_factory_serves_under_plain_uvicorn_and_reports_what_is_not_honoured
             RemotingClient(timeout=10) as client:
         assert client.get_object(IHello, url + "SayHello.soap").HelloMethod("factory") == "Hi there factory"
         printed = output()
-    line = line_of(text, '<channel ref="tcp"')
-    assert f'{config} line {line}: <channel ref="tcp">: not honoured' in printed
+    line = line_of(text, '<channel ref="ipc"')
+    assert f'{config} line {line}: <channel ref="ipc">: not honoured' in printed

@@ -19,7 +19,7 @@ from examples.remoting_samples import (
 )
 from gateway import CustomErrorsMode, TypeFilterLevel, WellKnownObjectMode
 from gateway.config import ConfigError, GatewayConfig, build_app, load_config
-from gateway.config.sections import ServerSettings
+from gateway.config.sections import ServerSettings, TcpSettings
 
 from ..support.server import REPO_ROOT
 from .calls import activate_and_increment, call, get
@@ -156,6 +156,47 @@ def test_reject_remote_requests_listens_on_loopback(tmp_path: Path) -> None:
     assert load(path).get(ServerSettings).host == "127.0.0.1"
 
 
+def test_tcp_channel_of_the_seed_sample_serves_tcp_beside_http(tmp_path: Path) -> None:
+    """The seed's sample registers ``new TcpChannel(8085)``: in a file, ``<channel ref="tcp" port="8085">``
+    gives the TCP channel its port (HTTP keeps its default); ``bindTo`` its address."""
+    text = HELLO_CONFIG.replace('<channel ref="http" port="8000" />',
+                                '<channel ref="tcp" port="8085" bindTo="127.0.0.2" />')
+    config = load(write(tmp_path, text), ("examples.hello",))
+    assert config.notes == []
+    tcp = config.get(TcpSettings)
+    assert (tcp.port, tcp.host, tcp.formatters) == (8085, "127.0.0.2", ("binary", "soap"))
+    app = build_app(config)
+    assert app.tcp is not None and (app.tcp.address, app.tcp.port, app.tcp.formatters) == (
+        "127.0.0.2", 8085, ("binary", "soap"))
+    assert config.get(ServerSettings).port == 8000
+
+
+def test_tcp_channel_formatters_and_type_filter_with_an_http_channel(tmp_path: Path) -> None:
+    path = write(tmp_path, remoting("", """<channels>
+        <channel ref="http" port="9000"><serverProviders><formatter ref="soap" typeFilterLevel="Full" />
+          </serverProviders></channel>
+        <channel type="System.Runtime.Remoting.Channels.Tcp.TcpChannel, System.Runtime.Remoting" port="9001"
+                 rejectRemoteRequests="true">
+          <serverProviders><formatter ref="binary" typeFilterLevel="Full" /></serverProviders>
+        </channel></channels>"""))
+    config = load(path)
+    app = build_app(config)
+    assert config.notes == []
+    assert app.tcp is not None and (app.tcp.address, app.tcp.port, app.tcp.formatters) == (
+        "127.0.0.1", 9001, ("binary",))
+    assert list(app.formatters) == ["soap"] and app.type_filter is TypeFilterLevel.Full
+
+
+def test_type_filter_full_on_tcp_only_is_reported_when_http_stays_low(tmp_path: Path) -> None:
+    path = write(tmp_path, remoting("", """<channels><channel ref="http" port="9000" />
+        <channel ref="tcp" port="9001"><serverProviders><formatter ref="binary" typeFilterLevel="Full" />
+        </serverProviders></channel></channels>"""))
+    config = load(path)
+    assert build_app(config).type_filter is TypeFilterLevel.Low
+    assert any('<formatter typeFilterLevel="Full">: not honoured: one type filter level' in note
+               for note in config.notes), config.notes
+
+
 def test_application_name_serves_objects_under_it_too(tmp_path: Path) -> None:
     text = HELLO_CONFIG.replace("<application>", '<application name="HelloApp">')
     app = build_app(load(write(tmp_path, text), ("examples.hello",)))
@@ -176,8 +217,11 @@ def test_activated_types_are_registered_under_the_name_the_file_gives(tmp_path: 
 
 
 NOT_HONOURED = [
-    ('<channel ref="tcp" port="8086" />',
-     'line 5: <channel ref="tcp">: not honoured: this gateway has no such channel'),
+    ('<channel ref="ipc" portName="remoting" />',
+     'line 5: <channel ref="ipc">: not honoured: this gateway has no such channel'),
+    ('<channel ref="tcp" port="8085" /><channel ref="tcp" port="8086" />',
+     '<channel ref="tcp">: not honoured: the gateway serves one TCP channel'),
+    ('<channel ref="tcp" port="8085" secure="true" />', '<channel secure="true">: not honoured'),
     ('<channel ref="http client" />', '<channel ref="http client">: not honoured: a client channel serves nothing'),
     ('<channel ref="http" port="8000" /><channel ref="http" port="8001" />',
      '<channel ref="http">: not honoured: the gateway serves one HTTP port'),

@@ -61,6 +61,11 @@ def test_the_command_line_beats_the_environment(toml: Path) -> None:
     assert config.get(ServerSettings).port == 8300
 
 
+def test_tcp_channel_from_the_environment(toml: Path) -> None:
+    app = build_app(load_config(toml, environ={"GATEWAY_TCP_PORT": "8101", "GATEWAY_TCP_FORMATTERS": "soap"}))
+    assert app.tcp is not None and (app.tcp.port, app.tcp.formatters) == (8101, ("soap",))
+
+
 def test_an_empty_variable_counts_as_unset(toml: Path) -> None:
     config = load_config(toml, environ={"GATEWAY_SERVER_PORT": "", "GATEWAY_PUBLIC_URL": "  "})
     assert config.get(ServerSettings).port == 8100

@@ -151,6 +151,17 @@ async def tag_sink(request: ServerRequest, call_next: Handler) -> ServerResponse
     return response
 
 
+def test_tcp_section_gives_the_app_its_tcp_channel(tmp_path: Path) -> None:
+    path = write(tmp_path, "[tcp]\nport = 8001\nhost = '127.0.0.2'\nformatters = ['binary']\n"
+                           "public_url = 'tcp://gw.example.com:18001'\nidle_timeout = '3M'\nmax_connections = 10\n")
+    tcp = build(path).tcp
+    assert tcp is not None
+    assert (tcp.address, tcp.port, tcp.formatters, tcp.url) == ("127.0.0.2", 8001, ("binary",),
+                                                                "tcp://gw.example.com:18001")
+    assert (tcp.idle_timeout, tcp.max_connections) == (180.0, 10)
+    assert build(write(tmp_path, "")).tcp is None  # no port: no TCP channel
+
+
 def test_sinks_of_your_own_run_inside_authentication(tmp_path: Path) -> None:
     path = write(tmp_path, """
 sinks = ["tests.config.test_toml:StampSink", "tests.config.test_toml:tag_sink"]
@@ -307,6 +318,9 @@ ERROR_CASES = [
     ("sink module", "sinks = ['examples.nope:Sink']\n", ["sinks: no module named 'examples.nope'"]),
     ("sink not callable", "sinks = ['examples.hello:PEER_SHARED']\n",
      ["sinks: 'PeerShared, Version=", "is not callable"]),
+    ("tcp port", "[tcp]\nport = 70000\n", ["[tcp] port: must be an integer 0-65535, not 70000"]),
+    ("tcp public_url", "[tcp]\nport = 8001\npublic_url = 'http://gw:8001'\n",
+     ["[tcp]: public_url: must start with tcp://, not 'http://gw:8001'"]),
     ("rule", "[[authorization.rules]]\nuri = 'a.soap'\nroles = ['x']\nanonymous = true\n",
      ["[[authorization.rules]] #1: anonymous = true and roles exclude each other"]),
 ]

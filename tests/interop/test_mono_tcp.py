@@ -10,6 +10,9 @@
   a Mono ``TcpChannel`` server: hello, SingleCall/Singleton, echo, arrays, by-value objects, the custom
   exception with its field, client-activated objects with their lease and expiry, ObjRefs returned and
   passed back.
+* Operations: ``remoting-gateway serve`` in a subprocess, given its TCP channel by a .NET App.config
+  (``<channel ref="tcp" port="...">``, its formatters with ``typeFilterLevel="Full"``) and by ``--tcp-port``
+  for an app built in code: the Mono TCP client's checks pass against both.
 * Controls: TestClient over TCP passes its checks against the Mono TCP server too (so a failure against ours
   is ours); a Mono HTTP client gets ObjRefs that also carry our TCP address and still works; a Mono TCP
   client gets ObjRefs that carry our HTTP address first and still calls over TCP.
@@ -21,16 +24,25 @@ import asyncio
 import datetime as dt
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 try:
-    from support.server import free_port, live_server, stop_process, wait_for_ready
+    from support.server import REPO_ROOT, free_port, live_process, live_server, stop_process, wait_for_ready
 except ImportError:  # tests/ imported as a package
-    from tests.support.server import free_port, live_server, stop_process, wait_for_ready
+    from tests.support.server import (
+        REPO_ROOT,
+        free_port,
+        live_process,
+        live_server,
+        stop_process,
+        wait_for_ready,
+    )
 
 from examples.remoting_samples import ClientActivatedObject, GreetingException, IFactory, IHello, IRemoteService, Person
 from gateway import AsyncRemotingClient, LeaseState, RemotingClient, RemotingError
@@ -130,6 +142,50 @@ def test_mono_tcp_client_skips_the_http_address_listed_first(mono_binaries: mono
     with live_server(TCP_APP, env=env):
         run = _run_client(mono_binaries, f"tcp://127.0.0.1:{port}/", "--binary", "--only", "cao")
     assert run.summary == (8, 0), run.describe()
+
+
+# -------------------------------------------------------- remoting-gateway serve with a TCP channel
+
+
+def _tcp_app_config(tcp_port: int) -> str:
+    """``examples/App.config`` plus the TCP channel a .NET server registers beside HTTP, every formatter at
+    type filter Full (a lease sponsor in the client is an ObjRef the server must accept)."""
+    text = (REPO_ROOT / "examples" / "App.config").read_text()
+    for formatter in ("soap", "binary"):
+        full = f'<formatter ref="{formatter}" typeFilterLevel="Full" />'
+        text = text.replace(f'<formatter ref="{formatter}" />', full)
+    tcp = (f'<channel ref="tcp" port="{tcp_port}"><serverProviders><formatter ref="binary" typeFilterLevel="Full" />'
+           '<formatter ref="soap" typeFilterLevel="Full" /></serverProviders></channel>')
+    return text.replace("      </channels>", f"        {tcp}\n      </channels>")
+
+
+def test_mono_tcp_client_against_serve_with_a_dotnet_app_config(
+    mono_binaries: mono_build.MonoBuild, tmp_path: Path
+) -> None:
+    tcp_port, http_port = free_port(), free_port()
+    config = tmp_path / "Server.exe.config"
+    config.write_text(_tcp_app_config(tcp_port))
+    command = [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--module",
+               "examples.remoting_samples", "--port", str(http_port), "--log-level", "warning"]
+    with live_process(command, http_port, name="remoting-gateway serve --config (tcp)") as (_, output):
+        groups = "hello,singlecall,singleton,echo,exceptions,cao,sponsor"
+        run = _run_client(mono_binaries, f"tcp://127.0.0.1:{tcp_port}/", "--binary", "--only", groups)
+        assert "not honoured" not in output(), output()
+    assert run.summary is not None and run.summary[1] == 0 and run.summary[0] > 30, run.describe()
+    for check in SPONSOR_CHECKS:
+        run.require_pass(check, "Mono TCP client against serve --config")
+
+
+def test_mono_tcp_client_against_serve_tcp_port(mono_binaries: mono_build.MonoBuild) -> None:
+    tcp_port, http_port = free_port(), free_port()
+    command = [sys.executable, "-m", "gateway", "serve", "examples.remoting_samples:app", "--tcp-port",
+               str(tcp_port), "--port", str(http_port), "--log-level", "warning"]
+    with live_process(command, http_port, name="remoting-gateway serve --tcp-port"):
+        run = _run_client(mono_binaries, f"tcp://127.0.0.1:{tcp_port}/", "--binary", "--only", "hello,cao")
+        soap = _run_client(mono_binaries, f"tcp://127.0.0.1:{tcp_port}/", "--only", "hello")
+    for each in (run, soap):
+        assert each.summary is not None and each.summary[1] == 0 and each.summary[0] > 0, each.describe()
+    assert "formatter=soap channel=tcp" in soap.stderr, soap.describe()
 
 
 def test_control_mono_tcp_client_passes_against_mono_tcp_server(

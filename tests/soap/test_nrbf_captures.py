@@ -36,6 +36,7 @@ from soap import (
     Fault,
     MethodReturn,
     ObjRef,
+    SoapDecodeError,
     exception_info,
     wire_type,
 )
@@ -162,6 +163,30 @@ def test_hello_request_is_the_135_bytes_of_the_readme() -> None:
     assert len(data) == 135 and len(body("001_HelloMethod", "response")) == 44
     assert data[:17] == bytes([0]) + struct.pack("<iiii", 0, 0, 1, 0)
     assert data[17] == RecordType.MethodCall and flags_of(data) == 0x12
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    (b"", "truncated at byte 0"),
+    (b"\x01" + bytes(30), "not an MS-NRBF stream: no SerializationHeader record"),
+    (b"\x00" + struct.pack("<iiii", 1, -1, 1, 0), "truncated at byte 17"),  # the head, then nothing
+    (b"\x00" + struct.pack("<iii", 1, -1, 1), "truncated at byte 13"),
+    (b"\x00" + struct.pack("<iiii", 1, -1, 2, 0) + b"\x15", "unsupported MS-NRBF version 2.0"),
+    (b"\x00" + struct.pack("<iiii", 1, -1, 1, 0) + b"\x0b", "expected a BinaryMethodCall or BinaryMethodReturn"),
+    (b"\x00" + struct.pack("<iiii", 1, -1, 1, 0) + b"\x15\x12\x00", "truncated at byte 18"),  # a cut flags field
+])
+def test_a_bad_stream_head_is_named(data: bytes, error: str) -> None:
+    """The fixed head of a message (SerializationHeader and the message record type) is read in one go when
+    it is all there; a short or wrong one is refused with the same errors as field by field."""
+    with pytest.raises(SoapDecodeError, match=error):
+        read_message(data, DEFAULT_LIMITS)
+
+
+def test_the_stream_head_ids_are_read() -> None:
+    message = read_message(body("001_HelloMethod", "request"), DEFAULT_LIMITS)
+    assert (message.root_id, message.header_id) == (0, 0)
+    reply = read_message(write_method_return(Person("Dave", 42), wire_type(Person), 2, DEFAULT_REGISTRY),
+                         DEFAULT_LIMITS)
+    assert (reply.root_id, reply.header_id) == (1, -1)
 
 
 # ------------------------------------------------------------------ requests

@@ -475,6 +475,27 @@ def test_the_channel_stops_with_the_app() -> None:
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def test_an_app_built_in_code_takes_its_tcp_port_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``remoting-gateway serve MODULE:APP --tcp-port N`` relies on: no ``tcp_port`` in code, the
+    variables decide; a ``tcp_port`` in code wins; a bad value is a clear error."""
+    monkeypatch.setenv("GATEWAY_TCP_PORT", "")
+    assert RemotingApp().tcp is None
+    monkeypatch.setenv("GATEWAY_TCP_PORT", "0")
+    app = register(RemotingApp())
+    assert app.tcp is not None and (app.tcp.address, app.tcp.port) == ("127.0.0.1", 0)
+    with serve(app), RemotingClient() as client:
+        assert app.tcp.port != 0
+        hello = client.get_object(IHello, f"tcp://127.0.0.1:{app.tcp.port}/SayHello.rem")
+        assert hello.HelloMethod("env") == "Hi there env"
+    monkeypatch.setenv("GATEWAY_TCP_HOST", "127.0.0.2")  # not bound here: only where it would listen
+    assert (RemotingApp().tcp or pytest.fail("no channel")).address == "127.0.0.2"
+    coded = RemotingApp(tcp_port=1234, tcp_address="127.0.0.1")
+    assert coded.tcp is not None and (coded.tcp.address, coded.tcp.port) == ("127.0.0.1", 1234)
+    monkeypatch.setenv("GATEWAY_TCP_PORT", "eighty")
+    with pytest.raises(ValueError, match="GATEWAY_TCP_PORT: must be a port number 0-65535, not 'eighty'"):
+        RemotingApp()
+
+
 def test_client_errors_are_channel_errors() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
