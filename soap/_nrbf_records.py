@@ -100,19 +100,19 @@ _EXCEPTION = 0x2000
 _SIGNATURE = 0x80
 _CALL_ONLY = 0x80 | 0x8000  # MethodSignatureInArray, GenericMethod
 _KNOWN_FLAGS = 0xBFFF
-#: what a call's flags are checked against once, then remembered (a handful of values occur in practice)
-_CHECKED: dict[tuple[int, bool], MessageFlags] = {}
+#: the (flags, is a call) pairs found consistent, remembered (a handful of values occur in practice)
+_CHECKED: set[tuple[int, bool]] = set()
 
 
-def check_flags(raw: int, call: bool) -> MessageFlags:
+def check_flags(raw: int, call: bool) -> int:
     """``raw`` as MessageFlags, or a decode error naming the contradiction ([MS-NRBF] 2.2.1.1): at most one
     flag per category, no two exclusive categories (Args and Exception, Return and Exception, Return and
     Signature, Exception and Signature), no return or exception flags on a call, no signature or generic flag
     on a return, no undefined bit. NoArgs and NoReturnValue carry nothing to contradict: .NET and Mono send
-    ``NoArgs|NoReturnValue|ExceptionInArray`` for an exception."""
-    known = _CHECKED.get((raw, call))
-    if known is not None:
-        return known
+    ``NoArgs|NoReturnValue|ExceptionInArray`` for an exception. Returns ``raw``, a plain int (the reader
+    tests it with ``&``, which on an IntFlag is Python code)."""
+    if (raw, call) in _CHECKED:
+        return raw
     if raw < 0 or raw & ~_KNOWN_FLAGS:
         raise SoapDecodeError(f"MessageFlags 0x{raw & 0xFFFFFFFF:x} has undefined bits set")
     for category, mask in (("Args", _ARGS), ("Context", _CONTEXT), ("Return", _RETURN)):
@@ -130,10 +130,9 @@ def check_flags(raw: int, call: bool) -> MessageFlags:
         raise SoapDecodeError(f"MessageFlags 0x{raw:x} of a method call carries return or exception flags")
     if not call and raw & _CALL_ONLY:
         raise SoapDecodeError(f"MessageFlags 0x{raw:x} of a method return carries call-only flags")
-    flags = MessageFlags(raw)
     if len(_CHECKED) < 256:
-        _CHECKED[(raw, call)] = flags
-    return flags
+        _CHECKED.add((raw, call))
+    return raw
 
 
 # The flags the reader tests, as plain ints: ``int & IntFlag`` runs IntFlag's (Python) __rand__.
