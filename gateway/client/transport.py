@@ -5,13 +5,16 @@ flight (benchmarks/bench_client.py; encode/httpx#3215). Remoting calls are simpl
 endpoints, so this transport does just that well: one request at a time per connection, idle connections
 reused per origin, responses parsed by httptools (C), timeouts from the httpx request.
 
-What is retried: only a request written to a *reused* keep-alive connection that the server closed before
-sending any byte of an answer (EOF, reset or broken pipe), which is what happens when the server's keep-alive
-timeout closed the connection while it sat idle here. Such a request is sent once more, on a new
-connection; all other idle connections to that origin are dropped with it, since they idled as long. A
-failure on a new connection, a timeout, or a connection lost after part of the answer arrived is never
-retried (the call may have run) and surfaces as a ``ChannelError``. It plugs in as an
-``httpx.AsyncBaseTransport``, so sinks, errors and the rest of httpx behave as usual; pass your own
+What is retried: only a request that certainly never reached the server (:mod:`gateway.client.stale`). An idle
+connection that the server has closed (its keep-alive timeout) is seen before use, by the loop or by polling
+its socket, and is not used. A request written to a *reused* connection that is then *reset* before any byte
+of an answer arrives (a reset, or an end of stream followed by a reset) was not read by the server: the
+keep-alive close crossed it on the wire. It is sent again, at most ``MAX_RESENDS`` times; all other idle
+connections to that origin are dropped with it, since they idled as long. A bare orderly close (EOF) with no
+answer is *not* retried: the server (or a proxy) may have read the request and run the call, and a silent
+second send would run a non-idempotent call twice. A failure on a new connection, a timeout, or a connection
+lost after part of the answer arrived is never retried either; all surface as a ``ChannelError``. It plugs in
+as an ``httpx.AsyncBaseTransport``, so sinks, errors and the rest of httpx behave as usual; pass your own
 ``httpx.AsyncClient`` to :class:`gateway.AsyncRemotingClient` for proxies, HTTP/2 or custom TLS.
 """
 
@@ -24,6 +27,8 @@ from collections import defaultdict
 
 import httptools
 import httpx
+
+from .stale import MAX_RESENDS, idle_socket_closing, reset_after_eof
 
 _Origin = tuple[str, str, int]
 #: how long closing the client waits for a socket to close (a TLS peer that never answers close_notify)
@@ -92,6 +97,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             slot = self._slots[origin] = asyncio.Semaphore(self.max_connections)
         body = request.content if isinstance(request.stream, httpx.ByteStream) else await request.aread()
         async with slot:
+            resends = 0
             while True:
                 conn = self._take_idle(origin)
                 reused = conn is not None
@@ -101,10 +107,10 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                     return await self._exchange(conn, origin, request, body, timeouts)
                 except (ConnectionError, asyncio.IncompleteReadError, StaleConnection) as exc:
                     conn.close()
-                    if reused and isinstance(exc, (StaleConnection, ConnectionResetError, BrokenPipeError)):
-                        # A kept-alive connection the server had closed while it was idle: the request never
-                        # got an answer on it. Its idle siblings are as old, so drop them all and go on with
-                        # a fresh connection (which is not retried).
+                    if reused and isinstance(exc, StaleConnection) and resends < MAX_RESENDS:
+                        # A kept-alive connection the server closed, unread, as our request came: the request
+                        # never reached it. Its idle siblings are as old, so drop them all and go on.
+                        resends += 1
                         self._drop_idle(origin)
                         continue
                     raise httpx.RemoteProtocolError(f"connection lost: {exc or type(exc).__name__}",
@@ -129,7 +135,8 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         idle = self._idle[origin]
         while idle:
             conn = idle.pop()
-            if conn.reader.at_eof() or conn.writer.is_closing():
+            sock = conn.writer.get_extra_info("socket")
+            if conn.reader.at_eof() or conn.writer.is_closing() or idle_socket_closing(sock):
                 conn.close()
                 continue
             return conn
@@ -162,9 +169,12 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
                 continue
             head.append(name + b": " + value + b"\r\n")
         head.append(b"Content-Length: " + str(len(body)).encode("ascii") + b"\r\n\r\n")
-        conn.writer.write(b"".join(head) + body)
-        async with asyncio.timeout(timeouts.get("write")):
-            await conn.writer.drain()
+        try:
+            conn.writer.write(b"".join(head) + body)
+            async with asyncio.timeout(timeouts.get("write")):
+                await conn.writer.drain()
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise StaleConnection(f"reset before answering: {exc}") from exc
         trace = request.extensions.get("trace")
         if trace is not None:  # httpcore's event, which one-way calls wait for
             await trace("http11.send_request_body.complete", {"request": request})
@@ -172,10 +182,17 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         received = 0
         async with asyncio.timeout(timeouts.get("read")):
             while not parsed.complete:
-                chunk = await conn.reader.read(65536)
+                try:
+                    chunk = await conn.reader.read(65536)
+                except ConnectionResetError as exc:
+                    if received == 0:
+                        raise StaleConnection(f"reset before answering: {exc}") from exc
+                    raise
                 if not chunk:
                     if received == 0:
-                        raise StaleConnection("closed before answering")
+                        if reset_after_eof(conn.writer.get_extra_info("socket")):
+                            raise StaleConnection("closed and reset before answering")
+                        raise ConnectionError("closed before answering (the call may have run)")
                     names = {name.lower() for name, _ in parsed.headers}
                     if parsed.status and not names & {b"content-length", b"transfer-encoding"}:
                         break  # a body delimited by the end of the connection
@@ -210,8 +227,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
 
 
 class StaleConnection(Exception):
-    """A reused connection closed before any byte of the response arrived: the server closed it while it
-    was idle (its keep-alive timeout), so the request is sent again on a fresh connection."""
+    """The request certainly never reached the server: the connection was closed before it could read it
+    (HTTP: reset before any byte of the answer; TCP channel: closed before answering), so it may be sent
+    again on another connection."""
 
 
 __all__ = ["AsyncPooledTransport", "StaleConnection"]

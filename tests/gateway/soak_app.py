@@ -1,5 +1,6 @@
 """The server of the client soak test (``tests/gateway/test_client_soak.py``): HelloServer and a method that
-takes as long as it is told, so a call can outlast its client's timeout."""
+takes as long as it is told, so a call can outlast its client's timeout, and one that counts how often each key
+was invoked, so a test can tell a call the server ran twice (``Record`` is what a non-idempotent method does)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,32 @@ class Slow(MarshalByRefObject):
         return seconds
 
 
+@clr_type("SoakTests.ICounter", "SoakTests")
+class ICounter:
+    def Record(self, key: str) -> int:
+        raise NotImplementedError
+
+    def Count(self, key: str) -> int:
+        raise NotImplementedError
+
+
+#: invocations of ``Record`` per key, in this server process
+RECORDED: dict[str, int] = {}
+
+
+@clr_type("SoakTests.Counter", "SoakTests")
+class Counter(MarshalByRefObject):
+    """``Record(key)`` counts one more invocation for ``key`` and returns the count; ``Count(key)`` reads it."""
+
+    async def Record(self, key: str) -> int:
+        RECORDED[key] = RECORDED.get(key, 0) + 1
+        return RECORDED[key]
+
+    async def Count(self, key: str) -> int:
+        return RECORDED.get(key, 0)
+
+
 app = RemotingApp()
 app.register_well_known(HelloServer, "SayHello.soap", WellKnownObjectMode.SingleCall)
 app.register_well_known(Slow, "Slow.soap", WellKnownObjectMode.SingleCall)
+app.register_well_known(Counter, "Counter.soap", WellKnownObjectMode.SingleCall)

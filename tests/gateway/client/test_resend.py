@@ -1,10 +1,12 @@
-"""The sync client's transport resends a request that met a kept-alive connection the server had closed (the
-race at the server's keep-alive timeout), and nothing else. A raw loopback server plays the server's part
-deterministically: it closes a connection on a chosen request without answering."""
+"""The sync client's transport resends a request that met a kept-alive connection the server had reset unread
+(the race at the server's keep-alive timeout), and nothing else: not a request the server read and then closed
+the connection on. A raw loopback server plays the server's part deterministically: it resets or closes a
+connection on a chosen request without answering."""
 
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 
@@ -24,10 +26,12 @@ ANSWER = (
 
 class ScriptedServer:
     """Answers requests in order; a request whose number (from 1) is in ``drop`` gets its connection closed
-    without a byte of answer, one in ``half`` gets the response headers and part of the body, then the close."""
+    without a byte of answer, one in ``reset`` gets it reset (RST, as a kernel answers a request the server
+    never read), one in ``half`` gets the response headers and part of the body, then the close."""
 
-    def __init__(self, drop: set[int], half: frozenset[int] = frozenset()) -> None:
-        self.drop, self.half = drop, half
+    def __init__(self, drop: set[int], half: frozenset[int] = frozenset(), reset: frozenset[int] = frozenset()
+                 ) -> None:  # fmt: skip
+        self.drop, self.half, self.reset = drop, half, reset
         self.requests = 0
         self.connections = 0
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -56,6 +60,9 @@ class ScriptedServer:
                 self.requests += 1
                 if self.requests in self.drop:
                     return
+                if self.requests in self.reset:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
                 if self.requests in self.half:
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n<SOAP-ENV:Env")
                     return
@@ -78,13 +85,31 @@ def hello(server: ScriptedServer, client: RemotingClient) -> str:
     return client.get_object(IHello, server.url).HelloMethod("x")
 
 
-def test_a_request_on_a_reused_connection_closed_unanswered_is_sent_again(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(drop={2})
+def test_a_request_on_a_reused_connection_reset_unanswered_is_sent_again(script: list[ScriptedServer]) -> None:
+    server = ScriptedServer(drop=set(), reset=frozenset({2}))
     script.append(server)
     with RemotingClient(timeout=10) as client:
         assert hello(server, client) == "Hi there"  # request 1 opens the connection, which stays pooled
-        assert hello(server, client) == "Hi there"  # request 2 meets it closed; request 3 on a new one
+        assert hello(server, client) == "Hi there"  # request 2 meets it reset; request 3 on a new one
     assert (server.requests, server.connections) == (3, 2)
+
+
+def test_a_request_the_server_read_then_closed_on_is_never_sent_again(script: list[ScriptedServer]) -> None:
+    """The server read request 2 and closed the connection without answering: it may have run the call."""
+    server = ScriptedServer(drop={2})
+    script.append(server)
+    with RemotingClient(timeout=10) as client:
+        assert hello(server, client) == "Hi there"
+        with pytest.raises(ChannelError, match="without sending a response"):
+            hello(server, client)
+    assert server.requests == 2
+
+
+def test_the_pool_connections_are_reset_aware() -> None:
+    """The resend rule needs httpcore's streams wrapped (an end of stream then a reset is a reset): the private
+    attributes it wraps are still there."""
+    transport = ResendingTransport()
+    assert type(transport.inner._pool._network_backend).__name__ == "_ResetAwareBackend"  # type: ignore[attr-defined]
 
 
 def test_a_request_on_a_new_connection_is_never_sent_again(script: list[ScriptedServer]) -> None:
@@ -106,15 +131,15 @@ def test_a_connection_lost_after_part_of_the_answer_is_never_sent_again(script: 
 
 
 def test_resends_are_bounded(script: list[ScriptedServer]) -> None:
-    """A server that keeps closing pooled connections unanswered: the request is resent a bounded number of
+    """A server that keeps resetting pooled connections unanswered: the request is resent a bounded number of
     times (each on a connection that was pooled), then the failure surfaces."""
-    server = ScriptedServer(drop=set(range(2, 100)))
+    server = ScriptedServer(drop=set(), reset=frozenset(range(2, 100)))
     script.append(server)
     transport = ResendingTransport()
     with httpx.Client(transport=transport, timeout=10) as http:
         assert http.post(server.url, content=b"a").status_code == 200
-        with pytest.raises(httpx.RemoteProtocolError):
-            http.post(server.url, content=b"b")  # a new connection after the stale one: dropped too, not resent
+        with pytest.raises(httpx.ReadError):
+            http.post(server.url, content=b"b")  # a new connection after the stale one: reset too, not resent
     assert server.requests == 3
     assert MAX_RESENDS >= 1
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -69,6 +71,55 @@ def test_a_connection_the_server_closed_is_retried_once() -> None:
         async with server, httpx.AsyncClient(transport=AsyncPooledTransport()) as client:
             for _ in range(5):
                 assert (await client.post(url, content=b"x")).content == b"ok"
+
+    run(scenario())
+
+
+def scripted(on_second: str) -> tuple[Handler, list[int]]:
+    """A server that answers the first request on a connection; on the second it ``"close"``-s the connection
+    after reading it (FIN: it may have run the call) or ``"reset"``-s it (RST: as a kernel answers a request the
+    server never read). Counts the requests it read (list of one)."""
+    requests = [0]
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served = 0
+        while True:
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            requests[0] += 1
+            served += 1
+            if served == 2:
+                if on_second == "reset":
+                    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                               struct.pack("ii", 1, 0))  # fmt: skip
+                    writer.transport.abort()
+                else:
+                    writer.close()
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    return handler, requests
+
+
+@pytest.mark.parametrize("on_second", ["reset", "close"])
+def test_a_request_on_a_reused_connection_is_sent_again_only_when_reset_unread(on_second: str) -> None:
+    """Reset: the server never read it, so it goes again on a new connection. Closed after the server read it:
+    the call may have run, so it is not sent again."""
+    handler, requests = scripted(on_second)
+
+    async def scenario() -> None:
+        server, url = await serve(handler)
+        async with server, httpx.AsyncClient(transport=AsyncPooledTransport()) as client:
+            assert (await client.post(url, content=b"1")).content == b"ok"
+            if on_second == "reset":
+                assert (await client.post(url, content=b"2")).content == b"ok"
+            else:
+                with pytest.raises(httpx.RemoteProtocolError, match="closed before answering"):
+                    await client.post(url, content=b"2")
+        assert requests == [3 if on_second == "reset" else 2]
 
     run(scenario())
 
