@@ -160,6 +160,19 @@ def test_soap12_sender_is_400_receiver_is_500_soap11_is_500() -> None:
         "Sender", "Receiver", "Client", "Sender", "VersionMismatch"]
 
 
+def test_an_envelope_on_the_other_versions_content_type_gets_a_soap11_version_mismatch() -> None:
+    add = f'<add xmlns="{INTEROP_NS}"><a>1</a><b>2</b></add>'
+    body12, h12 = literal(add, "1.2")
+    body11, h11 = literal(add, "1.1")
+    responses = run(interop_app(), [("/InteropService.soap", body12, h11), ("/InteropService.soap", body11, h12),
+                                    ("/InteropService.soap", body12, h12), ("/InteropService.soap", body11, h11)])
+    assert [r.status_code for r in responses] == [500, 500, 200, 200]
+    for r in responses[:2]:
+        assert r.headers["content-type"].startswith("text/xml"), r.headers
+        assert fault_code(r).split(":")[1] == "VersionMismatch", r.text
+        assert b"content type" in r.content
+
+
 # ------------------------------------------------------------------ binary: the type the call names
 
 

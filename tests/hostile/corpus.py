@@ -331,7 +331,9 @@ def _literal_cases(canary: str) -> Iterator[Case]:
                                                        b"1</tns:a>"), REFUSED, version=version)  # strict
         yield lit(f"literal{v}_must_understand", _with_header(base, version), REFUSED, version=version)
         yield lit(f"literal{v}_two_bodies", _two_bodies(base), REFUSED, version=version)  # strict
-    yield lit("literal_wrong_envelope_version", LITERAL12_ADD, FAULT_OR_OK)  # strict: 1.2 sent as text/xml
+    yield lit("literal_wrong_envelope_version", LITERAL12_ADD, REFUSED)  # strict: 1.2 sent as text/xml
+    yield Case("literal11_sent_as_soap12", "/InteropService.soap", LITERAL_ADD, LITERAL11, REFUSED,
+               headers=dict(SOAP12_HEADERS))  # strict: VersionMismatch, in SOAP 1.1's format (SOAP 1.2 appendix A)
     yield lit("literal_big_array", swap(LITERAL_REVERSE, b"<tns:int>1</tns:int>", b"<tns:int>1</tns:int>" * 150_000),
               FAULT_OR_OK)  # limits: the sum over a message (issue 13 item 6)
     yield lit("literal_element_flood", swap(LITERAL_ADD, add_a, add_a + b"<z/>" * 300_000))

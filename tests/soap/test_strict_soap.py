@@ -477,3 +477,35 @@ def test_remoting_dialect_writes_must_understand_and_version_mismatch_codes() ->
 def test_must_understand_error_names_every_block() -> None:
     error = MustUnderstand([("urn:a", "A"), ("", "B")])
     assert "{urn:a}A" in str(error) and "B" in str(error) and error.headers == (("urn:a", "A"), ("", "B"))
+
+
+# ------------------------------------------------------------------ each SOAP version on its own binding
+
+
+def test_soap12_envelope_sent_as_text_xml_is_a_version_mismatch() -> None:
+    data = literal("<tns:a>1</tns:a>", "1.2")
+    with pytest.raises(VersionMismatch, match="SOAP 1.2 envelope sent as text/xml"):
+        SERVER.read_call(data, 'text/xml; charset="utf-8"')
+    assert SERVER.read_call(data, "application/soap+xml; charset=utf-8").method_name == "op"
+
+
+@pytest.mark.parametrize("data", [HELLO, literal("<tns:a>1</tns:a>", "1.1")], ids=["remoting", "literal"])
+def test_soap11_envelope_sent_as_soap12_content_type_is_a_version_mismatch(data: bytes) -> None:
+    with pytest.raises(VersionMismatch, match="SOAP 1.1 envelope sent as application/soap"):
+        SERVER.read_call(data, "application/soap+xml")
+    SERVER.read_call(data, "text/xml")
+    SERVER.read_call(data)  # no content type: nothing to compare
+
+
+def test_version_mismatch_to_a_soap12_request_is_a_soap11_fault_with_an_upgrade_block() -> None:
+    """SOAP 1.2 part 1, appendix A: a SOAP/1.1 message gets a VersionMismatch in SOAP 1.1's format."""
+    fault = Fault("VersionMismatch", "wrong version")
+    data, content_type = SERVER.write_fault(fault, None, "application/soap+xml")
+    assert content_type.startswith("text/xml") and SERVER.fault_status(fault, None, "application/soap+xml") == 500
+    root = etree.fromstring(data)
+    assert root.tag == f"{{{SOAP_ENV}}}Envelope"
+    assert _fault_element(data, SOAP_ENV).findtext("faultcode") == "soap:VersionMismatch"
+    supported = root.findall(f"{{{SOAP_ENV}}}Header/{{{SOAP12_ENV}}}Upgrade/{{{SOAP12_ENV}}}SupportedEnvelope")
+    assert [s.nsmap[s.get("qname").split(":")[0]] for s in supported] == [SOAP12_ENV, SOAP_ENV]
+    # any other fault to a SOAP 1.2 request stays a SOAP 1.2 one
+    assert SERVER.write_fault(Fault("Client", "x"), None, "application/soap+xml")[1].startswith("application/soap")
