@@ -484,14 +484,14 @@ def test_must_understand_error_names_every_block() -> None:
 
 def test_soap12_envelope_sent_as_text_xml_is_a_version_mismatch() -> None:
     data = literal("<tns:a>1</tns:a>", "1.2")
-    with pytest.raises(VersionMismatch, match="SOAP 1.2 envelope sent as text/xml"):
+    with pytest.raises(VersionMismatch, match=r"SOAP 1\.2 envelope sent as text/xml"):
         SERVER.read_call(data, 'text/xml; charset="utf-8"')
     assert SERVER.read_call(data, "application/soap+xml; charset=utf-8").method_name == "op"
 
 
 @pytest.mark.parametrize("data", [HELLO, literal("<tns:a>1</tns:a>", "1.1")], ids=["remoting", "literal"])
 def test_soap11_envelope_sent_as_soap12_content_type_is_a_version_mismatch(data: bytes) -> None:
-    with pytest.raises(VersionMismatch, match="SOAP 1.1 envelope sent as application/soap"):
+    with pytest.raises(VersionMismatch, match=r"SOAP 1\.1 envelope sent as application/soap"):
         SERVER.read_call(data, "application/soap+xml")
     SERVER.read_call(data, "text/xml")
     SERVER.read_call(data)  # no content type: nothing to compare
