@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -33,6 +34,7 @@ from soap import (
     Char,
     Fault,
     Int64,
+    LimitExceeded,
     LiteralFormatter,
     MustUnderstand,
     RemotingSoapFormatter,
@@ -509,3 +511,48 @@ def test_version_mismatch_to_a_soap12_request_is_a_soap11_fault_with_an_upgrade_
     assert [s.nsmap[s.get("qname").split(":")[0]] for s in supported] == [SOAP12_ENV, SOAP_ENV]
     # any other fault to a SOAP 1.2 request stays a SOAP 1.2 one
     assert SERVER.write_fault(Fault("Client", "x"), None, "application/soap+xml")[1].startswith("application/soap")
+
+
+# ------------------------------------------------------------------ SOAP-ENC:arrayType's declared length
+
+
+def array(declared: str, items: str, item_type: str = "xsd:int") -> bytes:
+    return encoded('<p href="#a"/>', f'<SOAP-ENC:Array id="a" SOAP-ENC:arrayType="{item_type}[{declared}]">'
+                                     f"{items}</SOAP-ENC:Array>")
+
+
+def test_more_items_than_the_array_declares_are_refused() -> None:
+    message = refused(array("2", "<item>1</item>" * 3), [wire_type(list[int])], "holds 3 items")
+    assert "declares 2" in message
+    refused(array("2,1", "<item>1</item>" * 3), [wire_type(list[int])], "declares 2")
+
+
+@pytest.mark.parametrize(("hint", "item_type", "padding"), [
+    (list[int], "xsd:int", 0), (list[float], "xsd:double", 0.0), (list[bool], "xsd:boolean", False),
+    (list[str], "xsd:string", None), (list[Any], "xsd:anyType", None),
+])
+def test_fewer_items_than_declared_leave_the_defaults_as_dotnet_does(
+        hint: object, item_type: str, padding: object) -> None:
+    """Mono's SoapReader allocates the declared length and fills it in order: the rest keeps its default."""
+    value = {"xsd:int": "7", "xsd:double": "7", "xsd:boolean": "true"}.get(item_type, "x")
+    data = array("3", f"<item>{value}</item>", item_type)
+    [decoded] = SERVER.read_call(data).decode_arguments([wire_type(hint)])
+    assert decoded[1:] == [padding, padding] and len(decoded) == 3
+
+
+def test_undeclared_and_exact_lengths_are_read_as_sent() -> None:
+    for declared in ("", "2"):
+        assert SERVER.read_call(array(declared, "<item>1</item><item>2</item>")).decode_arguments(
+            [wire_type(list[int])]) == [[1, 2]]
+
+
+@pytest.mark.parametrize("declared", ["-1", "x", "1.5", "٣"])
+def test_a_malformed_declared_length_is_refused(declared: str) -> None:
+    refused(array(declared, "<item>1</item>"), [wire_type(list[int])], "declares no valid length")
+
+
+@pytest.mark.parametrize("declared", ["1000001", "2147483647", "99999999999999999999", "65536,65536"])
+def test_a_declared_length_over_the_limit_is_refused_before_anything_is_allocated(declared: str) -> None:
+    with pytest.raises(LimitExceeded) as raised:
+        SERVER.read_call(array(declared, "<item>1</item>")).decode_arguments([wire_type(list[int])])
+    assert raised.value.limit == "max_array_length"
