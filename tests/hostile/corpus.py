@@ -470,8 +470,10 @@ def _http_cases(canary: str) -> Iterator[Case]:
     yield Case("get_unknown_path", "/etc/passwd", b"", HTTP, frozenset({404}), method="GET")
     yield Case("get_long_query", "/SayHello.soap?" + "x" * 60_000, b"", HTTP, frozenset({200, 400, 404, 414, 431}),
                method="GET")
-    yield Case("soapaction_mismatch", "/SayHello.soap", HELLO, SOAP_FAULT, FAULT_OR_OK,
-               headers={**SOAP_HEADERS, "soapaction": f'"http://{canary}/#Evil"'})
+    yield Case("soapaction_mismatch", "/SayHello.soap", HELLO, SOAP_FAULT, REFUSED,
+               headers={**SOAP_HEADERS, "soapaction": f'"http://{canary}/#Evil"'})  # strict: as .NET refuses it
+    yield Case("literal_soapaction_other_operation", "/InteropService.soap", LITERAL_ADD, LITERAL11, REFUSED,
+               headers={**SOAP_HEADERS, "soapaction": '"urn:interop/fail"'})  # strict: as WCF refuses it
     yield Case("huge_header", "/SayHello.soap", HELLO, HTTP, frozenset({200, 400, 413, 431}),
                headers={**SOAP_HEADERS, "x-junk": "j" * 60_000})
 
