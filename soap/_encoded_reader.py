@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from ._array_length import declared_length, pad
 from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, is_user_slot
 from ._delegates import (
     DELEGATE_ENTRY_ELEMENT,
@@ -279,18 +280,25 @@ class EncodedReader:
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
         children = [c for c in el if isinstance(c.tag, str)]
-        self._array_items = count_array_items(self._array_items, len(children), self.limits)
-        if item.kind is Kind.ANY and el.get(_ARRAY_TYPE) is not None:
+        array_type = el.get(_ARRAY_TYPE)
+        length = len(children)
+        if array_type is not None:  # the declared length: more items are refused, fewer padded (as Mono does)
+            length = declared_length(array_type, length, self.limits, _local(el.tag))
+        self._array_items = count_array_items(self._array_items, length, self.limits)
+        if item.kind is Kind.ANY and array_type is not None:
             item = self._array_item_type(el)
         parser = PARSERS.get(item.kind)
         if parser is None or item.kind is Kind.BYTES:
-            return [self.value(c, item, depth + 1) for c in children]
-        if depth + 1 > self.limits.max_ref_depth:
-            raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
-        # plain text items parsed directly (integers all at once), any other through value()
-        kind = Kind.INT32 if item.kind is Kind.INT else item.kind  # a plain Python int is a .NET Int32
-        integer_kind = kind if kind in INTEGER_KINDS else None
-        return scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1), self.limits)
+            values = [self.value(c, item, depth + 1) for c in children]
+        else:
+            if depth + 1 > self.limits.max_ref_depth:
+                raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+            # plain text items parsed directly (integers all at once), any other through value()
+            kind = Kind.INT32 if item.kind is Kind.INT else item.kind  # a plain Python int is a .NET Int32
+            integer_kind = kind if kind in INTEGER_KINDS else None
+            values = scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1),
+                                  self.limits)
+        return values if length == len(children) else pad(values, length, item.kind)
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)

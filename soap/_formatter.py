@@ -61,13 +61,38 @@ def _is_encoded(body: etree._Element, operation: etree._Element) -> bool:
     return any(child.get("href") is not None for child in operation)
 
 
-def _version_of(call: IncomingCall | None, content_type: str) -> SoapVersion | None:
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _check_binding(root_tag: object, content_type: str) -> None:
+    """Each SOAP version has its own HTTP binding: an envelope of the other version is a VersionMismatch.
+
+    A SOAP 1.2 envelope sent as ``text/xml`` reached SOAP 1.1's binding, where an Envelope in another
+    namespace is a version error (SOAP 1.1 section 4.1.2); a SOAP 1.1 envelope sent as
+    ``application/soap+xml`` is a SOAP/1.1 message to a SOAP 1.2 node (SOAP 1.2 part 1, appendix A), answered
+    with a VersionMismatch fault in SOAP 1.1's format. (A request without a content type is left alone.)
+    """
+    if root_tag == _ENVELOPE12:
+        if _media_type(content_type) == "text/xml":
+            raise VersionMismatch("a SOAP 1.2 envelope sent as text/xml (SOAP 1.1's content type): "
+                                  "send SOAP 1.2 as application/soap+xml")
+    elif root_tag == _ENVELOPE11 and _media_type(content_type) == "application/soap+xml":
+        raise VersionMismatch("a SOAP 1.1 envelope sent as application/soap+xml (SOAP 1.2's content type): "
+                              "send SOAP 1.1 as text/xml")
+
+
+def _version_of(call: IncomingCall | None, content_type: str, fault: Fault | None = None) -> SoapVersion | None:
     """The SOAP version of a document/literal answer: the call's, or SOAP 1.2's when a request that could
-    not be read came as ``application/soap+xml``; None for the Remoting dialect (SOAP 1.1)."""
+    not be read came as ``application/soap+xml``; None for the Remoting dialect (SOAP 1.1).
+
+    A VersionMismatch to an ``application/soap+xml`` request is written in SOAP 1.1's format, as SOAP 1.2
+    part 1 (section 5.4.7's example, appendix A) does: a SOAP 1.1 sender can read it, a SOAP 1.2 one too.
+    """
     if isinstance(call, LiteralCall):
         return call.version
-    if call is None and content_type.split(";", 1)[0].strip().lower() == "application/soap+xml":
-        return SOAP12
+    if call is None and _media_type(content_type) == "application/soap+xml":
+        return SOAP11 if fault is not None and fault.code == "VersionMismatch" else SOAP12
     return None
 
 
@@ -87,6 +112,8 @@ class SoapFormatter:
         self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
     ) -> IncomingCall:
         root = parse_xml(body, self.limits)
+        if content_type:
+            _check_binding(root.tag, content_type)
         if root.tag == _ENVELOPE12:
             soap_body = _body(root, _BODY12)
             if soap_body is None:
@@ -121,14 +148,14 @@ class SoapFormatter:
     def fault_status(self, fault: Fault, call: IncomingCall | None = None, content_type: str = "") -> int:
         """The HTTP status of ``fault``: SOAP 1.2's HTTP binding answers a ``Sender`` fault with 400 and every
         other fault with 500; SOAP 1.1 (either dialect) answers every fault with 500."""
-        if fault.code == "Client" and _version_of(call, content_type) is SOAP12:
+        if fault.code == "Client" and _version_of(call, content_type, fault) is SOAP12:
             return 400
         return 500
 
     def write_fault(
         self, fault: Fault, call: IncomingCall | None = None, content_type: str = ""
     ) -> tuple[bytes, str]:
-        version = _version_of(call, content_type)
+        version = _version_of(call, content_type, fault)
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type

@@ -306,8 +306,17 @@ def _qname_text(qname: tuple[str, str], prefix: str) -> tuple[str, str]:
     return f"{prefix}:{escape_text(name)}", f' xmlns:{prefix}="{escape_attr(namespace)}"'
 
 
+#: SOAP 1.2's Upgrade header block (part 1, section 5.4.7): the envelopes this node reads, preferred first
+_UPGRADE = (f'<upg:Upgrade xmlns:upg="{SOAP12_ENV}">'
+            f'<upg:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="{SOAP12_ENV}"/>'
+            f'<upg:SupportedEnvelope qname="ns2:Envelope" xmlns:ns2="{SOAP_ENV}"/></upg:Upgrade>')
+
+
 def _fault_header(fault: Fault, version: SoapVersion) -> str:
-    """SOAP 1.2's ``NotUnderstood`` header blocks of a MustUnderstand fault (SOAP 1.1 has none)."""
+    """SOAP 1.2's ``NotUnderstood`` header blocks of a MustUnderstand fault (SOAP 1.1 has none), and the
+    ``Upgrade`` block of a VersionMismatch fault (in either version's envelope, as SOAP 1.2's example is)."""
+    if fault.code == "VersionMismatch":
+        return f"<soap:Header>{_UPGRADE}</soap:Header>"
     if version is not SOAP12 or not fault.not_understood:
         return ""
     blocks = "".join(

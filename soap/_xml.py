@@ -53,6 +53,8 @@ class Limits:
     max_array_items: int = 1_000_000
     #: multi-ref targets (elements with an ``id``) / MS-NRBF objects with an object id, in one message
     max_multirefs: int = 100_000
+    #: attributes of one XML element (namespace declarations not counted)
+    max_attributes: int = 256
 
 DEFAULT_LIMITS = Limits()
 
@@ -70,6 +72,7 @@ _PARSER = etree.XMLParser(
 _PIS = etree.XPath("//processing-instruction()")
 _ELEMENT_COUNT = etree.XPath("count(//*)")
 _LONG_ATTRIBUTE = etree.XPath("(//@*[string-length(.) > $n])[1]")
+_MANY_ATTRIBUTES = etree.XPath("(//*[count(@*) > $n])[1]")
 _DEPTH_PROBES: dict[int, etree.XPath] = {}
 
 
@@ -124,7 +127,23 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
             where = f" on <{local_name(parent.tag)}>" if parent is not None else ""
             raise LimitExceeded(f"an attribute value{where} longer than {limits.max_attribute_length} characters",
                                 "max_attribute_length")
+    # every attribute needs an "=": a message with no more of them than the limit cannot be over it
+    if data.count(b"=") > limits.max_attributes:
+        _check_attribute_count(root, limits.max_attributes)
     return root
+
+
+def _check_attribute_count(root: etree._Element, limit: int) -> None:
+    """Refuse an element with more than ``limit`` attributes (searched in C, by XPath).
+
+    libxml2 has no such bound of its own; the body size bounds what the parse spent, and this check comes
+    before any value is decoded.
+    """
+    found = _MANY_ATTRIBUTES(root, n=limit)
+    if found:
+        element = found[0]
+        raise LimitExceeded(f"<{local_name(element.tag)}> has {len(element.attrib)} attributes, more than {limit}",
+                            "max_attributes")
 
 
 _ASCII_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<[^\x00]")

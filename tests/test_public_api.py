@@ -37,7 +37,7 @@ UNDOCUMENTED: dict[str, set[str]] = {
     },
     "wsdl": {
         "INFRASTRUCTURE_MARKER", "OBJECT_OPERATIONS", "Operation", "Parameter", "ServiceContract", "generate_stub",
-        "literal_operations", "soap_action", "write_stub",
+        "literal_operations", "write_stub",
     },
     "gateway": {
         "ClientRequestError",

@@ -254,6 +254,9 @@ class LimitsSettings(Section):
     max_multirefs: int = setting(
         DEFAULT_LIMITS.max_multirefs, Integer(1), "Most multi-ref values (elements with an id) in one message."
     )
+    max_attributes: int = setting(
+        DEFAULT_LIMITS.max_attributes, Integer(1), "Most attributes on one XML element (xmlns declarations aside)."
+    )
 
     def app_options(self, options: AppOptions) -> None:
         options.limits = Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})

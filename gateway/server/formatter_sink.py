@@ -41,6 +41,7 @@ from .formatters import ServerFormatter, media_type, select_formatter
 from .identity import Identity
 from .inspectors import CallInspector, check_must_understand, inspected
 from .sinks import ServerRequest, ServerResponse
+from .soap_action import check_soap_action, requested_action
 
 log = logging.getLogger("gateway.server")
 
@@ -93,6 +94,8 @@ class FormatterSink:
             entry, op = self.dispatcher.resolve(request.uri, incoming)
             properties["target"] = entry
             properties["operation"] = op.name
+            if formatter.name == "soap":  # the action must name the call the Body makes (.soap_action)
+                check_soap_action(requested_action(request.headers), incoming, entry.contract, op)
             if incoming.header_blocks:
                 check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:

@@ -99,12 +99,13 @@ async def test_good_credentials_reach_the_method_as_the_principal(client: httpx.
 
 @pytest.mark.anyio
 async def test_a_forbidden_method_gets_an_access_fault(client: httpx.AsyncClient) -> None:
-    r = await client.post("/SecureHello.soap", content=call_body("Reset"), headers={**SOAP, **basic("bob", "builder")})
+    reset = {**SOAP, "soapaction": f'"{NS}#Reset"'}
+    r = await client.post("/SecureHello.soap", content=call_body("Reset"), headers={**reset, **basic("bob", "builder")})
     assert r.status_code == 500
     assert "System.UnauthorizedAccessException" in r.text and "bob is not in a permitted role" in r.text
     assert "Traceback" not in r.text
     r = await client.post("/SecureHello.soap", content=call_body("Reset"),
-                          headers={**SOAP, **basic("alice", "wonderland")})
+                          headers={**reset, **basic("alice", "wonderland")})
     assert r.status_code == 200 and "reset by alice" in r.text
 
 

@@ -45,7 +45,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HELLO = (FIXTURES / "mono_soap" / "001_HelloMethod.request.xml").read_bytes()
 HELLO_BIN = (FIXTURES / "mono_binary" / "001_HelloMethod.request.bin").read_bytes()
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
-SOAP_HEADERS = {"content-type": 'text/xml; charset="utf-8"', "soapaction": '"x#HelloMethod"'}
+SOAP_HEADERS = {"content-type": 'text/xml; charset="utf-8"', "soapaction": '""'}
 INTEROP_NS = "urn:interop"
 CTX = "http://schemas.microsoft.com/clr/soap/messageProperties"
 
@@ -158,6 +158,57 @@ def test_soap12_sender_is_400_receiver_is_500_soap11_is_500() -> None:
     assert [r.status_code for r in responses] == [400, 500, 500, 400, 500]
     assert [fault_code(r).split(":")[1] for r in responses] == [
         "Sender", "Receiver", "Client", "Sender", "VersionMismatch"]
+
+
+def test_an_envelope_on_the_other_versions_content_type_gets_a_soap11_version_mismatch() -> None:
+    add = f'<add xmlns="{INTEROP_NS}"><a>1</a><b>2</b></add>'
+    body12, h12 = literal(add, "1.2")
+    body11, h11 = literal(add, "1.1")
+    responses = run(interop_app(), [("/InteropService.soap", body12, h11), ("/InteropService.soap", body11, h12),
+                                    ("/InteropService.soap", body12, h12), ("/InteropService.soap", body11, h11)])
+    assert [r.status_code for r in responses] == [500, 500, 200, 200]
+    for r in responses[:2]:
+        assert r.headers["content-type"].startswith("text/xml"), r.headers
+        assert fault_code(r).split(":")[1] == "VersionMismatch", r.text
+        assert b"content type" in r.content
+
+
+# ------------------------------------------------------------------ SOAPAction against the Body's call
+
+HELLO_NS = "http://schemas.microsoft.com/clr/nsassem/RemotingPeer.IHello/PeerShared"
+
+
+@pytest.mark.parametrize("action", [None, '""', f'"{HELLO_NS}#HelloMethod"', f"{HELLO_NS}#HelloMethod",
+                                    '"urn:anything"', '"urn:toolkit#HelloMethod"'])
+def test_remoting_soapaction_naming_the_bodys_method_or_none_is_fine(action: str | None) -> None:
+    headers = {"content-type": SOAP_HEADERS["content-type"]} | ({} if action is None else {"soapaction": action})
+    [r] = run(binary_app(), [("/SayHello.soap", HELLO, headers)])
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("action", "named"), [
+    (f'"{HELLO_NS}#Evil"', "it names 'Evil' of"),
+    ('"http://schemas.microsoft.com/clr/nsassem/RemotingPeer.IRemoteService/PeerShared#HelloMethod"',
+     "of 'http://schemas.microsoft.com/clr/nsassem/RemotingPeer.IRemoteService/PeerShared'"),
+])
+def test_remoting_soapaction_naming_another_method_or_type_is_refused(action: str, named: str) -> None:
+    """.NET Framework's SoapServerFormatterSink refuses it too (IsSoapActionValidForMethodBase)."""
+    [r] = run(binary_app(), [("/SayHello.soap", HELLO, {**SOAP_HEADERS, "soapaction": action})])
+    assert r.status_code == 500 and fault_code(r).endswith("Client"), r.text
+    assert "is not valid for the method being called" in r.text and named in r.text
+    assert f"the Body calls 'HelloMethod' of '{HELLO_NS}'" in r.text
+
+
+def test_soap12_action_parameter_must_name_the_operation() -> None:
+    add = f'<add xmlns="{INTEROP_NS}"><a>1</a><b>2</b></add>'
+    body, headers = literal(add, "1.2")
+    typed = headers["content-type"]
+    responses = run(interop_app(), [
+        ("/InteropService.soap", body, {"content-type": f'{typed}; action="{INTEROP_NS}/add"'}),
+        ("/InteropService.soap", body, {"content-type": f'{typed}; action="{INTEROP_NS}/fail"'}),
+    ])
+    assert [r.status_code for r in responses] == [200, 400]
+    assert "names operation 'fail', but the Body calls 'add'" in responses[1].text
 
 
 # ------------------------------------------------------------------ binary: the type the call names

@@ -194,7 +194,7 @@ def _remoting_cases(canary: str) -> Iterator[Case]:
     yield soap("deep_unclosed_nesting", swap(HELLO, name_at, b">" + b"<x>" * 200_000), path="/SayHello.soap")
     yield soap("too_many_elements", swap(REVERSE, b"<item>1</item>", b"<item>1</item>" * 200_001))
     yield soap("too_many_attributes", swap(HELLO, b"<name", b"<name " + b" ".join(
-        b'a%d="x"' % i for i in range(100_000))), FAULT_OR_OK, path="/SayHello.soap")  # limits: refused
+        b'a%d="x"' % i for i in range(100_000))), REFUSED, path="/SayHello.soap")  # limits: refused
     yield soap("huge_attribute", swap(HELLO, b"<name", b'<name junk="' + b"A" * 3_000_000 + b'"'),
                REFUSED, path="/SayHello.soap")  # limits: refused
     yield soap("huge_element_name", swap(HELLO, name_at, b"><" + b"n" * 3_000_000 + b"/><"),
@@ -205,8 +205,11 @@ def _remoting_cases(canary: str) -> Iterator[Case]:
                TOO_LARGE, path="/SayHello.soap")
     for length in (b"2147483647", b"1000001", b"-1", b"99999999999999999999"):
         yield soap(f"array_declared_{length.decode()}", swap(REVERSE, b"xsd:int[5]", b"xsd:int[" + length + b"]"),
-                   FAULT_OR_OK)  # strict: the declared length must match
-    yield soap("array_2d_huge", swap(REVERSE, b"xsd:int[5]", b"xsd:int[65536,65536]"), FAULT_OR_OK)
+                   REFUSED)  # strict: a valid length within the limits, no fewer than the items sent
+    yield soap("array_2d_huge", swap(REVERSE, b"xsd:int[5]", b"xsd:int[65536,65536]"), REFUSED)  # limits
+    yield soap("array_more_items_than_declared", swap(REVERSE, b"xsd:int[5]", b"xsd:int[4]"), REFUSED)  # strict
+    yield soap("array_fewer_items_than_declared", swap(REVERSE, b"xsd:int[5]", b"xsd:int[6]"),
+               frozenset({200}))  # padded with 0, as Mono does
     yield soap("array_offset_huge", swap(REVERSE, b'arrayType="xsd:int[5]"',
                                          b'arrayType="xsd:int[5]" SOAP-ENC:offset="[2147483646]"'), FAULT_OR_OK)
     yield soap("array_position_huge", swap(REVERSE, b"<item>1</item>",
@@ -331,7 +334,9 @@ def _literal_cases(canary: str) -> Iterator[Case]:
                                                        b"1</tns:a>"), REFUSED, version=version)  # strict
         yield lit(f"literal{v}_must_understand", _with_header(base, version), REFUSED, version=version)
         yield lit(f"literal{v}_two_bodies", _two_bodies(base), REFUSED, version=version)  # strict
-    yield lit("literal_wrong_envelope_version", LITERAL12_ADD, FAULT_OR_OK)  # strict: 1.2 sent as text/xml
+    yield lit("literal_wrong_envelope_version", LITERAL12_ADD, REFUSED)  # strict: 1.2 sent as text/xml
+    yield Case("literal11_sent_as_soap12", "/InteropService.soap", LITERAL_ADD, LITERAL11, REFUSED,
+               headers=dict(SOAP12_HEADERS))  # strict: VersionMismatch, in SOAP 1.1's format (SOAP 1.2 appendix A)
     yield lit("literal_big_array", swap(LITERAL_REVERSE, b"<tns:int>1</tns:int>", b"<tns:int>1</tns:int>" * 150_000),
               FAULT_OR_OK)  # limits: the sum over a message (issue 13 item 6)
     yield lit("literal_element_flood", swap(LITERAL_ADD, add_a, add_a + b"<z/>" * 300_000))
@@ -465,8 +470,10 @@ def _http_cases(canary: str) -> Iterator[Case]:
     yield Case("get_unknown_path", "/etc/passwd", b"", HTTP, frozenset({404}), method="GET")
     yield Case("get_long_query", "/SayHello.soap?" + "x" * 60_000, b"", HTTP, frozenset({200, 400, 404, 414, 431}),
                method="GET")
-    yield Case("soapaction_mismatch", "/SayHello.soap", HELLO, SOAP_FAULT, FAULT_OR_OK,
-               headers={**SOAP_HEADERS, "soapaction": f'"http://{canary}/#Evil"'})
+    yield Case("soapaction_mismatch", "/SayHello.soap", HELLO, SOAP_FAULT, REFUSED,
+               headers={**SOAP_HEADERS, "soapaction": f'"http://{canary}/#Evil"'})  # strict: as .NET refuses it
+    yield Case("literal_soapaction_other_operation", "/InteropService.soap", LITERAL_ADD, LITERAL11, REFUSED,
+               headers={**SOAP_HEADERS, "soapaction": '"urn:interop/fail"'})  # strict: as WCF refuses it
     yield Case("huge_header", "/SayHello.soap", HELLO, HTTP, frozenset({200, 400, 413, 431}),
                headers={**SOAP_HEADERS, "x-junk": "j" * 60_000})
 

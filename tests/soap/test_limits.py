@@ -109,6 +109,22 @@ def test_max_attribute_length() -> None:
     parse_xml(encoded("<p>1</p>"), Limits(max_attribute_length=10))  # a short message is not even looked at
 
 
+def test_max_attributes() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(300))
+    data = encoded(f"<p {attributes}>1</p>")
+    error = over("max_attributes", lambda: parse_xml(data, Limits(max_attributes=256)))
+    assert "<p> has 300 attributes" in str(error)
+    parse_xml(data, Limits(max_attributes=300))
+    # many attributes spread over elements are fine: the bound is per element
+    parse_xml(encoded("".join(f'<p a="1" b="2" c="{i}"/>' for i in range(200))), Limits(max_attributes=3))
+
+
+def test_max_attributes_is_the_last_field() -> None:
+    """Positional construction predates it: ``Limits(max_bytes, max_depth, ...)`` keeps its meaning."""
+    assert [f.name for f in fields(Limits)][-1] == "max_attributes"
+    assert Limits(1, 2, 3, 4, 5).max_ref_depth == 5
+
+
 # ------------------------------------------------------------------ XML: when a value is read
 
 

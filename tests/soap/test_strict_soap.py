@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -33,6 +34,7 @@ from soap import (
     Char,
     Fault,
     Int64,
+    LimitExceeded,
     LiteralFormatter,
     MustUnderstand,
     RemotingSoapFormatter,
@@ -477,3 +479,80 @@ def test_remoting_dialect_writes_must_understand_and_version_mismatch_codes() ->
 def test_must_understand_error_names_every_block() -> None:
     error = MustUnderstand([("urn:a", "A"), ("", "B")])
     assert "{urn:a}A" in str(error) and "B" in str(error) and error.headers == (("urn:a", "A"), ("", "B"))
+
+
+# ------------------------------------------------------------------ each SOAP version on its own binding
+
+
+def test_soap12_envelope_sent_as_text_xml_is_a_version_mismatch() -> None:
+    data = literal("<tns:a>1</tns:a>", "1.2")
+    with pytest.raises(VersionMismatch, match=r"SOAP 1\.2 envelope sent as text/xml"):
+        SERVER.read_call(data, 'text/xml; charset="utf-8"')
+    assert SERVER.read_call(data, "application/soap+xml; charset=utf-8").method_name == "op"
+
+
+@pytest.mark.parametrize("data", [HELLO, literal("<tns:a>1</tns:a>", "1.1")], ids=["remoting", "literal"])
+def test_soap11_envelope_sent_as_soap12_content_type_is_a_version_mismatch(data: bytes) -> None:
+    with pytest.raises(VersionMismatch, match=r"SOAP 1\.1 envelope sent as application/soap"):
+        SERVER.read_call(data, "application/soap+xml")
+    SERVER.read_call(data, "text/xml")
+    SERVER.read_call(data)  # no content type: nothing to compare
+
+
+def test_version_mismatch_to_a_soap12_request_is_a_soap11_fault_with_an_upgrade_block() -> None:
+    """SOAP 1.2 part 1, appendix A: a SOAP/1.1 message gets a VersionMismatch in SOAP 1.1's format."""
+    fault = Fault("VersionMismatch", "wrong version")
+    data, content_type = SERVER.write_fault(fault, None, "application/soap+xml")
+    assert content_type.startswith("text/xml") and SERVER.fault_status(fault, None, "application/soap+xml") == 500
+    root = etree.fromstring(data)
+    assert root.tag == f"{{{SOAP_ENV}}}Envelope"
+    assert _fault_element(data, SOAP_ENV).findtext("faultcode") == "soap:VersionMismatch"
+    supported = root.findall(f"{{{SOAP_ENV}}}Header/{{{SOAP12_ENV}}}Upgrade/{{{SOAP12_ENV}}}SupportedEnvelope")
+    assert [s.nsmap[s.get("qname").split(":")[0]] for s in supported] == [SOAP12_ENV, SOAP_ENV]
+    # any other fault to a SOAP 1.2 request stays a SOAP 1.2 one
+    assert SERVER.write_fault(Fault("Client", "x"), None, "application/soap+xml")[1].startswith("application/soap")
+
+
+# ------------------------------------------------------------------ SOAP-ENC:arrayType's declared length
+
+
+def array(declared: str, items: str, item_type: str = "xsd:int") -> bytes:
+    return encoded('<p href="#a"/>', f'<SOAP-ENC:Array id="a" SOAP-ENC:arrayType="{item_type}[{declared}]">'
+                                     f"{items}</SOAP-ENC:Array>")
+
+
+def test_more_items_than_the_array_declares_are_refused() -> None:
+    message = refused(array("2", "<item>1</item>" * 3), [wire_type(list[int])], "holds 3 items")
+    assert "declares 2" in message
+    refused(array("2,1", "<item>1</item>" * 3), [wire_type(list[int])], "declares 2")
+
+
+@pytest.mark.parametrize(("hint", "item_type", "padding"), [
+    (list[int], "xsd:int", 0), (list[float], "xsd:double", 0.0), (list[bool], "xsd:boolean", False),
+    (list[str], "xsd:string", None), (list[Any], "xsd:anyType", None),
+])
+def test_fewer_items_than_declared_leave_the_defaults_as_dotnet_does(
+        hint: object, item_type: str, padding: object) -> None:
+    """Mono's SoapReader allocates the declared length and fills it in order: the rest keeps its default."""
+    value = {"xsd:int": "7", "xsd:double": "7", "xsd:boolean": "true"}.get(item_type, "x")
+    data = array("3", f"<item>{value}</item>", item_type)
+    [decoded] = SERVER.read_call(data).decode_arguments([wire_type(hint)])
+    assert decoded[1:] == [padding, padding] and len(decoded) == 3
+
+
+def test_undeclared_and_exact_lengths_are_read_as_sent() -> None:
+    for declared in ("", "2"):
+        assert SERVER.read_call(array(declared, "<item>1</item><item>2</item>")).decode_arguments(
+            [wire_type(list[int])]) == [[1, 2]]
+
+
+@pytest.mark.parametrize("declared", ["-1", "x", "1.5", "٣"])
+def test_a_malformed_declared_length_is_refused(declared: str) -> None:
+    refused(array(declared, "<item>1</item>"), [wire_type(list[int])], "declares no valid length")
+
+
+@pytest.mark.parametrize("declared", ["1000001", "2147483647", "99999999999999999999", "65536,65536"])
+def test_a_declared_length_over_the_limit_is_refused_before_anything_is_allocated(declared: str) -> None:
+    with pytest.raises(LimitExceeded) as raised:
+        SERVER.read_call(array(declared, "<item>1</item>")).decode_arguments([wire_type(list[int])])
+    assert raised.value.limit == "max_array_length"

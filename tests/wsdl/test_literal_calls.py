@@ -532,13 +532,21 @@ def test_datetime_spellings(interop_base: str, text: str, instant: dt.datetime) 
     assert parse_datetime(back) == instant
 
 
-@pytest.mark.parametrize("action", [None, "", '""', '"urn:interop/hello"', "urn:interop/hello",
-                                    '"urn:interop/add"'], ids=["absent", "empty", "quoted_empty", "quoted",
-                                                               "unquoted", "other_operation"])
-def test_soapaction_does_not_matter(interop_base: str, action: str | None) -> None:
-    """Dispatch is on the Body's first child, whatever SOAPAction says (or whether it is there)."""
+@pytest.mark.parametrize("action", [None, "", '""', '"urn:interop/hello"', "urn:interop/hello", '"urn:x#hello"'],
+                         ids=["absent", "empty", "quoted_empty", "quoted", "unquoted", "other_form"])
+def test_soapaction_naming_the_operation_or_none(interop_base: str, action: str | None) -> None:
+    """Dispatch is on the Body's first child; SOAPAction, when there, must name that operation."""
     response = post(interop_base, envelope(WRAPPERS["prefixed"]), {"soapaction": action})
     assert result_text(response, "hello") == "Hi there Caveman"
+
+
+@pytest.mark.parametrize(("action", "named"), [('"urn:interop/add"', "operation 'add'"),
+                                               ('"urn:interop/nope"', "no operation of this service")])
+def test_soapaction_naming_another_operation_is_refused(interop_base: str, action: str, named: str) -> None:
+    """As WCF (ActionNotSupported) and ASMX refuse an action that is not the operation's (soap_action.py)."""
+    response = post(interop_base, envelope(WRAPPERS["prefixed"]), {"soapaction": action})
+    assert response.status_code == 500
+    assert named in response.text and "the Body calls 'hello'" in response.text
 
 
 def _raw_exchange(base: str, head: bytes, body: bytes, expect_continue: bool) -> tuple[bytes, bytes, bool]:
