@@ -44,6 +44,10 @@ class StaticUsers:
 
     def __init__(self, users: Mapping[str, tuple[str, Iterable[str]]]) -> None:
         self._users = {name: (password, frozenset(roles)) for name, (password, roles) in users.items()}
+        # per user, what every Basic check needs, built once: the password's digest and the (immutable) identity
+        self._basic = {name: (_digest(password), Principal(name, roles, "Basic"))
+                       for name, (password, roles) in self._users.items()}
+        self._nobody = (_digest(""), None)
 
     def password_of(self, username: str) -> tuple[str, Principal] | None:
         """The password and identity of ``username`` (what a PasswordDigest is checked against), or None."""
@@ -53,12 +57,10 @@ class StaticUsers:
         return found[0], Principal(username, found[1], "UsernameToken")
 
     def __call__(self, username: str, password: str) -> Principal | None:
-        expected, roles = self._users.get(username, ("", frozenset()))
+        expected, principal = self._basic.get(username, self._nobody)
         # compare even for an unknown user, so a wrong name costs the same as a wrong password
-        matched = secrets_equal(password, expected)
-        if username not in self._users or not matched:
-            return None
-        return Principal(username, roles, "Basic")
+        matched = hmac.compare_digest(_digest(password), expected)
+        return principal if matched else None
 
 
 class StaticTokens:
@@ -78,6 +80,8 @@ class StaticTokens:
 
 
 async def _resolve(result: Awaitable[Principal | None] | Principal | None) -> Principal | None:
+    if result is None or type(result) is Principal:  # a plain verifier's answer (the usual case): no await
+        return result
     if inspect.isawaitable(result):
         result = await result
     return result if isinstance(result, Principal) else None
