@@ -31,20 +31,92 @@ from ._runtime_types import runtime_wire_type
 from ._scalars import ClrDateTime, format_decimal
 from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
 
+# Enum members used on every call, as module globals: on Python 3.11 reading a member off its class
+# (``Kind.ANY``) costs several times a global's lookup (EnumType's attribute access; timeit: ~8x).
+_BT_Class = BinaryType.Class
+_BT_Object = BinaryType.Object
+_BT_ObjectArray = BinaryType.ObjectArray
+_BT_Primitive = BinaryType.Primitive
+_BT_PrimitiveArray = BinaryType.PrimitiveArray
+_BT_String = BinaryType.String
+_BT_StringArray = BinaryType.StringArray
+_BT_SystemClass = BinaryType.SystemClass
+_K_ANY = Kind.ANY
+_K_BOOL = Kind.BOOL
+_K_BYTE = Kind.BYTE
+_K_BYTES = Kind.BYTES
+_K_CHAR = Kind.CHAR
+_K_DATE = Kind.DATE
+_K_DATETIME = Kind.DATETIME
+_K_DECIMAL = Kind.DECIMAL
+_K_DELEGATE = Kind.DELEGATE
+_K_DOUBLE = Kind.DOUBLE
+_K_DURATION = Kind.DURATION
+_K_ENUM = Kind.ENUM
+_K_INT = Kind.INT
+_K_INT16 = Kind.INT16
+_K_INT32 = Kind.INT32
+_K_INT64 = Kind.INT64
+_K_LIST = Kind.LIST
+_K_OBJECT = Kind.OBJECT
+_K_OBJREF = Kind.OBJREF
+_K_SBYTE = Kind.SBYTE
+_K_SINGLE = Kind.SINGLE
+_K_STRING = Kind.STRING
+_K_UINT16 = Kind.UINT16
+_K_UINT32 = Kind.UINT32
+_K_UINT64 = Kind.UINT64
+_K_VOID = Kind.VOID
+_P_Boolean = Primitive.Boolean
+_P_Byte = Primitive.Byte
+_P_Char = Primitive.Char
+_P_DateTime = Primitive.DateTime
+_P_Decimal = Primitive.Decimal
+_P_Double = Primitive.Double
+_P_Int16 = Primitive.Int16
+_P_Int32 = Primitive.Int32
+_P_Int64 = Primitive.Int64
+_P_Null = Primitive.Null
+_P_SByte = Primitive.SByte
+_P_Single = Primitive.Single
+_P_String = Primitive.String
+_P_TimeSpan = Primitive.TimeSpan
+_P_UInt16 = Primitive.UInt16
+_P_UInt32 = Primitive.UInt32
+_P_UInt64 = Primitive.UInt64
+_RT_ArraySingleObject = RecordType.ArraySingleObject
+_RT_ArraySinglePrimitive = RecordType.ArraySinglePrimitive
+_RT_ArraySingleString = RecordType.ArraySingleString
+_RT_BinaryArray = RecordType.BinaryArray
+_RT_BinaryLibrary = RecordType.BinaryLibrary
+_RT_BinaryObjectString = RecordType.BinaryObjectString
+_RT_ClassWithId = RecordType.ClassWithId
+_RT_ClassWithMembersAndTypes = RecordType.ClassWithMembersAndTypes
+_RT_MemberPrimitiveTyped = RecordType.MemberPrimitiveTyped
+_RT_MemberReference = RecordType.MemberReference
+_RT_MessageEnd = RecordType.MessageEnd
+_RT_MethodCall = RecordType.MethodCall
+_RT_MethodReturn = RecordType.MethodReturn
+_RT_ObjectNull = RecordType.ObjectNull
+_RT_ObjectNullMultiple = RecordType.ObjectNullMultiple
+_RT_ObjectNullMultiple256 = RecordType.ObjectNullMultiple256
+_RT_SerializedStreamHeader = RecordType.SerializedStreamHeader
+_RT_SystemClassWithMembersAndTypes = RecordType.SystemClassWithMembersAndTypes
+
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
-    Kind.BOOL: Primitive.Boolean, Kind.BYTE: Primitive.Byte, Kind.CHAR: Primitive.Char,
-    Kind.DECIMAL: Primitive.Decimal, Kind.DOUBLE: Primitive.Double, Kind.INT16: Primitive.Int16,
-    Kind.INT32: Primitive.Int32, Kind.INT64: Primitive.Int64, Kind.SBYTE: Primitive.SByte,
-    Kind.SINGLE: Primitive.Single, Kind.DURATION: Primitive.TimeSpan, Kind.DATETIME: Primitive.DateTime,
-    Kind.DATE: Primitive.DateTime, Kind.UINT16: Primitive.UInt16, Kind.UINT32: Primitive.UInt32,
-    Kind.UINT64: Primitive.UInt64, Kind.STRING: Primitive.String,
+    _K_BOOL: _P_Boolean, _K_BYTE: _P_Byte, _K_CHAR: _P_Char,
+    _K_DECIMAL: _P_Decimal, _K_DOUBLE: _P_Double, _K_INT16: _P_Int16,
+    _K_INT32: _P_Int32, _K_INT64: _P_Int64, _K_SBYTE: _P_SByte,
+    _K_SINGLE: _P_Single, _K_DURATION: _P_TimeSpan, _K_DATETIME: _P_DateTime,
+    _K_DATE: _P_DateTime, _K_UINT16: _P_UInt16, _K_UINT32: _P_UInt32,
+    _K_UINT64: _P_UInt64, _K_STRING: _P_String,
 }
 _STRUCT = {
-    Primitive.Boolean: "<?", Primitive.Byte: "<B", Primitive.Double: "<d", Primitive.Int16: "<h",
-    Primitive.Int32: "<i", Primitive.Int64: "<q", Primitive.SByte: "<b", Primitive.Single: "<f",
-    Primitive.TimeSpan: "<q", Primitive.DateTime: "<Q", Primitive.UInt16: "<H", Primitive.UInt32: "<I",
-    Primitive.UInt64: "<Q",
+    _P_Boolean: "<?", _P_Byte: "<B", _P_Double: "<d", _P_Int16: "<h",
+    _P_Int32: "<i", _P_Int64: "<q", _P_SByte: "<b", _P_Single: "<f",
+    _P_TimeSpan: "<q", _P_DateTime: "<Q", _P_UInt16: "<H", _P_UInt32: "<I",
+    _P_UInt64: "<Q",
 }
 #: BinaryArrayTypeEnumeration.Single: a single-dimension, zero-based array
 _SINGLE_ARRAY = 0
@@ -83,59 +155,59 @@ def datetime_ticks(value: _dt.datetime | _dt.date) -> int:
 def primitive_kind(value: object, wt: WireType) -> Kind | None:
     """The primitive kind a value is written as, or None if it needs an object record."""
     kind = wt.kind
-    if kind is Kind.ANY:
+    if kind is _K_ANY:
         if isinstance(value, bool):
-            return Kind.BOOL
+            return _K_BOOL
         if isinstance(value, int) and not isinstance(value, enum.Enum):
             return integer_kind_for(value)
         if isinstance(value, float):
-            return Kind.DOUBLE
+            return _K_DOUBLE
         if isinstance(value, Decimal):
-            return Kind.DECIMAL
+            return _K_DECIMAL
         if isinstance(value, str):
-            return Kind.STRING
+            return _K_STRING
         if isinstance(value, _dt.datetime):
-            return Kind.DATETIME
+            return _K_DATETIME
         if isinstance(value, _dt.timedelta):
-            return Kind.DURATION
+            return _K_DURATION
         return None
-    if kind is Kind.INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
-        return Kind.INT32
+    if kind is _K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+        return _K_INT32
     return kind if kind in _PRIMITIVE_OF else None
 
 
 def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Primitive, bytes]:
     prim = _PRIMITIVE_OF[kind]
     try:
-        if prim is Primitive.String:
+        if prim is _P_String:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
             return prim, lps(value)
-        if prim is Primitive.Char:
+        if prim is _P_Char:
             if not isinstance(value, str) or len(value) != 1:
                 raise SoapEncodeError(f"{name}: a char must be a str of length 1")
             if ord(value) > 0xFFFF or 0xD800 <= ord(value) <= 0xDFFF:
                 # a .NET Char is one UTF-16 code unit; BinaryWriter.Write(char) refuses surrogates
                 raise SoapEncodeError(f"{name}: {value!r} is not a single UTF-16 code unit (.NET Char)")
             return prim, value.encode("utf-8", "surrogatepass")
-        if prim is Primitive.Decimal:
+        if prim is _P_Decimal:
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
             return prim, lps(format_decimal(Decimal(value)))
-        if prim is Primitive.TimeSpan:
+        if prim is _P_TimeSpan:
             if not isinstance(value, _dt.timedelta):
                 raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
             ticks = (value.days * 86400 + value.seconds) * 10**7 + value.microseconds * 10
             return prim, struct.pack("<q", ticks)
-        if prim is Primitive.DateTime:
+        if prim is _P_DateTime:
             if not isinstance(value, _dt.date):
                 raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
             return prim, struct.pack("<Q", datetime_ticks(value))
-        if prim is Primitive.Boolean:
+        if prim is _P_Boolean:
             if not isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
             return prim, struct.pack("<?", value)
-        if prim in (Primitive.Double, Primitive.Single):
+        if prim in (_P_Double, _P_Single):
             if not isinstance(value, float | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
             return prim, struct.pack(_STRUCT[prim], float(value))
@@ -173,14 +245,14 @@ class NrbfWriter:
     def object_value(self, value: object, wt: WireType, name: str = "value") -> bytes:
         """A value where a record is expected (array items, Object-typed members)."""
         if value is None:
-            return bytes([RecordType.ObjectNull])
+            return bytes([_RT_ObjectNull])
         kind = primitive_kind(value, wt)
-        if kind is Kind.STRING:
-            return bytes([RecordType.BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
+        if kind is _K_STRING:
+            return bytes([_RT_BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
         if kind is not None:
             prim, raw = primitive_bytes(kind, value, name)
-            return bytes([RecordType.MemberPrimitiveTyped, prim]) + raw
-        return bytes([RecordType.MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
+            return bytes([_RT_MemberPrimitiveTyped, prim]) + raw
+        return bytes([_RT_MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
 
     def reference(self, value: object, wt: WireType, name: str) -> int:
         key = id(value)  # the object as given: the same object passed twice is marshalled (published) once
@@ -188,12 +260,12 @@ class NrbfWriter:
         if ref is not None:
             return ref
         self._keep.append(value)  # keeps id(value) unique while the memo holds it
-        if not isinstance(value, ObjRef) and wt.kind in (Kind.ANY, Kind.OBJREF) and self.marshaller is not None \
+        if not isinstance(value, ObjRef) and wt.kind in (_K_ANY, _K_OBJREF) and self.marshaller is not None \
                 and type(value).__module__ != "builtins":
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
-        elif wt.kind is Kind.DELEGATE:
+        elif wt.kind is _K_DELEGATE:
             value = marshal_delegate(self.marshaller, name, value, wt)
         ref = self._memo[key] = self.new_id()
         self._queue.append((ref, value, wt))
@@ -215,10 +287,10 @@ class NrbfWriter:
         if isinstance(value, DelegateRef):
             return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
+            head = struct.pack("<Bii", _RT_ArraySinglePrimitive, ref, len(value)) + bytes([_P_Byte])
             return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
-            item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
+            item = wt.item if wt.kind is _K_LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
         if isinstance(value, enum.Enum):
             name = self.registry.name_of(type(value))
@@ -227,7 +299,7 @@ class NrbfWriter:
                 # a boxed .NET enum carries an Int32 value__; anything else would arrive as another member
                 raise SoapEncodeError(f"{type(value).__name__}.{value.name}: only enums with Int32 values "
                                       "can be sent with the binary formatter")
-            members: list[Member] = [("value__", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", raw))]
+            members: list[Member] = [("value__", _BT_Primitive, _P_Int32, struct.pack("<i", raw))]
             return self._class_record(ref, name, members)
         if isinstance(value, BaseException):
             return self.exception(ref, exception_info(value, self.registry, None))
@@ -245,8 +317,8 @@ class NrbfWriter:
         """A ``list[T]`` as .NET writes ``T[]``: ``ArraySinglePrimitive`` for primitives, ``ArraySingleString``
         for strings, a ``BinaryArray`` naming the element class for registered classes and enums (so a .NET
         caller gets a ``Person[]``, not an ``object[]``), ``ArraySingleObject`` for anything else."""
-        kind = item.kind if item.kind is not Kind.INT else Kind.INT32
-        if kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable:
+        kind = item.kind if item.kind is not _K_INT else _K_INT32
+        if kind in _PRIMITIVE_OF and kind is not _K_STRING and not item.nullable:
             if any(v is None for v in items):
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
@@ -254,24 +326,24 @@ class NrbfWriter:
             body = _packed(kind, prim, items)
             if body is None:
                 body = b"".join(primitive_bytes(kind, v)[1] for v in items)
-            return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
+            return bytes([_RT_ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
-        if kind is Kind.STRING or element is None:
-            record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
+        if kind is _K_STRING or element is None:
+            record = _RT_ArraySingleString if kind is _K_STRING else _RT_ArraySingleObject
             return bytes([record]) + struct.pack("<ii", ref, len(items)) + self._items(items, item)
         assert item.py_type is not None
         for i, v in enumerate(items):
             if v is not None and not isinstance(v, item.py_type):
                 raise SoapEncodeError(f"item {i} of a list[{item.describe()}] is a {type(v).__name__}")
         prefix, binary_type, extra = self._class_type(element)
-        head = (bytes([RecordType.BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
+        head = (bytes([_RT_BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
                 + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
         # enums are value types: .NET writes them inline (with ids of their own), classes by reference
-        return prefix + head + self._items(items, item, inline=kind is Kind.ENUM)
+        return prefix + head + self._items(items, item, inline=kind is _K_ENUM)
 
     def element_class(self, item: WireType) -> ClrName | None:
         """The CLR class of a typed array's elements: a registered by-value class or enum, else None."""
-        if item.kind in (Kind.OBJECT, Kind.ENUM) and item.py_type is not None \
+        if item.kind in (_K_OBJECT, _K_ENUM) and item.py_type is not None \
                 and self.registry.is_registered(item.py_type):
             return self.registry.name_of(item.py_type)
         return None
@@ -279,9 +351,9 @@ class NrbfWriter:
     def _class_type(self, name: ClrName) -> tuple[bytes, BinaryType, bytes]:
         """(library record if new, binary type, additional type info) of a class named in type information."""
         if simple_assembly_name(name.assembly) in CORE_ASSEMBLIES:
-            return b"", BinaryType.SystemClass, lps(name.full_name)
+            return b"", _BT_SystemClass, lps(name.full_name)
         lib, lib_record = self._library_id(name.assembly)
-        return lib_record, BinaryType.Class, lps(name.full_name) + struct.pack("<i", lib)
+        return lib_record, _BT_Class, lps(name.full_name) + struct.pack("<i", lib)
 
     def _items(self, items: list[object], item: WireType, inline: bool = False) -> bytes:
         """The elements of a single-dimension array, runs of nulls compacted as .NET writes them."""
@@ -307,49 +379,49 @@ class NrbfWriter:
         for spec, fast in _field_plan(cls):
             v = getattr(value, spec.attr)
             t = type(v)
-            if fast is Kind.STRING and t is str:
+            if fast is _K_STRING and t is str:
                 raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
-                append((spec.wire_name, BinaryType.String, None, raw))
-            elif fast is Kind.DOUBLE and t is float:
-                append((spec.wire_name, BinaryType.Primitive, Primitive.Double, struct.pack("<d", v)))
-            elif fast is Kind.INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
-                append((spec.wire_name, BinaryType.Primitive, Primitive.Int32, struct.pack("<i", v)))
+                append((spec.wire_name, _BT_String, None, raw))
+            elif fast is _K_DOUBLE and t is float:
+                append((spec.wire_name, _BT_Primitive, _P_Double, struct.pack("<d", v)))
+            elif fast is _K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, _BT_Primitive, _P_Int32, struct.pack("<i", v)))
             else:
                 append(self.member(spec.wire_name, v, spec.wire))
         return members
 
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
-        kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
-        if kind is Kind.STRING:
-            return name, BinaryType.String, None, self.object_value(value, wt, name)
+        kind = wt.kind if wt.kind is not _K_INT else _K_INT32
+        if kind is _K_STRING:
+            return name, _BT_String, None, self.object_value(value, wt, name)
         if kind in _PRIMITIVE_OF and value is not None and not wt.nullable:
-            prim, raw = primitive_bytes(kind if wt.kind is not Kind.INT else primitive_kind(value, wt) or kind,
+            prim, raw = primitive_bytes(kind if wt.kind is not _K_INT else primitive_kind(value, wt) or kind,
                                         value, name)
-            return name, BinaryType.Primitive, prim, raw
-        if kind is Kind.BYTES:
-            return name, BinaryType.PrimitiveArray, Primitive.Byte, self.object_value(value, wt, name)
-        if kind is Kind.LIST and wt.item is not None:
-            item_kind = wt.item.kind if wt.item.kind is not Kind.INT else Kind.INT32
-            if item_kind is Kind.STRING:
-                return name, BinaryType.StringArray, None, self.object_value(value, wt, name)
+            return name, _BT_Primitive, prim, raw
+        if kind is _K_BYTES:
+            return name, _BT_PrimitiveArray, _P_Byte, self.object_value(value, wt, name)
+        if kind is _K_LIST and wt.item is not None:
+            item_kind = wt.item.kind if wt.item.kind is not _K_INT else _K_INT32
+            if item_kind is _K_STRING:
+                return name, _BT_StringArray, None, self.object_value(value, wt, name)
             if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
-                return name, BinaryType.PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+                return name, _BT_PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
             element = self.element_class(wt.item)
             if element is not None:  # a Person[] member is declared as the class "Person[]"
                 array_class = ClrName(element.full_name + "[]", element.assembly)
                 return _class_member(name, array_class, self.object_value(value, wt, name))
-            return name, BinaryType.ObjectArray, None, self.object_value(value, wt, name)
-        if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
+            return name, _BT_ObjectArray, None, self.object_value(value, wt, name)
+        if kind in (_K_OBJECT, _K_ENUM) and wt.py_type is not None:
             return _class_member(name, self.registry.name_of(wt.py_type), self.object_value(value, wt, name))
-        return name, BinaryType.Object, None, self.object_value(value, wt, name)
+        return name, _BT_Object, None, self.object_value(value, wt, name)
 
     def _library_id(self, assembly: str) -> tuple[int, bytes]:
         lib = self._libraries.get(assembly)
         if lib is not None:
             return lib, b""
         lib = self._libraries[assembly] = self.new_id()
-        return lib, bytes([RecordType.BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
+        return lib, bytes([_RT_BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
 
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
@@ -357,24 +429,24 @@ class NrbfWriter:
         layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
-            return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
+            return (bytes([_RT_ClassWithId]) + struct.pack("<ii", ref, known)
                     + b"".join(raw for *_, raw in members))
         self._metadata[layout] = ref
         system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
         prefix = b""
         extras = bytearray()
         for _, kind, info, _raw in members:
-            if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
+            if kind in (_BT_Primitive, _BT_PrimitiveArray):
                 assert isinstance(info, Primitive)
                 extras.append(info)
-            elif kind is BinaryType.SystemClass:
+            elif kind is _BT_SystemClass:
                 extras += lps(str(info))
-            elif kind is BinaryType.Class:
+            elif kind is _BT_Class:
                 assert isinstance(info, ClrName)
                 lib, lib_record = self._library_id(info.assembly)
                 prefix += lib_record
                 extras += lps(info.full_name) + struct.pack("<i", lib)
-        head = bytearray([RecordType.SystemClassWithMembersAndTypes if system else RecordType.ClassWithMembersAndTypes])
+        head = bytearray([_RT_SystemClassWithMembersAndTypes if system else _RT_ClassWithMembersAndTypes])
         head += struct.pack("<i", ref) + lps(name.full_name) + struct.pack("<i", len(members))
         for member_name, *_ in members:
             head += lps(member_name)
@@ -386,18 +458,18 @@ class NrbfWriter:
         return prefix + bytes(head) + b"".join(raw for *_, raw in members)
 
     def exception(self, ref: int, info: ExceptionInfo) -> bytes:
-        string = WireType(Kind.STRING, nullable=True)
+        string = WireType(_K_STRING, nullable=True)
         members: list[Member] = [
             self.member("ClassName", info.type_name, string),
             self.member("Message", info.message, string),
-            ("Data", BinaryType.SystemClass, "System.Collections.IDictionary", bytes([RecordType.ObjectNull])),
-            ("InnerException", BinaryType.SystemClass, "System.Exception", bytes([RecordType.ObjectNull])),
+            ("Data", _BT_SystemClass, "System.Collections.IDictionary", bytes([_RT_ObjectNull])),
+            ("InnerException", _BT_SystemClass, "System.Exception", bytes([_RT_ObjectNull])),
             self.member("HelpURL", None, string),
             self.member("StackTraceString", info.stack_trace, string),
             self.member("RemoteStackTraceString", None, string),
-            ("RemoteStackIndex", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
-            ("ExceptionMethod", BinaryType.Object, None, bytes([RecordType.ObjectNull])),
-            ("HResult", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", info.hresult)),
+            ("RemoteStackIndex", _BT_Primitive, _P_Int32, struct.pack("<i", 0)),
+            ("ExceptionMethod", _BT_Object, None, bytes([_RT_ObjectNull])),
+            ("HResult", _BT_Primitive, _P_Int32, struct.pack("<i", info.hresult)),
             self.member("Source", info.source, string),
         ]
         members.extend(self.member(n, v, t) for n, v, t in info.fields)
@@ -408,43 +480,43 @@ class NrbfWriter:
         rt = "System.Runtime.Remoting."
         type_info, channel_info = self.new_id(), self.new_id()
         members: list[Member] = [
-            ("uri", BinaryType.String, None, self.object_value(value.uri, WireType(Kind.STRING))),
-            ("typeInfo", BinaryType.SystemClass, rt + "TypeInfo", _ref(type_info)),
-            ("envoyInfo", BinaryType.SystemClass, rt + "IEnvoyInfo", bytes([RecordType.ObjectNull])),
-            ("channelInfo", BinaryType.SystemClass, rt + "ChannelInfo", _ref(channel_info)),
-            ("objrefFlags", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", value.flags)),
+            ("uri", _BT_String, None, self.object_value(value.uri, WireType(_K_STRING))),
+            ("typeInfo", _BT_SystemClass, rt + "TypeInfo", _ref(type_info)),
+            ("envoyInfo", _BT_SystemClass, rt + "IEnvoyInfo", bytes([_RT_ObjectNull])),
+            ("channelInfo", _BT_SystemClass, rt + "ChannelInfo", _ref(channel_info)),
+            ("objrefFlags", _BT_Primitive, _P_Int32, struct.pack("<i", value.flags)),
         ]
         if value.is_marshalled is not None:
-            members.append(("fIsMarshalled", BinaryType.Primitive, Primitive.Int32,
+            members.append(("fIsMarshalled", _BT_Primitive, _P_Int32,
                             struct.pack("<i", int(value.is_marshalled))))
         out = self._class_record(ref, ClrName(rt + "ObjRef", "mscorlib"), members)
         hierarchy, interfaces, data = self.new_id(), self.new_id(), self.new_id()
         out += self._class_record(type_info, ClrName(rt + "TypeInfo", "mscorlib"), [
-            ("serverType", BinaryType.String, None, self.object_value(value.server_type, WireType(Kind.STRING))),
-            ("serverHierarchy", BinaryType.StringArray, None, _ref(hierarchy)),
-            ("interfacesImplemented", BinaryType.StringArray, None, _ref(interfaces)),
+            ("serverType", _BT_String, None, self.object_value(value.server_type, WireType(_K_STRING))),
+            ("serverHierarchy", _BT_StringArray, None, _ref(hierarchy)),
+            ("interfacesImplemented", _BT_StringArray, None, _ref(interfaces)),
         ])
         out += self._class_record(channel_info, ClrName(rt + "ChannelInfo", "mscorlib"), [
-            ("channelData", BinaryType.ObjectArray, None, _ref(data)),
+            ("channelData", _BT_ObjectArray, None, _ref(data)),
         ])
         out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
         # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
         # looks only at the first URL of each store
         appdomain = self.new_id()
         stores = [(self.new_id(), self.new_id(), url) for url in value.channel_urls]
-        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
+        out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
         out += b"".join(_ref(store) for store, _, _ in stores)
         out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
-            ("_ContextID", BinaryType.Object, None, bytes([RecordType.MemberPrimitiveTyped, Primitive.Int32])
+            ("_ContextID", _BT_Object, None, bytes([_RT_MemberPrimitiveTyped, _P_Int32])
              + struct.pack("<i", 0)),
-            ("_DomainID", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
-            ("_processGuid", BinaryType.String, None, self.object_value(value.process_guid, WireType(Kind.STRING))),
+            ("_DomainID", _BT_Primitive, _P_Int32, struct.pack("<i", 0)),
+            ("_processGuid", _BT_String, None, self.object_value(value.process_guid, WireType(_K_STRING))),
         ])
         for store, uris, url in stores:
             out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
-                ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
-                ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
-                 bytes([RecordType.ObjectNull])),
+                ("_channelURIs", _BT_StringArray, None, _ref(uris)),
+                ("_extraData", _BT_SystemClass, "System.Collections.DictionaryEntry[]",
+                 bytes([_RT_ObjectNull])),
             ])
             out += self._strings(uris, [url])
         return out
@@ -452,29 +524,29 @@ class NrbfWriter:
     def delegate(self, ref: int, value: DelegateRef) -> bytes:
         """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets
         (ObjRefs) are queued."""
-        objref = WireType(Kind.OBJREF, None, None, True)
-        string = WireType(Kind.STRING)
+        objref = WireType(_K_OBJREF, None, None, True)
+        string = WireType(_K_STRING)
         entry_ids = [self.new_id() for _ in value.entries]
-        members: list[Member] = [("Delegate", BinaryType.SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
-        members += [(f"target{i}", BinaryType.SystemClass, "System.Runtime.Remoting.ObjRef",
+        members: list[Member] = [("Delegate", _BT_SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
+        members += [(f"target{i}", _BT_SystemClass, "System.Runtime.Remoting.ObjRef",
                      _ref(self.reference(e.target, objref, "target"))) for i, e in enumerate(value.entries)]
         out = self._class_record(ref, ClrName(DELEGATE_HOLDER, "mscorlib"), members)
         for i, entry in enumerate(value.entries):
-            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RecordType.ObjectNull])
+            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([_RT_ObjectNull])
             out += self._class_record(entry_ids[i], ClrName(DELEGATE_ENTRY, "mscorlib"), [
-                ("type", BinaryType.String, None, self.object_value(entry.delegate_type.full_name, string)),
-                ("assembly", BinaryType.String, None, self.object_value(entry.delegate_type.assembly, string)),
-                ("target", BinaryType.Object, None, self.object_value(f"target{i}", string)),
-                ("targetTypeAssembly", BinaryType.String, None, self.object_value(entry.target_type.assembly, string)),
-                ("targetTypeName", BinaryType.String, None, self.object_value(entry.target_type.full_name, string)),
-                ("methodName", BinaryType.String, None, self.object_value(entry.method_name, string)),
-                ("delegateEntry", BinaryType.SystemClass, DELEGATE_ENTRY, following),
+                ("type", _BT_String, None, self.object_value(entry.delegate_type.full_name, string)),
+                ("assembly", _BT_String, None, self.object_value(entry.delegate_type.assembly, string)),
+                ("target", _BT_Object, None, self.object_value(f"target{i}", string)),
+                ("targetTypeAssembly", _BT_String, None, self.object_value(entry.target_type.assembly, string)),
+                ("targetTypeName", _BT_String, None, self.object_value(entry.target_type.full_name, string)),
+                ("methodName", _BT_String, None, self.object_value(entry.method_name, string)),
+                ("delegateEntry", _BT_SystemClass, DELEGATE_ENTRY, following),
             ])
         return out
 
     def _strings(self, ref: int, items: list[str]) -> bytes:
-        body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
-        return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+        body = b"".join(self.object_value(s, WireType(_K_STRING)) for s in items)
+        return bytes([_RT_ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
 
     def call_context(self, ref: int, context: dict[str, object]) -> bytes:
         """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
@@ -484,7 +556,7 @@ class NrbfWriter:
         return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
 
 
-_STRING_RECORD = bytes([RecordType.BinaryObjectString])
+_STRING_RECORD = bytes([_RT_BinaryObjectString])
 _PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
 
 
@@ -498,12 +570,12 @@ def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
         for spec in object_fields(cls):
             kind = spec.wire.kind
             fast: Kind | None = None
-            if kind is Kind.STRING:
-                fast = Kind.STRING
-            elif not spec.wire.nullable and kind is Kind.DOUBLE:
-                fast = Kind.DOUBLE
-            elif not spec.wire.nullable and kind in (Kind.INT, Kind.INT32):
-                fast = Kind.INT32
+            if kind is _K_STRING:
+                fast = _K_STRING
+            elif not spec.wire.nullable and kind is _K_DOUBLE:
+                fast = _K_DOUBLE
+            elif not spec.wire.nullable and kind in (_K_INT, _K_INT32):
+                fast = _K_INT32
             steps.append((spec, fast))
         plan = _PLANS[cls] = tuple(steps)
     return plan
@@ -513,7 +585,7 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
     """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
     or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
     what is wrong with a value)."""
-    if prim in (Primitive.Double, Primitive.Single):
+    if prim in (_P_Double, _P_Single):
         if not all(type(v) is float for v in items):
             return None
     elif kind in INTEGER_RANGES and prim in _STRUCT:
@@ -534,35 +606,35 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
     """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
     if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
-        return name, BinaryType.SystemClass, clr.full_name, raw
-    return name, BinaryType.Class, clr, raw
+        return name, _BT_SystemClass, clr.full_name, raw
+    return name, _BT_Class, clr, raw
 
 
 def _null_run(count: int) -> bytes:
     """``count`` consecutive nulls of an array: ObjectNull for one or two, then ObjectNullMultiple(256)."""
     if count <= 2:
-        return bytes([RecordType.ObjectNull]) * count
+        return bytes([_RT_ObjectNull]) * count
     if count <= 255:
-        return bytes([RecordType.ObjectNullMultiple256, count])
-    return bytes([RecordType.ObjectNullMultiple]) + struct.pack("<i", count)
+        return bytes([_RT_ObjectNullMultiple256, count])
+    return bytes([_RT_ObjectNullMultiple]) + struct.pack("<i", count)
 
 
 def _ref(object_id: int) -> bytes:
-    return bytes([RecordType.MemberReference]) + struct.pack("<i", object_id)
+    return bytes([_RT_MemberReference]) + struct.pack("<i", object_id)
 
 
 def header(root_id: int, header_id: int) -> bytes:
-    return bytes([RecordType.SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
+    return bytes([_RT_SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
 
 
 def value_with_code(kind: Kind | None, value: object) -> bytes:
     if value is None or kind is None:
-        return bytes([Primitive.Null])
+        return bytes([_P_Null])
     prim, raw = primitive_bytes(kind, value)
     return bytes([prim]) + raw
 
 
-_METHOD_RETURN = bytes([RecordType.MethodReturn])
+_METHOD_RETURN = bytes([_RT_MethodReturn])
 _RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
 _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
@@ -581,9 +653,9 @@ def write_method_return(
         return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
     # plain ints: IntFlag's | is Python code, and this runs for every binary reply
     flags = _RETURN_ARGS_INLINE if parameter_count else _RETURN_NO_ARGS
-    args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
+    args = (struct.pack("<i", parameter_count) + bytes([_P_Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
-    if value is None or value_type.kind is Kind.VOID:
+    if value is None or value_type.kind is _K_VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
         return _message(writer, _METHOD_RETURN, flags | _NO_RETURN_VALUE, args, [], call_context)
     kind = primitive_kind(value, value_type)
@@ -605,11 +677,11 @@ def _message(
         array = [*array, _ref(context_id)]
         writer.out += writer.call_context(context_id, call_context)
     if not array:
-        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RecordType.MessageEnd])
+        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([_RT_MessageEnd])
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
+    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
     return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
-                     bytes([RecordType.MessageEnd])))
+                     bytes([_RT_MessageEnd])))
 
 
 def _write_return_with_outs(
@@ -626,7 +698,7 @@ def _write_return_with_outs(
     for position, (_, slot_value, slot_type) in outs:
         slots[position] = (slot_value, slot_type)
     kinds = [primitive_kind(v, t) if v is not None else None for v, t in slots]
-    returns_value = value is not None and value_type.kind is not Kind.VOID
+    returns_value = value is not None and value_type.kind is not _K_VOID
     return_kind = primitive_kind(value, value_type) if returns_value else None
     flags = MessageFlags.NoContext
     head = b""
@@ -638,7 +710,7 @@ def _write_return_with_outs(
     else:
         flags |= MessageFlags.ReturnValueInArray
     writer = NrbfWriter(registry, marshaller)
-    record = bytes([RecordType.MethodReturn])
+    record = bytes([_RT_MethodReturn])
     if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
         flags |= MessageFlags.ArgsInline
         inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
@@ -651,7 +723,7 @@ def _write_return_with_outs(
         args_id = writer.new_id()
         returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
         return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
     return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
@@ -665,13 +737,13 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry,
     exception_id = writer.new_id()
     exception = writer.exception(exception_id, info)
     if call_context is not None:
-        record = bytes([RecordType.MethodReturn])
+        record = bytes([_RT_MethodReturn])
         writer.out[:0] = exception
         return _message(writer, record, flags, b"", [_ref(exception_id)], call_context)
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
-    return (header(1, -1) + bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + call_array + exception
-            + bytes(writer.out) + bytes([RecordType.MessageEnd]))
+    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
+    return (header(1, -1) + bytes([_RT_MethodReturn]) + struct.pack("<i", flags) + call_array + exception
+            + bytes(writer.out) + bytes([_RT_MessageEnd]))
 
 
 def write_method_call(
@@ -685,8 +757,8 @@ def write_method_call(
     if signature is not None:
         return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature,
                                           call_context)
-    record = bytes([RecordType.MethodCall])
-    names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
+    record = bytes([_RT_MethodCall])
+    names = bytes([_P_String]) + lps(method_name) + bytes([_P_String]) + lps(type_name)
     writer = NrbfWriter(registry, marshaller)
     if not args:
         return _message(writer, record, MessageFlags.NoArgs | MessageFlags.NoContext, names, [], call_context)
@@ -700,7 +772,7 @@ def write_method_call(
         return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
     # the arguments are an array of their own, the call array's first item
     args_id = writer.new_id()
-    writer.out += (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    writer.out += (bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
     return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
                     call_context)
 
@@ -732,10 +804,10 @@ def _write_call_with_signature(
         flags |= MessageFlags.ArgsInArray
         args_id = writer.new_id()
         values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
-        items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", args_id))
-        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+        items.append(bytes([_RT_MemberReference]) + struct.pack("<i", args_id))
+        writer.out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
     signature_id = writer.new_id()
-    items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", signature_id))
+    items.append(bytes([_RT_MemberReference]) + struct.pack("<i", signature_id))
     holders: dict[tuple[str, str], int] = {}
     first_holder = 0
     refs = b""
@@ -745,18 +817,18 @@ def _write_call_with_signature(
         if ref is None:
             ref = holders[(full_name, assembly)] = writer.new_id()
             if not records:
-                head = (bytes([RecordType.SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
+                head = (bytes([_RT_SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
                         + struct.pack("<i", 3) + lps("Data") + lps("UnityType") + lps("AssemblyName")
-                        + bytes([BinaryType.String, BinaryType.Primitive, BinaryType.String, Primitive.Int32]))
+                        + bytes([_BT_String, _BT_Primitive, _BT_String, _P_Int32]))
                 first_holder = ref
             else:
-                head = bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, first_holder)
-            records += (head + bytes([RecordType.BinaryObjectString]) + struct.pack("<i", writer.new_id())
-                        + lps(full_name) + struct.pack("<i", 4) + bytes([RecordType.BinaryObjectString])
+                head = bytes([_RT_ClassWithId]) + struct.pack("<ii", ref, first_holder)
+            records += (head + bytes([_RT_BinaryObjectString]) + struct.pack("<i", writer.new_id())
+                        + lps(full_name) + struct.pack("<i", 4) + bytes([_RT_BinaryObjectString])
                         + struct.pack("<i", writer.new_id()) + lps(assembly))
-        refs += bytes([RecordType.MemberReference]) + struct.pack("<i", ref)
-    signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
-                       + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
+        refs += bytes([_RT_MemberReference]) + struct.pack("<i", ref)
+    signature_array = (bytes([_RT_BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
+                       + struct.pack("<ii", 1, len(signature)) + bytes([_BT_SystemClass]) + lps("System.Type")
                        + refs)
     if call_context is not None:
         flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
@@ -764,11 +836,11 @@ def _write_call_with_signature(
         items.append(_ref(context_id))
         writer.out += writer.call_context(context_id, call_context)
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
-    head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \
-        + bytes([Primitive.String]) + lps(type_name) + inline
+    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
+    head = bytes([_RT_MethodCall]) + struct.pack("<i", flags) + bytes([_P_String]) + lps(method_name) \
+        + bytes([_P_String]) + lps(type_name) + inline
     return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
-            + bytes([RecordType.MessageEnd]))
+            + bytes([_RT_MessageEnd]))
 
 
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]
