@@ -107,7 +107,8 @@ class EncodedWriter:
         self._next_id = 2  # ref-1 is the method element
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
-        self._prefixes: dict[str, str] = {}
+        #: namespace -> (prefix, its declaration): every element using it declares it again, as Mono writes
+        self._prefixes: dict[str, tuple[str, str]] = {}
         self._keep_alive: list[object] = []
 
     # -------------------------------------------------------------- helpers
@@ -119,10 +120,11 @@ class EncodedWriter:
 
     def _prefix(self, namespace: str) -> tuple[str, str]:
         """A prefix for ``namespace`` and the declaration to put on the element that uses it."""
-        prefix = self._prefixes.get(namespace)
-        if prefix is None:
-            prefix = self._prefixes[namespace] = f"a{len(self._prefixes) + 1}"
-        return prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+        found = self._prefixes.get(namespace)
+        if found is None:
+            prefix = f"a{len(self._prefixes) + 1}"
+            found = self._prefixes[namespace] = prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+        return found
 
     def _type_ref(self, name: ClrName) -> tuple[str, str]:
         prefix, decl = self._prefix(name.data_namespace)

@@ -22,12 +22,20 @@ _K_OBJREF = Kind.OBJREF
 _OBJREF = WireType(_K_OBJREF, None, None, True)
 
 
+#: the wire type of each by-value class (enum, dataclass, exception) written as ``object`` so far: the call
+#: context's values go through here on every call that carries one
+_BY_VALUE: dict[type, WireType] = {}
+
+
 def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
     """The wire type of a value whose declared type is ``object``/``Any``.
 
     Integers get the smallest CLR kind that holds them (what .NET's boxed value would be); by-value classes
     must be registered, because the peer resolves them by the name we write.
     """
+    known = _BY_VALUE.get(type(value))
+    if known is not None and registry.is_registered(type(value)):
+        return known  # a by-value class seen before: the checks below would find the same, as they did then
     if isinstance(value, ObjRef):
         return _OBJREF
     if isinstance(value, bool):
@@ -40,7 +48,8 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
     if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
         if not registry.is_registered(cls):
             raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
-        return wire_type(cls)
+        found = _BY_VALUE[cls] = wire_type(cls)
+        return found
     try:
         found = wire_type(cls)
         if found.kind is not _K_OBJREF:
