@@ -432,7 +432,12 @@ class NrbfWriter:
             return (bytes([_RT_ClassWithId]) + struct.pack("<ii", ref, known)
                     + b"".join(raw for *_, raw in members))
         self._metadata[layout] = ref
-        system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
+        static = _CLASS_HEADS.get(layout)
+        if static is None:  # what depends on the class and its members' names and types only
+            static = _class_head(name, members)
+            if len(_CLASS_HEADS) < _MAX_CLASS_HEADS:  # bounded: a caller chooses its context's slot names
+                _CLASS_HEADS[layout] = static
+        system, names_and_kinds = static
         prefix = b""
         extras = bytearray()
         for _, kind, info, _raw in members:
@@ -447,10 +452,7 @@ class NrbfWriter:
                 prefix += lib_record
                 extras += lps(info.full_name) + struct.pack("<i", lib)
         head = bytearray([_RT_SystemClassWithMembersAndTypes if system else _RT_ClassWithMembersAndTypes])
-        head += struct.pack("<i", ref) + lps(name.full_name) + struct.pack("<i", len(members))
-        for member_name, *_ in members:
-            head += lps(member_name)
-        head += bytes(kind for _, kind, _, _ in members) + extras
+        head += struct.pack("<i", ref) + names_and_kinds + extras
         if not system:
             lib, lib_record = self._library_id(name.assembly)
             prefix += lib_record
@@ -603,6 +605,20 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
         return None
 
 
+#: per class record layout (class, members' names and types): whether it is a system class, and the record's
+#: name, member count, member names and binary types, the same in every message (a call context's values
+#: are written on every call that carries one)
+_MAX_CLASS_HEADS = 1024
+_CLASS_HEADS: dict[tuple[ClrName, tuple[tuple[object, ...], ...]], tuple[bool, bytes]] = {}
+
+
+def _class_head(name: ClrName, members: list[Member]) -> tuple[bool, bytes]:
+    head = lps(name.full_name) + struct.pack("<i", len(members))
+    head += b"".join(lps(member_name) for member_name, *_ in members)
+    head += bytes(kind for _, kind, _, _ in members)
+    return simple_assembly_name(name.assembly) in CORE_ASSEMBLIES, head
+
+
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
     """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
     if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
@@ -640,6 +656,8 @@ _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
 _RETURN_VALUE_INLINE = MessageFlags.ReturnValueInline.value
 _RETURN_VALUE_IN_ARRAY = MessageFlags.ReturnValueInArray.value
+_NO_CONTEXT = MessageFlags.NoContext.value
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
 
 def write_method_return(
@@ -672,7 +690,7 @@ def _message(
 ) -> bytes:
     """A method message: its record, then the call array (``array``, plus the call context) if not empty."""
     if call_context is not None:
-        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         array = [*array, _ref(context_id)]
         writer.out += writer.call_context(context_id, call_context)
@@ -831,7 +849,7 @@ def _write_call_with_signature(
                        + struct.pack("<ii", 1, len(signature)) + bytes([_BT_SystemClass]) + lps("System.Type")
                        + refs)
     if call_context is not None:
-        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         items.append(_ref(context_id))
         writer.out += writer.call_context(context_id, call_context)
