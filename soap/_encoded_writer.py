@@ -47,35 +47,31 @@ from ._types import (
     ANY,
     INTEGER_KINDS,
     INTEGER_RANGES,
-    Kind,
+    K_ANY,
+    K_BOOL,
+    K_BYTES,
+    K_CHAR,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_DELEGATE,
+    K_DOUBLE,
+    K_DURATION,
+    K_ENUM,
+    K_INT,
+    K_INT32,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_SINGLE,
+    K_STRING,
+    K_VOID,
     TypeRegistry,
     WireType,
     check_integer,
     object_fields,
 )
 from ._xsd import XSD_TYPE_NAMES
-
-# Enum members used on every call, as module globals: on Python 3.11 reading a member off its class
-# (``Kind.ANY``) costs several times a global's lookup (EnumType's attribute access; timeit: ~8x).
-_K_ANY = Kind.ANY
-_K_BOOL = Kind.BOOL
-_K_BYTES = Kind.BYTES
-_K_CHAR = Kind.CHAR
-_K_DATE = Kind.DATE
-_K_DATETIME = Kind.DATETIME
-_K_DECIMAL = Kind.DECIMAL
-_K_DELEGATE = Kind.DELEGATE
-_K_DOUBLE = Kind.DOUBLE
-_K_DURATION = Kind.DURATION
-_K_ENUM = Kind.ENUM
-_K_INT = Kind.INT
-_K_INT32 = Kind.INT32
-_K_LIST = Kind.LIST
-_K_OBJECT = Kind.OBJECT
-_K_OBJREF = Kind.OBJREF
-_K_SINGLE = Kind.SINGLE
-_K_STRING = Kind.STRING
-_K_VOID = Kind.VOID
 
 ENVELOPE_START = (
     '<SOAP-ENV:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -90,7 +86,7 @@ ENVELOPE_OPEN = ENVELOPE_START + BODY_OPEN
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
-_OBJREF = WireType(_K_OBJREF, None, None, True)
+_OBJREF = WireType(K_OBJREF, None, None, True)
 
 
 class EncodedWriter:
@@ -144,10 +140,10 @@ class EncodedWriter:
     def member(self, name: str, value: object, wt: WireType, typed: bool = True) -> str:
         """One parameter/field/item element; objects and arrays are queued as siblings."""
         if value is None:
-            if not wt.nullable and wt.kind is not _K_ANY:
+            if not wt.nullable and wt.kind is not K_ANY:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
             return f"<{name} {self.null} />"
-        if wt.kind is _K_ANY:
+        if wt.kind is K_ANY:
             if self.marshaller is not None and type(value).__module__ != "builtins":
                 marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
                 if marshalled is not None:
@@ -155,7 +151,7 @@ class EncodedWriter:
             wt = runtime_wire_type(value, self.registry)
             typed = True
         kind = wt.kind
-        if kind is _K_STRING:
+        if kind is K_STRING:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
             if self.toolkit:
@@ -165,11 +161,11 @@ class EncodedWriter:
             if typed:
                 return f'<{name} id="ref-{ref}" xsi:type="SOAP-ENC:string">{escape_text(value)}</{name}>'
             return f'<{name} id="ref-{ref}">{escape_text(value)}</{name}>'
-        if kind in (_K_BYTES, _K_LIST, _K_OBJECT):
+        if kind in (K_BYTES, K_LIST, K_OBJECT):
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
-        if kind is _K_OBJREF:
+        if kind is K_OBJREF:
             return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
-        if kind is _K_DELEGATE:
+        if kind is K_DELEGATE:
             return f'<{name} href="#ref-{self._ref(marshal_delegate(self.marshaller, name, value, wt), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
@@ -182,41 +178,41 @@ class EncodedWriter:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
                 ivalue = int(value)
-                if kind is _K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
-                    kind = _K_INT32
+                if kind is K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+                    kind = K_INT32
                 check_integer(kind, ivalue)
                 return str(ivalue), f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
-            if kind is _K_DOUBLE or kind is _K_SINGLE:
+            if kind is K_DOUBLE or kind is K_SINGLE:
                 if not isinstance(value, float | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
-                text = format_double(float(value)) if kind is _K_DOUBLE else format_single(float(value))
+                text = format_double(float(value)) if kind is K_DOUBLE else format_single(float(value))
                 return text, f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
-            if kind is _K_BOOL:
+            if kind is K_BOOL:
                 if not isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
                 return ("true" if value else "false"), ' xsi:type="xsd:boolean"'
-            if kind is _K_DECIMAL:
+            if kind is K_DECIMAL:
                 if not isinstance(value, Decimal | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
                 return format_decimal(Decimal(value)), ' xsi:type="xsd:decimal"'
-            if kind is _K_CHAR:
+            if kind is K_CHAR:
                 if not isinstance(value, str) or len(value) != 1:
                     raise SoapEncodeError(f"{name}: a char must be a str of length 1")
                 prefix, decl = self._prefix(CLR_NS + "System")
                 return escape_text(value), f'{decl} xsi:type="{prefix}:Char"'
-            if kind is _K_DATETIME:
+            if kind is K_DATETIME:
                 if not isinstance(value, _dt.datetime):
                     raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
                 return format_datetime(value), ' xsi:type="xsd:dateTime"'
-            if kind is _K_DATE:
+            if kind is K_DATE:
                 if not isinstance(value, _dt.date):
                     raise SoapEncodeError(f"{name}: expected date, got {type(value).__name__}")
                 return format_date(value), ' xsi:type="xsd:date"'
-            if kind is _K_DURATION:
+            if kind is K_DURATION:
                 if not isinstance(value, _dt.timedelta):
                     raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
                 return format_duration(value), ' xsi:type="xsd:duration"'
-            if kind is _K_ENUM:
+            if kind is K_ENUM:
                 cls = wt.py_type
                 if not isinstance(value, enum.Enum) or (cls is not None and not isinstance(value, cls)):
                     raise SoapEncodeError(f"{name}: expected a member of {wt.describe()}")
@@ -265,7 +261,7 @@ class EncodedWriter:
         text: list[str] = [head]
         while self._queue:
             ref, value, wt = self._queue.popleft()
-            if wt.kind is _K_BYTES and isinstance(value, bytes | bytearray):
+            if wt.kind is K_BYTES and isinstance(value, bytes | bytearray):
                 text.append(f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">')
                 parts.append("".join(text).encode("utf-8"))
                 parts.append(base64.b64encode(value))
@@ -284,17 +280,17 @@ class EncodedWriter:
         return "".join(out)
 
     def _sibling(self, ref: int, value: object, wt: WireType) -> str:
-        if wt.kind is _K_BYTES:
+        if wt.kind is K_BYTES:
             if not isinstance(value, bytes | bytearray):
                 raise SoapEncodeError(f"expected bytes, got {type(value).__name__}")
             return (f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">'
                     f"{format_base64(value)}</SOAP-ENC:Array>\n")
-        if wt.kind is _K_LIST:
+        if wt.kind is K_LIST:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"expected a list, got {type(value).__name__}")
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
-            typed = item.kind is _K_ANY
+            typed = item.kind is K_ANY
             items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
@@ -316,17 +312,17 @@ class EncodedWriter:
         member = self.member
         if kind in INTEGER_KINDS:
             # a declared plain int is a .NET Int32, as in scalar()
-            lo, hi = INTEGER_RANGES[_K_INT32 if kind is _K_INT else kind]
+            lo, hi = INTEGER_RANGES[K_INT32 if kind is K_INT else kind]
             return "".join(
                 f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
                 for v in values
             )
-        if kind is _K_DOUBLE:
+        if kind is K_DOUBLE:
             return "".join(
                 f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
                 for v in values
             )
-        if kind is _K_STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
+        if kind is K_STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
             parts = []
             for v in values:
                 if type(v) is str:
@@ -339,7 +335,7 @@ class EncodedWriter:
     def _delegate_graph(self, ref: int, value: DelegateRef) -> str:
         """A DelegateSerializationHolder, its DelegateEntry chain, and its targets (ObjRefs, queued)."""
         p, decl = self._prefix(CLR_NS + "System")
-        string = WireType(_K_STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         entry_ids = [self._new_id() for _ in value.entries]
         targets = "".join(f'<target{i} href="#ref-{self._ref(e.target, _OBJREF)}" />'
                           for i, e in enumerate(value.entries))
@@ -403,14 +399,14 @@ class EncodedWriter:
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
         kind = item.kind
-        if kind is _K_INT:
-            kind = _K_INT32
-        if kind in XSD_TYPE_NAMES and kind not in (_K_BYTES, _K_ANY):
+        if kind is K_INT:
+            kind = K_INT32
+        if kind in XSD_TYPE_NAMES and kind not in (K_BYTES, K_ANY):
             return f"xsd:{XSD_TYPE_NAMES[kind]}", ""
-        if kind is _K_CHAR:
+        if kind is K_CHAR:
             prefix, decl = self._prefix(CLR_NS + "System")
             return f"{prefix}:Char", decl
-        if kind in (_K_ENUM, _K_OBJECT) and item.py_type is not None:
+        if kind in (K_ENUM, K_OBJECT) and item.py_type is not None:
             return self._type_ref(self.registry.name_of(item.py_type))
         return "xsd:anyType", ""
 
@@ -424,7 +420,7 @@ class EncodedWriter:
             raise SoapEncodeError(f"{cls.__qualname__} is not a by-value type")
         type_ref, decl = self._type_ref(self.registry.name_of(cls))
         fields = "".join(
-            self.member(f.wire_name, getattr(value, f.attr), f.wire, f.wire.kind is _K_ANY)
+            self.member(f.wire_name, getattr(value, f.attr), f.wire, f.wire.kind is K_ANY)
             for f in object_fields(cls)
         )
         return f'<{type_ref} id="ref-{ref}"{decl}>{fields}</{type_ref}>\n'
@@ -432,7 +428,7 @@ class EncodedWriter:
     def exception_element(self, ref: int, info: ExceptionInfo) -> str:
         name = ClrName(info.type_name, info.assembly)
         type_ref, decl = self._type_ref(name)
-        string = WireType(_K_STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         null = self.null
         members = [
             self.member("ClassName", info.type_name, string, False),
@@ -447,7 +443,7 @@ class EncodedWriter:
             f"<HResult>{info.hresult}</HResult>",
             self.member("Source", info.source, string, False),
         ]
-        members.extend(self.member(n, v, t, t.kind is not _K_STRING) for n, v, t in info.fields)
+        members.extend(self.member(n, v, t, t.kind is not K_STRING) for n, v, t in info.fields)
         return f'<{type_ref} id="ref-{ref}"{decl}>{"".join(members)}</{type_ref}>\n'
 
 
@@ -511,7 +507,7 @@ def write_return(
     writer = EncodedWriter(registry, marshaller, toolkit)
     head = ENVELOPE_OPEN if ret.call_context is None else _envelope_open(writer, ret.call_context)
     parts = []
-    if ret.value_type.kind is not _K_VOID:
+    if ret.value_type.kind is not K_VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)

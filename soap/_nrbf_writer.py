@@ -25,98 +25,108 @@ from ._errors import SoapEncodeError
 from ._exceptions import exception_info
 from ._model import ExceptionInfo
 from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
-from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
+from ._nrbf_records import (
+    BinaryType,
+    BT_Class,
+    BT_Object,
+    BT_ObjectArray,
+    BT_Primitive,
+    BT_PrimitiveArray,
+    BT_String,
+    BT_StringArray,
+    BT_SystemClass,
+    MessageFlags,
+    P_Boolean,
+    P_Byte,
+    P_Char,
+    P_DateTime,
+    P_Decimal,
+    P_Double,
+    P_Int16,
+    P_Int32,
+    P_Int64,
+    P_Null,
+    P_SByte,
+    P_Single,
+    P_String,
+    P_TimeSpan,
+    P_UInt16,
+    P_UInt32,
+    P_UInt64,
+    Primitive,
+    RT_ArraySingleObject,
+    RT_ArraySinglePrimitive,
+    RT_ArraySingleString,
+    RT_BinaryArray,
+    RT_BinaryLibrary,
+    RT_BinaryObjectString,
+    RT_ClassWithId,
+    RT_ClassWithMembersAndTypes,
+    RT_MemberPrimitiveTyped,
+    RT_MemberReference,
+    RT_MessageEnd,
+    RT_MethodCall,
+    RT_MethodReturn,
+    RT_ObjectNull,
+    RT_ObjectNullMultiple,
+    RT_ObjectNullMultiple256,
+    RT_SerializedStreamHeader,
+    RT_SystemClassWithMembersAndTypes,
+)
 from ._objref import ObjRef, ReferenceMarshaller
 from ._runtime_types import runtime_wire_type
 from ._scalars import ClrDateTime, format_decimal
-from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
-
-# Enum members used on every call, as module globals: on Python 3.11 reading a member off its class
-# (``Kind.ANY``) costs several times a global's lookup (EnumType's attribute access; timeit: ~8x).
-_BT_Class = BinaryType.Class
-_BT_Object = BinaryType.Object
-_BT_ObjectArray = BinaryType.ObjectArray
-_BT_Primitive = BinaryType.Primitive
-_BT_PrimitiveArray = BinaryType.PrimitiveArray
-_BT_String = BinaryType.String
-_BT_StringArray = BinaryType.StringArray
-_BT_SystemClass = BinaryType.SystemClass
-_K_ANY = Kind.ANY
-_K_BOOL = Kind.BOOL
-_K_BYTE = Kind.BYTE
-_K_BYTES = Kind.BYTES
-_K_CHAR = Kind.CHAR
-_K_DATE = Kind.DATE
-_K_DATETIME = Kind.DATETIME
-_K_DECIMAL = Kind.DECIMAL
-_K_DELEGATE = Kind.DELEGATE
-_K_DOUBLE = Kind.DOUBLE
-_K_DURATION = Kind.DURATION
-_K_ENUM = Kind.ENUM
-_K_INT = Kind.INT
-_K_INT16 = Kind.INT16
-_K_INT32 = Kind.INT32
-_K_INT64 = Kind.INT64
-_K_LIST = Kind.LIST
-_K_OBJECT = Kind.OBJECT
-_K_OBJREF = Kind.OBJREF
-_K_SBYTE = Kind.SBYTE
-_K_SINGLE = Kind.SINGLE
-_K_STRING = Kind.STRING
-_K_UINT16 = Kind.UINT16
-_K_UINT32 = Kind.UINT32
-_K_UINT64 = Kind.UINT64
-_K_VOID = Kind.VOID
-_P_Boolean = Primitive.Boolean
-_P_Byte = Primitive.Byte
-_P_Char = Primitive.Char
-_P_DateTime = Primitive.DateTime
-_P_Decimal = Primitive.Decimal
-_P_Double = Primitive.Double
-_P_Int16 = Primitive.Int16
-_P_Int32 = Primitive.Int32
-_P_Int64 = Primitive.Int64
-_P_Null = Primitive.Null
-_P_SByte = Primitive.SByte
-_P_Single = Primitive.Single
-_P_String = Primitive.String
-_P_TimeSpan = Primitive.TimeSpan
-_P_UInt16 = Primitive.UInt16
-_P_UInt32 = Primitive.UInt32
-_P_UInt64 = Primitive.UInt64
-_RT_ArraySingleObject = RecordType.ArraySingleObject
-_RT_ArraySinglePrimitive = RecordType.ArraySinglePrimitive
-_RT_ArraySingleString = RecordType.ArraySingleString
-_RT_BinaryArray = RecordType.BinaryArray
-_RT_BinaryLibrary = RecordType.BinaryLibrary
-_RT_BinaryObjectString = RecordType.BinaryObjectString
-_RT_ClassWithId = RecordType.ClassWithId
-_RT_ClassWithMembersAndTypes = RecordType.ClassWithMembersAndTypes
-_RT_MemberPrimitiveTyped = RecordType.MemberPrimitiveTyped
-_RT_MemberReference = RecordType.MemberReference
-_RT_MessageEnd = RecordType.MessageEnd
-_RT_MethodCall = RecordType.MethodCall
-_RT_MethodReturn = RecordType.MethodReturn
-_RT_ObjectNull = RecordType.ObjectNull
-_RT_ObjectNullMultiple = RecordType.ObjectNullMultiple
-_RT_ObjectNullMultiple256 = RecordType.ObjectNullMultiple256
-_RT_SerializedStreamHeader = RecordType.SerializedStreamHeader
-_RT_SystemClassWithMembersAndTypes = RecordType.SystemClassWithMembersAndTypes
+from ._types import (
+    ANY,
+    INTEGER_RANGES,
+    K_ANY,
+    K_BOOL,
+    K_BYTE,
+    K_BYTES,
+    K_CHAR,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_DELEGATE,
+    K_DOUBLE,
+    K_DURATION,
+    K_ENUM,
+    K_INT,
+    K_INT16,
+    K_INT32,
+    K_INT64,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_SBYTE,
+    K_SINGLE,
+    K_STRING,
+    K_UINT16,
+    K_UINT32,
+    K_UINT64,
+    K_VOID,
+    FieldSpec,
+    Kind,
+    TypeRegistry,
+    WireType,
+    integer_kind_for,
+    object_fields,
+)
 
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
-    _K_BOOL: _P_Boolean, _K_BYTE: _P_Byte, _K_CHAR: _P_Char,
-    _K_DECIMAL: _P_Decimal, _K_DOUBLE: _P_Double, _K_INT16: _P_Int16,
-    _K_INT32: _P_Int32, _K_INT64: _P_Int64, _K_SBYTE: _P_SByte,
-    _K_SINGLE: _P_Single, _K_DURATION: _P_TimeSpan, _K_DATETIME: _P_DateTime,
-    _K_DATE: _P_DateTime, _K_UINT16: _P_UInt16, _K_UINT32: _P_UInt32,
-    _K_UINT64: _P_UInt64, _K_STRING: _P_String,
+    K_BOOL: P_Boolean, K_BYTE: P_Byte, K_CHAR: P_Char,
+    K_DECIMAL: P_Decimal, K_DOUBLE: P_Double, K_INT16: P_Int16,
+    K_INT32: P_Int32, K_INT64: P_Int64, K_SBYTE: P_SByte,
+    K_SINGLE: P_Single, K_DURATION: P_TimeSpan, K_DATETIME: P_DateTime,
+    K_DATE: P_DateTime, K_UINT16: P_UInt16, K_UINT32: P_UInt32,
+    K_UINT64: P_UInt64, K_STRING: P_String,
 }
 _STRUCT = {
-    _P_Boolean: "<?", _P_Byte: "<B", _P_Double: "<d", _P_Int16: "<h",
-    _P_Int32: "<i", _P_Int64: "<q", _P_SByte: "<b", _P_Single: "<f",
-    _P_TimeSpan: "<q", _P_DateTime: "<Q", _P_UInt16: "<H", _P_UInt32: "<I",
-    _P_UInt64: "<Q",
+    P_Boolean: "<?", P_Byte: "<B", P_Double: "<d", P_Int16: "<h",
+    P_Int32: "<i", P_Int64: "<q", P_SByte: "<b", P_Single: "<f",
+    P_TimeSpan: "<q", P_DateTime: "<Q", P_UInt16: "<H", P_UInt32: "<I",
+    P_UInt64: "<Q",
 }
 #: BinaryArrayTypeEnumeration.Single: a single-dimension, zero-based array
 _SINGLE_ARRAY = 0
@@ -155,59 +165,59 @@ def datetime_ticks(value: _dt.datetime | _dt.date) -> int:
 def primitive_kind(value: object, wt: WireType) -> Kind | None:
     """The primitive kind a value is written as, or None if it needs an object record."""
     kind = wt.kind
-    if kind is _K_ANY:
+    if kind is K_ANY:
         if isinstance(value, bool):
-            return _K_BOOL
+            return K_BOOL
         if isinstance(value, int) and not isinstance(value, enum.Enum):
             return integer_kind_for(value)
         if isinstance(value, float):
-            return _K_DOUBLE
+            return K_DOUBLE
         if isinstance(value, Decimal):
-            return _K_DECIMAL
+            return K_DECIMAL
         if isinstance(value, str):
-            return _K_STRING
+            return K_STRING
         if isinstance(value, _dt.datetime):
-            return _K_DATETIME
+            return K_DATETIME
         if isinstance(value, _dt.timedelta):
-            return _K_DURATION
+            return K_DURATION
         return None
-    if kind is _K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
-        return _K_INT32
+    if kind is K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+        return K_INT32
     return kind if kind in _PRIMITIVE_OF else None
 
 
 def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Primitive, bytes]:
     prim = _PRIMITIVE_OF[kind]
     try:
-        if prim is _P_String:
+        if prim is P_String:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
             return prim, lps(value)
-        if prim is _P_Char:
+        if prim is P_Char:
             if not isinstance(value, str) or len(value) != 1:
                 raise SoapEncodeError(f"{name}: a char must be a str of length 1")
             if ord(value) > 0xFFFF or 0xD800 <= ord(value) <= 0xDFFF:
                 # a .NET Char is one UTF-16 code unit; BinaryWriter.Write(char) refuses surrogates
                 raise SoapEncodeError(f"{name}: {value!r} is not a single UTF-16 code unit (.NET Char)")
             return prim, value.encode("utf-8", "surrogatepass")
-        if prim is _P_Decimal:
+        if prim is P_Decimal:
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
             return prim, lps(format_decimal(Decimal(value)))
-        if prim is _P_TimeSpan:
+        if prim is P_TimeSpan:
             if not isinstance(value, _dt.timedelta):
                 raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
             ticks = (value.days * 86400 + value.seconds) * 10**7 + value.microseconds * 10
             return prim, struct.pack("<q", ticks)
-        if prim is _P_DateTime:
+        if prim is P_DateTime:
             if not isinstance(value, _dt.date):
                 raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
             return prim, struct.pack("<Q", datetime_ticks(value))
-        if prim is _P_Boolean:
+        if prim is P_Boolean:
             if not isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
             return prim, struct.pack("<?", value)
-        if prim in (_P_Double, _P_Single):
+        if prim in (P_Double, P_Single):
             if not isinstance(value, float | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
             return prim, struct.pack(_STRUCT[prim], float(value))
@@ -245,14 +255,14 @@ class NrbfWriter:
     def object_value(self, value: object, wt: WireType, name: str = "value") -> bytes:
         """A value where a record is expected (array items, Object-typed members)."""
         if value is None:
-            return bytes([_RT_ObjectNull])
+            return bytes([RT_ObjectNull])
         kind = primitive_kind(value, wt)
-        if kind is _K_STRING:
-            return bytes([_RT_BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
+        if kind is K_STRING:
+            return bytes([RT_BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
         if kind is not None:
             prim, raw = primitive_bytes(kind, value, name)
-            return bytes([_RT_MemberPrimitiveTyped, prim]) + raw
-        return bytes([_RT_MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
+            return bytes([RT_MemberPrimitiveTyped, prim]) + raw
+        return bytes([RT_MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
 
     def reference(self, value: object, wt: WireType, name: str) -> int:
         key = id(value)  # the object as given: the same object passed twice is marshalled (published) once
@@ -260,12 +270,12 @@ class NrbfWriter:
         if ref is not None:
             return ref
         self._keep.append(value)  # keeps id(value) unique while the memo holds it
-        if not isinstance(value, ObjRef) and wt.kind in (_K_ANY, _K_OBJREF) and self.marshaller is not None \
+        if not isinstance(value, ObjRef) and wt.kind in (K_ANY, K_OBJREF) and self.marshaller is not None \
                 and type(value).__module__ != "builtins":
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
-        elif wt.kind is _K_DELEGATE:
+        elif wt.kind is K_DELEGATE:
             value = marshal_delegate(self.marshaller, name, value, wt)
         ref = self._memo[key] = self.new_id()
         self._queue.append((ref, value, wt))
@@ -287,10 +297,10 @@ class NrbfWriter:
         if isinstance(value, DelegateRef):
             return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            head = struct.pack("<Bii", _RT_ArraySinglePrimitive, ref, len(value)) + bytes([_P_Byte])
+            head = struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + bytes([P_Byte])
             return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
-            item = wt.item if wt.kind is _K_LIST and wt.item is not None else ANY
+            item = wt.item if wt.kind is K_LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
         if isinstance(value, enum.Enum):
             name = self.registry.name_of(type(value))
@@ -299,7 +309,7 @@ class NrbfWriter:
                 # a boxed .NET enum carries an Int32 value__; anything else would arrive as another member
                 raise SoapEncodeError(f"{type(value).__name__}.{value.name}: only enums with Int32 values "
                                       "can be sent with the binary formatter")
-            members: list[Member] = [("value__", _BT_Primitive, _P_Int32, struct.pack("<i", raw))]
+            members: list[Member] = [("value__", BT_Primitive, P_Int32, struct.pack("<i", raw))]
             return self._class_record(ref, name, members)
         if isinstance(value, BaseException):
             return self.exception(ref, exception_info(value, self.registry, None))
@@ -317,8 +327,8 @@ class NrbfWriter:
         """A ``list[T]`` as .NET writes ``T[]``: ``ArraySinglePrimitive`` for primitives, ``ArraySingleString``
         for strings, a ``BinaryArray`` naming the element class for registered classes and enums (so a .NET
         caller gets a ``Person[]``, not an ``object[]``), ``ArraySingleObject`` for anything else."""
-        kind = item.kind if item.kind is not _K_INT else _K_INT32
-        if kind in _PRIMITIVE_OF and kind is not _K_STRING and not item.nullable:
+        kind = item.kind if item.kind is not K_INT else K_INT32
+        if kind in _PRIMITIVE_OF and kind is not K_STRING and not item.nullable:
             if any(v is None for v in items):
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
@@ -326,24 +336,24 @@ class NrbfWriter:
             body = _packed(kind, prim, items)
             if body is None:
                 body = b"".join(primitive_bytes(kind, v)[1] for v in items)
-            return bytes([_RT_ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
+            return bytes([RT_ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
-        if kind is _K_STRING or element is None:
-            record = _RT_ArraySingleString if kind is _K_STRING else _RT_ArraySingleObject
+        if kind is K_STRING or element is None:
+            record = RT_ArraySingleString if kind is K_STRING else RT_ArraySingleObject
             return bytes([record]) + struct.pack("<ii", ref, len(items)) + self._items(items, item)
         assert item.py_type is not None
         for i, v in enumerate(items):
             if v is not None and not isinstance(v, item.py_type):
                 raise SoapEncodeError(f"item {i} of a list[{item.describe()}] is a {type(v).__name__}")
         prefix, binary_type, extra = self._class_type(element)
-        head = (bytes([_RT_BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
+        head = (bytes([RT_BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
                 + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
         # enums are value types: .NET writes them inline (with ids of their own), classes by reference
-        return prefix + head + self._items(items, item, inline=kind is _K_ENUM)
+        return prefix + head + self._items(items, item, inline=kind is K_ENUM)
 
     def element_class(self, item: WireType) -> ClrName | None:
         """The CLR class of a typed array's elements: a registered by-value class or enum, else None."""
-        if item.kind in (_K_OBJECT, _K_ENUM) and item.py_type is not None \
+        if item.kind in (K_OBJECT, K_ENUM) and item.py_type is not None \
                 and self.registry.is_registered(item.py_type):
             return self.registry.name_of(item.py_type)
         return None
@@ -351,9 +361,9 @@ class NrbfWriter:
     def _class_type(self, name: ClrName) -> tuple[bytes, BinaryType, bytes]:
         """(library record if new, binary type, additional type info) of a class named in type information."""
         if simple_assembly_name(name.assembly) in CORE_ASSEMBLIES:
-            return b"", _BT_SystemClass, lps(name.full_name)
+            return b"", BT_SystemClass, lps(name.full_name)
         lib, lib_record = self._library_id(name.assembly)
-        return lib_record, _BT_Class, lps(name.full_name) + struct.pack("<i", lib)
+        return lib_record, BT_Class, lps(name.full_name) + struct.pack("<i", lib)
 
     def _items(self, items: list[object], item: WireType, inline: bool = False) -> bytes:
         """The elements of a single-dimension array, runs of nulls compacted as .NET writes them."""
@@ -379,49 +389,49 @@ class NrbfWriter:
         for spec, fast in _field_plan(cls):
             v = getattr(value, spec.attr)
             t = type(v)
-            if fast is _K_STRING and t is str:
+            if fast is K_STRING and t is str:
                 raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
-                append((spec.wire_name, _BT_String, None, raw))
-            elif fast is _K_DOUBLE and t is float:
-                append((spec.wire_name, _BT_Primitive, _P_Double, struct.pack("<d", v)))
-            elif fast is _K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
-                append((spec.wire_name, _BT_Primitive, _P_Int32, struct.pack("<i", v)))
+                append((spec.wire_name, BT_String, None, raw))
+            elif fast is K_DOUBLE and t is float:
+                append((spec.wire_name, BT_Primitive, P_Double, struct.pack("<d", v)))
+            elif fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, BT_Primitive, P_Int32, struct.pack("<i", v)))
             else:
                 append(self.member(spec.wire_name, v, spec.wire))
         return members
 
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
-        kind = wt.kind if wt.kind is not _K_INT else _K_INT32
-        if kind is _K_STRING:
-            return name, _BT_String, None, self.object_value(value, wt, name)
+        kind = wt.kind if wt.kind is not K_INT else K_INT32
+        if kind is K_STRING:
+            return name, BT_String, None, self.object_value(value, wt, name)
         if kind in _PRIMITIVE_OF and value is not None and not wt.nullable:
-            prim, raw = primitive_bytes(kind if wt.kind is not _K_INT else primitive_kind(value, wt) or kind,
+            prim, raw = primitive_bytes(kind if wt.kind is not K_INT else primitive_kind(value, wt) or kind,
                                         value, name)
-            return name, _BT_Primitive, prim, raw
-        if kind is _K_BYTES:
-            return name, _BT_PrimitiveArray, _P_Byte, self.object_value(value, wt, name)
-        if kind is _K_LIST and wt.item is not None:
-            item_kind = wt.item.kind if wt.item.kind is not _K_INT else _K_INT32
-            if item_kind is _K_STRING:
-                return name, _BT_StringArray, None, self.object_value(value, wt, name)
+            return name, BT_Primitive, prim, raw
+        if kind is K_BYTES:
+            return name, BT_PrimitiveArray, P_Byte, self.object_value(value, wt, name)
+        if kind is K_LIST and wt.item is not None:
+            item_kind = wt.item.kind if wt.item.kind is not K_INT else K_INT32
+            if item_kind is K_STRING:
+                return name, BT_StringArray, None, self.object_value(value, wt, name)
             if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
-                return name, _BT_PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+                return name, BT_PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
             element = self.element_class(wt.item)
             if element is not None:  # a Person[] member is declared as the class "Person[]"
                 array_class = ClrName(element.full_name + "[]", element.assembly)
                 return _class_member(name, array_class, self.object_value(value, wt, name))
-            return name, _BT_ObjectArray, None, self.object_value(value, wt, name)
-        if kind in (_K_OBJECT, _K_ENUM) and wt.py_type is not None:
+            return name, BT_ObjectArray, None, self.object_value(value, wt, name)
+        if kind in (K_OBJECT, K_ENUM) and wt.py_type is not None:
             return _class_member(name, self.registry.name_of(wt.py_type), self.object_value(value, wt, name))
-        return name, _BT_Object, None, self.object_value(value, wt, name)
+        return name, BT_Object, None, self.object_value(value, wt, name)
 
     def _library_id(self, assembly: str) -> tuple[int, bytes]:
         lib = self._libraries.get(assembly)
         if lib is not None:
             return lib, b""
         lib = self._libraries[assembly] = self.new_id()
-        return lib, bytes([_RT_BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
+        return lib, bytes([RT_BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
 
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
@@ -429,7 +439,7 @@ class NrbfWriter:
         layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
-            return (bytes([_RT_ClassWithId]) + struct.pack("<ii", ref, known)
+            return (bytes([RT_ClassWithId]) + struct.pack("<ii", ref, known)
                     + b"".join(raw for *_, raw in members))
         self._metadata[layout] = ref
         static = _CLASS_HEADS.get(layout)
@@ -441,17 +451,17 @@ class NrbfWriter:
         prefix = b""
         extras = bytearray()
         for _, kind, info, _raw in members:
-            if kind in (_BT_Primitive, _BT_PrimitiveArray):
+            if kind in (BT_Primitive, BT_PrimitiveArray):
                 assert isinstance(info, Primitive)
                 extras.append(info)
-            elif kind is _BT_SystemClass:
+            elif kind is BT_SystemClass:
                 extras += lps(str(info))
-            elif kind is _BT_Class:
+            elif kind is BT_Class:
                 assert isinstance(info, ClrName)
                 lib, lib_record = self._library_id(info.assembly)
                 prefix += lib_record
                 extras += lps(info.full_name) + struct.pack("<i", lib)
-        head = bytearray([_RT_SystemClassWithMembersAndTypes if system else _RT_ClassWithMembersAndTypes])
+        head = bytearray([RT_SystemClassWithMembersAndTypes if system else RT_ClassWithMembersAndTypes])
         head += struct.pack("<i", ref) + names_and_kinds + extras
         if not system:
             lib, lib_record = self._library_id(name.assembly)
@@ -460,18 +470,18 @@ class NrbfWriter:
         return prefix + bytes(head) + b"".join(raw for *_, raw in members)
 
     def exception(self, ref: int, info: ExceptionInfo) -> bytes:
-        string = WireType(_K_STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         members: list[Member] = [
             self.member("ClassName", info.type_name, string),
             self.member("Message", info.message, string),
-            ("Data", _BT_SystemClass, "System.Collections.IDictionary", bytes([_RT_ObjectNull])),
-            ("InnerException", _BT_SystemClass, "System.Exception", bytes([_RT_ObjectNull])),
+            ("Data", BT_SystemClass, "System.Collections.IDictionary", bytes([RT_ObjectNull])),
+            ("InnerException", BT_SystemClass, "System.Exception", bytes([RT_ObjectNull])),
             self.member("HelpURL", None, string),
             self.member("StackTraceString", info.stack_trace, string),
             self.member("RemoteStackTraceString", None, string),
-            ("RemoteStackIndex", _BT_Primitive, _P_Int32, struct.pack("<i", 0)),
-            ("ExceptionMethod", _BT_Object, None, bytes([_RT_ObjectNull])),
-            ("HResult", _BT_Primitive, _P_Int32, struct.pack("<i", info.hresult)),
+            ("RemoteStackIndex", BT_Primitive, P_Int32, struct.pack("<i", 0)),
+            ("ExceptionMethod", BT_Object, None, bytes([RT_ObjectNull])),
+            ("HResult", BT_Primitive, P_Int32, struct.pack("<i", info.hresult)),
             self.member("Source", info.source, string),
         ]
         members.extend(self.member(n, v, t) for n, v, t in info.fields)
@@ -482,43 +492,43 @@ class NrbfWriter:
         rt = "System.Runtime.Remoting."
         type_info, channel_info = self.new_id(), self.new_id()
         members: list[Member] = [
-            ("uri", _BT_String, None, self.object_value(value.uri, WireType(_K_STRING))),
-            ("typeInfo", _BT_SystemClass, rt + "TypeInfo", _ref(type_info)),
-            ("envoyInfo", _BT_SystemClass, rt + "IEnvoyInfo", bytes([_RT_ObjectNull])),
-            ("channelInfo", _BT_SystemClass, rt + "ChannelInfo", _ref(channel_info)),
-            ("objrefFlags", _BT_Primitive, _P_Int32, struct.pack("<i", value.flags)),
+            ("uri", BT_String, None, self.object_value(value.uri, WireType(K_STRING))),
+            ("typeInfo", BT_SystemClass, rt + "TypeInfo", _ref(type_info)),
+            ("envoyInfo", BT_SystemClass, rt + "IEnvoyInfo", bytes([RT_ObjectNull])),
+            ("channelInfo", BT_SystemClass, rt + "ChannelInfo", _ref(channel_info)),
+            ("objrefFlags", BT_Primitive, P_Int32, struct.pack("<i", value.flags)),
         ]
         if value.is_marshalled is not None:
-            members.append(("fIsMarshalled", _BT_Primitive, _P_Int32,
+            members.append(("fIsMarshalled", BT_Primitive, P_Int32,
                             struct.pack("<i", int(value.is_marshalled))))
         out = self._class_record(ref, ClrName(rt + "ObjRef", "mscorlib"), members)
         hierarchy, interfaces, data = self.new_id(), self.new_id(), self.new_id()
         out += self._class_record(type_info, ClrName(rt + "TypeInfo", "mscorlib"), [
-            ("serverType", _BT_String, None, self.object_value(value.server_type, WireType(_K_STRING))),
-            ("serverHierarchy", _BT_StringArray, None, _ref(hierarchy)),
-            ("interfacesImplemented", _BT_StringArray, None, _ref(interfaces)),
+            ("serverType", BT_String, None, self.object_value(value.server_type, WireType(K_STRING))),
+            ("serverHierarchy", BT_StringArray, None, _ref(hierarchy)),
+            ("interfacesImplemented", BT_StringArray, None, _ref(interfaces)),
         ])
         out += self._class_record(channel_info, ClrName(rt + "ChannelInfo", "mscorlib"), [
-            ("channelData", _BT_ObjectArray, None, _ref(data)),
+            ("channelData", BT_ObjectArray, None, _ref(data)),
         ])
         out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
         # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
         # looks only at the first URL of each store
         appdomain = self.new_id()
         stores = [(self.new_id(), self.new_id(), url) for url in value.channel_urls]
-        out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
+        out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
         out += b"".join(_ref(store) for store, _, _ in stores)
         out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
-            ("_ContextID", _BT_Object, None, bytes([_RT_MemberPrimitiveTyped, _P_Int32])
+            ("_ContextID", BT_Object, None, bytes([RT_MemberPrimitiveTyped, P_Int32])
              + struct.pack("<i", 0)),
-            ("_DomainID", _BT_Primitive, _P_Int32, struct.pack("<i", 0)),
-            ("_processGuid", _BT_String, None, self.object_value(value.process_guid, WireType(_K_STRING))),
+            ("_DomainID", BT_Primitive, P_Int32, struct.pack("<i", 0)),
+            ("_processGuid", BT_String, None, self.object_value(value.process_guid, WireType(K_STRING))),
         ])
         for store, uris, url in stores:
             out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
-                ("_channelURIs", _BT_StringArray, None, _ref(uris)),
-                ("_extraData", _BT_SystemClass, "System.Collections.DictionaryEntry[]",
-                 bytes([_RT_ObjectNull])),
+                ("_channelURIs", BT_StringArray, None, _ref(uris)),
+                ("_extraData", BT_SystemClass, "System.Collections.DictionaryEntry[]",
+                 bytes([RT_ObjectNull])),
             ])
             out += self._strings(uris, [url])
         return out
@@ -526,29 +536,29 @@ class NrbfWriter:
     def delegate(self, ref: int, value: DelegateRef) -> bytes:
         """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets
         (ObjRefs) are queued."""
-        objref = WireType(_K_OBJREF, None, None, True)
-        string = WireType(_K_STRING)
+        objref = WireType(K_OBJREF, None, None, True)
+        string = WireType(K_STRING)
         entry_ids = [self.new_id() for _ in value.entries]
-        members: list[Member] = [("Delegate", _BT_SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
-        members += [(f"target{i}", _BT_SystemClass, "System.Runtime.Remoting.ObjRef",
+        members: list[Member] = [("Delegate", BT_SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
+        members += [(f"target{i}", BT_SystemClass, "System.Runtime.Remoting.ObjRef",
                      _ref(self.reference(e.target, objref, "target"))) for i, e in enumerate(value.entries)]
         out = self._class_record(ref, ClrName(DELEGATE_HOLDER, "mscorlib"), members)
         for i, entry in enumerate(value.entries):
-            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([_RT_ObjectNull])
+            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RT_ObjectNull])
             out += self._class_record(entry_ids[i], ClrName(DELEGATE_ENTRY, "mscorlib"), [
-                ("type", _BT_String, None, self.object_value(entry.delegate_type.full_name, string)),
-                ("assembly", _BT_String, None, self.object_value(entry.delegate_type.assembly, string)),
-                ("target", _BT_Object, None, self.object_value(f"target{i}", string)),
-                ("targetTypeAssembly", _BT_String, None, self.object_value(entry.target_type.assembly, string)),
-                ("targetTypeName", _BT_String, None, self.object_value(entry.target_type.full_name, string)),
-                ("methodName", _BT_String, None, self.object_value(entry.method_name, string)),
-                ("delegateEntry", _BT_SystemClass, DELEGATE_ENTRY, following),
+                ("type", BT_String, None, self.object_value(entry.delegate_type.full_name, string)),
+                ("assembly", BT_String, None, self.object_value(entry.delegate_type.assembly, string)),
+                ("target", BT_Object, None, self.object_value(f"target{i}", string)),
+                ("targetTypeAssembly", BT_String, None, self.object_value(entry.target_type.assembly, string)),
+                ("targetTypeName", BT_String, None, self.object_value(entry.target_type.full_name, string)),
+                ("methodName", BT_String, None, self.object_value(entry.method_name, string)),
+                ("delegateEntry", BT_SystemClass, DELEGATE_ENTRY, following),
             ])
         return out
 
     def _strings(self, ref: int, items: list[str]) -> bytes:
-        body = b"".join(self.object_value(s, WireType(_K_STRING)) for s in items)
-        return bytes([_RT_ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+        body = b"".join(self.object_value(s, WireType(K_STRING)) for s in items)
+        return bytes([RT_ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
 
     def call_context(self, ref: int, context: dict[str, object]) -> bytes:
         """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
@@ -558,7 +568,7 @@ class NrbfWriter:
         return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
 
 
-_STRING_RECORD = bytes([_RT_BinaryObjectString])
+_STRING_RECORD = bytes([RT_BinaryObjectString])
 _PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
 
 
@@ -572,12 +582,12 @@ def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
         for spec in object_fields(cls):
             kind = spec.wire.kind
             fast: Kind | None = None
-            if kind is _K_STRING:
-                fast = _K_STRING
-            elif not spec.wire.nullable and kind is _K_DOUBLE:
-                fast = _K_DOUBLE
-            elif not spec.wire.nullable and kind in (_K_INT, _K_INT32):
-                fast = _K_INT32
+            if kind is K_STRING:
+                fast = K_STRING
+            elif not spec.wire.nullable and kind is K_DOUBLE:
+                fast = K_DOUBLE
+            elif not spec.wire.nullable and kind in (K_INT, K_INT32):
+                fast = K_INT32
             steps.append((spec, fast))
         plan = _PLANS[cls] = tuple(steps)
     return plan
@@ -587,7 +597,7 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
     """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
     or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
     what is wrong with a value)."""
-    if prim in (_P_Double, _P_Single):
+    if prim in (P_Double, P_Single):
         if not all(type(v) is float for v in items):
             return None
     elif kind in INTEGER_RANGES and prim in _STRUCT:
@@ -622,35 +632,35 @@ def _class_head(name: ClrName, members: list[Member]) -> tuple[bool, bytes]:
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
     """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
     if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
-        return name, _BT_SystemClass, clr.full_name, raw
-    return name, _BT_Class, clr, raw
+        return name, BT_SystemClass, clr.full_name, raw
+    return name, BT_Class, clr, raw
 
 
 def _null_run(count: int) -> bytes:
     """``count`` consecutive nulls of an array: ObjectNull for one or two, then ObjectNullMultiple(256)."""
     if count <= 2:
-        return bytes([_RT_ObjectNull]) * count
+        return bytes([RT_ObjectNull]) * count
     if count <= 255:
-        return bytes([_RT_ObjectNullMultiple256, count])
-    return bytes([_RT_ObjectNullMultiple]) + struct.pack("<i", count)
+        return bytes([RT_ObjectNullMultiple256, count])
+    return bytes([RT_ObjectNullMultiple]) + struct.pack("<i", count)
 
 
 def _ref(object_id: int) -> bytes:
-    return bytes([_RT_MemberReference]) + struct.pack("<i", object_id)
+    return bytes([RT_MemberReference]) + struct.pack("<i", object_id)
 
 
 def header(root_id: int, header_id: int) -> bytes:
-    return bytes([_RT_SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
+    return bytes([RT_SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
 
 
 def value_with_code(kind: Kind | None, value: object) -> bytes:
     if value is None or kind is None:
-        return bytes([_P_Null])
+        return bytes([P_Null])
     prim, raw = primitive_bytes(kind, value)
     return bytes([prim]) + raw
 
 
-_METHOD_RETURN = bytes([_RT_MethodReturn])
+_METHOD_RETURN = bytes([RT_MethodReturn])
 _RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
 _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
@@ -671,9 +681,9 @@ def write_method_return(
         return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
     # plain ints: IntFlag's | is Python code, and this runs for every binary reply
     flags = _RETURN_ARGS_INLINE if parameter_count else _RETURN_NO_ARGS
-    args = (struct.pack("<i", parameter_count) + bytes([_P_Null]) * parameter_count) if parameter_count else b""
+    args = (struct.pack("<i", parameter_count) + bytes([P_Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
-    if value is None or value_type.kind is _K_VOID:
+    if value is None or value_type.kind is K_VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
         return _message(writer, _METHOD_RETURN, flags | _NO_RETURN_VALUE, args, [], call_context)
     kind = primitive_kind(value, value_type)
@@ -695,11 +705,11 @@ def _message(
         array = [*array, _ref(context_id)]
         writer.out += writer.call_context(context_id, call_context)
     if not array:
-        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([_RT_MessageEnd])
+        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RT_MessageEnd])
     writer.flush()
-    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
     return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
-                     bytes([_RT_MessageEnd])))
+                     bytes([RT_MessageEnd])))
 
 
 def _write_return_with_outs(
@@ -716,7 +726,7 @@ def _write_return_with_outs(
     for position, (_, slot_value, slot_type) in outs:
         slots[position] = (slot_value, slot_type)
     kinds = [primitive_kind(v, t) if v is not None else None for v, t in slots]
-    returns_value = value is not None and value_type.kind is not _K_VOID
+    returns_value = value is not None and value_type.kind is not K_VOID
     return_kind = primitive_kind(value, value_type) if returns_value else None
     flags = MessageFlags.NoContext
     head = b""
@@ -728,7 +738,7 @@ def _write_return_with_outs(
     else:
         flags |= MessageFlags.ReturnValueInArray
     writer = NrbfWriter(registry, marshaller)
-    record = bytes([_RT_MethodReturn])
+    record = bytes([RT_MethodReturn])
     if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
         flags |= MessageFlags.ArgsInline
         inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
@@ -741,7 +751,7 @@ def _write_return_with_outs(
         args_id = writer.new_id()
         returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        writer.out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
         return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
     return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
@@ -755,13 +765,13 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry,
     exception_id = writer.new_id()
     exception = writer.exception(exception_id, info)
     if call_context is not None:
-        record = bytes([_RT_MethodReturn])
+        record = bytes([RT_MethodReturn])
         writer.out[:0] = exception
         return _message(writer, record, flags, b"", [_ref(exception_id)], call_context)
     writer.flush()
-    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
-    return (header(1, -1) + bytes([_RT_MethodReturn]) + struct.pack("<i", flags) + call_array + exception
-            + bytes(writer.out) + bytes([_RT_MessageEnd]))
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
+    return (header(1, -1) + bytes([RT_MethodReturn]) + struct.pack("<i", flags) + call_array + exception
+            + bytes(writer.out) + bytes([RT_MessageEnd]))
 
 
 def write_method_call(
@@ -775,8 +785,8 @@ def write_method_call(
     if signature is not None:
         return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature,
                                           call_context)
-    record = bytes([_RT_MethodCall])
-    names = bytes([_P_String]) + lps(method_name) + bytes([_P_String]) + lps(type_name)
+    record = bytes([RT_MethodCall])
+    names = bytes([P_String]) + lps(method_name) + bytes([P_String]) + lps(type_name)
     writer = NrbfWriter(registry, marshaller)
     if not args:
         return _message(writer, record, MessageFlags.NoArgs | MessageFlags.NoContext, names, [], call_context)
@@ -790,7 +800,7 @@ def write_method_call(
         return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
     # the arguments are an array of their own, the call array's first item
     args_id = writer.new_id()
-    writer.out += (bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    writer.out += (bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
     return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
                     call_context)
 
@@ -822,10 +832,10 @@ def _write_call_with_signature(
         flags |= MessageFlags.ArgsInArray
         args_id = writer.new_id()
         values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
-        items.append(bytes([_RT_MemberReference]) + struct.pack("<i", args_id))
-        writer.out += bytes([_RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+        items.append(bytes([RT_MemberReference]) + struct.pack("<i", args_id))
+        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
     signature_id = writer.new_id()
-    items.append(bytes([_RT_MemberReference]) + struct.pack("<i", signature_id))
+    items.append(bytes([RT_MemberReference]) + struct.pack("<i", signature_id))
     holders: dict[tuple[str, str], int] = {}
     first_holder = 0
     refs = b""
@@ -835,18 +845,18 @@ def _write_call_with_signature(
         if ref is None:
             ref = holders[(full_name, assembly)] = writer.new_id()
             if not records:
-                head = (bytes([_RT_SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
+                head = (bytes([RT_SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
                         + struct.pack("<i", 3) + lps("Data") + lps("UnityType") + lps("AssemblyName")
-                        + bytes([_BT_String, _BT_Primitive, _BT_String, _P_Int32]))
+                        + bytes([BT_String, BT_Primitive, BT_String, P_Int32]))
                 first_holder = ref
             else:
-                head = bytes([_RT_ClassWithId]) + struct.pack("<ii", ref, first_holder)
-            records += (head + bytes([_RT_BinaryObjectString]) + struct.pack("<i", writer.new_id())
-                        + lps(full_name) + struct.pack("<i", 4) + bytes([_RT_BinaryObjectString])
+                head = bytes([RT_ClassWithId]) + struct.pack("<ii", ref, first_holder)
+            records += (head + bytes([RT_BinaryObjectString]) + struct.pack("<i", writer.new_id())
+                        + lps(full_name) + struct.pack("<i", 4) + bytes([RT_BinaryObjectString])
                         + struct.pack("<i", writer.new_id()) + lps(assembly))
-        refs += bytes([_RT_MemberReference]) + struct.pack("<i", ref)
-    signature_array = (bytes([_RT_BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
-                       + struct.pack("<ii", 1, len(signature)) + bytes([_BT_SystemClass]) + lps("System.Type")
+        refs += bytes([RT_MemberReference]) + struct.pack("<i", ref)
+    signature_array = (bytes([RT_BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
+                       + struct.pack("<ii", 1, len(signature)) + bytes([BT_SystemClass]) + lps("System.Type")
                        + refs)
     if call_context is not None:
         flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
@@ -854,11 +864,11 @@ def _write_call_with_signature(
         items.append(_ref(context_id))
         writer.out += writer.call_context(context_id, call_context)
     writer.flush()
-    call_array = bytes([_RT_ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
-    head = bytes([_RT_MethodCall]) + struct.pack("<i", flags) + bytes([_P_String]) + lps(method_name) \
-        + bytes([_P_String]) + lps(type_name) + inline
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
+    head = bytes([RT_MethodCall]) + struct.pack("<i", flags) + bytes([P_String]) + lps(method_name) \
+        + bytes([P_String]) + lps(type_name) + inline
     return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
-            + bytes([_RT_MessageEnd]))
+            + bytes([RT_MessageEnd]))
 
 
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]

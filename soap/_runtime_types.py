@@ -11,15 +11,9 @@ import enum
 
 from ._errors import SoapEncodeError
 from ._objref import ObjRef
-from ._types import ANY, Kind, TypeRegistry, WireType, integer_kind_for, wire_type
+from ._types import ANY, K_BOOL, K_LIST, K_OBJREF, TypeRegistry, WireType, integer_kind_for, wire_type
 
-# Enum members used on every call, as module globals: on Python 3.11 reading a member off its class
-# (``Kind.ANY``) costs several times a global's lookup (EnumType's attribute access; timeit: ~8x).
-_K_BOOL = Kind.BOOL
-_K_LIST = Kind.LIST
-_K_OBJREF = Kind.OBJREF
-
-_OBJREF = WireType(_K_OBJREF, None, None, True)
+_OBJREF = WireType(K_OBJREF, None, None, True)
 
 
 #: the wire type of each by-value class (enum, dataclass, exception) written as ``object`` so far: the call
@@ -39,11 +33,11 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
     if isinstance(value, ObjRef):
         return _OBJREF
     if isinstance(value, bool):
-        return WireType(_K_BOOL)
+        return WireType(K_BOOL)
     if isinstance(value, int):
         return WireType(integer_kind_for(value))
     if isinstance(value, list | tuple):
-        return WireType(_K_LIST, None, ANY, True)
+        return WireType(K_LIST, None, ANY, True)
     cls = type(value)
     if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
         if not registry.is_registered(cls):
@@ -52,7 +46,7 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
         return found
     try:
         found = wire_type(cls)
-        if found.kind is not _K_OBJREF:
+        if found.kind is not K_OBJREF:
             return found
         raise SoapEncodeError("not by-reference")
     except SoapEncodeError:
