@@ -79,9 +79,17 @@ class Placement:
         self.singletons = singletons
         self.forwarder = forwarder
         self.fault = fault
+        self._joined = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, local: LocalHandler) -> None:
-        self.node.start_soon()
+        if not self._joined:
+            # Without a lifespan the worker joins on its first request, and answers it only once joined: an
+            # object it creates now names this worker, and another worker asked for it must find us in the
+            # directory, not conclude that we stopped. A start that fails is the node's to log; requests
+            # are still served locally, as before.
+            with contextlib.suppress(Exception):
+                await self.node.ensure_started()
+            self._joined = True
         uri = normalize_uri(app_path(scope))
         entry = self.table.lookup(uri)
         if isinstance(entry, ServiceEntry):

@@ -15,6 +15,7 @@ from ..model.lease import LifetimeSettings
 from ..server.app import RemotingApp
 from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
+from ..server.inspectors import CallInspector
 from ..server.marshal import TypeFilterLevel
 from ..server.sinks import ServerSink
 from ..store.embedded import EmbeddedStore
@@ -42,6 +43,8 @@ class AppOptions:
     sinks: list[ServerSink] = field(default_factory=list)
     #: the user's own sinks, run inside those (after authentication)
     inner_sinks: list[ServerSink] = field(default_factory=list)
+    #: call inspectors (WS-Security), after the sinks, once the call is read
+    inspectors: list[CallInspector] = field(default_factory=list)
 
     def build(self) -> RemotingApp:
         return RemotingApp(
@@ -50,5 +53,5 @@ class AppOptions:
             trust_forwarded=self.trust_forwarded, authorization=self.authorization,
             body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
             metrics_path=self.metrics_path, tcp_port=self.tcp_port, tcp_address=self.tcp_address,
-            tcp_options=self.tcp_options, store=self.store,
+            tcp_options=self.tcp_options, store=self.store, inspectors=self.inspectors,
         )

@@ -25,6 +25,7 @@ from ..server.faults import CustomErrorsMode
 from ..server.marshal import TypeFilterLevel
 from ..server.metrics import metrics_uri
 from ..server.sinks import RequestLoggingSink, ServerSink
+from ..server.wssecurity import UsernameTokenAuthenticator
 from ..store.selection import STORE_VARIABLE, store_for
 from .kinds import (
     Boolean,
@@ -392,6 +393,20 @@ class AuthenticationSettings(Section):
     )
     users: tuple[User, ...] = setting((), Tables(User), "Basic users (`[[authentication.users]]`).")
     tokens: tuple[Token, ...] = setting((), Tables(Token), "Bearer tokens (`[[authentication.tokens]]`).")
+    username_token: bool = setting(
+        False, Boolean(),
+        "The users may also prove who they are with a WS-Security UsernameToken in the message "
+        "(`gateway.UsernameTokenAuthenticator`; PasswordText and PasswordDigest): what SOAP toolkits send. "
+        "A call then needs either HTTP credentials or a token, and the WSDL and index are public (a toolkit "
+        "reads the WSDL before it has anything to authenticate with).",
+    )
+    username_token_allow_text: bool = setting(
+        True, Boolean(), "Accept PasswordText tokens (false: only PasswordDigest; use it without TLS)."
+    )
+    username_token_clock_skew: float | None = setting(
+        300.0, Seconds(), "How far a token's wsu:Created may be from the server's clock (and how long nonces "
+        "are remembered to refuse replays).",
+    )
 
     def problems(self) -> list[str]:
         names = [user.name for user in self.users]
@@ -401,6 +416,10 @@ class AuthenticationSettings(Section):
         changed = self.public_metadata or self.allow_anonymous or self.realm != "remoting-gateway"
         if changed and not self.users and not self.tokens:
             errors.append("authentication needs at least one [[authentication.users]] or [[authentication.tokens]]")
+        if self.username_token and not self.users:
+            errors.append("username_token: needs [[authentication.users]] (the names and passwords tokens carry)")
+        if self.username_token_clock_skew is None:
+            errors.append("username_token_clock_skew: must be longer than zero")
         return errors
 
     def app_options(self, options: AppOptions) -> None:
@@ -409,9 +428,15 @@ class AuthenticationSettings(Section):
         users = StaticUsers({u.name: (u.password, u.roles) for u in self.users}) if self.users else None
         tokens = StaticTokens({t.token: Principal.of(t.name, t.roles) for t in self.tokens}) if self.tokens else None
         options.sinks.append(HttpAuthenticationSink(
-            basic=users, bearer=tokens, realm=self.realm, public_metadata=self.public_metadata,
-            allow_anonymous=self.allow_anonymous,
+            basic=users, bearer=tokens, realm=self.realm,
+            public_metadata=self.public_metadata or self.username_token,
+            allow_anonymous=self.allow_anonymous or self.username_token,  # the token is checked per call
         ))
+        if self.username_token and users is not None:
+            options.inspectors.append(UsernameTokenAuthenticator(
+                users.password_of, required=not self.allow_anonymous, allow_text=self.username_token_allow_text,
+                max_clock_skew=self.username_token_clock_skew or 300.0,
+            ))
 
 
 @dataclass(frozen=True, kw_only=True)

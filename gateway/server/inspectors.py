@@ -36,8 +36,11 @@ from .sinks import ServerRequest
 class CallInspector(Protocol):
     """Looks at each decoded call before it is dispatched (see the module docstring)."""
 
-    #: ``(namespace, local name)`` of the header blocks this inspector processes
-    understood_headers: Collection[tuple[str, str]]
+    @property
+    def understood_headers(self) -> Collection[tuple[str, str]]:
+        """``(namespace, local name)`` of the header blocks this inspector processes (a plain class
+        attribute satisfies this)."""
+        ...
 
     async def inspect(self, call: IncomingCall, request: ServerRequest) -> Principal | None:
         """Raise to refuse ``call``; return the identity the message proves, or None."""
