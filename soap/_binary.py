@@ -57,6 +57,8 @@ _CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 _ARGS_INLINE = MessageFlags.ArgsInline.value
 _ARGS_IS_ARRAY = MessageFlags.ArgsIsArray.value
 _ARGS_IN_ARRAY = MessageFlags.ArgsInArray.value
+_SIGNATURE_IN_ARRAY = MessageFlags.MethodSignatureInArray.value
+_GENERIC_METHOD = MessageFlags.GenericMethod.value
 
 
 def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
@@ -127,10 +129,10 @@ class BinaryCall:
 
     def signature(self) -> list[str | None] | None:
         """The CLR type names of the ``MethodSignatureInArray`` item, or None when the call carries none."""
-        if not self._flags & MessageFlags.MethodSignatureInArray:
+        if not self._flags & _SIGNATURE_IN_ARRAY:
             return None
         items = _call_array(self._message)
-        index = int(bool(self._flags & MessageFlags.ArgsInArray)) + int(bool(self._flags & MessageFlags.GenericMethod))
+        index = int(bool(self._flags & _ARGS_IN_ARRAY)) + int(bool(self._flags & _GENERIC_METHOD))
         array = self._decoder.resolve(items[index]) if index < len(items) else None
         if not isinstance(array, ArrayRecord):
             raise SoapDecodeError("method signature missing from the call array")

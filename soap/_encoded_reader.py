@@ -39,7 +39,19 @@ from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
     INTEGER_KINDS,
-    Kind,
+    K_ANY,
+    K_BYTE,
+    K_BYTES,
+    K_DELEGATE,
+    K_ENUM,
+    K_INT,
+    K_INT32,
+    K_INT64,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_STRING,
+    K_VOID,
     TypeRegistry,
     WireType,
     construct,
@@ -66,9 +78,9 @@ _HREFS = etree.XPath("//@href")
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
 _METHOD_SIGNATURE = "{http://schemas.microsoft.com/clr/soap/messageProperties}__MethodSignature"
-_OBJREF = WireType(Kind.OBJREF, None, None, True)
-_STRING = WireType(Kind.STRING, nullable=True)
-_STRINGS = WireType(Kind.LIST, None, _STRING, True)
+_OBJREF = WireType(K_OBJREF, None, None, True)
+_STRING = WireType(K_STRING, nullable=True)
+_STRINGS = WireType(K_LIST, None, _STRING, True)
 
 
 _local = local_name
@@ -209,7 +221,7 @@ class EncodedReader:
                 xsi_type = attribute
             elif name in (_XSI_NULL, _XSI_NIL):
                 null = null or attribute
-        if xsi_type is not None and wt.kind is not Kind.ANY:  # (on a reference too: it names a type all the same)
+        if xsi_type is not None and wt.kind is not K_ANY:  # (on a reference too: it names a type all the same)
             if self._xsi is None:
                 self._xsi = XsiTypes(self.registry, self.source)
             self._xsi.check(el, xsi_type, wt)
@@ -234,10 +246,10 @@ class EncodedReader:
                 self._memo[(key, wt)] = result
             return result
         if null is not None and null in _TRUE:
-            if not wt.nullable and wt.kind is not Kind.ANY:
+            if not wt.nullable and wt.kind is not K_ANY:
                 raise SoapDecodeError(f"<{_local(el.tag)}> is null but a {wt.describe()} is required")
             return None
-        if wt.kind is Kind.ANY:
+        if wt.kind is K_ANY:
             wt = self.infer(el)
         return self._typed(el, wt, depth)
 
@@ -245,33 +257,33 @@ class EncodedReader:
         kind = wt.kind
         parser = PARSERS.get(kind)
         if parser is not None:
-            if kind is Kind.BYTES and el.get(_ARRAY_TYPE) is not None:
-                items = self._list(el, WireType(Kind.BYTE), depth)
+            if kind is K_BYTES and el.get(_ARRAY_TYPE) is not None:
+                items = self._list(el, WireType(K_BYTE), depth)
                 return bytes(items)  # type: ignore[arg-type]
             if len(el):
                 raise SoapDecodeError(f"<{_local(el.tag)}> should hold a {wt.describe()}, not elements")
             text = el.text or ""
-            if kind is Kind.BYTES or len(text) > self.limits.max_text_length:
-                text = element_text(el, self.limits, kind is Kind.BYTES)  # raises past the limit
+            if kind is K_BYTES or len(text) > self.limits.max_text_length:
+                text = element_text(el, self.limits, kind is K_BYTES)  # raises past the limit
             try:
                 return parser(text)
             except (ValueError, OverflowError) as exc:
                 raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
-        if kind is Kind.ENUM:
+        if kind is K_ENUM:
             assert wt.py_type is not None
             return enum_member(wt.py_type, element_text(el, self.limits))
-        if kind is Kind.LIST:
+        if kind is K_LIST:
             return self._list(el, wt.item or ANY, depth)
-        if kind is Kind.OBJECT:
+        if kind is K_OBJECT:
             return self._object(el, wt, depth)
-        if kind is Kind.OBJREF:
+        if kind is K_OBJREF:
             if el.tag != _OBJREF_TAG:
                 raise SoapDecodeError(f"<{_local(el.tag)}> should be an object reference (ObjRef)")
             ref = self.objref(el, depth)
             if self.marshaller is None:
                 return ref
             return self.marshaller.unmarshal(ref, wt)
-        if kind is Kind.DELEGATE:
+        if kind is K_DELEGATE:
             delegate = self.delegate(el, depth)
             if isinstance(self.marshaller, DelegateMarshaller):
                 return self.marshaller.unmarshal_delegate(delegate, wt)
@@ -285,16 +297,16 @@ class EncodedReader:
         if array_type is not None:  # the declared length: more items are refused, fewer padded (as Mono does)
             length = declared_length(array_type, length, self.limits, _local(el.tag))
         self._array_items = count_array_items(self._array_items, length, self.limits)
-        if item.kind is Kind.ANY and array_type is not None:
+        if item.kind is K_ANY and array_type is not None:
             item = self._array_item_type(el)
         parser = PARSERS.get(item.kind)
-        if parser is None or item.kind is Kind.BYTES:
+        if parser is None or item.kind is K_BYTES:
             values = [self.value(c, item, depth + 1) for c in children]
         else:
             if depth + 1 > self.limits.max_ref_depth:
                 raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
             # plain text items parsed directly (integers all at once), any other through value()
-            kind = Kind.INT32 if item.kind is Kind.INT else item.kind  # a plain Python int is a .NET Int32
+            kind = K_INT32 if item.kind is K_INT else item.kind  # a plain Python int is a .NET Int32
             integer_kind = kind if kind in INTEGER_KINDS else None
             values = scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1),
                                   self.limits)
@@ -310,10 +322,10 @@ class EncodedReader:
     def _named_type(self, namespace: str, local: str, el: etree._Element) -> WireType | None:
         kind = kind_for_type_qname(namespace, local)
         if kind is not None:
-            if kind is Kind.ANY:
+            if kind is K_ANY:
                 return ANY
-            if kind is Kind.INT:  # xsd:integer and kin name no width: read them as the widest signed one
-                kind = Kind.INT64
+            if kind is K_INT:  # xsd:integer and kin name no width: read them as the widest signed one
+                kind = K_INT64
             return WireType(kind, None, None, True)
         clr = parse_data_namespace(namespace, local)
         if clr is not None:
@@ -328,13 +340,13 @@ class EncodedReader:
         if el.get(_XSI_TYPE) is not None:
             namespace, local = self._type_qname(el, _XSI_TYPE)
             if namespace == SOAP_ENC and local == "Array":
-                return WireType(Kind.LIST, None, ANY, True)
+                return WireType(K_LIST, None, ANY, True)
             found = self._named_type(namespace, local, el)
             if found is None:
                 raise SoapDecodeError(f"unknown type {local!r} in namespace {namespace!r}")
             return found
         if el.get(_ARRAY_TYPE) is not None or el.tag == _ENC_ARRAY:
-            return WireType(Kind.LIST, None, ANY, True)
+            return WireType(K_LIST, None, ANY, True)
         if el.tag == _OBJREF_TAG:
             return _OBJREF
         found = self._named_type(_namespace(el.tag), _local(el.tag), el)
@@ -390,14 +402,14 @@ class EncodedReader:
         parts = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
         if "uri" not in parts:
             raise SoapDecodeError("ObjRef without a uri")
-        uri = self.value(parts["uri"], WireType(Kind.STRING), depth + 1)
+        uri = self.value(parts["uri"], WireType(K_STRING), depth + 1)
         server_type = ""
         interfaces: list[object] = []
         hierarchy: list[object] = []
         if "typeInfo" in parts and parts["typeInfo"].get(_XSI_NULL) not in _TRUE:
             info = {_local(c.tag): c for c in self.resolve(parts["typeInfo"]) if isinstance(c.tag, str)}
             if "serverType" in info:
-                server_type = str(self.value(info["serverType"], WireType(Kind.STRING, nullable=True)) or "")
+                server_type = str(self.value(info["serverType"], WireType(K_STRING, nullable=True)) or "")
             if "interfacesImplemented" in info:
                 interfaces = self._strings(info["interfacesImplemented"], depth)
             if "serverHierarchy" in info:
@@ -417,7 +429,7 @@ class EncodedReader:
                     if _local(target.tag) == "ChannelDataStore" and "_channelURIs" in fields:
                         urls.extend(str(u) for u in self._strings(fields["_channelURIs"], depth) if u)
                     elif _local(target.tag) == "CrossAppDomainData" and "_processGuid" in fields:
-                        guid = str(self.value(fields["_processGuid"], WireType(Kind.STRING, nullable=True)) or "")
+                        guid = str(self.value(fields["_processGuid"], WireType(K_STRING, nullable=True)) or "")
         marshalled = None
         if "fIsMarshalled" in parts:
             marshalled = (parts["fIsMarshalled"].text or "0").strip() not in ("0", "false")
@@ -456,7 +468,7 @@ class EncodedReader:
             parser = PARSERS.get(spec.wire.kind)
             if parser is not None and depth < self.limits.max_ref_depth and is_text(child):
                 values[spec.attr] = parse_text(  # a scalar field that is its text
-                    child, parser, self.limits, spec.wire.kind is Kind.BYTES)
+                    child, parser, self.limits, spec.wire.kind is K_BYTES)
             else:
                 values[spec.attr] = self.value(child, spec.wire, depth + 1)
         try:
@@ -469,7 +481,7 @@ class EncodedReader:
         named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
         type_name, assembly = named if named is not None else (_local(el.tag), "")
         members = {_local(c.tag): c for c in el if isinstance(c.tag, str)}
-        text = WireType(Kind.STRING, nullable=True)
+        text = WireType(K_STRING, nullable=True)
 
         def member_text(name: str) -> str | None:
             child = members.get(name)
@@ -585,7 +597,7 @@ class EncodedCall:
             args: list[object] = []
             for name, wt in zip(names, types, strict=True):
                 el = by_name.get(name)
-                if el is None and not (wt.nullable or wt.kind is Kind.ANY):
+                if el is None and not (wt.nullable or wt.kind is K_ANY):
                     raise SoapDecodeError(f"{self.method_name}: missing parameter <{name}>")
                 args.append(None if el is None else self._reader.value(el, wt))
             return args
@@ -638,11 +650,11 @@ def read_return(
         return reader.fault(first)
     children = {_local(c.tag): c for c in first if isinstance(c.tag, str)}
     value: object = None
-    if return_type.kind is not Kind.VOID:
+    if return_type.kind is not K_VOID:
         ret = children.get("return")
         if ret is None:
             others = [c for c in first if isinstance(c.tag, str)]
-            if not others and return_type.kind is not Kind.ANY:
+            if not others and return_type.kind is not K_ANY:
                 raise SoapDecodeError(f"{_local(first.tag)} carries no return value")
             ret = others[0] if others else None  # an untyped call of a void method: no value
         value = reader.value(ret, return_type) if ret is not None else None

@@ -47,7 +47,25 @@ from ._types import (
     ANY,
     INTEGER_KINDS,
     INTEGER_RANGES,
-    Kind,
+    K_ANY,
+    K_BOOL,
+    K_BYTES,
+    K_CHAR,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_DELEGATE,
+    K_DOUBLE,
+    K_DURATION,
+    K_ENUM,
+    K_INT,
+    K_INT32,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_SINGLE,
+    K_STRING,
+    K_VOID,
     TypeRegistry,
     WireType,
     check_integer,
@@ -68,7 +86,7 @@ ENVELOPE_OPEN = ENVELOPE_START + BODY_OPEN
 ENVELOPE_CLOSE = "</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>"
 
 SERVER_FAULT_NS = CLR_NS + "System.Runtime.Serialization.Formatters"
-_OBJREF = WireType(Kind.OBJREF, None, None, True)
+_OBJREF = WireType(K_OBJREF, None, None, True)
 
 
 class EncodedWriter:
@@ -85,7 +103,8 @@ class EncodedWriter:
         self._next_id = 2  # ref-1 is the method element
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
-        self._prefixes: dict[str, str] = {}
+        #: namespace -> (prefix, its declaration): every element using it declares it again, as Mono writes
+        self._prefixes: dict[str, tuple[str, str]] = {}
         self._keep_alive: list[object] = []
 
     # -------------------------------------------------------------- helpers
@@ -97,10 +116,11 @@ class EncodedWriter:
 
     def _prefix(self, namespace: str) -> tuple[str, str]:
         """A prefix for ``namespace`` and the declaration to put on the element that uses it."""
-        prefix = self._prefixes.get(namespace)
-        if prefix is None:
-            prefix = self._prefixes[namespace] = f"a{len(self._prefixes) + 1}"
-        return prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+        found = self._prefixes.get(namespace)
+        if found is None:
+            prefix = f"a{len(self._prefixes) + 1}"
+            found = self._prefixes[namespace] = prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+        return found
 
     def _type_ref(self, name: ClrName) -> tuple[str, str]:
         prefix, decl = self._prefix(name.data_namespace)
@@ -120,10 +140,10 @@ class EncodedWriter:
     def member(self, name: str, value: object, wt: WireType, typed: bool = True) -> str:
         """One parameter/field/item element; objects and arrays are queued as siblings."""
         if value is None:
-            if not wt.nullable and wt.kind is not Kind.ANY:
+            if not wt.nullable and wt.kind is not K_ANY:
                 raise SoapEncodeError(f"{name}: None given where a {wt.describe()} is required")
             return f"<{name} {self.null} />"
-        if wt.kind is Kind.ANY:
+        if wt.kind is K_ANY:
             if self.marshaller is not None and type(value).__module__ != "builtins":
                 marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
                 if marshalled is not None:
@@ -131,7 +151,7 @@ class EncodedWriter:
             wt = runtime_wire_type(value, self.registry)
             typed = True
         kind = wt.kind
-        if kind is Kind.STRING:
+        if kind is K_STRING:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
             if self.toolkit:
@@ -141,11 +161,11 @@ class EncodedWriter:
             if typed:
                 return f'<{name} id="ref-{ref}" xsi:type="SOAP-ENC:string">{escape_text(value)}</{name}>'
             return f'<{name} id="ref-{ref}">{escape_text(value)}</{name}>'
-        if kind in (Kind.BYTES, Kind.LIST, Kind.OBJECT):
+        if kind in (K_BYTES, K_LIST, K_OBJECT):
             return f'<{name} href="#ref-{self._ref(value, wt)}" />'
-        if kind is Kind.OBJREF:
+        if kind is K_OBJREF:
             return f'<{name} href="#ref-{self._ref(self.objref(name, value), wt)}" />'
-        if kind is Kind.DELEGATE:
+        if kind is K_DELEGATE:
             return f'<{name} href="#ref-{self._ref(marshal_delegate(self.marshaller, name, value, wt), wt)}" />'
         text, type_attr = self.scalar(name, value, wt)
         return f"<{name}{type_attr}>{text}</{name}>" if typed else f"<{name}>{text}</{name}>"
@@ -158,41 +178,41 @@ class EncodedWriter:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected int, got {type(value).__name__}")
                 ivalue = int(value)
-                if kind is Kind.INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
-                    kind = Kind.INT32
+                if kind is K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+                    kind = K_INT32
                 check_integer(kind, ivalue)
                 return str(ivalue), f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
-            if kind is Kind.DOUBLE or kind is Kind.SINGLE:
+            if kind is K_DOUBLE or kind is K_SINGLE:
                 if not isinstance(value, float | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
-                text = format_double(float(value)) if kind is Kind.DOUBLE else format_single(float(value))
+                text = format_double(float(value)) if kind is K_DOUBLE else format_single(float(value))
                 return text, f' xsi:type="xsd:{XSD_TYPE_NAMES[kind]}"'
-            if kind is Kind.BOOL:
+            if kind is K_BOOL:
                 if not isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
                 return ("true" if value else "false"), ' xsi:type="xsd:boolean"'
-            if kind is Kind.DECIMAL:
+            if kind is K_DECIMAL:
                 if not isinstance(value, Decimal | int) or isinstance(value, bool):
                     raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
                 return format_decimal(Decimal(value)), ' xsi:type="xsd:decimal"'
-            if kind is Kind.CHAR:
+            if kind is K_CHAR:
                 if not isinstance(value, str) or len(value) != 1:
                     raise SoapEncodeError(f"{name}: a char must be a str of length 1")
                 prefix, decl = self._prefix(CLR_NS + "System")
                 return escape_text(value), f'{decl} xsi:type="{prefix}:Char"'
-            if kind is Kind.DATETIME:
+            if kind is K_DATETIME:
                 if not isinstance(value, _dt.datetime):
                     raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
                 return format_datetime(value), ' xsi:type="xsd:dateTime"'
-            if kind is Kind.DATE:
+            if kind is K_DATE:
                 if not isinstance(value, _dt.date):
                     raise SoapEncodeError(f"{name}: expected date, got {type(value).__name__}")
                 return format_date(value), ' xsi:type="xsd:date"'
-            if kind is Kind.DURATION:
+            if kind is K_DURATION:
                 if not isinstance(value, _dt.timedelta):
                     raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
                 return format_duration(value), ' xsi:type="xsd:duration"'
-            if kind is Kind.ENUM:
+            if kind is K_ENUM:
                 cls = wt.py_type
                 if not isinstance(value, enum.Enum) or (cls is not None and not isinstance(value, cls)):
                     raise SoapEncodeError(f"{name}: expected a member of {wt.describe()}")
@@ -241,7 +261,7 @@ class EncodedWriter:
         text: list[str] = [head]
         while self._queue:
             ref, value, wt = self._queue.popleft()
-            if wt.kind is Kind.BYTES and isinstance(value, bytes | bytearray):
+            if wt.kind is K_BYTES and isinstance(value, bytes | bytearray):
                 text.append(f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">')
                 parts.append("".join(text).encode("utf-8"))
                 parts.append(base64.b64encode(value))
@@ -260,17 +280,17 @@ class EncodedWriter:
         return "".join(out)
 
     def _sibling(self, ref: int, value: object, wt: WireType) -> str:
-        if wt.kind is Kind.BYTES:
+        if wt.kind is K_BYTES:
             if not isinstance(value, bytes | bytearray):
                 raise SoapEncodeError(f"expected bytes, got {type(value).__name__}")
             return (f'<SOAP-ENC:Array id="ref-{ref}" xsi:type="SOAP-ENC:base64">'
                     f"{format_base64(value)}</SOAP-ENC:Array>\n")
-        if wt.kind is Kind.LIST:
+        if wt.kind is K_LIST:
             if not isinstance(value, list | tuple):
                 raise SoapEncodeError(f"expected a list, got {type(value).__name__}")
             item = wt.item or ANY
             array_type, decl = self._array_item_type(item)
-            typed = item.kind is Kind.ANY
+            typed = item.kind is K_ANY
             items = self._items(value, item) if not typed else self._any_items(value)
             return (f'<SOAP-ENC:Array id="ref-{ref}"{decl} SOAP-ENC:arrayType="{array_type}[{len(value)}]">'
                     f"{items}</SOAP-ENC:Array>\n")
@@ -292,17 +312,17 @@ class EncodedWriter:
         member = self.member
         if kind in INTEGER_KINDS:
             # a declared plain int is a .NET Int32, as in scalar()
-            lo, hi = INTEGER_RANGES[Kind.INT32 if kind is Kind.INT else kind]
+            lo, hi = INTEGER_RANGES[K_INT32 if kind is K_INT else kind]
             return "".join(
                 f"<item>{v}</item>" if type(v) is int and lo <= v <= hi else member("item", v, item, False)
                 for v in values
             )
-        if kind is Kind.DOUBLE:
+        if kind is K_DOUBLE:
             return "".join(
                 f"<item>{format_double(v)}</item>" if type(v) is float else member("item", v, item, False)
                 for v in values
             )
-        if kind is Kind.STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
+        if kind is K_STRING and not self.toolkit:  # (a toolkit's strings carry no id: through member())
             parts = []
             for v in values:
                 if type(v) is str:
@@ -315,7 +335,7 @@ class EncodedWriter:
     def _delegate_graph(self, ref: int, value: DelegateRef) -> str:
         """A DelegateSerializationHolder, its DelegateEntry chain, and its targets (ObjRefs, queued)."""
         p, decl = self._prefix(CLR_NS + "System")
-        string = WireType(Kind.STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         entry_ids = [self._new_id() for _ in value.entries]
         targets = "".join(f'<target{i} href="#ref-{self._ref(e.target, _OBJREF)}" />'
                           for i, e in enumerate(value.entries))
@@ -379,14 +399,14 @@ class EncodedWriter:
 
     def _array_item_type(self, item: WireType) -> tuple[str, str]:
         kind = item.kind
-        if kind is Kind.INT:
-            kind = Kind.INT32
-        if kind in XSD_TYPE_NAMES and kind not in (Kind.BYTES, Kind.ANY):
+        if kind is K_INT:
+            kind = K_INT32
+        if kind in XSD_TYPE_NAMES and kind not in (K_BYTES, K_ANY):
             return f"xsd:{XSD_TYPE_NAMES[kind]}", ""
-        if kind is Kind.CHAR:
+        if kind is K_CHAR:
             prefix, decl = self._prefix(CLR_NS + "System")
             return f"{prefix}:Char", decl
-        if kind in (Kind.ENUM, Kind.OBJECT) and item.py_type is not None:
+        if kind in (K_ENUM, K_OBJECT) and item.py_type is not None:
             return self._type_ref(self.registry.name_of(item.py_type))
         return "xsd:anyType", ""
 
@@ -400,7 +420,7 @@ class EncodedWriter:
             raise SoapEncodeError(f"{cls.__qualname__} is not a by-value type")
         type_ref, decl = self._type_ref(self.registry.name_of(cls))
         fields = "".join(
-            self.member(f.wire_name, getattr(value, f.attr), f.wire, f.wire.kind is Kind.ANY)
+            self.member(f.wire_name, getattr(value, f.attr), f.wire, f.wire.kind is K_ANY)
             for f in object_fields(cls)
         )
         return f'<{type_ref} id="ref-{ref}"{decl}>{fields}</{type_ref}>\n'
@@ -408,7 +428,7 @@ class EncodedWriter:
     def exception_element(self, ref: int, info: ExceptionInfo) -> str:
         name = ClrName(info.type_name, info.assembly)
         type_ref, decl = self._type_ref(name)
-        string = WireType(Kind.STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         null = self.null
         members = [
             self.member("ClassName", info.type_name, string, False),
@@ -423,7 +443,7 @@ class EncodedWriter:
             f"<HResult>{info.hresult}</HResult>",
             self.member("Source", info.source, string, False),
         ]
-        members.extend(self.member(n, v, t, t.kind is not Kind.STRING) for n, v, t in info.fields)
+        members.extend(self.member(n, v, t, t.kind is not K_STRING) for n, v, t in info.fields)
         return f'<{type_ref} id="ref-{ref}"{decl}>{"".join(members)}</{type_ref}>\n'
 
 
@@ -487,7 +507,7 @@ def write_return(
     writer = EncodedWriter(registry, marshaller, toolkit)
     head = ENVELOPE_OPEN if ret.call_context is None else _envelope_open(writer, ret.call_context)
     parts = []
-    if ret.value_type.kind is not Kind.VOID:
+    if ret.value_type.kind is not K_VOID:
         parts.append(writer.member("return", ret.value, ret.value_type))
     parts.extend(writer.member(n, v, t) for n, v, t in ret.out_args)
     open_tag, close_tag = _method_open(ret.method_name + "Response", ret.namespace)

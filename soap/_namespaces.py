@@ -51,6 +51,7 @@ def method_namespace(type_full_name: str, assembly: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)  # writers ask once per object written (quote() is Python code)
 def data_namespace(type_full_name: str, assembly: str) -> str:
     """The namespace an object of this type is written in (element name = the type's short name)."""
     namespace, _ = split_type_name(type_full_name)

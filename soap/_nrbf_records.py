@@ -75,6 +75,56 @@ class Primitive(IntEnum):
     String = 18
 
 
+# Every member as a module global, for the reader and the writer: on Python 3.11 reading a member off its enum
+# class (``RecordType.ObjectNull``) costs several times a global's lookup (timeit: ~8x), and a message with a
+# call context goes through the record reader (one record after another) rather than the inline arguments.
+RT_SerializedStreamHeader = RecordType.SerializedStreamHeader
+RT_ClassWithId = RecordType.ClassWithId
+RT_SystemClassWithMembers = RecordType.SystemClassWithMembers
+RT_ClassWithMembers = RecordType.ClassWithMembers
+RT_SystemClassWithMembersAndTypes = RecordType.SystemClassWithMembersAndTypes
+RT_ClassWithMembersAndTypes = RecordType.ClassWithMembersAndTypes
+RT_BinaryObjectString = RecordType.BinaryObjectString
+RT_BinaryArray = RecordType.BinaryArray
+RT_MemberPrimitiveTyped = RecordType.MemberPrimitiveTyped
+RT_MemberReference = RecordType.MemberReference
+RT_ObjectNull = RecordType.ObjectNull
+RT_MessageEnd = RecordType.MessageEnd
+RT_BinaryLibrary = RecordType.BinaryLibrary
+RT_ObjectNullMultiple256 = RecordType.ObjectNullMultiple256
+RT_ObjectNullMultiple = RecordType.ObjectNullMultiple
+RT_ArraySinglePrimitive = RecordType.ArraySinglePrimitive
+RT_ArraySingleObject = RecordType.ArraySingleObject
+RT_ArraySingleString = RecordType.ArraySingleString
+RT_MethodCall = RecordType.MethodCall
+RT_MethodReturn = RecordType.MethodReturn
+BT_Primitive = BinaryType.Primitive
+BT_String = BinaryType.String
+BT_Object = BinaryType.Object
+BT_SystemClass = BinaryType.SystemClass
+BT_Class = BinaryType.Class
+BT_ObjectArray = BinaryType.ObjectArray
+BT_StringArray = BinaryType.StringArray
+BT_PrimitiveArray = BinaryType.PrimitiveArray
+P_Boolean = Primitive.Boolean
+P_Byte = Primitive.Byte
+P_Char = Primitive.Char
+P_Decimal = Primitive.Decimal
+P_Double = Primitive.Double
+P_Int16 = Primitive.Int16
+P_Int32 = Primitive.Int32
+P_Int64 = Primitive.Int64
+P_SByte = Primitive.SByte
+P_Single = Primitive.Single
+P_TimeSpan = Primitive.TimeSpan
+P_DateTime = Primitive.DateTime
+P_UInt16 = Primitive.UInt16
+P_UInt32 = Primitive.UInt32
+P_UInt64 = Primitive.UInt64
+P_Null = Primitive.Null
+P_String = Primitive.String
+
+
 class MessageFlags(IntFlag):
     NoArgs = 0x1
     ArgsInline = 0x2
@@ -306,7 +356,7 @@ class NrbfReader:
         """An array's length, checked against the limits before anything is allocated: a byte array against
         ``max_binary_length``, any other against ``max_array_length`` and the message's ``max_array_items``
         (the bytes the items need are checked where they are read)."""
-        if prim is Primitive.Byte:
+        if prim is P_Byte:
             if n < 0 or n > self.limits.max_binary_length:
                 raise LimitExceeded(f"byte array length {n} is out of bounds (limit {self.limits.max_binary_length})",
                                     "max_binary_length")
@@ -336,10 +386,10 @@ class NrbfReader:
 
     def _utf8(self, length: int) -> str:
         self._need(length)
-        raw = bytes(self.data[self.pos:self.pos + length])
-        self.pos += length
+        start = self.pos
+        self.pos = start + length
         try:
-            return raw.decode("utf-8")
+            return str(self.data[start:start + length], "utf-8")  # straight from the buffer: no bytes copy
         except UnicodeDecodeError:
             raise SoapDecodeError("string is not valid UTF-8") from None
 
@@ -355,7 +405,7 @@ class NrbfReader:
         if found is None:
             raise SoapDecodeError(f"unknown primitive type {kind}")
         prim = found
-        if prim is Primitive.Char:
+        if prim is P_Char:
             lead = self.u8()
             width = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 else 4
             if width == 4:  # a .NET Char is one UTF-16 code unit: nothing outside the BMP
@@ -367,9 +417,9 @@ class NrbfReader:
                 return PrimitiveValue(prim, raw.decode("utf-8"))
             except UnicodeDecodeError:
                 raise SoapDecodeError("char is not valid UTF-8") from None
-        if prim in (Primitive.Decimal, Primitive.String):
+        if prim in (P_Decimal, P_String):
             return PrimitiveValue(prim, self.string())
-        if prim is Primitive.Null:
+        if prim is P_Null:
             return None
         raise SoapDecodeError(f"primitive type {prim.name} cannot appear here")
 
@@ -378,11 +428,11 @@ class NrbfReader:
     def _stream_head(self) -> tuple[int, int, int]:
         """The root id, header id and message record type: the fixed head every message starts with."""
         data = self.data
-        if len(data) >= _STREAM_HEAD.size and data[0] == RecordType.SerializedStreamHeader:
+        if len(data) >= _STREAM_HEAD.size and data[0] == RT_SerializedStreamHeader:
             _, root_id, header_id, major, minor, kind = _STREAM_HEAD.unpack_from(data, 0)  # one unpack: hot path
             self.pos = _STREAM_HEAD.size
         else:  # not a stream, or a truncated one: field by field, so that the error says what and where
-            if self.u8() != RecordType.SerializedStreamHeader:
+            if self.u8() != RT_SerializedStreamHeader:
                 raise SoapDecodeError("not an MS-NRBF stream: no SerializationHeader record")
             root_id, header_id, major, minor = self.i32(), self.i32(), self.i32(), self.i32()
             kind = -1
@@ -393,7 +443,7 @@ class NrbfReader:
     def message(self) -> NrbfMessage:
         root_id, header_id, kind = self._stream_head()
         message: MethodCallRecord | MethodReturnRecord
-        if kind == RecordType.MethodCall:
+        if kind == RT_MethodCall:
             raw = check_flags(self.i32(), call=True)
             method = self._string_with_code()
             type_name = self._string_with_code()
@@ -401,7 +451,7 @@ class NrbfReader:
                 self._string_with_code()
             args = self._values_with_code() if raw & _ARGS_INLINE else None
             message = MethodCallRecord(MessageFlags(raw), method, type_name, args)
-        elif kind == RecordType.MethodReturn:
+        elif kind == RT_MethodReturn:
             raw = check_flags(self.i32(), call=False)
             value = self._value_with_code() if raw & _RETURN_VALUE_INLINE else None
             if raw & _CONTEXT_INLINE:
@@ -411,7 +461,7 @@ class NrbfReader:
         else:
             raise SoapDecodeError(f"expected a BinaryMethodCall or BinaryMethodReturn record, got type {kind}")
         while True:
-            if self.u8() == RecordType.MessageEnd:
+            if self.u8() == RT_MessageEnd:
                 break
             self.pos -= 1
             self.record()
@@ -421,7 +471,7 @@ class NrbfReader:
 
     def _string_with_code(self) -> str:
         code = self.u8()
-        if code != Primitive.String:
+        if code != P_String:
             raise SoapDecodeError(f"expected a string value (code 18), got code {code}")
         return self.string()
 
@@ -452,58 +502,58 @@ class NrbfReader:
             self.depth -= 1
 
     def _record(self, kind: int) -> object:
-        if kind == RecordType.BinaryLibrary:
+        if kind == RT_BinaryLibrary:
             lib_id = self.i32()
             self.libraries[lib_id] = self.string()
             return self.record()  # a library record precedes the object that uses it
-        if kind == RecordType.BinaryObjectString:
+        if kind == RT_BinaryObjectString:
             string = StringRecord(self.i32(), self.string())
             self._register(string.id, string)
             return string
-        if kind == RecordType.MemberReference:
+        if kind == RT_MemberReference:
             return Ref(self.i32())
-        if kind == RecordType.ObjectNull:
+        if kind == RT_ObjectNull:
             return None
-        if kind == RecordType.ObjectNullMultiple256:
+        if kind == RT_ObjectNullMultiple256:
             return _Nulls(self.u8())
-        if kind == RecordType.ObjectNullMultiple:
+        if kind == RT_ObjectNullMultiple:
             return _Nulls(self.count("null run"))
-        if kind == RecordType.MemberPrimitiveTyped:
+        if kind == RT_MemberPrimitiveTyped:
             return self._value_with_code()
-        if kind in (RecordType.ClassWithMembersAndTypes, RecordType.SystemClassWithMembersAndTypes,
-                    RecordType.ClassWithMembers, RecordType.SystemClassWithMembers):
+        if kind in (RT_ClassWithMembersAndTypes, RT_SystemClassWithMembersAndTypes,
+                    RT_ClassWithMembers, RT_SystemClassWithMembers):
             object_id = self.i32()
             name = self.string()
             names = [self.string() for _ in range(self.count("member list"))]
             types = None
-            if kind in (RecordType.ClassWithMembersAndTypes, RecordType.SystemClassWithMembersAndTypes):
+            if kind in (RT_ClassWithMembersAndTypes, RT_SystemClassWithMembersAndTypes):
                 kinds = [self._binary_type() for _ in names]
                 types = [(k, self._additional(k)) for k in kinds]
             library = None
-            if kind in (RecordType.ClassWithMembersAndTypes, RecordType.ClassWithMembers):
+            if kind in (RT_ClassWithMembersAndTypes, RT_ClassWithMembers):
                 library = self._library(self.i32())
             info = _ClassInfo(name, names, types, library)
             self.metadata[object_id] = info
             return self._class_values(object_id, info)
-        if kind == RecordType.ClassWithId:
+        if kind == RT_ClassWithId:
             object_id, metadata_id = self.i32(), self.i32()
             known = self.metadata.get(metadata_id)
             if known is None:
                 raise SoapDecodeError(f"ClassWithId refers to unknown metadata id {metadata_id}")
             return self._class_values(object_id, known)
-        if kind == RecordType.ArraySinglePrimitive:
+        if kind == RT_ArraySinglePrimitive:
             object_id, raw_length = self.i32(), self.i32()
             prim = self._checked_primitive()
-            array = self._primitive_array(object_id, BinaryType.Primitive, prim, self._array_length(raw_length, prim))
+            array = self._primitive_array(object_id, BT_Primitive, prim, self._array_length(raw_length, prim))
             self._register(object_id, array)
             return array
-        if kind in (RecordType.ArraySingleObject, RecordType.ArraySingleString):
+        if kind in (RT_ArraySingleObject, RT_ArraySingleString):
             object_id, length = self.i32(), self._array_length(self.i32(), None)
-            element = BinaryType.Object if kind == RecordType.ArraySingleObject else BinaryType.String
+            element = BT_Object if kind == RT_ArraySingleObject else BT_String
             array = ArrayRecord(object_id, self._items(length), element)
             self._register(object_id, array)
             return array
-        if kind == RecordType.BinaryArray:
+        if kind == RT_BinaryArray:
             object_id = self.i32()
             array_kind = self.u8()
             rank = self.i32()
@@ -512,7 +562,7 @@ class NrbfReader:
             raw_length = self.i32()
             element = self._binary_type()
             extra = self._additional(element)
-            if element is BinaryType.Primitive:
+            if element is BT_Primitive:
                 assert isinstance(extra, Primitive)
                 array = self._primitive_array(object_id, element, extra, self._array_length(raw_length, extra))
             else:
@@ -534,7 +584,7 @@ class NrbfReader:
         self._need(length * size)
         start = self.pos
         self.pos += length * size
-        if prim is Primitive.Byte:
+        if prim is P_Byte:
             return ArrayRecord(object_id, [], element, prim, data=bytes(self.data[start:self.pos]))
         values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
         return ArrayRecord(object_id, values, element, prim)
@@ -554,11 +604,11 @@ class NrbfReader:
         return found
 
     def _additional(self, kind: BinaryType) -> object:
-        if kind is BinaryType.Primitive or kind is BinaryType.PrimitiveArray:
+        if kind is BT_Primitive or kind is BT_PrimitiveArray:
             return self._checked_primitive()
-        if kind is BinaryType.SystemClass:
+        if kind is BT_SystemClass:
             return self.string()
-        if kind is BinaryType.Class:
+        if kind is BT_Class:
             name = self.string()
             self._library(self.i32())
             return name
@@ -604,8 +654,8 @@ class NrbfReader:
                 members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, self.pos)[0])
                 self.pos += size
                 continue
-            kind = info.types[i] if info.types is not None else (BinaryType.Object, None)
-            if kind[0] is BinaryType.Primitive:
+            kind = info.types[i] if info.types is not None else (BT_Object, None)
+            if kind[0] is BT_Primitive:
                 assert isinstance(kind[1], Primitive)
                 record.members[name] = self.primitive(kind[1])
             else:
@@ -620,7 +670,7 @@ def _fixed_members(info: _ClassInfo) -> list[tuple[Primitive, str, int] | None]:
     plan: list[tuple[Primitive, str, int] | None] = []
     for i in range(len(info.member_names)):
         kind = info.types[i] if info.types is not None else None
-        fixed = _FIXED.get(kind[1]) if kind is not None and kind[0] is BinaryType.Primitive else None  # type: ignore[call-overload]
+        fixed = _FIXED.get(kind[1]) if kind is not None and kind[0] is BT_Primitive else None  # type: ignore[call-overload]
         plan.append(None if fixed is None or kind is None else (cast(Primitive, kind[1]), fixed[0], fixed[1]))
     return plan
 

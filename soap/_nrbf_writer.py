@@ -25,26 +25,108 @@ from ._errors import SoapEncodeError
 from ._exceptions import exception_info
 from ._model import ExceptionInfo
 from ._namespaces import CORE_ASSEMBLIES, simple_assembly_name
-from ._nrbf_records import BinaryType, MessageFlags, Primitive, RecordType
+from ._nrbf_records import (
+    BinaryType,
+    BT_Class,
+    BT_Object,
+    BT_ObjectArray,
+    BT_Primitive,
+    BT_PrimitiveArray,
+    BT_String,
+    BT_StringArray,
+    BT_SystemClass,
+    MessageFlags,
+    P_Boolean,
+    P_Byte,
+    P_Char,
+    P_DateTime,
+    P_Decimal,
+    P_Double,
+    P_Int16,
+    P_Int32,
+    P_Int64,
+    P_Null,
+    P_SByte,
+    P_Single,
+    P_String,
+    P_TimeSpan,
+    P_UInt16,
+    P_UInt32,
+    P_UInt64,
+    Primitive,
+    RT_ArraySingleObject,
+    RT_ArraySinglePrimitive,
+    RT_ArraySingleString,
+    RT_BinaryArray,
+    RT_BinaryLibrary,
+    RT_BinaryObjectString,
+    RT_ClassWithId,
+    RT_ClassWithMembersAndTypes,
+    RT_MemberPrimitiveTyped,
+    RT_MemberReference,
+    RT_MessageEnd,
+    RT_MethodCall,
+    RT_MethodReturn,
+    RT_ObjectNull,
+    RT_ObjectNullMultiple,
+    RT_ObjectNullMultiple256,
+    RT_SerializedStreamHeader,
+    RT_SystemClassWithMembersAndTypes,
+)
 from ._objref import ObjRef, ReferenceMarshaller
 from ._runtime_types import runtime_wire_type
 from ._scalars import ClrDateTime, format_decimal
-from ._types import ANY, INTEGER_RANGES, FieldSpec, Kind, TypeRegistry, WireType, integer_kind_for, object_fields
+from ._types import (
+    ANY,
+    INTEGER_RANGES,
+    K_ANY,
+    K_BOOL,
+    K_BYTE,
+    K_BYTES,
+    K_CHAR,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_DELEGATE,
+    K_DOUBLE,
+    K_DURATION,
+    K_ENUM,
+    K_INT,
+    K_INT16,
+    K_INT32,
+    K_INT64,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_SBYTE,
+    K_SINGLE,
+    K_STRING,
+    K_UINT16,
+    K_UINT32,
+    K_UINT64,
+    K_VOID,
+    FieldSpec,
+    Kind,
+    TypeRegistry,
+    WireType,
+    integer_kind_for,
+    object_fields,
+)
 
 _EPOCH = _dt.datetime(1, 1, 1)
 _PRIMITIVE_OF: dict[Kind, Primitive] = {
-    Kind.BOOL: Primitive.Boolean, Kind.BYTE: Primitive.Byte, Kind.CHAR: Primitive.Char,
-    Kind.DECIMAL: Primitive.Decimal, Kind.DOUBLE: Primitive.Double, Kind.INT16: Primitive.Int16,
-    Kind.INT32: Primitive.Int32, Kind.INT64: Primitive.Int64, Kind.SBYTE: Primitive.SByte,
-    Kind.SINGLE: Primitive.Single, Kind.DURATION: Primitive.TimeSpan, Kind.DATETIME: Primitive.DateTime,
-    Kind.DATE: Primitive.DateTime, Kind.UINT16: Primitive.UInt16, Kind.UINT32: Primitive.UInt32,
-    Kind.UINT64: Primitive.UInt64, Kind.STRING: Primitive.String,
+    K_BOOL: P_Boolean, K_BYTE: P_Byte, K_CHAR: P_Char,
+    K_DECIMAL: P_Decimal, K_DOUBLE: P_Double, K_INT16: P_Int16,
+    K_INT32: P_Int32, K_INT64: P_Int64, K_SBYTE: P_SByte,
+    K_SINGLE: P_Single, K_DURATION: P_TimeSpan, K_DATETIME: P_DateTime,
+    K_DATE: P_DateTime, K_UINT16: P_UInt16, K_UINT32: P_UInt32,
+    K_UINT64: P_UInt64, K_STRING: P_String,
 }
 _STRUCT = {
-    Primitive.Boolean: "<?", Primitive.Byte: "<B", Primitive.Double: "<d", Primitive.Int16: "<h",
-    Primitive.Int32: "<i", Primitive.Int64: "<q", Primitive.SByte: "<b", Primitive.Single: "<f",
-    Primitive.TimeSpan: "<q", Primitive.DateTime: "<Q", Primitive.UInt16: "<H", Primitive.UInt32: "<I",
-    Primitive.UInt64: "<Q",
+    P_Boolean: "<?", P_Byte: "<B", P_Double: "<d", P_Int16: "<h",
+    P_Int32: "<i", P_Int64: "<q", P_SByte: "<b", P_Single: "<f",
+    P_TimeSpan: "<q", P_DateTime: "<Q", P_UInt16: "<H", P_UInt32: "<I",
+    P_UInt64: "<Q",
 }
 #: BinaryArrayTypeEnumeration.Single: a single-dimension, zero-based array
 _SINGLE_ARRAY = 0
@@ -83,59 +165,59 @@ def datetime_ticks(value: _dt.datetime | _dt.date) -> int:
 def primitive_kind(value: object, wt: WireType) -> Kind | None:
     """The primitive kind a value is written as, or None if it needs an object record."""
     kind = wt.kind
-    if kind is Kind.ANY:
+    if kind is K_ANY:
         if isinstance(value, bool):
-            return Kind.BOOL
+            return K_BOOL
         if isinstance(value, int) and not isinstance(value, enum.Enum):
             return integer_kind_for(value)
         if isinstance(value, float):
-            return Kind.DOUBLE
+            return K_DOUBLE
         if isinstance(value, Decimal):
-            return Kind.DECIMAL
+            return K_DECIMAL
         if isinstance(value, str):
-            return Kind.STRING
+            return K_STRING
         if isinstance(value, _dt.datetime):
-            return Kind.DATETIME
+            return K_DATETIME
         if isinstance(value, _dt.timedelta):
-            return Kind.DURATION
+            return K_DURATION
         return None
-    if kind is Kind.INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
-        return Kind.INT32
+    if kind is K_INT:  # a declared Python int is a .NET Int32 (soap.Int64 ... for more)
+        return K_INT32
     return kind if kind in _PRIMITIVE_OF else None
 
 
 def primitive_bytes(kind: Kind, value: object, name: str = "value") -> tuple[Primitive, bytes]:
     prim = _PRIMITIVE_OF[kind]
     try:
-        if prim is Primitive.String:
+        if prim is P_String:
             if not isinstance(value, str):
                 raise SoapEncodeError(f"{name}: expected str, got {type(value).__name__}")
             return prim, lps(value)
-        if prim is Primitive.Char:
+        if prim is P_Char:
             if not isinstance(value, str) or len(value) != 1:
                 raise SoapEncodeError(f"{name}: a char must be a str of length 1")
             if ord(value) > 0xFFFF or 0xD800 <= ord(value) <= 0xDFFF:
                 # a .NET Char is one UTF-16 code unit; BinaryWriter.Write(char) refuses surrogates
                 raise SoapEncodeError(f"{name}: {value!r} is not a single UTF-16 code unit (.NET Char)")
             return prim, value.encode("utf-8", "surrogatepass")
-        if prim is Primitive.Decimal:
+        if prim is P_Decimal:
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected Decimal, got {type(value).__name__}")
             return prim, lps(format_decimal(Decimal(value)))
-        if prim is Primitive.TimeSpan:
+        if prim is P_TimeSpan:
             if not isinstance(value, _dt.timedelta):
                 raise SoapEncodeError(f"{name}: expected timedelta, got {type(value).__name__}")
             ticks = (value.days * 86400 + value.seconds) * 10**7 + value.microseconds * 10
             return prim, struct.pack("<q", ticks)
-        if prim is Primitive.DateTime:
+        if prim is P_DateTime:
             if not isinstance(value, _dt.date):
                 raise SoapEncodeError(f"{name}: expected datetime, got {type(value).__name__}")
             return prim, struct.pack("<Q", datetime_ticks(value))
-        if prim is Primitive.Boolean:
+        if prim is P_Boolean:
             if not isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected bool, got {type(value).__name__}")
             return prim, struct.pack("<?", value)
-        if prim in (Primitive.Double, Primitive.Single):
+        if prim in (P_Double, P_Single):
             if not isinstance(value, float | int) or isinstance(value, bool):
                 raise SoapEncodeError(f"{name}: expected float, got {type(value).__name__}")
             return prim, struct.pack(_STRUCT[prim], float(value))
@@ -173,14 +255,14 @@ class NrbfWriter:
     def object_value(self, value: object, wt: WireType, name: str = "value") -> bytes:
         """A value where a record is expected (array items, Object-typed members)."""
         if value is None:
-            return bytes([RecordType.ObjectNull])
+            return bytes([RT_ObjectNull])
         kind = primitive_kind(value, wt)
-        if kind is Kind.STRING:
-            return bytes([RecordType.BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
+        if kind is K_STRING:
+            return bytes([RT_BinaryObjectString]) + struct.pack("<i", self.new_id()) + lps(str(value))
         if kind is not None:
             prim, raw = primitive_bytes(kind, value, name)
-            return bytes([RecordType.MemberPrimitiveTyped, prim]) + raw
-        return bytes([RecordType.MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
+            return bytes([RT_MemberPrimitiveTyped, prim]) + raw
+        return bytes([RT_MemberReference]) + struct.pack("<i", self.reference(value, wt, name))
 
     def reference(self, value: object, wt: WireType, name: str) -> int:
         key = id(value)  # the object as given: the same object passed twice is marshalled (published) once
@@ -188,12 +270,12 @@ class NrbfWriter:
         if ref is not None:
             return ref
         self._keep.append(value)  # keeps id(value) unique while the memo holds it
-        if not isinstance(value, ObjRef) and wt.kind in (Kind.ANY, Kind.OBJREF) and self.marshaller is not None \
+        if not isinstance(value, ObjRef) and wt.kind in (K_ANY, K_OBJREF) and self.marshaller is not None \
                 and type(value).__module__ != "builtins":
             marshalled = self.marshaller.marshal(value)  # once only: publishing has side effects
             if marshalled is not None:
                 value = marshalled
-        elif wt.kind is Kind.DELEGATE:
+        elif wt.kind is K_DELEGATE:
             value = marshal_delegate(self.marshaller, name, value, wt)
         ref = self._memo[key] = self.new_id()
         self._queue.append((ref, value, wt))
@@ -215,10 +297,10 @@ class NrbfWriter:
         if isinstance(value, DelegateRef):
             return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            head = struct.pack("<Bii", RecordType.ArraySinglePrimitive, ref, len(value)) + bytes([Primitive.Byte])
+            head = struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + bytes([P_Byte])
             return b"".join((head, value))  # the payload copied once here, once into the message
         if isinstance(value, list | tuple):
-            item = wt.item if wt.kind is Kind.LIST and wt.item is not None else ANY
+            item = wt.item if wt.kind is K_LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
         if isinstance(value, enum.Enum):
             name = self.registry.name_of(type(value))
@@ -227,7 +309,7 @@ class NrbfWriter:
                 # a boxed .NET enum carries an Int32 value__; anything else would arrive as another member
                 raise SoapEncodeError(f"{type(value).__name__}.{value.name}: only enums with Int32 values "
                                       "can be sent with the binary formatter")
-            members: list[Member] = [("value__", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", raw))]
+            members: list[Member] = [("value__", BT_Primitive, P_Int32, struct.pack("<i", raw))]
             return self._class_record(ref, name, members)
         if isinstance(value, BaseException):
             return self.exception(ref, exception_info(value, self.registry, None))
@@ -245,8 +327,8 @@ class NrbfWriter:
         """A ``list[T]`` as .NET writes ``T[]``: ``ArraySinglePrimitive`` for primitives, ``ArraySingleString``
         for strings, a ``BinaryArray`` naming the element class for registered classes and enums (so a .NET
         caller gets a ``Person[]``, not an ``object[]``), ``ArraySingleObject`` for anything else."""
-        kind = item.kind if item.kind is not Kind.INT else Kind.INT32
-        if kind in _PRIMITIVE_OF and kind is not Kind.STRING and not item.nullable:
+        kind = item.kind if item.kind is not K_INT else K_INT32
+        if kind in _PRIMITIVE_OF and kind is not K_STRING and not item.nullable:
             if any(v is None for v in items):
                 raise SoapEncodeError(f"a list[{item.describe()}] cannot hold None (its .NET type is "
                                       f"{_PRIMITIVE_OF[kind].name}[])")
@@ -254,24 +336,24 @@ class NrbfWriter:
             body = _packed(kind, prim, items)
             if body is None:
                 body = b"".join(primitive_bytes(kind, v)[1] for v in items)
-            return bytes([RecordType.ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
+            return bytes([RT_ArraySinglePrimitive]) + struct.pack("<ii", ref, len(items)) + bytes([prim]) + body
         element = self.element_class(item)
-        if kind is Kind.STRING or element is None:
-            record = RecordType.ArraySingleString if kind is Kind.STRING else RecordType.ArraySingleObject
+        if kind is K_STRING or element is None:
+            record = RT_ArraySingleString if kind is K_STRING else RT_ArraySingleObject
             return bytes([record]) + struct.pack("<ii", ref, len(items)) + self._items(items, item)
         assert item.py_type is not None
         for i, v in enumerate(items):
             if v is not None and not isinstance(v, item.py_type):
                 raise SoapEncodeError(f"item {i} of a list[{item.describe()}] is a {type(v).__name__}")
         prefix, binary_type, extra = self._class_type(element)
-        head = (bytes([RecordType.BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
+        head = (bytes([RT_BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
                 + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
         # enums are value types: .NET writes them inline (with ids of their own), classes by reference
-        return prefix + head + self._items(items, item, inline=kind is Kind.ENUM)
+        return prefix + head + self._items(items, item, inline=kind is K_ENUM)
 
     def element_class(self, item: WireType) -> ClrName | None:
         """The CLR class of a typed array's elements: a registered by-value class or enum, else None."""
-        if item.kind in (Kind.OBJECT, Kind.ENUM) and item.py_type is not None \
+        if item.kind in (K_OBJECT, K_ENUM) and item.py_type is not None \
                 and self.registry.is_registered(item.py_type):
             return self.registry.name_of(item.py_type)
         return None
@@ -279,9 +361,9 @@ class NrbfWriter:
     def _class_type(self, name: ClrName) -> tuple[bytes, BinaryType, bytes]:
         """(library record if new, binary type, additional type info) of a class named in type information."""
         if simple_assembly_name(name.assembly) in CORE_ASSEMBLIES:
-            return b"", BinaryType.SystemClass, lps(name.full_name)
+            return b"", BT_SystemClass, lps(name.full_name)
         lib, lib_record = self._library_id(name.assembly)
-        return lib_record, BinaryType.Class, lps(name.full_name) + struct.pack("<i", lib)
+        return lib_record, BT_Class, lps(name.full_name) + struct.pack("<i", lib)
 
     def _items(self, items: list[object], item: WireType, inline: bool = False) -> bytes:
         """The elements of a single-dimension array, runs of nulls compacted as .NET writes them."""
@@ -307,49 +389,49 @@ class NrbfWriter:
         for spec, fast in _field_plan(cls):
             v = getattr(value, spec.attr)
             t = type(v)
-            if fast is Kind.STRING and t is str:
+            if fast is K_STRING and t is str:
                 raw = _STRING_RECORD + struct.pack("<i", self.new_id()) + lps(v)
-                append((spec.wire_name, BinaryType.String, None, raw))
-            elif fast is Kind.DOUBLE and t is float:
-                append((spec.wire_name, BinaryType.Primitive, Primitive.Double, struct.pack("<d", v)))
-            elif fast is Kind.INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
-                append((spec.wire_name, BinaryType.Primitive, Primitive.Int32, struct.pack("<i", v)))
+                append((spec.wire_name, BT_String, None, raw))
+            elif fast is K_DOUBLE and t is float:
+                append((spec.wire_name, BT_Primitive, P_Double, struct.pack("<d", v)))
+            elif fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append((spec.wire_name, BT_Primitive, P_Int32, struct.pack("<i", v)))
             else:
                 append(self.member(spec.wire_name, v, spec.wire))
         return members
 
     def member(self, name: str, value: object, wt: WireType) -> Member:
         """(name, binary type, additional info, value bytes) of one member of a class record."""
-        kind = wt.kind if wt.kind is not Kind.INT else Kind.INT32
-        if kind is Kind.STRING:
-            return name, BinaryType.String, None, self.object_value(value, wt, name)
+        kind = wt.kind if wt.kind is not K_INT else K_INT32
+        if kind is K_STRING:
+            return name, BT_String, None, self.object_value(value, wt, name)
         if kind in _PRIMITIVE_OF and value is not None and not wt.nullable:
-            prim, raw = primitive_bytes(kind if wt.kind is not Kind.INT else primitive_kind(value, wt) or kind,
+            prim, raw = primitive_bytes(kind if wt.kind is not K_INT else primitive_kind(value, wt) or kind,
                                         value, name)
-            return name, BinaryType.Primitive, prim, raw
-        if kind is Kind.BYTES:
-            return name, BinaryType.PrimitiveArray, Primitive.Byte, self.object_value(value, wt, name)
-        if kind is Kind.LIST and wt.item is not None:
-            item_kind = wt.item.kind if wt.item.kind is not Kind.INT else Kind.INT32
-            if item_kind is Kind.STRING:
-                return name, BinaryType.StringArray, None, self.object_value(value, wt, name)
+            return name, BT_Primitive, prim, raw
+        if kind is K_BYTES:
+            return name, BT_PrimitiveArray, P_Byte, self.object_value(value, wt, name)
+        if kind is K_LIST and wt.item is not None:
+            item_kind = wt.item.kind if wt.item.kind is not K_INT else K_INT32
+            if item_kind is K_STRING:
+                return name, BT_StringArray, None, self.object_value(value, wt, name)
             if item_kind in _PRIMITIVE_OF and not wt.item.nullable:
-                return name, BinaryType.PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
+                return name, BT_PrimitiveArray, _PRIMITIVE_OF[item_kind], self.object_value(value, wt, name)
             element = self.element_class(wt.item)
             if element is not None:  # a Person[] member is declared as the class "Person[]"
                 array_class = ClrName(element.full_name + "[]", element.assembly)
                 return _class_member(name, array_class, self.object_value(value, wt, name))
-            return name, BinaryType.ObjectArray, None, self.object_value(value, wt, name)
-        if kind in (Kind.OBJECT, Kind.ENUM) and wt.py_type is not None:
+            return name, BT_ObjectArray, None, self.object_value(value, wt, name)
+        if kind in (K_OBJECT, K_ENUM) and wt.py_type is not None:
             return _class_member(name, self.registry.name_of(wt.py_type), self.object_value(value, wt, name))
-        return name, BinaryType.Object, None, self.object_value(value, wt, name)
+        return name, BT_Object, None, self.object_value(value, wt, name)
 
     def _library_id(self, assembly: str) -> tuple[int, bytes]:
         lib = self._libraries.get(assembly)
         if lib is not None:
             return lib, b""
         lib = self._libraries[assembly] = self.new_id()
-        return lib, bytes([RecordType.BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
+        return lib, bytes([RT_BinaryLibrary]) + struct.pack("<i", lib) + lps(assembly)
 
     def _class_record(self, ref: int, name: ClrName, members: list[Member]) -> bytes:
         """An object record; a class already described in this message is a ``ClassWithId`` that refers to
@@ -357,28 +439,30 @@ class NrbfWriter:
         layout = (name, tuple([member[:3] for member in members]))
         known = self._metadata.get(layout)
         if known is not None:
-            return (bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, known)
+            return (bytes([RT_ClassWithId]) + struct.pack("<ii", ref, known)
                     + b"".join(raw for *_, raw in members))
         self._metadata[layout] = ref
-        system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
+        static = _CLASS_HEADS.get(layout)
+        if static is None:  # what depends on the class and its members' names and types only
+            static = _class_head(name, members)
+            if len(_CLASS_HEADS) < _MAX_CLASS_HEADS:  # bounded: a caller chooses its context's slot names
+                _CLASS_HEADS[layout] = static
+        system, names_and_kinds = static
         prefix = b""
         extras = bytearray()
         for _, kind, info, _raw in members:
-            if kind in (BinaryType.Primitive, BinaryType.PrimitiveArray):
+            if kind in (BT_Primitive, BT_PrimitiveArray):
                 assert isinstance(info, Primitive)
                 extras.append(info)
-            elif kind is BinaryType.SystemClass:
+            elif kind is BT_SystemClass:
                 extras += lps(str(info))
-            elif kind is BinaryType.Class:
+            elif kind is BT_Class:
                 assert isinstance(info, ClrName)
                 lib, lib_record = self._library_id(info.assembly)
                 prefix += lib_record
                 extras += lps(info.full_name) + struct.pack("<i", lib)
-        head = bytearray([RecordType.SystemClassWithMembersAndTypes if system else RecordType.ClassWithMembersAndTypes])
-        head += struct.pack("<i", ref) + lps(name.full_name) + struct.pack("<i", len(members))
-        for member_name, *_ in members:
-            head += lps(member_name)
-        head += bytes(kind for _, kind, _, _ in members) + extras
+        head = bytearray([RT_SystemClassWithMembersAndTypes if system else RT_ClassWithMembersAndTypes])
+        head += struct.pack("<i", ref) + names_and_kinds + extras
         if not system:
             lib, lib_record = self._library_id(name.assembly)
             prefix += lib_record
@@ -386,18 +470,18 @@ class NrbfWriter:
         return prefix + bytes(head) + b"".join(raw for *_, raw in members)
 
     def exception(self, ref: int, info: ExceptionInfo) -> bytes:
-        string = WireType(Kind.STRING, nullable=True)
+        string = WireType(K_STRING, nullable=True)
         members: list[Member] = [
             self.member("ClassName", info.type_name, string),
             self.member("Message", info.message, string),
-            ("Data", BinaryType.SystemClass, "System.Collections.IDictionary", bytes([RecordType.ObjectNull])),
-            ("InnerException", BinaryType.SystemClass, "System.Exception", bytes([RecordType.ObjectNull])),
+            ("Data", BT_SystemClass, "System.Collections.IDictionary", bytes([RT_ObjectNull])),
+            ("InnerException", BT_SystemClass, "System.Exception", bytes([RT_ObjectNull])),
             self.member("HelpURL", None, string),
             self.member("StackTraceString", info.stack_trace, string),
             self.member("RemoteStackTraceString", None, string),
-            ("RemoteStackIndex", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
-            ("ExceptionMethod", BinaryType.Object, None, bytes([RecordType.ObjectNull])),
-            ("HResult", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", info.hresult)),
+            ("RemoteStackIndex", BT_Primitive, P_Int32, struct.pack("<i", 0)),
+            ("ExceptionMethod", BT_Object, None, bytes([RT_ObjectNull])),
+            ("HResult", BT_Primitive, P_Int32, struct.pack("<i", info.hresult)),
             self.member("Source", info.source, string),
         ]
         members.extend(self.member(n, v, t) for n, v, t in info.fields)
@@ -408,43 +492,43 @@ class NrbfWriter:
         rt = "System.Runtime.Remoting."
         type_info, channel_info = self.new_id(), self.new_id()
         members: list[Member] = [
-            ("uri", BinaryType.String, None, self.object_value(value.uri, WireType(Kind.STRING))),
-            ("typeInfo", BinaryType.SystemClass, rt + "TypeInfo", _ref(type_info)),
-            ("envoyInfo", BinaryType.SystemClass, rt + "IEnvoyInfo", bytes([RecordType.ObjectNull])),
-            ("channelInfo", BinaryType.SystemClass, rt + "ChannelInfo", _ref(channel_info)),
-            ("objrefFlags", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", value.flags)),
+            ("uri", BT_String, None, self.object_value(value.uri, WireType(K_STRING))),
+            ("typeInfo", BT_SystemClass, rt + "TypeInfo", _ref(type_info)),
+            ("envoyInfo", BT_SystemClass, rt + "IEnvoyInfo", bytes([RT_ObjectNull])),
+            ("channelInfo", BT_SystemClass, rt + "ChannelInfo", _ref(channel_info)),
+            ("objrefFlags", BT_Primitive, P_Int32, struct.pack("<i", value.flags)),
         ]
         if value.is_marshalled is not None:
-            members.append(("fIsMarshalled", BinaryType.Primitive, Primitive.Int32,
+            members.append(("fIsMarshalled", BT_Primitive, P_Int32,
                             struct.pack("<i", int(value.is_marshalled))))
         out = self._class_record(ref, ClrName(rt + "ObjRef", "mscorlib"), members)
         hierarchy, interfaces, data = self.new_id(), self.new_id(), self.new_id()
         out += self._class_record(type_info, ClrName(rt + "TypeInfo", "mscorlib"), [
-            ("serverType", BinaryType.String, None, self.object_value(value.server_type, WireType(Kind.STRING))),
-            ("serverHierarchy", BinaryType.StringArray, None, _ref(hierarchy)),
-            ("interfacesImplemented", BinaryType.StringArray, None, _ref(interfaces)),
+            ("serverType", BT_String, None, self.object_value(value.server_type, WireType(K_STRING))),
+            ("serverHierarchy", BT_StringArray, None, _ref(hierarchy)),
+            ("interfacesImplemented", BT_StringArray, None, _ref(interfaces)),
         ])
         out += self._class_record(channel_info, ClrName(rt + "ChannelInfo", "mscorlib"), [
-            ("channelData", BinaryType.ObjectArray, None, _ref(data)),
+            ("channelData", BT_ObjectArray, None, _ref(data)),
         ])
         out += self._strings(hierarchy, value.server_hierarchy) + self._strings(interfaces, value.interfaces)
         # one ChannelDataStore per channel URL, as .NET writes one per registered channel: a client channel
         # looks only at the first URL of each store
         appdomain = self.new_id()
         stores = [(self.new_id(), self.new_id(), url) for url in value.channel_urls]
-        out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
+        out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", data, 1 + len(stores)) + _ref(appdomain)
         out += b"".join(_ref(store) for store, _, _ in stores)
         out += self._class_record(appdomain, ClrName(rt + "Channels.CrossAppDomainData", "mscorlib"), [
-            ("_ContextID", BinaryType.Object, None, bytes([RecordType.MemberPrimitiveTyped, Primitive.Int32])
+            ("_ContextID", BT_Object, None, bytes([RT_MemberPrimitiveTyped, P_Int32])
              + struct.pack("<i", 0)),
-            ("_DomainID", BinaryType.Primitive, Primitive.Int32, struct.pack("<i", 0)),
-            ("_processGuid", BinaryType.String, None, self.object_value(value.process_guid, WireType(Kind.STRING))),
+            ("_DomainID", BT_Primitive, P_Int32, struct.pack("<i", 0)),
+            ("_processGuid", BT_String, None, self.object_value(value.process_guid, WireType(K_STRING))),
         ])
         for store, uris, url in stores:
             out += self._class_record(store, ClrName(rt + "Channels.ChannelDataStore", "mscorlib"), [
-                ("_channelURIs", BinaryType.StringArray, None, _ref(uris)),
-                ("_extraData", BinaryType.SystemClass, "System.Collections.DictionaryEntry[]",
-                 bytes([RecordType.ObjectNull])),
+                ("_channelURIs", BT_StringArray, None, _ref(uris)),
+                ("_extraData", BT_SystemClass, "System.Collections.DictionaryEntry[]",
+                 bytes([RT_ObjectNull])),
             ])
             out += self._strings(uris, [url])
         return out
@@ -452,29 +536,29 @@ class NrbfWriter:
     def delegate(self, ref: int, value: DelegateRef) -> bytes:
         """A DelegateSerializationHolder and its DelegateEntry chain, typed as .NET writes them; the targets
         (ObjRefs) are queued."""
-        objref = WireType(Kind.OBJREF, None, None, True)
-        string = WireType(Kind.STRING)
+        objref = WireType(K_OBJREF, None, None, True)
+        string = WireType(K_STRING)
         entry_ids = [self.new_id() for _ in value.entries]
-        members: list[Member] = [("Delegate", BinaryType.SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
-        members += [(f"target{i}", BinaryType.SystemClass, "System.Runtime.Remoting.ObjRef",
+        members: list[Member] = [("Delegate", BT_SystemClass, DELEGATE_ENTRY, _ref(entry_ids[0]))]
+        members += [(f"target{i}", BT_SystemClass, "System.Runtime.Remoting.ObjRef",
                      _ref(self.reference(e.target, objref, "target"))) for i, e in enumerate(value.entries)]
         out = self._class_record(ref, ClrName(DELEGATE_HOLDER, "mscorlib"), members)
         for i, entry in enumerate(value.entries):
-            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RecordType.ObjectNull])
+            following = _ref(entry_ids[i + 1]) if i + 1 < len(entry_ids) else bytes([RT_ObjectNull])
             out += self._class_record(entry_ids[i], ClrName(DELEGATE_ENTRY, "mscorlib"), [
-                ("type", BinaryType.String, None, self.object_value(entry.delegate_type.full_name, string)),
-                ("assembly", BinaryType.String, None, self.object_value(entry.delegate_type.assembly, string)),
-                ("target", BinaryType.Object, None, self.object_value(f"target{i}", string)),
-                ("targetTypeAssembly", BinaryType.String, None, self.object_value(entry.target_type.assembly, string)),
-                ("targetTypeName", BinaryType.String, None, self.object_value(entry.target_type.full_name, string)),
-                ("methodName", BinaryType.String, None, self.object_value(entry.method_name, string)),
-                ("delegateEntry", BinaryType.SystemClass, DELEGATE_ENTRY, following),
+                ("type", BT_String, None, self.object_value(entry.delegate_type.full_name, string)),
+                ("assembly", BT_String, None, self.object_value(entry.delegate_type.assembly, string)),
+                ("target", BT_Object, None, self.object_value(f"target{i}", string)),
+                ("targetTypeAssembly", BT_String, None, self.object_value(entry.target_type.assembly, string)),
+                ("targetTypeName", BT_String, None, self.object_value(entry.target_type.full_name, string)),
+                ("methodName", BT_String, None, self.object_value(entry.method_name, string)),
+                ("delegateEntry", BT_SystemClass, DELEGATE_ENTRY, following),
             ])
         return out
 
     def _strings(self, ref: int, items: list[str]) -> bytes:
-        body = b"".join(self.object_value(s, WireType(Kind.STRING)) for s in items)
-        return bytes([RecordType.ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
+        body = b"".join(self.object_value(s, WireType(K_STRING)) for s in items)
+        return bytes([RT_ArraySingleString]) + struct.pack("<ii", ref, len(items)) + body
 
     def call_context(self, ref: int, context: dict[str, object]) -> bytes:
         """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
@@ -484,7 +568,7 @@ class NrbfWriter:
         return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
 
 
-_STRING_RECORD = bytes([RecordType.BinaryObjectString])
+_STRING_RECORD = bytes([RT_BinaryObjectString])
 _PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
 
 
@@ -498,12 +582,12 @@ def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
         for spec in object_fields(cls):
             kind = spec.wire.kind
             fast: Kind | None = None
-            if kind is Kind.STRING:
-                fast = Kind.STRING
-            elif not spec.wire.nullable and kind is Kind.DOUBLE:
-                fast = Kind.DOUBLE
-            elif not spec.wire.nullable and kind in (Kind.INT, Kind.INT32):
-                fast = Kind.INT32
+            if kind is K_STRING:
+                fast = K_STRING
+            elif not spec.wire.nullable and kind is K_DOUBLE:
+                fast = K_DOUBLE
+            elif not spec.wire.nullable and kind in (K_INT, K_INT32):
+                fast = K_INT32
             steps.append((spec, fast))
         plan = _PLANS[cls] = tuple(steps)
     return plan
@@ -513,7 +597,7 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
     """The values of a primitive array in one ``struct.pack``, when they are all ints in range (integer kinds)
     or all floats (Double, Single); None otherwise, and the caller writes them one by one (which also says
     what is wrong with a value)."""
-    if prim in (Primitive.Double, Primitive.Single):
+    if prim in (P_Double, P_Single):
         if not all(type(v) is float for v in items):
             return None
     elif kind in INTEGER_RANGES and prim in _STRUCT:
@@ -531,43 +615,59 @@ def _packed(kind: Kind, prim: Primitive, items: list[object]) -> bytes | None:
         return None
 
 
+#: per class record layout (class, members' names and types): whether it is a system class, and the record's
+#: name, member count, member names and binary types, the same in every message (a call context's values
+#: are written on every call that carries one)
+_MAX_CLASS_HEADS = 1024
+_CLASS_HEADS: dict[tuple[ClrName, tuple[tuple[object, ...], ...]], tuple[bool, bytes]] = {}
+
+
+def _class_head(name: ClrName, members: list[Member]) -> tuple[bool, bytes]:
+    head = lps(name.full_name) + struct.pack("<i", len(members))
+    head += b"".join(lps(member_name) for member_name, *_ in members)
+    head += bytes(kind for _, kind, _, _ in members)
+    return simple_assembly_name(name.assembly) in CORE_ASSEMBLIES, head
+
+
 def _class_member(name: str, clr: ClrName, raw: bytes) -> Member:
     """A member whose type is a class: ``SystemClass`` by name for mscorlib's, else ``Class`` with its library."""
     if simple_assembly_name(clr.assembly) in CORE_ASSEMBLIES:
-        return name, BinaryType.SystemClass, clr.full_name, raw
-    return name, BinaryType.Class, clr, raw
+        return name, BT_SystemClass, clr.full_name, raw
+    return name, BT_Class, clr, raw
 
 
 def _null_run(count: int) -> bytes:
     """``count`` consecutive nulls of an array: ObjectNull for one or two, then ObjectNullMultiple(256)."""
     if count <= 2:
-        return bytes([RecordType.ObjectNull]) * count
+        return bytes([RT_ObjectNull]) * count
     if count <= 255:
-        return bytes([RecordType.ObjectNullMultiple256, count])
-    return bytes([RecordType.ObjectNullMultiple]) + struct.pack("<i", count)
+        return bytes([RT_ObjectNullMultiple256, count])
+    return bytes([RT_ObjectNullMultiple]) + struct.pack("<i", count)
 
 
 def _ref(object_id: int) -> bytes:
-    return bytes([RecordType.MemberReference]) + struct.pack("<i", object_id)
+    return bytes([RT_MemberReference]) + struct.pack("<i", object_id)
 
 
 def header(root_id: int, header_id: int) -> bytes:
-    return bytes([RecordType.SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
+    return bytes([RT_SerializedStreamHeader]) + struct.pack("<iiii", root_id, header_id, 1, 0)
 
 
 def value_with_code(kind: Kind | None, value: object) -> bytes:
     if value is None or kind is None:
-        return bytes([Primitive.Null])
+        return bytes([P_Null])
     prim, raw = primitive_bytes(kind, value)
     return bytes([prim]) + raw
 
 
-_METHOD_RETURN = bytes([RecordType.MethodReturn])
+_METHOD_RETURN = bytes([RT_MethodReturn])
 _RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
 _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
 _RETURN_VALUE_INLINE = MessageFlags.ReturnValueInline.value
 _RETURN_VALUE_IN_ARRAY = MessageFlags.ReturnValueInArray.value
+_NO_CONTEXT = MessageFlags.NoContext.value
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
 
 def write_method_return(
@@ -581,9 +681,9 @@ def write_method_return(
         return _write_return_with_outs(value, value_type, parameter_count, registry, marshaller, outs, call_context)
     # plain ints: IntFlag's | is Python code, and this runs for every binary reply
     flags = _RETURN_ARGS_INLINE if parameter_count else _RETURN_NO_ARGS
-    args = (struct.pack("<i", parameter_count) + bytes([Primitive.Null]) * parameter_count) if parameter_count else b""
+    args = (struct.pack("<i", parameter_count) + bytes([P_Null]) * parameter_count) if parameter_count else b""
     writer = NrbfWriter(registry, marshaller)
-    if value is None or value_type.kind is Kind.VOID:
+    if value is None or value_type.kind is K_VOID:
         # what .NET and Mono write for a null return and for a void method (its return value is null)
         return _message(writer, _METHOD_RETURN, flags | _NO_RETURN_VALUE, args, [], call_context)
     kind = primitive_kind(value, value_type)
@@ -600,16 +700,16 @@ def _message(
 ) -> bytes:
     """A method message: its record, then the call array (``array``, plus the call context) if not empty."""
     if call_context is not None:
-        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         array = [*array, _ref(context_id)]
         writer.out += writer.call_context(context_id, call_context)
     if not array:
-        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RecordType.MessageEnd])
+        return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RT_MessageEnd])
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
     return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
-                     bytes([RecordType.MessageEnd])))
+                     bytes([RT_MessageEnd])))
 
 
 def _write_return_with_outs(
@@ -626,7 +726,7 @@ def _write_return_with_outs(
     for position, (_, slot_value, slot_type) in outs:
         slots[position] = (slot_value, slot_type)
     kinds = [primitive_kind(v, t) if v is not None else None for v, t in slots]
-    returns_value = value is not None and value_type.kind is not Kind.VOID
+    returns_value = value is not None and value_type.kind is not K_VOID
     return_kind = primitive_kind(value, value_type) if returns_value else None
     flags = MessageFlags.NoContext
     head = b""
@@ -638,7 +738,7 @@ def _write_return_with_outs(
     else:
         flags |= MessageFlags.ReturnValueInArray
     writer = NrbfWriter(registry, marshaller)
-    record = bytes([RecordType.MethodReturn])
+    record = bytes([RT_MethodReturn])
     if all(k is not None or v is None for k, (v, _) in zip(kinds, slots, strict=True)):
         flags |= MessageFlags.ArgsInline
         inline = struct.pack("<i", count) + b"".join(value_with_code(k, v) for k, (v, _) in zip(kinds, slots,
@@ -651,7 +751,7 @@ def _write_return_with_outs(
         args_id = writer.new_id()
         returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
         return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
     return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
@@ -665,13 +765,13 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry,
     exception_id = writer.new_id()
     exception = writer.exception(exception_id, info)
     if call_context is not None:
-        record = bytes([RecordType.MethodReturn])
+        record = bytes([RT_MethodReturn])
         writer.out[:0] = exception
         return _message(writer, record, flags, b"", [_ref(exception_id)], call_context)
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
-    return (header(1, -1) + bytes([RecordType.MethodReturn]) + struct.pack("<i", flags) + call_array + exception
-            + bytes(writer.out) + bytes([RecordType.MessageEnd]))
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
+    return (header(1, -1) + bytes([RT_MethodReturn]) + struct.pack("<i", flags) + call_array + exception
+            + bytes(writer.out) + bytes([RT_MessageEnd]))
 
 
 def write_method_call(
@@ -685,8 +785,8 @@ def write_method_call(
     if signature is not None:
         return _write_call_with_signature(method_name, type_name, args, types, registry, marshaller, signature,
                                           call_context)
-    record = bytes([RecordType.MethodCall])
-    names = bytes([Primitive.String]) + lps(method_name) + bytes([Primitive.String]) + lps(type_name)
+    record = bytes([RT_MethodCall])
+    names = bytes([P_String]) + lps(method_name) + bytes([P_String]) + lps(type_name)
     writer = NrbfWriter(registry, marshaller)
     if not args:
         return _message(writer, record, MessageFlags.NoArgs | MessageFlags.NoContext, names, [], call_context)
@@ -700,7 +800,7 @@ def write_method_call(
         return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
     # the arguments are an array of their own, the call array's first item
     args_id = writer.new_id()
-    writer.out += (bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    writer.out += (bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
     return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
                     call_context)
 
@@ -732,10 +832,10 @@ def _write_call_with_signature(
         flags |= MessageFlags.ArgsInArray
         args_id = writer.new_id()
         values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
-        items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", args_id))
-        writer.out += bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+        items.append(bytes([RT_MemberReference]) + struct.pack("<i", args_id))
+        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
     signature_id = writer.new_id()
-    items.append(bytes([RecordType.MemberReference]) + struct.pack("<i", signature_id))
+    items.append(bytes([RT_MemberReference]) + struct.pack("<i", signature_id))
     holders: dict[tuple[str, str], int] = {}
     first_holder = 0
     refs = b""
@@ -745,30 +845,30 @@ def _write_call_with_signature(
         if ref is None:
             ref = holders[(full_name, assembly)] = writer.new_id()
             if not records:
-                head = (bytes([RecordType.SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
+                head = (bytes([RT_SystemClassWithMembersAndTypes]) + struct.pack("<i", ref) + lps(_TYPE_HOLDER)
                         + struct.pack("<i", 3) + lps("Data") + lps("UnityType") + lps("AssemblyName")
-                        + bytes([BinaryType.String, BinaryType.Primitive, BinaryType.String, Primitive.Int32]))
+                        + bytes([BT_String, BT_Primitive, BT_String, P_Int32]))
                 first_holder = ref
             else:
-                head = bytes([RecordType.ClassWithId]) + struct.pack("<ii", ref, first_holder)
-            records += (head + bytes([RecordType.BinaryObjectString]) + struct.pack("<i", writer.new_id())
-                        + lps(full_name) + struct.pack("<i", 4) + bytes([RecordType.BinaryObjectString])
+                head = bytes([RT_ClassWithId]) + struct.pack("<ii", ref, first_holder)
+            records += (head + bytes([RT_BinaryObjectString]) + struct.pack("<i", writer.new_id())
+                        + lps(full_name) + struct.pack("<i", 4) + bytes([RT_BinaryObjectString])
                         + struct.pack("<i", writer.new_id()) + lps(assembly))
-        refs += bytes([RecordType.MemberReference]) + struct.pack("<i", ref)
-    signature_array = (bytes([RecordType.BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
-                       + struct.pack("<ii", 1, len(signature)) + bytes([BinaryType.SystemClass]) + lps("System.Type")
+        refs += bytes([RT_MemberReference]) + struct.pack("<i", ref)
+    signature_array = (bytes([RT_BinaryArray]) + struct.pack("<i", signature_id) + bytes([0])
+                       + struct.pack("<ii", 1, len(signature)) + bytes([BT_SystemClass]) + lps("System.Type")
                        + refs)
     if call_context is not None:
-        flags = MessageFlags((flags & ~MessageFlags.NoContext) | MessageFlags.ContextInArray)
+        flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         items.append(_ref(context_id))
         writer.out += writer.call_context(context_id, call_context)
     writer.flush()
-    call_array = bytes([RecordType.ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
-    head = bytes([RecordType.MethodCall]) + struct.pack("<i", flags) + bytes([Primitive.String]) + lps(method_name) \
-        + bytes([Primitive.String]) + lps(type_name) + inline
+    call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
+    head = bytes([RT_MethodCall]) + struct.pack("<i", flags) + bytes([P_String]) + lps(method_name) \
+        + bytes([P_String]) + lps(type_name) + inline
     return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
-            + bytes([RecordType.MessageEnd]))
+            + bytes([RT_MessageEnd]))
 
 
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]

@@ -11,9 +11,14 @@ import enum
 
 from ._errors import SoapEncodeError
 from ._objref import ObjRef
-from ._types import ANY, Kind, TypeRegistry, WireType, integer_kind_for, wire_type
+from ._types import ANY, K_BOOL, K_LIST, K_OBJREF, TypeRegistry, WireType, integer_kind_for, wire_type
 
-_OBJREF = WireType(Kind.OBJREF, None, None, True)
+_OBJREF = WireType(K_OBJREF, None, None, True)
+
+
+#: the wire type of each by-value class (enum, dataclass, exception) written as ``object`` so far: the call
+#: context's values go through here on every call that carries one
+_BY_VALUE: dict[type, WireType] = {}
 
 
 def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
@@ -22,22 +27,26 @@ def runtime_wire_type(value: object, registry: TypeRegistry) -> WireType:
     Integers get the smallest CLR kind that holds them (what .NET's boxed value would be); by-value classes
     must be registered, because the peer resolves them by the name we write.
     """
+    known = _BY_VALUE.get(type(value))
+    if known is not None and registry.is_registered(type(value)):
+        return known  # a by-value class seen before: the checks below would find the same, as they did then
     if isinstance(value, ObjRef):
         return _OBJREF
     if isinstance(value, bool):
-        return WireType(Kind.BOOL)
+        return WireType(K_BOOL)
     if isinstance(value, int):
         return WireType(integer_kind_for(value))
     if isinstance(value, list | tuple):
-        return WireType(Kind.LIST, None, ANY, True)
+        return WireType(K_LIST, None, ANY, True)
     cls = type(value)
     if isinstance(value, enum.Enum) or dataclasses.is_dataclass(value) or isinstance(value, BaseException):
         if not registry.is_registered(cls):
             raise SoapEncodeError(f"{cls.__module__}.{cls.__qualname__} is not a registered by-value type")
-        return wire_type(cls)
+        found = _BY_VALUE[cls] = wire_type(cls)
+        return found
     try:
         found = wire_type(cls)
-        if found.kind is not Kind.OBJREF:
+        if found.kind is not K_OBJREF:
             return found
         raise SoapEncodeError("not by-reference")
     except SoapEncodeError:
