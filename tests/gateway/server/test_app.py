@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -16,6 +16,8 @@ from starlette.types import Receive, Scope, Send
 from gateway import MarshalByRefObject, RemotingApp, ServerRequest, ServerResponse, WellKnownObjectMode
 from gateway.server.sinks import Handler
 from soap import clr_type
+
+from .asgi import http
 
 BASE = "http://testserver"
 
@@ -55,17 +57,6 @@ def make_app(**options: Any) -> RemotingApp:
     for uri in ("Hello.rem", "health.rem", "metrics.rem", "items/Hello.rem"):
         app.register_well_known(Hello, uri, WellKnownObjectMode.SingleCall)
     return app
-
-
-def http(app: RemotingApp, scenario: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-            try:
-                await scenario(client)
-            finally:
-                await app.leases.stop()
-
-    asyncio.run(main())
 
 
 async def call_hello(client: httpx.AsyncClient, uri: str, name: str = "Bob") -> str:

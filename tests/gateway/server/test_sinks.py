@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any, cast
 
 import httpx
@@ -26,6 +26,8 @@ from gateway.server.pages import ServicePages
 from gateway.server.routing import ALLOWED_METHODS, RequestRouter
 from gateway.server.sinks import Handler, build_chain
 from soap import Limits, clr_type
+
+from .asgi import http
 
 BASE = "http://testserver/"
 HELLO_CALL = (
@@ -232,17 +234,6 @@ def app_with(*sinks: Any, **options: Any) -> RemotingApp:
     app = RemotingApp(sinks=list(sinks), **options)
     app.register_well_known(Hello, "Hello.rem", WellKnownObjectMode.SingleCall)
     return app
-
-
-def http(app: RemotingApp, scenario: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-            try:
-                await scenario(client)
-            finally:
-                await app.leases.stop()
-
-    asyncio.run(main())
 
 
 @pytest.mark.parametrize("path", ["Hello.rem?wsdl", "Hello.rem?wsdl=soap12", "", "Hello.rem", "Nothing.rem?wsdl",
