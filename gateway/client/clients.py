@@ -201,6 +201,8 @@ class RemotingClient(_ClientBase):
         auth = http_auth(basic_auth, bearer_token)
         # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
         transport = ResendingTransport(verify=tls_context(verify, cert))
+        #: a client passed in belongs to the caller, who closes it; ours is closed by close()
+        self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout, auth=auth, transport=transport,
                                                  mounts={"tcp://": TcpTransport()})
 
@@ -300,7 +302,9 @@ class RemotingClient(_ClientBase):
         return self._proxy_for_ref(lease_ref.url() or "", contract_of(ILease), lease_ref)  # type: ignore[return-value]
 
     def close(self) -> None:
-        self._http.close()
+        """Close the connection pool (unless ``http_client`` was passed in) and stop the callback listener."""
+        if self._owns_http:
+            self._http.close()
         self._stop_listener()
 
     def __enter__(self) -> RemotingClient:
@@ -342,6 +346,7 @@ class AsyncRemotingClient(_ClientBase):
         auth = http_auth(basic_auth, bearer_token)
         transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
         tcp = AsyncTcpTransport(max_connections=max_connections)
+        self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth,
                                                       mounts={"tcp://": tcp})
 
@@ -441,7 +446,8 @@ class AsyncRemotingClient(_ClientBase):
     async def aclose(self) -> None:
         for task in list(self._one_way):  # sent already; their replies do not matter
             task.cancel()
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
         self._stop_listener()
         if self._sync_callbacks is not None:
             self._sync_callbacks.close()
