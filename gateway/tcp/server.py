@@ -1,11 +1,16 @@
-"""The TCP channel's server side: a listener on asyncio streams in front of an :class:`ObjectHost`.
+"""The TCP channel's server side: an asyncio-protocol listener in front of an :class:`ObjectHost`.
 
 Each connection carries one request frame after another, strictly one request then one reply (as .NET and
-Mono clients pool and reuse connections). A request frame becomes a :class:`ServerRequest` (POST, the object
-URI from the ``RequestUri`` header, the content type and custom headers such as ``SOAPAction`` lower-cased,
-the caller's address) and goes through the host's sink chain, so authentication sinks, dispatch, identities,
-leases, limits and customErrors are those of the HTTP side; only the formatters are the channel's own
-(binary first, SOAP too, like .NET's ``TcpChannel``). The :class:`ServerResponse` goes back as a reply frame.
+Mono clients pool and reuse connections). A connection is an :class:`asyncio.Protocol`: what arrives is fed
+to its :class:`FrameReader` (a whole small frame is parsed in one pass), each call runs in a task of its own,
+and the reply, built in one join, is written with ``transport.write``; while a call runs or replies wait to be
+written (the peer does not read), reading is paused, so a connection holds at most one frame plus one read.
+
+A request frame becomes a :class:`ServerRequest` (POST, the object URI from the ``RequestUri`` header, the
+content type and custom headers such as ``SOAPAction`` lower-cased, the caller's address) and goes through the
+host's sink chain, so authentication sinks, dispatch, identities, leases, limits and customErrors are those of
+the HTTP side; only the formatters are the channel's own (binary first, SOAP too, like .NET's ``TcpChannel``).
+The :class:`ServerResponse` goes back as a reply frame.
 
 How errors are answered, the way Mono's server does it so Mono clients understand them: a fault is an
 ordinary reply holding the fault in the request's dialect (a SOAP fault also carries ``__HttpStatusCode`` and
@@ -14,7 +19,9 @@ frame) gets the spec's error frame (``StatusCode`` 1 and a ``StatusPhrase``), wh
 read and Mono's client turns into an exception too. A frame that does not start with the ``.NET`` preamble,
 a connection idle for ``idle_timeout`` seconds between frames, or a frame that takes longer than
 ``frame_timeout`` to arrive (a "slowloris" sender) is closed; content over the host's ``Limits.max_bytes``
-is refused with a fault (413) without being read, and the connection closed. A one-way request
+is refused with a fault (413) without being read, and the connection closed. An answer that ends a
+connection is followed by a lingering close (our side shut, what the peer still sends dropped for at most
+1 s or 1 MiB, so the kernel does not reset the answer away). A one-way request
 (``OneWayRequest``) runs and gets no reply, as [MS-NRTP] says (Mono's server answers it anyway; Mono's own
 client does not read that answer).
 """
