@@ -5,7 +5,11 @@ One event loop (uvloop when installed) runs ``benchmarks.hello_tcp_app``'s servi
 on 127.0.0.1 and ``tcp_load.py``'s client protocol on one connection, ``--calls`` calls one after another
 (Mono's captured binary ``HelloMethod("Alice")``; every reply must carry ``Hi there Alice``). ``--async``
 serves the ``async def HelloMethod``; else the plain ``def`` runs on a worker thread, as in the benchmark.
-The client's part is a few dozen bytecodes per call; the rest is the server's.
+The client's part is a few dozen bytecodes per call; the rest is the server's. ``--bare`` replaces the server
+with a protocol that answers every read with Mono's captured reply frame: the floor of any asyncio server (the
+event loop, the sockets, the client), to subtract from the others; ``--stub-chain`` keeps the TCP channel but
+replaces the host's sink chain with a coroutine returning the canned reply's content: the channel's own cost
+(frames, connection, task per call) without the formatter, dispatch and sinks.
 
 Instructions per call (callgrind; N calls minus 1 call, divided by N - 1)::
 
@@ -33,9 +37,11 @@ from tcp_load import Caller, Stats, tcp_reply_end, tcp_request  # noqa: E402
 from benchmarks.hello_async import HelloServer as AsyncHelloServer  # noqa: E402
 from examples.hello import HelloServer  # noqa: E402
 from gateway import RemotingApp, WellKnownObjectMode  # noqa: E402
-from gateway.tcp import TcpChannel  # noqa: E402
+from gateway.server.sinks import ServerRequest, ServerResponse  # noqa: E402
+from gateway.tcp import FrameReader, TcpChannel  # noqa: E402
 
 BODY = HERE.parent / "tests" / "fixtures" / "mono_binary" / "001_HelloMethod.request.bin"
+REPLY = (HERE.parent / "tests" / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin").read_bytes()
 PATH = "SayHello.rem"
 
 
@@ -54,15 +60,40 @@ class CountedCaller(Caller):
             self.done.set_result(None)
 
 
-async def run(calls: int, use_async: bool, profile: int) -> str:
+class Bare(asyncio.Protocol):
+    """Answers each read with the same reply frame: no parsing, no call."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(REPLY)  # type: ignore[attr-defined]
+
+
+async def run(calls: int, use_async: bool, profile: int, bare: bool, stub_chain: bool) -> str:
     app = RemotingApp(formatters=("binary",))
     app.register_well_known(AsyncHelloServer if use_async else HelloServer, PATH, WellKnownObjectMode.SingleCall)
+    loop = asyncio.get_running_loop()
     channel = await TcpChannel(app, port=0).start()
+    if stub_chain:
+        reader = FrameReader()
+        reply = reader.take(REPLY)
+        assert reply is not None
+        canned = ServerResponse(200, reply.body, "application/octet-stream")
+
+        async def stub(request: ServerRequest) -> ServerResponse:
+            return canned
+
+        channel._chain = stub
+    server: asyncio.Server | None = None
+    if bare:
+        await channel.close()
+        server = await loop.create_server(Bare, "127.0.0.1", 0)
+        channel.port = server.sockets[0].getsockname()[1]
     try:
         stats = Stats()
         stats.measuring = True
         request = tcp_request(channel.port, PATH, BODY.read_bytes())
-        loop = asyncio.get_running_loop()
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:
             profiler.enable()
@@ -80,6 +111,8 @@ async def run(calls: int, use_async: bool, profile: int) -> str:
         return f"{calls} calls, {elapsed / calls * 1e6:.1f} us each (wall clock)"
     finally:
         await channel.close()
+        if server is not None:
+            server.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calls", type=int, default=2001)
     p.add_argument("--async", dest="use_async", action="store_true", help="serve the async def HelloMethod")
     p.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N functions")
+    p.add_argument("--bare", action="store_true", help="a protocol answering a canned reply instead of the gateway")
+    p.add_argument("--stub-chain", action="store_true", help="the TCP channel in front of a canned response")
     p.add_argument("--no-uvloop", dest="uvloop", action="store_false")
     args = p.parse_args(argv)
     runner = asyncio.run
@@ -97,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             runner = uvloop.run
         except ImportError:
             pass
-    print(runner(run(args.calls, args.use_async, args.profile)))
+    print(runner(run(args.calls, args.use_async, args.profile, args.bare, args.stub_chain)))
     return 0
 
 

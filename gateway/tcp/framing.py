@@ -77,6 +77,7 @@ _OPERATIONS = tuple(Operation)
 _FORMATS = (0, -1, 3, 1, 1, 0, 1)  # plain ints (DataFormat values): comparing with enum members costs more
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
+_COUNTED = struct.Struct("<Bi")  # a counted string's encoding byte and length
 
 
 class FrameError(Exception):
@@ -286,6 +287,7 @@ class FrameReader:
         # the hot path of every call: plain ints, no enum lookups, tokens read as two bytes, the limits read once
         limits = self.limits
         max_header_bytes = limits.max_header_bytes
+        max_string = limits.max_string
         available = len(buf)
         if available < 14 or not buf.startswith(FRAME_START):
             _check_start(buf)
@@ -339,10 +341,28 @@ class FrameReader:
             if data_format != _FORMATS[token]:
                 raise FrameError(f"header {HeaderToken(token).name} with data format {data_format}, "
                                  f"not {DataFormat(_FORMATS[token]).name}")
-            if token == 4:  # RequestUri
-                frame.request_uri, pos = self._string(buf, pos, headers_start)
-            elif token == 6:  # ContentType
-                frame.content_type, pos = self._string(buf, pos, headers_start)
+            if token == 4 or token == 6:  # RequestUri, ContentType: the counted string inline (every request)
+                if available < pos + 5:
+                    raise _Incomplete(pos + 5)
+                code, size = _COUNTED.unpack_from(buf, pos)
+                if code > 1:
+                    raise FrameError(f"unknown string encoding {code}")
+                if size < 0 or size > max_string:
+                    raise FrameError(f"header string of {size} bytes (the limit is {max_string})")
+                start = pos + 5
+                pos = start + size
+                if pos - headers_start > max_header_bytes:
+                    raise FrameError(f"the headers exceed {max_header_bytes} bytes")
+                if available < pos:
+                    raise _Incomplete(pos)
+                try:
+                    text = str(buf[start:pos], _ENCODINGS[code])
+                except UnicodeDecodeError:
+                    raise FrameError(f"a header string is not valid {_ENCODINGS[code]}") from None
+                if token == 4:
+                    frame.request_uri = text
+                else:
+                    frame.content_type = text
             elif token == 5:  # CloseConnection
                 frame.close_connection = True
             elif token == 2:  # StatusCode
