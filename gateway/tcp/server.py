@@ -345,10 +345,11 @@ class Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._eof = True
-        if self._ending or (self.call is None and self._writable):
-            self._serve(b"")
+        if self._ending:  # lingering: the peer has read its answer and is done
             return False
-        return True  # half-closed: answer the call that runs, then close
+        if self.call is None and self._writable:
+            self._serve(b"")  # a whole frame may still be buffered: its call starts now
+        return self.call is not None  # half-closed: answer the call that runs, then close
 
     def pause_writing(self) -> None:
         self._writable = False
