@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,33 +16,25 @@ from examples.hello import IHello
 from gateway import AsyncRemotingClient, ChannelError, RemotingClient
 from gateway.tcp import FrameReader
 
+try:
+    from support.scripted import ScriptedListener
+except ImportError:  # tests/ imported as a package
+    from tests.support.scripted import ScriptedListener
+
 #: Mono's reply frame to ``HelloMethod("Alice")`` (binary formatter), as captured
 REPLY = (Path(__file__).resolve().parents[1] / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin").read_bytes()
 
 
-class ScriptedServer:
+class ScriptedServer(ScriptedListener):
     """Answers request frames in order; a request whose number (from 1) is in ``drop`` is read, then its
     connection closed without a byte of answer (the call may have run); one in ``reset`` gets its connection
     reset (RST, as a kernel answers bytes the server never read)."""
 
     def __init__(self, drop: frozenset[int] = frozenset(), reset: frozenset[int] = frozenset()) -> None:
-        self.drop, self.reset = drop, reset
-        self.requests = 0
-        self.connections = 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}/SayHello.rem"
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(drop, reset)
+        self.url = f"tcp://127.0.0.1:{self.port}/SayHello.rem"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         frames = FrameReader()
         with conn:
@@ -55,24 +44,9 @@ class ScriptedServer:
                     if not chunk:
                         return
                     frames.feed(chunk)
-                self.requests += 1
-                if self.requests in self.drop:
-                    return
-                if self.requests in self.reset:
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                if not self.answer(conn):
                     return
                 conn.sendall(REPLY)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.fixture
-def script() -> Iterator[list[ScriptedServer]]:
-    servers: list[ScriptedServer] = []
-    yield servers
-    for server in servers:
-        server.close()
 
 
 def call(server: ScriptedServer, client: RemotingClient) -> str:
@@ -92,44 +66,37 @@ async def call_async(server: ScriptedServer) -> list[str | BaseException]:
     return results
 
 
-def test_a_request_the_server_read_then_closed_on_is_never_sent_again(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(drop=frozenset({2}))
-    script.append(server)
-    with RemotingClient(timeout=10) as client:
+def test_a_request_the_server_read_then_closed_on_is_never_sent_again() -> None:
+    with ScriptedServer(drop=frozenset({2})) as server, RemotingClient(timeout=10) as client:
         assert call(server, client) == "Hi there Alice"  # request 1 opens the connection, which stays pooled
         with pytest.raises(ChannelError, match="before answering"):
             call(server, client)  # request 2: read by the server, then a clean close
-    assert (server.requests, server.connections) == (2, 1)
+        assert (server.requests, server.connections) == (2, 1)
 
 
-def test_async_client_never_sends_again_a_request_the_server_read(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(drop=frozenset({2}))
-    script.append(server)
-    first, second = asyncio.run(call_async(server))
-    assert first == "Hi there Alice"
-    assert isinstance(second, ChannelError) and "before answering" in str(second)
-    assert (server.requests, server.connections) == (2, 1)
+def test_async_client_never_sends_again_a_request_the_server_read() -> None:
+    with ScriptedServer(drop=frozenset({2})) as server:
+        first, second = asyncio.run(call_async(server))
+        assert first == "Hi there Alice"
+        assert isinstance(second, ChannelError) and "before answering" in str(second)
+        assert (server.requests, server.connections) == (2, 1)
 
 
-def test_a_request_on_a_reused_connection_reset_unread_is_sent_again(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(reset=frozenset({2}))
-    script.append(server)
-    with RemotingClient(timeout=10) as client:
+def test_a_request_on_a_reused_connection_reset_unread_is_sent_again() -> None:
+    with ScriptedServer(reset=frozenset({2})) as server, RemotingClient(timeout=10) as client:
         assert call(server, client) == "Hi there Alice"
         assert call(server, client) == "Hi there Alice"  # request 2 meets a reset; request 3 on a new connection
-    assert (server.requests, server.connections) == (3, 2)
+        assert (server.requests, server.connections) == (3, 2)
 
 
-def test_async_client_sends_again_a_request_reset_unread(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(reset=frozenset({2}))
-    script.append(server)
-    assert asyncio.run(call_async(server)) == ["Hi there Alice", "Hi there Alice"]
-    assert (server.requests, server.connections) == (3, 2)
+def test_async_client_sends_again_a_request_reset_unread() -> None:
+    with ScriptedServer(reset=frozenset({2})) as server:
+        assert asyncio.run(call_async(server)) == ["Hi there Alice", "Hi there Alice"]
+        assert (server.requests, server.connections) == (3, 2)
 
 
-def test_a_request_on_a_new_connection_is_never_sent_again(script: list[ScriptedServer]) -> None:
-    server = ScriptedServer(reset=frozenset({1}))
-    script.append(server)
-    with RemotingClient(timeout=10) as client, pytest.raises(ChannelError):
-        call(server, client)
-    assert (server.requests, server.connections) == (1, 1)
+def test_a_request_on_a_new_connection_is_never_sent_again() -> None:
+    with ScriptedServer(reset=frozenset({1})) as server:
+        with RemotingClient(timeout=10) as client, pytest.raises(ChannelError):
+            call(server, client)
+        assert (server.requests, server.connections) == (1, 1)
