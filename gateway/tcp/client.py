@@ -7,8 +7,12 @@ an ``http://`` one: the request's body, content type and ``SOAPAction`` (and any
 the ``__HttpStatusCode`` a SOAP fault carries; the reply's content type).
 
 Connections are pooled per host and port and carry one call at a time, as .NET's and Mono's TCP clients
-do. A reused connection that the server closed while it was idle (its idle timeout) is detected when the
-request gets no byte back, and the request is sent once more on a new connection; nothing else is retried.
+do. What is sent again follows the HTTP client's rule (:mod:`gateway.client.stale`): an idle connection the
+server has closed (its idle timeout) is seen before use by polling its socket and is not used; a request on a
+*reused* connection that is then *reset* before any byte of the reply (a reset on write or read, or an end of
+stream followed by a reset) never reached the server and is sent again on a new connection, at most
+``MAX_RESENDS`` times. A bare orderly close with no reply is *not* retried: the server may have read the
+request and run the call, and a second send would run it twice. Nothing else is retried.
 Failures are httpx exceptions (connect, timeout, protocol), which the clients turn into ``ChannelError``;
 an error frame from the server ([MS-NRTP] status code 1) is a ``RemoteProtocolError`` carrying its phrase.
 """
@@ -22,6 +26,7 @@ from collections import defaultdict
 
 import httpx
 
+from ..client.stale import MAX_RESENDS, idle_socket_closing, reset_after_eof
 from ..client.transport import AsyncPooledTransport, PooledConnection, StaleConnection
 from .framing import FrameError, FrameLimits, FrameReader, Operation, StatusCode, TcpFrame, write_frame
 
@@ -93,6 +98,7 @@ class TcpTransport(httpx.BaseTransport):
         origin = _origin(request)
         timeouts = request.extensions.get("timeout", {})
         data = request_frame(request, request.read())
+        resends = 0
         while True:
             sock = self._take_idle(origin)
             reused = sock is not None
@@ -100,9 +106,10 @@ class TcpTransport(httpx.BaseTransport):
                 sock = self._connect(origin, timeouts)
             try:
                 frame = self._exchange(sock, data, timeouts, request)
-            except (StaleConnection, ConnectionResetError, BrokenPipeError) as exc:
+            except StaleConnection as exc:
                 sock.close()
-                if reused:  # the server closed it while it was idle here: its siblings are as old
+                if reused and resends < MAX_RESENDS:  # reset unread: its idle siblings are as old
+                    resends += 1
                     self._drop_idle(origin)
                     continue
                 raise httpx.RemoteProtocolError(f"connection lost before the reply: {exc}", request=request) from exc
@@ -122,12 +129,21 @@ class TcpTransport(httpx.BaseTransport):
     def _exchange(self, sock: socket.socket, data: bytes, timeouts: dict[str, float | None],
                   request: httpx.Request) -> TcpFrame:  # fmt: skip
         sock.settimeout(timeouts.get("write"))
-        sock.sendall(data)
+        try:
+            sock.sendall(data)
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise StaleConnection(f"reset before answering: {exc}") from exc
         sock.settimeout(timeouts.get("read"))
         frames = FrameReader(self.limits)
         frame = None
         while frame is None:
-            frame = _next_reply(frames, sock.recv(_READ_SIZE), request)
+            try:
+                chunk = sock.recv(_READ_SIZE)
+            except ConnectionResetError as exc:
+                if frames.in_frame:
+                    raise
+                raise StaleConnection(f"reset before answering: {exc}") from exc
+            frame = _next_reply(frames, chunk, request, sock)
         return frame
 
     def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> socket.socket:
@@ -142,9 +158,14 @@ class TcpTransport(httpx.BaseTransport):
         return sock
 
     def _take_idle(self, origin: _Origin) -> socket.socket | None:
-        with self._lock:
-            idle = self._idle.get(origin)
-            return idle.pop() if idle else None
+        """An idle connection that still looks open (the server may have closed it meanwhile)."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(origin)
+                sock = idle.pop() if idle else None
+            if sock is None or not idle_socket_closing(sock):
+                return sock
+            sock.close()
 
     def _keep(self, origin: _Origin, sock: socket.socket) -> bool:
         with self._lock:
@@ -183,15 +204,24 @@ class AsyncTcpTransport(AsyncPooledTransport):
 
     async def _exchange(self, conn: PooledConnection, origin: tuple[str, str, int], request: httpx.Request,
                         body: bytes, timeouts: dict[str, float | None]) -> httpx.Response:  # fmt: skip
-        conn.writer.write(request_frame(request, body))
-        async with asyncio.timeout(timeouts.get("write")):
-            await conn.writer.drain()
+        try:
+            conn.writer.write(request_frame(request, body))
+            async with asyncio.timeout(timeouts.get("write")):
+                await conn.writer.drain()
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise StaleConnection(f"reset before answering: {exc}") from exc
         frames = FrameReader(self.limits)
+        sock = conn.writer.get_extra_info("socket")
         async with asyncio.timeout(timeouts.get("read")):
             frame = None
             while frame is None:
-                chunk = await conn.reader.read(_READ_SIZE)
-                frame = _next_reply(frames, chunk, request)
+                try:
+                    chunk = await conn.reader.read(_READ_SIZE)
+                except ConnectionResetError as exc:
+                    if frames.in_frame:
+                        raise
+                    raise StaleConnection(f"reset before answering: {exc}") from exc
+                frame = _next_reply(frames, chunk, request, sock)
         if frame.close_connection or self._closed:
             conn.close()
         else:
@@ -199,13 +229,19 @@ class AsyncTcpTransport(AsyncPooledTransport):
         return response_from(frame, request)
 
 
-def _next_reply(frames: FrameReader, chunk: bytes, request: httpx.Request) -> TcpFrame | None:
-    """Feed ``chunk`` (b"": the server closed the connection); the reply frame once complete."""
+def _next_reply(frames: FrameReader, chunk: bytes, request: httpx.Request,
+                sock: socket.socket | None) -> TcpFrame | None:  # fmt: skip
+    """Feed ``chunk`` (b"": the server closed the connection); the reply frame once complete. A close before
+    any byte of the reply is :class:`StaleConnection` only when the server also reset the connection (it
+    never read the request); a bare close may follow a call that ran, so it is an error, never resent."""
     if not chunk:
-        if not frames.in_frame:
-            raise StaleConnection("closed before answering")
-        raise httpx.RemoteProtocolError("the server closed the connection in the middle of the reply",
-                                        request=request)
+        if frames.in_frame:
+            raise httpx.RemoteProtocolError("the server closed the connection in the middle of the reply",
+                                            request=request)
+        if reset_after_eof(sock):
+            raise StaleConnection("closed and reset before answering")
+        raise httpx.RemoteProtocolError("the server closed the connection before answering (the call may have "
+                                        "run)", request=request)
     frames.feed(chunk)
     try:
         frame = frames.next_frame()

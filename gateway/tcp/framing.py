@@ -71,13 +71,13 @@ class StatusCode(enum.IntEnum):
     Error = 1
 
 
-_ENCODINGS = {0: "utf-16-le", 1: "utf-8"}
+_ENCODINGS = ("utf-16-le", "utf-8")  # by encoding byte
 _OPERATIONS = tuple(Operation)
 #: the data format each well-known header token must carry (index: token; Custom has none)
 _FORMATS = (0, -1, 3, 1, 1, 0, 1)  # plain ints (DataFormat values): comparing with enum members costs more
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
-_HEAD = struct.Struct("<6sHH")
+_COUNTED = struct.Struct("<Bi")  # a counted string's encoding byte and length
 
 
 class FrameError(Exception):
@@ -205,6 +205,8 @@ class FrameReader:
         self._chunks: list[bytes] = []
         self._chunk_pos = 0
         self._chunked_total = 0
+        #: the last head of one block of content: operation bytes, header bytes, the frame they made
+        self._last_head: tuple[bytes, bytes, TcpFrame] | None = None
 
     @property
     def buffered(self) -> int:
@@ -227,6 +229,29 @@ class FrameReader:
 
     def feed(self, data: bytes) -> None:
         self._buf += data
+
+    def take(self, data: bytes) -> TcpFrame | None:
+        """:meth:`feed` then :meth:`next_frame`, with a shortcut for the common case: when nothing is buffered
+        and ``data`` is exactly one whole frame of one block of content, it is parsed in one pass straight from
+        ``data``, without being copied into the buffer first (the content is the one copy made)."""
+        if self._buf or len(data) < 14:
+            self._buf += data
+            return self.next_frame()
+        try:
+            head = self._parse_head(data)
+        except _Incomplete:
+            head = None
+        except FrameError:
+            self._buf += data  # as if fed: what was buffered stays visible (in_frame, check_start)
+            raise
+        if head is not None:
+            frame, start, distribution, length = head
+            if distribution == 0 and start + length == len(data):
+                frame.body = data[start:]
+                return frame
+        self._buf += data
+        self._head = head
+        return self.next_frame()
 
     def next_frame(self) -> TcpFrame | None:
         """The next complete frame, or None until more bytes arrive; raises :class:`FrameError`."""
@@ -260,38 +285,70 @@ class FrameReader:
 
     # -------------------------------------------------------------- head
 
-    def _parse_head(self, buf: bytearray) -> tuple[TcpFrame, int, int, int]:
-        # the hot path of every call: plain ints, no enum lookups
+    def _parse_head(self, buf: bytes | bytearray) -> tuple[TcpFrame, int, int, int]:
+        """The head of the frame at the start of ``buf``: (frame without content, content start, distribution,
+        content length). A client sends the same headers call after call (the same object, the same content
+        type), so the last head of one block of content is remembered: a frame whose operation and header
+        bytes are the same is not parsed again (only its content length is read and checked)."""
+        last = self._last_head
+        if last is not None:
+            operation_bytes, header_bytes, template = last
+            end = 14 + len(header_bytes)
+            if (len(buf) >= end and buf.startswith(FRAME_START) and buf[6:10] == operation_bytes
+                    and buf[14:end] == header_bytes):  # fmt: skip
+                length = _I32.unpack_from(buf, 10)[0]
+                frame = TcpFrame(template.operation, b"", template.request_uri, template.content_type,
+                                 template.status_code, template.status_phrase, template.close_connection,
+                                 list(template.custom))  # fmt: skip
+                if length < 0:
+                    raise FrameError(f"negative content length {length}")
+                if length > self.limits.max_content:
+                    raise ContentTooLarge(f"content of {length} bytes exceeds the limit of {self.limits.max_content} "
+                                          "bytes", frame)  # fmt: skip
+                return frame, end, 0, length
+        head = self._parse_new_head(buf)
+        frame, end, distribution, _ = head
+        if distribution == 0:
+            template = TcpFrame(frame.operation, b"", frame.request_uri, frame.content_type, frame.status_code,
+                                frame.status_phrase, frame.close_connection, list(frame.custom))  # fmt: skip
+            self._last_head = (bytes(buf[6:10]), bytes(buf[14:end]), template)
+        return head
+
+    def _parse_new_head(self, buf: bytes | bytearray) -> tuple[TcpFrame, int, int, int]:
+        # plain ints, no enum lookups, tokens read as two bytes, the limits read once
         limits = self.limits
-        if len(buf) < 14 or buf[:6] != FRAME_START:
+        max_header_bytes = limits.max_header_bytes
+        max_string = limits.max_string
+        available = len(buf)
+        if available < 14 or not buf.startswith(FRAME_START):
             _check_start(buf)
-            if len(buf) < 10:
+            if available < 10:
                 raise _Incomplete(10)
-        _, operation, distribution = _HEAD.unpack_from(buf, 0)
+        operation = buf[6] | buf[7] << 8
+        distribution = buf[8] | buf[9] << 8
         if operation > 2:
             raise FrameError(f"unknown operation type {operation}")
-        pos = 10
         length = 0
         if distribution == 0:
-            if len(buf) < 14:
+            if available < 14:
                 raise _Incomplete(14)
             length = _I32.unpack_from(buf, 10)[0]
             if length < 0:
                 raise FrameError(f"negative content length {length}")
-            pos = 14
-        elif distribution != 1:
+            pos = headers_start = 14
+        elif distribution == 1:
+            pos = headers_start = 10
+        else:
             raise FrameError(f"unknown content distribution {distribution}")
         frame = TcpFrame(_OPERATIONS[operation])
-        headers_start = pos
         count = 0
         seen = 0
         while True:
-            if pos - headers_start > limits.max_header_bytes:
-                raise FrameError(f"the headers exceed {limits.max_header_bytes} bytes")
-            available = len(buf)
+            if pos - headers_start > max_header_bytes:
+                raise FrameError(f"the headers exceed {max_header_bytes} bytes")
             if available < pos + 2:
                 raise _Incomplete(pos + 2)
-            token = _U16.unpack_from(buf, pos)[0]
+            token = buf[pos] | buf[pos + 1] << 8
             pos += 2
             if token == 0:  # EndHeaders
                 break
@@ -315,46 +372,63 @@ class FrameReader:
             if data_format != _FORMATS[token]:
                 raise FrameError(f"header {HeaderToken(token).name} with data format {data_format}, "
                                  f"not {DataFormat(_FORMATS[token]).name}")
-            if token == 5:  # CloseConnection
+            if token == 4 or token == 6:  # RequestUri, ContentType: the counted string inline (every request)
+                if available < pos + 5:
+                    raise _Incomplete(pos + 5)
+                code, size = _COUNTED.unpack_from(buf, pos)
+                if code > 1:
+                    raise FrameError(f"unknown string encoding {code}")
+                if size < 0 or size > max_string:
+                    raise FrameError(f"header string of {size} bytes (the limit is {max_string})")
+                start = pos + 5
+                pos = start + size
+                if pos - headers_start > max_header_bytes:
+                    raise FrameError(f"the headers exceed {max_header_bytes} bytes")
+                if available < pos:
+                    raise _Incomplete(pos)
+                try:
+                    text = str(buf[start:pos], _ENCODINGS[code])
+                except UnicodeDecodeError:
+                    raise FrameError(f"a header string is not valid {_ENCODINGS[code]}") from None
+                if token == 4:
+                    frame.request_uri = text
+                else:
+                    frame.content_type = text
+            elif token == 5:  # CloseConnection
                 frame.close_connection = True
             elif token == 2:  # StatusCode
                 if available < pos + 2:
                     raise _Incomplete(pos + 2)
-                frame.status_code = _U16.unpack_from(buf, pos)[0]
+                frame.status_code = buf[pos] | buf[pos + 1] << 8
                 pos += 2
-            else:
-                text, pos = self._string(buf, pos, headers_start)
-                if token == 4:
-                    frame.request_uri = text
-                elif token == 6:
-                    frame.content_type = text
-                else:
-                    frame.status_phrase = text
-        if pos - headers_start > limits.max_header_bytes:
-            raise FrameError(f"the headers exceed {limits.max_header_bytes} bytes")
+            else:  # StatusPhrase
+                frame.status_phrase, pos = self._string(buf, pos, headers_start)
+        if pos - headers_start > max_header_bytes:
+            raise FrameError(f"the headers exceed {max_header_bytes} bytes")
         if length > limits.max_content:
             raise ContentTooLarge(f"content of {length} bytes exceeds the limit of {limits.max_content} bytes", frame)
         return frame, pos, distribution, length
 
-    def _string(self, buf: bytearray, pos: int, headers_start: int) -> tuple[str, int]:
+    def _string(self, buf: bytes | bytearray, pos: int, headers_start: int) -> tuple[str, int]:
         if len(buf) < pos + 5:
             raise _Incomplete(pos + 5)
-        encoding = _ENCODINGS.get(buf[pos])
-        if encoding is None:
-            raise FrameError(f"unknown string encoding {buf[pos]}")
+        code = buf[pos]
+        if code > 1:
+            raise FrameError(f"unknown string encoding {code}")
         size = _I32.unpack_from(buf, pos + 1)[0]
         limits = self.limits
         if size < 0 or size > limits.max_string:
             raise FrameError(f"header string of {size} bytes (the limit is {limits.max_string})")
-        end = pos + 5 + size
+        start = pos + 5
+        end = start + size
         if end - headers_start > limits.max_header_bytes:
             raise FrameError(f"the headers exceed {limits.max_header_bytes} bytes")
         if len(buf) < end:
             raise _Incomplete(end)
         try:
-            return buf[pos + 5 : end].decode(encoding), end
+            return str(buf[start:end], _ENCODINGS[code]), end
         except UnicodeDecodeError:
-            raise FrameError(f"a header string is not valid {encoding}") from None
+            raise FrameError(f"a header string is not valid {_ENCODINGS[code]}") from None
 
     # -------------------------------------------------------------- chunked content
 
@@ -389,7 +463,7 @@ class FrameReader:
             pos = end
 
 
-def _check_start(buf: bytearray) -> None:
+def _check_start(buf: bytes | bytearray) -> None:
     prefix = bytes(buf[:4])
     if not PREAMBLE.startswith(prefix):
         raise FrameError("not a .NET Remoting frame (wrong preamble)", answerable=False)

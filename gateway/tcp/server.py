@@ -1,11 +1,16 @@
-"""The TCP channel's server side: a listener on asyncio streams in front of an :class:`ObjectHost`.
+"""The TCP channel's server side: an asyncio-protocol listener in front of an :class:`ObjectHost`.
 
 Each connection carries one request frame after another, strictly one request then one reply (as .NET and
-Mono clients pool and reuse connections). A request frame becomes a :class:`ServerRequest` (POST, the object
-URI from the ``RequestUri`` header, the content type and custom headers such as ``SOAPAction`` lower-cased,
-the caller's address) and goes through the host's sink chain, so authentication sinks, dispatch, identities,
-leases, limits and customErrors are those of the HTTP side; only the formatters are the channel's own
-(binary first, SOAP too, like .NET's ``TcpChannel``). The :class:`ServerResponse` goes back as a reply frame.
+Mono clients pool and reuse connections). A connection is an :class:`asyncio.Protocol`: what arrives is fed
+to its :class:`FrameReader` (a whole small frame is parsed in one pass), each call runs in a task of its own,
+and the reply, built in one join, is written with ``transport.write``; while a call runs or replies wait to be
+written (the peer does not read), reading is paused, so a connection holds at most one frame plus one read.
+
+A request frame becomes a :class:`ServerRequest` (POST, the object URI from the ``RequestUri`` header, the
+content type and custom headers such as ``SOAPAction`` lower-cased, the caller's address) and goes through the
+host's sink chain, so authentication sinks, dispatch, identities, leases, limits and customErrors are those of
+the HTTP side; only the formatters are the channel's own (binary first, SOAP too, like .NET's ``TcpChannel``).
+The :class:`ServerResponse` goes back as a reply frame.
 
 How errors are answered, the way Mono's server does it so Mono clients understand them: a fault is an
 ordinary reply holding the fault in the request's dialect (a SOAP fault also carries ``__HttpStatusCode`` and
@@ -14,7 +19,9 @@ frame) gets the spec's error frame (``StatusCode`` 1 and a ``StatusPhrase``), wh
 read and Mono's client turns into an exception too. A frame that does not start with the ``.NET`` preamble,
 a connection idle for ``idle_timeout`` seconds between frames, or a frame that takes longer than
 ``frame_timeout`` to arrive (a "slowloris" sender) is closed; content over the host's ``Limits.max_bytes``
-is refused with a fault (413) without being read, and the connection closed. A one-way request
+is refused with a fault (413) without being read, and the connection closed. An answer that ends a
+connection is followed by a lingering close (our side shut, what the peer still sends dropped for at most
+1 s or 1 MiB, so the kernel does not reset the answer away). A one-way request
 (``OneWayRequest``) runs and gets no reply, as [MS-NRTP] says (Mono's server answers it anyway; Mono's own
 client does not read that answer).
 """
@@ -22,12 +29,12 @@ client does not read that answer).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import http
 import logging
 import os
+import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from ..server.endpoint import BodyRefused
@@ -35,6 +42,7 @@ from ..server.formatters import media_type
 from ..server.host import ObjectHost
 from ..server.sinks import Handler, ServerRequest, ServerResponse
 from .framing import (
+    FRAME_START,
     ContentTooLarge,
     FrameError,
     FrameLimits,
@@ -55,10 +63,13 @@ _DROPPED = frozenset({"host", "content-length", "content-type", "connection", "t
 #: ``[tcp]`` section's variables, which ``remoting-gateway serve --tcp-port`` hands a MODULE:APP worker.
 PORT_VARIABLE = "GATEWAY_TCP_PORT"
 HOST_VARIABLE = "GATEWAY_TCP_HOST"
-_READ_SIZE = 65536
 _LINGER_BYTES = 1024 * 1024
-_DRAIN_ABOVE = 16 * 1024
+_LINGER_SECONDS = 1.0
 _MAX_PHRASE = 512
+_I32 = struct.Struct("<i")
+#: an ordinary reply frame up to its content length: preamble, version 1.0, Reply, one block of content
+_REPLY_START = FRAME_START + b"\x02\x00\x00\x00"
+_END_HEADERS = b"\x00\x00"
 
 
 def tcp_port_from_env() -> int | None:
@@ -121,7 +132,7 @@ class TcpChannel:
         self._default_type = "application/octet-stream" if "binary" in self.formatters else None
         self._chain: Handler | None = None
         self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.Task[Any], Connection] = {}
+        self._connections: dict[Connection, None] = {}  # the open ones, in order
         self._sweeper: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -140,7 +151,8 @@ class TcpChannel:
         """Start listening; the host's ObjRefs carry this channel's address from now on."""
         if self._server is not None:
             return self
-        self._server = await asyncio.start_server(self._serve, self.address, self.port, limit=_READ_SIZE)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: Connection(self), self.address, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
         if timeouts:
@@ -160,11 +172,14 @@ class TcpChannel:
         server.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
-        tasks = list(self._connections)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        connections = list(self._connections)
+        calls = [c.call for c in connections if c.call is not None]
+        for call in calls:
+            call.cancel()
+        for connection in connections:
+            connection._close()
+        if calls:
+            await asyncio.gather(*calls, return_exceptions=True)
         await server.wait_closed()
 
     async def _sweep(self, interval: float) -> None:
@@ -173,7 +188,7 @@ class TcpChannel:
         while True:
             await asyncio.sleep(interval)
             now = time.monotonic()
-            for connection in list(self._connections.values()):
+            for connection in list(self._connections):
                 if connection.deadline is not None and now >= connection.deadline:
                     connection.expire()
 
@@ -200,25 +215,6 @@ class TcpChannel:
 
     # ------------------------------------------------------------ connections
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if len(self._connections) >= self.max_connections:
-            log.warning("TCP channel: %d connections open, refusing one more", len(self._connections))
-            writer.close()
-            return
-        assert task is not None
-        connection = Connection(self, reader, writer, task)
-        self._connections[task] = connection
-        try:
-            await connection.run()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        except Exception:  # a bug must cost one connection, never the listener
-            log.exception("TCP channel: connection failed")
-        finally:
-            self._connections.pop(task, None)
-            writer.close()
-
     def chain(self) -> Handler:
         if self._chain is None:
             self._chain = self.host.channel_chain(self.formatters)
@@ -229,9 +225,7 @@ class TcpChannel:
     ) -> ServerRequest:
         """The sinks' view of a request frame (see the module docstring)."""
         uri, authority = split_request_uri(frame.request_uri or "")
-        headers = {name.lower(): value for name, value in frame.custom if name.lower() not in _DROPPED}
-        for name in [h for h in headers if h.startswith("x-forwarded-")]:
-            del headers[name]  # an HTTP proxy's business, never a TCP caller's
+        headers = _custom_headers(frame.custom)
         content_type = frame.content_type or self._default_type
         if content_type is not None:
             headers["content-type"] = content_type
@@ -256,165 +250,321 @@ def reply_for(response: ServerResponse) -> TcpFrame:
     return error_frame(detail, close=False)
 
 
+def reply_bytes(response: ServerResponse) -> bytes:
+    """The bytes of :func:`reply_for`'s frame, built in one join for an ordinary 200 reply (every call that
+    does not fail), the content type's header encoded once per content type."""
+    body = response.body
+    if response.status == 200 and body:
+        content_type = response.content_type
+        header = _CONTENT_TYPE_HEADERS.get(content_type)
+        if header is None and len(_CONTENT_TYPE_HEADERS) < 64:
+            media = media_type(content_type)
+            if media in MESSAGE_TYPES or not media:
+                header = b"" if not content_type else b"\x06\x00\x01\x01" + _I32.pack(len(
+                    encoded := content_type.encode("utf-8"))) + encoded  # fmt: skip
+                _CONTENT_TYPE_HEADERS[content_type] = header
+        if header is not None:
+            return b"".join((_REPLY_START, _I32.pack(len(body)), header, _END_HEADERS, body))
+    return write_frame(reply_for(response))
+
+
+#: content type of a 200 reply -> its ContentType header's bytes (b"": none); only message types (bounded)
+_CONTENT_TYPE_HEADERS: dict[str | None, bytes] = {}
+
+
 def error_frame(message: str, close: bool = True) -> TcpFrame:
     """The [MS-NRTP] error reply: status code Error, the message as status phrase, and close-connection."""
     return TcpFrame(Operation.Reply, b"", status_code=StatusCode.Error, status_phrase=message[:_MAX_PHRASE],
                     close_connection=close)
 
 
-class Connection:
-    """One client connection: frames in, replies out, until EOF, an error or a timeout."""
+class Connection(asyncio.Protocol):
+    """One client connection, as an asyncio protocol: bytes in (fed to a :class:`FrameReader` as they arrive),
+    one call at a time through the sink chain (a task per call, so the call's code runs in a task as under
+    HTTP), the reply written at once, until EOF, an error or a timeout.
 
-    def __init__(
-        self, channel: TcpChannel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, task: asyncio.Task[Any]
-    ) -> None:
+    While a call runs, or while the peer does not read its replies (the transport's write buffer is full),
+    reading is paused: what the connection holds is then at most one frame within the limits plus one read.
+    The peer, the local address and the scope are computed once, when the connection is made."""
+
+    def __init__(self, channel: TcpChannel) -> None:
         self.channel = channel
-        self.reader = reader
-        self.writer = writer
-        self.task = task
+        self.frames = FrameReader(channel.limits)
+        self.transport: asyncio.Transport | None = None
         #: when the channel's sweeper closes this connection (None: while a call runs)
         self.deadline: float | None = None
-        self.expired = False
-        self.frames = FrameReader(channel.limits)
-        peer = writer.get_extra_info("peername")
-        local = writer.get_extra_info("sockname")
-        self.peer: str | None = str(peer[0]) if peer else None
-        self.local: tuple[str, int] = (str(local[0]), int(local[1])) if local else (channel.address, channel.port)
-        self.scope: dict[str, Any] = {
-            "type": "tcp", "scheme": "tcp", "server": self.local, "client": peer[:2] if peer else None,
-            "root_path": "",
-        }
+        self.call: asyncio.Task[None] | None = None
+        self.peer: str | None = None
+        self.local: tuple[str, int] = (channel.address, channel.port)
+        self.scope: dict[str, Any] = {}
+        self._chain: Handler | None = None
+        self._frame_deadline: float | None = None
+        self._ending = False  # an answer that ends the connection is on its way: read nothing more
+        self._dropped = 0  # bytes dropped since then
+        self._linger_timer: asyncio.TimerHandle | None = None
+        self._reading = True
+        self._writable = True
+        self._eof = False
+        self._last_uri: str | None = None
+        self._last_target: tuple[str, str] = ("", "")  # (object URI, host header) of _last_uri
 
-    async def run(self) -> None:
-        """Serve frames until the connection ends; an answer that ends it is followed by a lingering close."""
-        if await self._serve_frames():
-            await self._linger()
+    # ------------------------------------------------------------ protocol callbacks
 
-    async def _serve_frames(self) -> bool:
-        """True when the connection ends after an answer the peer must still read (unread bytes may follow)."""
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport subclass
         channel = self.channel
+        if len(channel._connections) >= channel.max_connections:
+            log.warning("TCP channel: %d connections open, refusing one more", len(channel._connections))
+            self._ending = True
+            transport.close()
+            return
+        channel._connections[self] = None
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        self.peer = str(peer[0]) if peer else None
+        if local:
+            self.local = (str(local[0]), int(local[1]))
+        self.scope = {"type": "tcp", "scheme": "tcp", "server": self.local, "client": peer[:2] if peer else None,
+                      "root_path": ""}  # fmt: skip
+        self._chain = channel.chain()
+        self._wait()
+
+    def data_received(self, data: bytes) -> None:
+        if self._ending:  # lingering, or an answer that ends the connection is on its way: drop
+            if self.call is not None:  # the answer is not written yet: read on once it is (lingering)
+                self._pause_reading()
+            self._dropped += len(data)
+            if self._dropped >= _LINGER_BYTES and self.transport is not None:
+                self.transport.close()
+            return
+        if self.call is not None or not self._writable:  # keep the bytes; read no more until answered
+            self.frames.feed(data)
+            self._pause_reading()
+            return
+        self._serve(data)
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        if self._ending:  # lingering: the peer has read its answer and is done
+            return False
+        if self.call is None and self._writable:
+            self._serve(b"")  # a whole frame may still be buffered: its call starts now
+        return self.call is not None  # half-closed: answer the call that runs, then close
+
+    def pause_writing(self) -> None:
+        self._writable = False
+
+    def resume_writing(self) -> None:
+        self._writable = True
+        if self.call is None and not self._ending:
+            self._serve(b"")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._ending = True
+        self.deadline = None
+        self.channel._connections.pop(self, None)
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+
+    # ------------------------------------------------------------ frames
+
+    def _serve(self, data: bytes) -> None:
+        """Parse what arrived (and what was buffered) and start the call of the next complete frame."""
+        frames = self.frames
         while True:
             try:
-                frame = await self._next_frame()
+                frame = frames.take(data) if data else frames.next_frame()
             except ContentTooLarge as exc:
-                await self._refuse(exc.frame, BodyRefused(str(exc), 413))
-                return True
+                self._start(self._refuse(exc.frame, BodyRefused(str(exc), 413)))
+                return
             except FrameError as exc:
                 log.info("TCP channel: %s from %s", exc, self.peer)
                 if exc.answerable:
-                    await self._send(error_frame(str(exc)))
-                return exc.answerable
-            except TimeoutError:
-                return await self._timed_out()
+                    self._answer_and_close(error_frame(str(exc)))
+                else:
+                    self._close()
+                return
+            data = b""
             if frame is None:
-                return False
+                if self._eof:
+                    if frames.in_frame:
+                        log.info("TCP channel: %s closed the connection in the middle of a frame", self.peer)
+                    self._close()
+                    return
+                self._resume_reading()
+                self._wait()
+                return
+            self._frame_deadline = None
             if frame.operation == Operation.Reply:
-                await self._send(error_frame("a reply frame was sent to the server"))
-                return True
+                self._answer_and_close(error_frame("a reply frame was sent to the server"))
+                return
             if frame.request_uri is None:
-                await self._send(error_frame("the request frame has no RequestUri header", close=False))
+                self._write(write_frame(error_frame("the request frame has no RequestUri header", close=False)))
                 continue
-            channel.host.leases.ensure_running()
-            try:
-                response = await channel.chain()(channel.request(frame, self.peer, self.local, self.scope))
-            except Exception:  # a failing sink: answer, as uvicorn answers 500, and close
-                log.exception("TCP channel: the request for /%s failed", frame.request_uri)
-                await self._send(error_frame("the server failed to process the request"))
-                return True
-            if frame.operation == Operation.OneWayRequest:
-                continue
-            await self._send(reply_for(response))
-            if frame.close_connection:
-                return False
-
-    async def _linger(self) -> None:
-        """Close our side, then read and drop what the peer still sends for a moment (at most 1 MiB or 1 s):
-        closing a socket with unread bytes makes the kernel reset it, which can destroy the answer before the
-        peer has read it."""
-        writer = self.writer
-        if writer.is_closing() or not writer.can_write_eof():
+            self.deadline = None
+            self.call = asyncio.get_running_loop().create_task(self._call(frame))
             return
-        with contextlib.suppress(OSError, TimeoutError):
-            writer.write_eof()
-            async with asyncio.timeout(1.0):
-                dropped = 0
-                while dropped < _LINGER_BYTES and (chunk := await self.reader.read(_READ_SIZE)):
-                    dropped += len(chunk)
 
-    async def _next_frame(self) -> TcpFrame | None:
-        """The next request frame, None at a clean end of the connection (EOF between frames)."""
-        frames = self.frames
-        frame = frames.next_frame()  # a frame may already be buffered (a client that pipelines)
+    def _wait(self) -> None:
+        """Waiting for bytes: an idle connection has ``idle_timeout``; a frame, from its first bytes on,
+        ``frame_timeout`` to arrive in full."""
         channel = self.channel
-        frame_deadline: float | None = None
-        while frame is None:
-            if not frames.in_frame:
-                timeout = channel.idle_timeout
-                self.deadline = None if timeout is None else time.monotonic() + timeout
-            else:  # from its first bytes on, a frame has frame_timeout to arrive in full
-                if frame_deadline is None and channel.frame_timeout is not None:
-                    frame_deadline = time.monotonic() + channel.frame_timeout
-                self.deadline = frame_deadline
-            try:
-                data = await self.reader.read(_READ_SIZE)
-            except asyncio.CancelledError:
-                if not self.expired:
-                    raise
-                self.task.uncancel()
-                raise TimeoutError from None
-            finally:
-                self.deadline = None
-            if not data:
-                if frames.in_frame:
-                    log.info("TCP channel: %s closed the connection in the middle of a frame", self.peer)
-                return None
-            frames.feed(data)
-            frame = frames.next_frame()
-        return frame
+        if not self.frames.in_frame:
+            timeout = channel.idle_timeout
+            self.deadline = None if timeout is None else time.monotonic() + timeout
+            return
+        if self._frame_deadline is None and channel.frame_timeout is not None:
+            self._frame_deadline = time.monotonic() + channel.frame_timeout
+        self.deadline = self._frame_deadline
+
+    async def _call(self, frame: TcpFrame) -> None:
+        """One call through the chain, its reply written; then the next frame (one may be buffered)."""
+        channel = self.channel
+        channel.host.leases.ensure_running()
+        assert self._chain is not None
+        try:
+            response = await self._chain(self._request(frame))
+        except Exception:  # a failing sink: answer, as uvicorn answers 500, and close
+            self.call = None
+            log.exception("TCP channel: the request for /%s failed", frame.request_uri)
+            self._answer_and_close(error_frame("the server failed to process the request"))
+            return
+        self.call = None
+        if self._ending:  # the peer went away meanwhile
+            return
+        if frame.operation != Operation.OneWayRequest:
+            self._write(reply_bytes(response))
+            if frame.close_connection:
+                self._close()
+                return
+        if not self._writable:  # resume_writing goes on
+            return
+        if self._reading and not self._eof and not self.frames.in_frame:  # the usual case: nothing came meanwhile
+            timeout = channel.idle_timeout
+            self.deadline = None if timeout is None else time.monotonic() + timeout
+            return
+        self._serve(b"")
+
+    def _request(self, frame: TcpFrame) -> ServerRequest:
+        """:meth:`TcpChannel.request`, with the object URI and host of the last request URI remembered (a
+        connection nearly always calls the same object) and no header work for a frame without custom
+        headers (Mono's binary calls)."""
+        text = frame.request_uri or ""
+        if text != self._last_uri:
+            uri, authority = split_request_uri(text)
+            public = self.channel.public_url
+            host = public[len("tcp://"):] if public else authority or _authority(*self.local)
+            self._last_uri, self._last_target = text, (uri, host)
+        uri, host = self._last_target
+        headers = _custom_headers(frame.custom) if frame.custom else {}
+        content_type = frame.content_type or self.channel._default_type
+        if content_type is not None:
+            headers["content-type"] = content_type
+        headers["host"] = host
+        return ServerRequest("POST", uri, "", headers, frame.body, self.peer, self.scope)
+
+    # ------------------------------------------------------------ ending
 
     def expire(self) -> None:
-        """Called by the sweeper: the deadline passed while this connection waited for bytes."""
-        self.expired = True
-        self.task.cancel()
-
-    async def _timed_out(self) -> bool:
-        """Answer a frame that came too slowly (an idle connection is closed quietly, as a client's pool
-        expects); True when an answer was sent."""
+        """Called by the sweeper: the deadline passed while this connection waited for bytes. An idle
+        connection is closed quietly (as a client's pool expects); a frame that came too slowly is answered
+        first."""
+        self.deadline = None
+        if self._ending or self.call is not None:
+            return
         frames = self.frames
         if not frames.in_frame:
-            return False
+            self._close()
+            return
         timeout = self.channel.frame_timeout
         log.info("TCP channel: the frame from %s did not arrive within %s s", self.peer, timeout)
         head = frames.pending_head
         if head is not None:
-            error = BodyRefused(f"the message content did not arrive within {timeout:g} s", 408)
-            await self._refuse(head, error)
-            return True
+            self._start(self._refuse(head, BodyRefused(f"the message content did not arrive within {timeout:g} s",
+                                                       408)))  # fmt: skip
+            return
         try:
             frames.check_start()
         except FrameError:
-            return False
-        await self._send(error_frame(f"the message frame did not arrive within {timeout:g} s"))
-        return True
+            self._close()
+            return
+        self._answer_and_close(error_frame(f"the message frame did not arrive within {timeout:g} s"))
+
+    def _start(self, answer: Coroutine[Any, Any, None]) -> None:
+        """Run ``answer`` (a refusal through the chain) as this connection's call; nothing more is read."""
+        self._ending = True
+        self.deadline = None
+        self.call = asyncio.get_running_loop().create_task(answer)
 
     async def _refuse(self, frame: TcpFrame, error: BodyRefused) -> None:
         """Answer a request whose content was not read (too large, too slow) through the chain, then close."""
-        channel = self.channel
+        assert self._chain is not None
         frame.body = b""
-        request = channel.request(frame, self.peer, self.local, self.scope)
+        request = self._request(frame)
         request.body_error = error
-        response = await channel.chain()(request)
+        try:
+            response = await self._chain(request)
+        except Exception:
+            self.call = None
+            log.exception("TCP channel: the refusal of a request for /%s failed", frame.request_uri)
+            self._close()
+            return
+        self.call = None
         reply = reply_for(response)
         reply.close_connection = True
-        await self._send(reply)
+        self._answer_and_close(reply)
 
-    async def _send(self, frame: TcpFrame) -> None:
-        writer = self.writer
-        writer.write(write_frame(frame))
-        # wait for the peer only when the reply did not leave at once (drain's own checks cost a coroutine
-        # per call; a small reply is nearly always written straight to the socket)
-        if writer.transport.get_write_buffer_size() > _DRAIN_ABOVE:
-            await writer.drain()
+    def _answer_and_close(self, frame: TcpFrame) -> None:
+        """Send ``frame``, then a lingering close: our side closed, what the peer still sends read and dropped
+        for a moment (at most 1 MiB or 1 s); closing a socket with unread bytes makes the kernel reset it,
+        which can destroy the answer before the peer has read it."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        self._ending = True
+        self.deadline = None
+        transport.write(write_frame(frame))
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        try:
+            transport.write_eof()
+        except OSError:
+            transport.close()
+            return
+        self._resume_reading()
+        self._linger_timer = asyncio.get_running_loop().call_later(_LINGER_SECONDS, transport.close)
+
+    def _close(self) -> None:
+        self._ending = True
+        self.deadline = None
+        if self.transport is not None:
+            self.transport.close()
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _pause_reading(self) -> None:
+        if self._reading and self.transport is not None:
+            self._reading = False
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if not self._reading and self.transport is not None and not self.transport.is_closing():
+            self._reading = True
+            self.transport.resume_reading()
+
+
+def _custom_headers(custom: list[tuple[str, str]]) -> dict[str, str]:
+    """A request frame's custom headers as the sinks' headers: lower-case names, HTTP-only ones dropped
+    (see ``_DROPPED``), an HTTP proxy's ``X-Forwarded-*`` never taken from a TCP caller."""
+    headers = {}
+    for name, value in custom:
+        lower = name.lower()
+        if lower not in _DROPPED and not lower.startswith("x-forwarded-"):
+            headers[lower] = value
+    return headers
 
 
 def _phrase(status: int) -> str:

@@ -235,3 +235,31 @@ def test_incomplete_headers_wait_without_error() -> None:
         assert reader.next_frame() is None
     reader.feed(data[-1:])
     assert reader.next_frame() == HELLO
+
+
+def test_a_repeated_head_is_checked_like_a_new_one() -> None:
+    """A reader remembers the last head it parsed (a client repeats its headers call after call): frames with
+    the same headers still get their own content and length checks, and other headers are parsed afresh."""
+    reader = FrameReader(LIMITS)
+    headers = b"\x04\x00\x01" + _string(b"SayHello.rem") + b"\x06\x00\x01" + _string(b"application/octet-stream")
+    for body in (b"first", b"a second body"):
+        frame = reader.take(_head(length=len(body)) + headers + b"\x00\x00" + body)
+        assert frame is not None and (frame.request_uri, frame.body) == ("SayHello.rem", body)
+    other = reader.take(write_frame(HELLO))
+    assert other == HELLO
+    reader.take(_head(length=3) + headers + b"\x00\x00" + b"abc")
+    with pytest.raises(ContentTooLarge) as too_large:
+        reader.take(_head(length=1001) + headers + b"\x00\x00")
+    assert too_large.value.frame.request_uri == "SayHello.rem"
+    reader = FrameReader(LIMITS)
+    reader.take(_head(length=1) + headers + b"\x00\x00" + b"x")
+    with pytest.raises(FrameError, match="negative content length"):
+        reader.take(_head(length=-5) + headers + b"\x00\x00")
+
+
+def test_a_whole_frame_taken_in_one_read_equals_one_fed_in_pieces() -> None:
+    data = write_frame(HELLO) + write_frame(HELLO)[:20]
+    reader = FrameReader()
+    assert reader.take(data) == HELLO  # two frames' worth in one read: the first now, the rest buffered
+    assert reader.buffered == 20
+    assert reader.take(write_frame(HELLO)[20:]) == HELLO and reader.buffered == 0

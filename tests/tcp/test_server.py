@@ -196,6 +196,34 @@ def test_pipelined_and_chunked_requests(port: int) -> None:
     assert [b"Hi there Alice" in f.body for f in frames] == [True, True, True]
 
 
+def test_many_pipelined_requests_are_all_answered_in_order(port: int) -> None:
+    """A client that sends 300 requests before reading any reply: the server reads while it can keep up
+    (reading pauses while a call runs or while replies wait to be written) and answers every one, in order."""
+    frames = [hello_frame() for _ in range(300)]
+    frames[150] = TcpFrame(Operation.Request, HELLO_BODY, "NoSuchObject.rem", "application/octet-stream")
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"".join(write_frame(f) for f in frames))
+        reader = FrameReader()
+        replies: list[TcpFrame] = []
+        sock.settimeout(30)
+        while len(replies) < 300 and (chunk := sock.recv(65536)):
+            reader.feed(chunk)
+            while (reply := reader.next_frame()) is not None:
+                replies.append(reply)
+    assert len(replies) == 300
+    assert [b"Hi there Alice" in r.body for r in replies] == [i != 150 for i in range(300)]
+
+
+def test_a_half_closed_connection_still_gets_its_reply(port: int, app: RemotingApp) -> None:
+    """A client that sends its request and then shuts down its sending side (EOF) is answered, then closed."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(write_frame(hello_frame()))
+        sock.shutdown(socket.SHUT_WR)
+        frames, closed = _collect(sock, 3.0)
+    assert closed and len(frames) == 1 and b"Hi there Alice" in frames[0].body
+    assert_serving(port, app)
+
+
 def test_one_way_request_runs_and_gets_no_reply(port: int) -> None:
     """[MS-NRTP]: no reply to a OneWayRequest (Mono's server sends one anyway; its client never reads it)."""
     with RemotingClient() as client:

@@ -6,8 +6,6 @@ connection on a chosen request without answering."""
 from __future__ import annotations
 
 import socket
-import struct
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -17,6 +15,11 @@ from examples.hello import IHello
 from gateway import ChannelError, RemotingClient
 from gateway.client.resend import MAX_RESENDS, ResendingTransport
 
+try:
+    from support.scripted import ScriptedListener
+except ImportError:  # tests/ imported as a package
+    from tests.support.scripted import ScriptedListener
+
 ANSWER = (
     b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body>'
     b'<i2:HelloMethodResponse xmlns:i2="urn:x"><return>Hi there</return></i2:HelloMethodResponse>'
@@ -24,30 +27,18 @@ ANSWER = (
 )
 
 
-class ScriptedServer:
+class ScriptedServer(ScriptedListener):
     """Answers requests in order; a request whose number (from 1) is in ``drop`` gets its connection closed
     without a byte of answer, one in ``reset`` gets it reset (RST, as a kernel answers a request the server
     never read), one in ``half`` gets the response headers and part of the body, then the close."""
 
     def __init__(self, drop: set[int], half: frozenset[int] = frozenset(), reset: frozenset[int] = frozenset()
                  ) -> None:  # fmt: skip
-        self.drop, self.half, self.reset = drop, half, reset
-        self.requests = 0
-        self.connections = 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/SayHello.soap"
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(drop, reset)
+        self.half = half
+        self.url = f"http://127.0.0.1:{self.port}/SayHello.soap"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as stream:
             while True:
                 length = -1
@@ -57,20 +48,13 @@ class ScriptedServer:
                 if length < 0:
                     return
                 stream.read(length)
-                self.requests += 1
-                if self.requests in self.drop:
-                    return
-                if self.requests in self.reset:
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                if not self.answer(conn):
                     return
                 if self.requests in self.half:
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n<SOAP-ENV:Env")
                     return
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s"
                              % (len(ANSWER), ANSWER))
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture

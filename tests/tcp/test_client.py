@@ -1,0 +1,102 @@
+"""The TCP channel's client transports send a request again only when it certainly never reached the server
+(the rule of ``gateway.client.stale``): a pooled connection reset unread is replaced and the request resent; a
+connection the server closed after reading the request (it may have run the call) is an error, never a second
+call. A raw loopback server plays the server's part deterministically, answering with Mono's captured reply
+frame or closing/resetting the connection on a chosen request."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import pytest
+
+from examples.hello import IHello
+from gateway import AsyncRemotingClient, ChannelError, RemotingClient
+from gateway.tcp import FrameReader
+
+try:
+    from support.scripted import ScriptedListener
+except ImportError:  # tests/ imported as a package
+    from tests.support.scripted import ScriptedListener
+
+#: Mono's reply frame to ``HelloMethod("Alice")`` (binary formatter), as captured
+REPLY = (Path(__file__).resolve().parents[1] / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin").read_bytes()
+
+
+class ScriptedServer(ScriptedListener):
+    """Answers request frames in order; a request whose number (from 1) is in ``drop`` is read, then its
+    connection closed without a byte of answer (the call may have run); one in ``reset`` gets its connection
+    reset (RST, as a kernel answers bytes the server never read)."""
+
+    def __init__(self, drop: frozenset[int] = frozenset(), reset: frozenset[int] = frozenset()) -> None:
+        super().__init__(drop, reset)
+        self.url = f"tcp://127.0.0.1:{self.port}/SayHello.rem"
+
+    def serve(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        frames = FrameReader()
+        with conn:
+            while True:
+                while frames.next_frame() is None:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    frames.feed(chunk)
+                if not self.answer(conn):
+                    return
+                conn.sendall(REPLY)
+
+
+def call(server: ScriptedServer, client: RemotingClient) -> str:
+    return client.get_object(IHello, server.url).HelloMethod("Alice")
+
+
+async def call_async(server: ScriptedServer) -> list[str | BaseException]:
+    """Two calls on one pooled connection with the asyncio client: their results or errors."""
+    results: list[str | BaseException] = []
+    async with AsyncRemotingClient(timeout=10) as client:
+        hello = client.get_object(IHello, server.url)
+        for _ in range(2):
+            try:
+                results.append(await hello.HelloMethod("Alice"))
+            except ChannelError as exc:
+                results.append(exc)
+    return results
+
+
+def test_a_request_the_server_read_then_closed_on_is_never_sent_again() -> None:
+    with ScriptedServer(drop=frozenset({2})) as server, RemotingClient(timeout=10) as client:
+        assert call(server, client) == "Hi there Alice"  # request 1 opens the connection, which stays pooled
+        with pytest.raises(ChannelError, match="before answering"):
+            call(server, client)  # request 2: read by the server, then a clean close
+        assert (server.requests, server.connections) == (2, 1)
+
+
+def test_async_client_never_sends_again_a_request_the_server_read() -> None:
+    with ScriptedServer(drop=frozenset({2})) as server:
+        first, second = asyncio.run(call_async(server))
+        assert first == "Hi there Alice"
+        assert isinstance(second, ChannelError) and "before answering" in str(second)
+        assert (server.requests, server.connections) == (2, 1)
+
+
+def test_a_request_on_a_reused_connection_reset_unread_is_sent_again() -> None:
+    with ScriptedServer(reset=frozenset({2})) as server, RemotingClient(timeout=10) as client:
+        assert call(server, client) == "Hi there Alice"
+        assert call(server, client) == "Hi there Alice"  # request 2 meets a reset; request 3 on a new connection
+        assert (server.requests, server.connections) == (3, 2)
+
+
+def test_async_client_sends_again_a_request_reset_unread() -> None:
+    with ScriptedServer(reset=frozenset({2})) as server:
+        assert asyncio.run(call_async(server)) == ["Hi there Alice", "Hi there Alice"]
+        assert (server.requests, server.connections) == (3, 2)
+
+
+def test_a_request_on_a_new_connection_is_never_sent_again() -> None:
+    with ScriptedServer(reset=frozenset({1})) as server:
+        with RemotingClient(timeout=10) as client, pytest.raises(ChannelError):
+            call(server, client)
+        assert (server.requests, server.connections) == (1, 1)
