@@ -27,6 +27,10 @@ _UTF8_DECLARATION = re.compile(
     rb"""(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(?:"[uU][tT][fF]-8"|'[uU][tT][fF]-8'))?"""
     rb"""(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\n]*\?>"""
 )
+#: The longest slot taken: far below libxml2's own bound on a text node without XML_PARSE_HUGE (10,000,000
+#: bytes), which a ``Limits.max_bytes`` raised past it would let the full parser refuse; longer text is read
+#: by the full parser.
+MAX_SLOT_BYTES = 1_000_000
 #: What a slot may not hold: C0 controls but TAB and LF (so CR too), a reference, the end of a CDATA section,
 #: U+FFFE and U+FFFF. (Invalid UTF-8, surrogates included, fails the strict decoding that follows.)
 _NOT_PLAIN_TEXT = re.compile(rb"[\x00-\x08\x0b-\x1f&]|\]\]>|\xef\xbf[\xbe\xbf]")
@@ -123,7 +127,7 @@ class ByteTemplate:
         texts = []
         for chunk in self.chunks:
             end = body.find(b"<", pos)
-            if end < 0 or not body.startswith(chunk, end):
+            if end < 0 or end - pos > MAX_SLOT_BYTES or not body.startswith(chunk, end):
                 return None
             text = slot_text(body[pos:end])
             if text is None:
@@ -133,4 +137,4 @@ class ByteTemplate:
         return texts if pos == len(body) else None
 
 
-__all__ = ["ByteTemplate", "leaf_text_spans", "slot_text"]
+__all__ = ["MAX_SLOT_BYTES", "ByteTemplate", "leaf_text_spans", "slot_text"]

@@ -82,17 +82,15 @@ class TemplateCall:
     #: no Header: no header blocks, no call context, no method signature
     header_blocks: Sequence[HeaderBlock] = ()
 
-    __slots__ = ("_body", "_content_type", "_full_call", "_limit", "_marshaller", "_read_full", "_template", "_texts")
+    __slots__ = ("_full_call", "_owner", "_source", "_template", "_texts")
 
-    def __init__(self, template: RequestTemplate, texts: list[str], body: bytes, content_type: str,
-                 marshaller: ReferenceMarshaller | None, read_full: FullReader, limit: int) -> None:
+    def __init__(self, template: RequestTemplate, texts: list[str], owner: RequestTemplates,
+                 source: tuple[bytes, str, ReferenceMarshaller | None]) -> None:
         self._template = template
         self._texts = texts
-        self._body = body
-        self._content_type = content_type
-        self._marshaller = marshaller
-        self._read_full = read_full
-        self._limit = limit
+        self._owner = owner
+        #: what read_call was given: (body, content type, marshaller), for the full path
+        self._source = source
         self._full_call: EncodedCall | None = None
 
     @property
@@ -118,7 +116,7 @@ class TemplateCall:
     def full(self) -> EncodedCall:
         """The call as the full parser reads it (parsed on first use)."""
         if self._full_call is None:
-            self._full_call = self._read_full(self._body, self._content_type, self._marshaller)
+            self._full_call = self._owner.read_full(*self._source)
         return self._full_call
 
     def call_context(self) -> dict[str, object] | None:
@@ -138,7 +136,7 @@ class TemplateCall:
 
     def _decode(self) -> list[object] | None:
         """The arguments, as :meth:`EncodedReader.value` reads them; None where the full path must say why not."""
-        limit = self._limit
+        limit = self._owner.limits.max_text_length
         args: list[object] = []
         try:
             for text, parse in zip(self._texts, self._template.parsers, strict=True):
@@ -179,7 +177,8 @@ class RequestTemplates:
 
     def __init__(self, limits: Limits, read_full: FullReader) -> None:
         self.limits = limits
-        self._read_full = read_full
+        #: the formatter's full parser, for what a template does not take
+        self.read_full = read_full
         #: content type -> templates, most recently used first (replaced whole, never changed in place)
         self._by_type: dict[str, tuple[RequestTemplate, ...]] = {}
         self._lock = threading.Lock()
@@ -194,8 +193,7 @@ class RequestTemplates:
             if texts is not None:
                 if position:
                     self._promote(content_type, template)
-                return TemplateCall(template, texts, body, content_type, marshaller, self._read_full,
-                                    self.limits.max_text_length)
+                return TemplateCall(template, texts, self, (body, content_type, marshaller))
         return None
 
     def _promote(self, content_type: str, template: RequestTemplate) -> None:

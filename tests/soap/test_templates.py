@@ -25,6 +25,7 @@ from soap import (
     SoapFormatter,
     wire_type,
 )
+from soap._byte_template import MAX_SLOT_BYTES
 from soap._request_templates import PER_CONTENT_TYPE, TemplateCall
 from soap._types import VOID
 
@@ -139,6 +140,14 @@ def test_a_value_its_parser_refuses_gets_the_full_paths_fault(count: bytes) -> N
     result = outcome(PRIMED, body)
     assert result[0] == "fault" and "<count>" in str(result[2])
     assert result == outcome(FULL, body)
+
+
+def test_a_long_text_is_read_by_the_full_parser() -> None:
+    """Beyond MAX_SLOT_BYTES the full parser reads it (libxml2 has its own bound on a text node)."""
+    body = request([b"x" * (MAX_SLOT_BYTES + 1), *PLAIN[1:]])
+    assert not matches(PRIMED, body)
+    assert outcome(PRIMED, body) == outcome(FULL, body)
+    assert matches(PRIMED, request([b"x" * MAX_SLOT_BYTES, *PLAIN[1:]]))
 
 
 def test_a_text_over_the_limit_gets_the_full_paths_fault() -> None:
