@@ -24,19 +24,14 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from _harness import EXPECT, HELLO_SOAP
+from _harness import EXPECT, HELLO_SOAP, AsgiApp, asgi_caller, microseconds_per_call
 
 import soap
 
-Message = MutableMapping[str, Any]
-App = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
-
-def load(which: str) -> App:
+def load(which: str) -> AsgiApp:
     if which == "a":
         from examples.hello import app
     elif which == "b":
@@ -46,37 +41,17 @@ def load(which: str) -> App:
     return app  # type: ignore[return-value]
 
 
-def caller(app: App) -> Callable[[], Awaitable[None]]:
-    body = HELLO_SOAP.body
+def caller(app: AsgiApp) -> Callable[[], Awaitable[None]]:
+    """One in-process call of ``HelloMethod("Alice")``, its answer checked."""
     headers = [(k.lower().encode(), v.encode()) for k, v in HELLO_SOAP.headers.items()]
-    headers += [(b"content-length", str(len(body)).encode()), (b"host", b"127.0.0.1")]
-    path = HELLO_SOAP.path
+    post = asgi_caller(app, HELLO_SOAP.path, HELLO_SOAP.body, headers)
 
     async def call() -> None:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-                 "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        answer = b"".join(m.get("body", b"") for m in sent[1:])
-        if sent[0]["status"] != 200 or EXPECT.encode() not in answer:
-            raise SystemExit(f"unexpected answer {sent[0]['status']} {answer[:300]!r}")
+        status, answer = await post()
+        if status != 200 or EXPECT.encode() not in answer:
+            raise SystemExit(f"unexpected answer {status} {answer[:300]!r}")
 
     return call
-
-
-async def run(call: Callable[[], Awaitable[None]], calls: int) -> float:
-    start = time.perf_counter_ns()
-    for _ in range(calls):
-        await call()
-    return (time.perf_counter_ns() - start) / calls / 1000
 
 
 async def main() -> None:
@@ -93,12 +68,12 @@ async def main() -> None:
         for _ in range(3):
             await call()
     if args.app:
-        await run(apps[args.app], args.calls)
+        await microseconds_per_call(apps[args.app], args.calls)
         return
     times: dict[str, list[float]] = {which: [] for which in apps}
     for _ in range(args.rounds):
         for which, call in apps.items():
-            times[which].append(await run(call, args.calls))
+            times[which].append(await microseconds_per_call(call, args.calls))
     for which in apps:
         print(f"{which}: {statistics.median(times[which]):.1f} µs/call (median of {args.rounds} rounds)")
     for which in ("a", "b"):
