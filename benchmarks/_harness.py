@@ -32,10 +32,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -754,3 +754,43 @@ def run_wrk_bench(bench: WrkBench, argv: list[str] | None = None) -> int:
     all_met = report_wrk(bench, labels, runs, answers, args)
     failed = any(r.failure for rs in runs.values() for r in rs)
     return 1 if args.check and (failed or not all_met) else 0
+
+
+# ------------------------------------------------------------------ in-process ASGI calls
+
+AsgiMessage = MutableMapping[str, Any]
+AsgiApp = Callable[[AsgiMessage, Callable[[], Awaitable[AsgiMessage]], Callable[[AsgiMessage], Awaitable[None]]],
+                   Awaitable[None]]
+
+
+def asgi_caller(app: AsgiApp, path: str, body: bytes,
+                headers: Sequence[tuple[bytes, bytes]]) -> Callable[[], Awaitable[tuple[int, bytes]]]:
+    """One in-process POST of ``body`` to ``app`` (a fresh scope each time, no HTTP): its status and answer."""
+    headers = [*headers, (b"content-length", str(len(body)).encode()), (b"host", b"127.0.0.1")]
+
+    async def call() -> tuple[int, bytes]:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+                 "server": ("127.0.0.1", 8000)}
+        sent: list[AsgiMessage] = []
+
+        async def receive() -> AsgiMessage:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: AsgiMessage) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        status = int(sent[0]["status"])
+        return status, b"".join(m.get("body", b"") for m in sent[1:])
+
+    return call
+
+
+async def microseconds_per_call(call: Callable[[], Awaitable[object]], calls: int) -> float:
+    """``calls`` back-to-back awaits of ``call``: microseconds each."""
+    start = time.perf_counter_ns()
+    for _ in range(calls):
+        await call()
+    return (time.perf_counter_ns() - start) / calls / 1000

@@ -28,18 +28,17 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _harness import asgi_caller, microseconds_per_call  # noqa: E402
+
 from examples.call_model import app  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mono_callmodel"
-Message = MutableMapping[str, Any]
 
 SOAP_HEADERS = [(b"content-type", b'text/xml; charset="utf-8"'),
                 (b"soapaction", b'"http://schemas.microsoft.com/clr/nsassem/CallModel.ICallModel/CallModelShared#Traced"')]
@@ -58,27 +57,7 @@ MODES: dict[str, tuple[str, str, list[tuple[bytes, bytes]]]] = {
 def caller(mode: str) -> Callable[[], Awaitable[tuple[int, bytes]]]:
     """One in-process call of ``mode``: the ASGI app with a fresh scope, the captured body, the answer."""
     path, fixture, headers = MODES[mode]
-    body = (FIXTURES / fixture).read_bytes()
-    headers = [*headers, (b"content-length", str(len(body)).encode()), (b"host", b"127.0.0.1")]
-
-    async def call() -> tuple[int, bytes]:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
-                 "server": ("127.0.0.1", 8000)}
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        status = int(sent[0]["status"])
-        return status, b"".join(m.get("body", b"") for m in sent[1:])
-
-    return call
+    return asgi_caller(app, path, (FIXTURES / fixture).read_bytes(), headers)
 
 
 async def check(mode: str) -> None:
@@ -88,11 +67,7 @@ async def check(mode: str) -> None:
 
 
 async def run(mode: str, calls: int) -> float:
-    call = caller(mode)
-    start = time.perf_counter_ns()
-    for _ in range(calls):
-        await call()
-    return (time.perf_counter_ns() - start) / calls / 1000
+    return await microseconds_per_call(caller(mode), calls)
 
 
 async def main() -> None:

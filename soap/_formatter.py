@@ -20,6 +20,8 @@ from ._literal import SOAP11, SOAP12, LiteralCall, SoapVersion, write_literal_fa
 from ._model import Fault, IncomingCall, MethodReturn
 from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
 from ._objref import ReferenceMarshaller
+from ._request_templates import RecordingCall, RequestTemplates, TemplateCall
+from ._response_templates import ResponseTemplates
 from ._types import DEFAULT_REGISTRY, VOID, TypeRegistry
 from ._xml import DEFAULT_LIMITS, Limits, local_name, namespace_of, parse_xml
 
@@ -96,20 +98,54 @@ def _version_of(call: IncomingCall | None, content_type: str, fault: Fault | Non
     return None
 
 
+_REMOTING_CALLS = (EncodedCall, TemplateCall)
+
+
+def _toolkit(call: IncomingCall | None) -> bool:
+    """The Remoting call was written by a SOAP toolkit rather than .NET (see soap/_encoded_writer.py)."""
+    return isinstance(call, _REMOTING_CALLS) and call.toolkit
+
+
 class SoapFormatter:
-    """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2."""
+    """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2.
+
+    ``templates``: read a Remoting call of a shape read before, and write a scalar answer to a method
+    answered before, from templates of the earlier bytes (soap/_request_templates.py,
+    soap/_response_templates.py): the same calls and bytes as the full parser and writer give, in a
+    fraction of the time. False: always the full parser and writer.
+    """
 
     name = "soap"
 
-    def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS, templates: bool = True
+    ) -> None:
         self.registry = registry
         self.limits = limits
+        self._requests = RequestTemplates(limits, self._read_full) if templates else None
+        self._responses = ResponseTemplates() if templates else None
 
     def accepts(self, media_type: str) -> bool:
         return media_type in ("text/xml", "application/soap+xml", "")
 
     def read_call(
         self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
+    ) -> IncomingCall:
+        if self._requests is not None:
+            known = self._requests.read(body, content_type, marshaller)
+            if known is not None:
+                return known
+        return self._read(body, content_type, marshaller, self._requests)
+
+    def _read_full(self, body: bytes, content_type: str, marshaller: ReferenceMarshaller | None) -> EncodedCall:
+        """A call a template matched, read by the full parser (it is a Remoting one: its template's was)."""
+        call = self._read(body, content_type, marshaller, None)
+        assert isinstance(call, EncodedCall)
+        return call
+
+    def _read(
+        self, body: bytes, content_type: str, marshaller: ReferenceMarshaller | None,
+        templates: RequestTemplates | None,
     ) -> IncomingCall:
         root = parse_xml(body, self.limits)
         if content_type:
@@ -127,15 +163,25 @@ class SoapFormatter:
         elif local_name(root.tag) == "Envelope":
             namespace = namespace_of(root.tag)
             raise VersionMismatch(f"not a SOAP 1.1 or 1.2 envelope: the Envelope is in namespace {namespace[:100]!r}")
-        return EncodedCall(EncodedReader(root, self.registry, self.limits, marshaller, body))  # checks the envelope
+        reader = EncodedReader(root, self.registry, self.limits, marshaller, body)  # checks the envelope
+        if templates is None:
+            return EncodedCall(reader)
+        return RecordingCall(reader, templates, body, content_type)
 
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
     ) -> tuple[bytes, str]:
         if isinstance(call, LiteralCall):
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
-        toolkit = isinstance(call, EncodedCall) and call.toolkit
-        return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
+        toolkit = _toolkit(call)
+        answers = self._responses
+        if answers is None:
+            return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
+        written = answers.write(ret, toolkit)
+        if written is None:
+            written = write_return(ret, self.registry, marshaller, toolkit)
+            answers.record(ret, toolkit, written)
+        return written, REMOTING_SOAP_CONTENT_TYPE
 
     def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
         """The answer to a one-way call, the same whatever the method does: document/literal gets 202 with an
@@ -159,7 +205,7 @@ class SoapFormatter:
         if version is not None:
             namespace = call.namespace if call is not None and call.namespace else DEFAULT_LITERAL_NS
             return write_literal_fault(fault, version, self.registry, namespace), version.content_type
-        toolkit = isinstance(call, EncodedCall) and call.toolkit
+        toolkit = _toolkit(call)
         return write_fault(fault, self.registry, toolkit), REMOTING_SOAP_CONTENT_TYPE
 
 

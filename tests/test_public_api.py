@@ -32,7 +32,7 @@ UNDOCUMENTED: dict[str, set[str]] = {
         "OutgoingRequest", "REMOTING_SOAP_CONTENT_TYPE", "ReferenceMarshaller", "RemotingSoapFormatter", "SOAP11",
         "SOAP12", "SOAP_ENC", "SOAP_ENV", "SoapEncodeError", "SoapError", "SoapVersion",
         "TypeRegistry", "VOID", "WireType", "XSD_TYPE_NAMES", "XSI", "clr_name_of", "data_namespace",
-        "direction_of", "exception_info", "item_element_name", "method_namespace", "object_fields", "parse_xml",
+        "direction_of", "exception_info", "item_element_name", "method_namespace", "object_fields",
         "read_literal_response", "type_name_for_namespace", "wire_type", "write_literal_call",
     },
     "wsdl": {

@@ -1,0 +1,244 @@
+"""Remoting SOAP calls read without a parser when their shape was read before (differential deserialization).
+
+After the full parser has read a call and its arguments were decoded, :meth:`RequestTemplates.record` keeps
+the message as a :class:`~soap._byte_template.ByteTemplate` whose slots are the arguments' text, when the
+call is of a simple shape: a SOAP 1.1 envelope in UTF-8 without a Header (so no call context, no method
+signature), one method element in the Body and nothing after it, and every parameter a leaf element with
+text only, no attributes but ``id`` and ``xsi:type``, declared as a scalar with a text parser (string,
+the integers, double, float, bool, decimal, char, dateTime, date, duration). A later call with the same
+bytes around other text in those slots is a :class:`TemplateCall`: method, namespace and the rest are
+the template's, the arguments are the slots' text through the same scalar parsers, with the same limits.
+
+Why it gives what the full path gives: the constant bytes are those of a message the full path read and
+accepted, including every check of :func:`soap._xml.parse_xml` (its limits, no DOCTYPE, no processing
+instruction) and of :class:`~soap._encoded_reader.EncodedCall` (the envelope, one call in the Body); a
+slot holds only text that parses as itself (``_byte_template.slot_text``), so the full parser would build
+the same tree with other leaf texts, and those checks would pass again. The ``xsi:type`` of each parameter
+was checked against the same declared types (the fast path is taken only for those types). Decoding a
+parameter is then what :meth:`EncodedReader.value` does for a leaf with text: the length limit, then the
+kind's parser from ``PARSERS``. Whatever the fast path does not take (other declared types, a value its
+parser refuses, a text over ``max_text_length``, an overload to pick) is handed to the full path, which
+parses the same bytes and gives its own answer or fault.
+
+The templates are kept per content type (the only other input of ``read_call``; the object URI and the
+SOAPAction are checked by the server on every call, template or not), a few each, most recently used first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from ._byte_template import ByteTemplate, leaf_text_spans, slot_text
+from ._encoded_reader import EncodedCall, EncodedReader
+from ._headers import HeaderBlock
+from ._namespaces import XSI
+from ._objref import ReferenceMarshaller
+from ._scalars import PARSERS
+from ._types import K_BYTES, WireType
+from ._xml import Limits
+
+_XSI_TYPE = f"{{{XSI}}}type"
+_PLAIN_ATTRIBUTES = frozenset({"id", _XSI_TYPE})
+#: the declared kinds whose text a slot may carry: those with a text parser, but base64 (its own limit)
+_SLOT_KINDS = frozenset(PARSERS) - {K_BYTES}
+#: elements of a message worth a template (a parameter list, not a document)
+MAX_ELEMENTS = 64
+#: constant bytes of one template
+MAX_CONSTANT_BYTES = 16 * 1024
+#: templates per content type, and content types
+PER_CONTENT_TYPE = 16
+CONTENT_TYPES = 8
+
+#: reads a message with the full parser: (body, content type, marshaller) -> call
+FullReader = Callable[[bytes, str, ReferenceMarshaller | None], EncodedCall]
+
+
+class RequestTemplate:
+    """One recorded call shape: its bytes, the declared types its slots were decoded as, and its call."""
+
+    __slots__ = ("bytes", "method_name", "names", "namespace", "parsers", "toolkit", "types")
+
+    def __init__(self, template: ByteTemplate, call: EncodedCall, types: Sequence[WireType]) -> None:
+        self.bytes = template
+        self.types = tuple(types)
+        self.parsers = tuple(PARSERS[wt.kind] for wt in types)
+        self.method_name = call.method_name
+        self.namespace = call.namespace
+        self.names = call.argument_names
+        self.toolkit = call.toolkit
+
+    def same_as(self, other: RequestTemplate) -> bool:
+        return self.bytes.first == other.bytes.first and self.bytes.chunks == other.bytes.chunks \
+            and self.types == other.types
+
+
+class TemplateCall:
+    """A call read from a template (see the module docstring): the :class:`soap.IncomingCall` the full path
+    would give, whose arguments are the slots' text; anything unusual is asked of the full path's call."""
+
+    overloadable = True
+    claimed_type: str | None = None
+    #: no Header: no header blocks, no call context, no method signature
+    header_blocks: Sequence[HeaderBlock] = ()
+
+    __slots__ = ("_full_call", "_owner", "_source", "_template", "_texts")
+
+    def __init__(self, template: RequestTemplate, texts: list[str], owner: RequestTemplates,
+                 source: tuple[bytes, str, ReferenceMarshaller | None]) -> None:
+        self._template = template
+        self._texts = texts
+        self._owner = owner
+        #: what read_call was given: (body, content type, marshaller), for the full path
+        self._source = source
+        self._full_call: EncodedCall | None = None
+
+    @property
+    def method_name(self) -> str:
+        return self._template.method_name
+
+    @property
+    def namespace(self) -> str:
+        return self._template.namespace
+
+    @property
+    def argument_count(self) -> int:
+        return len(self._texts)
+
+    @property
+    def argument_names(self) -> list[str]:
+        return list(self._template.names)
+
+    @property
+    def toolkit(self) -> bool:
+        return self._template.toolkit
+
+    def full(self) -> EncodedCall:
+        """The call as the full parser reads it (parsed on first use)."""
+        if self._full_call is None:
+            self._full_call = self._owner.read_full(*self._source)
+        return self._full_call
+
+    def call_context(self) -> dict[str, object] | None:
+        return None
+
+    def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
+        recorded = self._template.types
+        if len(types) == len(recorded):
+            for declared, known in zip(types, recorded, strict=True):
+                if declared is not known and declared != known:
+                    break
+            else:
+                args = self._decode()
+                if args is not None:
+                    return args
+        return self.full().decode_arguments(types, names)
+
+    def _decode(self) -> list[object] | None:
+        """The arguments, as :meth:`EncodedReader.value` reads them; None where the full path must say why not."""
+        limit = self._owner.limits.max_text_length
+        args: list[object] = []
+        try:
+            for text, parse in zip(self._texts, self._template.parsers, strict=True):
+                if len(text) > limit:
+                    return None
+                args.append(text if parse is str else parse(text))
+        except Exception:  # (ValueError, OverflowError ...): the full path raises it with the element's name
+            return None
+        return args
+
+    def signature(self) -> list[str | None] | None:
+        return None
+
+    def argument_type_names(self) -> list[str | None]:
+        return self.full().argument_type_names()
+
+    def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
+        return self.full().overload_fit(parameters, inputs)
+
+
+class RecordingCall(EncodedCall):
+    """A call the full parser read, recorded as a template once its arguments are decoded."""
+
+    def __init__(self, reader: EncodedReader, templates: RequestTemplates, body: bytes, content_type: str) -> None:
+        super().__init__(reader)
+        self._templates = templates
+        self._body = body
+        self._content_type = content_type
+
+    def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
+        args = super().decode_arguments(types, names)
+        self._templates.record(self, self._body, self._content_type, types)
+        return args
+
+
+class RequestTemplates:
+    """The request templates of one formatter (see the module docstring)."""
+
+    def __init__(self, limits: Limits, read_full: FullReader) -> None:
+        self.limits = limits
+        #: the formatter's full parser, for what a template does not take
+        self.read_full = read_full
+        #: content type -> templates, most recently used first (replaced whole, never changed in place)
+        self._by_type: dict[str, tuple[RequestTemplate, ...]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, body: bytes, content_type: str, marshaller: ReferenceMarshaller | None) -> TemplateCall | None:
+        """The call ``body`` makes if it matches a template, else None (read it with the full parser)."""
+        templates = self._by_type.get(content_type)
+        if templates is None or len(body) > self.limits.max_bytes:
+            return None
+        for position, template in enumerate(templates):
+            texts = template.bytes.match(body)
+            if texts is not None:
+                if position:
+                    self._promote(content_type, template)
+                return TemplateCall(template, texts, self, (body, content_type, marshaller))
+        return None
+
+    def _promote(self, content_type: str, template: RequestTemplate) -> None:
+        with self._lock:
+            others = tuple(t for t in self._by_type.get(content_type, ()) if t is not template)
+            self._by_type[content_type] = (template, *others)
+
+    def record(self, call: EncodedCall, body: bytes, content_type: str, types: Sequence[WireType]) -> None:
+        """Keep ``call`` (read from ``body``, its arguments decoded as ``types``) as a template, if its shape
+        is one (see the module docstring). Cheap when it is not: the first checks need no work."""
+        reader = call._reader
+        params = call._params
+        if reader.header is not None or len(types) != len(params) or len(reader.body) != 1:
+            return
+        for param, wt in zip(params, types, strict=True):
+            if wt.kind not in _SLOT_KINDS or len(param) or not param.text:
+                return
+            if not _PLAIN_ATTRIBUTES.issuperset(param.keys()):
+                return
+        root = reader.body.getparent()
+        if root is None:
+            return
+        elements = list(root.iter())
+        if len(elements) > MAX_ELEMENTS:
+            return
+        spans = leaf_text_spans(body, len(elements), [elements.index(p) for p in params])
+        if spans is None:
+            return
+        for (start, end), param in zip(spans, params, strict=True):
+            if slot_text(body[start:end]) != param.text:
+                return  # (a reference, CR ... in the text: not the template of plain values)
+        template = ByteTemplate(body, spans)
+        if template.size > MAX_CONSTANT_BYTES:
+            return
+        self._add(content_type, RequestTemplate(template, call, types))
+
+    def _add(self, content_type: str, template: RequestTemplate) -> None:
+        with self._lock:
+            known = self._by_type.get(content_type)
+            if known is None:
+                if len(self._by_type) >= CONTENT_TYPES:
+                    del self._by_type[next(iter(self._by_type))]
+                known = ()
+            others = tuple(t for t in known if not t.same_as(template))
+            self._by_type[content_type] = (template, *others[:PER_CONTENT_TYPE - 1])
+
+
+__all__ = ["RecordingCall", "RequestTemplates", "TemplateCall"]
