@@ -186,7 +186,9 @@ def _collect_one(sock: socket.socket) -> tuple[TcpFrame, None]:
     reader = FrameReader()
     sock.settimeout(3)
     while (frame := reader.next_frame()) is None:
-        reader.feed(sock.recv(65536))
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection without answering"
+        reader.feed(chunk)
     return frame, None
 
 
@@ -245,21 +247,31 @@ def test_async_client_many_calls_in_flight(tcp_url: str) -> None:
     assert asyncio.run(scenario()) == [f"Hi there {i}" for i in range(100)]
 
 
-def test_many_concurrent_connections(port: int, app: RemotingApp) -> None:
-    async def one() -> bytes:
+def test_many_concurrent_connections() -> None:
+    # its own server with timeouts far above the test's pace: on a loaded machine 300 connections opened at
+    # once may wait longer than the shared app's 0.6 s idle timeout before their frame is sent
+    app = samples_app(tcp_options={"idle_timeout": 60, "frame_timeout": 60})
+
+    async def one(port: int) -> bytes:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(write_frame(hello_frame()))
         frames = FrameReader()
         while (frame := frames.next_frame()) is None:
-            frames.feed(await reader.read(65536))
+            chunk = await reader.read(65536)
+            assert chunk, "the server closed a connection without answering"
+            frames.feed(chunk)
         writer.close()
         return frame.body
 
-    async def scenario() -> list[bytes]:
-        return list(await asyncio.gather(*(one() for _ in range(300))))
+    async def scenario(port: int) -> list[bytes]:
+        async with asyncio.timeout(120):
+            return list(await asyncio.gather(*(one(port) for _ in range(300))))
 
-    assert all(b"Hi there Alice" in body for body in asyncio.run(scenario()))
-    assert_serving(port, app)
+    with serve(app):
+        assert app.tcp is not None
+        port = app.tcp.port
+        assert all(b"Hi there Alice" in body for body in asyncio.run(scenario(port)))
+        assert_serving(port, app)
 
 
 # ------------------------------------------------------------------ ObjRefs
