@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
-from gateway import AsyncRemotingClient, RemotingApp, RemotingError, proxy_objref
+from gateway import AsyncRemotingClient, LifetimeSettings, RemotingApp, RemotingError, proxy_objref
 from gateway.store import EmbeddedStore, RedisStore
 
 from ..support.redis import RedisServer
@@ -33,17 +33,20 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=["embedded", "redis"])
-async def workers(request: pytest.FixtureRequest) -> AsyncIterator[list[Worker]]:
-    """Two workers sharing the embedded store, or a real redis-server (each with its own Redis client)."""
-    if request.param == "embedded":
+def store_factory(kind: str, request: pytest.FixtureRequest) -> Callable[[], EmbeddedStore | RedisStore]:
+    """The store of each worker: one shared embedded store, or a real redis-server (a Redis client each)."""
+    if kind == "embedded":
         store = EmbeddedStore(shared=True)
-        async with deployment(lambda: store) as found:
-            yield found
-        return
+        return lambda: store
     redis: RedisServer = request.getfixturevalue("redis")
     prefix = f"inprocess-{next(PREFIXES)}"
-    async with deployment(lambda: RedisStore(redis.url, prefix=prefix)) as found:
+    return lambda: RedisStore(redis.url, prefix=prefix)
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def workers(request: pytest.FixtureRequest) -> AsyncIterator[list[Worker]]:
+    """Two workers sharing the embedded store, or a real redis-server."""
+    async with deployment(store_factory(request.param, request)) as found:
         yield found
 
 
@@ -84,15 +87,20 @@ async def test_singlecall_never_forwarded(workers: list[Worker], client: AsyncRe
         assert await client.get_object(Hello, w.url + "Hello.rem").Hi("x") == "Hi x"
 
 
-async def test_large_bodies_forwarded_both_formatters(workers: list[Worker]) -> None:
-    a, b = workers
-    for formatter in ("soap", "binary"):
-        async with AsyncRemotingClient(timeout=20, formatter=formatter) as c:
-            counter = await c.create_instance(Counter, a.url, "big")
-            ref = proxy_objref(counter)
-            assert ref is not None
-            text = "x" * 3_000_000 + "é<&>"
-            assert await c.get_object(Counter, b.url + ref.uri).Echo(text) == text
+@pytest.mark.parametrize("kind", ["embedded", "redis"])
+async def test_large_bodies_forwarded_both_formatters(kind: str, request: pytest.FixtureRequest) -> None:
+    # Both workers and the client share this test's event loop, and a 3 MB message holds it for a while: on a
+    # loaded machine long enough to miss the 0.5 s registration TTL of the other tests, after which worker b
+    # takes worker a for gone ("No receiver for uri"). A 30 s TTL keeps this test about bodies, not liveness.
+    lifetime = LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=30))
+    async with deployment(store_factory(kind, request), lifetime=lifetime) as (a, b):
+        for formatter in ("soap", "binary"):
+            async with AsyncRemotingClient(timeout=60, formatter=formatter) as c:
+                counter = await c.create_instance(Counter, a.url, "big")
+                ref = proxy_objref(counter)
+                assert ref is not None
+                text = "x" * 3_000_000 + "é<&>"
+                assert await c.get_object(Counter, b.url + ref.uri).Echo(text) == text
 
 
 async def test_dead_owner_gives_no_receiver_at_once(workers: list[Worker], client: AsyncRemotingClient) -> None:

@@ -97,8 +97,10 @@ class Hello(MarshalByRefObject):
 LIFETIME = LifetimeSettings(lease_manager_poll_time=dt.timedelta(seconds=0.5))
 
 
-def make_app(store: ObjectStore | str, formatters: tuple[str, ...] = ("soap", "binary")) -> RemotingApp:
-    app = RemotingApp(store=store, lifetime=LIFETIME, formatters=formatters)
+def make_app(
+    store: ObjectStore | str, formatters: tuple[str, ...] = ("soap", "binary"), lifetime: LifetimeSettings = LIFETIME
+) -> RemotingApp:
+    app = RemotingApp(store=store, lifetime=lifetime, formatters=formatters)
     app.register_well_known(Hello, "Hello.rem", WellKnownObjectMode.SingleCall)
     app.register_well_known(Tally, "Tally.rem", WellKnownObjectMode.Singleton)
     app.register_well_known(Ledger, "Ledger.rem", WellKnownObjectMode.Singleton)
@@ -151,8 +153,12 @@ class Worker:
 
 
 @contextlib.asynccontextmanager
-async def deployment(store_factory: Callable[[], ObjectStore | str], count: int = 2) -> AsyncIterator[list[Worker]]:
-    workers = [await Worker(f"w{i}", make_app(store_factory())).start() for i in range(count)]
+async def deployment(
+    store_factory: Callable[[], ObjectStore | str], count: int = 2, lifetime: LifetimeSettings = LIFETIME
+) -> AsyncIterator[list[Worker]]:
+    """``count`` workers in this loop. ``lifetime``'s poll time is also each worker's registration TTL (a
+    heartbeat every third of it): a call that holds the shared loop longer makes the others look gone."""
+    workers = [await Worker(f"w{i}", make_app(store_factory(), lifetime=lifetime)).start() for i in range(count)]
     for worker in workers:
         assert worker.app.cluster is not None
     try:
