@@ -23,6 +23,7 @@ from ._escape import escape_attr, escape_text
 from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, WSSE_NS, XSI
+from ._object_columns import column_plan, read_columns
 from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
@@ -393,7 +394,7 @@ class LiteralReader:
         if kind is Kind.LIST:
             children = [c for c in el if isinstance(c.tag, str)]
             self._array_items = count_array_items(self._array_items, len(children), self.limits)
-            return self._list(children, wt.item or ANY, depth + 1)
+            return self._list(children, wt.item or ANY, depth + 1, el)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
@@ -438,8 +439,15 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
-    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+    def _list(self, children: list[etree._Element], item: WireType, depth: int,
+              parent: etree._Element | None = None) -> list[object]:
         kind = item.kind
+        if kind is Kind.OBJECT and item.py_type is not None and parent is not None:
+            plan = column_plan(item.py_type)  # plain objects: all their fields at once, column by column
+            if plan is not None and depth < self.limits.max_ref_depth:
+                objects = read_columns(plan, children, self.limits, parent)
+                if objects is not None:
+                    return objects
         parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(kind)
         if parser is None or depth > self.limits.max_ref_depth:
             return [self.value(c, item, depth) for c in children]
