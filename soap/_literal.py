@@ -394,7 +394,7 @@ class LiteralReader:
         if kind is Kind.LIST:
             children = [c for c in el if isinstance(c.tag, str)]
             self._array_items = count_array_items(self._array_items, len(children), self.limits)
-            return self._list(children, wt.item or ANY, depth + 1, el)
+            return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
@@ -439,13 +439,12 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
-    def _list(self, children: list[etree._Element], item: WireType, depth: int,
-              parent: etree._Element | None = None) -> list[object]:
+    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
         kind = item.kind
-        if kind is Kind.OBJECT and item.py_type is not None and parent is not None:
+        if kind is Kind.OBJECT and item.py_type is not None:
             plan = column_plan(item.py_type)  # plain objects: all their fields at once, column by column
             if plan is not None and depth < self.limits.max_ref_depth:
-                objects = read_columns(plan, children, self.limits, parent)
+                objects = read_columns(plan, children, self.limits)
                 if objects is not None:
                     return objects
         parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(kind)

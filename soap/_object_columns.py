@@ -84,49 +84,31 @@ def _make_plan(cls: type) -> ColumnPlan | None:
     return ColumnPlan(cls, by_wire_name, tuple(parsers), tuple(integer_kinds))
 
 
-#: the objects' selections, the plainness check and their fields: for every element child of a container
-#: (document/literal's array element), or for a list of elements passed as ``$objs`` (Remoting SOAP's
-#: multi-ref objects, which sit in the Body beside other values; the list then comes back in document order)
-_OBJECT_ATTRIBUTES = {False: "@*", True: "@*[name() != 'id']"}
-
-
-def _selection(step: str, ids: bool) -> tuple[etree.XPath, etree.XPath, etree.XPath]:
-    attributes = _OBJECT_ATTRIBUTES[ids]
-    return (etree.XPath(step), etree.XPath(f"boolean({step}/{attributes} or {step}/*/{attributes})"),
-            etree.XPath(f"{step}/*"))
-
-
-_SELECTIONS = {(step, ids): _selection(step, ids) for step in ("*", "$objs") for ids in (False, True)}
+#: the attributes a plain object or field may carry: none, or (Remoting SOAP) its ``id``
+_PLAIN_ATTRIBUTES = {False: frozenset({()}), True: frozenset({(), ("id",)})}
+_KEYS = etree._Element.keys
 
 
 def read_columns(plan: ColumnPlan, objects: Sequence[etree._Element], limits: Limits,
-                 container: etree._Element | None = None, ids: bool = False) -> list[object] | None:
+                 ids: bool = False) -> list[object] | None:
     """The objects ``objects`` hold, or None when any is not plain (see the module docstring).
 
-    ``container``: the element whose element children are exactly ``objects`` (faster to select), if there
-    is one. ``ids``: an object or field element may carry an ``id`` (Remoting SOAP's multi-refs), which
-    changes no value; any other attribute makes it not plain.
+    ``ids``: an object or field element may carry an ``id`` (Remoting SOAP's multi-refs), which changes no
+    value; any other attribute makes it not plain. Every step is one pass over the objects or their fields
+    (no XPath over a node list, whose duplicate checks grow with the square of its length).
     """
     width = len(plan.parsers)
     count = len(objects)
     if not count or not width:
         return None
-    if container is None:
-        context, variables = objects[0], {"objs": list(objects)}
-        objects_of, attributes_of, fields_of = _SELECTIONS["$objs", ids]
-    else:
-        context, variables = container, {}
-        objects_of, attributes_of, fields_of = _SELECTIONS["*", ids]
-    found = objects_of(context, **variables)
-    if not isinstance(found, list) or len(found) != count or any(
-            a is not b for a, b in zip(found, objects, strict=True)):
-        return None  # not exactly the given objects (each once), in document order
-    if any(len(obj) != width for obj in objects) or attributes_of(context, **variables):
-        return None
-    fields = fields_of(context, **variables)
-    assert isinstance(fields, list)
-    if any(map(len, fields)):  # a child element, comment or processing instruction in a field
-        return None
+    plain = _PLAIN_ATTRIBUTES[ids]
+    if any(len(obj) != width for obj in objects) or not plain.issuperset(map(tuple, map(_KEYS, objects))):
+        return None  # a comment counts in len(): one in an object makes it not plain
+    fields: list[etree._Element] = []
+    for obj in objects:
+        fields.extend(obj)
+    if any(map(len, fields)) or not plain.issuperset(map(tuple, map(_KEYS, fields))):
+        return None  # a child element, comment or processing instruction in a field, or an attribute on one
     tags = [field.tag for field in fields]
     order: list[int] = []
     for position, tag in enumerate(tags[:width]):
