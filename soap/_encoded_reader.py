@@ -31,6 +31,7 @@ from ._headers import HeaderBlock, find_header, header_blocks
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._namespaces import CLR_NS, SOAP12_ENV, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
+from ._object_columns import column_plan, read_columns
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
@@ -300,7 +301,10 @@ class EncodedReader:
         if item.kind is K_ANY and array_type is not None:
             item = self._array_item_type(el)
         parser = PARSERS.get(item.kind)
-        if parser is None or item.kind is K_BYTES:
+        objects = self._plain_objects(children, item, depth) if item.kind is K_OBJECT else None
+        if objects is not None:
+            values = objects
+        elif parser is None or item.kind is K_BYTES:
             values = [self.value(c, item, depth + 1) for c in children]
         else:
             if depth + 1 > self.limits.max_ref_depth:
@@ -311,6 +315,52 @@ class EncodedReader:
             values = scalar_items(children, parser, integer_kind, lambda c: self.value(c, item, depth + 1),
                                   self.limits)
         return values if length == len(children) else pad(values, length, item.kind)
+
+    def _plain_objects(self, children: list[etree._Element], item: WireType, depth: int) -> list[object] | None:
+        """An array of references to plain objects of one class, all at once (:mod:`soap._object_columns`),
+        or None to read it item by item: any item that is not a lone ``href`` to an object not read yet, a
+        reference used twice (one object for both), objects not all of one element name."""
+        declared = item.py_type
+        if declared is None or not children or depth + 2 >= self.limits.max_ref_depth:
+            return None
+        index = self._index()
+        read = {key for key, _ in self._memo} | self._pending  # references read already (or being read)
+        keys: list[str] = []
+        targets: list[etree._Element] = []
+        for child in children:
+            attributes = child.attrib
+            href = attributes.get("href") if len(attributes) == 1 else None
+            if href is None or not href.startswith("#"):
+                return None
+            key = href[1:]
+            target = index.get(key)
+            if target is None or key in read:
+                return None
+            keys.append(key)
+            targets.append(target)
+        if len(set(keys)) != len(keys):
+            return None
+        tag = targets[0].tag
+        if any(target.tag != tag for target in targets):
+            return None
+        plan = column_plan(self._object_class(tag, declared))
+        objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
+        if objects is not None:
+            self._memo.update(zip(((key, item) for key in keys), objects, strict=True))
+        return objects
+
+    def _object_class(self, tag: object, declared: type) -> type:
+        """The class an object element is read as: the declared one, or the registered subclass its name gives."""
+        cls = self._classes.get((tag, declared))
+        if cls is None:
+            cls = declared
+            named = parse_data_namespace(_namespace(tag), _local(tag))
+            if named is not None:
+                actual = self.registry.lookup(named[0])
+                if actual is not None and actual is not cls and issubclass(actual, cls):
+                    cls = actual
+            self._classes[(tag, declared)] = cls
+        return cls
 
     def _array_item_type(self, el: etree._Element) -> WireType:
         namespace, local = self._type_qname(el, _ARRAY_TYPE)
@@ -446,15 +496,7 @@ class EncodedReader:
     def _object(self, el: etree._Element, wt: WireType, depth: int) -> object:
         declared = wt.py_type
         assert declared is not None
-        cls = self._classes.get((el.tag, declared))
-        if cls is None:  # the element may name a registered subclass of the declared class
-            cls = declared
-            named = parse_data_namespace(_namespace(el.tag), _local(el.tag))
-            if named is not None:
-                actual = self.registry.lookup(named[0])
-                if actual is not None and actual is not cls and issubclass(actual, cls):
-                    cls = actual
-            self._classes[(el.tag, declared)] = cls
+        cls = self._object_class(el.tag, declared)  # the element may name a registered subclass of the declared one
         if issubclass(cls, BaseException):
             return self.exception(el, depth).value
         specs = fields_by_wire_name(cls)

@@ -23,6 +23,7 @@ from ._escape import escape_attr, escape_text
 from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, WSSE_NS, XSI
+from ._object_columns import column_plan, read_columns
 from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
@@ -440,6 +441,12 @@ class LiteralReader:
 
     def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
         kind = item.kind
+        if kind is Kind.OBJECT and item.py_type is not None:
+            plan = column_plan(item.py_type)  # plain objects: all their fields at once, column by column
+            if plan is not None and depth < self.limits.max_ref_depth:
+                objects = read_columns(plan, children, self.limits)
+                if objects is not None:
+                    return objects
         parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(kind)
         if parser is None or depth > self.limits.max_ref_depth:
             return [self.value(c, item, depth) for c in children]

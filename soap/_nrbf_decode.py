@@ -55,6 +55,20 @@ _INTEGER_PRIMITIVES = frozenset({
     Primitive.Byte, Primitive.SByte, Primitive.Int16, Primitive.UInt16, Primitive.Int32, Primitive.UInt32,
     Primitive.Int64, Primitive.UInt64,
 })
+#: the integer kind each integer primitive's items are: an array whose wire type fits the declared kind needs
+#: no range check (``struct`` read them at that width)
+_PRIMITIVE_KINDS = {
+    Primitive.Byte: Kind.BYTE, Primitive.SByte: Kind.SBYTE, Primitive.Int16: Kind.INT16,
+    Primitive.UInt16: Kind.UINT16, Primitive.Int32: Kind.INT32, Primitive.UInt32: Kind.UINT32,
+    Primitive.Int64: Kind.INT64, Primitive.UInt64: Kind.UINT64,
+}
+
+
+def _fits(prim: Primitive, kind: Kind) -> bool:
+    """Every value of the integer primitive ``prim`` is in the range of the integer kind ``kind``."""
+    lo, hi = INTEGER_RANGES[_PRIMITIVE_KINDS[prim]]
+    want_lo, want_hi = INTEGER_RANGES[kind]
+    return want_lo <= lo and hi <= want_hi
 
 
 def ticks_to_datetime(raw: int) -> _dt.datetime:
@@ -195,7 +209,7 @@ class NrbfDecoder:
                 # item by item only to say which one is out of it
                 integers = cast("list[int]", elements)
                 lo, hi = INTEGER_RANGES[item_kind]
-                if not integers or (lo <= min(integers) and max(integers) <= hi):
+                if not integers or _fits(raw.primitive, item_kind) or (lo <= min(integers) and max(integers) <= hi):
                     return list(integers)
                 try:
                     return [check_integer(item_kind, v) for v in integers]

@@ -68,6 +68,28 @@ def parse_double(text: str) -> float:
     return value
 
 
+#: deletes what a plain number may hold: a text of nothing else is a number ``float`` reads as ``_FLOAT_RE``
+#: does (sign, digits, point, exponent; ``float``'s ``inf``, ``nan``, ``_`` and white space are not in it)
+_NUMBER_CHARACTERS = str.maketrans("", "", "0123456789+-.eE")
+
+
+def parse_doubles(texts: list[str]) -> list[float] | None:
+    """The doubles of many texts at once, when every one is a plain finite number (no white space, no
+    ``INF``/``NaN``, at most 400 characters, as :func:`parse_double` allows): one character check over them
+    all, ``float`` in C. None when any is not: the caller then parses them one by one."""
+    if not texts:
+        return []
+    if max(map(len, texts)) > 400 or "".join(texts).translate(_NUMBER_CHARACTERS):
+        return None
+    try:
+        values = list(map(float, texts))
+    except ValueError:  # the right characters in a wrong order ("1e", "+-1", "", ".")
+        return None
+    if math.isinf(max(values)) or math.isinf(min(values)):  # a finite spelling too large for a double
+        return None
+    return values
+
+
 def parse_single(text: str) -> float:
     value = parse_double(text)
     if math.isfinite(value):

@@ -20,6 +20,7 @@ from soap import (
     Byte,
     Int16,
     Int32,
+    Int64,
     Kind,
     MethodCall,
     MethodReturn,
@@ -28,6 +29,7 @@ from soap import (
     SoapDecodeError,
     SoapEncodeError,
     SoapFormatter,
+    UInt32,
     wire_type,
 )
 from soap._encoded_writer import EncodedWriter
@@ -128,18 +130,27 @@ def test_an_int_array_round_trips_through_the_fast_paths() -> None:
     assert client.read_response(out, "Sum", INTS).value == values  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(("sent", "declared", "lo", "hi"), [
+    (Int32, Int16, -(2**15), 2**15 - 1),  # narrower: every item checked
+    (Int32, UInt32, 0, 2**32 - 1),  # same width, other sign
+    (Int32, Int32, -(2**31), 2**31 - 1),  # the wire type fits: nothing can be out of range
+    (Int16, Int64, -(2**63), 2**63 - 1),
+])
 @settings(max_examples=40, deadline=None)
-@given(items=st.lists(st.integers(min_value=-(2**31), max_value=2**31 - 1), max_size=10))
-def test_binary_integer_arrays_are_range_checked_as_item_by_item(items: list[int]) -> None:
+@given(items=st.lists(st.integers(min_value=-(2**15), max_value=2**15 - 1) | st.integers(min_value=-(2**31),
+                      max_value=2**31 - 1), max_size=10))
+def test_binary_integer_arrays_are_range_checked_as_item_by_item(items: list[int], sent: type, declared: type,
+                                                                  lo: int, hi: int) -> None:
     formatter = BinaryFormatter()
-    body = formatter.write_call("Sum", "Arrays.IArrays, Arrays", [items], [wire_type(list[Int32])])
+    if sent is Int16:
+        items = [v for v in items if -(2**15) <= v < 2**15]
+    body = formatter.write_call("Sum", "Arrays.IArrays, Arrays", [items], [wire_type(list[sent])])
     call = formatter.read_call(body)
-    fits = all(-(2**15) <= v < 2**15 for v in items)
-    if fits:
-        assert call.decode_arguments([wire_type(list[Int16])]) == [items]
+    if all(lo <= v <= hi for v in items):
+        assert call.decode_arguments([wire_type(list[declared])]) == [items]
     else:
         with pytest.raises(SoapDecodeError, match="out of range"):
-            call.decode_arguments([wire_type(list[Int16])])
+            call.decode_arguments([wire_type(list[declared])])
 
 
 @pytest.mark.parametrize("declared", [list[int], list[Int16], list[Byte], list[float], list[Single]])
