@@ -21,7 +21,9 @@ import uvicorn
 #: Repository root (this file is ``<repo>/tests/support/server.py``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-STARTUP_TIMEOUT = 20.0
+#: how long a server under test may take to listen (a deadline: a healthy start takes a second or two; several
+#: uvicorn workers importing the app on a loaded 2-core machine took over 20 s)
+STARTUP_TIMEOUT = 60.0
 
 
 def free_port() -> int:
