@@ -38,5 +38,5 @@ def is_user_slot(name: str) -> bool:
 def check_slot_names(context: dict[str, object]) -> None:
     """Slot names become XML element names and record member names: refuse what cannot be one."""
     for name in context:
-        if not isinstance(name, str) or not _NAME.match(name) or not is_user_slot(name):
+        if not isinstance(name, str) or not _NAME.match(name) or name.startswith("__"):  # (not is_user_slot)
             raise SoapEncodeError(f"call context slot name {name!r} cannot be sent (use letters, digits, _ . -)")
