@@ -694,7 +694,8 @@ class EncodedCall:
     def signature(self) -> list[str | None] | None:
         """The CLR type names of the ``__MethodSignature`` header (None where a QName is not known), or None."""
         header = self._reader.header
-        found = None if header is None else next((h for h in header if h.tag == _METHOD_SIGNATURE), None)
+        # (by tag, in C: a call context's multi-refs share the Header; each overload asks)
+        found = None if header is None else next(header.iterchildren(_METHOD_SIGNATURE), None)
         if found is None:
             return None
         names: list[str | None] = []
