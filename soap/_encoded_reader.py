@@ -209,7 +209,7 @@ class EncodedReader:
         if href is None or not href.startswith("#"):
             return None
         key = href[1:]
-        if key in self._pending or (key, ANY) in self._memo:
+        if key in self._pending or (self._memo and (key, ANY) in self._memo):  # (a WireType's hash is Python code)
             return None
         target = self._index().get(key)
         if target is None:

@@ -517,7 +517,7 @@ class NrbfReader:
             lib_id = self.i32()
             self.libraries[lib_id] = self.string()
             return self.record()  # a library record precedes the object that uses it
-        if kind == RT_BinaryObjectString or kind == RT_MemberReference:  # (their id read here: what i32 does)
+        if kind in (RT_BinaryObjectString, RT_MemberReference):  # (their id read here: what i32 does)
             pos = self.pos
             if pos + 4 > len(self.data):
                 self._need(4)

@@ -650,7 +650,8 @@ class NrbfWriter:
         systems = tuple([known[2] for known in flat])
         head = _CONTEXT_HEADS.get((names, systems))
         if head is None:
-            members: list[Member] = [_class_member(name, known[0], b"") for name, known in zip(names, flat, strict=True)]
+            members: list[Member] = [_class_member(name, known[0], b"")
+                                     for name, known in zip(names, flat, strict=True)]
             head = _class_head(_LOGICAL_CALL_CONTEXT, members)[1]
             if len(_CONTEXT_HEADS) < _MAX_CLASS_HEADS:
                 _CONTEXT_HEADS[(names, systems)] = head
@@ -685,7 +686,8 @@ def _flat_slot(registry: TypeRegistry, cls: type) -> _FlatSlot | None:
     """``cls`` as :meth:`NrbfWriter._flat_context` writes it: a dataclass (no exception) registered in
     ``registry``, whose values ``runtime_wire_type`` gives an object wire type (None: anything else)."""
     if not isinstance(cls, type) or not dataclasses.is_dataclass(cls) \
-            or issubclass(cls, BaseException | ObjRef | int | list | tuple | enum.Enum) or not registry.is_registered(cls):
+            or issubclass(cls, BaseException | ObjRef | int | list | tuple | enum.Enum) \
+            or not registry.is_registered(cls):
         return None  # (runtime_wire_type types an int, a list ... subclass by what it derives from)
     wt = wire_type(cls)
     if wt.kind is not K_OBJECT or wt.py_type is not cls:
