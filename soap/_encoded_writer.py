@@ -23,7 +23,13 @@ import functools
 from collections import deque
 from decimal import Decimal
 
-from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, check_slot_names
+from ._call_context import (
+    CALL_CONTEXT_HEADER,
+    HEADER_NAMESPACE,
+    LOGICAL_CALL_CONTEXT_NS,
+    check_slot_names,
+    known_classes,
+)
 from ._clr import ClrName
 from ._delegates import DELEGATE_ENTRY_ELEMENT, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
@@ -276,19 +282,7 @@ class EncodedWriter:
         usual call context) and nothing is queued yet; None otherwise. Has no side effect."""
         if self._queue or self.toolkit:
             return None
-        registry = self.registry
-        found = []
-        for value in context.values():
-            cls = type(value)
-            flat = _FLAT_CLASSES.get((registry, cls))
-            if flat is None:
-                flat = _flat_class(registry, cls)
-                if flat is None:
-                    return None
-            elif registry.name_of(cls) is not flat[0]:  # registered again, under another name
-                return None
-            found.append(flat)
-        return found
+        return known_classes(context.values(), self.registry, _FLAT_CLASSES, _flat_class)
 
     def _flat_slots(self, context: dict[str, object], flat: list[_FlatClass]) -> tuple[str, str]:
         """The slots and the objects they refer to, for :meth:`_flat_values`' contexts: the text, ids,

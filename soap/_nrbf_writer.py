@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
 
-from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names
+from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names, known_classes
 from ._clr import ClrName
 from ._delegates import DELEGATE_ENTRY, DELEGATE_HOLDER, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
@@ -618,19 +618,7 @@ class NrbfWriter:
         otherwise. Has no side effect."""
         if self._metadata:
             return None
-        registry = self.registry
-        found = []
-        for value in context.values():
-            cls = type(value)
-            known = _FLAT_SLOTS.get((registry, cls))
-            if known is None:
-                known = _flat_slot(registry, cls)
-                if known is None:
-                    return None
-            elif registry.name_of(cls) is not known[0]:  # registered again, under another name
-                return None
-            found.append(known)
-        return found
+        return known_classes(context.values(), self.registry, _FLAT_SLOTS, _flat_slot)
 
     def _flat_context(self, ref: int, context: dict[str, object], flat: list[_FlatSlot]) -> bytes:
         """The ``LogicalCallContext`` record as ``member()`` per slot then :meth:`_class_record` write it (same
