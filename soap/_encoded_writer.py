@@ -77,6 +77,7 @@ from ._types import (
     WireType,
     check_integer,
     object_fields,
+    one_step_kind,
 )
 from ._xsd import XSD_TYPE_NAMES
 
@@ -554,15 +555,8 @@ _FIELD_PLANS: dict[type, tuple[tuple[str, str, Kind | None, WireType], ...]] = {
 def _field_plan(cls: type) -> tuple[tuple[str, str, Kind | None, WireType], ...]:
     """A dataclass's fields as :meth:`EncodedWriter._object` writes them: a ``str`` field (nullable or not,
     element text with an id), a non-nullable ``int``/``Int32`` (no xsi:type: declared) in one step each."""
-    steps = []
-    for spec in object_fields(cls):
-        kind = spec.wire.kind
-        fast: Kind | None = None
-        if kind is K_STRING:
-            fast = K_STRING
-        elif kind in (K_INT, K_INT32) and not spec.wire.nullable:
-            fast = K_INT32
-        steps.append((spec.attr, spec.wire_name, fast, spec.wire))
+    steps = [(spec.attr, spec.wire_name, one_step_kind(spec.wire, double=False), spec.wire)
+             for spec in object_fields(cls)]
     plan = _FIELD_PLANS[cls] = tuple(steps)
     return plan
 

@@ -111,6 +111,7 @@ from ._types import (
     WireType,
     integer_kind_for,
     object_fields,
+    one_step_kind,
     wire_type,
 )
 
@@ -731,17 +732,7 @@ def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
     non-nullable ``int`` or ``Int32`` (a plain ``int`` goes out as Int32 when it fits). Cached per class."""
     plan = _PLANS.get(cls)
     if plan is None:
-        steps = []
-        for spec in object_fields(cls):
-            kind = spec.wire.kind
-            fast: Kind | None = None
-            if kind is K_STRING:
-                fast = K_STRING
-            elif not spec.wire.nullable and kind is K_DOUBLE:
-                fast = K_DOUBLE
-            elif not spec.wire.nullable and kind in (K_INT, K_INT32):
-                fast = K_INT32
-            steps.append((spec, fast))
+        steps = [(spec, one_step_kind(spec.wire)) for spec in object_fields(cls)]
         plan = _PLANS[cls] = tuple(steps)
     return plan
 
