@@ -18,9 +18,15 @@ types only; anything else is refused (never instantiated by name).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from ._errors import SoapEncodeError
 from ._namespaces import CLR_NS, MESSAGE_PROPERTIES
+from ._types import TypeRegistry
+
+#: what a writer remembers of a by-value class (its CLR name first)
+_Known = TypeVar("_Known", bound=tuple[Any, ...])
 
 LOGICAL_CALL_CONTEXT = "System.Runtime.Remoting.Messaging.LogicalCallContext"
 LOGICAL_CALL_CONTEXT_NS = CLR_NS + "System.Runtime.Remoting.Messaging"
@@ -38,5 +44,27 @@ def is_user_slot(name: str) -> bool:
 def check_slot_names(context: dict[str, object]) -> None:
     """Slot names become XML element names and record member names: refuse what cannot be one."""
     for name in context:
-        if not isinstance(name, str) or not _NAME.match(name) or not is_user_slot(name):
+        if not isinstance(name, str) or not _NAME.match(name) or name.startswith("__"):  # (not is_user_slot)
             raise SoapEncodeError(f"call context slot name {name!r} cannot be sent (use letters, digits, _ . -)")
+
+
+def known_classes(
+    values: Iterable[object], registry: TypeRegistry, cache: dict[tuple[TypeRegistry, type], _Known],
+    remember: Callable[[TypeRegistry, type], _Known | None],
+) -> list[_Known] | None:
+    """Per context value, what a writer remembers of its class in ``registry`` (``remember`` fills ``cache``
+    on first use, None for a class it does not write in one step), when every value has such an entry whose
+    CLR name the registry still gives (a class registered again under another name is written as usual);
+    None otherwise. Has no side effect."""
+    found = []
+    for value in values:
+        cls = type(value)
+        known = cache.get((registry, cls))
+        if known is None:
+            known = remember(registry, cls)
+            if known is None:
+                return None
+        elif registry.name_of(cls) is not known[0]:
+            return None
+        found.append(known)
+    return found

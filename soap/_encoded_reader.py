@@ -12,7 +12,8 @@ element no ``href`` points at is a second call, which SOAP does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from lxml import etree
 
@@ -192,10 +193,62 @@ class EncodedReader:
             name = _local(child.tag)
             if name and is_user_slot(name):
                 try:
-                    slots[name] = self.value(child, ANY, 1)
+                    found = self._flat_slot(child)
+                    slots[name] = self.value(child, ANY, 1) if found is None else found
                 except SoapDecodeError as exc:
                     raise SoapDecodeError(f"call context slot {name!r}: {exc}") from None
         return slots
+
+    def _flat_slot(self, el: etree._Element) -> object | None:
+        """A slot as Mono writes one, decoded in one step: ``<name href="#ref-N" />`` to a registered by-value
+        dataclass whose fields are plain text elements. The same value, memo entry and errors as
+        ``value(el, ANY, 1)``; None (and nothing done) for anything else, which goes through ``value()``."""
+        attributes = el.attrib
+        if len(attributes) != 1 or len(el) or self.limits.max_ref_depth < 3:
+            return None
+        href = attributes.get("href")
+        if href is None or not href.startswith("#"):
+            return None
+        key = href[1:]
+        if key in self._pending or (self._memo and (key, ANY) in self._memo):  # (a WireType's hash is Python code)
+            return None
+        target = self._index().get(key)
+        if target is None:
+            return None
+        tag = target.tag
+        known = _FLAT_CLASSES.get((self.registry, tag))
+        if known is None or self.registry.lookup(known[0]) is not known[1]:
+            known = _flat_class(self.registry, target)
+            if known is None:
+                return None
+        target_attributes = target.attrib
+        if len(target_attributes) != 1 or "id" not in target_attributes:
+            return None  # an xsi:type, a null ...: value() reads those
+        _, cls, plan = known
+        values: dict[str, object] = {}
+        limits = self.limits
+        self._pending.add(key)
+        try:
+            for child in target:
+                child_tag = child.tag
+                if not isinstance(child_tag, str):
+                    continue
+                step = plan.get(child_tag.rpartition("}")[2])
+                if step is None:
+                    continue
+                attr, parser, binary, wire = step
+                if parser is not None and is_text(child):
+                    values[attr] = parse_text(child, parser, limits, binary)
+                else:
+                    values[attr] = self.value(child, wire, 3)
+        finally:
+            self._pending.discard(key)
+        try:
+            result = construct(cls, values)
+        except (TypeError, ValueError) as exc:
+            raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
+        self._memo[(key, ANY)] = result
+        return result
 
     def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
         value = el.get(attr)
@@ -583,6 +636,37 @@ class EncodedReader:
         return Fault(code, message, exception)
 
 
+#: (registry, element tag) -> (type full name, class, fields as read) of the registered by-value dataclasses
+#: read as call context values so far (:meth:`EncodedReader._flat_slot`); only registered classes get here,
+#: and each use checks that the registry still maps the name to the class
+_FlatClass = tuple[str, type, dict[str, tuple[str, Callable[[str], object] | None, bool, WireType]]]
+_FLAT_CLASSES: dict[tuple[TypeRegistry, object], _FlatClass] = {}
+_MAX_FLAT_CLASSES = 1024
+
+
+def _flat_class(registry: TypeRegistry, el: etree._Element) -> _FlatClass | None:
+    """What :meth:`EncodedReader._flat_slot` needs to read ``el`` as the registered dataclass its tag names
+    (None: not one, or an element that ``infer`` would read otherwise)."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag in (_ENC_ARRAY, _OBJREF_TAG):
+        return None
+    named = parse_data_namespace(_namespace(tag), _local(tag))
+    if named is None or kind_for_type_qname(_namespace(tag), _local(tag)) is not None:
+        return None
+    cls = registry.lookup(named[0])
+    if cls is None or not dataclasses.is_dataclass(cls) or issubclass(cls, BaseException) \
+            or wire_type(cls).kind is not K_OBJECT:
+        return None
+    plan = {
+        wire_name: (spec.attr, PARSERS.get(spec.wire.kind), spec.wire.kind is K_BYTES, spec.wire)
+        for wire_name, spec in fields_by_wire_name(cls).items() if spec.read
+    }
+    known: _FlatClass = (named[0], cls, plan)
+    if len(_FLAT_CLASSES) < _MAX_FLAT_CLASSES:
+        _FLAT_CLASSES[(registry, tag)] = known
+    return known
+
+
 class EncodedCall:
     """A parsed Remoting SOAP request (see :class:`soap.IncomingCall`)."""
 
@@ -652,7 +736,8 @@ class EncodedCall:
     def signature(self) -> list[str | None] | None:
         """The CLR type names of the ``__MethodSignature`` header (None where a QName is not known), or None."""
         header = self._reader.header
-        found = None if header is None else next((h for h in header if h.tag == _METHOD_SIGNATURE), None)
+        # (by tag, in C: a call context's multi-refs share the Header; each overload asks)
+        found = None if header is None else next(header.iterchildren(_METHOD_SIGNATURE), None)
         if found is None:
             return None
         names: list[str | None] = []

@@ -23,7 +23,13 @@ import functools
 from collections import deque
 from decimal import Decimal
 
-from ._call_context import CALL_CONTEXT_HEADER, HEADER_NAMESPACE, LOGICAL_CALL_CONTEXT_NS, check_slot_names
+from ._call_context import (
+    CALL_CONTEXT_HEADER,
+    HEADER_NAMESPACE,
+    LOGICAL_CALL_CONTEXT_NS,
+    check_slot_names,
+    known_classes,
+)
 from ._clr import ClrName
 from ._delegates import DELEGATE_ENTRY_ELEMENT, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
@@ -66,10 +72,12 @@ from ._types import (
     K_SINGLE,
     K_STRING,
     K_VOID,
+    Kind,
     TypeRegistry,
     WireType,
     check_integer,
     object_fields,
+    one_step_kind,
 )
 from ._xsd import XSD_TYPE_NAMES
 
@@ -119,12 +127,26 @@ class EncodedWriter:
         found = self._prefixes.get(namespace)
         if found is None:
             prefix = f"a{len(self._prefixes) + 1}"
-            found = self._prefixes[namespace] = prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+            found = _DECLARATIONS.get((prefix, namespace))
+            if found is None:
+                found = prefix, f' xmlns:{prefix}="{escape_attr(namespace)}"'
+                if len(_DECLARATIONS) < _MAX_DECLARATIONS:
+                    _DECLARATIONS[(prefix, namespace)] = found
+            self._prefixes[namespace] = found
         return found
 
     def _type_ref(self, name: ClrName) -> tuple[str, str]:
         prefix, decl = self._prefix(name.data_namespace)
         return f"{prefix}:{name.short_name}", decl
+
+    def _class_ref(self, cls: type) -> tuple[str, str]:
+        """:meth:`_type_ref` of a by-value class, its name's parts remembered per class."""
+        name = self.registry.name_of(cls)
+        known = _CLASS_NAMES.get(cls)
+        if known is None or known[0] is not name:
+            known = _CLASS_NAMES[cls] = name, name.data_namespace, name.short_name
+        prefix, decl = self._prefix(known[1])
+        return f"{prefix}:{known[2]}", decl
 
     def _ref(self, value: object, wt: WireType) -> int:
         key = id(value)
@@ -244,12 +266,68 @@ class EncodedWriter:
         check_slot_names(context)
         ref = self._new_id()
         prefix, decl = self._prefix(LOGICAL_CALL_CONTEXT_NS)
-        slots = "".join(self.member(name, value, ANY) for name, value in context.items())
+        flat = self._flat_values(context)
+        if flat is None:
+            slots = "".join(self.member(name, value, ANY) for name, value in context.items())
+            siblings = self.siblings()
+        else:
+            slots, siblings = self._flat_slots(context, flat)
         return (
             f'<h4:{CALL_CONTEXT_HEADER} SOAP-ENC:root="1" href="#ref-{ref}" xmlns:h4="{HEADER_NAMESPACE}" />\n'
             f'<{prefix}:LogicalCallContext id="ref-{ref}"{decl}>{slots}</{prefix}:LogicalCallContext>\n'
-            + self.siblings()
+            + siblings
         )
+
+    def _flat_values(self, context: dict[str, object]) -> list[_FlatClass] | None:
+        """Per slot, its value's :data:`_FLAT_CLASSES` entry, when every value is a flat by-value object (the
+        usual call context) and nothing is queued yet; None otherwise. Has no side effect."""
+        if self._queue or self.toolkit:
+            return None
+        return known_classes(context.values(), self.registry, _FLAT_CLASSES, _flat_class)
+
+    def _flat_slots(self, context: dict[str, object], flat: list[_FlatClass]) -> tuple[str, str]:
+        """The slots and the objects they refer to, for :meth:`_flat_values`' contexts: the text, ids,
+        prefixes and marshalling of ``member(name, value, ANY)`` per slot then :meth:`siblings`, in one pass."""
+        marshaller = self.marshaller
+        if marshaller is not None:
+            marshalled = [marshaller.marshal(value) for value in context.values()]  # once each, in order
+            if any(m is not None for m in marshalled):  # a by-value class that is remotable too: as usual
+                registry = self.registry
+                written = "".join(
+                    self.member(name, value, runtime_wire_type(value, registry), True)
+                    for name, value in ((n, v if m is None else m)
+                                        for (n, v), m in zip(context.items(), marshalled, strict=True)))
+                return written, self.siblings()
+        memo = self._memo
+        slots: list[str] = []
+        objects: list[tuple[int, object, _FlatClass]] = []
+        for (name, value), known in zip(context.items(), flat, strict=True):
+            key = id(value)
+            ref = memo.get(key)
+            if ref is None:
+                ref = memo[key] = self._next_id
+                self._next_id = ref + 1
+                self._keep_alive.append(value)
+                objects.append((ref, value, known))
+            slots.append(f'<{name} href="#ref-{ref}" />')
+        out: list[str] = []
+        append = out.append
+        for ref, value, (_, namespace, short, plan) in objects:
+            prefix, decl = self._prefix(namespace)
+            append(f'<{prefix}:{short} id="ref-{ref}"{decl}>')
+            for attr, wire_name, fast, wire in plan:
+                v = getattr(value, attr)
+                t = type(v)
+                if fast is K_STRING and t is str:
+                    n = self._next_id
+                    self._next_id = n + 1
+                    append(f'<{wire_name} id="ref-{n}">{escape_text(v)}</{wire_name}>')
+                elif fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                    append(f"<{wire_name}>{v}</{wire_name}>")
+                else:  # (None, a bool ...: written, or refused, as _object does)
+                    append(self.member(wire_name, v, wire, False))
+            append(f"</{prefix}:{short}>\n")
+        return "".join(slots), "".join(out)
 
     # -------------------------------------------------------------- siblings
 
@@ -416,14 +494,29 @@ class EncodedWriter:
             raise SoapEncodeError(f"expected {wt.describe()}, got {cls.__name__}")
         if isinstance(value, BaseException):
             return self.exception_element(ref, exception_info(value, self.registry, with_stack=None))
-        if not dataclasses.is_dataclass(value):
-            raise SoapEncodeError(f"{cls.__qualname__} is not a by-value type")
-        type_ref, decl = self._type_ref(self.registry.name_of(cls))
-        fields = "".join(
-            self.member(f.wire_name, getattr(value, f.attr), f.wire, f.wire.kind is K_ANY)
-            for f in object_fields(cls)
-        )
-        return f'<{type_ref} id="ref-{ref}"{decl}>{fields}</{type_ref}>\n'
+        plan = _FIELD_PLANS.get(cls)
+        if plan is None:
+            if not dataclasses.is_dataclass(value):
+                raise SoapEncodeError(f"{cls.__qualname__} is not a by-value type")
+            plan = _field_plan(cls)
+        type_ref, decl = self._class_ref(cls)
+        parts = [f'<{type_ref} id="ref-{ref}"{decl}>']
+        append = parts.append
+        toolkit = self.toolkit
+        for attr, wire_name, fast, wire in plan:
+            v = getattr(value, attr)
+            t = type(v)
+            # the common fields in one step each, as member() writes them (same text, same ids)
+            if fast is K_STRING and t is str and not toolkit:
+                n = self._next_id
+                self._next_id = n + 1
+                append(f'<{wire_name} id="ref-{n}">{escape_text(v)}</{wire_name}>')
+            elif fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:
+                append(f"<{wire_name}>{v}</{wire_name}>")
+            else:
+                append(self.member(wire_name, v, wire, wire.kind is K_ANY))
+        append(f"</{type_ref}>\n")
+        return "".join(parts)
 
     def exception_element(self, ref: int, info: ExceptionInfo) -> str:
         name = ClrName(info.type_name, info.assembly)
@@ -445,6 +538,51 @@ class EncodedWriter:
         ]
         members.extend(self.member(n, v, t, t.kind is not K_STRING) for n, v, t in info.fields)
         return f'<{type_ref} id="ref-{ref}"{decl}>{"".join(members)}</{type_ref}>\n'
+
+
+#: (prefix, namespace) -> (prefix, its declaration): the namespaces of a message's objects are the same in every
+#: message (a call context's on every call that carries one); bounded, as a caller chooses what it sends
+_DECLARATIONS: dict[tuple[str, str], tuple[str, str]] = {}
+_MAX_DECLARATIONS = 1024
+#: per by-value class written: (its CLR name in the registry that wrote it, that name's namespace, short name)
+_CLASS_NAMES: dict[type, tuple[ClrName, str, str]] = {}
+
+#: per by-value dataclass written so far: (attribute, wire name, the kind :meth:`EncodedWriter._object` writes in
+#: one step or None, wire type) per field; a call context's values are written on every call that carries one
+_FIELD_PLANS: dict[type, tuple[tuple[str, str, Kind | None, WireType], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[str, str, Kind | None, WireType], ...]:
+    """A dataclass's fields as :meth:`EncodedWriter._object` writes them: a ``str`` field (nullable or not,
+    element text with an id), a non-nullable ``int``/``Int32`` (no xsi:type: declared) in one step each."""
+    steps = [(spec.attr, spec.wire_name, one_step_kind(spec.wire, double=False), spec.wire)
+             for spec in object_fields(cls)]
+    plan = _FIELD_PLANS[cls] = tuple(steps)
+    return plan
+
+
+#: a flat by-value class: its CLR name (in the registry it was found in), that name's namespace and short name,
+#: and its :func:`_field_plan`, every field of which is written in one step
+_FlatClass = tuple[ClrName, str, str, tuple[tuple[str, str, Kind | None, WireType], ...]]
+#: (registry, class) -> the class as :meth:`EncodedWriter._flat_slots` writes it; registered classes only
+_FLAT_CLASSES: dict[tuple[TypeRegistry, type], _FlatClass] = {}
+_MAX_FLAT_CLASSES = 1024
+
+
+def _flat_class(registry: TypeRegistry, cls: type) -> _FlatClass | None:
+    """``cls`` as :meth:`EncodedWriter._flat_slots` writes it: a dataclass registered in ``registry``
+    (``runtime_wire_type`` refuses any other in a context) whose fields are all strings and ints."""
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls) or issubclass(cls, BaseException) \
+            or not registry.is_registered(cls):
+        return None
+    plan = _FIELD_PLANS.get(cls) or _field_plan(cls)
+    if any(fast is None for _, _, fast, _ in plan):
+        return None
+    name = registry.name_of(cls)
+    flat = (name, name.data_namespace, name.short_name, plan)
+    if len(_FLAT_CLASSES) < _MAX_FLAT_CLASSES:
+        _FLAT_CLASSES[(registry, cls)] = flat
+    return flat
 
 
 # ------------------------------------------------------------------ whole messages

@@ -55,19 +55,33 @@ RUNTIME_HEADERS = frozenset({(MESSAGE_PROPERTIES, "__CallContext"), (MESSAGE_PRO
 HeaderDecoder = Callable[[etree._Element, WireType], object]
 
 
+#: per envelope namespace, the Clark names of the mustUnderstand and the actor (SOAP 1.1) / role (SOAP 1.2) attributes
+_ATTRIBUTES: dict[str, tuple[str, str]] = {}
+
+
+def _attributes(envelope_ns: str) -> tuple[str, str]:
+    names = (f"{{{envelope_ns}}}mustUnderstand", f"{{{envelope_ns}}}{'role' if envelope_ns == SOAP12_ENV else 'actor'}")
+    if len(_ATTRIBUTES) < 16:  # (SOAP 1.1 and 1.2; any other namespace is refused before headers are read)
+        _ATTRIBUTES[envelope_ns] = names
+    return names
+
+
 class HeaderBlock:
     """One header block of a received SOAP message (see the module docstring)."""
 
     __slots__ = ("_decode", "actor", "element", "for_this_node", "must_understand", "name", "namespace",
                  "understood")
 
-    def __init__(self, element: etree._Element, envelope_ns: str, decode: HeaderDecoder) -> None:
+    def __init__(self, element: etree._Element, envelope_ns: str, decode: HeaderDecoder, tag: object = None) -> None:
         self.element = element
-        self.namespace = namespace_of(element.tag)
-        self.name = local_name(element.tag)
-        self.must_understand = (element.get(f"{{{envelope_ns}}}mustUnderstand") or "").strip() in _TRUE
+        if tag is None:
+            tag = element.tag
+        self.namespace = namespace_of(tag)
+        self.name = local_name(tag)
+        must_understand, actor_name = _ATTRIBUTES.get(envelope_ns) or _attributes(envelope_ns)
+        self.must_understand = (element.get(must_understand) or "").strip() in _TRUE
         soap12 = envelope_ns == SOAP12_ENV
-        self.actor = element.get(f"{{{envelope_ns}}}{'role' if soap12 else 'actor'}")
+        self.actor = element.get(actor_name)
         actor = self.actor.strip() if self.actor is not None else None
         self.for_this_node = actor is None or (actor in _ROLES_12 if soap12 else actor == _ACTOR_NEXT)
         self.understood = False
@@ -93,11 +107,12 @@ def header_blocks(
         return []
     blocks = []
     for child in header:
-        if not isinstance(child.tag, str):
+        tag = child.tag  # (built on every access: once here)
+        if not isinstance(tag, str):
             continue
         if encoded and child.get("id") is not None and child.get(_ROOT) not in _TRUE:
             continue  # a value some block refers to (href), not a block
-        blocks.append(HeaderBlock(child, envelope_ns, decode))
+        blocks.append(HeaderBlock(child, envelope_ns, decode, tag))
     return blocks
 
 

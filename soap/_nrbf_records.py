@@ -311,6 +311,8 @@ class NrbfReader:
         if len(data) > limits.max_bytes:
             raise MessageTooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
         self.data = memoryview(data)
+        #: the message as bytes, for comparing a class record's metadata with a known layout (:data:`_LAYOUTS`)
+        self.raw = data if type(data) is bytes else bytes(data)
         self.pos = 0
         self.limits = limits
         self.records = 0
@@ -367,8 +369,16 @@ class NrbfReader:
 
     def string(self) -> str:
         pos = self.pos
-        if pos < len(self.data) and self.data[pos] < 0x80:  # a one-byte length: nearly every string
-            length = self.data[pos]
+        data = self.data
+        if pos < len(data) and data[pos] < 0x80:  # a one-byte length: nearly every string
+            length = data[pos]
+            end = pos + 1 + length
+            if end <= len(data):  # (read here: what _utf8 does)
+                self.pos = end
+                try:
+                    return str(data[pos + 1:end], "utf-8")  # straight from the buffer: no bytes copy
+                except UnicodeDecodeError:
+                    raise SoapDecodeError("string is not valid UTF-8") from None
             self.pos = pos + 1
             return self._utf8(length)
         length = 0
@@ -491,11 +501,12 @@ class NrbfReader:
     def record(self) -> object:
         """One record (an object, a reference, a null, a library...); returns its value."""
         self.records += 1
-        if self.records > self.limits.max_elements:
-            raise SoapDecodeError(f"more than {self.limits.max_elements} records")
+        limits = self.limits
+        if self.records > limits.max_elements:
+            raise SoapDecodeError(f"more than {limits.max_elements} records")
         self.depth += 1
-        if self.depth > self.limits.max_depth:
-            raise SoapDecodeError(f"records nested deeper than {self.limits.max_depth} levels")
+        if self.depth > limits.max_depth:
+            raise SoapDecodeError(f"records nested deeper than {limits.max_depth} levels")
         try:
             return self._record(self.u8())
         finally:
@@ -506,12 +517,17 @@ class NrbfReader:
             lib_id = self.i32()
             self.libraries[lib_id] = self.string()
             return self.record()  # a library record precedes the object that uses it
-        if kind == RT_BinaryObjectString:
-            string = StringRecord(self.i32(), self.string())
-            self._register(string.id, string)
+        if kind in (RT_BinaryObjectString, RT_MemberReference):  # (their id read here: what i32 does)
+            pos = self.pos
+            if pos + 4 > len(self.data):
+                self._need(4)
+            self.pos = pos + 4
+            object_id: int = _I32.unpack_from(self.data, pos)[0]
+            if kind == RT_MemberReference:
+                return Ref(object_id)
+            string = StringRecord(object_id, self.string())
+            self._register(object_id, string)
             return string
-        if kind == RT_MemberReference:
-            return Ref(self.i32())
         if kind == RT_ObjectNull:
             return None
         if kind == RT_ObjectNullMultiple256:
@@ -523,6 +539,11 @@ class NrbfReader:
         if kind in (RT_ClassWithMembersAndTypes, RT_SystemClassWithMembersAndTypes,
                     RT_ClassWithMembers, RT_SystemClassWithMembers):
             object_id = self.i32()
+            start = self.pos
+            known = self._known_layout(kind, start)
+            if known is not None:
+                self.metadata[object_id] = known
+                return self._class_values(object_id, known)
             name = self.string()
             names = [self.string() for _ in range(self.count("member list"))]
             types = None
@@ -534,6 +555,7 @@ class NrbfReader:
                 library = self._library(self.i32())
             info = _ClassInfo(name, names, types, library)
             self.metadata[object_id] = info
+            _remember_layout(kind, self.raw[start:self.pos], info, self.libraries)
             return self._class_values(object_id, info)
         if kind == RT_ClassWithId:
             object_id, metadata_id = self.i32(), self.i32()
@@ -571,6 +593,30 @@ class NrbfReader:
             self._register(object_id, array)
             return array
         raise SoapDecodeError(f"unexpected record type {kind} at byte {self.pos - 1}")
+
+    def _known_layout(self, kind: int, start: int) -> _ClassInfo | None:
+        """The metadata of a class record at ``start`` (name, members, their types, library) when it is byte for
+        byte a layout read before (:data:`_LAYOUTS`): what reading it would give, with the same checks that
+        depend on this message (member count limit, libraries declared); None otherwise, read as usual."""
+        data = self.data
+        if start >= len(data):
+            return None
+        length = data[start]
+        if length >= 0x80:
+            return None
+        layout = _LAYOUTS.get((kind, self.raw[start:start + 1 + length]))
+        if layout is None or not self.raw.startswith(layout.metadata, start):
+            return None
+        count = len(layout.member_names)
+        if count > self.limits.max_array_length:
+            return None  # (read as usual: that says what is wrong)
+        libraries = self.libraries
+        for lib_id in layout.library_ids:
+            if lib_id not in libraries:
+                return None
+        self.pos = start + len(layout.metadata)
+        library = libraries[layout.own_library] if layout.own_library is not None else None
+        return _ClassInfo(layout.name, layout.member_names, layout.types, library, layout.fixed)
 
     def _primitive_array(self, object_id: int, element: BinaryType, prim: Primitive, length: int) -> ArrayRecord:
         """A primitive array's values. Fixed-size types are read in one ``struct.unpack_from`` (a ``byte[]``
@@ -650,9 +696,11 @@ class NrbfReader:
             plain = fixed[i]
             if plain is not None:  # a fixed-size primitive, read as primitive() reads it
                 prim, fmt, size = plain
-                self._need(size)
-                members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, self.pos)[0])
-                self.pos += size
+                pos = self.pos
+                if pos + size > len(data):
+                    self._need(size)
+                members[name] = PrimitiveValue(prim, struct.unpack_from(fmt, data, pos)[0])
+                self.pos = pos + size
                 continue
             kind = info.types[i] if info.types is not None else (BT_Object, None)
             if kind[0] is BT_Primitive:
@@ -664,6 +712,62 @@ class NrbfReader:
                     raise SoapDecodeError("null run inside a class record")
                 record.members[name] = value
         return record
+
+
+@dataclass(slots=True, frozen=True)
+class _Layout:
+    """A class record's metadata as read once: its bytes (name to library id) and what they say."""
+
+    metadata: bytes
+    name: str
+    member_names: list[str]
+    types: list[tuple[BinaryType, object]] | None
+    #: the library ids the metadata names, in order (each must be declared in the message that uses it)
+    library_ids: tuple[int, ...]
+    #: the record's own library id (None for a System class)
+    own_library: int | None
+    fixed: list[tuple[Primitive, str, int] | None]
+
+
+#: (record type, name with its length prefix) -> a layout read before: the same classes' records come in every
+#: message (a call context's on every call that carries one). Bounded: a caller chooses what it sends.
+_LAYOUTS: dict[tuple[int, bytes], _Layout] = {}
+_MAX_LAYOUTS = 1024
+
+
+def _remember_layout(kind: int, metadata: bytes, info: _ClassInfo, libraries: dict[int, str]) -> None:
+    """Keep ``info``'s layout for :meth:`NrbfReader._known_layout`, if every string in it has a one-byte length
+    prefix (so none was checked against a limit) and its name's prefix is the metadata's first byte."""
+    if len(_LAYOUTS) >= _MAX_LAYOUTS or not metadata or metadata[0] >= 0x80:
+        return
+    strings = [info.name, *info.member_names]
+    if info.types is not None:
+        strings.extend(extra for _, extra in info.types if isinstance(extra, str))
+    if any(len(text.encode("utf-8")) >= 0x80 for text in strings):
+        return
+    # the library ids in the metadata: one after each Class member type's name, then the record's own
+    library_ids: list[int] = []
+    pos = 1 + metadata[0] + 4 + sum(1 + len(name.encode("utf-8")) for name in info.member_names)
+    if info.types is not None:
+        pos += len(info.types)  # the binary type codes, then each one's additional information
+        for binary_type, extra in info.types:
+            if binary_type is BT_Primitive or binary_type is BT_PrimitiveArray:
+                pos += 1
+            elif binary_type is BT_SystemClass or binary_type is BT_Class:
+                pos += 1 + len(str(extra).encode("utf-8"))
+                if binary_type is BT_Class:
+                    library_ids.append(_I32.unpack_from(metadata, pos)[0])
+                    pos += 4
+    own = None
+    if kind in (RT_ClassWithMembersAndTypes, RT_ClassWithMembers):
+        own = _I32.unpack_from(metadata, pos)[0]
+        library_ids.append(own)
+        pos += 4
+    if pos != len(metadata):
+        return  # (not the layout this reads: never expected, but then nothing is remembered)
+    name_key = metadata[:1 + metadata[0]]
+    _LAYOUTS[(kind, name_key)] = _Layout(metadata, info.name, info.member_names, info.types, tuple(library_ids),
+                                         own, _fixed_members(info))
 
 
 def _fixed_members(info: _ClassInfo) -> list[tuple[Primitive, str, int] | None]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
 
-from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names
+from ._call_context import LOGICAL_CALL_CONTEXT, check_slot_names, known_classes
 from ._clr import ClrName
 from ._delegates import DELEGATE_ENTRY, DELEGATE_HOLDER, DelegateRef, marshal_delegate
 from ._errors import SoapEncodeError
@@ -111,6 +111,8 @@ from ._types import (
     WireType,
     integer_kind_for,
     object_fields,
+    one_step_kind,
+    wire_type,
 )
 
 _EPOCH = _dt.datetime(1, 1, 1)
@@ -136,9 +138,14 @@ MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561
 Member = tuple[str, BinaryType, object, bytes]
 
 
+_LENGTHS = [bytes([n]) for n in range(0x80)]
+
+
 def lps(text: str) -> bytes:
     """LengthPrefixedString: 7-bit encoded byte length, then UTF-8."""
     raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) < 0x80:  # a one-byte length: nearly every string
+        return _LENGTHS[len(raw)] + raw
     n, prefix = len(raw), bytearray()
     while True:
         byte = n & 0x7F
@@ -243,7 +250,7 @@ class NrbfWriter:
         self._memo: dict[int, int] = {}
         self._keep: list[object] = []
         self._libraries: dict[str, int] = {}
-        self._metadata: dict[tuple[ClrName, tuple[tuple[str, BinaryType, object], ...]], int] = {}
+        self._metadata: dict[_Layout, int] = {}
 
     def new_id(self) -> int:
         n = self._next_id
@@ -291,7 +298,15 @@ class NrbfWriter:
     def record(self, ref: int, value: object, wt: WireType) -> bytes:
         cls = type(value)
         if cls in _PLANS:  # a by-value class written before (so none of the checks below matches it)
-            return self._class_record(ref, self.registry.name_of(cls), self._fields(value, cls))
+            name = self.registry.name_of(cls)
+            if cls not in _FLAT_RECORDS:
+                _flat_record(cls, name)
+            flat = _FLAT_RECORDS[cls]
+            if flat is not None and flat[0] is name:
+                written = self._flat_record(ref, value, flat)
+                if written is not None:
+                    return written
+            return self._class_record(ref, name, self._fields(value, cls))
         if isinstance(value, ObjRef):
             return self.objref(ref, value)
         if isinstance(value, DelegateRef):
@@ -380,6 +395,34 @@ class NrbfWriter:
         if nulls:
             out += _null_run(nulls)
         return bytes(out)
+
+    def _flat_record(self, ref: int, value: object, flat: _FlatRecord) -> bytes | None:
+        """:meth:`_class_record` of ``_fields(value)`` for a class whose every field :meth:`_fields` writes in one
+        step, when every value is of that step's type (None otherwise, before anything is written: written as
+        usual): the same bytes, ids and libraries, from the layout's parts computed once."""
+        name, layout, system, static, plan = flat
+        values = [getattr(value, attr) for attr, _ in plan]
+        for (_, fast), v in zip(plan, values, strict=True):
+            t = type(v)
+            if not ((fast is K_STRING and t is str) or (fast is K_DOUBLE and t is float)
+                    or (fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF)):
+                return None
+        raws: list[bytes] = []
+        append = raws.append
+        for (_, fast), v in zip(plan, values, strict=True):
+            if fast is K_STRING:
+                n = self._next_id
+                self._next_id = n + 1
+                append(_STRING_RECORD + _I32.pack(n) + lps(v))
+            else:
+                append((_DOUBLE if fast is K_DOUBLE else _I32).pack(v))
+        known = self._metadata.setdefault(layout, ref)
+        if known != ref:  # described before in this message: a ClassWithId, as in _class_record
+            return _CLASS_WITH_ID + _II.pack(ref, known) + b"".join(raws)
+        if system:
+            return _SYSTEM_CLASS_RECORD + _I32.pack(ref) + static + b"".join(raws)
+        lib, lib_record = self._library_id(name.assembly)
+        return lib_record + _CLASS_RECORD + _I32.pack(ref) + static + _I32.pack(lib) + b"".join(raws)
 
     def _fields(self, value: object, cls: type) -> list[Member]:
         """The members of a by-value object. A non-nullable ``str``, ``float`` or 32-bit ``int`` field holding
@@ -563,13 +606,124 @@ class NrbfWriter:
     def call_context(self, ref: int, context: dict[str, object]) -> bytes:
         """The ``LogicalCallContext`` record: one member per slot, typed by its value (as .NET writes it)."""
         check_slot_names(context)
+        flat = self._flat_slots(context)
+        if flat is not None:
+            return self._flat_context(ref, context, flat)
         members = [self.member(name, value, ANY if value is None else runtime_wire_type(value, self.registry))
                    for name, value in context.items()]
-        return self._class_record(ref, ClrName(LOGICAL_CALL_CONTEXT, "mscorlib"), members)
+        return self._class_record(ref, _LOGICAL_CALL_CONTEXT, members)
+
+    def _flat_slots(self, context: dict[str, object]) -> list[_FlatSlot] | None:
+        """Per slot, its value's :data:`_FLAT_SLOTS` entry, when every value is an object of a by-value class
+        registered here (the usual call context) and nothing has been described in this message yet; None
+        otherwise. Has no side effect."""
+        if self._metadata:
+            return None
+        return known_classes(context.values(), self.registry, _FLAT_SLOTS, _flat_slot)
+
+    def _flat_context(self, ref: int, context: dict[str, object], flat: list[_FlatSlot]) -> bytes:
+        """The ``LogicalCallContext`` record as ``member()`` per slot then :meth:`_class_record` write it (same
+        bytes, ids, libraries and queued values), for :meth:`_flat_slots`' contexts."""
+        memo = self._memo
+        raws: list[bytes] = []
+        for value, (_, wt, _, _, _) in zip(context.values(), flat, strict=True):
+            key = id(value)  # what reference() does for a by-value object
+            object_id = memo.get(key)
+            if object_id is None:
+                self._keep.append(value)
+                object_id = memo[key] = self._next_id
+                self._next_id = object_id + 1
+                self._queue.append((object_id, value, wt))
+            raws.append(_MEMBER_REFERENCE + _I32.pack(object_id))
+        names = tuple(context)
+        systems = tuple([known[2] for known in flat])
+        head = _CONTEXT_HEADS.get((names, systems))
+        if head is None:
+            members: list[Member] = [_class_member(name, known[0], b"")
+                                     for name, known in zip(names, flat, strict=True)]
+            head = _class_head(_LOGICAL_CALL_CONTEXT, members)[1]
+            if len(_CONTEXT_HEADS) < _MAX_CLASS_HEADS:
+                _CONTEXT_HEADS[(names, systems)] = head
+        prefix = b""
+        extras = bytearray()
+        for _, _, system, full_name, assembly in flat:
+            if system:
+                extras += full_name
+            else:
+                lib, lib_record = self._library_id(assembly)
+                prefix += lib_record
+                extras += full_name + _I32.pack(lib)
+        self._metadata[(_LOGICAL_CALL_CONTEXT, tuple([(name, BT_SystemClass if known[2] else BT_Class,
+                                                       known[0].full_name if known[2] else known[0])
+                                                      for name, known in zip(names, flat, strict=True)]))] = ref
+        return (prefix + _SYSTEM_CLASS_RECORD + _I32.pack(ref) + head + bytes(extras) + b"".join(raws))
 
 
 _STRING_RECORD = bytes([RT_BinaryObjectString])
+_MEMBER_REFERENCE = bytes([RT_MemberReference])
+#: a by-value class as a call context slot's value: its CLR name (in the registry it is registered in), its wire
+#: type, whether it is a System class, its full name as a LengthPrefixedString, its assembly
+_FlatSlot = tuple[ClrName, WireType, bool, bytes, str]
+#: (registry, class) -> the class as :meth:`NrbfWriter._flat_context` writes it; registered classes only
+_FLAT_SLOTS: dict[tuple[TypeRegistry, type], _FlatSlot] = {}
+#: (slot names, whether each value's class is a System one) -> the LogicalCallContext record's name, member
+#: names and binary types
+_CONTEXT_HEADS: dict[tuple[tuple[str, ...], tuple[bool, ...]], bytes] = {}
+
+
+def _flat_slot(registry: TypeRegistry, cls: type) -> _FlatSlot | None:
+    """``cls`` as :meth:`NrbfWriter._flat_context` writes it: a dataclass (no exception) registered in
+    ``registry``, whose values ``runtime_wire_type`` gives an object wire type (None: anything else)."""
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls) \
+            or issubclass(cls, BaseException | ObjRef | int | list | tuple | enum.Enum) \
+            or not registry.is_registered(cls):
+        return None  # (runtime_wire_type types an int, a list ... subclass by what it derives from)
+    wt = wire_type(cls)
+    if wt.kind is not K_OBJECT or wt.py_type is not cls:
+        return None
+    name = registry.name_of(cls)
+    system = simple_assembly_name(name.assembly) in CORE_ASSEMBLIES
+    known: _FlatSlot = (name, wt, system, lps(name.full_name), name.assembly)
+    if len(_FLAT_SLOTS) < _MAX_CLASS_HEADS:
+        _FLAT_SLOTS[(registry, cls)] = known
+    return known
+_LOGICAL_CALL_CONTEXT = ClrName(LOGICAL_CALL_CONTEXT, "mscorlib")
 _PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
+
+
+_I32 = struct.Struct("<i")
+_II = struct.Struct("<ii")
+_DOUBLE = struct.Struct("<d")
+_CLASS_WITH_ID = bytes([RT_ClassWithId])
+_CLASS_RECORD = bytes([RT_ClassWithMembersAndTypes])
+_SYSTEM_CLASS_RECORD = bytes([RT_SystemClassWithMembersAndTypes])
+
+#: a by-value class every field of which :meth:`NrbfWriter._fields` writes in one step: its CLR name (as the
+#: registry that wrote it first names it), its record layout (the key of ``NrbfWriter._metadata``), whether it
+#: is a System class, its metadata after the object id (name, members, their types; not the library id), and
+#: per field (attribute, kind)
+_Layout = tuple[ClrName, tuple[tuple[str, BinaryType, object], ...]]
+_FlatRecord = tuple[ClrName, _Layout, bool, bytes, tuple[tuple[str, Kind], ...]]
+_FLAT_RECORDS: dict[type, _FlatRecord | None] = {}  # (None: a class that is not one)
+_FAST_MEMBER_TYPES = {K_STRING: (BT_String, None), K_DOUBLE: (BT_Primitive, P_Double), K_INT32: (BT_Primitive, P_Int32)}
+
+
+def _flat_record(cls: type, name: ClrName) -> None:
+    """Remember ``cls`` for :meth:`NrbfWriter._flat_record` if :func:`_field_plan` writes all its fields in one
+    step each (the members :meth:`NrbfWriter._fields` gives them then: same layout, same metadata)."""
+    plan = _field_plan(cls)
+    _FLAT_RECORDS[cls] = None
+    if any(fast is None for _, fast in plan):
+        return
+    members: list[Member] = []
+    for spec, fast in plan:
+        binary_type, info = _FAST_MEMBER_TYPES[fast]  # type: ignore[index]
+        members.append((spec.wire_name, binary_type, info, b""))
+    system, names_and_kinds = _class_head(name, members)
+    extras = bytes(info for _, _, info, _ in members if info is not None)  # type: ignore[misc]
+    layout: _Layout = (name, tuple([member[:3] for member in members]))
+    _FLAT_RECORDS[cls] = (name, layout, system, names_and_kinds + extras,
+                          tuple((spec.attr, cast(Kind, fast)) for spec, fast in plan))
 
 
 def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
@@ -578,17 +732,7 @@ def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
     non-nullable ``int`` or ``Int32`` (a plain ``int`` goes out as Int32 when it fits). Cached per class."""
     plan = _PLANS.get(cls)
     if plan is None:
-        steps = []
-        for spec in object_fields(cls):
-            kind = spec.wire.kind
-            fast: Kind | None = None
-            if kind is K_STRING:
-                fast = K_STRING
-            elif not spec.wire.nullable and kind is K_DOUBLE:
-                fast = K_DOUBLE
-            elif not spec.wire.nullable and kind in (K_INT, K_INT32):
-                fast = K_INT32
-            steps.append((spec, fast))
+        steps = [(spec, one_step_kind(spec.wire)) for spec in object_fields(cls)]
         plan = _PLANS[cls] = tuple(steps)
     return plan
 

@@ -263,6 +263,20 @@ def object_fields(cls: type) -> tuple[FieldSpec, ...]:
     return cached
 
 
+def one_step_kind(wire: WireType, double: bool = True) -> Kind | None:
+    """The kind a writer writes a by-value field of type ``wire`` as in one step, None for any other: a ``str``
+    (nullable or not), a non-nullable ``float`` (``double``: where the writer does) or ``int``/``Int32`` (a
+    plain ``int`` goes out as Int32)."""
+    kind = wire.kind
+    if kind is Kind.STRING:
+        return Kind.STRING
+    if wire.nullable:
+        return None
+    if kind is Kind.DOUBLE and double:
+        return Kind.DOUBLE
+    return Kind.INT32 if kind in (Kind.INT, Kind.INT32) else None
+
+
 _BY_WIRE_NAME: dict[type, dict[str, FieldSpec]] = {}
 
 

@@ -88,18 +88,24 @@ class CallContext:
     def set_data(name: str, value: object) -> None:
         """Store ``value`` in slot ``name``: it flows with remote calls only if it is an
         :class:`ILogicalThreadAffinative` (use :meth:`logical_set_data` for anything else that should)."""
-        if not isinstance(value, ILogicalThreadAffinative):
-            state = CURRENT_CONTEXT.get()
-            CURRENT_CONTEXT.set(state.replace(local={**state.local, name: value},
-                                              logical=_without(state.logical, name)))
-            return
-        CallContext.logical_set_data(name, value)
+        state = CURRENT_CONTEXT.get()
+        # (the new state built here, not through replace(): a traced method sets data on every call)
+        if isinstance(value, ILogicalThreadAffinative):
+            local = state.local
+            CURRENT_CONTEXT.set(CallContextState({**state.logical, name: value},
+                                                 _without(local, name) if name in local else local, state.headers))
+        else:
+            logical = state.logical
+            CURRENT_CONTEXT.set(CallContextState(_without(logical, name) if name in logical else logical,
+                                                 {**state.local, name: value}, state.headers))
 
     @staticmethod
     def logical_set_data(name: str, value: object) -> None:
         """Store ``value`` in slot ``name`` of the logical call context: it flows with remote calls."""
         state = CURRENT_CONTEXT.get()
-        CURRENT_CONTEXT.set(state.replace(logical={**state.logical, name: value}, local=_without(state.local, name)))
+        local = state.local
+        CURRENT_CONTEXT.set(CallContextState({**state.logical, name: value},
+                                             _without(local, name) if name in local else local, state.headers))
 
     @staticmethod
     def logical_get_data(name: str) -> object | None:
@@ -110,7 +116,9 @@ class CallContext:
     def free_named_data_slot(name: str) -> None:
         """Empty slot ``name`` (logical or not); a freed logical slot is not sent back to a caller."""
         state = CURRENT_CONTEXT.get()
-        CURRENT_CONTEXT.set(state.replace(logical=_without(state.logical, name), local=_without(state.local, name)))
+        if name in state.logical or name in state.local:  # (an empty slot: nothing changes)
+            CURRENT_CONTEXT.set(CallContextState(_without(state.logical, name), _without(state.local, name),
+                                                 state.headers))
 
     @staticmethod
     def get_header(cls: type[T]) -> T | None:
