@@ -733,12 +733,15 @@ class _Layout:
 #: message (a call context's on every call that carries one). Bounded: a caller chooses what it sends.
 _LAYOUTS: dict[tuple[int, bytes], _Layout] = {}
 _MAX_LAYOUTS = 1024
+#: metadata bytes of one remembered layout: a class of a few dozen members; a caller choosing what it sends
+#: must not make the table hold 1024 copies of a message-sized member list
+_MAX_LAYOUT_BYTES = 4096
 
 
 def _remember_layout(kind: int, metadata: bytes, info: _ClassInfo, libraries: dict[int, str]) -> None:
     """Keep ``info``'s layout for :meth:`NrbfReader._known_layout`, if every string in it has a one-byte length
     prefix (so none was checked against a limit) and its name's prefix is the metadata's first byte."""
-    if len(_LAYOUTS) >= _MAX_LAYOUTS or not metadata or metadata[0] >= 0x80:
+    if len(_LAYOUTS) >= _MAX_LAYOUTS or not metadata or metadata[0] >= 0x80 or len(metadata) > _MAX_LAYOUT_BYTES:
         return
     strings = [info.name, *info.member_names]
     if info.types is not None:
