@@ -147,7 +147,8 @@ class RemotingApp(ObjectHost):
             await self._user_routes(scope, receive, send)
             return
         if scope["type"] == "http":
-            if self.health_path is not None and app_path(scope) == self.health_path:
+            health = self.health_path
+            if health is not None and scope["path"].endswith(health) and app_path(scope) == health:
                 await answer_health_probe(scope, send)
             else:
                 await self.endpoint(scope, receive, send)  # (ObjectHost.__call__'s http branch, a coroutine less)

@@ -122,8 +122,9 @@ def request_from_scope(scope: Scope) -> ServerRequest:
     path = app_path(scope)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     client = scope.get("client")
+    query = scope.get("query_string")
     return ServerRequest(
-        scope["method"], path.lstrip("/"), scope.get("query_string", b"").decode("latin-1"), headers, b"",
+        scope["method"], path.lstrip("/"), query.decode("latin-1") if query else "", headers, b"",
         client[0] if client else None, scope,
     )
 
@@ -200,12 +201,25 @@ class ObjectEndpoint:
 
 async def send_response(send: Send, response: ServerResponse, head: bool = False) -> None:
     """Send ``response`` over ASGI; for HEAD, the headers a GET would get, without the body."""
-    headers = [(b"content-length", str(len(response.body)).encode("latin-1"))]
-    if response.content_type:
-        headers.append((b"content-type", response.content_type.encode("latin-1")))
-    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    body = response.body
+    headers = [(b"content-length", b"%d" % len(body))]
+    content_type = response.content_type
+    if content_type:
+        headers.append((b"content-type", _header_value(content_type)))
+    if response.headers:
+        headers.extend([(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers])
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else response.body})
+    await send({"type": "http.response.body", "body": b"" if head else body})
 
 
+#: Content types as header bytes: a few formatters' types, encoded once (bounded: a sink may set any type).
+_ENCODED_TYPES: dict[str, bytes] = {}
 
+
+def _header_value(text: str) -> bytes:
+    value = _ENCODED_TYPES.get(text)
+    if value is None:
+        value = text.encode("latin-1")
+        if len(_ENCODED_TYPES) < 64:
+            _ENCODED_TYPES[text] = value
+    return value
