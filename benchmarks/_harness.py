@@ -32,10 +32,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -110,6 +110,41 @@ HELLO_LITERAL = Request(
     {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:interop/hello"'},
     response_type="text/xml; charset=utf-8",
 )
+
+
+def asgi_caller(
+    app: Callable[..., Awaitable[None]], path: str, body: bytes, headers: Sequence[tuple[bytes, bytes]]
+) -> Callable[[], Awaitable[tuple[int, bytes]]]:
+    """One in-process POST of ``body`` to ``path`` of the ASGI ``app`` (no HTTP): a scope as uvicorn builds it,
+    the body in one message; returns the status and the answer's body. The in-process benchmarks
+    (``bench_call_context.py``, ``bench_call_path.py``) count instructions with it."""
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+
+    async def call() -> tuple[int, bytes]:
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+                 "server": ("127.0.0.1", 8000), "state": {}}
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+    return call
+
+
+async def time_calls(call: Callable[[], Awaitable[object]], calls: int) -> float:
+    """Microseconds per call of ``calls`` calls of ``call``, one after the other (wall time, in process)."""
+    start = time.perf_counter_ns()
+    for _ in range(calls):
+        await call()
+    return (time.perf_counter_ns() - start) / calls / 1000
 
 
 def call_once(port: int, request: Request) -> tuple[bytes, str]:

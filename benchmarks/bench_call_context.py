@@ -28,13 +28,14 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _harness import asgi_caller, time_calls  # noqa: E402
 
 from examples.call_model import app  # noqa: E402
 
@@ -58,41 +59,13 @@ MODES: dict[str, tuple[str, str, list[tuple[bytes, bytes]]]] = {
 def caller(mode: str) -> Callable[[], Awaitable[tuple[int, bytes]]]:
     """One in-process call of ``mode``: the ASGI app with a fresh scope, the captured body, the answer."""
     path, fixture, headers = MODES[mode]
-    body = (FIXTURES / fixture).read_bytes()
-    headers = [*headers, (b"content-length", str(len(body)).encode()), (b"host", b"127.0.0.1")]
-
-    async def call() -> tuple[int, bytes]:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
-                 "server": ("127.0.0.1", 8000)}
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        status = int(sent[0]["status"])
-        return status, b"".join(m.get("body", b"") for m in sent[1:])
-
-    return call
+    return asgi_caller(app, path, (FIXTURES / fixture).read_bytes(), [*headers, (b"host", b"127.0.0.1")])
 
 
 async def check(mode: str) -> None:
     status, answer = await caller(mode)()
     if status != 200 or (not mode.endswith("plain") and b"server-" not in answer):
         raise SystemExit(f"{mode}: unexpected answer {status} {answer[:300]!r}")
-
-
-async def run(mode: str, calls: int) -> float:
-    call = caller(mode)
-    start = time.perf_counter_ns()
-    for _ in range(calls):
-        await call()
-    return (time.perf_counter_ns() - start) / calls / 1000
 
 
 async def main() -> None:
@@ -104,12 +77,12 @@ async def main() -> None:
     for mode in MODES:
         await check(mode)
     if args.mode:
-        await run(args.mode, args.calls)
+        await time_calls(caller(args.mode), args.calls)
         return
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
     for _ in range(args.rounds):
         for mode in MODES:
-            times[mode].append(await run(mode, args.calls))
+            times[mode].append(await time_calls(caller(mode), args.calls))
     print(f"{'case':<16}{'µs/call (median)':>18}")
     for mode in MODES:
         print(f"{mode:<16}{statistics.median(times[mode]):>18.1f}")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ import uvloop
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._harness import HELLO_SOAP  # noqa: E402
+from _harness import HELLO_SOAP, asgi_caller, time_calls  # noqa: E402  (the script's folder is on sys.path, as in every bench script)
 
 Message = MutableMapping[str, Any]
 App = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
@@ -56,36 +55,10 @@ def load(spec: str) -> App:
 
 
 def caller(app: App) -> Callable[[], Awaitable[tuple[int, bytes]]]:
-    """One in-process request: a scope as uvicorn builds it for wrk's request, the body in one message."""
-    body = HELLO_SOAP.body
-    headers = [(b"host", b"127.0.0.1:8000"), (b"content-length", str(len(body)).encode())]
+    """One in-process request: wrk's request (``HELLO_SOAP``: its body and headers, and wrk's Host)."""
+    headers = [(b"host", b"127.0.0.1:8000")]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HELLO_SOAP.headers.items()]
-    path = HELLO_SOAP.path
-
-    async def call() -> tuple[int, bytes]:
-        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
-                 "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
-                 "server": ("127.0.0.1", 8000), "state": {}}
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
-
-    return call
-
-
-async def run(call: Callable[[], Awaitable[tuple[int, bytes]]], calls: int) -> float:
-    start = time.perf_counter_ns()
-    for _ in range(calls):
-        await call()
-    return (time.perf_counter_ns() - start) / calls / 1000
+    return asgi_caller(app, HELLO_SOAP.path, HELLO_SOAP.body, headers)
 
 
 async def main() -> None:
@@ -102,12 +75,12 @@ async def main() -> None:
             raise SystemExit(f"({name}): unexpected answer {status} {answer[:300]!r}")
     if args.calls is not None:
         for call in calls.values():
-            await run(call, args.calls - 1)
+            await time_calls(call, args.calls - 1)
         return
     best = {name: float("inf") for name in names}
     for _ in range(args.rounds):
         for name, call in calls.items():
-            best[name] = min(best[name], await run(call, 500))
+            best[name] = min(best[name], await time_calls(call, 500))
     for name in names:
         print(f"({name}) {APPS[name]:<38} {best[name]:7.1f} µs/call (minimum of {args.rounds} rounds of 500)")
     for x, y in (("a", "c"), ("b", "c"), ("b", "d")):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -15,22 +16,33 @@ from gateway.model.workers import PoolLoad, WorkerPool
 SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("SEEN", default="-")
 
 
-def test_a_burst_of_jobs_each_answers_its_own_caller() -> None:
-    pool = WorkerPool(max_workers=4, name="burst")
+@pytest.fixture
+def pools() -> Iterator[Callable[[int], WorkerPool]]:
+    """Worker pools of a test (``pools(max_workers)``), shut down after it."""
+    made: list[WorkerPool] = []
+
+    def make(max_workers: int) -> WorkerPool:
+        made.append(WorkerPool(max_workers=max_workers, name=f"test-{len(made)}"))
+        return made[-1]
+
+    yield make
+    for pool in made:
+        pool.shutdown()
+
+
+def test_a_burst_of_jobs_each_answers_its_own_caller(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(4)
 
     async def main() -> list[int]:
         futures = [pool.run(lambda n: n * n, n) for n in range(300)]  # all queued before any runs
         return list(await asyncio.wait_for(asyncio.gather(*futures), 30))
 
-    try:
-        assert asyncio.run(main()) == [n * n for n in range(300)]
-        assert pool.load().busy == 0 and pool.load().queued == 0 and 1 <= pool.load().threads <= 4
-    finally:
-        pool.shutdown()
+    assert asyncio.run(main()) == [n * n for n in range(300)]
+    assert pool.load().busy == 0 and pool.load().queued == 0 and 1 <= pool.load().threads <= 4
 
 
-def test_a_job_queued_behind_a_blocking_one_still_runs() -> None:
-    pool = WorkerPool(max_workers=4, name="blocking")
+def test_a_job_queued_behind_a_blocking_one_still_runs(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(4)
     gate = threading.Event()
 
     async def main() -> str:
@@ -42,14 +54,11 @@ def test_a_job_queued_behind_a_blocking_one_still_runs() -> None:
             gate.set()
             await asyncio.wait_for(blocked, 30)
 
-    try:
-        assert asyncio.run(main()) == "DONE"
-    finally:
-        pool.shutdown()
+    assert asyncio.run(main()) == "DONE"
 
 
-def test_with_every_thread_busy_jobs_wait_in_the_queue_and_then_run() -> None:
-    pool = WorkerPool(max_workers=1, name="one")
+def test_with_every_thread_busy_jobs_wait_in_the_queue_and_then_run(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(1)
     gate = threading.Event()
     started = threading.Event()
 
@@ -66,15 +75,12 @@ def test_with_every_thread_busy_jobs_wait_in_the_queue_and_then_run() -> None:
         gate.set()
         return [await asyncio.wait_for(f, 30) for f in (first, *rest)]
 
-    try:
-        assert asyncio.run(main()) == ["held", "0", "1", "2", "3", "4"]
-        assert pool.load() == PoolLoad(threads=1, busy=0, queued=0)
-    finally:
-        pool.shutdown()
+    assert asyncio.run(main()) == ["held", "0", "1", "2", "3", "4"]
+    assert pool.load() == PoolLoad(threads=1, busy=0, queued=0)
 
 
-def test_errors_reach_the_caller_and_context_variables_are_the_callers() -> None:
-    pool = WorkerPool(max_workers=2, name="errors")
+def test_errors_reach_the_caller_and_context_variables_are_the_callers(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(2)
 
     def fail() -> None:
         raise KeyError("nope")
@@ -85,14 +91,11 @@ def test_errors_reach_the_caller_and_context_variables_are_the_callers() -> None
             await asyncio.wait_for(pool.run(fail), 30)
         return str(await asyncio.wait_for(pool.run(SEEN.get), 30))
 
-    try:
-        assert asyncio.run(main()) == "caller"
-    finally:
-        pool.shutdown()
+    assert asyncio.run(main()) == "caller"
 
 
-def test_a_cancelled_caller_does_not_stop_the_others() -> None:
-    pool = WorkerPool(max_workers=1, name="cancel")
+def test_a_cancelled_caller_does_not_stop_the_others(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(1)
     gate = threading.Event()
 
     async def main() -> int:
@@ -104,21 +107,15 @@ def test_a_cancelled_caller_does_not_stop_the_others() -> None:
         await asyncio.wait_for(blocked, 30)
         return int(await asyncio.wait_for(kept, 30))
 
-    try:
-        assert asyncio.run(main()) == 2
-    finally:
-        pool.shutdown()
+    assert asyncio.run(main()) == 2
 
 
-def test_results_reach_each_event_loop_that_asked() -> None:
-    pool = WorkerPool(max_workers=2, name="loops")
+def test_results_reach_each_event_loop_that_asked(pools: Callable[[int], WorkerPool]) -> None:
+    pool = pools(2)
 
     async def main(tag: str) -> list[str]:
         futures = [pool.run(str.__add__, tag, str(n)) for n in range(20)]
         return list(await asyncio.wait_for(asyncio.gather(*futures), 30))
 
-    try:
-        for tag in ("a", "b", "a"):  # a new loop each time, the pool the same
-            assert asyncio.run(main(tag)) == [f"{tag}{n}" for n in range(20)]
-    finally:
-        pool.shutdown()
+    for tag in ("a", "b", "a"):  # a new loop each time, the pool the same
+        assert asyncio.run(main(tag)) == [f"{tag}{n}" for n in range(20)]
