@@ -84,10 +84,6 @@ async def check(mode: str) -> None:
         raise SystemExit(f"{mode}: unexpected answer {status} {answer[:300]!r}")
 
 
-async def run(mode: str, calls: int) -> float:
-    return await microseconds_per_call(caller(mode), calls)
-
-
 LABELS = "labels.json"
 
 
@@ -156,14 +152,9 @@ def run_phases(modes: list[str], calls: int, labels_to: Path) -> None:
             formatter.write_return(incoming, ret, None)
         mark(f"{mode} write")
 
-        loop.run_until_complete(_many(whole, calls))
+        loop.run_until_complete(microseconds_per_call(whole, calls))
         mark(f"{mode} whole")
     labels_to.write_text(json.dumps(labels))
-
-
-async def _many(call: Any, calls: int) -> None:
-    for _ in range(calls):
-        await call()
 
 
 def report_phases(directory: Path, calls: int) -> None:
@@ -200,12 +191,12 @@ async def _timed(args: argparse.Namespace) -> None:
     for mode in MODES:
         await check(mode)
     if args.mode:
-        await run(args.mode, args.calls)
+        await microseconds_per_call(caller(args.mode), args.calls)
         return
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
     for _ in range(args.rounds):
         for mode in MODES:
-            times[mode].append(await run(mode, args.calls))
+            times[mode].append(await microseconds_per_call(caller(mode), args.calls))
     print(f"{'case':<16}{'µs/call (median)':>18}")
     for mode in MODES:
         print(f"{mode:<16}{statistics.median(times[mode]):>18.1f}")

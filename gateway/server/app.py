@@ -146,8 +146,12 @@ class RemotingApp(ObjectHost):
             scope["app"] = self
             await self._user_routes(scope, receive, send)
             return
-        if scope["type"] == "http" and self.health_path is not None and app_path(scope) == self.health_path:
-            await answer_health_probe(scope, send)
+        if scope["type"] == "http":
+            health = self.health_path
+            if health is not None and scope["path"].endswith(health) and app_path(scope) == health:
+                await answer_health_probe(scope, send)
+            else:
+                await self.endpoint(scope, receive, send)  # (ObjectHost.__call__'s http branch, a coroutine less)
             return
         await super().__call__(scope, receive, send)
 

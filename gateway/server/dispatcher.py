@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -315,35 +316,53 @@ class Dispatcher:
             log.error("one-way call to /%s %s failed [error id %s]", call.uri.lstrip("/"), call.op.name,
                       new_error_id(), exc_info=exc)
 
-    async def invoke(self, entry: Identity, op: Operation, args: list[object]) -> Any:
+    def invoke(self, entry: Identity, op: Operation, args: list[object]) -> Awaitable[Any]:
+        """The method's result, to await. A plain function handing back what to await (an ``async def``
+        method's own coroutine, the worker-thread hand-off of a plain one): no coroutine of its own between
+        the call and the method, on every call."""
         lease = entry.lease
         if lease is not None:
             lease.renew_on_call()
         if BUILTINS.get(op.name) is op:
-            return _object_method(entry, op, args)
+            return _ready(_object_method(entry, op, args))
         if isinstance(entry, ServiceEntry) and entry.mode is WellKnownObjectMode.SingleCall and not op.is_async:
             if op.inline:  # @run_inline: on the loop, in this call's context
-                return _perform_single_call(entry, op, args)
-            value, state = await WORKERS.run(run_capturing, _perform_single_call, entry, op, args)
-            CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
-            return value
+                return _ready(_perform_single_call(entry, op, args))
+            return _in_worker(_perform_single_call, entry, op, args)
         target = entry.target()
         if isinstance(target, ContextBoundObject):
-            lock = target.__dict__.get("_remoting_sync")
-            if lock is None:
-                lock = target.__dict__["_remoting_sync"] = asyncio.Lock()
-            async with lock:
-                return await self._call(target, op, args)
-        return await self._call(target, op, args)
+            return _serialized(target, op, args)
+        return self._call(target, op, args)
 
-    async def _call(self, target: object, op: Operation, args: list[object]) -> Any:
+    @staticmethod
+    def _call(target: object, op: Operation, args: list[object]) -> Awaitable[Any]:
         if op.is_async:
-            return await getattr(target, op.target)(*args)
+            method: Callable[..., Awaitable[Any]] = getattr(target, op.target)
+            return method(*args)
         if op.inline:
-            return _perform(target, op, args)
-        value, state = await WORKERS.run(run_capturing, _perform, target, op, args)
-        CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
-        return value
+            return _ready(_perform(target, op, args))
+        return _in_worker(_perform, target, op, args)
+
+
+async def _ready(value: Any) -> Any:
+    """``value``, to await (the answer of a method that ran on the event loop)."""
+    return value
+
+
+async def _in_worker(perform: Callable[..., Any], *args: Any) -> Any:
+    """Run a plain method in a worker thread; what it left in the call context comes back with its result."""
+    value, state = await WORKERS.run(run_capturing, perform, *args)
+    CURRENT_CONTEXT.set(state)  # what the method left in the call context, from its worker thread
+    return value
+
+
+async def _serialized(target: ContextBoundObject, op: Operation, args: list[object]) -> Any:
+    """The call, once no other call to ``target`` runs (a ContextBoundObject's calls are serialized)."""
+    lock = target.__dict__.get("_remoting_sync")
+    if lock is None:
+        lock = target.__dict__["_remoting_sync"] = asyncio.Lock()
+    async with lock:
+        return await Dispatcher._call(target, op, args)
 
 
 def _in_headers(entry: Identity, op: Operation, incoming: IncomingCall) -> dict[type, object]:

@@ -12,13 +12,15 @@ A HEAD request is answered like a GET, without the body.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Generator, Mapping, MutableMapping
+from typing import Any, Protocol
 
 from starlette.types import Receive, Scope, Send
 
 from ..model.errors import ClientRequestError
 from .sinks import Handler, ServerRequest, ServerResponse
+
+Message = MutableMapping[str, Any]
 
 
 class BodyRefused(ClientRequestError):
@@ -37,20 +39,73 @@ class _Disconnected(Exception):
     pass
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+def _started(receive: Receive) -> tuple[Message | None, _Resumed | None]:
+    """Run ``receive()`` up to its first suspension: the message when it had one at hand (the usual case: the
+    whole body came with the headers), else what is left of it to await (the client is still sending)."""
+    steps = receive().__await__()
+    try:
+        pending = steps.send(None)
+    except StopIteration as done:
+        message: Message = done.value
+        return message, None
+    return None, _Resumed(steps, pending)
+
+
+class _Resumed:
+    """The rest of an awaitable started by hand that suspended on ``pending``: awaiting this hands ``pending``
+    to the task and drives the awaitable on to its end, passing in what the task sends or throws (a
+    cancellation by the body timeout included), as ``await`` itself would have."""
+
+    __slots__ = ("_pending", "_steps")
+
+    def __init__(self, steps: Generator[Any, Any, Message], pending: Any) -> None:
+        self._steps = steps
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, Any, Message]:
+        steps, pending = self._steps, self._pending
+        while True:
+            try:
+                sent = yield pending
+            except GeneratorExit:
+                steps.close()
+                raise
+            except BaseException as exc:  # handed on to the awaitable, which decides
+                try:
+                    pending = steps.throw(exc)
+                except StopIteration as done:
+                    message: Message = done.value
+                    return message
+            else:
+                try:
+                    pending = steps.send(sent)
+                except StopIteration as done:
+                    message = done.value
+                    return message
+
+
+def _chunk(message: Message, size: int, limit: int) -> tuple[bytes, int, bool]:
+    """A body message's bytes, the body's size so far, and whether more follows."""
+    if message["type"] == "http.disconnect":
+        raise _Disconnected
+    chunk: bytes = message.get("body", b"")
+    size += len(chunk)
+    if size > limit:
+        raise _BodyTooLarge
+    return chunk, size, message.get("more_body", False)
+
+
+async def _read_rest(receive: Receive, limit: int, first: Message | _Resumed) -> bytes:
+    """The body, from its first message (or the receive still waiting for it) on."""
+    message = first if isinstance(first, Mapping) else await first
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge
+        chunk, size, more = _chunk(message, size, limit)
         chunks.append(chunk)
-        if not message.get("more_body", False):
+        if not more:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        message = await receive()
 
 
 def app_path(scope: Scope) -> str:
@@ -67,8 +122,9 @@ def request_from_scope(scope: Scope) -> ServerRequest:
     path = app_path(scope)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     client = scope.get("client")
+    query = scope.get("query_string")
     return ServerRequest(
-        scope["method"], path.lstrip("/"), scope.get("query_string", b"").decode("latin-1"), headers, b"",
+        scope["method"], path.lstrip("/"), query.decode("latin-1") if query else "", headers, b"",
         client[0] if client else None, scope,
     )
 
@@ -96,12 +152,12 @@ class ObjectEndpoint:
         #: None: every request is served here (one process); see :class:`PlacementHook`
         self.placement: PlacementHook | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # (a plain function handing back the coroutine to await: one coroutine less on every request)
         placement = self.placement
         if placement is None:
-            await self.serve(scope, receive, send)
-        else:
-            await placement(scope, receive, send, self.serve)
+            return self.serve(scope, receive, send)
+        return placement(scope, receive, send, self.serve)
 
     async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request in this process."""
@@ -115,16 +171,27 @@ class ObjectEndpoint:
             try:
                 if declared is not None and declared.isdigit() and int(declared) > limit:
                     raise _BodyTooLarge
-                async with asyncio.timeout(self.body_timeout):
-                    request.body = await _read_body(receive, limit)
+                # The first message is taken without a timer when it is at hand (no suspension: nothing to time
+                # out); a body still on its way is read under the body timeout.
+                message, rest = _started(receive)
+                if message is not None:
+                    body, _, more = _chunk(message, 0, limit)
+                    if more:
+                        async with asyncio.timeout(self.body_timeout):
+                            body = await _read_rest(receive, limit, message)
+                    request.body = body
+                else:
+                    assert rest is not None
+                    async with asyncio.timeout(self.body_timeout):
+                        request.body = await _read_rest(receive, limit, rest)
             except _Disconnected:
                 return
             except _BodyTooLarge:
                 request.body_error = BodyRefused(f"message body exceeds the limit of {limit} bytes", 413)
                 close = True
             except TimeoutError:
-                message = f"the message body did not arrive within {self.body_timeout:g} s"
-                request.body_error = BodyRefused(message, 408)
+                message_text = f"the message body did not arrive within {self.body_timeout:g} s"
+                request.body_error = BodyRefused(message_text, 408)
                 close = True
         response = await self._chain()(request)
         if close:
@@ -134,12 +201,25 @@ class ObjectEndpoint:
 
 async def send_response(send: Send, response: ServerResponse, head: bool = False) -> None:
     """Send ``response`` over ASGI; for HEAD, the headers a GET would get, without the body."""
-    headers = [(b"content-length", str(len(response.body)).encode("latin-1"))]
-    if response.content_type:
-        headers.append((b"content-type", response.content_type.encode("latin-1")))
-    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    body = response.body
+    headers = [(b"content-length", b"%d" % len(body))]
+    content_type = response.content_type
+    if content_type:
+        headers.append((b"content-type", _header_value(content_type)))
+    if response.headers:
+        headers.extend([(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers])
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else response.body})
+    await send({"type": "http.response.body", "body": b"" if head else body})
 
 
+#: Content types as header bytes: a few formatters' types, encoded once (bounded: a sink may set any type).
+_ENCODED_TYPES: dict[str, bytes] = {}
 
+
+def _header_value(text: str) -> bytes:
+    value = _ENCODED_TYPES.get(text)
+    if value is None:
+        value = text.encode("latin-1")
+        if len(_ENCODED_TYPES) < 64:
+            _ENCODED_TYPES[text] = value
+    return value

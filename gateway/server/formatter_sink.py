@@ -66,18 +66,32 @@ class FormatterSink:
         self.registry = registry
         self.custom_errors = custom_errors
         self._soap = self.formatters.get("soap")
+        #: the formatter per Content-Type value seen (bounded: callers choose these strings)
+        self._by_type: dict[str | None, ServerFormatter | None] = {}
 
     def refuse(self, request: ServerRequest, error: BaseException, status: int) -> ServerResponse:
         """Answer ``request`` with a fault for ``error`` without reading its body, in the request's dialect
         when an enabled formatter reads its content type (a binary client cannot read a SOAP fault)."""
-        formatter = select_formatter(self.formatters, request.headers.get("content-type"))
+        formatter = self._formatter(request.headers.get("content-type"))
         fallback = formatter or self._soap or next(iter(self.formatters.values()))
         return self._fault_response(fallback, error, request, status=status)
 
+    def _formatter(self, content_type: str | None) -> ServerFormatter | None:
+        """The enabled formatter reading ``content_type``, None when none does (remembered per value)."""
+        try:
+            return self._by_type[content_type]
+        except KeyError:
+            formatter = self._by_type[content_type] = select_formatter(self.formatters, content_type)
+            if len(self._by_type) > 64:
+                self._by_type.clear()
+            return formatter
+
     async def __call__(self, request: ServerRequest) -> ServerResponse:
-        formatter = select_formatter(self.formatters, request.headers.get("content-type"))
+        headers = request.headers
+        content_type = headers.get("content-type")
+        formatter = self._formatter(content_type)
         if formatter is None:
-            media = media_type(request.headers.get("content-type")) or "(none)"
+            media = media_type(content_type) or "(none)"
             enabled = ", ".join(sorted(self.formatters))
             error = ClientRequestError(
                 f"content type {media} is not accepted here: no enabled formatter reads it (enabled: {enabled})"
@@ -86,16 +100,15 @@ class FormatterSink:
         properties = request.properties
         properties["formatter"] = formatter.name
         marshaller = self.marshaller_for(request, formatter.name) if self.marshaller_for is not None else None
-        content_type = request.headers.get("content-type", "")
         incoming: IncomingCall | None = None
         try:
-            incoming = formatter.read_call(request.body, content_type, marshaller)
+            incoming = formatter.read_call(request.body, content_type or "", marshaller)
             properties["method_name"] = incoming.method_name
             entry, op = self.dispatcher.resolve(request.uri, incoming)
             properties["target"] = entry
             properties["operation"] = op.name
             if formatter.name == "soap":  # the action must name the call the Body makes (.soap_action)
-                check_soap_action(requested_action(request.headers), incoming, entry.contract, op)
+                check_soap_action(requested_action(headers), incoming, entry.contract, op)
             if incoming.header_blocks:
                 check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:

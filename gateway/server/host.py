@@ -149,8 +149,9 @@ class ObjectHost:
     def _on_request(self) -> None:
         """Background work starts with the first request (or at startup): the lease manager, metric writes."""
         self.leases.ensure_running()
-        if self.metrics is not None:
-            self.metrics.ensure_running()
+        metrics = self.metrics
+        if metrics is not None and metrics.shared:  # (only multi-process mode has a task to run)
+            metrics.ensure_running()
 
     async def startup(self) -> None:
         """Run at the ASGI lifespan's startup: the lease manager and metric writes start, then the services."""

@@ -10,8 +10,8 @@ sent: an unknown URI or method is ``(unknown)``, and an object at a generated UR
 
 from __future__ import annotations
 
-import time
-from typing import cast
+from collections.abc import Awaitable
+from time import perf_counter
 
 from .identity import Identity, IdentityTable
 from .metrics import UNKNOWN, CallKey, CallStats
@@ -25,21 +25,29 @@ class CallMetricsSink:
         self.stats = stats
         self.identities = identities
 
-    async def __call__(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+    def __call__(self, request: ServerRequest, call_next: Handler) -> Awaitable[ServerResponse]:
         if request.method != "POST":
-            return await call_next(request)
-        started = time.perf_counter()
+            return call_next(request)
+        return self._measured(request, call_next)
+
+    async def _measured(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+        started = perf_counter()
         response = await call_next(request)
-        elapsed = time.perf_counter() - started
+        elapsed = perf_counter() - started
         props = request.properties
         target = props.get("target")
         operation = props.get("operation")
+        uri: str
+        method: str
         if isinstance(target, Identity) and isinstance(operation, str):
             uri, method = target.label, operation
         else:  # the call never reached its target: name the URI only if something is published there
             entry = self.identities.lookup(request.uri)
             uri, method = (entry.label if entry is not None else UNKNOWN), UNKNOWN
         # formatter, outcome and fault kind are strings the formatter sink set (or absent: refused by a sink)
-        key = (uri, method, props.get("formatter", UNKNOWN), props.get("outcome", "refused"), props.get("fault", ""))
-        self.stats.record(cast(CallKey, key), elapsed, len(request.body), len(response.body))
+        # (typed by the comment, not typing.cast: a function call less on every call)
+        key: CallKey = (  # type: ignore[assignment]
+            uri, method, props.get("formatter", UNKNOWN), props.get("outcome", "refused"), props.get("fault", "")
+        )
+        self.stats.record(key, elapsed, len(request.body), len(response.body))
         return response

@@ -8,6 +8,8 @@ answered here too, so the same sinks guard it as everything else (an authenticat
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from .formatter_sink import FormatterSink
 from .metrics import Metrics
 from .pages import ServicePages
@@ -27,19 +29,25 @@ class RequestRouter:
         self.metrics = metrics
         self.metrics_uri = metrics_uri
 
-    async def __call__(self, request: ServerRequest) -> ServerResponse:
+    def __call__(self, request: ServerRequest) -> Awaitable[ServerResponse]:
+        # (a plain function handing back what to await: a call goes on to the formatter sink without a
+        # coroutine of the router's own)
         method = request.method
         metrics = self.metrics
         if metrics is not None and request.uri == self.metrics_uri:
-            return _scrape(request, metrics)
+            return _ready(_scrape(request, metrics))
         if method == "POST":
             error = request.body_error
             if error is not None:
-                return self.calls.refuse(request, error, status=getattr(error, "http_status", 413))
-            return await self.calls(request)
+                return _ready(self.calls.refuse(request, error, status=getattr(error, "http_status", 413)))
+            return self.calls(request)
         if method in ("GET", "HEAD"):
-            return self.pages(request)
-        return ServerResponse.method_not_allowed(method, ALLOWED_METHODS)
+            return _ready(self.pages(request))
+        return _ready(ServerResponse.method_not_allowed(method, ALLOWED_METHODS))
+
+
+async def _ready(response: ServerResponse) -> ServerResponse:
+    return response
 
 
 def _scrape(request: ServerRequest, metrics: Metrics) -> ServerResponse:

@@ -65,7 +65,10 @@ Handler = Callable[[ServerRequest], Awaitable[ServerResponse]]
 
 
 class ServerSink(Protocol):
-    async def __call__(self, request: ServerRequest, call_next: Handler) -> ServerResponse: ...
+    """``async def __call__(self, request, call_next)``; a plain ``def`` returning ``call_next(request)`` (an
+    awaitable) works too, and passes a request through without a coroutine of its own."""
+
+    def __call__(self, request: ServerRequest, call_next: Handler) -> Awaitable[ServerResponse]: ...
 
 
 def build_chain(sinks: Sequence[ServerSink], terminal: Handler) -> Handler:
@@ -77,8 +80,10 @@ def build_chain(sinks: Sequence[ServerSink], terminal: Handler) -> Handler:
 
 
 def _bind(sink: ServerSink, call_next: Handler) -> Handler:
-    async def handle(request: ServerRequest) -> ServerResponse:
-        return await sink(request, call_next)
+    # A plain function handing back the sink's awaitable, not a coroutine awaiting it: every coroutine in
+    # the chain is one more frame to create, and to pass through each time the call resumes.
+    def handle(request: ServerRequest) -> Awaitable[ServerResponse]:
+        return sink(request, call_next)
 
     return handle
 
@@ -99,9 +104,12 @@ class RequestLoggingSink:
         self.logger = logger or logging.getLogger("gateway.requests")
         self.level = level
 
-    async def __call__(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+    def __call__(self, request: ServerRequest, call_next: Handler) -> Awaitable[ServerResponse]:
         if not self.logger.isEnabledFor(self.level):
-            return await call_next(request)
+            return call_next(request)  # logging off: no coroutine of this sink's own
+        return self._logged(request, call_next)
+
+    async def _logged(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
         started = time.perf_counter()
         response = await call_next(request)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -31,6 +31,9 @@ from ..model.errors import ClientRequestError
 _CLR_NAMESPACE = "http://schemas.microsoft.com/clr/"
 _ACTION_PARAMETER = re.compile(r';\s*action\s*=\s*("[^"]*"|[^;\s]*)', re.IGNORECASE)
 _LAST_SEGMENT = re.compile(r"[/#:]")
+#: (action, method, namespace) found valid: a client sends the same few again and again, so the check is a
+#: set lookup after the first call (bounded: callers choose these strings)
+_VALID_METHOD_ACTIONS: set[tuple[str, str, str]] = set()
 
 
 def requested_action(headers: Mapping[str, str]) -> str:
@@ -54,7 +57,11 @@ def check_soap_action(action: str, incoming: IncomingCall, contract: ServiceCont
     if not action:
         return
     if incoming.overloadable:  # the call names a .NET method: the Remoting dialect
-        _check_method(action, incoming)
+        seen = (action, incoming.method_name, incoming.namespace)
+        if seen not in _VALID_METHOD_ACTIONS:
+            _check_method(action, incoming)
+            if len(_VALID_METHOD_ACTIONS) < 256:
+                _VALID_METHOD_ACTIONS.add(seen)
     elif action != soap_action(contract.literal_namespace, op.key):
         _check_operation(action, contract, op)
 

@@ -82,3 +82,40 @@ def test_a_client_gone_mid_body_gets_no_call_and_no_answer() -> None:
     seen = Seen()
     sent = asyncio.run(drive(make_app(seen, 1.0), [BODY[:20], None], 0.01))
     assert sent == [] and seen.requests == []
+
+
+def test_a_body_whose_first_part_was_at_hand_is_still_timed() -> None:
+    """The first message taken without waiting (no timer needed for it) does not leave the rest untimed."""
+    seen = Seen()
+    sent: list[dict[str, Any]] = []
+    first = True
+
+    async def receive() -> dict[str, Any]:
+        nonlocal first
+        if first:  # at hand: returned without suspending
+            first = False
+            return {"type": "http.request", "body": BODY[:30], "more_body": True}
+        await asyncio.sleep(3600)  # the rest never comes
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(make_app(seen, 0.2)(scope(), receive, send), 5))
+    assert sent[0]["status"] == 408 and b"did not arrive within 0.2 s" in sent[1]["body"]
+
+
+def test_a_whole_body_at_hand_is_served_without_waiting() -> None:
+    seen = Seen()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": BODY, "more_body": False}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(make_app(seen, 0.2)(scope(), receive, send), 5))
+    assert sent[0]["status"] == 200 and b"Hi there Slow" in sent[1]["body"]
+    assert seen.requests[0].body == BODY
