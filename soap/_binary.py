@@ -31,6 +31,8 @@ from ._nrbf_records import (
     StringRecord,
     read_message,
 )
+from ._nrbf_request_templates import BinaryRequestTemplates
+from ._nrbf_response_templates import BinaryResponseTemplates
 from ._nrbf_writer import MSCORLIB, write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
 from ._signature import clr_type_name, overload_fit
@@ -163,20 +165,46 @@ class BinaryCall:
         return overload_fit(self.signature(), self.argument_type_names(), parameters, inputs, self._decoder.registry)
 
 
+class RecordingCall(BinaryCall):
+    """A call the full reader read, kept as a template (soap/_nrbf_request_templates.py) once its arguments
+    are decoded."""
+
+    def __init__(self, message: NrbfMessage, decoder: NrbfDecoder, templates: BinaryRequestTemplates,
+                 body: bytes) -> None:
+        super().__init__(message, decoder)
+        self._templates = templates
+        self._body = body
+
+    def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
+        args = super().decode_arguments(types, names)
+        self._templates.record(self._message, self._body)
+        return args
+
+
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
     return ExceptionInfo("System.Runtime.Remoting.RemotingException", "mscorlib", fault.message, None, None,
                          COR_E_SYSTEM)
 
 
 class BinaryFormatter:
-    """Bytes <-> messages in MS-NRBF, for the server (read calls, write returns) and the client."""
+    """Bytes <-> messages in MS-NRBF, for the server (read calls, write returns) and the client.
+
+    ``templates``: read a simple call of a shape read before, and write a primitive answer of a shape written
+    before, from templates of the earlier bytes (soap/_nrbf_request_templates.py,
+    soap/_nrbf_response_templates.py): the same calls and bytes as the full reader and writer give, without
+    the record reader. False: always the full reader and writer.
+    """
 
     name = "binary"
     content_type = BINARY_CONTENT_TYPE
 
-    def __init__(self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self, registry: TypeRegistry = DEFAULT_REGISTRY, limits: Limits = DEFAULT_LIMITS, templates: bool = True
+    ) -> None:
         self.registry = registry
         self.limits = limits
+        self._requests = BinaryRequestTemplates(limits) if templates else None
+        self._responses = BinaryResponseTemplates() if templates else None
 
     def accepts(self, media_type: str) -> bool:
         return media_type == BINARY_CONTENT_TYPE
@@ -184,16 +212,32 @@ class BinaryFormatter:
     def read_call(
         self, body: bytes, content_type: str = "", marshaller: ReferenceMarshaller | None = None
     ) -> IncomingCall:
+        templates = self._requests
+        if templates is not None:
+            known = templates.read(body)
+            if known is not None:
+                return BinaryCall(known, NrbfDecoder(known, self.registry, self.limits, marshaller))
         message = read_message(body, self.limits)
-        return BinaryCall(message, NrbfDecoder(message, self.registry, self.limits, marshaller))
+        decoder = NrbfDecoder(message, self.registry, self.limits, marshaller)
+        if templates is None:
+            return BinaryCall(message, decoder)
+        return RecordingCall(message, decoder, templates, body)
 
     def write_return(
         self, call: IncomingCall, ret: MethodReturn, marshaller: ReferenceMarshaller | None = None
     ) -> tuple[bytes, str]:
         count = call.argument_count if ret.parameter_count is None else ret.parameter_count
+        answers = self._responses
+        if answers is not None:
+            written = answers.write(ret, count)
+            if written is not None:
+                return written, ""
         outs = list(zip(ret.out_positions, ret.out_args, strict=True))
-        return write_method_return(ret.value, ret.value_type, count, self.registry, marshaller, outs,
-                                   ret.call_context), ""
+        written = write_method_return(ret.value, ret.value_type, count, self.registry, marshaller, outs,
+                                      ret.call_context)
+        if answers is not None:
+            answers.record(ret, count, written)
+        return written, ""
 
     def write_one_way(self, call: IncomingCall) -> tuple[int, bytes, str]:
         """The answer to a one-way call whatever the method does: the void reply Mono sends."""
