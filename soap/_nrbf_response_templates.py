@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from ._model import MethodReturn
 from ._nrbf_writer import primitive_kind, value_with_code
-from ._types import K_ANY, K_VOID, Kind
+from ._response_templates import around
+from ._types import K_ANY, K_VOID, Kind, WireType
 
 #: answers kept (one per argument count and return kind)
 CAPACITY = 512
@@ -23,6 +24,11 @@ CAPACITY = 512
 _HEAD = 17 + 1 + 4
 
 _Key = tuple[int, Kind]
+
+
+def _value_bytes(value: object, wt: WireType) -> bytes:
+    """The value with its type code, as the full writer writes it inline (raises what it raises)."""
+    return value_with_code(primitive_kind(value, wt), value)
 
 
 def _plain(ret: MethodReturn) -> bool:
@@ -41,21 +47,8 @@ class BinaryResponseTemplates:
         """The answer the full writer would write for ``ret``, or None if there is no template for it."""
         if not _plain(ret):
             return None
-        wt = ret.value_type
-        found = self._answers.get((parameter_count, wt.kind))
-        if found is None:
-            return None
-        head, tail = found
-        if wt.kind is K_VOID:
-            return head
-        value = ret.value
-        if value is None:
-            return None
-        try:
-            middle = value_with_code(primitive_kind(value, wt), value)
-        except Exception:  # (SoapEncodeError ...): the full writer raises it
-            return None
-        return head + middle + tail
+        found = self._answers.get((parameter_count, ret.value_type.kind))
+        return None if found is None else around(found, ret, _value_bytes)
 
     def record(self, ret: MethodReturn, parameter_count: int, written: bytes) -> None:
         """Keep ``written``, the full writer's answer to ``ret``, as a template if it can be one."""
@@ -72,7 +65,7 @@ class BinaryResponseTemplates:
             value = ret.value
             if value is None or primitive_kind(value, wt) is None:
                 return
-            middle = value_with_code(primitive_kind(value, wt), value)
+            middle = _value_bytes(value, wt)
             if written[_HEAD:_HEAD + len(middle)] != middle:
                 return
             found = (written[:_HEAD], written[_HEAD + len(middle):])

@@ -13,6 +13,8 @@ full writer's byte for byte; a value these functions refuse is handed to the ful
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ._encoded_writer import EncodedWriter
 from ._errors import SoapEncodeError
 from ._escape import escape_text
@@ -55,6 +57,28 @@ def _value_text(value: object, wt: WireType) -> str:
     return _SCALARS.scalar("return", value, wt)[0]
 
 
+def around(found: tuple[bytes, bytes], ret: MethodReturn,
+           value_bytes: Callable[[object, WireType], bytes]) -> bytes | None:
+    """A kept answer's (head, tail) around ``value_bytes`` of ``ret``'s value (a void answer is its head), or
+    None where the full writer must write it (a null value, one ``value_bytes`` refuses: it says why)."""
+    head, tail = found
+    wt = ret.value_type
+    if wt.kind is K_VOID:
+        return head
+    value = ret.value
+    if value is None:
+        return None
+    try:
+        middle = value_bytes(value, wt)
+    except Exception:  # (SoapEncodeError ...): the full writer raises it
+        return None
+    return head + middle + tail
+
+
+def _value_bytes(value: object, wt: WireType) -> bytes:
+    return _value_text(value, wt).encode("utf-8")
+
+
 class ResponseTemplates:
     """The answer templates of one formatter (see the module docstring)."""
 
@@ -66,21 +90,8 @@ class ResponseTemplates:
         """The answer the full writer would write for ``ret``, or None if there is no template for it."""
         if ret.call_context is not None or ret.out_args:
             return None
-        wt = ret.value_type
-        found = self._answers.get((ret.method_name, ret.namespace, toolkit, wt.kind))
-        if found is None:
-            return None
-        head, tail = found
-        if wt.kind is K_VOID:
-            return head
-        value = ret.value
-        if value is None:
-            return None
-        try:
-            text = _value_text(value, wt).encode("utf-8")
-        except Exception:  # (SoapEncodeError ...): the full writer raises it
-            return None
-        return head + text + tail
+        found = self._answers.get((ret.method_name, ret.namespace, toolkit, ret.value_type.kind))
+        return None if found is None else around(found, ret, _value_bytes)
 
     def record(self, ret: MethodReturn, toolkit: bool, written: bytes) -> None:
         """Keep ``written``, the full writer's answer to ``ret``, as a template if it can be one."""
@@ -106,4 +117,4 @@ class ResponseTemplates:
         self._answers[key] = found
 
 
-__all__ = ["TEMPLATE_KINDS", "ResponseTemplates"]
+__all__ = ["TEMPLATE_KINDS", "ResponseTemplates", "around"]
