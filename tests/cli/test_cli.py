@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,8 +117,11 @@ def test_serve_port_precedence_command_line_over_environment_over_file(tmp_path:
 def test_serve_several_workers_from_a_config_file() -> None:
     with serving("--config", "examples/App.config", "--module", "examples.remoting_samples", "--workers", "2",
                  "--log-level", "warning") as (url, printed):
-        pids = set()
-        for _ in range(40):  # a fresh connection per call, so the kernel can hand them to either worker
+        pids: set[int] = set()
+        # a fresh connection per call, so the kernel can hand them to either worker; until both answered (the
+        # server listens once the first worker does: on a loaded machine the second may still be importing)
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:
             with RemotingClient(timeout=10) as client:
                 pids.add(client.get_object(IRemoteService, url + "SingleCallService.rem").GetProcessId())
     assert "(2 workers)" in printed
