@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -70,7 +72,9 @@ class Bare(asyncio.Protocol):
         self.transport.write(REPLY)  # type: ignore[attr-defined]
 
 
-async def run(calls: int, use_async: bool, profile: int, bare: bool, stub_chain: bool) -> str:
+async def run(
+    calls: int, use_async: bool, profile: int, bare: bool, stub_chain: bool, instrument: bool = False
+) -> str:
     app = RemotingApp(formatters=("binary",))
     app.register_well_known(AsyncHelloServer if use_async else HelloServer, PATH, WellKnownObjectMode.SingleCall)
     loop = asyncio.get_running_loop()
@@ -94,6 +98,8 @@ async def run(calls: int, use_async: bool, profile: int, bare: bool, stub_chain:
         stats = Stats()
         stats.measuring = True
         request = tcp_request(channel.port, PATH, BODY.read_bytes())
+        if instrument:  # callgrind started with --instr-atstart=no: count from here (imports and set-up excluded)
+            subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, capture_output=True)
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:
             profiler.enable()
@@ -123,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bare", action="store_true", help="a protocol answering a canned reply instead of the gateway")
     p.add_argument("--stub-chain", action="store_true", help="the TCP channel in front of a canned response")
     p.add_argument("--no-uvloop", dest="uvloop", action="store_false")
+    p.add_argument("--instrument-here", action="store_true",
+                   help="under callgrind --instr-atstart=no: turn instrumentation on just before the calls")
     args = p.parse_args(argv)
     runner = asyncio.run
     if args.uvloop:
@@ -132,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             runner = uvloop.run
         except ImportError:
             pass
-    print(runner(run(args.calls, args.use_async, args.profile, args.bare, args.stub_chain)))
+    print(runner(run(args.calls, args.use_async, args.profile, args.bare, args.stub_chain, args.instrument_here)))
     return 0
 
 

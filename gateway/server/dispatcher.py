@@ -184,10 +184,14 @@ class Dispatcher:
         self.authorization = authorization
         self._one_way: set[asyncio.Task[None]] = set()
         self._type_names: dict[type, frozenset[str]] = {}
+        #: (class, claimed type) pairs found fine: a client names the same type call after call (bounded)
+        self._claims_ok: dict[tuple[type, str], None] = {}
 
     def check_claimed_type(self, entry: Identity, claimed: str) -> None:
         """Refuse a call addressed to a type (``"Namespace.Type, Assembly"``) the object is not."""
         cls = entry.contract.py_type
+        if (cls, claimed) in self._claims_ok:
+            return
         names = self._type_names.get(cls)
         if names is None:
             names = self._type_names[cls] = type_names(cls)
@@ -196,6 +200,9 @@ class Dispatcher:
                 f"Cannot cast from client type '{claimed[:200]}' to server type '{entry.contract.clr.full_name}': "
                 f"the object at /{entry.uri} is not of the type the call names"
             )
+        if len(self._claims_ok) >= 256:  # callers choose these strings
+            self._claims_ok.clear()
+        self._claims_ok[cls, claimed] = None
 
     def resolve(self, uri: str, incoming: IncomingCall) -> tuple[Identity, Operation]:
         entry = self.table.lookup(uri)

@@ -34,7 +34,7 @@ from .marshal import PeerProxies, ProxyFactory, ServerMarshaller, TypeFilterLeve
 from .metrics import Metrics, metrics_enabled_from_env, metrics_uri
 from .metrics_sink import CallMetricsSink
 from .pages import ServicePages
-from .routing import RequestRouter
+from .routing import QuietChain, RequestRouter
 from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
 from .urls import external_base_url, trust_forwarded_from_env
 from .wsdl_cache import WsdlCache
@@ -171,7 +171,7 @@ class ObjectHost:
         """The server sink chain around the request router (built on the first request); with metrics on,
         the call-measuring sink runs outermost, before the application's sinks."""
         if self._chain is None:
-            self._chain = build_chain(self._sinks_with_metrics(), self._terminal)
+            self._chain = self._build_chain(self._terminal)
             self._sinks_fixed = True
         return self._chain
 
@@ -183,14 +183,17 @@ class ObjectHost:
         """The sink chain of another channel that reads its own set of formatters (the TCP channel: binary
         and SOAP): the same sinks, dispatcher, identities, leases, limits and customErrors as HTTP."""
         self._sinks_fixed = True
-        router = self._router(make_formatters(formatters, self.registry, self.limits))
-        return build_chain(self._sinks_with_metrics(), router)
+        return self._build_chain(self._router(make_formatters(formatters, self.registry, self.limits)))
 
-    def _sinks_with_metrics(self) -> list[ServerSink]:
+    def _build_chain(self, router: RequestRouter) -> Handler:
+        """The sinks (the call-measuring one outermost when metrics are on) around ``router``; when the
+        application's sinks are only request-logging ones, as by default, a :class:`QuietChain` that skips
+        them while their loggers are off."""
         sinks = list(self.sinks)
-        if self.metrics is not None:
-            sinks.insert(0, CallMetricsSink(self.metrics.calls, self.identities))
-        return sinks
+        measuring = CallMetricsSink(self.metrics.calls, self.identities) if self.metrics is not None else None
+        full = build_chain(sinks if measuring is None else [measuring, *sinks], router)
+        quiet = [sink for sink in sinks if type(sink) is RequestLoggingSink]
+        return QuietChain(full, quiet, measuring, router) if len(quiet) == len(sinks) else full
 
     def add_sink(self, sink: ServerSink) -> None:
         """Append a server sink (innermost, just before the router). Only before the first request."""

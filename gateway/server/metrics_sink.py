@@ -28,9 +28,10 @@ class CallMetricsSink:
     def __call__(self, request: ServerRequest, call_next: Handler) -> Awaitable[ServerResponse]:
         if request.method != "POST":
             return call_next(request)
-        return self._measured(request, call_next)
+        return self.measured(request, call_next)
 
-    async def _measured(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+    async def measured(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
+        """``call_next(request)``, measured and recorded (a POST request)."""
         started = perf_counter()
         response = await call_next(request)
         elapsed = perf_counter() - started
