@@ -105,7 +105,12 @@ class WorkerPool:
         self._jobs.append((inbox, future, contextvars.copy_context(), fn, args))  # before the counts are read
         with self._lock:
             if self._spare == 0:
-                self._add_spare()
+                if self._sleeping:  # (_add_spare's usual case, inline: this runs on every call)
+                    self._sleeping -= 1
+                    self._spare += 1
+                    self._wake.put(True)
+                else:
+                    self._add_spare()
         return future
 
     def _add_spare(self) -> None:
@@ -122,7 +127,15 @@ class WorkerPool:
 
     def _work(self) -> None:
         jobs, lock = self._jobs, self._lock
-        while True:  # spare here
+        sleep = False
+        while True:  # spare here, unless counted asleep (sleep)
+            if sleep:
+                if self._wake.get() is None:  # woken to exit (else the waker made this worker spare again)
+                    with lock:
+                        self._sleeping -= 1
+                        self._threads -= 1
+                    return
+                sleep = False
             if jobs:
                 try:
                     inbox, future, context, fn, args = jobs.popleft()
@@ -134,11 +147,7 @@ class WorkerPool:
                         continue
                     self._spare -= 1
                     self._sleeping += 1
-                if self._wake.get() is None:  # woken: the waker made this worker spare again
-                    with lock:
-                        self._sleeping -= 1
-                        self._threads -= 1
-                    return
+                sleep = True
                 continue
             with lock:
                 self._spare -= 1
@@ -151,11 +160,16 @@ class WorkerPool:
                 result = context.run(fn, *args)
             except BaseException as exc:  # handed to the caller, whatever it is
                 error = exc
-            # The thread counts as idle (spare) before the caller hears the result, so a load() read after
-            # the future settles never shows this finished job as busy.
+            # The thread counts as idle before the caller hears the result, so a load() read after the
+            # future settles never shows this finished job as busy: spare when more jobs wait, else asleep
+            # at once (one look at the queue and one lock for both; a job queued from now on wakes it).
             with lock:
                 self._busy -= 1
-                self._spare += 1
+                sleep = not jobs
+                if sleep:
+                    self._sleeping += 1
+                else:
+                    self._spare += 1
             inbox.deliver(future, result, error)
             del inbox, future, context, fn, args, result, error  # nothing of the call outlives it here
 

@@ -436,13 +436,16 @@ class Connection(asyncio.Protocol):
         if self._ending:  # the peer went away meanwhile
             return
         if frame.operation != _ONE_WAY:
-            self._write(reply_bytes(response))
+            transport = self.transport  # (_write, inline: this runs on every call)
+            if transport is not None and not transport.is_closing():
+                transport.write(reply_bytes(response))
             if frame.close_connection:
                 self._close()
                 return
         if not self._writable:  # resume_writing goes on
             return
-        if self._reading and not self._eof and not self.frames.in_frame:  # the usual case: nothing came meanwhile
+        # the usual case: nothing came meanwhile (the reader's buffer read directly: in_frame is a property)
+        if self._reading and not self._eof and not self.frames._buf:
             timeout = channel.idle_timeout
             self.deadline = None if timeout is None else time.monotonic() + timeout
             return
