@@ -89,7 +89,7 @@ class FormatterSink:
     async def __call__(self, request: ServerRequest) -> ServerResponse:
         headers = request.headers
         content_type = headers.get("content-type")
-        formatter = self._formatter(content_type)
+        formatter = self._by_type.get(content_type) or self._formatter(content_type)
         if formatter is None:
             media = media_type(content_type) or "(none)"
             enabled = ", ".join(sorted(self.formatters))

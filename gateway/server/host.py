@@ -14,7 +14,16 @@ from typing import Protocol
 
 from starlette.types import Receive, Scope, Send
 
-from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
+from soap import (
+    DEFAULT_LIMITS,
+    DEFAULT_REGISTRY,
+    DelegateRef,
+    Limits,
+    ObjRef,
+    ReferenceMarshaller,
+    TypeRegistry,
+    WireType,
+)
 
 from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
@@ -206,7 +215,7 @@ class ObjectHost:
         return self._terminal.calls.refuse(request, error, status)
 
     def _router(self, formatters: Mapping[str, ServerFormatter]) -> RequestRouter:
-        calls = FormatterSink(formatters, self.dispatcher, self.registry, self.custom_errors, self.marshaller_for,
+        calls = FormatterSink(formatters, self.dispatcher, self.registry, self.custom_errors, self._marshaller_for,
                               self.inspectors)
         pages = ServicePages(self.identities, self.wsdl_cache, self.external_url)
         return RequestRouter(pages, calls, self.metrics, metrics_uri(self.metrics_path))
@@ -245,6 +254,10 @@ class ObjectHost:
             formatter, self.peer_proxies,
         )
 
+    def _marshaller_for(self, request: ServerRequest, formatter: str) -> ReferenceMarshaller:
+        """:meth:`marshaller_for`, made when the call first marshals something (most calls marshal nothing)."""
+        return _LazyMarshaller(self, request, formatter)
+
     def _lease_expired(self, lease: LeaseBase) -> None:
         self.identities.lease_expired(lease)
 
@@ -272,3 +285,33 @@ class ObjectHost:
     def disconnect(self, obj: MarshalByRefObject) -> bool:
         """Stop serving ``obj`` (``RemotingServices.Disconnect``); later calls get "No receiver for uri"."""
         return self.identities.disconnect(obj)
+
+
+class _LazyMarshaller:
+    """A request's :class:`ServerMarshaller`, made by the first method called on it; from then on its methods
+    are the marshaller's own (instance attributes), so only the first use passes through here."""
+
+    def __init__(self, host: ObjectHost, request: ServerRequest, formatter: str) -> None:
+        self._host = host
+        self._request = request
+        self._formatter = formatter
+
+    def _made(self) -> ServerMarshaller:
+        real = self._host.marshaller_for(self._request, self._formatter)
+        self.marshal = real.marshal  # type: ignore[method-assign]
+        self.unmarshal = real.unmarshal  # type: ignore[method-assign]
+        self.marshal_delegate = real.marshal_delegate  # type: ignore[method-assign]
+        self.unmarshal_delegate = real.unmarshal_delegate  # type: ignore[method-assign]
+        return real
+
+    def marshal(self, value: object) -> ObjRef | None:
+        return self._made().marshal(value)
+
+    def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
+        return self._made().unmarshal(ref, declared)
+
+    def marshal_delegate(self, value: object, declared: WireType) -> DelegateRef:
+        return self._made().marshal_delegate(value, declared)
+
+    def unmarshal_delegate(self, ref: DelegateRef, declared: WireType) -> object:
+        return self._made().unmarshal_delegate(ref, declared)
