@@ -37,6 +37,7 @@ from gateway import (
     StaticUsers,
     proxy_objref,
 )
+from gateway.server.routing import QuietChain
 from gateway.server.sinks import ServerResponse
 from gateway.tcp import FrameLimits, FrameReader, Operation, TcpFrame, write_frame
 from gateway.tcp.framing import StatusCode, write_chunked
@@ -328,6 +329,18 @@ def test_authentication_sink_guards_the_tcp_channel_too() -> None:
             wrong.get_object(IHello, url).HelloMethod("x")
         with RemotingClient(basic_auth=("alice", "secret")) as alice:  # an Authorization custom header
             assert alice.get_object(IHello, url).HelloMethod("x") == "Hi there x"
+
+
+def test_calls_through_the_default_chain_are_answered_alike_and_counted() -> None:
+    app = samples_app(metrics=True)
+    with serve(app):
+        assert app.tcp is not None and app.metrics is not None
+        assert isinstance(app.tcp.chain(), QuietChain)  # the shortcut past the (quiet) logging sink
+        frames, _ = exchange(app.tcp.port, write_frame(hello_frame()) * 3, wait=TIMEOUT * 3)
+        assert len(frames) == 3 and b"Hi there Alice" in frames[0].body  # the first read in full, then templates
+        assert frames[0].body == frames[1].body == frames[2].body
+        counted = {key: series.count for key, series in app.metrics.calls.series.items()}
+        assert counted == {("SayHello.rem", "HelloMethod", "binary", "ok", ""): 3}
 
 
 def test_response_that_is_not_a_message_becomes_an_error_frame() -> None:
