@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 
 from lxml import etree
 
-from ._byte_template import ByteTemplate, leaf_text_spans, slot_text
+from ._byte_template import ByteTemplate, leaf_spans_in_order, slot_text
 from ._context_template import ContextPlan, context_plan
 from ._encoded_reader import EncodedCall, EncodedReader
 from ._errors import SoapDecodeError
@@ -302,11 +302,10 @@ class RequestTemplates:
                 if recorded != context or list(map(type, recorded.values())) != list(map(type, context.values())):
                     return  # (not read as the full reader read it: not a template)
                 leaves = slots + leaves
-        indices = [elements.index(leaf) for leaf in leaves]
-        order = sorted(range(len(leaves)), key=indices.__getitem__)
-        spans = leaf_text_spans(body, len(elements), [indices[i] for i in order])
-        if spans is None:
+        located = leaf_spans_in_order(body, elements, leaves)
+        if located is None:
             return
+        spans, order = located
         for (start, end), i in zip(spans, order, strict=True):
             if slot_text(body[start:end]) != leaves[i].text:
                 return  # (a reference, CR ... in the text: not the template of plain values)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from ._byte_template import ByteTemplate, leaf_text_spans
+from ._byte_template import ByteTemplate, leaf_spans_in_order
 from ._call_context import CALL_CONTEXT_HEADER, known_classes
 from ._encoded_writer import _FLAT_CLASSES, _flat_class
 from ._escape import escape_text
@@ -193,12 +193,10 @@ class ShapedAnswers:
         leaves = _leaves(root, ret, self.registry)
         if leaves is None or len(leaves) != len(texts):
             return
-        elements = list(root.iter())
-        indices = [elements.index(leaf) for leaf in leaves]
-        order = sorted(range(len(leaves)), key=indices.__getitem__)
-        spans = leaf_text_spans(written, len(elements), [indices[i] for i in order])
-        if spans is None:
+        found = leaf_spans_in_order(written, list(root.iter()), leaves)
+        if found is None:
             return
+        spans, order = found
         for (start, end), i in zip(spans, order, strict=True):
             if written[start:end] != texts[i].encode("utf-8"):
                 return
