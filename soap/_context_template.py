@@ -14,6 +14,7 @@ the message then and gives its own answer or fault.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from lxml import etree
@@ -32,8 +33,9 @@ _STRING_ATTRIBUTES = frozenset({"id", _XSI_TYPE})
 
 #: one field of an object slot: (attribute, parser, index of its text among the template's slots)
 _Field = tuple[str, Callable[[str], object], int]
-#: one slot: (name, index of its text for a string slot else -1, CLR name, class, fields)
-_Slot = tuple[str, int, str, type | None, tuple[_Field, ...]]
+#: one slot: (name, index of its text for a string slot else -1, CLR name, class, fields, whether
+#: ``construct`` is the class's constructor with these fields as keywords)
+_Slot = tuple[str, int, str, type | None, tuple[_Field, ...], bool]
 
 
 class ContextPlan:
@@ -53,7 +55,7 @@ class ContextPlan:
         lookup = self.registry.lookup
         context: dict[str, object] = {}
         try:
-            for name, index, clr_name, cls, fields in self.slots:
+            for name, index, clr_name, cls, fields, direct in self.slots:
                 if cls is None:
                     text = texts[index]
                     if len(text) > limit:
@@ -68,7 +70,7 @@ class ContextPlan:
                     if len(text) > limit:
                         return None
                     values[attr] = text if parse is str else parse(text)
-                context[name] = construct(cls, values)
+                context[name] = cls(**values) if direct else construct(cls, values)
         except Exception:  # (ValueError, OverflowError, TypeError ...): the full reader says it with the slot's name
             return None
         return context
@@ -105,7 +107,7 @@ def context_plan(
             namespace = child.nsmap.get(prefix or None)
             if namespace is None or kind_for_type_qname(namespace, local) is not K_STRING:
                 return None
-            slots.append((name, first_slot + len(leaves), "", None, ()))
+            slots.append((name, first_slot + len(leaves), "", None, (), False))
             leaves.append(child)
             continue
         key = str(href)[1:]
@@ -132,7 +134,8 @@ def context_plan(
                 return None
             fields.append((attr, parser, first_slot + len(leaves)))
             leaves.append(field)
-        slots.append((name, -1, clr_name, cls, tuple(fields)))
+        init = {f.name for f in dataclasses.fields(cls) if f.init}
+        slots.append((name, -1, clr_name, cls, tuple(fields), all(attr in init for attr, _, _ in fields)))
     return ContextPlan(registry, slots), leaves
 
 

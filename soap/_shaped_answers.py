@@ -42,13 +42,12 @@ TRIES = 4
 _Key = tuple[str, str, bool, Kind, tuple[tuple[str, Kind], ...], tuple[tuple[str, type], ...] | None]
 
 
-def _key(ret: MethodReturn, toolkit: bool) -> _Key | None:
-    outs = tuple((name, wt.kind) for name, _, wt in ret.out_args)
-    if any(kind not in TEMPLATE_KINDS for _, kind in outs):
-        return None
+def _key(ret: MethodReturn, toolkit: bool) -> _Key:
+    """The shape of ``ret`` (only shapes whose out kinds are all templated are ever recorded)."""
     context = ret.call_context
-    slots = None if context is None else tuple((name, type(value)) for name, value in context.items())
-    return ret.method_name, ret.namespace, toolkit, ret.value_type.kind, outs, slots
+    return (ret.method_name, ret.namespace, toolkit, ret.value_type.kind,
+            tuple([(name, wt.kind) for name, _, wt in ret.out_args]),
+            None if context is None else tuple([(name, type(value)) for name, value in context.items()]))
 
 
 def _texts(ret: MethodReturn, registry: TypeRegistry) -> list[str] | None:
@@ -69,18 +68,18 @@ def _texts(ret: MethodReturn, registry: TypeRegistry) -> list[str] | None:
         return None
     context = ret.call_context
     if context:
-        objects = [value for value in context.values() if type(value) is not str]
-        flat = known_classes(objects, registry, _FLAT_CLASSES, _flat_class) if objects else []
-        if flat is None or len({id(value) for value in objects}) != len(objects):
-            return None
-        plans = iter(flat)
+        seen: set[int] = set()
         for value in context.values():
-            if type(value) is str:
-                texts.append(escape_text(value))
+            cls = type(value)
+            if cls is str:
+                texts.append(escape_text(value))  # type: ignore[arg-type]
                 continue
-            if getattr(value, "__remoting_objref__", None) is not None:
+            known = _FLAT_CLASSES.get((registry, cls))  # (as known_classes: the writer's entry, still so named)
+            if known is None or registry.name_of(cls) is not known[0] or id(value) in seen \
+                    or getattr(value, "__remoting_objref__", None) is not None:
                 return None
-            for attr, _, fast, _ in next(plans)[3]:
+            seen.add(id(value))
+            for attr, _, fast, _ in known[3]:
                 field = getattr(value, attr)
                 kind = type(field)
                 if fast is K_STRING and kind is str:
@@ -168,8 +167,7 @@ class ShapedAnswers:
 
     def write(self, ret: MethodReturn, toolkit: bool) -> bytes | None:
         """The full writer's answer to ``ret`` if a template of its shape is known, else None."""
-        key = _key(ret, toolkit)
-        shape = None if key is None else self._shapes.get(key)
+        shape = self._shapes.get(_key(ret, toolkit))
         if shape is None:
             return None
         texts = _texts(ret, self.registry)
@@ -178,8 +176,12 @@ class ShapedAnswers:
     def record(self, ret: MethodReturn, toolkit: bool, written: bytes) -> None:
         """Keep ``written``, the full writer's answer to ``ret``, as the template of its shape if it can be one."""
         key = _key(ret, toolkit)
-        if key is None or key in self._shapes or self._tries.get(key, 0) >= TRIES:
+        if key in self._shapes or self._tries.get(key, 0) >= TRIES or any(kind not in TEMPLATE_KINDS
+                                                                         for _, kind in key[4]):
             return
+        if ret.call_context and known_classes([v for v in ret.call_context.values() if type(v) is not str],
+                                              self.registry, _FLAT_CLASSES, _flat_class) is None:
+            return  # (fills the writer's entries the answers are then checked against)
         if len(self._tries) >= CAPACITY:
             self._tries.clear()
         self._tries[key] = self._tries.get(key, 0) + 1
