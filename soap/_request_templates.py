@@ -56,13 +56,28 @@ PER_CONTENT_TYPE = 16
 CONTENT_TYPES = 8
 
 #: what a template's constant bytes say beyond its method and arguments: (method signature, arguments' CLR
-#: types, header blocks (element, tag), call context plan, where each leaf's text is among the slots (None:
+#: types, header blocks as recorded, call context plan, where each leaf's text is among the slots (None:
 #: the arguments, in order))
-_Shape = tuple[list[str | None] | None, tuple[str | None, ...], tuple[tuple[etree._Element, str], ...],
-               ContextPlan | None, tuple[int, ...] | None]
+_Shape = tuple[list[str | None] | None, tuple[str | None, ...], tuple[HeaderBlock, ...], ContextPlan | None,
+               tuple[int, ...] | None]
 
 #: reads a message with the full parser: (body, content type, marshaller) -> call
 FullReader = Callable[[bytes, str, ReferenceMarshaller | None], EncodedCall]
+
+
+def _no_value(element: etree._Element, wt: WireType) -> object:
+    raise AssertionError("a recorded header block is never decoded: each call's copy is (_fresh)")
+
+
+def _fresh(recorded: HeaderBlock, decode: Callable[[etree._Element, WireType], object]) -> HeaderBlock:
+    """A call's own copy of a recorded header block (its attributes are constant bytes: read once)."""
+    block = HeaderBlock.__new__(HeaderBlock)
+    block.element, block.namespace, block.name = recorded.element, recorded.namespace, recorded.name
+    block.must_understand, block.actor, block.for_this_node = recorded.must_understand, recorded.actor, \
+        recorded.for_this_node
+    block.understood = False
+    block._decode = decode
+    return block
 
 
 class RequestTemplate:
@@ -145,11 +160,11 @@ class TemplateCall:
         if not recorded:
             return ()
         if self._blocks is None:
-            self._blocks = [HeaderBlock(element, SOAP_ENV, self._block_value, tag) for element, tag in recorded]
+            self._blocks = [_fresh(block, self._block_value) for block in recorded]
         return self._blocks
 
     def _block_value(self, element: etree._Element, wt: WireType) -> object:
-        position = next(i for i, (known, _) in enumerate(self._template.blocks) if known is element)
+        position = next(i for i, known in enumerate(self._template.blocks) if known.element is element)
         return self.full().header_blocks[position].value(wt)
 
     def call_context(self) -> dict[str, object] | None:
@@ -285,14 +300,14 @@ class RequestTemplates:
         except SoapDecodeError:
             return
         leaves = list(params)
-        blocks: tuple[tuple[etree._Element, str], ...] = ()
+        blocks: tuple[HeaderBlock, ...] = ()
         plan: ContextPlan | None = None
         if reader.header is not None:
             found = call.header_blocks
             names = {(block.namespace, block.name) for block in found}
             if len(names) != len(found) or not names <= RUNTIME_HEADERS:
                 return  # (another block: the server's mustUnderstand check and inspectors look at it)
-            blocks = tuple((block.element, str(block.element.tag)) for block in found)
+            blocks = tuple(HeaderBlock(block.element, SOAP_ENV, _no_value) for block in found)
             if context is not None:
                 planned = context_plan(reader, found, 0)
                 if planned is None:
