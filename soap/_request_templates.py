@@ -51,6 +51,8 @@ _SLOT_KINDS = frozenset(PARSERS) - {K_BYTES}
 MAX_ELEMENTS = 64
 #: constant bytes of one template
 MAX_CONSTANT_BYTES = 16 * 1024
+#: overloads' fits kept per template
+MAX_FITS = 32
 #: templates per content type, and content types
 PER_CONTENT_TYPE = 16
 CONTENT_TYPES = 8
@@ -85,7 +87,7 @@ class RequestTemplate:
     what its constant bytes say: the method signature, the arguments' wire types, the header blocks, where
     the call context's values are)."""
 
-    __slots__ = ("arguments", "blocks", "bytes", "context", "method_name", "names", "namespace", "order",
+    __slots__ = ("arguments", "blocks", "bytes", "context", "fits", "method_name", "names", "namespace", "order",
                  "parsers", "registry", "signature", "toolkit", "type_names", "types")
 
     def __init__(self, template: ByteTemplate, call: EncodedCall, types: Sequence[WireType],
@@ -99,6 +101,8 @@ class RequestTemplate:
         self.toolkit = call.toolkit
         self.registry: TypeRegistry = call._reader.registry
         self.signature, self.type_names, self.blocks, self.context, self.order = shape
+        #: id(parameter types) -> (parameter types, input types, overload_fit): the overloads asked so far
+        self.fits: dict[int, tuple[Sequence[WireType], Sequence[WireType], int]] = {}
         #: the arguments' slots among the template's (in document order, after the Header's)
         self.arguments = len(self.order) - len(types) if self.order is not None else 0
 
@@ -213,9 +217,17 @@ class TemplateCall:
         return list(self._template.type_names)
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
-        """What the full call answers: its signature and its arguments' wire types are constant bytes."""
+        """What the full call answers: its signature and its arguments' wire types are constant bytes, so
+        the answer for an overload's parameter lists (a contract's own, never changed) is kept per template."""
         template = self._template
-        return overload_fit(template.signature, template.type_names, parameters, inputs, template.registry)
+        fits = template.fits
+        known = fits.get(id(parameters))
+        if known is not None and known[0] is parameters and known[1] is inputs:
+            return known[2]
+        fit = overload_fit(template.signature, template.type_names, parameters, inputs, template.registry)
+        if len(fits) < MAX_FITS:
+            fits[id(parameters)] = (parameters, inputs, fit)
+        return fit
 
 
 class RecordingCall(EncodedCall):
