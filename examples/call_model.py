@@ -13,7 +13,8 @@ delegates to, and references of, its callers' objects). What a .NET client writt
 * ``Traced`` reads the ``trace`` slot of the caller's ``CallContext`` (a ``TraceTag``, which is
   ``ILogicalThreadAffinative``), changes it, adds ``server`` and frees ``drop``: the caller gets them back;
   its overload ``Traced(string[] texts, ref int hops, out TraceTag seen)`` (``TracedAll`` here) does the same
-  with a typed array, a ref and an out parameter in the same call; ``TracedFail`` changes it the same way,
+  with a typed array, a ref and an out parameter in the same call; ``TracedLength(text, out int length)``
+  (Python only, not in the C# contract) with a plain out parameter; ``TracedFail`` changes it the same way,
   then throws ``InvalidOperationException``: a binary caller gets the changed context with the exception
   (as from .NET), a SOAP caller none;
 * ``Subscribe(new MessageHandler(sink.OnMessage))`` keeps the delegate, ``Publish`` calls every subscriber
@@ -112,6 +113,9 @@ class ICallModel:
                   ) -> tuple[list[str], int, TraceTag | None]:
         raise NotImplementedError
 
+    def TracedLength(self, text: str, length: Out[int] = 0) -> tuple[str, int]:
+        raise NotImplementedError
+
     def Subscribe(self, handler: MessageHandler) -> None:
         raise NotImplementedError
 
@@ -167,6 +171,9 @@ class CallModelService(MarshalByRefObject, ICallModel):
         answer = [f"{text}|{tag.Id if tag else '-'}" for text in texts]
         self.Traced("")  # the same changes to the context
         return answer, hops + 1, None if tag is None else TraceTag(tag.Id, tag.Hops)
+
+    def TracedLength(self, text: str, length: Out[int] = 0) -> tuple[str, int]:
+        return self.Traced(text), len(text)  # an out parameter beside the context changes of ``Traced``
 
     def Subscribe(self, handler: MessageHandler) -> None:
         with CallModelService._lock:

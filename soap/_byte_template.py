@@ -102,6 +102,17 @@ def leaf_text_spans(body: bytes, elements: int, leaves: Sequence[int]) -> list[t
     return [span for span in spans if span is not None]
 
 
+def leaf_spans_in_order(
+    body: bytes, elements: Sequence[object], leaves: Sequence[object]
+) -> tuple[list[tuple[int, int]], list[int]] | None:
+    """:func:`leaf_text_spans` for ``leaves`` (elements of ``elements``, the document's elements in order)
+    given in any order: their spans in document order, and which of ``leaves`` each span is the text of."""
+    indices = [elements.index(leaf) for leaf in leaves]
+    order = sorted(range(len(leaves)), key=indices.__getitem__)
+    spans = leaf_text_spans(body, len(elements), [indices[i] for i in order])
+    return None if spans is None else (spans, order)
+
+
 class ByteTemplate:
     """Constant chunks with a text slot between each two (see the module docstring)."""
 
@@ -137,4 +148,4 @@ class ByteTemplate:
         return texts if pos == len(body) else None
 
 
-__all__ = ["MAX_SLOT_BYTES", "ByteTemplate", "leaf_text_spans", "slot_text"]
+__all__ = ["MAX_SLOT_BYTES", "ByteTemplate", "leaf_spans_in_order", "leaf_text_spans", "slot_text"]

@@ -22,6 +22,7 @@ from ._namespaces import CLR, SOAP12_ENV, SOAP_ENC, SOAP_ENV
 from ._objref import ReferenceMarshaller
 from ._request_templates import RecordingCall, RequestTemplates, TemplateCall
 from ._response_templates import ResponseTemplates
+from ._shaped_answers import ShapedAnswers
 from ._types import DEFAULT_REGISTRY, VOID, TypeRegistry
 from ._xml import DEFAULT_LIMITS, Limits, local_name, namespace_of, parse_xml
 
@@ -109,10 +110,10 @@ def _toolkit(call: IncomingCall | None) -> bool:
 class SoapFormatter:
     """Bytes <-> messages for the Remoting dialect and document/literal SOAP 1.1 and 1.2.
 
-    ``templates``: read a Remoting call of a shape read before, and write a scalar answer to a method
-    answered before, from templates of the earlier bytes (soap/_request_templates.py,
-    soap/_response_templates.py): the same calls and bytes as the full parser and writer give, in a
-    fraction of the time. False: always the full parser and writer.
+    ``templates``: read a Remoting call of a shape read before, and write a scalar answer (with out values
+    and a call context too) to a method answered before, from templates of the earlier bytes
+    (soap/_request_templates.py, soap/_response_templates.py, soap/_shaped_answers.py): the same calls and
+    bytes as the full parser and writer give, in a fraction of the time. False: always the full parser and writer.
     """
 
     name = "soap"
@@ -124,6 +125,7 @@ class SoapFormatter:
         self.limits = limits
         self._requests = RequestTemplates(limits, self._read_full) if templates else None
         self._responses = ResponseTemplates() if templates else None
+        self._shaped = ShapedAnswers(registry) if templates else None
 
     def accepts(self, media_type: str) -> bool:
         return media_type in ("text/xml", "application/soap+xml", "")
@@ -174,7 +176,9 @@ class SoapFormatter:
         if isinstance(call, LiteralCall):
             return write_literal_return(ret, call.version, self.registry), call.version.content_type
         toolkit = _toolkit(call)
-        answers = self._responses
+        answers: ResponseTemplates | ShapedAnswers | None = self._responses
+        if ret.call_context is not None or ret.out_args:
+            answers = self._shaped
         if answers is None:
             return write_return(ret, self.registry, marshaller, toolkit), REMOTING_SOAP_CONTENT_TYPE
         written = answers.write(ret, toolkit)

@@ -29,13 +29,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-from ._byte_template import ByteTemplate, leaf_text_spans, slot_text
+from lxml import etree
+
+from ._byte_template import ByteTemplate, leaf_spans_in_order, slot_text
+from ._context_template import ContextPlan, context_plan
 from ._encoded_reader import EncodedCall, EncodedReader
-from ._headers import HeaderBlock
-from ._namespaces import XSI
+from ._errors import SoapDecodeError
+from ._headers import RUNTIME_HEADERS, HeaderBlock
+from ._namespaces import SOAP_ENV, XSI
 from ._objref import ReferenceMarshaller
 from ._scalars import PARSERS
-from ._types import K_BYTES, WireType
+from ._signature import overload_fit
+from ._types import K_BYTES, TypeRegistry, WireType
 from ._xml import Limits
 
 _XSI_TYPE = f"{{{XSI}}}type"
@@ -46,20 +51,47 @@ _SLOT_KINDS = frozenset(PARSERS) - {K_BYTES}
 MAX_ELEMENTS = 64
 #: constant bytes of one template
 MAX_CONSTANT_BYTES = 16 * 1024
+#: overloads' fits kept per template
+MAX_FITS = 32
 #: templates per content type, and content types
 PER_CONTENT_TYPE = 16
 CONTENT_TYPES = 8
+
+#: what a template's constant bytes say beyond its method and arguments: (method signature, arguments' CLR
+#: types, header blocks as recorded, call context plan, where each leaf's text is among the slots (None:
+#: the arguments, in order))
+_Shape = tuple[list[str | None] | None, tuple[str | None, ...], tuple[HeaderBlock, ...], ContextPlan | None,
+               tuple[int, ...] | None]
 
 #: reads a message with the full parser: (body, content type, marshaller) -> call
 FullReader = Callable[[bytes, str, ReferenceMarshaller | None], EncodedCall]
 
 
+def _no_value(element: etree._Element, wt: WireType) -> object:
+    raise AssertionError("a recorded header block is never decoded: each call's copy is (_fresh)")
+
+
+def _fresh(recorded: HeaderBlock, decode: Callable[[etree._Element, WireType], object]) -> HeaderBlock:
+    """A call's own copy of a recorded header block (its attributes are constant bytes: read once)."""
+    block = HeaderBlock.__new__(HeaderBlock)
+    block.element, block.namespace, block.name = recorded.element, recorded.namespace, recorded.name
+    block.must_understand, block.actor, block.for_this_node = recorded.must_understand, recorded.actor, \
+        recorded.for_this_node
+    block.understood = False
+    block._decode = decode
+    return block
+
+
 class RequestTemplate:
-    """One recorded call shape: its bytes, the declared types its slots were decoded as, and its call."""
+    """One recorded call shape: its bytes, the declared types its slots were decoded as, and its call (with
+    what its constant bytes say: the method signature, the arguments' wire types, the header blocks, where
+    the call context's values are)."""
 
-    __slots__ = ("bytes", "method_name", "names", "namespace", "parsers", "toolkit", "types")
+    __slots__ = ("arguments", "blocks", "bytes", "context", "fits", "method_name", "names", "namespace", "order",
+                 "parsers", "registry", "signature", "toolkit", "type_names", "types")
 
-    def __init__(self, template: ByteTemplate, call: EncodedCall, types: Sequence[WireType]) -> None:
+    def __init__(self, template: ByteTemplate, call: EncodedCall, types: Sequence[WireType],
+                 shape: _Shape) -> None:
         self.bytes = template
         self.types = tuple(types)
         self.parsers = tuple(PARSERS[wt.kind] for wt in types)
@@ -67,6 +99,12 @@ class RequestTemplate:
         self.namespace = call.namespace
         self.names = call.argument_names
         self.toolkit = call.toolkit
+        self.registry: TypeRegistry = call._reader.registry
+        self.signature, self.type_names, self.blocks, self.context, self.order = shape
+        #: id(parameter types) -> (parameter types, input types, overload_fit): the overloads asked so far
+        self.fits: dict[int, tuple[Sequence[WireType], Sequence[WireType], int]] = {}
+        #: the arguments' slots among the template's (in document order, after the Header's)
+        self.arguments = len(self.order) - len(types) if self.order is not None else 0
 
     def same_as(self, other: RequestTemplate) -> bool:
         return self.bytes.first == other.bytes.first and self.bytes.chunks == other.bytes.chunks \
@@ -79,10 +117,8 @@ class TemplateCall:
 
     overloadable = True
     claimed_type: str | None = None
-    #: no Header: no header blocks, no call context, no method signature
-    header_blocks: Sequence[HeaderBlock] = ()
 
-    __slots__ = ("_full_call", "_owner", "_source", "_template", "_texts")
+    __slots__ = ("_blocks", "_full_call", "_owner", "_source", "_template", "_texts")
 
     def __init__(self, template: RequestTemplate, texts: list[str], owner: RequestTemplates,
                  source: tuple[bytes, str, ReferenceMarshaller | None]) -> None:
@@ -92,6 +128,7 @@ class TemplateCall:
         #: what read_call was given: (body, content type, marshaller), for the full path
         self._source = source
         self._full_call: EncodedCall | None = None
+        self._blocks: list[HeaderBlock] | None = None
 
     @property
     def method_name(self) -> str:
@@ -103,7 +140,7 @@ class TemplateCall:
 
     @property
     def argument_count(self) -> int:
-        return len(self._texts)
+        return len(self._template.types)
 
     @property
     def argument_names(self) -> list[str]:
@@ -119,8 +156,30 @@ class TemplateCall:
             self._full_call = self._owner.read_full(*self._source)
         return self._full_call
 
+    @property
+    def header_blocks(self) -> Sequence[HeaderBlock]:
+        """The Header's blocks (the runtime's ``__CallContext`` and ``__MethodSignature`` only: constant
+        bytes), new ones per call; a block's value is decoded from the full parser's (parsed when asked)."""
+        recorded = self._template.blocks
+        if not recorded:
+            return ()
+        if self._blocks is None:
+            self._blocks = [_fresh(block, self._block_value) for block in recorded]
+        return self._blocks
+
+    def _block_value(self, element: etree._Element, wt: WireType) -> object:
+        position = next(i for i, known in enumerate(self._template.blocks) if known.element is element)
+        return self.full().header_blocks[position].value(wt)
+
     def call_context(self) -> dict[str, object] | None:
-        return None
+        template = self._template
+        plan = template.context
+        if plan is None:
+            return None
+        order = template.order
+        texts = self._texts if order is None else [self._texts[i] for i in order]
+        context = plan.decode(texts, self._owner.limits)
+        return context if context is not None else self.full().call_context()
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         recorded = self._template.types
@@ -138,8 +197,11 @@ class TemplateCall:
         """The arguments, as :meth:`EncodedReader.value` reads them; None where the full path must say why not."""
         limit = self._owner.limits.max_text_length
         args: list[object] = []
+        template = self._template
+        order = template.order
+        texts = self._texts if order is None else [self._texts[i] for i in order[template.arguments:]]
         try:
-            for text, parse in zip(self._texts, self._template.parsers, strict=True):
+            for text, parse in zip(texts, template.parsers, strict=True):
                 if len(text) > limit:
                     return None
                 args.append(text if parse is str else parse(text))
@@ -148,13 +210,24 @@ class TemplateCall:
         return args
 
     def signature(self) -> list[str | None] | None:
-        return None
+        signature = self._template.signature
+        return None if signature is None else list(signature)
 
     def argument_type_names(self) -> list[str | None]:
-        return self.full().argument_type_names()
+        return list(self._template.type_names)
 
     def overload_fit(self, parameters: Sequence[WireType], inputs: Sequence[WireType]) -> int:
-        return self.full().overload_fit(parameters, inputs)
+        """What the full call answers: its signature and its arguments' wire types are constant bytes, so
+        the answer for an overload's parameter lists (a contract's own, never changed) is kept per template."""
+        template = self._template
+        fits = template.fits
+        known = fits.get(id(parameters))
+        if known is not None and known[0] is parameters and known[1] is inputs:
+            return known[2]
+        fit = overload_fit(template.signature, template.type_names, parameters, inputs, template.registry)
+        if len(fits) < MAX_FITS:
+            fits[id(parameters)] = (parameters, inputs, fit)
+        return fit
 
 
 class RecordingCall(EncodedCall):
@@ -165,11 +238,23 @@ class RecordingCall(EncodedCall):
         self._templates = templates
         self._body = body
         self._content_type = content_type
+        self._types: Sequence[WireType] | None = None
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         args = super().decode_arguments(types, names)
-        self._templates.record(self, self._body, self._content_type, types)
+        if self._reader.header is None:
+            self._templates.record(self, self._body, self._content_type, types, None)
+        else:  # recorded once the call context is decoded too (the dispatcher asks for it next)
+            self._types = types
         return args
+
+    def call_context(self) -> dict[str, object] | None:
+        context = super().call_context()
+        types = self._types
+        if types is not None:
+            self._types = None
+            self._templates.record(self, self._body, self._content_type, types, context)
+        return context
 
 
 class RequestTemplates:
@@ -201,12 +286,14 @@ class RequestTemplates:
             others = tuple(t for t in self._by_type.get(content_type, ()) if t is not template)
             self._by_type[content_type] = (template, *others)
 
-    def record(self, call: EncodedCall, body: bytes, content_type: str, types: Sequence[WireType]) -> None:
-        """Keep ``call`` (read from ``body``, its arguments decoded as ``types``) as a template, if its shape
-        is one (see the module docstring). Cheap when it is not: the first checks need no work."""
+    def record(self, call: EncodedCall, body: bytes, content_type: str, types: Sequence[WireType],
+               context: dict[str, object] | None) -> None:
+        """Keep ``call`` (read from ``body``, its arguments decoded as ``types``, its call context as
+        ``context``) as a template, if its shape is one (see the module docstring). Cheap when it is not:
+        the first checks need no work."""
         reader = call._reader
         params = call._params
-        if reader.header is not None or len(types) != len(params) or len(reader.body) != 1:
+        if len(types) != len(params) or len(reader.body) != 1:
             return
         for param, wt in zip(params, types, strict=True):
             if wt.kind not in _SLOT_KINDS or len(param) or not param.text:
@@ -219,16 +306,46 @@ class RequestTemplates:
         elements = list(root.iter())
         if len(elements) > MAX_ELEMENTS:
             return
-        spans = leaf_text_spans(body, len(elements), [elements.index(p) for p in params])
-        if spans is None:
+        try:  # (constant bytes: what the full call says of them, it says of every call of this template)
+            signature = call.signature()
+            type_names = tuple(call.argument_type_names())
+        except SoapDecodeError:
             return
-        for (start, end), param in zip(spans, params, strict=True):
-            if slot_text(body[start:end]) != param.text:
+        leaves = list(params)
+        blocks: tuple[HeaderBlock, ...] = ()
+        plan: ContextPlan | None = None
+        if reader.header is not None:
+            found = call.header_blocks
+            names = {(block.namespace, block.name) for block in found}
+            if len(names) != len(found) or not names <= RUNTIME_HEADERS:
+                return  # (another block: the server's mustUnderstand check and inspectors look at it)
+            blocks = tuple(HeaderBlock(block.element, SOAP_ENV, _no_value) for block in found)
+            if context is not None:
+                planned = context_plan(reader, found, 0)
+                if planned is None:
+                    return
+                plan, slots = planned
+                recorded = plan.decode([str(leaf.text) for leaf in slots], self.limits)
+                if recorded != context or list(map(type, recorded.values())) != list(map(type, context.values())):
+                    return  # (not read as the full reader read it: not a template)
+                leaves = slots + leaves
+        located = leaf_spans_in_order(body, elements, leaves)
+        if located is None:
+            return
+        spans, order = located
+        for (start, end), i in zip(spans, order, strict=True):
+            if slot_text(body[start:end]) != leaves[i].text:
                 return  # (a reference, CR ... in the text: not the template of plain values)
         template = ByteTemplate(body, spans)
         if template.size > MAX_CONSTANT_BYTES:
             return
-        self._add(content_type, RequestTemplate(template, call, types))
+        # texts come in document order; ``positions[i]``: where the i-th leaf's (context first, then arguments)
+        positions = [0] * len(leaves)
+        for position, i in enumerate(order):
+            positions[i] = position
+        shape = (signature, type_names, blocks, plan,
+                 None if plan is None and positions == list(range(len(leaves))) else tuple(positions))
+        self._add(content_type, RequestTemplate(template, call, types, shape))
 
     def _add(self, content_type: str, template: RequestTemplate) -> None:
         with self._lock:

@@ -1,5 +1,7 @@
 """Remoting SOAP answers written from a template: the bytes of an earlier answer with only the value replaced.
 
+(Answers with out values or a call context: soap/_shaped_answers.py.)
+
 The answer to a method with a scalar return (or none), no out-arguments and no call context is the same
 envelope every time but for the return value's text: :func:`soap._encoded_writer.write_return` writes the
 envelope, ``<XResponse id="ref-1" xmlns:i2="...">``, ``<return`` with the type attribute of the return
@@ -48,7 +50,7 @@ _SCALARS = EncodedWriter(DEFAULT_REGISTRY)
 _Key = tuple[str, str, bool, Kind]
 
 
-def _value_text(value: object, wt: WireType) -> str:
+def value_text(value: object, wt: WireType) -> str:
     """The return value's text exactly as :meth:`EncodedWriter.member` writes it (raises what it raises)."""
     if wt.kind is K_STRING:
         if not isinstance(value, str):
@@ -76,7 +78,7 @@ def around(found: tuple[bytes, bytes], ret: MethodReturn,
 
 
 def _value_bytes(value: object, wt: WireType) -> bytes:
-    return _value_text(value, wt).encode("utf-8")
+    return value_text(value, wt).encode("utf-8")
 
 
 class ResponseTemplates:
@@ -106,7 +108,7 @@ class ResponseTemplates:
         else:
             if ret.value is None:
                 return
-            text = _value_text(ret.value, wt).encode("utf-8")
+            text = value_text(ret.value, wt).encode("utf-8")
             end = written.rfind(_RETURN_END)
             start = end - len(text)
             if end < 0 or written[start:end] != text:
@@ -117,4 +119,4 @@ class ResponseTemplates:
         self._answers[key] = found
 
 
-__all__ = ["TEMPLATE_KINDS", "ResponseTemplates", "around"]
+__all__ = ["TEMPLATE_KINDS", "ResponseTemplates", "around", "value_text"]
