@@ -76,6 +76,9 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 _HREFS = etree.XPath("//@href")
+#: the elements with an ``id`` under (and at) an element, in document order, and how many (no proxy each)
+_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
+_COUNT_IDS = etree.XPath("count(descendant-or-self::*[@id])")
 
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
@@ -137,22 +140,32 @@ class EncodedReader:
 
     def _index(self) -> dict[str, etree._Element]:
         if self._ids is None:
-            ids: dict[str, etree._Element] = {}
+            parts = [part for part in (self.header, self.body) if part is not None]  # (the call context's in one)
             limit = self.limits.max_multirefs
-            for part in (self.header, self.body):  # multi-refs may live in either (the call context's do)
-                if part is None:
-                    continue
-                for el in part.iter():
-                    ident = el.get("id")
-                    if ident is not None:
-                        if ident in ids:
-                            raise SoapDecodeError(f"duplicate id {ident[:60]!r}")
-                        ids[ident] = el
-                        if len(ids) > limit:
-                            raise LimitExceeded(f"more than {limit} multi-ref values (elements with an id)",
-                                                "max_multirefs")
-            self._ids = ids
+            if sum(int(_COUNT_IDS(part)) for part in parts) <= limit:
+                # only the elements with an id become Python objects (XPath, in C), not every element
+                found = [el for part in parts for el in _WITH_ID(part)]
+                ids = {el.attrib["id"]: el for el in found}
+                if len(ids) == len(found):
+                    self._ids = ids
+                    return ids
+            self._ids = self._index_walk(parts, limit)  # over the limit or a duplicate: the error of the walk
         return self._ids
+
+    def _index_walk(self, parts: list[etree._Element], limit: int) -> dict[str, etree._Element]:
+        """The index by a walk of every element, raising on the first duplicate or the first id past the limit."""
+        ids: dict[str, etree._Element] = {}
+        for part in parts:
+            for el in part.iter():
+                ident = el.get("id")
+                if ident is not None:
+                    if ident in ids:
+                        raise SoapDecodeError(f"duplicate id {ident[:60]!r}")
+                    ids[ident] = el
+                    if len(ids) > limit:
+                        raise LimitExceeded(f"more than {limit} multi-ref values (elements with an id)",
+                                            "max_multirefs")
+        return ids
 
     def check_siblings(self, siblings: Sequence[etree._Element]) -> None:
         """Every Body element after the call must be a multi-ref value some ``href`` points at."""

@@ -25,16 +25,24 @@ from __future__ import annotations
 
 import struct
 import threading
+from dataclasses import dataclass
 
 from ._nrbf_records import (
+    _CONVERTED,
     _FIXED_BY_CODE,
+    ArrayRecord,
+    BT_Primitive,
     MessageFlags,
     MethodCallRecord,
     NrbfMessage,
+    P_Byte,
     P_Decimal,
     P_String,
     Primitive,
     PrimitiveValue,
+    RT_ArraySingleObject,
+    RT_ArraySinglePrimitive,
+    RT_MemberReference,
     RT_MessageEnd,
     RT_MethodCall,
 )
@@ -54,8 +62,34 @@ CAPACITY = 32
 #: constant bytes of one template (a call, not a document)
 MAX_CONSTANT_BYTES = 16 * 1024
 
-#: a slot: (primitive, unpacker and size for a fixed-size one, or None for a string)
-_Slot = tuple[Primitive, struct.Struct | None, int]
+#: the flags of a call whose arguments are the call array (ArgsIsArray), no context: read as array slots
+ARRAY_FLAGS = (MessageFlags.ArgsIsArray | MessageFlags.NoContext).value
+#: ArraySinglePrimitive record: type, object id, length (then the primitive type code)
+_ARRAY_HEAD = struct.Struct("<Bii")
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySlot:
+    """The items of an ``ArraySinglePrimitive`` record of a fixed-size primitive type: its record type, id,
+    length and type code are constant bytes before the slot, so the slot is ``size`` bytes, read as the
+    full reader reads them (one ``struct.unpack_from`` into a list; a ``byte[]`` one slice). The length
+    was checked against the limits when the template's message was read, and the limits are the
+    formatter's own."""
+
+    object_id: int
+    primitive: Primitive
+    #: the whole array's unpacker (None: a ``byte[]``)
+    unpack: struct.Struct | None
+    size: int
+
+    def record(self, body: bytes, pos: int) -> ArrayRecord:
+        if self.unpack is None:
+            return ArrayRecord(self.object_id, [], BT_Primitive, self.primitive, data=body[pos:pos + self.size])
+        return ArrayRecord(self.object_id, list(self.unpack.unpack_from(body, pos)), BT_Primitive, self.primitive)
+
+
+#: a slot: (primitive, unpacker and size for a fixed-size one, or None for a string), or a primitive array's
+_Slot = tuple[Primitive, struct.Struct | None, int] | ArraySlot
 
 
 def _length_prefix(body: bytes, pos: int) -> tuple[int, int] | None:
@@ -80,7 +114,7 @@ def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
         return None
     pos = _HEADER.size + 1
     flags = _I32.unpack_from(body, pos)[0]
-    if flags not in SIMPLE_FLAGS:
+    if flags not in SIMPLE_FLAGS and flags != ARRAY_FLAGS:
         return None
     pos += 4
     for _ in range(2):  # the method's name, then its type's: constant
@@ -115,19 +149,52 @@ def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
                 spans.append((start, pos, (prim, unpack, size)))
             else:
                 return None  # a null, a char (its width varies): not templated
+    elif flags == ARRAY_FLAGS:
+        found = _array_spans(body, pos)
+        if found is None:
+            return None
+        spans, pos = found
     if pos != len(body) - 1 or body[pos] != RT_MessageEnd:
         return None
     return spans
 
 
+def _array_spans(body: bytes, pos: int) -> tuple[list[tuple[int, int, _Slot]], int] | None:
+    """The array slots of a call array that holds only references (an ``ArraySingleObject`` of
+    ``MemberReference`` records: every argument an array), followed by ``ArraySinglePrimitive`` records of
+    fixed-size types, and the position after them; None for any other shape. The full reader read this
+    message, so the references resolve and the lengths are within the limits."""
+    size = len(body)
+    if pos + 9 > size or body[pos] != RT_ArraySingleObject:
+        return None
+    count = _I32.unpack_from(body, pos + 5)[0]
+    pos += 9
+    for _ in range(count):
+        if pos + 5 > size or body[pos] != RT_MemberReference:
+            return None
+        pos += 5
+    spans: list[tuple[int, int, _Slot]] = []
+    while pos + _ARRAY_HEAD.size < size and body[pos] == RT_ArraySinglePrimitive:
+        _, object_id, length = _ARRAY_HEAD.unpack_from(body, pos)
+        fixed = _FIXED_BY_CODE.get(body[pos + _ARRAY_HEAD.size])
+        if fixed is None or fixed[0] in _CONVERTED or length < 0:
+            return None
+        prim, unpack, width = fixed
+        start = pos + _ARRAY_HEAD.size + 1
+        pos = start + length * width
+        whole = None if prim is P_Byte else struct.Struct(f"<{length}{unpack.format[-1]}")
+        spans.append((start, pos, ArraySlot(object_id, prim, whole, length * width)))
+    return spans, pos
+
+
 class BinaryRequestTemplate:
     """One recorded call shape: its constant bytes, its slots, and what its record says."""
 
-    __slots__ = ("chunks", "first", "flags", "header_id", "inline", "method_name", "root_id", "size", "slots",
-                 "type_name")
+    __slots__ = ("chunks", "first", "flags", "header_id", "inline", "method_name", "objects", "root_id", "size",
+                 "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
-                 root_id: int, header_id: int) -> None:
+                 root_id: int, header_id: int, objects: dict[int, object] | None = None) -> None:
         chunks = []
         pos = 0
         for start, end, _ in spans:
@@ -146,6 +213,9 @@ class BinaryRequestTemplate:
         self.type_name = record.type_name
         self.root_id = root_id
         self.header_id = header_id
+        #: the records besides the array slots' (the call array of references), copied into every message
+        slotted = {slot.object_id for slot in self.slots if isinstance(slot, ArraySlot)}
+        self.objects = [record for key, record in (objects or {}).items() if key not in slotted]
 
     def same_as(self, other: BinaryRequestTemplate) -> bool:
         return self.first == other.first and self.chunks == other.chunks
@@ -159,7 +229,18 @@ class BinaryRequestTemplate:
         pos = len(first)
         size = len(body)
         args: list[object] = []
-        for (prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
+        objects: dict[int, object] = {}
+        for slot, chunk in zip(self.slots, self.chunks, strict=True):
+            if isinstance(slot, ArraySlot):
+                if pos + slot.size > size:
+                    return None
+                objects[slot.object_id] = slot.record(body, pos)
+                pos += slot.size
+                if not body.startswith(chunk, pos):
+                    return None
+                pos += len(chunk)
+                continue
+            prim, unpack, width = slot
             if unpack is None:
                 if pos < size and body[pos] < 0x80:  # a one-byte length: nearly every string
                     length = body[pos]
@@ -187,7 +268,12 @@ class BinaryRequestTemplate:
         if pos != size:
             return None
         call = MethodCallRecord(self.flags, self.method_name, self.type_name, args if self.inline else None)
-        return NrbfMessage(self.root_id, self.header_id, call, {})
+        for constant in self.objects:  # (a call array: an ArrayRecord of references, fresh per message)
+            if not isinstance(constant, ArrayRecord):
+                return None
+            objects[constant.id] = ArrayRecord(constant.id, list(constant.items), constant.element_type,
+                                               constant.primitive, constant.class_name, constant.data)
+        return NrbfMessage(self.root_id, self.header_id, call, objects)
 
 
 class BinaryRequestTemplates:
@@ -222,16 +308,19 @@ class BinaryRequestTemplates:
         """Keep ``body``, a call the full reader read as ``message`` and whose arguments were decoded, as a
         template if it is of a simple shape. Cheap when it is not: its flags say so first."""
         record = message.message
-        if not isinstance(record, MethodCallRecord) or message.objects or record.flags.value not in SIMPLE_FLAGS:
+        if not isinstance(record, MethodCallRecord):
+            return
+        flags = record.flags.value
+        if (flags not in SIMPLE_FLAGS or message.objects) and flags != ARRAY_FLAGS:
             return
         spans = _slot_spans(body)
         if spans is None:
             return
-        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id)
+        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, message.objects)
         if template.size > MAX_CONSTANT_BYTES:
             return
         again = template.match(body, self.limits.max_text_length)
-        if again is None or again.message != record:
+        if again is None or again.message != record or again.objects != message.objects:
             return  # (not what the reader read: never expected, but then nothing is kept)
         with self._lock:
             others = tuple(t for t in self._templates if not t.same_as(template))

@@ -47,4 +47,19 @@ def scalar_items(
         integers = parse_integers(integer_kind, texts) if len(texts) == len(children) else None
         if integers is not None:
             return list[object](integers)
+    elif not binary and children and not any(map(len, children)) and _PLAIN.issuperset(
+            map(tuple, map(_KEYS, children))):
+        # every item plain text: the texts at once, then the parser over them (a string's is ``str``); an
+        # over-long text or one the parser refuses is left to the item-by-item pass below, for its error
+        texts = [c.text or "" for c in children]
+        if max(map(len, texts)) <= limits.max_text_length:
+            try:
+                return list(map(parser, texts))
+            except (ValueError, OverflowError):
+                pass
     return [parse_text(c, parser, limits, binary) if is_text(c) else general(c) for c in children]
+
+
+#: the attribute names a plain text item may carry: none, or an ``id`` (which changes no value)
+_PLAIN = frozenset({(), ("id",)})
+_KEYS = etree._Element.keys

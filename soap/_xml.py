@@ -91,7 +91,7 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     # One scan for "<!" (comments, CDATA and DOCTYPEs start so; a SOAP message seldom has any), then the
     # precise checks only when it occurs. In an ASCII-compatible document (it starts with "<", not "<\0")
     # that settles whether a DOCTYPE is there; in any other (UTF-16 ...) the parsed tree is asked.
-    markup = b"!" in data and data.find(b"<!") != -1  # (a one-byte search is memchr: several times faster)
+    markup = _find_markup(data, b"!", 0) != -1
     if markup and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     ascii_compatible = data[:1] == b"<" and data[1:2] != b"\x00"
@@ -110,17 +110,42 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
         raise SoapDecodeError("DOCTYPE and entity declarations are not allowed")
     # a processing instruction needs the bytes "<?" (in an ASCII-compatible encoding); only the XML
     # declaration may have them, and only at the very start
-    if not ascii_compatible or (b"?" in data and b"<?" in data):  # (at 0 too: not every "<?" is a declaration)
+    if not ascii_compatible or _find_markup(data, b"?", 0) != -1:  # (at 0 too: not every "<?" is a declaration)
         _check_processing_instructions(data, root)
-    tags = data.count(b"<")
-    # depth and element count are bounded by the number of tags: only look when they could exceed
-    if tags > limits.max_depth and _deeper_than(limits.max_depth)(root):
+    _check_shape(data, root, limits, ascii_compatible)
+    return root
+
+
+#: below this size a scan of the bytes is cheaper than asking the tree; above it the tree is asked at once
+#: (XPath in C costs per node, a byte scan per byte: a large message is mostly text, a 1 MB base64 node)
+_SCAN_BYTES = 8192
+#: encodings in which every byte below 0x80 is the ASCII character, so a "<" byte is a "<" (not a byte of
+#: a multi-byte character, as in ISO-2022-JP or Shift_JIS)
+_ASCII_BYTES = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII", "ISO-8859-1", "LATIN1", "ISO-8859-15"})
+
+
+def _check_shape(data: bytes, root: etree._Element, limits: Limits, ascii_compatible: bool) -> None:
+    """Depth, element count, attribute lengths and attribute counts, right after the parse.
+
+    Each is asked of the tree (XPath, in C, no Python object per node) unless a cheaper fact rules it out:
+    an element takes at least 4 bytes (``<a/>``), one level of nesting 7 (``<a></a>``), an attribute an
+    ``=``, and an attribute value's characters are at most the bytes between two ``<``. Small messages are
+    counted byte by byte first; a large one is asked directly (counting a megabyte of base64 costs more
+    than walking its few elements).
+    """
+    size = len(data)
+    small = size <= _SCAN_BYTES
+    # a "<" byte count bounds the elements in any encoding lxml reads (UTF-16 and -32 included: every "<"
+    # character has a 0x3C byte); counted only where that is cheap
+    tags = data.count(b"<") if small else size
+    if tags > limits.max_depth and size > 7 * limits.max_depth and _deeper_than(limits.max_depth)(root):
         raise LimitExceeded(f"XML nesting deeper than {limits.max_depth} levels", "max_depth")
-    if tags > limits.max_elements:
+    if tags > limits.max_elements and size >= 4 * (limits.max_elements + 1):
         count = int(_ELEMENT_COUNT(root))
         if count > limits.max_elements:
             raise LimitExceeded(f"more than {limits.max_elements} XML elements ({count})", "max_elements")
-    if len(data) > limits.max_attribute_length:
+    if size > limits.max_attribute_length and _may_hold_long_attribute(data, root, limits.max_attribute_length,
+                                                                        ascii_compatible):
         found = _LONG_ATTRIBUTE(root, n=limits.max_attribute_length)
         if found:
             parent = found[0].getparent()
@@ -128,9 +153,47 @@ def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
             raise LimitExceeded(f"an attribute value{where} longer than {limits.max_attribute_length} characters",
                                 "max_attribute_length")
     # every attribute needs an "=": a message with no more of them than the limit cannot be over it
-    if data.count(b"=") > limits.max_attributes:
+    if (not small or data.count(b"=") > limits.max_attributes) and _over_attributes(limits.max_attributes)(root):
         _check_attribute_count(root, limits.max_attributes)
-    return root
+
+
+def _may_hold_long_attribute(data: bytes, root: etree._Element, limit: int, ascii_compatible: bool) -> bool:
+    """False only when no attribute value can be over ``limit`` characters: every run of bytes without a
+    ``<`` is at most ``limit`` long (a value lies between its tag's ``<`` and the next, and each of its
+    characters, a reference included, takes at least a byte).
+
+    Every window of ``limit + 1`` bytes holds exactly one index ``k * (limit + 1) + limit``; a run that long
+    is found from the last ``<`` at or before such an index (a C ``memrchr``/``memchr`` each, a handful per
+    message). Where a ``<`` byte need not be a ``<`` (other encodings), or probes would be many (a tiny
+    limit), the answer is "maybe" and the tree is asked.
+    """
+    step = limit + 1
+    if not ascii_compatible or len(data) // step > 64:
+        return True
+    encoding = root.getroottree().docinfo.encoding
+    if (encoding or "UTF-8").upper() not in _ASCII_BYTES:
+        return True
+    end = len(data)
+    for at in range(limit, end, step):
+        last = data.rfind(b"<", at - limit, at + 1)
+        if last == -1 or (last + step < end and data.find(b"<", last + 1, last + step + 1) == -1):
+            return True
+    return False
+
+
+_ATTRIBUTE_PROBES: dict[int, etree.XPath] = {}
+
+
+def _over_attributes(limit: int) -> etree.XPath:
+    """An XPath that is true when some element has more than ``limit`` attributes (cached per limit).
+
+    ``@*[n]`` is a positional step, which libxml2 evaluates by stopping at the n-th attribute of each
+    element: an order of magnitude cheaper than ``count(@*)`` per element, which builds every node set.
+    """
+    probe = _ATTRIBUTE_PROBES.get(limit)
+    if probe is None:
+        probe = _ATTRIBUTE_PROBES[limit] = etree.XPath(f"boolean(/descendant::*/@*[{limit + 1}])")
+    return probe
 
 
 def _check_attribute_count(root: etree._Element, limit: int) -> None:
@@ -146,6 +209,20 @@ def _check_attribute_count(root: etree._Element, limit: int) -> None:
                             "max_attributes")
 
 
+def _find_markup(data: bytes, mark: bytes, start: int) -> int:
+    """``data.find(b"<" + mark, start)``, searching for the rarer ``mark`` byte (``memchr``: a two-byte search
+    takes 1.6 ms over a megabyte of base64, this 0.02 ms); after a few ``mark`` bytes without a ``<`` before
+    them it leaves the rest to the two-byte search."""
+    for _ in range(8):
+        at = data.find(mark, start)
+        if at == -1:
+            return -1
+        if at > start and data[at - 1] == 0x3C:  # "<"
+            return at - 1
+        start = at + 1
+    return data.find(b"<" + mark, start)
+
+
 _ASCII_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<[^\x00]")
 
 
@@ -159,7 +236,7 @@ def _check_processing_instructions(data: bytes, root: etree._Element) -> None:
     if _ASCII_START.match(data):
         at = data.find(b"<?")
         if at != -1 and data.startswith(b"<?xml", at) and data[at + 5:at + 6] in (b" ", b"\t", b"\r", b"\n"):
-            at = data.find(b"<?", data.find(b"?>", at) + 2)
+            at = _find_markup(data, b"?", data.find(b"?>", at) + 2)
         if at == -1:
             return
     found = _PIS(root)

@@ -26,6 +26,7 @@ from soap import (
     LimitExceeded,
     Limits,
     MessageTooLarge,
+    SoapDecodeError,
     SoapFormatter,
     WireType,
     parse_xml,
@@ -176,6 +177,21 @@ def test_max_multirefs() -> None:
     data = encoded(params, siblings)
     over("max_multirefs", lambda: decode(data, [wire_type(str)] * 30, Limits(max_multirefs=20)))
     assert decode(data, [wire_type(str)] * 30, Limits(max_multirefs=31)) == ["x"] * 30  # the call has an id too
+
+
+def test_a_duplicate_id_or_too_many_ids_whichever_comes_first() -> None:
+    """The multi-ref index counts the ids first (in C); over the limit, or with a duplicate, the walk in
+    document order says which came first, as it always did."""
+    params = "".join(f'<p{i} href="#r{i}"/>' for i in range(30))
+    types = [wire_type(str)] * 30
+    early_duplicate = encoded(params, '<s id="r0">x</s>' * 2 + "".join(f'<s id="r{i}">x</s>' for i in range(1, 30)))
+    with pytest.raises(SoapDecodeError, match="duplicate id") as raised:
+        decode(early_duplicate, types, Limits(max_multirefs=20))
+    assert not isinstance(raised.value, LimitExceeded)
+    late_duplicate = encoded(params, "".join(f'<s id="r{i}">x</s>' for i in range(30)) + '<s id="r0">x</s>')
+    over("max_multirefs", lambda: decode(late_duplicate, types, Limits(max_multirefs=20)))
+    with pytest.raises(SoapDecodeError, match="duplicate id"):
+        decode(late_duplicate, types, Limits(max_multirefs=40))
 
 
 def test_max_ref_depth_is_the_chain_length() -> None:
