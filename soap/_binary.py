@@ -167,18 +167,30 @@ class BinaryCall:
 
 class RecordingCall(BinaryCall):
     """A call the full reader read, kept as a template (soap/_nrbf_request_templates.py) once its arguments
-    are decoded."""
+    are decoded, and its call context too when it carries one (so a template is only ever made of a message
+    that was decoded in full: its classes registered, its values accepted)."""
 
     def __init__(self, message: NrbfMessage, decoder: NrbfDecoder, templates: BinaryRequestTemplates,
                  body: bytes) -> None:
         super().__init__(message, decoder)
         self._templates = templates
         self._body = body
+        self._decoded = False
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         args = super().decode_arguments(types, names)
-        self._templates.record(self._message, self._body)
+        if self._flags & _CONTEXT_IN_ARRAY:
+            self._decoded = True  # (kept once its context is decoded too)
+        else:
+            self._templates.record(self._message, self._body)
         return args
+
+    def call_context(self) -> dict[str, object] | None:
+        context = super().call_context()
+        if self._decoded:
+            self._decoded = False
+            self._templates.record(self._message, self._body)
+        return context
 
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
@@ -204,7 +216,7 @@ class BinaryFormatter:
         self.registry = registry
         self.limits = limits
         self._requests = BinaryRequestTemplates(limits) if templates else None
-        self._responses = BinaryResponseTemplates() if templates else None
+        self._responses = BinaryResponseTemplates(registry) if templates else None
 
     def accepts(self, media_type: str) -> bool:
         return media_type == BINARY_CONTENT_TYPE

@@ -19,25 +19,43 @@ the reader reads as that value, the full reader would build the same message; th
 same :class:`~soap._binary.BinaryCall`, whose decoding makes every per-type check. Whatever does not match
 (other constant bytes, a truncated or over-long string, invalid UTF-8, a non-canonical length prefix the
 reader would still take...) is read by the full reader, which gives its own answer or fault.
+
+Calls with records after the method record (a call context in the call array, ``ContextInArray``; the
+arguments or a method signature there too) are kept the same way once their arguments *and* call context
+were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
+string record's value (its length prefix read and bounded like the reader's, strict UTF-8) and each
+fixed-size primitive member of a class record; every other byte (record types, object ids, class names and
+member lists, libraries, references, nulls) is constant. A match builds fresh records (:data:`_Plan`) with
+the new values in the slots: the message the full reader would read, so the decoder refuses an unregistered
+class (its name is constant bytes) or a bad value exactly as for a message read in full.
 """
 
 from __future__ import annotations
 
 import struct
 import threading
+from typing import NamedTuple, cast
 
+from ._errors import SoapDecodeError
 from ._nrbf_records import (
     _FIXED_BY_CODE,
+    ArrayRecord,
+    BinaryType,
+    ClassRecord,
     MessageFlags,
     MethodCallRecord,
     NrbfMessage,
     P_Decimal,
+    P_Null,
     P_String,
     Primitive,
     PrimitiveValue,
+    Ref,
     RT_MessageEnd,
     RT_MethodCall,
+    StringRecord,
 )
+from ._nrbf_spans import SpanReader
 from ._xml import Limits
 
 #: the flags of a simple call: arguments inline or none, no call context
@@ -54,8 +72,13 @@ CAPACITY = 32
 #: constant bytes of one template (a call, not a document)
 MAX_CONSTANT_BYTES = 16 * 1024
 
-#: a slot: (primitive, unpacker and size for a fixed-size one, or None for a string)
-_Slot = tuple[Primitive, struct.Struct | None, int]
+#: how a slot's bytes are read: a length-prefixed UTF-8 string, a fixed-size primitive, nothing (a null)
+TEXT, FIXED, NULL = 0, 1, 2
+#: a slot: (how it is read, the primitive its value is wrapped in (None: a string record's bare text),
+#: unpacker and size for a fixed-size one)
+_Slot = tuple[int, Primitive | None, struct.Struct | None, int]
+#: the flags no record template takes: a context inline (a string in the method record)
+_CONTEXT_INLINE = MessageFlags.ContextInline.value
 
 
 def _length_prefix(body: bytes, pos: int) -> tuple[int, int] | None:
@@ -73,14 +96,15 @@ def _length_prefix(body: bytes, pos: int) -> tuple[int, int] | None:
     return None
 
 
-def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
-    """The span and kind of each argument value of a simple call (see the module docstring) the full reader
-    accepted, or None if the call is not of a simple shape."""
+def _slot_spans(body: bytes, simple: bool) -> tuple[list[tuple[int, int, _Slot]], int] | None:
+    """The span and kind of each inline argument value of a call the full reader accepted, and where its
+    method record ends; None if the call is not of a shape kept (see the module docstring). ``simple``: the
+    call has no records after its method record (its flags are :data:`SIMPLE_FLAGS`)."""
     if len(body) < _HEADER.size + 5 or body[_HEADER.size] != RT_MethodCall:
         return None
     pos = _HEADER.size + 1
     flags = _I32.unpack_from(body, pos)[0]
-    if flags not in SIMPLE_FLAGS:
+    if (flags not in SIMPLE_FLAGS) if simple else bool(flags & _CONTEXT_INLINE):
         return None
     pos += 4
     for _ in range(2):  # the method's name, then its type's: constant
@@ -108,26 +132,130 @@ def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
                 if prefix is None:
                     return None
                 pos = prefix[1] + prefix[0]
-                spans.append((start, pos, (text, None, 0)))
+                spans.append((start, pos, (TEXT, text, None, 0)))
             elif fixed is not None:
                 prim, unpack, size = fixed
                 pos += size
-                spans.append((start, pos, (prim, unpack, size)))
+                spans.append((start, pos, (FIXED, prim, unpack, size)))
+            elif code == P_Null:
+                spans.append((start, start, (NULL, None, None, 0)))  # (an out parameter's slot)
             else:
-                return None  # a null, a char (its width varies): not templated
-    if pos != len(body) - 1 or body[pos] != RT_MessageEnd:
+                return None  # a char (its width varies): not templated
+    if simple and (pos != len(body) - 1 or body[pos] != RT_MessageEnd):
         return None
-    return spans
+    return spans, pos
+
+
+#: how a fresh record's member or item is made: (0, the value itself) for a constant one (a reference, a null,
+#: a primitive: all immutable), (1, object id) for a record of the message, (2, slot index) for a slot's value
+_Part = tuple[int, object]
+
+
+class _StringStep(NamedTuple):
+    oid: int
+    slot: int  # -1: constant
+    text: str
+
+
+class _ClassStep(NamedTuple):
+    oid: int
+    name: str
+    library: str | None
+    members: tuple[tuple[str, int, object], ...]
+
+
+class _ArrayStep(NamedTuple):
+    oid: int
+    element: BinaryType
+    primitive: Primitive | None
+    class_name: str | None
+    data: bytes | None
+    #: per item, a :data:`_Part`; None for a primitive array, whose items are ``constant``
+    items: tuple[_Part, ...] | None
+    constant: tuple[object, ...]
+
+
+#: per record of the message, in the reader's order, how :func:`_build` makes a fresh one
+_Plan = tuple[_StringStep | _ClassStep | _ArrayStep, ...]
+
+
+def _plan(objects: dict[int, object], strings: dict[int, int], members: dict[tuple[int, str], int]) -> _Plan | None:
+    """How :func:`_build` makes fresh records like ``objects`` with new slot values: ``strings`` maps a string
+    record (by ``id()``) to its slot, ``members`` a (class record's ``id()``, member) to its slot. None when a
+    record holds something else than references, nulls, primitives and the message's records."""
+
+    def part(value: object) -> _Part | None:
+        if value is None or isinstance(value, Ref | PrimitiveValue):
+            return (0, value)
+        if isinstance(value, StringRecord | ClassRecord | ArrayRecord) and objects.get(value.id) is value:
+            return (1, value.id)
+        return None
+
+    steps: list[_StringStep | _ClassStep | _ArrayStep] = []
+    for oid, record in objects.items():
+        if isinstance(record, StringRecord):
+            steps.append(_StringStep(oid, strings.get(id(record), -1), record.value))
+        elif isinstance(record, ClassRecord):
+            parts: list[tuple[str, int, object]] = []
+            for name, value in record.members.items():
+                slot = members.get((id(record), name))
+                found = (2, slot) if slot is not None else part(value)
+                if found is None:
+                    return None
+                parts.append((name, found[0], found[1]))
+            steps.append(_ClassStep(oid, record.name, record.library, tuple(parts)))
+        elif isinstance(record, ArrayRecord):
+            if record.primitive is not None:  # plain values (or immutable PrimitiveValues): copied as they are
+                steps.append(_ArrayStep(oid, record.element_type, record.primitive, record.class_name, record.data,
+                                        None, tuple(record.items)))
+                continue
+            items = [part(item) for item in record.items]
+            kept = [item for item in items if item is not None]
+            if len(kept) != len(items):
+                return None
+            steps.append(_ArrayStep(oid, record.element_type, None, record.class_name, record.data, tuple(kept), ()))
+        else:
+            return None
+    return tuple(steps)
+
+
+def _build(plan: _Plan, values: list[object]) -> dict[int, object]:
+    """Fresh records by ``plan`` with ``values`` in its slots: the records the full reader would read."""
+    objects: dict[int, object] = {}
+    filled: list[tuple[list[object] | dict[str, object], _ClassStep | _ArrayStep]] = []
+    for step in plan:
+        if type(step) is _StringStep:
+            slot = step.slot
+            objects[step.oid] = StringRecord(step.oid, cast(str, values[slot]) if slot >= 0 else step.text)
+        elif type(step) is _ClassStep:
+            record = objects[step.oid] = ClassRecord(step.oid, step.name, step.library, {})
+            filled.append((record.members, step))
+        else:
+            assert type(step) is _ArrayStep
+            array = objects[step.oid] = ArrayRecord(step.oid, list(step.constant), step.element, step.primitive,
+                                                    step.class_name, step.data)
+            if step.items is not None:
+                filled.append((array.items, step))
+    for into, step in filled:
+        if type(step) is _ClassStep:
+            members = cast(dict[str, object], into)
+            for name, how, x in step.members:
+                members[name] = x if how == 0 else objects[cast(int, x)] if how == 1 else values[cast(int, x)]
+        else:
+            items = cast(list[object], into)
+            for how, x in cast(tuple[_Part, ...], cast(_ArrayStep, step).items):
+                items.append(x if how == 0 else objects[cast(int, x)] if how == 1 else values[cast(int, x)])
+    return objects
 
 
 class BinaryRequestTemplate:
     """One recorded call shape: its constant bytes, its slots, and what its record says."""
 
-    __slots__ = ("chunks", "first", "flags", "header_id", "inline", "method_name", "root_id", "size", "slots",
-                 "type_name")
+    __slots__ = ("arg_count", "chunks", "first", "flags", "header_id", "inline", "method_name", "plan", "root_id",
+                 "size", "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
-                 root_id: int, header_id: int) -> None:
+                 root_id: int, header_id: int, arg_count: int, plan: _Plan | None) -> None:
         chunks = []
         pos = 0
         for start, end, _ in spans:
@@ -135,7 +263,7 @@ class BinaryRequestTemplate:
             pos = end
         chunks.append(body[pos:])
         self.first = chunks[0]
-        #: the constant bytes after each slot (never empty: a type code or MessageEnd)
+        #: the constant bytes after each slot (never empty: a type code, a record or MessageEnd)
         self.chunks = tuple(chunks[1:])
         self.slots = tuple(slot for _, _, slot in spans)
         self.size = sum(map(len, chunks))
@@ -146,6 +274,9 @@ class BinaryRequestTemplate:
         self.type_name = record.type_name
         self.root_id = root_id
         self.header_id = header_id
+        #: the first slots are the inline arguments; the others are the records' (``plan``: None without records)
+        self.arg_count = arg_count
+        self.plan = plan
 
     def same_as(self, other: BinaryRequestTemplate) -> bool:
         return self.first == other.first and self.chunks == other.chunks
@@ -158,9 +289,9 @@ class BinaryRequestTemplate:
             return None
         pos = len(first)
         size = len(body)
-        args: list[object] = []
-        for (prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
-            if unpack is None:
+        values: list[object] = []
+        for (reading, prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
+            if reading == TEXT:
                 if pos < size and body[pos] < 0x80:  # a one-byte length: nearly every string
                     length = body[pos]
                     start = pos + 1
@@ -173,21 +304,68 @@ class BinaryRequestTemplate:
                 if pos > size:
                     return None
                 try:
-                    args.append(PrimitiveValue(prim, body[start:pos].decode("utf-8")))
+                    text = body[start:pos].decode("utf-8")
                 except UnicodeDecodeError:
                     return None
-            else:
+                values.append(text if prim is None else PrimitiveValue(prim, text))
+            elif reading == FIXED:
                 if pos + width > size:
                     return None
-                args.append(PrimitiveValue(prim, unpack.unpack_from(body, pos)[0]))
+                values.append(PrimitiveValue(prim, unpack.unpack_from(body, pos)[0]))  # type: ignore[arg-type,union-attr]
                 pos += width
+            else:
+                values.append(None)
             if not body.startswith(chunk, pos):
                 return None
             pos += len(chunk)
         if pos != size:
             return None
-        call = MethodCallRecord(self.flags, self.method_name, self.type_name, args if self.inline else None)
-        return NrbfMessage(self.root_id, self.header_id, call, {})
+        plan = self.plan
+        if plan is None:
+            call = MethodCallRecord(self.flags, self.method_name, self.type_name, values if self.inline else None)
+            return NrbfMessage(self.root_id, self.header_id, call, {})
+        count = self.arg_count
+        call = MethodCallRecord(self.flags, self.method_name, self.type_name, values[:count] if self.inline else None)
+        return NrbfMessage(self.root_id, self.header_id, call, _build(plan, values[count:]))
+
+
+def _record_slots(body: bytes, message: NrbfMessage, limits: Limits
+                  ) -> tuple[list[tuple[int, int, _Slot]], int, _Plan] | None:
+    """The slots of a call with records after its method record (inline arguments first, then the records'
+    string values and fixed-size members, in byte order), how many are arguments, and the plan of its
+    records; None if it is not of a shape kept."""
+    head = _slot_spans(body, simple=False)
+    if head is None:
+        return None
+    spans, _ = head
+    reader = SpanReader(body, limits)
+    try:
+        again = reader.message()
+    except SoapDecodeError:
+        return None  # (the full reader read it: never expected)
+    if not reader.followed or again != message:
+        return None
+    strings: dict[int, int] = {}
+    members: dict[tuple[int, str], int] = {}
+    found: list[tuple[int, int, _Slot, int | tuple[int, str]]] = []
+    for start, end, owner in reader.spans:
+        if isinstance(owner, StringRecord):
+            found.append((start, end, (TEXT, None, None, 0), id(owner)))
+        else:
+            record, name, prim = owner
+            _, unpack, size = _FIXED_BY_CODE[int(prim)]
+            found.append((start, end, (FIXED, prim, unpack, size), (id(record), name)))
+    found.sort(key=lambda item: item[0])
+    for index, (_, _, _, key) in enumerate(found):
+        if isinstance(key, int):
+            strings[key] = index
+        else:
+            members[key] = index
+    # the records' objects are the ones this reader built: map them onto the message's by object id
+    plan = _plan(reader.objects, strings, members)
+    if plan is None:
+        return None
+    return spans + [(start, end, slot) for start, end, slot, _ in found], len(spans), plan
 
 
 class BinaryRequestTemplates:
@@ -219,19 +397,31 @@ class BinaryRequestTemplates:
             self._templates = (template, *others)
 
     def record(self, message: NrbfMessage, body: bytes) -> None:
-        """Keep ``body``, a call the full reader read as ``message`` and whose arguments were decoded, as a
-        template if it is of a simple shape. Cheap when it is not: its flags say so first."""
+        """Keep ``body``, a call the full reader read as ``message`` and whose arguments (and call context, if
+        it carries one) were decoded, as a template if it is of a shape kept. Cheap when it is not: its flags
+        say so first."""
         record = message.message
-        if not isinstance(record, MethodCallRecord) or message.objects or record.flags.value not in SIMPLE_FLAGS:
+        if not isinstance(record, MethodCallRecord):
             return
-        spans = _slot_spans(body)
-        if spans is None:
-            return
-        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id)
+        if not message.objects:
+            if record.flags.value not in SIMPLE_FLAGS:
+                return
+            head = _slot_spans(body, simple=True)
+            if head is None:
+                return
+            spans, arg_count, plan = head[0], len(head[0]), None
+        else:
+            if len(body) > MAX_CONSTANT_BYTES:
+                return
+            found = _record_slots(body, message, self.limits)
+            if found is None:
+                return
+            spans, arg_count, plan = found
+        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, arg_count, plan)
         if template.size > MAX_CONSTANT_BYTES:
             return
         again = template.match(body, self.limits.max_text_length)
-        if again is None or again.message != record:
+        if again is None or again.message != record or again.objects != message.objects:
             return  # (not what the reader read: never expected, but then nothing is kept)
         with self._lock:
             others = tuple(t for t in self._templates if not t.same_as(template))
