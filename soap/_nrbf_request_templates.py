@@ -25,7 +25,7 @@ arguments or a method signature there too) are kept the same way once their argu
 were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
 string record's value (its length prefix read and bounded like the reader's, strict UTF-8) and each
 fixed-size primitive member of a class record; every other byte (record types, object ids, class names and
-member lists, libraries, references, nulls) is constant. A match builds fresh records (:data:`_Plan`) with
+member lists, libraries, references, nulls) is constant. A match builds fresh records (:class:`_Builder`) with
 the new values in the slots: the message the full reader would read, so the decoder refuses an unregistered
 class (its name is constant bytes) or a bad value exactly as for a message read in full.
 """
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import struct
 import threading
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from ._errors import SoapDecodeError
 from ._nrbf_records import (
@@ -175,12 +175,12 @@ class _ArrayStep(NamedTuple):
     constant: tuple[object, ...]
 
 
-#: per record of the message, in the reader's order, how :func:`_build` makes a fresh one
+#: per record of the message, in the reader's order, how :class:`_Builder` makes a fresh one
 _Plan = tuple[_StringStep | _ClassStep | _ArrayStep, ...]
 
 
 def _plan(objects: dict[int, object], strings: dict[int, int], members: dict[tuple[int, str], int]) -> _Plan | None:
-    """How :func:`_build` makes fresh records like ``objects`` with new slot values: ``strings`` maps a string
+    """How :class:`_Builder` makes fresh records like ``objects`` with new slot values: ``strings`` maps a string
     record (by ``id()``) to its slot, ``members`` a (class record's ``id()``, member) to its slot. None when a
     record holds something else than references, nulls, primitives and the message's records."""
 
@@ -219,33 +219,56 @@ def _plan(objects: dict[int, object], strings: dict[int, int], members: dict[tup
     return tuple(steps)
 
 
-def _build(plan: _Plan, values: list[object]) -> dict[int, object]:
-    """Fresh records by ``plan`` with ``values`` in its slots: the records the full reader would read."""
-    objects: dict[int, object] = {}
-    filled: list[tuple[list[object] | dict[str, object], _ClassStep | _ArrayStep]] = []
-    for step in plan:
-        if type(step) is _StringStep:
-            slot = step.slot
-            objects[step.oid] = StringRecord(step.oid, cast(str, values[slot]) if slot >= 0 else step.text)
-        elif type(step) is _ClassStep:
-            record = objects[step.oid] = ClassRecord(step.oid, step.name, step.library, {})
-            filled.append((record.members, step))
-        else:
-            assert type(step) is _ArrayStep
-            array = objects[step.oid] = ArrayRecord(step.oid, list(step.constant), step.element, step.primitive,
-                                                    step.class_name, step.data)
-            if step.items is not None:
-                filled.append((array.items, step))
-    for into, step in filled:
-        if type(step) is _ClassStep:
-            members = cast(dict[str, object], into)
-            for name, how, x in step.members:
-                members[name] = x if how == 0 else objects[cast(int, x)] if how == 1 else values[cast(int, x)]
-        else:
-            items = cast(list[object], into)
-            for how, x in cast(tuple[_Part, ...], cast(_ArrayStep, step).items):
-                items.append(x if how == 0 else objects[cast(int, x)] if how == 1 else values[cast(int, x)])
-    return objects
+class _Builder:
+    """Makes the records of a call of one template (see :func:`_plan`): the records with no slot in them (nor
+    a record with one) are the recorded ones, shared (records are inert: the decoder only reads them, and
+    builds new objects from them for every call); the others are made afresh with the slots' values."""
+
+    __slots__ = ("classes", "shared", "steps")
+
+    def __init__(self, plan: _Plan, objects: dict[int, object]) -> None:
+        dynamic: set[int] = set()
+        changed = True
+        while changed:  # a record is made afresh if a slot or a record made afresh is in it
+            changed = False
+            for step in plan:
+                if step.oid in dynamic:
+                    continue
+                if isinstance(step, _StringStep):
+                    parts: tuple[tuple[int, object], ...] = ((2, 0),) if step.slot >= 0 else ()
+                elif isinstance(step, _ClassStep):
+                    parts = tuple((how, x) for _, how, x in step.members)
+                else:
+                    parts = step.items or ()
+                if any(how == 2 or (how == 1 and x in dynamic) for how, x in parts):
+                    dynamic.add(step.oid)
+                    changed = True
+        #: the records as read, the ones made afresh replaced on every call (the dict keeps the reader's order)
+        self.shared = dict(objects)
+        self.steps = tuple(step for step in plan if step.oid in dynamic)
+        self.classes = tuple(step for step in self.steps if not isinstance(step, _StringStep))
+
+    def build(self, values: list[object]) -> dict[int, object]:
+        """The records the full reader would read with ``values`` in the slots."""
+        objects = self.shared.copy()
+        for step in self.steps:
+            if type(step) is _StringStep:
+                objects[step.oid] = StringRecord(step.oid, values[step.slot])  # type: ignore[arg-type]
+            elif type(step) is _ClassStep:
+                objects[step.oid] = ClassRecord(step.oid, step.name, step.library, {})
+            else:
+                objects[step.oid] = ArrayRecord(step.oid, [], step.element, step.primitive,  # type: ignore[union-attr]
+                                                step.class_name, step.data)  # type: ignore[union-attr]
+        for step in self.classes:
+            if type(step) is _ClassStep:
+                members = objects[step.oid].members  # type: ignore[attr-defined]
+                for name, how, x in step.members:
+                    members[name] = x if how == 0 else objects[x] if how == 1 else values[x]  # type: ignore[index,call-overload]
+            else:
+                items = objects[step.oid].items  # type: ignore[attr-defined]
+                for how, x in step.items:  # type: ignore[union-attr]
+                    items.append(x if how == 0 else objects[x] if how == 1 else values[x])  # type: ignore[index]
+        return objects
 
 
 class BinaryRequestTemplate:
@@ -255,7 +278,7 @@ class BinaryRequestTemplate:
                  "size", "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
-                 root_id: int, header_id: int, arg_count: int, plan: _Plan | None) -> None:
+                 root_id: int, header_id: int, arg_count: int, plan: _Builder | None) -> None:
         chunks = []
         pos = 0
         for start, end, _ in spans:
@@ -326,11 +349,11 @@ class BinaryRequestTemplate:
             return NrbfMessage(self.root_id, self.header_id, call, {})
         count = self.arg_count
         call = MethodCallRecord(self.flags, self.method_name, self.type_name, values[:count] if self.inline else None)
-        return NrbfMessage(self.root_id, self.header_id, call, _build(plan, values[count:]))
+        return NrbfMessage(self.root_id, self.header_id, call, plan.build(values[count:]))
 
 
 def _record_slots(body: bytes, message: NrbfMessage, limits: Limits
-                  ) -> tuple[list[tuple[int, int, _Slot]], int, _Plan] | None:
+                  ) -> tuple[list[tuple[int, int, _Slot]], int, _Builder] | None:
     """The slots of a call with records after its method record (inline arguments first, then the records'
     string values and fixed-size members, in byte order), how many are arguments, and the plan of its
     records; None if it is not of a shape kept."""
@@ -365,7 +388,14 @@ def _record_slots(body: bytes, message: NrbfMessage, limits: Limits
     plan = _plan(reader.objects, strings, members)
     if plan is None:
         return None
-    return spans + [(start, end, slot) for start, end, slot, _ in found], len(spans), plan
+    return spans + [(start, end, slot) for start, end, slot, _ in found], len(spans), _Builder(plan, reader.objects)
+
+
+def _shape_of(record: MethodCallRecord, message: NrbfMessage) -> tuple[object, ...]:
+    """What a call with records is, roughly (its method, flags and the kinds and classes of its records): a
+    call of a shape found not to be a template is not read again to find out (a second read per call)."""
+    kinds = tuple([r.name if isinstance(r, ClassRecord) else type(r) for r in message.objects.values()])
+    return (record.method_name, record.type_name, record.flags.value, kinds)
 
 
 class BinaryRequestTemplates:
@@ -376,6 +406,8 @@ class BinaryRequestTemplates:
         #: most recently used first (replaced whole, never changed in place)
         self._templates: tuple[BinaryRequestTemplate, ...] = ()
         self._lock = threading.Lock()
+        #: shapes of calls with records found not to be templates (:func:`_shape_of`): not read again for it
+        self._refused: set[tuple[object, ...]] = set()
 
     def read(self, body: bytes) -> NrbfMessage | None:
         """The message ``body`` holds if it matches a template, else None (read it with the full reader)."""
@@ -413,8 +445,14 @@ class BinaryRequestTemplates:
         else:
             if len(body) > MAX_CONSTANT_BYTES:
                 return
+            shape = _shape_of(record, message)
+            if shape in self._refused:
+                return
             found = _record_slots(body, message, self.limits)
             if found is None:
+                if len(self._refused) >= CAPACITY * 8:
+                    self._refused.clear()
+                self._refused.add(shape)
                 return
             spans, arg_count, plan = found
         template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, arg_count, plan)

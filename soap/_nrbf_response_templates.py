@@ -24,6 +24,8 @@ slot was recorded with (else the full writer writes it, or says why not).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import cast
 
 from ._call_context import LOGICAL_CALL_CONTEXT
 from ._errors import SoapDecodeError
@@ -131,6 +133,8 @@ _Source = tuple[int, int, str | None, Kind]
 #: (argument count, return kind, out positions, out kinds, context slot names, their values' classes)
 _Shape = tuple[int, Kind | None, tuple[int, ...], tuple[Kind | None, ...], tuple[str, ...] | None, tuple[type, ...]]
 _I32 = struct.Struct("<i")
+#: a one-byte length prefix, by length (as lps writes it)
+_LENGTHS = [bytes([n]) for n in range(0x80)]
 _DOUBLE = struct.Struct("<d")
 #: the stream header, the record type, its flags
 _RETURN_HEAD = 17 + 1 + 4
@@ -157,11 +161,10 @@ def _shape(ret: MethodReturn, parameter_count: int) -> _Shape | None:
     context = ret.call_context
     if context is None:
         return (parameter_count, kind, tuple(ret.out_positions), tuple(kinds), None, ())
-    values = list(context.values())
-    if len(values) > 1 and len({id(v) for v in values}) != len(values):
+    values = context.values()
+    if len(values) > 1 and len(set(map(id, values))) != len(values):
         return None  # (written once, referred to twice)
-    return (parameter_count, kind, tuple(ret.out_positions), tuple(kinds), tuple(context),
-            tuple([type(v) for v in values]))
+    return (parameter_count, kind, tuple(ret.out_positions), tuple(kinds), tuple(context), tuple(map(type, values)))
 
 
 def _value_sources(ret: MethodReturn, written: bytes) -> list[tuple[int, int, _Source]] | None:
@@ -233,7 +236,7 @@ def _source_value(ret: MethodReturn, source: _Source) -> object:
 class _ShapedAnswer:
     """An answer of one :data:`_Shape`: constant bytes around slots, each filled from its :data:`_Source`."""
 
-    __slots__ = ("chunks", "classes", "first", "sources")
+    __slots__ = ("chunks", "classes", "filler", "first", "sources")
 
     def __init__(self, written: bytes, spans: list[tuple[int, int, _Source]],
                  classes: tuple[tuple[int, type, object], ...]) -> None:
@@ -248,6 +251,7 @@ class _ShapedAnswer:
         self.sources = tuple(source for _, _, source in spans)
         #: (context slot index, class, CLR name the registry gave it) of each by-value object in the context
         self.classes = classes
+        self.filler = self._compile()
 
     @staticmethod
     def of(ret: MethodReturn, written: bytes, registry: TypeRegistry) -> _ShapedAnswer | None:
@@ -311,31 +315,46 @@ class _ShapedAnswer:
         """The full writer's answer to ``ret`` (of this template's shape), or None where the full writer must
         write it: a value of another type than its slot's, a value it refuses (it says why)."""
         context = ret.call_context
-        values = list(context.values()) if context is not None else []
-        for _, cls, name in self.classes:
-            if registry.name_of(cls) is not name:
-                return None  # (registered again under another name)
-        parts = [self.first]
-        append = parts.append
-        for (where, index, attr, kind), chunk in zip(self.sources, self.chunks, strict=True):
+        return self.filler(ret, list(context.values()) if context is not None else [], registry)
+
+    def _compile(self) -> Callable[[MethodReturn, list[object], TypeRegistry], bytes | None]:
+        """:meth:`fill` as straight-line code for this template's slots (a loop over them costs several times
+        as many bytecodes, on every answer). Each slot takes a value of the type it was recorded with and
+        writes it as the writer does (``_flat_record``'s one-step forms, ``primitive_bytes`` inline); any
+        other value returns None. Names in the code are generated; constants are passed in, never spliced."""
+        scope: dict[str, object] = {"lps": lps, "LENGTHS": _LENGTHS, "pack_i": _I32.pack, "pack_d": _DOUBLE.pack,
+                                    "primitive_bytes": primitive_bytes}
+        lines = ["def fill(ret, values, registry):"]
+        for n, (_, cls, name) in enumerate(self.classes):
+            scope[f"C{n}"], scope[f"N{n}"] = cls, name
+            lines.append(f"    if registry.name_of(C{n}) is not N{n}: return None")  # (registered again)
+        parts = ["FIRST"]
+        scope["FIRST"] = self.first
+        for n, ((where, index, attr, kind), chunk) in enumerate(zip(self.sources, self.chunks, strict=True)):
             if where == CONTEXT:
-                v = values[index] if attr is None else getattr(values[index], attr)
-                t = type(v)
-                if kind is K_STRING and t is str:
-                    append(lps(v))  # type: ignore[arg-type]
-                elif kind is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:  # type: ignore[operator]
-                    append(_I32.pack(v))
-                elif kind is K_DOUBLE and t is float:
-                    append(_DOUBLE.pack(v))
-                else:
-                    return None
+                scope[f"A{n}"] = attr
+                lines.append(f"    v = values[{index}]" if attr is None else f"    v = getattr(values[{index}], A{n})")
             else:
-                try:
-                    append(primitive_bytes(kind, ret.value if where == RETURN else ret.out_args[index][1])[1])
-                except Exception:  # (SoapEncodeError ...): the full writer raises it
-                    return None
-            append(chunk)
-        return b"".join(parts)
+                lines.append("    v = ret.value" if where == RETURN else f"    v = ret.out_args[{index}][1]")
+            if kind is K_STRING:
+                lines += ["    if type(v) is not str: return None", "    r = v.encode('utf-8', 'surrogatepass')",
+                          f"    b{n} = LENGTHS[len(r)] + r if len(r) < 128 else lps(v)"]  # (lps, in line)
+            elif kind is K_INT32:
+                lines += ["    if type(v) is not int or not -2147483648 <= v <= 2147483647: return None",
+                          f"    b{n} = pack_i(v)"]
+            elif kind is K_DOUBLE:
+                lines += ["    if type(v) is not float: return None", f"    b{n} = pack_d(v)"]
+            elif where == CONTEXT:
+                lines.append("    return None")
+            else:  # (SoapEncodeError ...: the full writer raises it)
+                scope[f"K{n}"] = kind
+                lines += ["    try:", f"        b{n} = primitive_bytes(K{n}, v)[1]", "    except Exception:",
+                          "        return None"]
+            scope[f"T{n}"] = chunk
+            parts += [f"b{n}", f"T{n}"]
+        lines.append(f"    return b''.join(({', '.join(parts)},))")
+        exec("\n".join(lines), scope)  # (code made here, of generated names only)
+        return cast(Callable[[MethodReturn, list[object], TypeRegistry], "bytes | None"], scope["fill"])
 
 
 __all__ = ["BinaryResponseTemplates"]

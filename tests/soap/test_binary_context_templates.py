@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from examples.call_model import ICallModel, TraceTag, app
 from gateway import AsyncRemotingClient, CallContext
-from soap import DEFAULT_REGISTRY, Fault, Limits, MethodReturn, SoapError, TypeRegistry, serializable, wire_type
+from soap import DEFAULT_REGISTRY, Char, Fault, Limits, MethodReturn, SoapError, TypeRegistry, serializable, wire_type
 from soap._binary import BinaryCall, BinaryFormatter
 from soap._nrbf_writer import lps, write_method_call, write_method_return
 from soap._types import ANY
@@ -131,6 +131,13 @@ class Other:
     Hops: int = 0
 
 
+@serializable("CallModel.WithChar", assembly="CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null")
+@dataclasses.dataclass
+class WithChar:
+    Letter: Char
+    Hops: int = 0
+
+
 def test_an_unregistered_class_in_the_context_is_refused_template_or_not() -> None:
     """Its name is constant bytes: a registry that does not know it refuses it, and no template is made of it;
     a primed formatter reads another class's name with the full reader."""
@@ -162,6 +169,18 @@ def test_a_string_slot_and_two_objects_of_one_class_are_templated() -> None:
     other = request("u" * 200, {"trace": TraceTag("é" * 70, -5), "server": TraceTag("", 0), "where": "there"})
     assert from_template(formatter, other)
     assert outcome(formatter, other) == outcome(FULL, other)
+
+
+def test_a_context_of_a_shape_not_templated_is_read_in_full_each_time() -> None:
+    """A char member's width varies: the record's spans cannot be followed, so no template; the shape is
+    remembered as refused (not read twice per call) and each call still reads as the full reader reads it."""
+    formatter = BinaryFormatter()
+    body = request(context={"trace": WithChar("c", 1)})
+    for _ in range(3):
+        assert outcome(formatter, body) == outcome(FULL, body)
+        assert outcome(formatter, body)[0] == "call"
+        assert not from_template(formatter, body)
+    assert formatter._requests is not None and len(formatter._requests._refused) == 1
 
 
 # ------------------------------------------------------------------ answers
