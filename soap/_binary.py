@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._call_context import LOGICAL_CALL_CONTEXT, is_user_slot
+from ._call_context import LOGICAL_CALL_CONTEXT
 from ._client_formatter import OutgoingRequest, check_response_type
 from ._errors import SoapDecodeError
 from ._headers import HeaderBlock
@@ -68,14 +68,17 @@ def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
     """The slots of the ``LogicalCallContext`` in the call array (``ContextInArray``), None without one."""
     if not flags & _CONTEXT_IN_ARRAY:
         return None
-    index = sum(1 for part in parts[:-1] if flags & part)
+    index = 0
+    for part in parts[:-1]:  # (a loop, not sum() of a generator: this runs on every call with a context)
+        if flags & part:
+            index += 1
     items = _call_array(message)
     record = decoder.resolve(items[index]) if index < len(items) else None
     if not isinstance(record, ClassRecord) or record.name != LOGICAL_CALL_CONTEXT:
         raise SoapDecodeError("ContextInArray is set but the call array holds no LogicalCallContext")
     slots: dict[str, object] = {}
     for name, raw in record.members.items():
-        if is_user_slot(name):
+        if not name.startswith("__"):  # is_user_slot(name), in line
             try:
                 slots[name] = decoder.value(raw, ANY, 1)
             except SoapDecodeError as exc:

@@ -143,18 +143,23 @@ _ARGS_INLINE = MessageFlags.ArgsInline.value
 _CONTEXT_INLINE = MessageFlags.ContextInline.value
 
 
+#: the kind a value of a declared primitive kind is written as (primitive_kind's answer for it, found once)
+_DECLARED = {kind: primitive_kind(None, WireType(kind)) for kind in Kind if kind is not K_ANY
+             and primitive_kind(None, WireType(kind)) is not None}
+
+
 def _shape(ret: MethodReturn, parameter_count: int) -> _Shape | None:
     """What the full writer's bytes for ``ret`` depend on besides its values; None for an answer that is
     not templated (a return or out value that is no primitive, one object in two context slots)."""
     value, wt = ret.value, ret.value_type
     kind = None
     if value is not None and wt.kind is not K_VOID:
-        kind = primitive_kind(value, wt)
+        kind = _DECLARED.get(wt.kind) or primitive_kind(value, wt)  # (the same: primitive_kind's declared case)
         if kind is None:
             return None
     kinds: list[Kind | None] = []
     for _, out, out_type in ret.out_args:
-        out_kind = primitive_kind(out, out_type) if out is not None else None
+        out_kind = (_DECLARED.get(out_type.kind) or primitive_kind(out, out_type)) if out is not None else None
         if out is not None and out_kind is None:
             return None
         kinds.append(out_kind)

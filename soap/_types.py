@@ -338,6 +338,8 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
         init_names = _INIT_NAMES.get(cls)
         if init_names is None:
             init_names = _INIT_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+        if init_names.issuperset(values):  # (nearly always: every field decoded is an init field)
+            return cls(**values)
         kwargs = {k: v for k, v in values.items() if k in init_names}
         obj = cls(**kwargs)
         for k, v in values.items():

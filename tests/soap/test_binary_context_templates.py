@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import struct
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from gateway import AsyncRemotingClient, CallContext
 from soap import DEFAULT_REGISTRY, Char, Fault, Limits, MethodReturn, SoapError, TypeRegistry, serializable, wire_type
 from soap._binary import BinaryCall, BinaryFormatter
 from soap._nrbf_writer import lps, write_method_call, write_method_return
-from soap._types import ANY
+from soap._types import ANY, WireType
 
 TYPE_NAME = "CallModel.ICallModel, CallModelShared"
 TYPES = [wire_type(str), ANY]
@@ -38,11 +39,11 @@ def request(text: str = "t", context: dict[str, object] | None = None, method: s
                              call_context={"trace": TraceTag("abc", 1)} if context is None else context)
 
 
-def outcome(formatter: BinaryFormatter, body: bytes) -> tuple[object, ...]:
+def outcome(formatter: BinaryFormatter, body: bytes, types: list[WireType] = TYPES) -> tuple[object, ...]:
     """What reading ``body`` gives (arguments, then the context, as the dispatcher decodes them), or the error."""
     try:
         call = formatter.read_call(body)
-        args = call.decode_arguments(TYPES, NAMES)
+        args = call.decode_arguments(types)
         assert isinstance(call, BinaryCall)
         return ("call", call.method_name, call.namespace, call.argument_count, repr(args), repr(call.call_context()),
                 call.signature(), call.argument_type_names())
@@ -181,6 +182,23 @@ def test_a_context_of_a_shape_not_templated_is_read_in_full_each_time() -> None:
         assert outcome(formatter, body)[0] == "call"
         assert not from_template(formatter, body)
     assert formatter._requests is not None and len(formatter._requests._refused) == 1
+
+
+REFOUT = (Path(__file__).resolve().parents[1] / "fixtures" / "mono_callmodel" / "overload_ref_out.request.bin")
+REFOUT_TYPES = [wire_type(list[str]), wire_type(int), ANY]
+
+
+@pytest.mark.parametrize("change", [(b"", b""), (b"\x01a", b"\x02zz"), (b"\x03arr", b"\x05\xc3\xa9tag"),
+                                    (b"\x01a", b"\x02\xed\xa0"), (b"\x01a", b"\x85\x00a")])
+def test_monos_overload_call_with_arrays_a_signature_and_a_context(change: tuple[bytes, bytes]) -> None:
+    """Mono's ``Traced(string[], ref int, out TraceTag)`` with a context (ArgsInArray, MethodSignatureInArray,
+    ContextInArray): its string items and the tag's Id are slots, the rest constant bytes."""
+    body = REFOUT.read_bytes()
+    formatter = BinaryFormatter()
+    assert outcome(formatter, body, REFOUT_TYPES)[0] == "call"
+    assert from_template(formatter, body)
+    other = body.replace(*change)
+    assert outcome(formatter, other, REFOUT_TYPES) == outcome(FULL, other, REFOUT_TYPES)
 
 
 # ------------------------------------------------------------------ answers
