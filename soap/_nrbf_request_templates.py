@@ -55,7 +55,7 @@ from ._nrbf_records import (
     RT_MethodCall,
     StringRecord,
 )
-from ._nrbf_spans import SpanReader
+from ._nrbf_spans import SpanReader, constant_parts
 from ._xml import Limits
 
 #: the flags of a simple call: arguments inline or none, no call context
@@ -279,17 +279,11 @@ class BinaryRequestTemplate:
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
                  root_id: int, header_id: int, arg_count: int, plan: _Builder | None) -> None:
-        chunks = []
-        pos = 0
-        for start, end, _ in spans:
-            chunks.append(body[pos:start])
-            pos = end
-        chunks.append(body[pos:])
-        self.first = chunks[0]
-        #: the constant bytes after each slot (never empty: a type code, a record or MessageEnd)
-        self.chunks = tuple(chunks[1:])
+        #: the constant bytes before the first slot, and after each slot (never empty: a type code, a record or
+        #: MessageEnd)
+        self.first, self.chunks = constant_parts(body, spans)
         self.slots = tuple(slot for _, _, slot in spans)
-        self.size = sum(map(len, chunks))
+        self.size = len(self.first) + sum(map(len, self.chunks))
         self.flags = record.flags
         #: the arguments are inline (a list, maybe empty), not absent (None)
         self.inline = bool(record.flags.value & _ARGS_INLINE)

@@ -42,7 +42,7 @@ from ._nrbf_records import (
     RT_MethodReturn,
     StringRecord,
 )
-from ._nrbf_spans import SpanReader
+from ._nrbf_spans import SpanReader, constant_parts
 from ._nrbf_writer import flat_fields, lps, primitive_bytes, primitive_kind, value_with_code
 from ._response_templates import around
 from ._types import K_ANY, K_DOUBLE, K_INT32, K_STRING, K_VOID, Kind, TypeRegistry, WireType
@@ -245,14 +245,7 @@ class _ShapedAnswer:
 
     def __init__(self, written: bytes, spans: list[tuple[int, int, _Source]],
                  classes: tuple[tuple[int, type, object], ...]) -> None:
-        chunks = []
-        pos = 0
-        for start, end, _ in spans:
-            chunks.append(written[pos:start])
-            pos = end
-        chunks.append(written[pos:])
-        self.first = chunks[0]
-        self.chunks = tuple(chunks[1:])
+        self.first, self.chunks = constant_parts(written, spans)
         self.sources = tuple(source for _, _, source in spans)
         #: (context slot index, class, CLR name the registry gave it) of each by-value object in the context
         self.classes = classes

@@ -11,6 +11,8 @@ bytes, which read the same way every time. Read once per template, never on the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._nrbf_records import (
     BT_Primitive,
     ClassRecord,
@@ -70,4 +72,16 @@ class SpanReader(NrbfReader):
         return record
 
 
-__all__ = ["Span", "SpanOwner", "SpanReader"]
+def constant_parts(message: bytes, spans: Sequence[tuple[int, int, object]]) -> tuple[bytes, tuple[bytes, ...]]:
+    """The bytes of ``message`` around its slots (``spans`` in byte order): the bytes before the first, and
+    those after each one: a template's constant bytes."""
+    chunks = []
+    pos = 0
+    for start, end, _ in spans:
+        chunks.append(message[pos:start])
+        pos = end
+    chunks.append(message[pos:])
+    return chunks[0], tuple(chunks[1:])
+
+
+__all__ = ["Span", "SpanOwner", "SpanReader", "constant_parts"]
