@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import struct
 import threading
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, cast
 
 from ._errors import SoapDecodeError
 from ._nrbf_records import (
@@ -224,7 +225,7 @@ class _Builder:
     a record with one) are the recorded ones, shared (records are inert: the decoder only reads them, and
     builds new objects from them for every call); the others are made afresh with the slots' values."""
 
-    __slots__ = ("classes", "shared", "steps")
+    __slots__ = ("build", "shared", "steps")
 
     def __init__(self, plan: _Plan, objects: dict[int, object]) -> None:
         dynamic: set[int] = set()
@@ -246,29 +247,53 @@ class _Builder:
         #: the records as read, the ones made afresh replaced on every call (the dict keeps the reader's order)
         self.shared = dict(objects)
         self.steps = tuple(step for step in plan if step.oid in dynamic)
-        self.classes = tuple(step for step in self.steps if not isinstance(step, _StringStep))
 
-    def build(self, values: list[object]) -> dict[int, object]:
-        """The records the full reader would read with ``values`` in the slots."""
-        objects = self.shared.copy()
-        for step in self.steps:
-            if type(step) is _StringStep:
-                objects[step.oid] = StringRecord(step.oid, values[step.slot])  # type: ignore[arg-type]
-            elif type(step) is _ClassStep:
-                objects[step.oid] = ClassRecord(step.oid, step.name, step.library, {})
+        self.build = self._compile()
+
+    def _compile(self) -> Callable[[list[object]], dict[int, object]]:
+        """``build(values)``: the records the full reader would read with ``values`` in the slots, as
+        straight-line code for this template's records (a loop over the plan costs several times as many
+        bytecodes, on every call). Records are made first, then their members and items (a record may refer
+        to one made after it). Constants are passed in, never spliced: the code holds generated names and
+        ints only."""
+        scope: dict[str, object] = {"SHARED": self.shared, "StringRecord": StringRecord, "ClassRecord": ClassRecord,
+                                    "ArrayRecord": ArrayRecord}
+        lines = ["def build(values):", "    objects = SHARED.copy()"]
+        made = {step.oid: f"r{n}" for n, step in enumerate(self.steps)}
+
+        def expression(how: int, x: object, name: str) -> str:
+            if how == 2:
+                return f"values[{int(cast(int, x))}]"
+            if how == 1:
+                return made.get(cast(int, x)) or f"objects[{int(cast(int, x))}]"
+            scope[name] = x
+            return name
+
+        for n, step in enumerate(self.steps):
+            scope[f"I{n}"] = step.oid
+            if isinstance(step, _StringStep):
+                lines.append(f"    r{n} = StringRecord(I{n}, values[{int(step.slot)}])")
+            elif isinstance(step, _ClassStep):
+                scope[f"N{n}"], scope[f"L{n}"] = step.name, step.library
+                lines.append(f"    r{n} = ClassRecord(I{n}, N{n}, L{n}, {{}})")
             else:
-                objects[step.oid] = ArrayRecord(step.oid, [], step.element, step.primitive,  # type: ignore[union-attr]
-                                                step.class_name, step.data)  # type: ignore[union-attr]
-        for step in self.classes:
-            if type(step) is _ClassStep:
-                members = objects[step.oid].members  # type: ignore[attr-defined]
-                for name, how, x in step.members:
-                    members[name] = x if how == 0 else objects[x] if how == 1 else values[x]  # type: ignore[index,call-overload]
-            else:
-                items = objects[step.oid].items  # type: ignore[attr-defined]
-                for how, x in step.items:  # type: ignore[union-attr]
-                    items.append(x if how == 0 else objects[x] if how == 1 else values[x])  # type: ignore[index]
-        return objects
+                scope[f"E{n}"], scope[f"P{n}"], scope[f"C{n}"], scope[f"D{n}"] = (step.element, step.primitive,
+                                                                                step.class_name, step.data)
+                lines.append(f"    r{n} = ArrayRecord(I{n}, [], E{n}, P{n}, C{n}, D{n})")
+            lines.append(f"    objects[I{n}] = r{n}")
+        for n, step in enumerate(self.steps):
+            if isinstance(step, _ClassStep):
+                members = []
+                for m, (member, how, x) in enumerate(step.members):
+                    scope[f"M{n}_{m}"] = member
+                    members.append(f"M{n}_{m}: {expression(how, x, f'X{n}_{m}')}")
+                lines.append(f"    r{n}.members = {{{', '.join(members)}}}")
+            elif isinstance(step, _ArrayStep) and step.items is not None:
+                items = [expression(how, x, f"X{n}_{m}") for m, (how, x) in enumerate(step.items)]
+                lines.append(f"    r{n}.items = [{', '.join(items)}]")
+        lines.append("    return objects")
+        exec("\n".join(lines), scope)  # (code made here, of generated names and ints only)
+        return cast(Callable[[list[object]], dict[int, object]], scope["build"])
 
 
 class BinaryRequestTemplate:

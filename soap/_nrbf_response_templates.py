@@ -78,7 +78,7 @@ class BinaryResponseTemplates:
 
     def write(self, ret: MethodReturn, parameter_count: int) -> bytes | None:
         """The answer the full writer would write for ``ret``, or None if there is no template for it."""
-        if not _plain(ret):
+        if ret.call_context is not None or ret.out_args or ret.out_positions:  # (not _plain(ret), in line)
             if self._registry is None or not self._shaped:
                 return None
             shape = _shape(ret, parameter_count)
@@ -323,7 +323,7 @@ class _ShapedAnswer:
         scope: dict[str, object] = {"lps": lps, "LENGTHS": _LENGTHS, "pack_i": _I32.pack, "pack_d": _DOUBLE.pack,
                                     "primitive_bytes": primitive_bytes}
         lines = ["def fill(ret, values, registry):"]
-        for n, (_, cls, name) in enumerate(self.classes):
+        for n, (cls, name) in enumerate(dict.fromkeys((cls, name) for _, cls, name in self.classes)):  # (once each)
             scope[f"C{n}"], scope[f"N{n}"] = cls, name
             lines.append(f"    if registry.name_of(C{n}) is not N{n}: return None")  # (registered again)
         parts = ["FIRST"]
