@@ -20,8 +20,8 @@ same :class:`~soap._binary.BinaryCall`, whose decoding makes every per-type chec
 (other constant bytes, a truncated or over-long string, invalid UTF-8, a non-canonical length prefix the
 reader would still take...) is read by the full reader, which gives its own answer or fault.
 
-Calls with records after the method record (a call context in the call array, ``ContextInArray``; the
-arguments or a method signature there too) are kept the same way once their arguments *and* call context
+Calls with a call context in the call array (``ContextInArray``; the arguments or a method signature may be
+there too), of at most :data:`MAX_RECORDS` records, are kept the same way once their arguments *and* call context
 were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
 string record's value (its length prefix read and bounded like the reader's, strict UTF-8) and each
 fixed-size primitive member of a class record; every other byte (record types, object ids, class names and
@@ -72,6 +72,9 @@ _STRING_CODES = {int(P_String): P_String, int(P_Decimal): P_Decimal}
 CAPACITY = 32
 #: constant bytes of one template (a call, not a document)
 MAX_CONSTANT_BYTES = 16 * 1024
+#: records of a call with a context kept as a template (a call context's few objects, not a document's)
+MAX_RECORDS = 64
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
 #: how a slot's bytes are read: a length-prefixed UTF-8 string, a fixed-size primitive, nothing (a null)
 TEXT, FIXED, NULL = 0, 1, 2
@@ -462,8 +465,9 @@ class BinaryRequestTemplates:
                 return
             spans, arg_count, plan = head[0], len(head[0]), None
         else:
-            if len(body) > MAX_CONSTANT_BYTES:
-                return
+            if not record.flags.value & _CONTEXT_IN_ARRAY or len(body) > MAX_CONSTANT_BYTES \
+                    or len(message.objects) > MAX_RECORDS:
+                return  # (arrays of arguments alone: their size varies, as their count of records)
             shape = _shape_of(record, message)
             if shape in self._refused:
                 return
