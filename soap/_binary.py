@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._call_context import LOGICAL_CALL_CONTEXT, is_user_slot
+from ._call_context import LOGICAL_CALL_CONTEXT
 from ._client_formatter import OutgoingRequest, check_response_type
 from ._errors import SoapDecodeError
 from ._headers import HeaderBlock
@@ -68,14 +68,17 @@ def read_call_context(message: NrbfMessage, decoder: NrbfDecoder, flags: int,
     """The slots of the ``LogicalCallContext`` in the call array (``ContextInArray``), None without one."""
     if not flags & _CONTEXT_IN_ARRAY:
         return None
-    index = sum(1 for part in parts[:-1] if flags & part)
+    index = 0
+    for part in parts[:-1]:  # (a loop, not sum() of a generator: this runs on every call with a context)
+        if flags & part:
+            index += 1
     items = _call_array(message)
     record = decoder.resolve(items[index]) if index < len(items) else None
     if not isinstance(record, ClassRecord) or record.name != LOGICAL_CALL_CONTEXT:
         raise SoapDecodeError("ContextInArray is set but the call array holds no LogicalCallContext")
     slots: dict[str, object] = {}
     for name, raw in record.members.items():
-        if is_user_slot(name):
+        if not name.startswith("__"):  # is_user_slot(name), in line
             try:
                 slots[name] = decoder.value(raw, ANY, 1)
             except SoapDecodeError as exc:
@@ -167,18 +170,30 @@ class BinaryCall:
 
 class RecordingCall(BinaryCall):
     """A call the full reader read, kept as a template (soap/_nrbf_request_templates.py) once its arguments
-    are decoded."""
+    are decoded, and its call context too when it carries one (so a template is only ever made of a message
+    that was decoded in full: its classes registered, its values accepted)."""
 
     def __init__(self, message: NrbfMessage, decoder: NrbfDecoder, templates: BinaryRequestTemplates,
                  body: bytes) -> None:
         super().__init__(message, decoder)
         self._templates = templates
         self._body = body
+        self._decoded = False
 
     def decode_arguments(self, types: Sequence[WireType], names: Sequence[str] | None = None) -> list[object]:
         args = super().decode_arguments(types, names)
-        self._templates.record(self._message, self._body)
+        if self._flags & _CONTEXT_IN_ARRAY:
+            self._decoded = True  # (kept once its context is decoded too)
+        else:
+            self._templates.record(self._message, self._body)
         return args
+
+    def call_context(self) -> dict[str, object] | None:
+        context = super().call_context()
+        if self._decoded:
+            self._decoded = False
+            self._templates.record(self._message, self._body)
+        return context
 
 
 def _infrastructure_exception(fault: Fault) -> ExceptionInfo:
@@ -204,7 +219,7 @@ class BinaryFormatter:
         self.registry = registry
         self.limits = limits
         self._requests = BinaryRequestTemplates(limits) if templates else None
-        self._responses = BinaryResponseTemplates() if templates else None
+        self._responses = BinaryResponseTemplates(registry) if templates else None
 
     def accepts(self, media_type: str) -> bool:
         return media_type == BINARY_CONTENT_TYPE

@@ -19,33 +19,44 @@ the reader reads as that value, the full reader would build the same message; th
 same :class:`~soap._binary.BinaryCall`, whose decoding makes every per-type check. Whatever does not match
 (other constant bytes, a truncated or over-long string, invalid UTF-8, a non-canonical length prefix the
 reader would still take...) is read by the full reader, which gives its own answer or fault.
+
+Calls with a call context in the call array (``ContextInArray``; the arguments or a method signature may be
+there too), of at most :data:`MAX_RECORDS` records, are kept the same way once their arguments *and* call context
+were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
+string record's value (its length prefix read and bounded like the reader's, strict UTF-8) and each
+fixed-size primitive member of a class record; every other byte (record types, object ids, class names and
+member lists, libraries, references, nulls) is constant. A match builds fresh records (:class:`_Builder`) with
+the new values in the slots: the message the full reader would read, so the decoder refuses an unregistered
+class (its name is constant bytes) or a bad value exactly as for a message read in full.
 """
 
 from __future__ import annotations
 
 import struct
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import NamedTuple, cast
 
+from ._errors import SoapDecodeError
 from ._nrbf_records import (
-    _CONVERTED,
     _FIXED_BY_CODE,
     ArrayRecord,
-    BT_Primitive,
+    BinaryType,
+    ClassRecord,
     MessageFlags,
     MethodCallRecord,
     NrbfMessage,
-    P_Byte,
     P_Decimal,
+    P_Null,
     P_String,
     Primitive,
     PrimitiveValue,
-    RT_ArraySingleObject,
-    RT_ArraySinglePrimitive,
-    RT_MemberReference,
+    Ref,
     RT_MessageEnd,
     RT_MethodCall,
+    StringRecord,
 )
+from ._nrbf_spans import SpanReader, constant_parts
 from ._xml import Limits
 
 #: the flags of a simple call: arguments inline or none, no call context
@@ -61,35 +72,17 @@ _STRING_CODES = {int(P_String): P_String, int(P_Decimal): P_Decimal}
 CAPACITY = 32
 #: constant bytes of one template (a call, not a document)
 MAX_CONSTANT_BYTES = 16 * 1024
+#: records of a call with a context kept as a template (a call context's few objects, not a document's)
+MAX_RECORDS = 64
+_CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
-#: the flags of a call whose arguments are the call array (ArgsIsArray), no context: read as array slots
-ARRAY_FLAGS = (MessageFlags.ArgsIsArray | MessageFlags.NoContext).value
-#: ArraySinglePrimitive record: type, object id, length (then the primitive type code)
-_ARRAY_HEAD = struct.Struct("<Bii")
-
-
-@dataclass(frozen=True, slots=True)
-class ArraySlot:
-    """The items of an ``ArraySinglePrimitive`` record of a fixed-size primitive type: its record type, id,
-    length and type code are constant bytes before the slot, so the slot is ``size`` bytes, read as the
-    full reader reads them (one ``struct.unpack_from`` into a list; a ``byte[]`` one slice). The length
-    was checked against the limits when the template's message was read, and the limits are the
-    formatter's own."""
-
-    object_id: int
-    primitive: Primitive
-    #: the whole array's unpacker (None: a ``byte[]``)
-    unpack: struct.Struct | None
-    size: int
-
-    def record(self, body: bytes, pos: int) -> ArrayRecord:
-        if self.unpack is None:
-            return ArrayRecord(self.object_id, [], BT_Primitive, self.primitive, data=body[pos:pos + self.size])
-        return ArrayRecord(self.object_id, list(self.unpack.unpack_from(body, pos)), BT_Primitive, self.primitive)
-
-
-#: a slot: (primitive, unpacker and size for a fixed-size one, or None for a string), or a primitive array's
-_Slot = tuple[Primitive, struct.Struct | None, int] | ArraySlot
+#: how a slot's bytes are read: a length-prefixed UTF-8 string, a fixed-size primitive, nothing (a null)
+TEXT, FIXED, NULL = 0, 1, 2
+#: a slot: (how it is read, the primitive its value is wrapped in (None: a string record's bare text),
+#: unpacker and size for a fixed-size one)
+_Slot = tuple[int, Primitive | None, struct.Struct | None, int]
+#: the flags no record template takes: a context inline (a string in the method record)
+_CONTEXT_INLINE = MessageFlags.ContextInline.value
 
 
 def _length_prefix(body: bytes, pos: int) -> tuple[int, int] | None:
@@ -107,14 +100,15 @@ def _length_prefix(body: bytes, pos: int) -> tuple[int, int] | None:
     return None
 
 
-def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
-    """The span and kind of each argument value of a simple call (see the module docstring) the full reader
-    accepted, or None if the call is not of a simple shape."""
+def _slot_spans(body: bytes, simple: bool) -> tuple[list[tuple[int, int, _Slot]], int] | None:
+    """The span and kind of each inline argument value of a call the full reader accepted, and where its
+    method record ends; None if the call is not of a shape kept (see the module docstring). ``simple``: the
+    call has no records after its method record (its flags are :data:`SIMPLE_FLAGS`)."""
     if len(body) < _HEADER.size + 5 or body[_HEADER.size] != RT_MethodCall:
         return None
     pos = _HEADER.size + 1
     flags = _I32.unpack_from(body, pos)[0]
-    if flags not in SIMPLE_FLAGS and flags != ARRAY_FLAGS:
+    if (flags not in SIMPLE_FLAGS) if simple else bool(flags & _CONTEXT_INLINE):
         return None
     pos += 4
     for _ in range(2):  # the method's name, then its type's: constant
@@ -142,70 +136,182 @@ def _slot_spans(body: bytes) -> list[tuple[int, int, _Slot]] | None:
                 if prefix is None:
                     return None
                 pos = prefix[1] + prefix[0]
-                spans.append((start, pos, (text, None, 0)))
+                spans.append((start, pos, (TEXT, text, None, 0)))
             elif fixed is not None:
                 prim, unpack, size = fixed
                 pos += size
-                spans.append((start, pos, (prim, unpack, size)))
+                spans.append((start, pos, (FIXED, prim, unpack, size)))
+            elif code == P_Null:
+                spans.append((start, start, (NULL, None, None, 0)))  # (an out parameter's slot)
             else:
-                return None  # a null, a char (its width varies): not templated
-    elif flags == ARRAY_FLAGS:
-        found = _array_spans(body, pos)
-        if found is None:
-            return None
-        spans, pos = found
-    if pos != len(body) - 1 or body[pos] != RT_MessageEnd:
+                return None  # a char (its width varies): not templated
+    if simple and (pos != len(body) - 1 or body[pos] != RT_MessageEnd):
         return None
-    return spans
-
-
-def _array_spans(body: bytes, pos: int) -> tuple[list[tuple[int, int, _Slot]], int] | None:
-    """The array slots of a call array that holds only references (an ``ArraySingleObject`` of
-    ``MemberReference`` records: every argument an array), followed by ``ArraySinglePrimitive`` records of
-    fixed-size types, and the position after them; None for any other shape. The full reader read this
-    message, so the references resolve and the lengths are within the limits."""
-    size = len(body)
-    if pos + 9 > size or body[pos] != RT_ArraySingleObject:
-        return None
-    count = _I32.unpack_from(body, pos + 5)[0]
-    pos += 9
-    for _ in range(count):
-        if pos + 5 > size or body[pos] != RT_MemberReference:
-            return None
-        pos += 5
-    spans: list[tuple[int, int, _Slot]] = []
-    while pos + _ARRAY_HEAD.size < size and body[pos] == RT_ArraySinglePrimitive:
-        _, object_id, length = _ARRAY_HEAD.unpack_from(body, pos)
-        fixed = _FIXED_BY_CODE.get(body[pos + _ARRAY_HEAD.size])
-        if fixed is None or fixed[0] in _CONVERTED or length < 0:
-            return None
-        prim, unpack, width = fixed
-        start = pos + _ARRAY_HEAD.size + 1
-        pos = start + length * width
-        whole = None if prim is P_Byte else struct.Struct(f"<{length}{unpack.format[-1]}")
-        spans.append((start, pos, ArraySlot(object_id, prim, whole, length * width)))
     return spans, pos
+
+
+#: how a fresh record's member or item is made: (0, the value itself) for a constant one (a reference, a null,
+#: a primitive: all immutable), (1, object id) for a record of the message, (2, slot index) for a slot's value
+_Part = tuple[int, object]
+
+
+class _StringStep(NamedTuple):
+    oid: int
+    slot: int  # -1: constant
+    text: str
+
+
+class _ClassStep(NamedTuple):
+    oid: int
+    name: str
+    library: str | None
+    members: tuple[tuple[str, int, object], ...]
+
+
+class _ArrayStep(NamedTuple):
+    oid: int
+    element: BinaryType
+    primitive: Primitive | None
+    class_name: str | None
+    data: bytes | None
+    #: per item, a :data:`_Part`; None for a primitive array, whose items are ``constant``
+    items: tuple[_Part, ...] | None
+    constant: tuple[object, ...]
+
+
+#: per record of the message, in the reader's order, how :class:`_Builder` makes a fresh one
+_Plan = tuple[_StringStep | _ClassStep | _ArrayStep, ...]
+
+
+def _plan(objects: dict[int, object], strings: dict[int, int], members: dict[tuple[int, str], int]) -> _Plan | None:
+    """How :class:`_Builder` makes fresh records like ``objects`` with new slot values: ``strings`` maps a string
+    record (by ``id()``) to its slot, ``members`` a (class record's ``id()``, member) to its slot. None when a
+    record holds something else than references, nulls, primitives and the message's records."""
+
+    def part(value: object) -> _Part | None:
+        if value is None or isinstance(value, Ref | PrimitiveValue):
+            return (0, value)
+        if isinstance(value, StringRecord | ClassRecord | ArrayRecord) and objects.get(value.id) is value:
+            return (1, value.id)
+        return None
+
+    steps: list[_StringStep | _ClassStep | _ArrayStep] = []
+    for oid, record in objects.items():
+        if isinstance(record, StringRecord):
+            steps.append(_StringStep(oid, strings.get(id(record), -1), record.value))
+        elif isinstance(record, ClassRecord):
+            parts: list[tuple[str, int, object]] = []
+            for name, value in record.members.items():
+                slot = members.get((id(record), name))
+                found = (2, slot) if slot is not None else part(value)
+                if found is None:
+                    return None
+                parts.append((name, found[0], found[1]))
+            steps.append(_ClassStep(oid, record.name, record.library, tuple(parts)))
+        elif isinstance(record, ArrayRecord):
+            if record.primitive is not None:  # plain values (or immutable PrimitiveValues): copied as they are
+                steps.append(_ArrayStep(oid, record.element_type, record.primitive, record.class_name, record.data,
+                                        None, tuple(record.items)))
+                continue
+            items = [part(item) for item in record.items]
+            kept = [item for item in items if item is not None]
+            if len(kept) != len(items):
+                return None
+            steps.append(_ArrayStep(oid, record.element_type, None, record.class_name, record.data, tuple(kept), ()))
+        else:
+            return None
+    return tuple(steps)
+
+
+class _Builder:
+    """Makes the records of a call of one template (see :func:`_plan`): the records with no slot in them (nor
+    a record with one) are the recorded ones, shared (records are inert: the decoder only reads them, and
+    builds new objects from them for every call); the others are made afresh with the slots' values."""
+
+    __slots__ = ("build", "shared", "steps")
+
+    def __init__(self, plan: _Plan, objects: dict[int, object]) -> None:
+        dynamic: set[int] = set()
+        changed = True
+        while changed:  # a record is made afresh if a slot or a record made afresh is in it
+            changed = False
+            for step in plan:
+                if step.oid in dynamic:
+                    continue
+                if isinstance(step, _StringStep):
+                    parts: tuple[tuple[int, object], ...] = ((2, 0),) if step.slot >= 0 else ()
+                elif isinstance(step, _ClassStep):
+                    parts = tuple((how, x) for _, how, x in step.members)
+                else:
+                    parts = step.items or ()
+                if any(how == 2 or (how == 1 and x in dynamic) for how, x in parts):
+                    dynamic.add(step.oid)
+                    changed = True
+        #: the records as read, the ones made afresh replaced on every call (the dict keeps the reader's order)
+        self.shared = dict(objects)
+        self.steps = tuple(step for step in plan if step.oid in dynamic)
+
+        self.build = self._compile()
+
+    def _compile(self) -> Callable[[list[object]], dict[int, object]]:
+        """``build(values)``: the records the full reader would read with ``values`` in the slots, as
+        straight-line code for this template's records (a loop over the plan costs several times as many
+        bytecodes, on every call). Records are made first, then their members and items (a record may refer
+        to one made after it). Constants are passed in, never spliced: the code holds generated names and
+        ints only."""
+        scope: dict[str, object] = {"SHARED": self.shared, "StringRecord": StringRecord, "ClassRecord": ClassRecord,
+                                    "ArrayRecord": ArrayRecord}
+        lines = ["def build(values):", "    objects = SHARED.copy()"]
+        made = {step.oid: f"r{n}" for n, step in enumerate(self.steps)}
+
+        def expression(how: int, x: object, name: str) -> str:
+            if how == 2:
+                return f"values[{int(cast(int, x))}]"
+            if how == 1:
+                return made.get(cast(int, x)) or f"objects[{int(cast(int, x))}]"
+            scope[name] = x
+            return name
+
+        for n, step in enumerate(self.steps):
+            scope[f"I{n}"] = step.oid
+            if isinstance(step, _StringStep):
+                lines.append(f"    r{n} = StringRecord(I{n}, values[{int(step.slot)}])")
+            elif isinstance(step, _ClassStep):
+                scope[f"N{n}"], scope[f"L{n}"] = step.name, step.library
+                lines.append(f"    r{n} = ClassRecord(I{n}, N{n}, L{n}, {{}})")
+            else:
+                scope[f"E{n}"], scope[f"P{n}"], scope[f"C{n}"], scope[f"D{n}"] = (step.element, step.primitive,
+                                                                                step.class_name, step.data)
+                lines.append(f"    r{n} = ArrayRecord(I{n}, [], E{n}, P{n}, C{n}, D{n})")
+            lines.append(f"    objects[I{n}] = r{n}")
+        for n, step in enumerate(self.steps):
+            if isinstance(step, _ClassStep):
+                members = []
+                for m, (member, how, x) in enumerate(step.members):
+                    scope[f"M{n}_{m}"] = member
+                    members.append(f"M{n}_{m}: {expression(how, x, f'X{n}_{m}')}")
+                lines.append(f"    r{n}.members = {{{', '.join(members)}}}")
+            elif isinstance(step, _ArrayStep) and step.items is not None:
+                items = [expression(how, x, f"X{n}_{m}") for m, (how, x) in enumerate(step.items)]
+                lines.append(f"    r{n}.items = [{', '.join(items)}]")
+        lines.append("    return objects")
+        exec("\n".join(lines), scope)  # (code made here, of generated names and ints only)
+        return cast(Callable[[list[object]], dict[int, object]], scope["build"])
 
 
 class BinaryRequestTemplate:
     """One recorded call shape: its constant bytes, its slots, and what its record says."""
 
-    __slots__ = ("chunks", "first", "flags", "header_id", "inline", "method_name", "objects", "root_id", "size",
-                 "slots", "type_name")
+    __slots__ = ("arg_count", "chunks", "first", "flags", "header_id", "inline", "method_name", "plan", "root_id",
+                 "size", "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
-                 root_id: int, header_id: int, objects: dict[int, object] | None = None) -> None:
-        chunks = []
-        pos = 0
-        for start, end, _ in spans:
-            chunks.append(body[pos:start])
-            pos = end
-        chunks.append(body[pos:])
-        self.first = chunks[0]
-        #: the constant bytes after each slot (never empty: a type code or MessageEnd)
-        self.chunks = tuple(chunks[1:])
+                 root_id: int, header_id: int, arg_count: int, plan: _Builder | None) -> None:
+        #: the constant bytes before the first slot, and after each slot (never empty: a type code, a record or
+        #: MessageEnd)
+        self.first, self.chunks = constant_parts(body, spans)
         self.slots = tuple(slot for _, _, slot in spans)
-        self.size = sum(map(len, chunks))
+        self.size = len(self.first) + sum(map(len, self.chunks))
         self.flags = record.flags
         #: the arguments are inline (a list, maybe empty), not absent (None)
         self.inline = bool(record.flags.value & _ARGS_INLINE)
@@ -213,9 +319,9 @@ class BinaryRequestTemplate:
         self.type_name = record.type_name
         self.root_id = root_id
         self.header_id = header_id
-        #: the records besides the array slots' (the call array of references), copied into every message
-        slotted = {slot.object_id for slot in self.slots if isinstance(slot, ArraySlot)}
-        self.objects = [record for key, record in (objects or {}).items() if key not in slotted]
+        #: the first slots are the inline arguments; the others are the records' (``plan``: None without records)
+        self.arg_count = arg_count
+        self.plan = plan
 
     def same_as(self, other: BinaryRequestTemplate) -> bool:
         return self.first == other.first and self.chunks == other.chunks
@@ -228,20 +334,9 @@ class BinaryRequestTemplate:
             return None
         pos = len(first)
         size = len(body)
-        args: list[object] = []
-        objects: dict[int, object] = {}
-        for slot, chunk in zip(self.slots, self.chunks, strict=True):
-            if isinstance(slot, ArraySlot):
-                if pos + slot.size > size:
-                    return None
-                objects[slot.object_id] = slot.record(body, pos)
-                pos += slot.size
-                if not body.startswith(chunk, pos):
-                    return None
-                pos += len(chunk)
-                continue
-            prim, unpack, width = slot
-            if unpack is None:
+        values: list[object] = []
+        for (reading, prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
+            if reading == TEXT:
                 if pos < size and body[pos] < 0x80:  # a one-byte length: nearly every string
                     length = body[pos]
                     start = pos + 1
@@ -254,26 +349,75 @@ class BinaryRequestTemplate:
                 if pos > size:
                     return None
                 try:
-                    args.append(PrimitiveValue(prim, body[start:pos].decode("utf-8")))
+                    text = body[start:pos].decode("utf-8")
                 except UnicodeDecodeError:
                     return None
-            else:
+                values.append(text if prim is None else PrimitiveValue(prim, text))
+            elif reading == FIXED:
                 if pos + width > size:
                     return None
-                args.append(PrimitiveValue(prim, unpack.unpack_from(body, pos)[0]))
+                values.append(PrimitiveValue(prim, unpack.unpack_from(body, pos)[0]))  # type: ignore[arg-type,union-attr]
                 pos += width
+            else:
+                values.append(None)
             if not body.startswith(chunk, pos):
                 return None
             pos += len(chunk)
         if pos != size:
             return None
-        call = MethodCallRecord(self.flags, self.method_name, self.type_name, args if self.inline else None)
-        for constant in self.objects:  # (a call array: an ArrayRecord of references, fresh per message)
-            if not isinstance(constant, ArrayRecord):
-                return None
-            objects[constant.id] = ArrayRecord(constant.id, list(constant.items), constant.element_type,
-                                               constant.primitive, constant.class_name, constant.data)
-        return NrbfMessage(self.root_id, self.header_id, call, objects)
+        plan = self.plan
+        if plan is None:
+            call = MethodCallRecord(self.flags, self.method_name, self.type_name, values if self.inline else None)
+            return NrbfMessage(self.root_id, self.header_id, call, {})
+        count = self.arg_count
+        call = MethodCallRecord(self.flags, self.method_name, self.type_name, values[:count] if self.inline else None)
+        return NrbfMessage(self.root_id, self.header_id, call, plan.build(values[count:]))
+
+
+def _record_slots(body: bytes, message: NrbfMessage, limits: Limits
+                  ) -> tuple[list[tuple[int, int, _Slot]], int, _Builder] | None:
+    """The slots of a call with records after its method record (inline arguments first, then the records'
+    string values and fixed-size members, in byte order), how many are arguments, and the plan of its
+    records; None if it is not of a shape kept."""
+    head = _slot_spans(body, simple=False)
+    if head is None:
+        return None
+    spans, _ = head
+    reader = SpanReader(body, limits)
+    try:
+        again = reader.message()
+    except SoapDecodeError:
+        return None  # (the full reader read it: never expected)
+    if not reader.followed or again != message:
+        return None
+    strings: dict[int, int] = {}
+    members: dict[tuple[int, str], int] = {}
+    found: list[tuple[int, int, _Slot, int | tuple[int, str]]] = []
+    for start, end, owner in reader.spans:
+        if isinstance(owner, StringRecord):
+            found.append((start, end, (TEXT, None, None, 0), id(owner)))
+        else:
+            record, name, prim = owner
+            _, unpack, size = _FIXED_BY_CODE[int(prim)]
+            found.append((start, end, (FIXED, prim, unpack, size), (id(record), name)))
+    found.sort(key=lambda item: item[0])
+    for index, (_, _, _, key) in enumerate(found):
+        if isinstance(key, int):
+            strings[key] = index
+        else:
+            members[key] = index
+    # the records' objects are the ones this reader built: map them onto the message's by object id
+    plan = _plan(reader.objects, strings, members)
+    if plan is None:
+        return None
+    return spans + [(start, end, slot) for start, end, slot, _ in found], len(spans), _Builder(plan, reader.objects)
+
+
+def _shape_of(record: MethodCallRecord, message: NrbfMessage) -> tuple[object, ...]:
+    """What a call with records is, roughly (its method, flags and the kinds and classes of its records): a
+    call of a shape found not to be a template is not read again to find out (a second read per call)."""
+    kinds = tuple([r.name if isinstance(r, ClassRecord) else type(r) for r in message.objects.values()])
+    return (record.method_name, record.type_name, record.flags.value, kinds)
 
 
 class BinaryRequestTemplates:
@@ -284,6 +428,8 @@ class BinaryRequestTemplates:
         #: most recently used first (replaced whole, never changed in place)
         self._templates: tuple[BinaryRequestTemplate, ...] = ()
         self._lock = threading.Lock()
+        #: shapes of calls with records found not to be templates (:func:`_shape_of`): not read again for it
+        self._refused: set[tuple[object, ...]] = set()
 
     def read(self, body: bytes) -> NrbfMessage | None:
         """The message ``body`` holds if it matches a template, else None (read it with the full reader)."""
@@ -305,18 +451,34 @@ class BinaryRequestTemplates:
             self._templates = (template, *others)
 
     def record(self, message: NrbfMessage, body: bytes) -> None:
-        """Keep ``body``, a call the full reader read as ``message`` and whose arguments were decoded, as a
-        template if it is of a simple shape. Cheap when it is not: its flags say so first."""
+        """Keep ``body``, a call the full reader read as ``message`` and whose arguments (and call context, if
+        it carries one) were decoded, as a template if it is of a shape kept. Cheap when it is not: its flags
+        say so first."""
         record = message.message
         if not isinstance(record, MethodCallRecord):
             return
-        flags = record.flags.value
-        if (flags not in SIMPLE_FLAGS or message.objects) and flags != ARRAY_FLAGS:
-            return
-        spans = _slot_spans(body)
-        if spans is None:
-            return
-        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, message.objects)
+        if not message.objects:
+            if record.flags.value not in SIMPLE_FLAGS:
+                return
+            head = _slot_spans(body, simple=True)
+            if head is None:
+                return
+            spans, arg_count, plan = head[0], len(head[0]), None
+        else:
+            if not record.flags.value & _CONTEXT_IN_ARRAY or len(body) > MAX_CONSTANT_BYTES \
+                    or len(message.objects) > MAX_RECORDS:
+                return  # (arrays of arguments alone: their size varies, as their count of records)
+            shape = _shape_of(record, message)
+            if shape in self._refused:
+                return
+            found = _record_slots(body, message, self.limits)
+            if found is None:
+                if len(self._refused) >= CAPACITY * 8:
+                    self._refused.clear()
+                self._refused.add(shape)
+                return
+            spans, arg_count, plan = found
+        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, arg_count, plan)
         if template.size > MAX_CONSTANT_BYTES:
             return
         again = template.match(body, self.limits.max_text_length)

@@ -1016,3 +1016,11 @@ def _write_call_with_signature(
 
 
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]
+
+
+def flat_fields(cls: type) -> tuple[ClrName, tuple[tuple[str, Kind], ...]] | None:
+    """(CLR name, per field (attribute, kind)) of a by-value class :meth:`NrbfWriter._flat_record` has written
+    in one step (every field a ``str``, ``float`` or 32-bit ``int``); None for any other class. For the answer
+    templates (soap/_nrbf_response_templates.py), which write such objects' values the same way."""
+    flat = _FLAT_RECORDS.get(cls)
+    return None if flat is None else (flat[0], flat[4])

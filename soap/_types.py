@@ -334,10 +334,12 @@ def construct(cls: type, values: dict[str, object], message: str | None = None) 
     Dataclasses go through their constructor (so ``__post_init__`` validation runs); exceptions are created
     without calling a user ``__init__`` whose signature we cannot know, then given their message and fields.
     """
-    if dataclasses.is_dataclass(cls):
-        init_names = _INIT_NAMES.get(cls)
+    init_names = _INIT_NAMES.get(cls)  # (a dataclass built before: no is_dataclass() call)
+    if init_names is not None or dataclasses.is_dataclass(cls):
         if init_names is None:
             init_names = _INIT_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+        if init_names.issuperset(values):  # (nearly always: every field decoded is an init field)
+            return cls(**values)
         kwargs = {k: v for k, v in values.items() if k in init_names}
         obj = cls(**kwargs)
         for k, v in values.items():

@@ -177,12 +177,24 @@ def test_a_changed_shape_is_read_by_the_full_reader(tampered: bytes) -> None:
 
 def test_what_is_not_a_simple_call_is_no_template() -> None:
     formatter = BinaryFormatter()
+    body = request(PLAIN, flags=0x02)  # ArgsInline without NoContext: a shape no client sends
+    call = formatter.read_call(body)
+    assert isinstance(call, RecordingCall)
+    call.decode_arguments(TYPES)
+    assert not from_template(formatter, body)
+
+
+def test_a_null_argument_is_a_constant_of_its_template() -> None:
+    """An out parameter's slot travels as a null (code 17, no value bytes): part of the constant bytes."""
+    types = [wire_type(str | None), *TYPES[1:]]
     with_null = request(PLAIN).replace(b"\x12\x05Alice", b"\x11")
-    for body in (with_null, request(PLAIN, flags=0x02)):
-        call = formatter.read_call(body)
-        assert isinstance(call, RecordingCall)
-        call.decode_arguments([wire_type(str | None) if body is with_null else TYPES[0], *TYPES[1:]])
-        assert not from_template(formatter, body)
+    formatter = BinaryFormatter()
+    assert outcome(formatter, with_null, types)[0] == "call"
+    assert from_template(formatter, with_null)
+    other = with_null.replace(struct.pack("<i", 3), struct.pack("<i", 7))
+    assert from_template(formatter, other)
+    assert outcome(formatter, other, types) == outcome(FULL, other, types)
+    assert outcome(formatter, other, types)[-1] == repr([None, 7, 0.5, True])
 
 
 def test_a_call_without_arguments_is_its_template() -> None:
