@@ -175,7 +175,7 @@ def run_phases(modes: list[str], calls: int, labels_to: Path) -> None:
         path = MODES[mode][0]
         formatter = sink.formatters["soap" if mode.startswith("soap") else "binary"]
         body = body_of(mode)[0]
-        content_type = "text/xml" if mode.startswith("soap") else "application/octet-stream"
+        content_type = dict(body_of(mode)[1])[b"content-type"].decode()  # (what the app reads: the template's)
         incoming = formatter.read_call(body, content_type, None)
         entry, op = dispatcher.resolve(path, incoming)
         prepared = dispatcher.prepare(entry, op, formatter.read_call(body, content_type, None))
