@@ -83,6 +83,22 @@ def _raise_if_unsent(call: ClientCall, failure: Exception | None) -> None:
         raise ChannelError(f"{call.operation.name} at {call.url}: {failure}") from failure
 
 
+def _refuse_settings_for_a_passed_client(
+    passed: bool, basic_auth: object, bearer_token: object, verify: object, cert: object
+) -> None:
+    """Credentials and TLS settings configure the HTTP client a channel makes itself: with the caller's own
+    ``http_client`` they would be silently ignored (every call then a 401 or an unverified connection), so
+    saying so at once is the only honest answer."""
+    if not passed:
+        return
+    given = [name for name, value, default in (("basic_auth", basic_auth, None), ("bearer_token", bearer_token, None),
+                                               ("verify", verify, True), ("cert", cert, None))
+             if value != default]
+    if given:
+        raise ValueError(f"{', '.join(given)} configure the HTTP client this channel makes; with http_client=... "
+                         "set them on that client instead (httpx.Client(auth=..., verify=..., cert=...))")
+
+
 class _ClientBase:
     """What the sync and async clients share: the channel core, the marshaller, the listener."""
 
@@ -173,6 +189,9 @@ class RemotingClient(_ClientBase):
     to ``listen_host``:``listen_port`` (default 127.0.0.1 on any free port: callbacks from this machine only)
     and advertises ``listen_url`` in the references it hands out (default: the address it is bound to; for
     a wildcard host, this machine's host name), so servers elsewhere can call back through a NAT or proxy.
+    ``http_client`` is the caller's own ``httpx.Client`` (its proxies, hooks, transport; the caller closes
+    it): credentials and TLS settings then belong on it, and passing ``basic_auth``, ``bearer_token``,
+    ``verify`` or ``cert`` too is refused; ``tcp://`` URLs still go through a TCP client of this channel's.
     """
 
     def __init__(
@@ -198,13 +217,20 @@ class RemotingClient(_ClientBase):
     ) -> None:
         super().__init__(registry, limits, sinks, listen, local_objects, formatter, listen_host, listen_port,
                          listen_url, username_credentials(username_token, password_digest))
+        _refuse_settings_for_a_passed_client(http_client is not None, basic_auth, bearer_token, verify, cert)
         auth = http_auth(basic_auth, bearer_token)
-        # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
-        transport = ResendingTransport(verify=tls_context(verify, cert))
-        #: a client passed in belongs to the caller, who closes it; ours is closed by close()
+        #: a client passed in belongs to the caller, who closes it; ours are closed by close()
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=timeout, auth=auth, transport=transport,
-                                                 mounts={"tcp://": TcpTransport()})
+        if http_client is None:
+            # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
+            transport = ResendingTransport(verify=tls_context(verify, cert))
+            self._http = httpx.Client(timeout=timeout, auth=auth, transport=transport,
+                                      mounts={"tcp://": TcpTransport()})
+            self._tcp_http = self._http
+        else:
+            # the caller's client knows nothing of tcp:// URLs: those go through a TCP-only client of ours
+            self._http = http_client
+            self._tcp_http = httpx.Client(timeout=timeout, transport=TcpTransport())
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
@@ -242,7 +268,7 @@ class RemotingClient(_ClientBase):
             self._send_one_way(call)
             return None
         try:
-            r = self._http.post(call.url, content=call.body, headers=call.headers)
+            r = self._http_for(call.url).post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
@@ -254,6 +280,10 @@ class RemotingClient(_ClientBase):
             return ReturnMessage(self.invoke(url or message.url, message.namespace, message.operation, message.args))
         except Exception as exc:
             return ReturnMessage(exception=exc)
+
+    def _http_for(self, url: str) -> httpx.Client:
+        """The HTTP client that carries a call to ``url`` (tcp:// ones: ours, even beside a passed client)."""
+        return self._tcp_http if url.startswith("tcp://") else self._http
 
     def _send_one_way(self, call: ClientCall) -> None:
         """Return once the request is on the wire; a thread of its own reads the reply and drops it."""
@@ -267,7 +297,8 @@ class RemotingClient(_ClientBase):
         def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = self._http.post(call.url, content=call.body, headers=call.headers, extensions={"trace": trace})
+                r = self._http_for(call.url).post(call.url, content=call.body, headers=call.headers,
+                                                  extensions={"trace": trace})
                 response = _response(r)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
@@ -305,6 +336,8 @@ class RemotingClient(_ClientBase):
         """Close the connection pool (unless ``http_client`` was passed in) and stop the callback listener."""
         if self._owns_http:
             self._http.close()
+        else:
+            self._tcp_http.close()
         self._stop_listener()
 
     def __enter__(self) -> RemotingClient:
@@ -343,12 +376,17 @@ class AsyncRemotingClient(_ClientBase):
                          listen_url, username_credentials(username_token, password_digest))
         self._sync_callbacks: RemotingClient | None = None
         self._one_way: set[asyncio.Task[None]] = set()
+        _refuse_settings_for_a_passed_client(http_client is not None, basic_auth, bearer_token, verify, cert)
         auth = http_auth(basic_auth, bearer_token)
-        transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
         tcp = AsyncTcpTransport(max_connections=max_connections)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth,
-                                                      mounts={"tcp://": tcp})
+        if http_client is None:
+            transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
+            self._http = httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth, mounts={"tcp://": tcp})
+            self._tcp_http = self._http
+        else:  # as RemotingClient: tcp:// URLs through a TCP-only client of ours
+            self._http = http_client
+            self._tcp_http = httpx.AsyncClient(timeout=timeout, transport=tcp)
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
@@ -384,7 +422,7 @@ class AsyncRemotingClient(_ClientBase):
             await self._send_one_way(call)
             return None
         try:
-            r = await self._http.post(call.url, content=call.body, headers=call.headers)
+            r = await self._http_for(call.url).post(call.url, content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
@@ -396,6 +434,10 @@ class AsyncRemotingClient(_ClientBase):
         except Exception as exc:
             return ReturnMessage(exception=exc)
         return ReturnMessage(value)
+
+    def _http_for(self, url: str) -> httpx.AsyncClient:
+        """See :meth:`RemotingClient._http_for`."""
+        return self._tcp_http if url.startswith("tcp://") else self._http
 
     async def _send_one_way(self, call: ClientCall) -> None:
         """Return once the request is on the wire; a task reads the reply and drops it."""
@@ -409,8 +451,8 @@ class AsyncRemotingClient(_ClientBase):
         async def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = await self._http.post(call.url, content=call.body, headers=call.headers,
-                                          extensions={"trace": trace})
+                r = await self._http_for(call.url).post(call.url, content=call.body, headers=call.headers,
+                                                        extensions={"trace": trace})
                 response = _response(r)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
@@ -448,6 +490,8 @@ class AsyncRemotingClient(_ClientBase):
             task.cancel()
         if self._owns_http:
             await self._http.aclose()
+        else:
+            await self._tcp_http.aclose()
         self._stop_listener()
         if self._sync_callbacks is not None:
             self._sync_callbacks.close()
