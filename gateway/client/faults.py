@@ -20,5 +20,7 @@ def exception_from_fault(fault: Fault, http_status: int | None = None) -> BaseEx
             remote_stack_trace=info.stack_trace,
             fault_code=fault.code,
             http_status=http_status,
+            fault_subcode=fault.subcode,
         )
-    return RemotingError(fault.message.strip(), fault_code=fault.code, http_status=http_status)
+    return RemotingError(fault.message.strip(), fault_code=fault.code, http_status=http_status,
+                         fault_subcode=fault.subcode)

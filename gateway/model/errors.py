@@ -51,7 +51,9 @@ class RemotingError(Exception):
     """Raised on the client for a remote failure whose exception type is not registered locally.
 
     ``remote_type`` is the CLR/Python type name the server reported, ``remote_stack_trace`` its stack trace
-    when the server's customErrors policy let it through, ``fault_code`` ``"Client"`` or ``"Server"``.
+    when the server's customErrors policy let it through, ``fault_code`` ``"Client"`` or ``"Server"``,
+    ``fault_subcode`` the qualified ``(namespace, name)`` a fault gave more precisely (WS-Security's
+    ``wsse:FailedAuthentication`` and the like, from a SOAP 1.2 Subcode or a SOAP 1.1 qualified faultcode).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class RemotingError(Exception):
         remote_stack_trace: str | None = None,
         fault_code: str = "Server",
         http_status: int | None = None,
+        fault_subcode: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -69,6 +72,7 @@ class RemotingError(Exception):
         self.remote_stack_trace = remote_stack_trace
         self.fault_code = fault_code
         self.http_status = http_status
+        self.fault_subcode = fault_subcode
 
     def __str__(self) -> str:
         return f"{self.remote_type}: {self.message}" if self.remote_type else self.message

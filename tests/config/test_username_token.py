@@ -16,6 +16,7 @@ from examples.wssecurity import SecureInteropService
 from gateway import AsyncRemotingClient, LiteralBinding, RemotingApp, RemotingError
 from gateway.config import ConfigError, load_config
 from gateway.config.builder import build_app
+from soap import WSSE_NS
 from wsdl import contract_of
 
 from .calls import get
@@ -78,6 +79,27 @@ def test_http_basic_still_works_and_nothing_gets_through_without_credentials(tmp
     for answer in whoami(app) + whoami(app, username_token=("alice", "wrong"), password_digest=True):
         assert answer.startswith("fault: ") and ("wsse" in answer or "authenticated" in answer), answer
     assert get(app, "/InteropService.soap?wsdl").status_code == 200  # toolkits read it before they can sign
+
+
+def test_a_refused_token_reaches_the_caller_with_its_ws_security_code(tmp_path: Path) -> None:
+    """A client tells a wrong password from other faults by the qualified code WS-Security gives it (a SOAP
+    1.2 Subcode, a SOAP 1.1 faultcode), not by parsing the message."""
+    app = build(tmp_path)
+
+    async def main() -> list[RemotingError]:
+        caught = []
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+        async with AsyncRemotingClient(http_client=http, username_token=("alice", "wrong")) as client:
+            for version in ("1.1", "1.2"):
+                proxy = client.get_object(SecureInteropService, URL, LiteralBinding(NAMESPACE, soap_version=version))
+                with pytest.raises(RemotingError) as error:
+                    await proxy.whoami()
+                caught.append(error.value)
+        return caught
+
+    for error in asyncio.run(main()):
+        assert error.fault_subcode == (WSSE_NS, "FailedAuthentication"), error
+        assert error.fault_code == "Client"
 
 
 def test_text_tokens_can_be_refused(tmp_path: Path) -> None:
