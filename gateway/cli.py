@@ -24,9 +24,12 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from copy import deepcopy
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+import uvicorn.config
 
 from wsdl import write_stub
 
@@ -214,6 +217,12 @@ def _serve(args: argparse.Namespace) -> int:
     _print_notes(config)
     if args.app is not None:
         _hand_tcp_to_the_app(args, tcp)
+        # An application built in code applies these when it is created (gateway.configure_logging), so
+        # they are set before it is imported (uvicorn reuses the module imported here): the [logging]
+        # level and format of the file, the environment or --log-level reach it.
+        logging_settings = config.get(LoggingSettings)
+        os.environ[env_name("logging", "level")] = logging_settings.level
+        os.environ[env_name("logging", "format")] = logging_settings.format
     app = _application(args.app, config)
     channel = app.tcp if isinstance(app, RemotingApp) else None
     if args.app is not None and tcp.port is not None and (channel is None or channel.port != tcp.port):
@@ -229,11 +238,6 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  {_tcp_row(channel)}")
         sys.stdout.flush()
     if args.app is not None:
-        # An application built in code applies these when it is created (gateway.configure_logging): the
-        # [logging] level and format of the file, the environment or --log-level reach it too.
-        logging_settings = config.get(LoggingSettings)
-        os.environ[env_name("logging", "level")] = logging_settings.level
-        os.environ[env_name("logging", "format")] = logging_settings.format
         target, factory = args.app, False
     else:
         # The workers (and the reloader's process) rebuild the application from the same file, with the
@@ -247,10 +251,23 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         target, factory=factory, host=server.host, port=server.port, workers=server.workers,
         reload=args.reload, log_level=level, forwarded_allow_ips=list(server.forwarded_allow_ips),
+        log_config=_uvicorn_log_config(config.get(LoggingSettings).format),
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
     )
     return 0
+
+
+def _uvicorn_log_config(log_format: str) -> dict[str, Any]:
+    """uvicorn's own logging set-up, its lines as JSON too when the format is ``json``: uvicorn installs it
+    when it starts, after an application built in code was imported, so the app's ``configure_logging``
+    could not reformat uvicorn's handlers then (one format per stream, for log shippers)."""
+    log_config = deepcopy(uvicorn.config.LOGGING_CONFIG)
+    if log_format == "json":
+        for formatter in log_config["formatters"].values():
+            formatter.clear()
+            formatter["()"] = "gateway.model.logs.JsonLogFormatter"
+    return log_config
 
 
 def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:

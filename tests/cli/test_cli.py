@@ -4,6 +4,7 @@ on a free loopback port with real calls through gateway.RemotingClient, ``wsdl``
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -112,6 +113,31 @@ def test_serve_port_precedence_command_line_over_environment_over_file(tmp_path:
     with serving("examples.hello:app", "--config", str(config), "--port", str(cli_port), port=cli_port,
                  env={"GATEWAY_SERVER_PORT": str(env_port)}) as (url, _):
         assert httpx.get(url + "SayHello.soap?wsdl", timeout=10).status_code == 200
+
+
+def logged_call(*args: str) -> list[str]:
+    """``serve examples.hello:app ARGS``, one call; the lines it printed for that call, once both showed up."""
+    port = free_port()
+    with live_process([*COMMAND, "serve", "examples.hello:app", "--port", str(port), *args], port,
+                      name="remoting-gateway serve") as (url, output):
+        with RemotingClient(timeout=10) as client:
+            assert client.get_object(IHello, url + "SayHello.soap").HelloMethod("logs") == "Hi there logs"
+        deadline = time.monotonic() + 20
+        both = ("POST /SayHello.soap", "gateway.requests")
+        while not all(part in output() for part in both) and time.monotonic() < deadline:
+            time.sleep(0.05)  # uvicorn's access line comes after the reply was sent
+        return [line for line in output().splitlines() if ("/SayHello.soap" in line and "HTTP/1.1" in line)
+                or "gateway.requests" in line]
+
+
+def test_serve_module_app_logs_its_calls_at_the_level_and_format_asked_for(tmp_path: Path) -> None:
+    """The level and format reach an application built in code (it is imported before uvicorn starts)."""
+    text = logged_call()  # default: info, text
+    assert any(" INFO gateway.requests: " in line and "HelloMethod [soap] 200" in line for line in text), text
+    config = tmp_path / "gateway.toml"
+    config.write_text('[logging]\nformat = "json"\n')
+    entries = [json.loads(line) for line in logged_call("--config", str(config))]
+    assert {e["logger"] for e in entries} == {"gateway.requests", "uvicorn.access"}, entries  # uvicorn's too
 
 
 def test_serve_several_workers_from_a_config_file() -> None:
