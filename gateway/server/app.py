@@ -14,6 +14,7 @@ probe it without credentials.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
+from ..model.objects import WellKnownObjectMode
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
 from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
@@ -35,6 +37,7 @@ from .endpoint import app_path
 from .faults import CustomErrorsMode
 from .health import HEALTH_PATH, answer_health_probe
 from .host import ObjectHost
+from .identity import RegistrationWarning, ServiceEntry
 from .inspectors import CallInspector
 from .marshal import ProxyFactory, TypeFilterLevel
 from .sinks import ServerSink
@@ -135,11 +138,22 @@ class RemotingApp(ObjectHost):
         self, path: str, endpoint: Callable[..., Any], methods: list[str] | None = None, name: str | None = None,
     ) -> None:
         """Serve ``endpoint`` (a Starlette request handler or an ASGI app) at ``path``, before object URIs."""
-        self.router.routes.append(Route(path, endpoint, methods=methods, name=name))
+        self._add_user_route(Route(path, endpoint, methods=methods, name=name), "add_route")
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve the ASGI ``app`` under ``path`` (e.g. an admin app at ``/admin``), before object URIs."""
-        self.router.routes.append(Mount(path, app=app, name=name))
+        self._add_user_route(Mount(path, app=app, name=name), "mount")
+
+    def register_well_known(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
+        entry = super().register_well_known(cls, uri, mode)
+        for route in self.router.routes:
+            _warn_if_shadowed(route, entry.uri, "register_well_known", stacklevel=3)
+        return entry
+
+    def _add_user_route(self, route: BaseRoute, call: str) -> None:
+        for entry in self.identities.well_known():
+            _warn_if_shadowed(route, entry.uri, call, stacklevel=4)
+        self.router.routes.append(route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and self.router.routes and self._user_route(scope):
@@ -178,3 +192,16 @@ class RemotingApp(ObjectHost):
         finally:
             if self.callbacks is not None:
                 await self.callbacks.aclose()
+
+
+def _warn_if_shadowed(route: BaseRoute, uri: str, call: str, stacklevel: int) -> None:
+    """User routes are matched before object URIs (their own code, outside the sink chain): one that also
+    matches an object's URI answers its callers instead of the object, which nobody means, so say so."""
+    path = "/" + uri.lstrip("/")
+    scope: Scope = {"type": "http", "path": path, "root_path": "", "method": "POST"}
+    if route.matches(scope)[0] is Match.NONE:
+        return
+    shown = getattr(route, "path", "") or "/"  # Starlette keeps a mount at "/" as ""
+    warnings.warn(f"{call}: the route {shown!r} also matches the object URI {path}: the route answers its "
+                  "callers instead of the object (routes come before object URIs); move one of them",
+                  RegistrationWarning, stacklevel=stacklevel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -13,7 +14,14 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from gateway import MarshalByRefObject, RemotingApp, ServerRequest, ServerResponse, WellKnownObjectMode
+from gateway import (
+    MarshalByRefObject,
+    RegistrationWarning,
+    RemotingApp,
+    ServerRequest,
+    ServerResponse,
+    WellKnownObjectMode,
+)
 from gateway.server.sinks import Handler
 from soap import clr_type
 
@@ -86,9 +94,11 @@ def test_routes_and_mounts_work_next_to_objects() -> None:
 
 def test_user_routes_do_not_shadow_object_uris() -> None:
     app = make_app()
-    app.add_route("/health", health, methods=["GET"])
-    app.mount("/metrics", metrics)
-    app.add_route("/items/{id:int}", health)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RegistrationWarning)  # near the object URIs, but matching none
+        app.add_route("/health", health, methods=["GET"])
+        app.mount("/metrics", metrics)
+        app.add_route("/items/{id:int}", health)
 
     async def scenario(client: httpx.AsyncClient) -> None:
         assert (await client.get("/items/7")).text == "ok /items/7 RemotingApp"
@@ -98,6 +108,29 @@ def test_user_routes_do_not_shadow_object_uris() -> None:
         missing = await client.get("/nothing.rem?wsdl")
         assert missing.status_code == 404  # an unknown object URI is still ours to answer
         assert "No service" in missing.text
+
+    http(app, scenario)
+
+
+def test_a_route_that_would_answer_an_object_uri_is_reported_whichever_came_first() -> None:
+    """Routes come before object URIs, so one matching an object's URI silently takes its calls: each of
+    add_route, mount and register_well_known says so, naming both, at the line that did it."""
+    app = make_app()
+    with pytest.warns(RegistrationWarning, match=r"add_route: the route '/Hello.rem' also matches the object URI "
+                                                 r"/Hello.rem") as caught:
+        app.add_route("/Hello.rem", health, methods=["GET"])  # a POST there is now a 405 from the router
+    assert caught[0].filename == __file__
+    with pytest.warns(RegistrationWarning, match="mount: the route '/items' also matches the object URI "
+                                                 "/items/Hello.rem"):
+        app.mount("/items", metrics)
+    with pytest.warns(RegistrationWarning, match="register_well_known: the route '/items' also matches the "
+                                                 "object URI /items/Other.rem") as caught:
+        app.register_well_known(Hello, "items/Other.rem", WellKnownObjectMode.SingleCall)
+    assert caught[0].filename == __file__
+
+    async def scenario(client: httpx.AsyncClient) -> None:  # what the warnings warn of
+        assert (await client.post("/Hello.rem", content=hello_call("Bob"))).status_code == 405
+        assert (await client.post("/items/Other.rem", content=hello_call("Bob"))).text.startswith("metrics")
 
     http(app, scenario)
 
