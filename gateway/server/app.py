@@ -27,7 +27,6 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
-from ..model.objects import WellKnownObjectMode
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
 from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
@@ -144,11 +143,9 @@ class RemotingApp(ObjectHost):
         """Serve the ASGI ``app`` under ``path`` (e.g. an admin app at ``/admin``), before object URIs."""
         self._add_user_route(Mount(path, app=app, name=name), "mount")
 
-    def register_well_known(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
-        entry = super().register_well_known(cls, uri, mode)
+    def _published(self, entry: ServiceEntry) -> None:
         for route in self.router.routes:
-            _warn_if_shadowed(route, entry.uri, "register_well_known", stacklevel=3)
-        return entry
+            _warn_if_shadowed(route, entry.uri, "register_well_known", stacklevel=4)
 
     def _add_user_route(self, route: BaseRoute, call: str) -> None:
         for entry in self.identities.well_known():

@@ -266,7 +266,12 @@ class ObjectHost:
     def register_well_known(self, cls: type, uri: str, mode: WellKnownObjectMode) -> ServiceEntry:
         """Publish ``cls`` at ``uri`` (ending in ``.rem`` or ``.soap``, may contain ``/``) as SingleCall or
         Singleton, like ``RemotingConfiguration.RegisterWellKnownServiceType``."""
-        return self.identities.register(cls, uri, mode)
+        entry = self.identities.register(cls, uri, mode)
+        self._published(entry)
+        return entry
+
+    def _published(self, entry: ServiceEntry) -> None:
+        """A hook for what else must know of a new well-known URI (the app's own routes)."""
 
     def register_activated(self, cls: type, type_name: str | None = None) -> str:
         """Allow clients to create instances of ``cls`` (``RegisterActivatedServiceType``).

@@ -5,6 +5,7 @@ on a free loopback port with real calls through gateway.RemotingClient, ``wsdl``
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -192,6 +193,13 @@ def test_serve_refuses_with_a_message_and_a_status(
     monkeypatch.setattr(sys, "path", list(sys.path))  # main() puts --app-dir first
     for variable in ("GATEWAY_TCP_PORT", "GATEWAY_TCP_HOST"):  # serve hands --tcp-port to the app through them
         monkeypatch.setenv(variable, "")
+    for variable in ("GATEWAY_LOGGING_LEVEL", "GATEWAY_LOGGING_FORMAT"):  # and the logging, before importing it
+        monkeypatch.setenv(variable, "")  # recorded, so that what serve sets is undone too
+        monkeypatch.delenv(variable)
+    gateway_logger = logging.getLogger("gateway")  # an app imported here configures it (from those variables)
+    monkeypatch.setattr(gateway_logger, "handlers", gateway_logger.handlers[:])
+    monkeypatch.setattr(gateway_logger, "level", gateway_logger.level)
+    monkeypatch.setattr(gateway_logger, "propagate", gateway_logger.propagate)
     assert main(["serve", *args]) == status  # in process: these never get as far as starting uvicorn
     err = capsys.readouterr().err
     assert expected in err
