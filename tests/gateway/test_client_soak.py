@@ -224,7 +224,7 @@ def check_random_close_outcomes(proxy: FlakyProxy, outcomes: dict[str, int | Bas
         attempts = proxy.attempts[key]
         assert attempts, f"{key} never reached the proxy: {outcome!r}"
         # a call the server got is never sent again: it ran at most once, and only the last attempt reached it
-        assert invoked[key] == proxy.forwarded[key] <= 1, (key, attempts)
+        assert invoked[key] == proxy.forwarded[key] <= 1, (key, attempts, invoked[key], proxy.forwarded[key], outcome)
         # only a reset before any answer, on a reused connection, is resent (docs/guide.md "What the clients retry")
         assert all(a == Attempt("reset_before", reused=True) for a in attempts[:-1]), (key, attempts)
         retried += len(attempts) > 1

@@ -13,7 +13,10 @@ is reproducible whatever order the calls arrive in, and a resent call draws afre
 * ``cut_answer``: forwarded, then a random prefix of the answer sent and the connection closed (FIN).
 
 ``attempts[key]`` lists each attempt's fate and whether it came on a reused client connection (not the
-first request on it); ``forwarded[key]`` counts the requests that reached the server.
+first request on it); ``forwarded[key]`` counts the requests that reached the server. Each request goes to
+the server on a fresh connection: a kept-alive one could be closed by the server's keep-alive timeout just as
+a request goes out (on a loaded machine, when the client connection idled that long), and the server would
+never read a request counted as forwarded.
 """
 
 from __future__ import annotations
@@ -71,11 +74,12 @@ class FlakyProxy:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     writer.transport.abort()
                     return
-                if upstream is None:
-                    upstream = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+                upstream = await asyncio.open_connection("127.0.0.1", self.upstream_port)
                 upstream[1].write(request)
                 self.forwarded[key] += 1
                 answer = await _read_message(upstream[0])
+                upstream[1].close()
+                upstream = None
                 if answer is None:
                     return
                 if fate == "close_after":
