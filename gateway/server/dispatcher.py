@@ -215,7 +215,8 @@ class Dispatcher:
                 "there, or the object was disconnected when its lease expired)"
             )
         claimed = incoming.claimed_type
-        if claimed is not None:
+        # (the pair found fine before, checked here: a method call less on every binary call)
+        if claimed is not None and (entry.contract.py_type, claimed) not in self._claims_ok:
             self.check_claimed_type(entry, claimed)
         name = incoming.method_name
         contract = entry.contract

@@ -330,6 +330,10 @@ class Connection(asyncio.Protocol):
         self.scope = {"type": "tcp", "scheme": "tcp", "server": self.local, "client": peer[:2] if peer else None,
                       "root_path": ""}  # fmt: skip
         self._chain = channel.chain()
+        # the lease manager runs on this loop (checked once per connection, not per call: about 1,600
+        # instructions; the app's shutdown closes this channel, its connections included, before it stops the
+        # lease manager, and a new connection starts it again)
+        channel.host.leases.ensure_running()
         self._wait()
 
     def data_received(self, data: bytes) -> None:
@@ -423,7 +427,6 @@ class Connection(asyncio.Protocol):
     async def _call(self, frame: TcpFrame) -> None:
         """One call through the chain, its reply written; then the next frame (one may be buffered)."""
         channel = self.channel
-        channel.host.leases.ensure_running()
         assert self._chain is not None
         try:
             response = await self._chain(self._request(frame))
