@@ -20,6 +20,12 @@ same :class:`~soap._binary.BinaryCall`, whose decoding makes every per-type chec
 (other constant bytes, a truncated or over-long string, invalid UTF-8, a non-canonical length prefix the
 reader would still take...) is read by the full reader, which gives its own answer or fault.
 
+Calls whose arguments are all fixed-size primitive arrays (``ArgsIsArray|NoContext``: a call array of references,
+then ``ArraySinglePrimitive`` records, e.g. ``SumInts(int[])``) are kept too (:func:`_array_spans`): each array's
+length and its items are slots, the length bounded in the match as the reader bounds it (``max_array_length``,
+``max_binary_length`` for a ``byte[]``, the message's ``max_array_items``) before any item is read, so one template
+reads such a call whatever the arrays' lengths; the records are made afresh for every message.
+
 Calls with a call context in the call array (``ContextInArray``; the arguments or a method signature may be
 there too), of at most :data:`MAX_RECORDS` records, are kept the same way once their arguments *and* call context
 were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
