@@ -35,6 +35,24 @@ from ._types import (
     EXCEPTION_MEMBERS,
     INTEGER_KINDS,
     INTEGER_RANGES,
+    K_ANY,
+    K_BOOL,
+    K_BYTES,
+    K_CHAR,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_DELEGATE,
+    K_DOUBLE,
+    K_DURATION,
+    K_ENUM,
+    K_INT,
+    K_INT32,
+    K_LIST,
+    K_OBJECT,
+    K_OBJREF,
+    K_SINGLE,
+    K_STRING,
     Kind,
     TypeRegistry,
     WireType,
@@ -45,7 +63,6 @@ from ._types import (
     wire_type,
 )
 from ._xml import Limits, count_array_items
-from ._xsi import declared_kind
 
 _TICKS_EPOCH = _dt.datetime(1, 1, 1)
 _TICKS_MASK = (1 << 62) - 1
@@ -55,20 +72,20 @@ _INTEGER_PRIMITIVES = frozenset({
     Primitive.Byte, Primitive.SByte, Primitive.Int16, Primitive.UInt16, Primitive.Int32, Primitive.UInt32,
     Primitive.Int64, Primitive.UInt64,
 })
-#: the integer kind each integer primitive's items are: an array whose wire type fits the declared kind needs
-#: no range check (``struct`` read them at that width)
+#: the integer kind each integer primitive's items are
 _PRIMITIVE_KINDS = {
     Primitive.Byte: Kind.BYTE, Primitive.SByte: Kind.SBYTE, Primitive.Int16: Kind.INT16,
     Primitive.UInt16: Kind.UINT16, Primitive.Int32: Kind.INT32, Primitive.UInt32: Kind.UINT32,
     Primitive.Int64: Kind.INT64, Primitive.UInt64: Kind.UINT64,
 }
-
-
-def _fits(prim: Primitive, kind: Kind) -> bool:
-    """Every value of the integer primitive ``prim`` is in the range of the integer kind ``kind``."""
-    lo, hi = INTEGER_RANGES[_PRIMITIVE_KINDS[prim]]
-    want_lo, want_hi = INTEGER_RANGES[kind]
-    return want_lo <= lo and hi <= want_hi
+#: (integer primitive, integer kind) pairs where every value of the primitive is in the kind's range: an array
+#: whose wire type fits the declared kind needs no range check (``struct`` read them at that width)
+_FITTING = frozenset(
+    (prim, kind) for prim, own in _PRIMITIVE_KINDS.items() for kind in INTEGER_KINDS
+    if INTEGER_RANGES[kind][0] <= INTEGER_RANGES[own][0] and INTEGER_RANGES[own][1] <= INTEGER_RANGES[kind][1]
+)
+_P_BYTE = Primitive.Byte
+_P_DOUBLE = Primitive.Double
 
 
 def ticks_to_datetime(raw: int) -> _dt.datetime:
@@ -119,16 +136,16 @@ def primitive_to_python(value: PrimitiveValue) -> object:
 
 #: the Python type a scalar of each kind must arrive as (built once: a dict of enum keys is not free)
 _SCALAR_TYPES: dict[Kind, type | tuple[type, ...]] = {
-    Kind.STRING: str, Kind.CHAR: str, Kind.BOOL: bool, Kind.DECIMAL: Decimal,
-    Kind.DATETIME: _dt.datetime, Kind.DATE: _dt.datetime, Kind.DURATION: _dt.timedelta,
-    Kind.DOUBLE: (float, int), Kind.SINGLE: (float, int),
+    K_STRING: str, K_CHAR: str, K_BOOL: bool, K_DECIMAL: Decimal,
+    K_DATETIME: _dt.datetime, K_DATE: _dt.datetime, K_DURATION: _dt.timedelta,
+    K_DOUBLE: (float, int), K_SINGLE: (float, int),
 }
 
 
 def _plain(prim: Primitive, kind: Kind) -> bool:
     """A primitive member that is its declared kind's Python value already: a Double for a double, an
     integer primitive for an integer kind (range still checked)."""
-    return (prim is Primitive.Double and kind is Kind.DOUBLE) or (prim in _INTEGER_PRIMITIVES and kind in INTEGER_KINDS)
+    return (prim is _P_DOUBLE and kind is K_DOUBLE) or (prim in _INTEGER_PRIMITIVES and kind in INTEGER_KINDS)
 
 
 class NrbfDecoder:
@@ -172,7 +189,7 @@ class NrbfDecoder:
 
     def _value(self, raw: object, wt: WireType, depth: int) -> object:
         if raw is None:
-            if not wt.nullable and wt.kind is not Kind.ANY:
+            if not wt.nullable and wt.kind is not K_ANY:
                 raise SoapDecodeError(f"null where a {wt.describe()} is required")
             return None
         if isinstance(raw, StringRecord):
@@ -183,34 +200,43 @@ class NrbfDecoder:
         if isinstance(raw, ClassRecord):
             if raw.name == OBJREF_CLASS:
                 ref = self.objref(raw, depth)
-                if kind not in (Kind.OBJREF, Kind.ANY):
+                if kind is not K_OBJREF and kind is not K_ANY:
                     raise SoapDecodeError(f"an object reference where a {wt.describe()} is expected")
                 return self.marshaller.unmarshal(ref, wt) if self.marshaller is not None else ref
-            if kind is Kind.DELEGATE:
+            if kind is K_DELEGATE:
                 delegate = self.delegate(raw, depth)
                 if isinstance(self.marshaller, DelegateMarshaller):
                     return self.marshaller.unmarshal_delegate(delegate, wt)
                 return delegate
             return self._class(raw, wt, depth)
         if isinstance(raw, ArrayRecord):
-            if kind is Kind.BYTES or (kind is Kind.ANY and raw.primitive is Primitive.Byte):
-                if raw.primitive is not Primitive.Byte:
+            if kind is K_BYTES or (kind is K_ANY and raw.primitive is _P_BYTE):
+                if raw.primitive is not _P_BYTE:
                     raise SoapDecodeError("expected a byte array")
                 return raw.data if raw.data is not None else b""
-            if kind not in (Kind.LIST, Kind.ANY):
+            if kind is K_LIST:
+                item = wt.item if wt.item is not None else ANY
+            elif kind is K_ANY:
+                item = ANY
+            else:
                 raise SoapDecodeError(f"an array where a {wt.describe()} is expected")
-            item = wt.item if kind is Kind.LIST and wt.item is not None else ANY
             if raw.data is not None:  # a byte array read as a list of numbers: one item per byte
                 self._array_items = count_array_items(self._array_items, len(raw.data), self.limits)
             elements = raw.elements()
-            item_kind = declared_kind(item)  # a plain Python int is a .NET Int32
+            item_kind = item.kind
+            if item_kind is K_INT:  # a plain Python int is a .NET Int32
+                item_kind = K_INT32
             if raw.primitive in _INTEGER_PRIMITIVES and item_kind in INTEGER_KINDS:
                 # the values are ints already: only their range is checked, all at once (min and max in C),
-                # item by item only to say which one is out of it
+                # item by item only to say which one is out of it. The list is handed out as it is, not
+                # copied: a message's records are its own (the reader and the templates make them afresh
+                # for every message, see soap/_nrbf_request_templates.py), so nothing else holds it.
                 integers = cast("list[int]", elements)
+                if not integers or (raw.primitive, item_kind) in _FITTING:
+                    return integers
                 lo, hi = INTEGER_RANGES[item_kind]
-                if not integers or _fits(raw.primitive, item_kind) or (lo <= min(integers) and max(integers) <= hi):
-                    return list(integers)
+                if lo <= min(integers) and max(integers) <= hi:
+                    return integers
                 try:
                     return [check_integer(item_kind, v) for v in integers]
                 except OverflowError as exc:
@@ -219,23 +245,25 @@ class NrbfDecoder:
         return self._scalar(raw, wt)
 
     def _scalar(self, raw: object, wt: WireType) -> object:
-        kind = declared_kind(wt)  # a plain Python int is a .NET Int32
-        if kind is Kind.ANY:
+        kind = wt.kind
+        if kind is K_INT:  # a plain Python int is a .NET Int32
+            kind = K_INT32
+        elif kind is K_ANY:
             return raw
-        if kind is Kind.ENUM and isinstance(raw, int | str) and wt.py_type is not None:
+        if kind is K_ENUM and isinstance(raw, int | str) and wt.py_type is not None:
             return enum_member(wt.py_type, raw)
         checks = _SCALAR_TYPES
         if kind in checks:
-            if not isinstance(raw, checks[kind]) or (kind in (Kind.DOUBLE, Kind.SINGLE) and isinstance(raw, bool)):
+            if not isinstance(raw, checks[kind]) or ((kind is K_DOUBLE or kind is K_SINGLE) and isinstance(raw, bool)):
                 raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
-            if kind is Kind.DATE and isinstance(raw, _dt.datetime):
+            if kind is K_DATE and isinstance(raw, _dt.datetime):
                 return raw.date()
-            if kind is Kind.CHAR and isinstance(raw, str) and len(raw) != 1:
+            if kind is K_CHAR and isinstance(raw, str) and len(raw) != 1:
                 raise SoapDecodeError(f"a string of {len(raw)} characters where a char is expected")
             if isinstance(raw, float | int):
-                if kind is Kind.SINGLE:
+                if kind is K_SINGLE:
                     return _single(float(raw))
-                if kind is Kind.DOUBLE:
+                if kind is K_DOUBLE:
                     return float(raw)
             return raw
         if kind in INTEGER_KINDS:
@@ -249,14 +277,14 @@ class NrbfDecoder:
 
     def _class(self, record: ClassRecord, wt: WireType, depth: int) -> object:
         cls = self.registry.lookup(record.name)
-        if wt.kind is Kind.ENUM and wt.py_type is not None and (cls is None or cls is wt.py_type):
+        if wt.kind is K_ENUM and wt.py_type is not None and (cls is None or cls is wt.py_type):
             cls = wt.py_type
-        elif wt.kind is Kind.OBJECT and wt.py_type is not None and (cls is None or not issubclass(cls, wt.py_type)):
+        elif wt.kind is K_OBJECT and wt.py_type is not None and (cls is None or not issubclass(cls, wt.py_type)):
             if cls is not None or record.name.split(".")[-1] != wt.py_type.__name__:
                 raise SoapDecodeError(f"a {record.name} where a {wt.describe()} is expected")
             cls = wt.py_type
         if cls is None:
-            if "ClassName" in record.members and "Message" in record.members and wt.kind is Kind.ANY:
+            if "ClassName" in record.members and "Message" in record.members and wt.kind is K_ANY:
                 return self.exception(record, depth)
             raise SoapDecodeError(f"type {record.name} is not a registered by-value type")
         if issubclass(cls, enum.Enum):
@@ -274,14 +302,14 @@ class NrbfDecoder:
             if spec is None or not spec.read:
                 continue
             kind = spec.wire.kind
-            if kind is Kind.INT:  # a plain Python int is a .NET Int32
-                kind = Kind.INT32
+            if kind is K_INT:  # a plain Python int is a .NET Int32
+                kind = K_INT32
             # a string, double or integer member as value() would read it, without its dispatch
-            if direct and isinstance(raw, StringRecord) and kind is Kind.STRING:
+            if direct and isinstance(raw, StringRecord) and kind is K_STRING:
                 values[spec.attr] = raw.value
             elif direct and isinstance(raw, PrimitiveValue) and _plain(raw.type, kind):
                 try:
-                    values[spec.attr] = raw.value if kind is Kind.DOUBLE else check_integer(kind, raw.value)  # type: ignore[arg-type]
+                    values[spec.attr] = raw.value if kind is K_DOUBLE else check_integer(kind, raw.value)  # type: ignore[arg-type]
                 except OverflowError as exc:
                     raise SoapDecodeError(str(exc)) from None
             else:

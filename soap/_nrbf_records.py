@@ -13,6 +13,8 @@ other ([MS-NRBF] 2.2.1.1): a call whose flags do is refused before anything else
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import cast
@@ -210,6 +212,26 @@ _STREAM_HEAD = struct.Struct("<BiiiiB")
 
 #: fixed-size primitives whose values still need converting (ticks): kept as PrimitiveValue in arrays
 _CONVERTED = (Primitive.DateTime, Primitive.TimeSpan)
+#: the ``array`` type code that reads a fixed-size primitive array's items at their wire width, where one has
+#: it on this platform (``array.tolist`` makes the list with less work than a ``struct`` tuple copied into
+#: one); the others (Boolean: no array type) through ``struct``
+_ARRAY_CODES = {prim: fmt[1] for prim, (fmt, size) in _FIXED.items()
+                if prim not in _CONVERTED and fmt[1] in "bhHiIqQfd" and array(fmt[1]).itemsize == size}
+_SWAP = sys.byteorder != "little"
+
+
+def fixed_items(data: bytes | memoryview, start: int, length: int, prim: Primitive) -> list[object]:
+    """The ``length`` items of a fixed-size primitive array at ``start`` of ``data``, as plain Python values
+    (the caller has checked the bytes are there). One place for the reader and the request templates."""
+    fmt, size = _FIXED[prim]
+    code = _ARRAY_CODES.get(prim)
+    if code is None:
+        return list(struct.unpack_from(f"<{length}{fmt[1]}", data, start))
+    items = array(code)
+    items.frombytes(data[start:start + length * size])  # (any buffer; array(code, a_memoryview) would iterate it)
+    if _SWAP:
+        items.byteswap()
+    return items.tolist()  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,21 +641,20 @@ class NrbfReader:
         return _ClassInfo(layout.name, layout.member_names, layout.types, library, layout.fixed)
 
     def _primitive_array(self, object_id: int, element: BinaryType, prim: Primitive, length: int) -> ArrayRecord:
-        """A primitive array's values. Fixed-size types are read in one ``struct.unpack_from`` (a ``byte[]``
+        """A primitive array's values. Fixed-size types are read at once (:func:`fixed_items`; a ``byte[]``
         as one slice), after checking that the message holds all of their bytes; the others item by item,
         after checking it holds one byte per item. Either way before anything is allocated."""
         fixed = _FIXED.get(prim)
         if fixed is None or prim in _CONVERTED:
             self._need(length)
             return ArrayRecord(object_id, [self.primitive(prim) for _ in range(length)], element, prim)
-        code, size = fixed
+        size = fixed[1]
         self._need(length * size)
         start = self.pos
         self.pos += length * size
         if prim is P_Byte:
             return ArrayRecord(object_id, [], element, prim, data=bytes(self.data[start:self.pos]))
-        values: list[object] = list(struct.unpack_from(f"<{length}{code[1]}", self.data, start))
-        return ArrayRecord(object_id, values, element, prim)
+        return ArrayRecord(object_id, fixed_items(self.data, start, length, prim), element, prim)
 
     def _checked_primitive(self) -> Primitive:
         kind = self.u8()

@@ -20,6 +20,12 @@ same :class:`~soap._binary.BinaryCall`, whose decoding makes every per-type chec
 (other constant bytes, a truncated or over-long string, invalid UTF-8, a non-canonical length prefix the
 reader would still take...) is read by the full reader, which gives its own answer or fault.
 
+Calls whose arguments are all fixed-size primitive arrays (``ArgsIsArray|NoContext``: a call array of references,
+then ``ArraySinglePrimitive`` records, e.g. ``SumInts(int[])``) are kept too (:func:`_array_spans`): each array's
+length and its items are slots, the length bounded in the match as the reader bounds it (``max_array_length``,
+``max_binary_length`` for a ``byte[]``, the message's ``max_array_items``) before any item is read, so one template
+reads such a call whatever the arrays' lengths; the records are made afresh for every message.
+
 Calls with a call context in the call array (``ContextInArray``; the arguments or a method signature may be
 there too), of at most :data:`MAX_RECORDS` records, are kept the same way once their arguments *and* call context
 were decoded: the slots of the records are found by the full reader itself (soap/_nrbf_spans.py): each
@@ -39,22 +45,30 @@ from typing import NamedTuple, cast
 
 from ._errors import SoapDecodeError
 from ._nrbf_records import (
+    _CONVERTED,
     _FIXED_BY_CODE,
     ArrayRecord,
     BinaryType,
+    BT_Object,
+    BT_Primitive,
     ClassRecord,
     MessageFlags,
     MethodCallRecord,
     NrbfMessage,
+    P_Byte,
     P_Decimal,
     P_Null,
     P_String,
     Primitive,
     PrimitiveValue,
     Ref,
+    RT_ArraySingleObject,
+    RT_ArraySinglePrimitive,
+    RT_MemberReference,
     RT_MessageEnd,
     RT_MethodCall,
     StringRecord,
+    fixed_items,
 )
 from ._nrbf_spans import SpanReader, constant_parts
 from ._xml import Limits
@@ -76,10 +90,17 @@ MAX_CONSTANT_BYTES = 16 * 1024
 MAX_RECORDS = 64
 _CONTEXT_IN_ARRAY = MessageFlags.ContextInArray.value
 
-#: how a slot's bytes are read: a length-prefixed UTF-8 string, a fixed-size primitive, nothing (a null)
-TEXT, FIXED, NULL = 0, 1, 2
-#: a slot: (how it is read, the primitive its value is wrapped in (None: a string record's bare text),
-#: unpacker and size for a fixed-size one)
+#: the flags of a call whose arguments are the call array (``ArgsIsArray``), no context: kept when every
+#: argument is a primitive array (see :func:`_array_spans`)
+ARRAY_FLAGS = (MessageFlags.ArgsIsArray | MessageFlags.NoContext).value
+#: an ArraySingleObject or ArraySinglePrimitive record's head: record type, object id, length
+_ARRAY_HEAD = struct.Struct("<Bii")
+
+#: how a slot's bytes are read: a length-prefixed UTF-8 string, a fixed-size primitive, nothing (a null), a
+#: primitive array's length (4 bytes, bounded as the reader bounds it), that array's items (length x size bytes)
+TEXT, FIXED, NULL, LENGTH, ITEMS = 0, 1, 2, 3, 4
+#: a slot: (how it is read, the primitive its value is wrapped in (None: a string record's bare text; an
+#: array's item type), unpacker and size for a fixed-size one (an array's item size))
 _Slot = tuple[int, Primitive | None, struct.Struct | None, int]
 #: the flags no record template takes: a context inline (a string in the method record)
 _CONTEXT_INLINE = MessageFlags.ContextInline.value
@@ -148,6 +169,44 @@ def _slot_spans(body: bytes, simple: bool) -> tuple[list[tuple[int, int, _Slot]]
     if simple and (pos != len(body) - 1 or body[pos] != RT_MessageEnd):
         return None
     return spans, pos
+
+
+def _array_spans(body: bytes, pos: int) -> tuple[list[tuple[int, int, _Slot]], tuple[int, tuple[Ref, ...]],
+                                                  tuple[tuple[int, Primitive], ...]] | None:
+    """The slots of a call whose arguments are all primitive arrays, from ``pos`` (after its method record):
+    an ``ArraySingleObject`` call array of ``MemberReference`` records, then ``ArraySinglePrimitive`` records
+    of fixed-size types (no DateTime or TimeSpan: their items are converted), then ``MessageEnd``. Each array's
+    length and its items are slots (its record type, id and type code constant bytes), so one template reads
+    the call whatever the arrays' lengths. Returns the spans, the call array (id, references) and each
+    array's (id, item type); None for any other shape. The full reader read this message: the references
+    resolve, the lengths were within the limits."""
+    size = len(body)
+    if pos + _ARRAY_HEAD.size > size or body[pos] != RT_ArraySingleObject:
+        return None
+    _, call_id, count = _ARRAY_HEAD.unpack_from(body, pos)
+    pos += _ARRAY_HEAD.size
+    refs: list[Ref] = []
+    for _ in range(count):
+        if pos + 5 > size or body[pos] != RT_MemberReference:
+            return None
+        refs.append(Ref(_I32.unpack_from(body, pos + 1)[0]))
+        pos += 5
+    spans: list[tuple[int, int, _Slot]] = []
+    arrays: list[tuple[int, Primitive]] = []
+    while pos + _ARRAY_HEAD.size < size and body[pos] == RT_ArraySinglePrimitive:
+        _, object_id, length = _ARRAY_HEAD.unpack_from(body, pos)
+        fixed = _FIXED_BY_CODE.get(body[pos + _ARRAY_HEAD.size])
+        if fixed is None or fixed[0] in _CONVERTED or length < 0:
+            return None
+        prim, _, width = fixed
+        spans.append((pos + 5, pos + _ARRAY_HEAD.size, (LENGTH, prim, None, 0)))
+        start = pos + _ARRAY_HEAD.size + 1  # (after the type code: a constant byte between the two slots)
+        pos = start + length * width
+        spans.append((start, pos, (ITEMS, prim, None, width)))
+        arrays.append((object_id, prim))
+    if not arrays or pos != size - 1 or body[pos] != RT_MessageEnd:
+        return None
+    return spans, (call_id, tuple(refs)), tuple(arrays)
 
 
 #: how a fresh record's member or item is made: (0, the value itself) for a constant one (a reference, a null,
@@ -226,12 +285,14 @@ def _plan(objects: dict[int, object], strings: dict[int, int], members: dict[tup
 class _Builder:
     """Makes the records of a call of one template (see :func:`_plan`): the records with no slot in them (nor
     a record with one) are the recorded ones, shared (records are inert: the decoder only reads them, and
-    builds new objects from them for every call); the others are made afresh with the slots' values."""
+    builds new objects from them for every call); the others are made afresh with the slots' values. A
+    primitive array with items is made afresh too (its items a copy of the recorded ones): the decoder hands
+    an integer array's list to the method as it is (soap/_nrbf_decode.py), which may change it."""
 
     __slots__ = ("build", "shared", "steps")
 
     def __init__(self, plan: _Plan, objects: dict[int, object]) -> None:
-        dynamic: set[int] = set()
+        dynamic = {step.oid for step in plan if isinstance(step, _ArrayStep) and step.constant}
         changed = True
         while changed:  # a record is made afresh if a slot or a record made afresh is in it
             changed = False
@@ -282,7 +343,8 @@ class _Builder:
             else:
                 scope[f"E{n}"], scope[f"P{n}"], scope[f"C{n}"], scope[f"D{n}"] = (step.element, step.primitive,
                                                                                 step.class_name, step.data)
-                lines.append(f"    r{n} = ArrayRecord(I{n}, [], E{n}, P{n}, C{n}, D{n})")
+                scope[f"K{n}"] = step.constant
+                lines.append(f"    r{n} = ArrayRecord(I{n}, list(K{n}), E{n}, P{n}, C{n}, D{n})")
             lines.append(f"    objects[I{n}] = r{n}")
         for n, step in enumerate(self.steps):
             if isinstance(step, _ClassStep):
@@ -302,11 +364,12 @@ class _Builder:
 class BinaryRequestTemplate:
     """One recorded call shape: its constant bytes, its slots, and what its record says."""
 
-    __slots__ = ("arg_count", "chunks", "first", "flags", "header_id", "inline", "method_name", "plan", "root_id",
-                 "size", "slots", "type_name")
+    __slots__ = ("arg_count", "arrays", "call_array", "chunks", "first", "flags", "header_id", "inline",
+                 "method_name", "plan", "root_id", "size", "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
-                 root_id: int, header_id: int, arg_count: int, plan: _Builder | None) -> None:
+                 root_id: int, header_id: int, arg_count: int, plan: _Builder | None,
+                 arrays: tuple[tuple[int, tuple[Ref, ...]], tuple[tuple[int, Primitive], ...]] | None = None) -> None:
         #: the constant bytes before the first slot, and after each slot (never empty: a type code, a record or
         #: MessageEnd)
         self.first, self.chunks = constant_parts(body, spans)
@@ -322,21 +385,45 @@ class BinaryRequestTemplate:
         #: the first slots are the inline arguments; the others are the records' (``plan``: None without records)
         self.arg_count = arg_count
         self.plan = plan
+        #: a call of primitive arrays (:func:`_array_spans`): its call array (id, references), constant, and
+        #: each array's (id, item type); their slots are all the template's
+        self.call_array, self.arrays = arrays if arrays is not None else ((0, ()), ())
 
     def same_as(self, other: BinaryRequestTemplate) -> bool:
         return self.first == other.first and self.chunks == other.chunks
 
-    def match(self, body: bytes, max_text_length: int) -> NrbfMessage | None:
+    def match(self, body: bytes, limits: Limits) -> NrbfMessage | None:
         """The message the full reader reads from ``body`` if it is this template with values in its slots
-        the reader reads as themselves, else None."""
+        the reader reads as themselves (within ``limits``, the reader's), else None."""
         first = self.first
         if not body.startswith(first):
             return None
         pos = len(first)
         size = len(body)
         values: list[object] = []
+        max_text_length = limits.max_text_length
+        length = 0
+        items = len(self.call_array[1])  # the array items of the message so far, as the reader counts them
         for (reading, prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
-            if reading == TEXT:
+            if reading == ITEMS:  # (the length slot before it is read and bounded)
+                end = pos + length * width
+                if end > size:
+                    return None
+                values.append(body[pos:end] if prim is P_Byte else fixed_items(body, pos, length, prim))  # type: ignore[arg-type]
+                pos = end
+            elif reading == LENGTH:  # bounded as NrbfReader._array_length does, before anything is read
+                if pos + 4 > size:
+                    return None
+                length = _I32.unpack_from(body, pos)[0]
+                pos += 4
+                if prim is P_Byte:
+                    if length < 0 or length > limits.max_binary_length:
+                        return None
+                else:
+                    items += length
+                    if length < 0 or length > limits.max_array_length or items > limits.max_array_items:
+                        return None
+            elif reading == TEXT:
                 if pos < size and body[pos] < 0x80:  # a one-byte length: nearly every string
                     length = body[pos]
                     start = pos + 1
@@ -368,10 +455,24 @@ class BinaryRequestTemplate:
         plan = self.plan
         if plan is None:
             call = MethodCallRecord(self.flags, self.method_name, self.type_name, values if self.inline else None)
+            if self.arrays:
+                return NrbfMessage(self.root_id, self.header_id, call, self._arrays(values))
             return NrbfMessage(self.root_id, self.header_id, call, {})
         count = self.arg_count
         call = MethodCallRecord(self.flags, self.method_name, self.type_name, values[:count] if self.inline else None)
         return NrbfMessage(self.root_id, self.header_id, call, plan.build(values[count:]))
+
+    def _arrays(self, values: list[object]) -> dict[int, object]:
+        """The records of a call of primitive arrays, made afresh (the decoder hands an integer array's list to
+        the method as it is), in the reader's order: the call array, then the arrays."""
+        call_id, refs = self.call_array
+        objects: dict[int, object] = {call_id: ArrayRecord(call_id, list(refs), BT_Object)}
+        for (object_id, prim), items in zip(self.arrays, values, strict=True):
+            if prim is P_Byte:
+                objects[object_id] = ArrayRecord(object_id, [], BT_Primitive, prim, data=cast(bytes, items))
+            else:
+                objects[object_id] = ArrayRecord(object_id, cast("list[object]", items), BT_Primitive, prim)
+        return objects
 
 
 def _record_slots(body: bytes, message: NrbfMessage, limits: Limits
@@ -436,9 +537,9 @@ class BinaryRequestTemplates:
         templates = self._templates
         if not templates or len(body) > self.limits.max_bytes:
             return None
-        limit = self.limits.max_text_length
+        limits = self.limits
         for position, template in enumerate(templates):
-            message = template.match(body, limit)
+            message = template.match(body, limits)
             if message is not None:
                 if position:
                     self._promote(template)
@@ -457,6 +558,7 @@ class BinaryRequestTemplates:
         record = message.message
         if not isinstance(record, MethodCallRecord):
             return
+        arrays = None
         if not message.objects:
             if record.flags.value not in SIMPLE_FLAGS:
                 return
@@ -464,6 +566,12 @@ class BinaryRequestTemplates:
             if head is None:
                 return
             spans, arg_count, plan = head[0], len(head[0]), None
+        elif record.flags.value == ARRAY_FLAGS:
+            head = _slot_spans(body, simple=False)
+            found_arrays = _array_spans(body, head[1]) if head is not None else None
+            if found_arrays is None:
+                return
+            spans, arg_count, plan, arrays = found_arrays[0], 0, None, found_arrays[1:]
         else:
             if not record.flags.value & _CONTEXT_IN_ARRAY or len(body) > MAX_CONSTANT_BYTES \
                     or len(message.objects) > MAX_RECORDS:
@@ -478,10 +586,11 @@ class BinaryRequestTemplates:
                 self._refused.add(shape)
                 return
             spans, arg_count, plan = found
-        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, arg_count, plan)
+        template = BinaryRequestTemplate(body, spans, record, message.root_id, message.header_id, arg_count, plan,
+                                         arrays)
         if template.size > MAX_CONSTANT_BYTES:
             return
-        again = template.match(body, self.limits.max_text_length)
+        again = template.match(body, self.limits)
         if again is None or again.message != record or again.objects != message.objects:
             return  # (not what the reader read: never expected, but then nothing is kept)
         with self._lock:

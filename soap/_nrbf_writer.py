@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import functools
+import operator
 import struct
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import cast
 
@@ -251,6 +253,12 @@ class NrbfWriter:
         self._keep: list[object] = []
         self._libraries: dict[str, int] = {}
         self._metadata: dict[_Layout, int] = {}
+        #: per class written in this message: its CLR name in this writer's registry, and its flat record
+        #: (:func:`_flat_record`) when that name is the one the record was made with (else None)
+        self._classes: dict[type, tuple[ClrName, _FlatRecord | None]] = {}
+        #: per flat record (by ``id()``: they live in :data:`_FLAT_RECORDS` for good), the object id of the
+        #: record that described its layout in this message (``_metadata``'s entry, which never changes)
+        self._described: dict[int, int] = {}
 
     def new_id(self) -> int:
         n = self._next_id
@@ -297,12 +305,16 @@ class NrbfWriter:
 
     def record(self, ref: int, value: object, wt: WireType) -> bytes:
         cls = type(value)
-        if cls in _PLANS:  # a by-value class written before (so none of the checks below matches it)
-            name = self.registry.name_of(cls)
-            if cls not in _FLAT_RECORDS:
-                _flat_record(cls, name)
-            flat = _FLAT_RECORDS[cls]
-            if flat is not None and flat[0] is name:
+        known = self._classes.get(cls)
+        if known is not None or cls in _PLANS:  # a by-value class written before (none of the checks below matches)
+            if known is None:
+                name = self.registry.name_of(cls)
+                if cls not in _FLAT_RECORDS:
+                    _flat_record(cls, name)
+                flat = _FLAT_RECORDS[cls]
+                known = self._classes[cls] = (name, flat if flat is not None and flat[0] is name else None)
+            name, flat = known
+            if flat is not None:
                 written = self._flat_record(ref, value, flat)
                 if written is not None:
                     return written
@@ -364,6 +376,8 @@ class NrbfWriter:
         head = (bytes([RT_BinaryArray]) + struct.pack("<i", ref) + bytes([_SINGLE_ARRAY])
                 + struct.pack("<ii", 1, len(items)) + bytes([binary_type]) + extra)
         # enums are value types: .NET writes them inline (with ids of their own), classes by reference
+        if kind is K_OBJECT:
+            return prefix + head + self._references(items, item)
         return prefix + head + self._items(items, item, inline=kind is K_ENUM)
 
     def element_class(self, item: WireType) -> ClrName | None:
@@ -396,33 +410,70 @@ class NrbfWriter:
             out += _null_run(nulls)
         return bytes(out)
 
+    def _references(self, items: list[object], item: WireType) -> bytes:
+        """:meth:`_items` of an array of class objects (``item`` an object type: never marshalled, no delegate),
+        each a ``MemberReference`` to its record, queued as :meth:`reference` queues it: the same bytes and ids,
+        without :meth:`object_value`'s dispatch per item."""
+        parts: list[bytes] = []
+        append = parts.append
+        memo, keep, queue = self._memo, self._keep, self._queue
+        nulls = 0
+        for v in items:
+            if v is None:
+                nulls += 1
+                continue
+            if nulls:
+                append(_null_run(nulls))
+                nulls = 0
+            key = id(v)
+            ref = memo.get(key)
+            if ref is None:
+                keep.append(v)
+                ref = memo[key] = self._next_id
+                self._next_id = ref + 1
+                queue.append((ref, v, item))
+            append(_REFERENCE.pack(RT_MemberReference, ref))
+        if nulls:
+            append(_null_run(nulls))
+        return b"".join(parts)
+
     def _flat_record(self, ref: int, value: object, flat: _FlatRecord) -> bytes | None:
         """:meth:`_class_record` of ``_fields(value)`` for a class whose every field :meth:`_fields` writes in one
-        step, when every value is of that step's type (None otherwise, before anything is written: written as
+        step, when every value is of that step's type (None otherwise, before any id is taken: written as
         usual): the same bytes, ids and libraries, from the layout's parts computed once."""
-        name, layout, system, static, plan = flat
-        values = [getattr(value, attr) for attr, _ in plan]
-        for (_, fast), v in zip(plan, values, strict=True):
+        name, layout, system, static, _, values_of, kinds = flat
+        n = self._next_id
+        parts: list[bytes] = [b""]  # (the record's head, once the values are known to fit)
+        append = parts.append
+        for fast, v in zip(kinds, values_of(value), strict=True):
             t = type(v)
-            if not ((fast is K_STRING and t is str) or (fast is K_DOUBLE and t is float)
-                    or (fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF)):
-                return None
-        raws: list[bytes] = []
-        append = raws.append
-        for (_, fast), v in zip(plan, values, strict=True):
-            if fast is K_STRING:
-                n = self._next_id
-                self._next_id = n + 1
-                append(_STRING_RECORD + _I32.pack(n) + lps(v))
+            if fast is K_STRING and t is str:
+                raw = cast(str, v).encode("utf-8", "surrogatepass")
+                append(_STRING_HEAD.pack(RT_BinaryObjectString, n))
+                if len(raw) < 0x80:  # (lps, in line)
+                    append(_LENGTHS[len(raw)])
+                    append(raw)
+                else:
+                    append(lps(cast(str, v)))
+                n += 1
+            elif fast is K_DOUBLE and t is float:
+                append(_DOUBLE.pack(v))
+            elif fast is K_INT32 and t is int and -0x80000000 <= v <= 0x7FFFFFFF:  # type: ignore[operator]
+                append(_I32.pack(v))
             else:
-                append((_DOUBLE if fast is K_DOUBLE else _I32).pack(v))
-        known = self._metadata.setdefault(layout, ref)
+                return None
+        self._next_id = n  # (the string records' ids, taken in order)
+        known = self._described.get(id(flat))
+        if known is None:
+            known = self._described[id(flat)] = self._metadata.setdefault(layout, ref)
         if known != ref:  # described before in this message: a ClassWithId, as in _class_record
-            return _CLASS_WITH_ID + _II.pack(ref, known) + b"".join(raws)
-        if system:
-            return _SYSTEM_CLASS_RECORD + _I32.pack(ref) + static + b"".join(raws)
-        lib, lib_record = self._library_id(name.assembly)
-        return lib_record + _CLASS_RECORD + _I32.pack(ref) + static + _I32.pack(lib) + b"".join(raws)
+            parts[0] = _WITH_ID.pack(RT_ClassWithId, ref, known)
+        elif system:
+            parts[0] = _SYSTEM_CLASS_RECORD + _I32.pack(ref) + static
+        else:
+            lib, lib_record = self._library_id(name.assembly)
+            parts[0] = lib_record + _CLASS_RECORD + _I32.pack(ref) + static + _I32.pack(lib)
+        return b"".join(parts)
 
     def _fields(self, value: object, cls: type) -> list[Member]:
         """The members of a by-value object. A non-nullable ``str``, ``float`` or 32-bit ``int`` field holding
@@ -694,6 +745,9 @@ _PLANS: dict[type, tuple[tuple[FieldSpec, Kind | None], ...]] = {}
 _I32 = struct.Struct("<i")
 _II = struct.Struct("<ii")
 _DOUBLE = struct.Struct("<d")
+#: a record type and an object id (a MemberReference; a string record's head), a ClassWithId's three fields
+_REFERENCE = _STRING_HEAD = struct.Struct("<Bi")
+_WITH_ID = struct.Struct("<Bii")
 _CLASS_WITH_ID = bytes([RT_ClassWithId])
 _CLASS_RECORD = bytes([RT_ClassWithMembersAndTypes])
 _SYSTEM_CLASS_RECORD = bytes([RT_SystemClassWithMembersAndTypes])
@@ -701,9 +755,10 @@ _SYSTEM_CLASS_RECORD = bytes([RT_SystemClassWithMembersAndTypes])
 #: a by-value class every field of which :meth:`NrbfWriter._fields` writes in one step: its CLR name (as the
 #: registry that wrote it first names it), its record layout (the key of ``NrbfWriter._metadata``), whether it
 #: is a System class, its metadata after the object id (name, members, their types; not the library id), and
-#: per field (attribute, kind)
+#: per field (attribute, kind); the values of the fields (one call), and their kinds alone
 _Layout = tuple[ClrName, tuple[tuple[str, BinaryType, object], ...]]
-_FlatRecord = tuple[ClrName, _Layout, bool, bytes, tuple[tuple[str, Kind], ...]]
+_FlatRecord = tuple[ClrName, _Layout, bool, bytes, tuple[tuple[str, Kind], ...],
+                    Callable[[object], tuple[object, ...]], tuple[Kind, ...]]
 _FLAT_RECORDS: dict[type, _FlatRecord | None] = {}  # (None: a class that is not one)
 _FAST_MEMBER_TYPES = {K_STRING: (BT_String, None), K_DOUBLE: (BT_Primitive, P_Double), K_INT32: (BT_Primitive, P_Int32)}
 
@@ -722,8 +777,25 @@ def _flat_record(cls: type, name: ClrName) -> None:
     system, names_and_kinds = _class_head(name, members)
     extras = bytes(info for _, _, info, _ in members if info is not None)  # type: ignore[misc]
     layout: _Layout = (name, tuple([member[:3] for member in members]))
+    attrs = [spec.attr for spec, _ in plan]
+    values_of: Callable[[object], tuple[object, ...]]
+    if len(attrs) > 1:
+        values_of = operator.attrgetter(*attrs)  # (a tuple of the values, in one call)
+    elif attrs:
+        values_of = functools.partial(_one_value, attrs[0])
+    else:
+        values_of = _no_values
     _FLAT_RECORDS[cls] = (name, layout, system, names_and_kinds + extras,
-                          tuple((spec.attr, cast(Kind, fast)) for spec, fast in plan))
+                          tuple((spec.attr, cast(Kind, fast)) for spec, fast in plan), values_of,
+                          tuple(cast(Kind, fast) for _, fast in plan))
+
+
+def _one_value(attr: str, value: object) -> tuple[object, ...]:
+    return (getattr(value, attr),)
+
+
+def _no_values(value: object) -> tuple[object, ...]:
+    return ()
 
 
 def _field_plan(cls: type) -> tuple[tuple[FieldSpec, Kind | None], ...]:
