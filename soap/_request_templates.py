@@ -117,6 +117,10 @@ class TemplateCall:
 
     overloadable = True
     claimed_type: str | None = None
+    #: every header block is one the Remoting runtime processes (``__CallContext``, ``__MethodSignature``: a
+    #: template keeps no other, :meth:`RequestTemplates.record`), which SOAP's mustUnderstand rule never finds
+    #: unprocessed (``soap._headers.not_understood``): the server skips that pass for such a call
+    runtime_headers_only = True
 
     __slots__ = ("_blocks", "_full_call", "_owner", "_source", "_template", "_texts")
 

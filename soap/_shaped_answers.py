@@ -12,34 +12,42 @@ that it is the text the writer's own functions give for the value, and keeps the
 answers of the shape are those bytes around the new texts.
 
 Each value must be of the shape the template was made from, or the full writer writes the answer (and says
-why when it refuses one): a return or out value of its declared kind that is not None (``escape_text`` for
-strings, the writer's ``scalar`` for the rest, as :mod:`soap._response_templates`); a context value that is
+why when it refuses one): a return or out value of its declared kind that is not None (a ``str`` through
+``escape_text``, an ``int`` in Int32's range for an Int32, the writer's ``scalar`` for the rest, as
+:mod:`soap._response_templates`); a context value that is
 a ``str``, or an object of a flat registered class (the writer's ``_flat_class``: every field a string or an
 Int32) whose fields hold exactly a ``str`` and an ``int`` in Int32's range, no two slots sharing an object
 (the writer would refer to it twice), and no object that carries an ObjRef to send instead (a proxy's
-``__remoting_objref__``, which the server's marshaller sends in its place).
+``__remoting_objref__``, which the server's marshaller sends in its place). A shape checks and fills its
+answer with code made for it (:class:`_Shape`), as the binary templates do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import keyword
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from lxml import etree
 
 from ._byte_template import ByteTemplate, leaf_spans_in_order
 from ._call_context import CALL_CONTEXT_HEADER, known_classes
-from ._encoded_writer import _FLAT_CLASSES, _flat_class
+from ._encoded_writer import _FLAT_CLASSES, _flat_class, _FlatClass
 from ._escape import escape_text
 from ._model import MethodReturn
 from ._response_templates import TEMPLATE_KINDS, value_text
-from ._types import K_INT32, K_STRING, K_VOID, Kind, TypeRegistry
+from ._types import K_INT, K_INT32, K_STRING, K_VOID, Kind, TypeRegistry, WireType
 from ._xml import local_name
 
 #: shapes kept, and the tries to record one whose values did not show where their text is (an empty string)
 CAPACITY = 256
 TRIES = 4
+#: shapes kept under one (method, namespace, dialect, return kind, slot names): they differ in out values or
+#: in a slot's class, tried in turn
+PER_KEY = 8
 
 _Key = tuple[str, str, bool, Kind, tuple[tuple[str, Kind], ...], tuple[tuple[str, type], ...] | None]
+_Coarse = tuple[str, str, bool, Kind, tuple[str, ...] | None]
 
 
 def _key(ret: MethodReturn, toolkit: bool) -> _Key:
@@ -138,23 +146,124 @@ def _leaves(root: etree._Element, ret: MethodReturn, registry: TypeRegistry) -> 
     return leaves
 
 
+_INT32_KINDS = (K_INT32, K_INT)  # (a declared Python int is an Int32: the writer's ``scalar``)
+#: object slots past which distinctness is checked with a set rather than pair by pair
+_PAIRWISE = 4
+
+_Filler = Callable[[MethodReturn, TypeRegistry], "bytes | None"]
+
+
 class _Shape:
-    """One shape's answer: its constant text with a slot per value, and which value goes in which slot."""
+    """One shape's answer: its constant text with a slot per value, filled by straight-line code made for it.
 
-    __slots__ = ("chunks", "first", "order")
+    Made from an answer of the shape that the full writer wrote (:meth:`ShapedAnswers.record`). :meth:`answer`
+    is code generated for the shape (a loop over the values, or checks in bulk with ``map``/``zip``, cost
+    several times as many instructions on every answer: each C call over an iterator is hundreds): each value
+    read in one line, every type checked in one ``if``, the Int32 ranges in one chained comparison, the strings'
+    escaping with one test over them all (one by one, with ``escape_text``, only when that test fails), the
+    answer one ``join``. It checks what the module docstring lists, nothing less; any other value returns None
+    (the full writer then writes it or says why). Names in the code are generated or are field names that are
+    identifiers; every constant (chunks, classes, names, wire types) is passed in, never spliced."""
 
-    def __init__(self, template: ByteTemplate, order: Sequence[int]) -> None:
-        self.first = template.first.decode("utf-8")
-        self.chunks = tuple(chunk.decode("utf-8") for chunk in template.chunks)
-        #: the value (in :func:`_texts`' order) of each slot, in document order
-        self.order = tuple(order)
+    __slots__ = ("answer", "source")
 
-    def fill(self, texts: list[str]) -> bytes:
-        parts = [self.first]
-        for index, chunk in zip(self.order, self.chunks, strict=True):
-            parts.append(texts[index])
-            parts.append(chunk)
-        return "".join(parts).encode("utf-8")
+    def __init__(self, template: ByteTemplate, order: Sequence[int], ret: MethodReturn,
+                 flat: Sequence[_FlatClass | None]) -> None:
+        scope: dict[str, object] = {"escape_text": escape_text, "value_text": value_text}
+        lines: list[str] = []
+        #: per value (in :func:`_texts`' order): its expression in the answer
+        texts: list[str] = []
+        strings: list[str] = []
+        ints: list[str] = []
+        checks: list[str] = []  # (the type tests, one ``if``)
+        others: list[tuple[str, WireType]] = []
+
+        def take(expression: str, wt: WireType | None, kind: Kind) -> None:
+            name = f"v{len(texts)}"
+            lines.append(f"    {name} = {expression}")
+            if kind is K_STRING:
+                checks.append(f"type({name}) is not str")
+                strings.append(name)
+                texts.append(name)
+            elif kind in _INT32_KINDS:
+                checks.append(f"type({name}) is not int")
+                ints.append(name)
+                texts.append(f"str({name})")
+            else:
+                assert wt is not None
+                others.append((name, wt))
+                texts.append(name)
+
+        if ret.value_type.kind is not K_VOID:
+            take("ret.value", ret.value_type, ret.value_type.kind)
+        if ret.out_args:
+            lines += ["    outs = ret.out_args", f"    if len(outs) != {len(ret.out_args)}: return None"]
+            for n, (name, _, wt) in enumerate(ret.out_args):
+                scope[f"O{n}"], scope[f"W{n}"] = name, wt
+                lines += [f"    o = outs[{n}]", f"    if o[0] != O{n} or o[2] is not W{n}: return None"]
+                take("o[1]", wt, wt.kind)
+        else:
+            lines.append("    if ret.out_args: return None")
+        context = ret.call_context
+        if context:
+            slots = [f"s{n}" for n in range(len(context))]
+            # (the slot names and their order are the key's: only the values are read here)
+            lines.append(f"    {', '.join(slots)}, = ret.call_context.values()")
+            objects: list[str] = []
+            classes: dict[type, str] = {}
+            for slot, value, known in zip(slots, context.values(), flat, strict=True):
+                if known is None:  # a string slot
+                    take(slot, None, K_STRING)
+                    continue
+                cls = type(value)
+                if cls not in classes:
+                    classes[cls] = f"C{len(classes)}"
+                    scope[classes[cls]], scope[f"N{len(classes) - 1}"] = cls, known[0]
+                    lines.insert(0, f"    if registry.name_of({classes[cls]}) is not N{len(classes) - 1}: return None")
+                lines += [f"    if type({slot}) is not {classes[cls]}"
+                          f" or getattr({slot}, '__remoting_objref__', None) is not None: return None"]
+                objects.append(slot)
+                for attr, _, fast, _ in known[3]:
+                    if attr.isidentifier() and not keyword.iskeyword(attr):
+                        take(f"{slot}.{attr}", None, K_STRING if fast is K_STRING else K_INT32)
+                    else:
+                        scope[f"A{len(texts)}"] = attr
+                        take(f"getattr({slot}, A{len(texts)})", None, K_STRING if fast is K_STRING else K_INT32)
+            if len(objects) > _PAIRWISE:  # (two slots with one object: the writer refers to it twice)
+                lines.append(f"    if len({{{', '.join(f'id({o})' for o in objects)}}}) != {len(objects)}: return None")
+            elif len(objects) > 1:
+                pairs = [f"{a} is {b}" for i, a in enumerate(objects) for b in objects[i + 1:]]
+                lines.append(f"    if {' or '.join(pairs)}: return None")
+        elif context is None:
+            lines.append("    if ret.call_context is not None: return None")
+        else:
+            lines.append("    if ret.call_context is None or ret.call_context: return None")
+        if checks:
+            lines.append(f"    if {' or '.join(checks)}: return None")
+        if ints:
+            lines.append(f"    if not ({' and '.join(f'-2147483648 <= {v} <= 2147483647' for v in ints)}): return None")
+        if strings or others:
+            lines.append("    try:")
+            if strings:
+                joined = strings[0] if len(strings) == 1 else " + ".join(strings)
+                lines += [f"        s = {joined}",
+                          "        if not s.isprintable() or '&' in s or '<' in s or '>' in s:",
+                          *(f"            {v} = escape_text({v})" for v in strings)]
+            for n, (v, wt) in enumerate(others):
+                scope[f"X{n}"] = wt
+                lines.append(f"        {v} = value_text({v}, X{n})")
+            lines += ["    except Exception:", "        return None"]  # (SoapEncodeError ...: the full writer says it)
+        parts = ["P0"]
+        scope["P0"] = template.first.decode("utf-8")
+        for n, (i, chunk) in enumerate(zip(order, template.chunks, strict=True), 1):
+            scope[f"P{n}"] = chunk.decode("utf-8")
+            parts += [texts[i], f"P{n}"]
+        lines.append(f"    return ''.join(({', '.join(parts)},)).encode('utf-8')")
+        self.source = "\n".join(["def answer(ret, registry):", *lines])
+        exec(self.source, scope)  # (code made here, of generated names and identifiers only)
+        #: the full writer's answer to ``ret`` (whose key is this shape's), or None where the full writer must
+        #: write it (a value of another type or shape than the recorded one's, one it refuses: it says why)
+        self.answer = cast(_Filler, scope["answer"])
 
 
 class ShapedAnswers:
@@ -162,26 +271,39 @@ class ShapedAnswers:
 
     def __init__(self, registry: TypeRegistry) -> None:
         self.registry = registry
-        self._shapes: dict[_Key, _Shape] = {}
+        #: (method, namespace, dialect, return kind, context slot names) -> the shapes recorded under it
+        self._shapes: dict[_Coarse, list[_Shape]] = {}
+        #: the shapes recorded (their full keys)
+        self._recorded: set[_Key] = set()
         self._tries: dict[_Key, int] = {}
 
     def write(self, ret: MethodReturn, toolkit: bool) -> bytes | None:
         """The full writer's answer to ``ret`` if a template of its shape is known, else None."""
-        shape = self._shapes.get(_key(ret, toolkit))
-        if shape is None:
+        context = ret.call_context
+        shapes = self._shapes.get((ret.method_name, ret.namespace, toolkit, ret.value_type.kind,
+                                   None if context is None else tuple(context)))
+        if shapes is None:
             return None
-        texts = _texts(ret, self.registry)
-        return None if texts is None else shape.fill(texts)
+        for shape in shapes:
+            written = shape.answer(ret, self.registry)
+            if written is not None:
+                return written
+        return None
 
     def record(self, ret: MethodReturn, toolkit: bool, written: bytes) -> None:
         """Keep ``written``, the full writer's answer to ``ret``, as the template of its shape if it can be one."""
         key = _key(ret, toolkit)
-        if key in self._shapes or self._tries.get(key, 0) >= TRIES or any(kind not in TEMPLATE_KINDS
-                                                                         for _, kind in key[4]):
+        if key in self._recorded or self._tries.get(key, 0) >= TRIES or any(kind not in TEMPLATE_KINDS
+                                                                           for _, kind in key[4]):
             return
-        if ret.call_context and known_classes([v for v in ret.call_context.values() if type(v) is not str],
-                                              self.registry, _FLAT_CLASSES, _flat_class) is None:
-            return  # (fills the writer's entries the answers are then checked against)
+        flat: list[_FlatClass | None] = []
+        if ret.call_context:
+            objects = [v for v in ret.call_context.values() if type(v) is not str]
+            known = known_classes(objects, self.registry, _FLAT_CLASSES, _flat_class)
+            if known is None:
+                return  # (fills the writer's entries the answers are then checked against)
+            found = iter(known)
+            flat = [None if type(v) is str else next(found) for v in ret.call_context.values()]
         if len(self._tries) >= CAPACITY:
             self._tries.clear()
         self._tries[key] = self._tries.get(key, 0) + 1
@@ -195,16 +317,25 @@ class ShapedAnswers:
         leaves = _leaves(root, ret, self.registry)
         if leaves is None or len(leaves) != len(texts):
             return
-        found = leaf_spans_in_order(written, list(root.iter()), leaves)
-        if found is None:
+        located = leaf_spans_in_order(written, list(root.iter()), leaves)
+        if located is None:
             return
-        spans, order = found
+        spans, order = located
         for (start, end), i in zip(spans, order, strict=True):
             if written[start:end] != texts[i].encode("utf-8"):
                 return
-        if len(self._shapes) >= CAPACITY:
+        shape = _Shape(ByteTemplate(written, spans), order, ret, flat)
+        if shape.answer(ret, self.registry) != written:
+            return  # (the shape's own path must give the recorded answer back: else it is no template of it)
+        if len(self._recorded) >= CAPACITY:
             self._shapes.clear()  # (a burst of shapes answered once each; the next answers refill it)
-        self._shapes[key] = _Shape(ByteTemplate(written, spans), order)
+            self._recorded.clear()
+        coarse: _Coarse = (*key[:4], None if key[5] is None else tuple(name for name, _ in key[5]))
+        kept = self._shapes.get(coarse, [])
+        if len(kept) >= PER_KEY:
+            return
+        self._shapes[coarse] = [*kept, shape]
+        self._recorded.add(key)
 
 
 __all__ = ["ShapedAnswers"]

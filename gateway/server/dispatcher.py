@@ -69,8 +69,9 @@ BUILTINS: dict[str, Operation] = {
 }
 
 
-#: (a global: an enum member read from its class costs about 750 instructions on Python 3.11, on every call)
+#: (globals: an enum member read from its class costs about 750 instructions on Python 3.11, on every call)
 _SINGLE_CALL = WellKnownObjectMode.SingleCall
+_OUT = Direction.OUT
 
 #: Types every object answering a remote call is, whatever its own classes.
 UNIVERSAL_TYPES = frozenset({"System.Object", "System.MarshalByRefObject"})
@@ -115,9 +116,9 @@ def _with_outs(op: Operation, args: list[object], all_slots: bool) -> list[objec
         full = list(args)
     else:
         it = iter(args)
-        full = [None if p.direction is Direction.OUT else next(it) for p in op.parameters]
+        full = [None if p.direction is _OUT else next(it) for p in op.parameters]
     for position, param in op.outputs:
-        if param.direction is Direction.OUT:
+        if param.direction is _OUT:
             full[position] = param.default
     return full
 
@@ -276,7 +277,7 @@ class Dispatcher:
         binary one every slot (its out slots are ignored); the out ones start at their Python default."""
         all_slots = incoming.overloadable and incoming.argument_count == len(op.parameters) != len(op.input_types)
         if all_slots:
-            types = [ANY if p.direction is Direction.OUT else p.wire for p in op.parameters]
+            types = [ANY if p.direction is _OUT else p.wire for p in op.parameters]
             args = incoming.decode_arguments(types, op.parameter_names)
         else:
             args = incoming.decode_arguments(op.input_types, op.input_names)

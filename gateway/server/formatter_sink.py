@@ -109,7 +109,8 @@ class FormatterSink:
             properties["operation"] = op.name
             if formatter.name == "soap":  # the action must name the call the Body makes (.soap_action)
                 check_soap_action(requested_action(headers), incoming, entry.contract, op)
-            if incoming.header_blocks:
+            # (a call whose blocks are all the runtime's, as a template's, has nothing the rule could find)
+            if not getattr(incoming, "runtime_headers_only", False) and incoming.header_blocks:
                 check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:
                 async with inspected(incoming, request, self.inspectors):

@@ -10,13 +10,15 @@ full writer's byte for byte, or the same refusal.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soap import MethodReturn, SoapError, SoapFormatter, serializable, wire_type
+from soap import Int64, MethodReturn, SoapError, SoapFormatter, serializable, wire_type
 from soap._headers import not_understood
 from soap._request_templates import TemplateCall
 from soap._types import VOID
@@ -253,3 +255,44 @@ def test_a_void_answer_with_a_context_is_written_from_its_template() -> None:
     _written(formatter, void)
     later = MethodReturn("Traced", NAMESPACE, None, VOID, call_context={"note": "b<"})
     assert formatter._shaped is not None and formatter._shaped.write(later, False) == _written(FULL, later)[1]
+
+
+def test_two_shapes_under_one_method_and_slot_names_are_each_written_from_their_template() -> None:
+    formatter = SoapFormatter()
+    shaped = formatter._shaped
+    assert shaped is not None
+    _written(formatter, answer("a", 1, {"trace": Tag("x", 1)}))
+    _written(formatter, answer("a", 1, {"trace": Other("x", 1)}))  # (another class in the same slot)
+    for context in ({"trace": Tag("y", 2)}, {"trace": Other("z<", 3)}):
+        later = answer("b", 4, context)
+        written = shaped.write(later, False)
+        assert written is not None and written == _written(FULL, later)[1]
+
+
+def test_an_object_that_carries_an_objref_is_written_by_the_full_writer() -> None:
+    formatter = SoapFormatter()
+    _written(formatter, answer("a", 1, {"trace": Tag("x", 1)}))
+    carrying = Tag("y", 2)
+    carrying.__dict__["__remoting_objref__"] = object()
+    assert formatter._shaped is not None and formatter._shaped.write(answer("a", 1, {"trace": carrying}), False) is None
+
+
+OTHER_KINDS = [(float, [1.5, -0.0, float("nan"), float("inf"), 7, True, None, "1"]),
+               (bool, [True, False, 1, None]),
+               (Int64, [2**40, -(2**63), 2**63, True, None, 1.0]),
+               (Decimal, [Decimal("1.25"), Decimal("1e40"), 3, None, 1.5]),
+               (datetime.datetime, [datetime.datetime(2024, 1, 2, 3, 4, 5), datetime.date(2024, 1, 2), None])]
+
+
+@pytest.mark.parametrize(("hint", "values"), OTHER_KINDS)
+def test_out_values_of_other_kinds_are_the_full_writers(hint: object, values: list[object]) -> None:
+    """A return and an out value of a kind written by the writer's ``scalar`` (not a string or an Int32)."""
+    def ret(value: object) -> MethodReturn:
+        return MethodReturn("Kinds", NAMESPACE, value, wire_type(hint), out_args=[("other", value, wire_type(hint))],
+                            out_positions=[0], parameter_count=1, call_context={"trace": Tag("a", 1)})
+
+    formatter = SoapFormatter()
+    _written(formatter, ret(values[0]))
+    assert formatter._shaped is not None and formatter._shaped.write(ret(values[0]), False) is not None
+    for value in values:
+        assert _written(formatter, ret(value)) == _written(FULL, ret(value))

@@ -68,3 +68,47 @@ def test_context_calls_answer_with_their_own_context_and_out_values() -> None:
         assert "Traceback" not in reply.text
 
     http(app, scenario)
+
+
+def test_must_understand_is_the_same_for_calls_read_from_a_template() -> None:
+    """A template call's header blocks are all the runtime's (``__CallContext`` here, marked mustUnderstand):
+    answered as in full. A block nobody processes, marked mustUnderstand, is refused on every call: such a
+    call is never read from a template."""
+    app = served()
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        sent: list[httpx.Request] = []
+
+        async def keep(request: httpx.Request) -> None:
+            sent.append(request)
+
+        client.event_hooks["request"] = [keep]
+        async with AsyncRemotingClient(formatter="soap", http_client=client) as remoting:
+            CallContext.set_data("trace", TraceTag("abc", 1))
+            try:
+                await remoting.get_object(ICallModel, URL).TracedLength("t")
+            finally:
+                CallContext.free_named_data_slot("trace")
+                CallContext.free_named_data_slot("server")
+        request = sent[-1]
+        body = await request.aread()
+        headers = {name: request.headers[name] for name in ("content-type", "soapaction")}
+        marked = body.replace(b'<h4:__CallContext SOAP-ENC:root="1"',
+                              b'<h4:__CallContext SOAP-ENC:root="1" SOAP-ENV:mustUnderstand="1"')
+        assert marked != body
+        formatter = app.formatters["soap"]
+        assert isinstance(formatter, SoapFormatter)
+        replies = [await client.post("/CallModel.soap", content=marked, headers=headers) for _ in range(3)]
+        assert isinstance(formatter.read_call(marked, headers["content-type"]), TemplateCall)
+        assert [r.status_code for r in replies] == [200, 200, 200] and replies[1].content == replies[2].content
+        assert b"t|abc|1|trace" in replies[2].content
+
+        foreign = marked.replace(b"<SOAP-ENV:Header>\n", b'<SOAP-ENV:Header>\n<x:Secret xmlns:x="urn:x" '
+                                                         b'SOAP-ENV:mustUnderstand="1">s</x:Secret>\n')
+        assert foreign != marked
+        for _ in range(3):
+            reply = await client.post("/CallModel.soap", content=foreign, headers=headers)
+            assert reply.status_code == 500 and "MustUnderstand" in reply.text and "urn:x" in reply.text
+        assert not isinstance(formatter.read_call(foreign, headers["content-type"]), TemplateCall)
+
+    http(app, scenario)
