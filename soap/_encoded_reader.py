@@ -417,7 +417,7 @@ class EncodedReader:
         plan = column_plan(self._object_class(tag, declared))
         objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
         if objects is not None:
-            self._memo.update(zip(((key, item) for key in keys), objects, strict=True))
+            self._memo.update(zip(zip(keys, repeat(item)), objects, strict=True))
         return objects
 
     def _object_class(self, tag: object, declared: type) -> type:
