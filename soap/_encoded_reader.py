@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter
+from typing import cast
 
 from lxml import etree
 
@@ -76,9 +79,14 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 _HREFS = etree.XPath("//@href")
-#: the elements with an ``id`` under (and at) an element, in document order, and how many (no proxy each)
-_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
-_COUNT_IDS = etree.XPath("count(descendant-or-self::*[@id])")
+#: the first ``$n`` elements with an ``id`` under (and at) an element, in document order: one pass in C, and
+#: no Python proxy for any past the limit
+_WITH_ID = etree.XPath("descendant-or-self::*[@id][position() <= $n]")
+#: an attribute's value, mapped only over elements known to carry it (an ``[@id]`` match, a lone ``href``)
+_GET = cast("Callable[[etree._Element, str], str]", etree._Element.get)
+_KEYS = etree._Element.keys
+_TAG = attrgetter("tag")
+_HREF_ONLY = ("href",)
 
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
@@ -142,10 +150,11 @@ class EncodedReader:
         if self._ids is None:
             parts = [part for part in (self.header, self.body) if part is not None]  # (the call context's in one)
             limit = self.limits.max_multirefs
-            if sum(int(_COUNT_IDS(part)) for part in parts) <= limit:
-                # only the elements with an id become Python objects (XPath, in C), not every element
-                found = [el for part in parts for el in _WITH_ID(part)]
-                ids = {el.attrib["id"]: el for el in found}
+            found: list[etree._Element] = []
+            for part in parts:  # (the XPath's count is a float: a limit of any size is exact up to 2**53)
+                found.extend(_WITH_ID(part, n=limit + 1 - len(found)))
+            if len(found) <= limit:
+                ids = dict(zip(map(_GET, found, repeat("id")), found, strict=True))
                 if len(ids) == len(found):
                     self._ids = ids
                     return ids
@@ -358,7 +367,7 @@ class EncodedReader:
         raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
-        children = [c for c in el if isinstance(c.tag, str)]
+        children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
         array_type = el.get(_ARRAY_TYPE)
         length = len(children)
         if array_type is not None:  # the declared length: more items are refused, fewer padded (as Mono does)
@@ -391,28 +400,24 @@ class EncodedReader:
             return None
         index = self._index()
         read = {key for key, _ in self._memo} | self._pending  # references read already (or being read)
-        keys: list[str] = []
-        targets: list[etree._Element] = []
-        for child in children:
-            attributes = child.attrib
-            href = attributes.get("href") if len(attributes) == 1 else None
-            if href is None or not href.startswith("#"):
-                return None
-            key = href[1:]
-            target = index.get(key)
-            if target is None or key in read:
-                return None
-            keys.append(key)
-            targets.append(target)
-        if len(set(keys)) != len(keys):
+        # each check is one map over the items in C: every item carries exactly one attribute, an href
+        if set(map(tuple, map(_KEYS, children))) != {_HREF_ONLY}:
             return None
+        hrefs: list[str] = list(map(_GET, children, repeat("href")))
+        if not all(map(str.startswith, hrefs, repeat("#"))):
+            return None
+        keys = [href[1:] for href in hrefs]
+        found = list(map(index.get, keys))
+        if None in found or not read.isdisjoint(keys) or len(set(keys)) != len(keys):
+            return None
+        targets = cast("list[etree._Element]", found)
         tag = targets[0].tag
-        if any(target.tag != tag for target in targets):
+        if set(map(_TAG, targets)) != {tag}:
             return None
         plan = column_plan(self._object_class(tag, declared))
         objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
         if objects is not None:
-            self._memo.update(zip(((key, item) for key in keys), objects, strict=True))
+            self._memo.update(zip(zip(keys, repeat(item)), objects, strict=True))
         return objects
 
     def _object_class(self, tag: object, declared: type) -> type:

@@ -392,7 +392,7 @@ class LiteralReader:
         if kind is Kind.ANY:
             return self._any(el)
         if kind is Kind.LIST:
-            children = [c for c in el if isinstance(c.tag, str)]
+            children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
             self._array_items = count_array_items(self._array_items, len(children), self.limits)
             return self._list(children, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:

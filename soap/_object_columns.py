@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
+from itertools import chain
+from operator import attrgetter
 
 from lxml import etree
 
@@ -87,6 +89,8 @@ def _make_plan(cls: type) -> ColumnPlan | None:
 #: the attributes a plain object or field may carry: none, or (Remoting SOAP) its ``id``
 _PLAIN_ATTRIBUTES = {False: frozenset({()}), True: frozenset({(), ("id",)})}
 _KEYS = etree._Element.keys
+_TAG = attrgetter("tag")
+_TEXT = attrgetter("text")
 
 
 def read_columns(plan: ColumnPlan, objects: Sequence[etree._Element], limits: Limits,
@@ -102,21 +106,22 @@ def read_columns(plan: ColumnPlan, objects: Sequence[etree._Element], limits: Li
     if not count or not width:
         return None
     plain = _PLAIN_ATTRIBUTES[ids]
-    if any(len(obj) != width for obj in objects) or not plain.issuperset(map(tuple, map(_KEYS, objects))):
+    # each check is one map over the elements in C (no Python frame per object or per field)
+    if set(map(len, objects)) != {width} or not plain.issuperset(map(tuple, map(_KEYS, objects))):
         return None  # a comment counts in len(): one in an object makes it not plain
-    fields: list[etree._Element] = []
-    for obj in objects:
-        fields.extend(obj)
+    fields: list[etree._Element] = list(chain.from_iterable(objects))
     if any(map(len, fields)) or not plain.issuperset(map(tuple, map(_KEYS, fields))):
         return None  # a child element, comment or processing instruction in a field, or an attribute on one
-    tags = [field.tag for field in fields]
+    tags = list(map(_TAG, fields))
     order: list[int] = []
     for position, tag in enumerate(tags[:width]):
         at = plan.by_wire_name.get(local_name(tag)) if isinstance(tag, str) else None
         if at is None or at in order or tags[position::width].count(tag) != count:
             return None
         order.append(at)
-    texts = [field.text or "" for field in fields]
+    texts: list[str] = list(map(_TEXT, fields))
+    if None in texts:  # an empty field's text is None
+        texts = [text or "" for text in texts]
     columns: list[list[object]] = [[] for _ in range(width)]
     max_text = limits.max_text_length
     for position, at in enumerate(order):
@@ -139,6 +144,6 @@ def read_columns(plan: ColumnPlan, objects: Sequence[etree._Element], limits: Li
                 return None
     cls = plan.cls
     try:
-        return [cls(*row) for row in zip(*columns, strict=True)]
+        return list(map(cls, *columns))  # every column holds one value per object
     except (TypeError, ValueError):
         return None

@@ -5,7 +5,10 @@ Every response here is read twice by the client formatters, once as it is and on
 switched off (``column_plan`` answering None), after a hypothesis-chosen change to one object of a valid
 response: a field dropped, repeated or moved, an attribute or comment or child element added, a text
 replaced by one the fast parsers refuse (white space, ``INF``, ``1_000``, an out-of-range number, a text
-over the limit), two items sharing one reference. Both readings must agree: the fast path may only decline.
+over the limit), two items sharing one reference; in Remoting SOAP also a change to an array item (an
+attribute beside its ``href``, a namespaced ``href``, one without ``#`` or to no object, an inline object in
+its place, two objects with one id) and a ``max_multirefs`` around the number of ids. Both readings must
+agree: the fast path may only decline.
 """
 
 from __future__ import annotations
@@ -71,11 +74,11 @@ def literal_body(values: list[Point]) -> bytes:
     return write_literal_return(MethodReturn("Get", "urn:columns", values, POINTS), SOAP11, REGISTRY)
 
 
-def read(dialect: str, body: bytes) -> object:
+def read(dialect: str, body: bytes, limits: Limits = LIMITS) -> object:
     """The value, or the error's type and text."""
     try:
         if dialect == "soap":
-            result = RemotingSoapFormatter(REGISTRY, LIMITS).read_response(body, "Get", POINTS)
+            result = RemotingSoapFormatter(REGISTRY, limits).read_response(body, "Get", POINTS)
         else:
             result = LiteralFormatter(SOAP11, REGISTRY, LIMITS).read_reply(body, "text/xml", "Get", POINTS)
     except Exception as exc:
@@ -90,11 +93,13 @@ def _comparable(point: object) -> object:
     return point
 
 
-def read_one_by_one(dialect: str, body: bytes, monkeypatch: pytest.MonkeyPatch) -> object:
+def read_one_by_one(dialect: str, body: bytes, monkeypatch: pytest.MonkeyPatch,
+                    limits: Limits = LIMITS) -> object:
     with monkeypatch.context() as patch:
         patch.setattr(_encoded_reader, "column_plan", lambda cls: None)
+        patch.setattr(_encoded_reader.EncodedReader, "_plain_objects", lambda self, *args: None)  # href checks too
         patch.setattr(_literal, "column_plan", lambda cls: None)
-        return read(dialect, body)
+        return read(dialect, body, limits)
 
 
 def objects_of(dialect: str, root: etree._Element) -> list[etree._Element]:
@@ -124,7 +129,10 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
         return
     field = data.draw(st.sampled_from(fields))
     how = data.draw(st.sampled_from(["drop", "repeat", "move", "text", "field attribute", "field id",
-                                     "object attribute", "comment", "child", "nil", "share", "unknown"]))
+                                     "object attribute", "comment", "child", "nil", "share", "item attribute",
+                                     "item namespaced", "item no hash", "item dangling", "item inline",
+                                     "duplicate id", "unknown"]))
+    items = root.xpath("//*[@href]")[1:] if dialect == "soap" else []  # the array's items (not the return)
     if how == "drop":
         target.remove(field)
     elif how == "repeat":
@@ -149,9 +157,25 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
         field.text = None
         field.set("{http://www.w3.org/2001/XMLSchema-instance}nil", "true")
         field.set("{http://www.w3.org/2001/XMLSchema-instance}null", "1")
-    elif how == "share" and dialect == "soap":
-        items = root.xpath("//*[@href]")[1:]  # the array's items (the first href is the return value)
+    elif how == "share" and items:
         items[-1].set("href", items[0].get("href"))
+    elif how == "item attribute" and items:
+        data.draw(st.sampled_from(items)).set("extra", "1")
+    elif how == "item namespaced" and items:
+        item = data.draw(st.sampled_from(items))
+        item.set("{urn:other}href", item.attrib.pop("href"))
+    elif how == "item no hash" and items:
+        item = data.draw(st.sampled_from(items))
+        item.set("href", item.get("href", "")[1:])
+    elif how == "item dangling" and items:
+        data.draw(st.sampled_from(items)).set("href", "#ref-9998")
+    elif how == "item inline" and items:
+        item = data.draw(st.sampled_from(items))
+        del item.attrib["href"]
+        for field in fields:
+            etree.SubElement(item, field.tag).text = field.text
+    elif how == "duplicate id" and dialect == "soap" and len(objects) > 1:
+        objects[-1].set("id", objects[0].get("id", ""))
     else:
         etree.SubElement(target, field.tag.replace("Id", "Other").replace("Name", "Other")).text = "1"
 
@@ -231,3 +255,30 @@ def test_a_field_moved_to_the_object_before_is_not_read_as_aligned(dialect: str,
     found = read(dialect, body)
     assert found == read_one_by_one(dialect, body, monkeypatch)
     assert isinstance(found, tuple) and "cannot build Point" in found[1]
+
+
+def id_count(body: bytes) -> int:
+    return len(etree.fromstring(body).xpath("//*[@id]"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), count=st.integers(min_value=1, max_value=6), spare=st.integers(min_value=-2, max_value=2))
+def test_multiref_limit_read_as_one_by_one(count: int, spare: int, data: st.DataObject) -> None:
+    """The multi-ref index takes at most ``max_multirefs`` + 1 ids in one bounded pass: around the limit (a
+    changed response may carry one id more, or one twice) both readings agree."""
+    body = soap_body(points(count))
+    if data.draw(st.booleans()):
+        body = mutate("soap", body, data)
+    limits = Limits(max_text_length=40, max_multirefs=max(0, id_count(body) + spare))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert read("soap", body, limits) == read_one_by_one("soap", body, monkeypatch, limits)
+
+
+def test_too_many_multirefs_are_refused_by_both_readings(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = soap_body(points(5))
+    ids = id_count(body)  # the array's, its objects' and their strings'
+    limits = Limits(max_text_length=40, max_multirefs=ids - 1)
+    found = read("soap", body, limits)
+    assert found == read_one_by_one("soap", body, monkeypatch, limits)
+    assert isinstance(found, tuple) and found[0] == "LimitExceeded" and f"more than {ids - 1} multi-ref" in found[1]
+    assert read("soap", body, Limits(max_text_length=40, max_multirefs=ids)) == [_comparable(p) for p in points(5)]
