@@ -94,6 +94,7 @@ class BinaryCall:
     """A parsed BinaryMethodCall (see :class:`soap.IncomingCall`)."""
 
     overloadable = True
+    runtime_headers_only = False
 
     def __init__(self, message: NrbfMessage, decoder: NrbfDecoder) -> None:
         record = message.message

@@ -689,6 +689,7 @@ class EncodedCall:
     """A parsed Remoting SOAP request (see :class:`soap.IncomingCall`)."""
 
     overloadable = True
+    runtime_headers_only = False
 
     def __init__(self, reader: EncodedReader) -> None:
         first = reader.first_element()

@@ -491,6 +491,7 @@ class LiteralCall:
     claimed_type: str | None = None
     #: document/literal names each operation uniquely: an overload by its own name
     overloadable = False
+    runtime_headers_only = False
 
     def __init__(self, body: etree._Element, version: SoapVersion, registry: TypeRegistry, limits: Limits,
                  header: etree._Element | None = None, source: bytes | None = None) -> None:

@@ -135,6 +135,13 @@ class IncomingCall(Protocol):
         ...
 
     @property
+    def runtime_headers_only(self) -> bool:
+        """Every header block is one the Remoting runtime processes (``__CallContext``, ``__MethodSignature``),
+        which SOAP's mustUnderstand rule never finds unprocessed, so the server skips that pass (a call read
+        from a template, which keeps no other block); False for a call read in full."""
+        ...
+
+    @property
     def overloadable(self) -> bool:
         """The call names a .NET method, which overloads share (Remoting SOAP, binary); False where it names
         an operation that is unique in its contract (document/literal)."""

@@ -117,9 +117,8 @@ class TemplateCall:
 
     overloadable = True
     claimed_type: str | None = None
-    #: every header block is one the Remoting runtime processes (``__CallContext``, ``__MethodSignature``: a
-    #: template keeps no other, :meth:`RequestTemplates.record`), which SOAP's mustUnderstand rule never finds
-    #: unprocessed (``soap._headers.not_understood``): the server skips that pass for such a call
+    #: (a template keeps no header block but the runtime's, :meth:`RequestTemplates.record`; see
+    #: :attr:`soap.IncomingCall.runtime_headers_only`)
     runtime_headers_only = True
 
     __slots__ = ("_blocks", "_full_call", "_owner", "_source", "_template", "_texts")

@@ -110,7 +110,7 @@ class FormatterSink:
             if formatter.name == "soap":  # the action must name the call the Body makes (.soap_action)
                 check_soap_action(requested_action(headers), incoming, entry.contract, op)
             # (a call whose blocks are all the runtime's, as a template's, has nothing the rule could find)
-            if not getattr(incoming, "runtime_headers_only", False) and incoming.header_blocks:
+            if incoming.header_blocks and not incoming.runtime_headers_only:
                 check_must_understand(incoming, self.dispatcher.declared_headers(op, entry), self.inspectors)
             if self.inspectors:
                 async with inspected(incoming, request, self.inspectors):
