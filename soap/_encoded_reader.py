@@ -30,16 +30,17 @@ from ._delegates import (
     DelegateRef,
     delegate_entry,
 )
-from ._errors import LimitExceeded, SoapDecodeError, VersionMismatch
+from ._errors import SoapDecodeError, VersionMismatch
 from ._headers import HeaderBlock, find_header, header_blocks
 from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
+from ._multiref_index import MultiRefIndex, multiref_index
 from ._namespaces import CLR_NS, SOAP12_ENV, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
 from ._object_columns import column_plan, read_columns
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
-from ._text_items import is_text, parse_text, scalar_items
+from ._text_items import ITEM_COUNT, is_text, parse_text, plain_item_texts, scalar_items
 from ._types import (
     ANY,
     EXCEPTION_MEMBERS,
@@ -79,9 +80,6 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 _HREFS = etree.XPath("//@href")
-#: the first ``$n`` elements with an ``id`` under (and at) an element, in document order: one pass in C, and
-#: no Python proxy for any past the limit
-_WITH_ID = etree.XPath("descendant-or-self::*[@id][position() <= $n]")
 #: an attribute's value, mapped only over elements known to carry it (an ``[@id]`` match, a lone ``href``)
 _GET = cast("Callable[[etree._Element, str], str]", etree._Element.get)
 _KEYS = etree._Element.keys
@@ -134,7 +132,7 @@ class EncodedReader:
             raise SoapDecodeError("SOAP envelope has no Body")
         self.body: etree._Element = body
         self.header = header
-        self._ids: dict[str, etree._Element] | None = None
+        self._ids: MultiRefIndex | None = None
         self._memo: dict[tuple[str, WireType], object] = {}
         self._classes: dict[tuple[object, type], type] = {}  # (element tag, declared class) -> class read
         self._pending: set[str] = set()
@@ -146,35 +144,12 @@ class EncodedReader:
         """The Body's first element (the method or its response), without listing the multi-ref siblings."""
         return next((el for el in self.body if isinstance(el.tag, str)), None)
 
-    def _index(self) -> dict[str, etree._Element]:
+    def _index(self) -> MultiRefIndex:
         if self._ids is None:
             parts = [part for part in (self.header, self.body) if part is not None]  # (the call context's in one)
-            limit = self.limits.max_multirefs
-            found: list[etree._Element] = []
-            for part in parts:  # (the XPath's count is a float: a limit of any size is exact up to 2**53)
-                found.extend(_WITH_ID(part, n=limit + 1 - len(found)))
-            if len(found) <= limit:
-                ids = dict(zip(map(_GET, found, repeat("id")), found, strict=True))
-                if len(ids) == len(found):
-                    self._ids = ids
-                    return ids
-            self._ids = self._index_walk(parts, limit)  # over the limit or a duplicate: the error of the walk
+            size = None if self.source is None else len(self.source)
+            self._ids = multiref_index(parts, self.limits.max_multirefs, size)
         return self._ids
-
-    def _index_walk(self, parts: list[etree._Element], limit: int) -> dict[str, etree._Element]:
-        """The index by a walk of every element, raising on the first duplicate or the first id past the limit."""
-        ids: dict[str, etree._Element] = {}
-        for part in parts:
-            for el in part.iter():
-                ident = el.get("id")
-                if ident is not None:
-                    if ident in ids:
-                        raise SoapDecodeError(f"duplicate id {ident[:60]!r}")
-                    ids[ident] = el
-                    if len(ids) > limit:
-                        raise LimitExceeded(f"more than {limit} multi-ref values (elements with an id)",
-                                            "max_multirefs")
-        return ids
 
     def check_siblings(self, siblings: Sequence[etree._Element]) -> None:
         """Every Body element after the call must be a multi-ref value some ``href`` points at."""
@@ -367,15 +342,21 @@ class EncodedReader:
         raise SoapDecodeError(f"<{_local(el.tag)}>: cannot decode a value of kind {kind.value}")
 
     def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
-        children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
+        count = int(cast("float", ITEM_COUNT(el)))  # the elements, not comments (in C, no object per item)
         array_type = el.get(_ARRAY_TYPE)
-        length = len(children)
+        length = count
         if array_type is not None:  # the declared length: more items are refused, fewer padded (as Mono does)
             length = declared_length(array_type, length, self.limits, _local(el.tag))
         self._array_items = count_array_items(self._array_items, length, self.limits)
         if item.kind is K_ANY and array_type is not None:
             item = self._array_item_type(el)
         parser = PARSERS.get(item.kind)
+        if item.kind is K_STRING and depth + 1 <= self.limits.max_ref_depth:
+            texts = plain_item_texts(el, count, self.limits)  # strings of plain text items: at once, in C
+            if texts is not None:
+                values = cast("list[object]", texts)
+                return values if length == count else pad(values, length, item.kind)
+        children = list(el.iterchildren(etree.Element))
         objects = self._plain_objects(children, item, depth) if item.kind is K_OBJECT else None
         if objects is not None:
             values = objects
@@ -407,7 +388,7 @@ class EncodedReader:
         if not all(map(str.startswith, hrefs, repeat("#"))):
             return None
         keys = [href[1:] for href in hrefs]
-        found = list(map(index.get, keys))
+        found = index.targets(keys)
         if None in found or not read.isdisjoint(keys) or len(set(keys)) != len(keys):
             return None
         targets = cast("list[etree._Element]", found)

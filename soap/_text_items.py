@@ -10,6 +10,7 @@ Both paths give the same values and the same errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from lxml import etree
 
@@ -63,3 +64,28 @@ def scalar_items(
 #: the attribute names a plain text item may carry: none, or an ``id`` (which changes no value)
 _PLAIN = frozenset({(), ("id",)})
 _KEYS = etree._Element.keys
+
+#: the number of items (child elements: not comments) of an array element, without a Python object per item
+ITEM_COUNT = etree.XPath("count(*)")
+#: true when some item of an array may not be plain text: an item with a second child node (the texts, below,
+#: then tell whether each item's one node is its text), or an attribute other than the ``id`` (an element
+#: has one ``id`` at most, so the counts differ exactly when some attribute is another one; a namespaced
+#: ``x:id`` is another). Node tests and positions only: a predicate calling a function (``name()``,
+#: ``self::``) costs libxml2 an order of magnitude more per node
+_SOME_ITEM_NOT_TEXT = etree.XPath("boolean(*/node()[2]) or count(*/@*) != count(*/@id)")
+#: the items' text nodes, in document order, as plain strings (an empty item has none)
+_ITEM_TEXTS = etree.XPath("*/text()", smart_strings=False)
+
+
+def plain_item_texts(array: etree._Element, count: int, limits: Limits) -> list[str] | None:
+    """The texts of the ``count`` items of ``array`` when every item is plain text (see :func:`is_text`),
+    none is empty and none is over ``max_text_length``: two XPath passes in C, no Python object per item.
+    None otherwise (the caller reads the items one by one, which gives the same texts or the error)."""
+    if not count or _SOME_ITEM_NOT_TEXT(array):
+        return None
+    texts = cast("list[str]", _ITEM_TEXTS(array))
+    # one child node per item at most (checked above): as many text nodes as items, each item's node is its
+    # text (no element, comment or processing instruction), in order
+    if len(texts) != count or max(map(len, texts)) > limits.max_text_length:
+        return None
+    return texts
