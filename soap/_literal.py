@@ -15,6 +15,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from lxml import etree
 
@@ -23,7 +24,7 @@ from ._escape import escape_attr, escape_text
 from ._headers import HeaderBlock, OutgoingHeader, header_blocks
 from ._model import ExceptionInfo, Fault, MethodCall, MethodReturn
 from ._namespaces import SOAP12_ENV, SOAP_ENV, WSSE_NS, XSI
-from ._object_columns import column_plan, read_columns
+from ._object_columns import column_plan, read_child_columns, read_columns
 from ._runtime_types import runtime_wire_type
 from ._scalars import (
     PARSERS,
@@ -34,7 +35,7 @@ from ._scalars import (
     format_duration,
     format_single,
 )
-from ._text_items import is_text, parse_text, scalar_items
+from ._text_items import ITEM_COUNT, is_text, parse_text, scalar_items
 from ._types import (
     ANY,
     INTEGER_KINDS,
@@ -392,9 +393,9 @@ class LiteralReader:
         if kind is Kind.ANY:
             return self._any(el)
         if kind is Kind.LIST:
-            children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
-            self._array_items = count_array_items(self._array_items, len(children), self.limits)
-            return self._list(children, wt.item or ANY, depth + 1)
+            count = int(cast("float", ITEM_COUNT(el)))  # the elements, not comments (in C, no object per item)
+            self._array_items = count_array_items(self._array_items, count, self.limits)
+            return self._list(el, count, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
@@ -439,10 +440,17 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
-    def _list(self, children: list[etree._Element], item: WireType, depth: int) -> list[object]:
+    def _list(self, el: etree._Element, count: int, item: WireType, depth: int) -> list[object]:
         kind = item.kind
         if kind is Kind.OBJECT and item.py_type is not None:
             plan = column_plan(item.py_type)  # plain objects: all their fields at once, column by column
+            if plan is not None and depth < self.limits.max_ref_depth:
+                objects = read_child_columns(plan, el, count, self.limits)  # (in C, no object per element)
+                if objects is not None:
+                    return objects
+        children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
+        if kind is Kind.OBJECT and item.py_type is not None:
+            plan = column_plan(item.py_type)  # an empty field, say: one object per element, still at once
             if plan is not None and depth < self.limits.max_ref_depth:
                 objects = read_columns(plan, children, self.limits)
                 if objects is not None:

@@ -19,10 +19,12 @@ that is not a plain dataclass built from exactly its wire fields.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import attrgetter
+from typing import cast
 
 from lxml import etree
 
@@ -122,6 +124,71 @@ def read_columns(plan: ColumnPlan, objects: Sequence[etree._Element], limits: Li
     texts: list[str] = list(map(_TEXT, fields))
     if None in texts:  # an empty field's text is None
         texts = [text or "" for text in texts]
+    return _build(plan, order, texts, count, limits)
+
+
+def read_child_columns(plan: ColumnPlan, array: etree._Element, count: int, limits: Limits) -> list[object] | None:
+    """The objects that are the ``count`` child elements of ``array`` (a document/literal array), as
+    :func:`read_columns` reads them (no attribute anywhere), or None where it would decline, and also where
+    a field is empty (``<Name/>``: the caller's :func:`read_columns` reads that).
+
+    Without a Python object per object or field: the checks are XPath passes over the array in C (node
+    tests and positions only; no union, whose duplicate checks grow with the square of its size), the
+    texts one more. Only the first object's fields become Python objects, for the tags the rest must have.
+    """
+    width = len(plan.parsers)
+    first = next(array.iterchildren(etree.Element), None)
+    if not count or not width or first is None:
+        return None
+    tags = tuple(map(_TAG, first))  # (a comment or processing instruction has a tag that is not a string)
+    if len(tags) != width or not all(isinstance(tag, str) for tag in tags):
+        return None
+    order: list[int] = []
+    for tag in tags:
+        at = plan.by_wire_name.get(local_name(tag))
+        if at is None or at in order:
+            return None
+        order.append(at)
+    if _not_plain(width)(array) or _tagged(cast("tuple[str, ...]", tags))(array) != width * count:
+        return None
+    # every object: exactly ``tags``, in order; every field: at most one child node and no attribute
+    texts = cast("list[str]", _FIELD_TEXTS(array))
+    if len(texts) != width * count:  # so each field's one node is its text (none is empty)
+        return None
+    return _build(plan, order, texts, count, limits)
+
+
+#: the fields' text nodes, in document order, as plain strings
+_FIELD_TEXTS = etree.XPath("*/*/text()", smart_strings=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _not_plain(width: int) -> etree.XPath:
+    """True when some object has a field past ``width`` or a comment or processing instruction, an
+    attribute, or a field an attribute or a second child node."""
+    return etree.XPath(f"boolean(*/*[{width + 1}] or */comment() or */processing-instruction() or */@* "
+                       "or */*/@* or */*/node()[2])")
+
+
+@functools.lru_cache(maxsize=64)
+def _tagged(tags: tuple[str, ...]) -> etree.XPath:
+    """How many objects' k-th element is ``tags[k]``, summed over k: ``len(tags)`` times the objects
+    exactly when every object's fields are ``tags`` in that order (no object has more: see ``_not_plain``).
+    (Cached by the tags of the first object: a few per class; a bounded cache for what a peer may send.)"""
+    namespaces: dict[str, str] = {}
+    steps: list[str] = []
+    for k, tag in enumerate(tags, 1):
+        namespace, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+        if namespace:
+            namespaces[f"n{k}"] = namespace
+            local = f"n{k}:{local}"
+        steps.append(f"count(*/*[{k}]/self::{local})")
+    return etree.XPath(" + ".join(steps), namespaces=namespaces)
+
+
+def _build(plan: ColumnPlan, order: list[int], texts: list[str], count: int, limits: Limits) -> list[object] | None:
+    """The objects from ``texts`` (``count`` rows of fields, field ``k`` at argument ``order[k]``)."""
+    width = len(order)
     columns: list[list[object]] = [[] for _ in range(width)]
     max_text = limits.max_text_length
     for position, at in enumerate(order):

@@ -3,7 +3,8 @@ one gives: the same objects, or the same error.
 
 Every response here is read twice by the client formatters, once as it is and once with the column reader
 switched off (``column_plan`` answering None), after a hypothesis-chosen change to one object of a valid
-response: a field dropped, repeated or moved, an attribute or comment or child element added, a text
+response: a field dropped, repeated (with its text or empty) or moved, an attribute (``xsi:nil`` and
+``xsi:type`` on an object too) or comment or child element added, a text
 replaced by one the fast parsers refuse (white space, ``INF``, ``1_000``, an out-of-range number, a text
 over the limit), two items sharing one reference; in Remoting SOAP also a change to an array item (an
 attribute beside its ``href``, a namespaced ``href``, one without ``#`` or to no object, an inline object in
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,7 +39,7 @@ from soap import (
 )
 from soap._literal import write_literal_return
 from soap._literal_client import LiteralFormatter
-from soap._object_columns import column_plan, read_columns
+from soap._object_columns import column_plan, read_child_columns, read_columns
 from soap._scalars import parse_double, parse_doubles
 
 REGISTRY = TypeRegistry()
@@ -131,7 +133,7 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
     how = data.draw(st.sampled_from(["drop", "repeat", "move", "text", "field attribute", "field id",
                                      "object attribute", "comment", "child", "nil", "share", "item attribute",
                                      "item namespaced", "item no hash", "item dangling", "item inline",
-                                     "duplicate id", "unknown"]))
+                                     "duplicate id", "object nil", "object type", "repeat empty", "unknown"]))
     items = root.xpath("//*[@href]")[1:] if dialect == "soap" else []  # the array's items (not the return)
     if how == "drop":
         target.remove(field)
@@ -149,6 +151,12 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
         field.set("id", "ref-9999")
     elif how == "object attribute":
         target.set("extra", "1")
+    elif how == "object nil":
+        target.set("{http://www.w3.org/2001/XMLSchema-instance}nil", "true")
+    elif how == "object type":
+        target.set("{http://www.w3.org/2001/XMLSchema-instance}type", "xsd:int")
+    elif how == "repeat empty":
+        target.append(etree.Element(field.tag))
     elif how == "comment":
         data.draw(st.sampled_from([field, target])).append(etree.Comment("c"))
     elif how == "child":
@@ -186,13 +194,14 @@ def test_plain_objects_are_read_by_columns(dialect: str, monkeypatch: pytest.Mon
     body = soap_body(values) if dialect == "soap" else literal_body(values)
     calls: list[object] = []
     module = _encoded_reader if dialect == "soap" else _literal
+    reader = read_columns if dialect == "soap" else read_child_columns  # (literal: the array's children)
 
-    def counting(*args: object, **kwargs: object) -> object:
-        found = read_columns(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(*args: Any, **kwargs: Any) -> object:
+        found = reader(*args, **kwargs)
         calls.append(found)
         return found
 
-    monkeypatch.setattr(module, "read_columns", counting)
+    monkeypatch.setattr(module, reader.__name__, counting)
     assert read(dialect, body) == [_comparable(p) for p in values]
     assert len(calls) == 1 and calls[0] is not None  # the fast path read them
 
