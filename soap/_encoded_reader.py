@@ -36,7 +36,7 @@ from ._hresults import COR_E_EXCEPTION
 from ._model import ExceptionInfo, Fault, MethodReturn
 from ._multiref_index import MultiRefIndex, multiref_index
 from ._namespaces import CLR_NS, SOAP12_ENV, SOAP_ENC, SOAP_ENV, XSI, parse_data_namespace
-from ._object_columns import column_plan, read_columns
+from ._object_columns import column_plan, read_columns, read_sibling_columns
 from ._objref import REMOTING_NS, ObjRef, ReferenceMarshaller
 from ._scalars import PARSERS
 from ._signature import clr_name_for_qname, overload_fit
@@ -80,11 +80,15 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 _TRUE = ("1", "true")
 _HREFS = etree.XPath("//@href")
+#: every one of ``$n`` array items carries exactly one attribute, an ``href``
+_HREFS_ONLY = etree.XPath("count(*/@href) = $n and count(*/@*) = $n")
+#: the items' ``href`` values, in document order, as plain strings
+_ITEM_HREFS = etree.XPath("*/@href", smart_strings=False)
+#: the ids of an element's children that carry one, in document order, as plain strings
+_CHILD_IDS = etree.XPath("*/@id", smart_strings=False)
 #: an attribute's value, mapped only over elements known to carry it (an ``[@id]`` match, a lone ``href``)
 _GET = cast("Callable[[etree._Element, str], str]", etree._Element.get)
-_KEYS = etree._Element.keys
 _TAG = attrgetter("tag")
-_HREF_ONLY = ("href",)
 
 _OBJREF_TAG = f"{{{REMOTING_NS}}}ObjRef"
 #: the header .NET adds to a call of an overloaded method: its parameters' type QNames
@@ -356,11 +360,11 @@ class EncodedReader:
             if texts is not None:
                 values = cast("list[object]", texts)
                 return values if length == count else pad(values, length, item.kind)
-        children = list(el.iterchildren(etree.Element))
-        objects = self._plain_objects(children, item, depth) if item.kind is K_OBJECT else None
+        objects = self._plain_objects(el, count, item, depth) if item.kind is K_OBJECT else None
         if objects is not None:
-            values = objects
-        elif parser is None or item.kind is K_BYTES:
+            return objects if length == count else pad(objects, length, item.kind)
+        children = list(el.iterchildren(etree.Element))
+        if parser is None or item.kind is K_BYTES:
             values = [self.value(c, item, depth + 1) for c in children]
         else:
             if depth + 1 > self.limits.max_ref_depth:
@@ -372,34 +376,54 @@ class EncodedReader:
                                   self.limits)
         return values if length == len(children) else pad(values, length, item.kind)
 
-    def _plain_objects(self, children: list[etree._Element], item: WireType, depth: int) -> list[object] | None:
-        """An array of references to plain objects of one class, all at once (:mod:`soap._object_columns`),
-        or None to read it item by item: any item that is not a lone ``href`` to an object not read yet, a
-        reference used twice (one object for both), objects not all of one element name."""
+    def _plain_objects(self, array: etree._Element, count: int, item: WireType, depth: int) -> list[object] | None:
+        """The ``count`` items of ``array``, references to plain objects of one class, all at once
+        (:mod:`soap._object_columns`), or None to read them item by item: any item that is not a lone ``href``
+        to an object not read yet, a reference used twice (one object for both), objects not all of one
+        element name."""
         declared = item.py_type
-        if declared is None or not children or depth + 2 >= self.limits.max_ref_depth:
+        if declared is None or not count or depth + 2 >= self.limits.max_ref_depth:
             return None
         index = self._index()
-        read = {key for key, _ in self._memo} | self._pending  # references read already (or being read)
-        # each check is one map over the items in C: every item carries exactly one attribute, an href
-        if set(map(tuple, map(_KEYS, children))) != {_HREF_ONLY}:
+        # every item carries exactly one attribute, an href (two counts in C, no object per item)
+        if not _HREFS_ONLY(array, n=count):
             return None
-        hrefs: list[str] = list(map(_GET, children, repeat("href")))
+        hrefs = cast("list[str]", _ITEM_HREFS(array))
         if not all(map(str.startswith, hrefs, repeat("#"))):
             return None
         keys = [href[1:] for href in hrefs]
-        found = index.targets(keys)
-        if None in found or not read.isdisjoint(keys) or len(set(keys)) != len(keys):
+        read = {key for key, _ in self._memo} | self._pending  # references read already (or being read)
+        if not read.isdisjoint(keys) or len(set(keys)) != len(keys):
             return None
-        targets = cast("list[etree._Element]", found)
-        tag = targets[0].tag
-        if set(map(_TAG, targets)) != {tag}:
-            return None
-        plan = column_plan(self._object_class(tag, declared))
-        objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
+        objects = self._last_multirefs(keys, declared)
+        if objects is None:  # anywhere else: one Python object per object and field
+            found = index.targets(keys)
+            if None in found:
+                return None
+            targets = cast("list[etree._Element]", found)
+            tag = targets[0].tag
+            if set(map(_TAG, targets)) != {tag}:
+                return None
+            plan = column_plan(self._object_class(tag, declared))
+            objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
         if objects is not None:
             self._memo.update(zip(zip(keys, repeat(item)), objects, strict=True))
         return objects
+
+    def _last_multirefs(self, keys: list[str], declared: type) -> list[object] | None:
+        """The objects ``keys`` name when they are the Body's last elements, in that order, after at least one
+        other multi-ref (as .NET and this gateway write an array of objects), read as their following
+        siblings in C (:func:`soap._object_columns.read_sibling_columns`); None otherwise."""
+        child_ids = cast("list[str]", _CHILD_IDS(self.body))
+        before = len(child_ids) - len(keys)
+        if before < 1 or child_ids[before:] != keys:
+            return None
+        previous = self._index().get(child_ids[before - 1])
+        first = self._index().get(keys[0])
+        if previous is None or first is None:
+            return None
+        plan = column_plan(self._object_class(first.tag, declared))
+        return None if plan is None else read_sibling_columns(plan, previous, first, len(keys), self.limits)
 
     def _object_class(self, tag: object, declared: type) -> type:
         """The class an object element is read as: the declared one, or the registered subclass its name gives."""

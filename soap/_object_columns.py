@@ -136,8 +136,28 @@ def read_child_columns(plan: ColumnPlan, array: etree._Element, count: int, limi
     tests and positions only; no union, whose duplicate checks grow with the square of its size), the
     texts one more. Only the first object's fields become Python objects, for the tags the rest must have.
     """
-    width = len(plan.parsers)
     first = next(array.iterchildren(etree.Element), None)
+    return _read_at_once(plan, array, first, count, limits, _CHILDREN)
+
+
+def read_sibling_columns(plan: ColumnPlan, before: etree._Element, first: etree._Element, count: int,
+                         limits: Limits) -> list[object] | None:
+    """The objects that are the ``count`` elements after ``before`` (its following siblings: Remoting SOAP's
+    multi-ref objects, the last of the Body), ``first`` the first of them, as :func:`read_columns` reads them
+    with ``ids``, or None where it would decline, and also where a field is empty or some object's tag is
+    not ``first``'s (each object is read as the class of its tag: the caller's :func:`read_columns` reads
+    that), or ``before`` is followed by more or fewer elements. As :func:`read_child_columns`, in C."""
+    return _read_at_once(plan, before, first, count, limits, _SIBLINGS)
+
+
+_CHILDREN = "*"
+_SIBLINGS = "following-sibling::*"
+
+
+def _read_at_once(plan: ColumnPlan, context: etree._Element, first: etree._Element | None, count: int,
+                  limits: Limits, objects: str) -> list[object] | None:
+    """``read_child_columns`` (``objects``: ``_CHILDREN``) or ``read_sibling_columns`` (``_SIBLINGS``)."""
+    width = len(plan.parsers)
     if not count or not width or first is None:
         return None
     tags = tuple(map(_TAG, first))  # (a comment or processing instruction has a tag that is not a string)
@@ -149,41 +169,60 @@ def read_child_columns(plan: ColumnPlan, array: etree._Element, count: int, limi
         if at is None or at in order:
             return None
         order.append(at)
-    if _not_plain(width)(array) or _tagged(cast("tuple[str, ...]", tags))(array) != width * count:
+    siblings = objects == _SIBLINGS
+    if _not_plain(width, objects)(context, n=count):
         return None
-    # every object: exactly ``tags``, in order; every field: at most one child node and no attribute
-    texts = cast("list[str]", _FIELD_TEXTS(array))
+    # exactly ``count`` objects, each exactly ``width`` fields: every object's k-th field is ``tags[k]`` (and
+    # every sibling object is ``first``'s element) exactly when the sum of those counts is at its largest
+    object_tag = cast("str", first.tag) if siblings else None
+    if _tagged(cast("tuple[str, ...]", tags), objects, object_tag)(context) != (width + siblings) * count:
+        return None
+    # every field: at most one child node and no attribute (but an ``id`` on a sibling's)
+    texts = cast("list[str]", _field_texts(objects)(context))
     if len(texts) != width * count:  # so each field's one node is its text (none is empty)
         return None
     return _build(plan, order, texts, count, limits)
 
 
-#: the fields' text nodes, in document order, as plain strings
-_FIELD_TEXTS = etree.XPath("*/*/text()", smart_strings=False)
+@functools.lru_cache(maxsize=4)
+def _field_texts(objects: str) -> etree.XPath:
+    """The objects' fields' text nodes, in document order, as plain strings."""
+    return etree.XPath(f"{objects}/*/text()", smart_strings=False)
 
 
 @functools.lru_cache(maxsize=16)
-def _not_plain(width: int) -> etree.XPath:
-    """True when some object has a field past ``width`` or a comment or processing instruction, an
-    attribute, or a field an attribute or a second child node."""
-    return etree.XPath(f"boolean(*/*[{width + 1}] or */comment() or */processing-instruction() or */@* "
-                       "or */*/@* or */*/node()[2])")
+def _not_plain(width: int, objects: str) -> etree.XPath:
+    """True when the objects are not ``$n``, or some object has a field past ``width`` or a comment or
+    processing instruction, or a field a second child node, or an object or field an attribute (siblings:
+    one other than an ``id``: an element has one ``id`` at most, so the counts differ exactly then)."""
+    o = objects
+    if objects == _SIBLINGS:
+        attributes = f"count({o}/@*) != count({o}/@id) or count({o}/*/@*) != count({o}/*/@id)"
+    else:
+        attributes = f"boolean({o}/@* or {o}/*/@*)"
+    return etree.XPath(f"count({o}) != $n or boolean({o}/*[{width + 1}] or {o}/comment() "
+                       f"or {o}/processing-instruction() or {o}/*/node()[2]) or {attributes}")
 
 
 @functools.lru_cache(maxsize=64)
-def _tagged(tags: tuple[str, ...]) -> etree.XPath:
-    """How many objects' k-th element is ``tags[k]``, summed over k: ``len(tags)`` times the objects
-    exactly when every object's fields are ``tags`` in that order (no object has more: see ``_not_plain``).
-    (Cached by the tags of the first object: a few per class; a bounded cache for what a peer may send.)"""
+def _tagged(tags: tuple[str, ...], objects: str, object_tag: str | None) -> etree.XPath:
+    """How many objects' k-th element is ``tags[k]``, summed over k (and how many objects are
+    ``object_tag`` elements): at most the objects times ``len(tags)`` (+ 1), and that exactly when every
+    object's fields are ``tags`` in that order (no object has more: see ``_not_plain``). (Cached by the tags
+    of the first object: a few per class; a bounded cache for what a peer may send.)"""
     namespaces: dict[str, str] = {}
-    steps: list[str] = []
-    for k, tag in enumerate(tags, 1):
+
+    def name_test(tag: str) -> str:
         namespace, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
-        if namespace:
-            namespaces[f"n{k}"] = namespace
-            local = f"n{k}:{local}"
-        steps.append(f"count(*/*[{k}]/self::{local})")
-    return etree.XPath(" + ".join(steps), namespaces=namespaces)
+        if not namespace:
+            return local
+        prefix = namespaces.setdefault(namespace, f"n{len(namespaces)}")
+        return f"{prefix}:{local}"
+
+    steps = [f"count({objects}/*[{k}]/self::{name_test(tag)})" for k, tag in enumerate(tags, 1)]
+    if object_tag is not None:
+        steps.append(f"count({objects}/self::{name_test(object_tag)})")
+    return etree.XPath(" + ".join(steps), namespaces={prefix: ns for ns, prefix in namespaces.items()})
 
 
 def _build(plan: ColumnPlan, order: list[int], texts: list[str], count: int, limits: Limits) -> list[object] | None:

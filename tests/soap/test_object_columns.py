@@ -8,8 +8,9 @@ response: a field dropped, repeated (with its text or empty) or moved, an attrib
 replaced by one the fast parsers refuse (white space, ``INF``, ``1_000``, an out-of-range number, a text
 over the limit), two items sharing one reference; in Remoting SOAP also a change to an array item (an
 attribute beside its ``href``, a namespaced ``href``, one without ``#`` or to no object, an inline object in
-its place, two objects with one id) and a ``max_multirefs`` around the number of ids. Both readings must
-agree: the fast path may only decline.
+its place, two objects with one id, two items swapped) and to the objects (another element name, an
+element after the last) and a ``max_multirefs`` around the number of ids. Both readings must agree: the
+fast paths may only decline.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from soap import (
 )
 from soap._literal import write_literal_return
 from soap._literal_client import LiteralFormatter
-from soap._object_columns import column_plan, read_child_columns, read_columns
+from soap._object_columns import column_plan, read_child_columns, read_sibling_columns
 from soap._scalars import parse_double, parse_doubles
 
 REGISTRY = TypeRegistry()
@@ -133,7 +134,8 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
     how = data.draw(st.sampled_from(["drop", "repeat", "move", "text", "field attribute", "field id",
                                      "object attribute", "comment", "child", "nil", "share", "item attribute",
                                      "item namespaced", "item no hash", "item dangling", "item inline",
-                                     "duplicate id", "object nil", "object type", "repeat empty", "unknown"]))
+                                     "duplicate id", "object nil", "object type", "repeat empty", "swap items",
+                                     "trailing element", "object tag", "unknown"]))
     items = root.xpath("//*[@href]")[1:] if dialect == "soap" else []  # the array's items (not the return)
     if how == "drop":
         target.remove(field)
@@ -157,6 +159,17 @@ def change(dialect: str, root: etree._Element, data: st.DataObject) -> None:
         target.set("{http://www.w3.org/2001/XMLSchema-instance}type", "xsd:int")
     elif how == "repeat empty":
         target.append(etree.Element(field.tag))
+    elif how == "swap items" and len(items) > 1:
+        first, second = data.draw(st.sampled_from(items)), data.draw(st.sampled_from(items))
+        href = first.get("href", "")
+        first.set("href", second.get("href", ""))
+        second.set("href", href)
+    elif how == "trailing element" and (parent := target.getparent()) is not None:
+        extra = etree.SubElement(parent, data.draw(st.sampled_from(["tail", str(target.tag)])))
+        if data.draw(st.booleans()):
+            extra.set("id", "ref-9997")
+    elif how == "object tag":
+        target.tag = data.draw(st.sampled_from([str(target.tag).replace("Point", "Other"), "Point"]))
     elif how == "comment":
         data.draw(st.sampled_from([field, target])).append(etree.Comment("c"))
     elif how == "child":
@@ -194,7 +207,7 @@ def test_plain_objects_are_read_by_columns(dialect: str, monkeypatch: pytest.Mon
     body = soap_body(values) if dialect == "soap" else literal_body(values)
     calls: list[object] = []
     module = _encoded_reader if dialect == "soap" else _literal
-    reader = read_columns if dialect == "soap" else read_child_columns  # (literal: the array's children)
+    reader = read_sibling_columns if dialect == "soap" else read_child_columns  # (the Body's last / the array's)
 
     def counting(*args: Any, **kwargs: Any) -> object:
         found = reader(*args, **kwargs)
@@ -292,3 +305,18 @@ def test_too_many_multirefs_are_refused_by_both_readings(monkeypatch: pytest.Mon
     assert found == read_one_by_one("soap", body, monkeypatch, limits)
     assert isinstance(found, tuple) and found[0] == "LimitExceeded" and f"more than {ids - 1} multi-ref" in found[1]
     assert read("soap", body, Limits(max_text_length=40, max_multirefs=ids)) == [_comparable(p) for p in points(5)]
+
+
+def test_an_element_after_the_objects_does_not_hide_a_renamed_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects read as the Body's last elements must be exactly the referenced ones: an element of
+    their name after them (no id, no fields) would make up, in the counts of names, for a field renamed in
+    one of them. Read one by one, the renamed field is unknown and the object lacks one: an error."""
+    root = etree.fromstring(soap_body(points(3)))
+    *_, last = objects_of("soap", root)
+    last[0].tag = "Other"
+    body = root.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")
+    assert body is not None
+    etree.SubElement(body, last.tag)
+    found = read("soap", etree.tostring(root))
+    assert found == read_one_by_one("soap", etree.tostring(root), monkeypatch)
+    assert isinstance(found, tuple) and "cannot build Point" in found[1]
