@@ -137,7 +137,9 @@ class EncodedReader:
         self.body: etree._Element = body
         self.header = header
         self._ids: MultiRefIndex | None = None
-        self._memo: dict[tuple[str, WireType], object] = {}
+        #: what each reference was read as, by declared type (one WireType hash per lookup or per array: its
+        #: ``__hash__`` is Python code), then by id
+        self._memo: dict[WireType, dict[str, object]] = {}
         self._classes: dict[tuple[object, type], type] = {}  # (element tag, declared class) -> class read
         self._pending: set[str] = set()
         self._array_items = 0
@@ -211,7 +213,7 @@ class EncodedReader:
         if href is None or not href.startswith("#"):
             return None
         key = href[1:]
-        if key in self._pending or (self._memo and (key, ANY) in self._memo):  # (a WireType's hash is Python code)
+        if key in self._pending or (self._memo and key in self._memo.get(ANY, ())):  # (a WireType's hash is Python)
             return None
         target = self._index().get(key)
         if target is None:
@@ -248,7 +250,7 @@ class EncodedReader:
             result = construct(cls, values)
         except (TypeError, ValueError) as exc:
             raise SoapDecodeError(f"cannot build {cls.__name__}: {exc}") from None
-        self._memo[(key, ANY)] = result
+        self._memo.setdefault(ANY, {})[key] = result
         return result
 
     def _type_qname(self, el: etree._Element, attr: str) -> tuple[str, str]:
@@ -286,7 +288,8 @@ class EncodedReader:
             key = href[1:]
             if key in self._pending:
                 raise SoapDecodeError(f"cyclic reference to {href!r}")
-            done = self._memo.get((key, wt))
+            read = self._memo.get(wt)
+            done = None if read is None else read.get(key)
             if done is not None:
                 return done  # a shared reference decodes to one object (per declared type)
             target = self._index().get(key)
@@ -298,7 +301,7 @@ class EncodedReader:
             finally:
                 self._pending.discard(key)
             if result is not None:
-                self._memo[(key, wt)] = result
+                self._memo.setdefault(wt, {})[key] = result
             return result
         if null is not None and null in _TRUE:
             if not wt.nullable and wt.kind is not K_ANY:
@@ -392,7 +395,7 @@ class EncodedReader:
         if not all(map(str.startswith, hrefs, repeat("#"))):
             return None
         keys = [href[1:] for href in hrefs]
-        read = {key for key, _ in self._memo} | self._pending  # references read already (or being read)
+        read = self._pending.union(*self._memo.values())  # references read already (or being read)
         if not read.isdisjoint(keys) or len(set(keys)) != len(keys):
             return None
         objects = self._last_multirefs(keys, declared)
@@ -407,7 +410,7 @@ class EncodedReader:
             plan = column_plan(self._object_class(tag, declared))
             objects = read_columns(plan, targets, self.limits, ids=True) if plan is not None else None
         if objects is not None:
-            self._memo.update(zip(zip(keys, repeat(item)), objects, strict=True))
+            self._memo.setdefault(item, {}).update(zip(keys, objects, strict=True))
         return objects
 
     def _last_multirefs(self, keys: list[str], declared: type) -> list[object] | None:
