@@ -393,9 +393,7 @@ class LiteralReader:
         if kind is Kind.ANY:
             return self._any(el)
         if kind is Kind.LIST:
-            count = int(cast("float", ITEM_COUNT(el)))  # the elements, not comments (in C, no object per item)
-            self._array_items = count_array_items(self._array_items, count, self.limits)
-            return self._list(el, count, wt.item or ANY, depth + 1)
+            return self._list(el, wt.item or ANY, depth + 1)
         if kind is Kind.OBJECT:
             cls = wt.py_type
             assert cls is not None
@@ -440,21 +438,23 @@ class LiteralReader:
         except (ValueError, OverflowError) as exc:
             raise SoapDecodeError(f"<{_local(el.tag)}>: {exc}") from None
 
-    def _list(self, el: etree._Element, count: int, item: WireType, depth: int) -> list[object]:
+    def _list(self, el: etree._Element, item: WireType, depth: int) -> list[object]:
         kind = item.kind
-        if kind is Kind.OBJECT and item.py_type is not None:
+        plan = None
+        if kind is Kind.OBJECT and item.py_type is not None and depth < self.limits.max_ref_depth:
             plan = column_plan(item.py_type)  # plain objects: all their fields at once, column by column
-            if plan is not None and depth < self.limits.max_ref_depth:
-                objects = read_child_columns(plan, el, count, self.limits)  # (in C, no object per element)
-                if objects is not None:
-                    return objects
-        children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
-        if kind is Kind.OBJECT and item.py_type is not None:
-            plan = column_plan(item.py_type)  # an empty field, say: one object per element, still at once
-            if plan is not None and depth < self.limits.max_ref_depth:
+        if plan is not None:
+            count = int(cast("float", ITEM_COUNT(el)))  # the elements, not comments (in C, no object per item)
+            self._array_items = count_array_items(self._array_items, count, self.limits)
+            objects = read_child_columns(plan, el, count, self.limits)  # (in C, no object per element)
+            children = list(el.iterchildren(etree.Element)) if objects is None else []
+            if objects is None:  # an empty field, say: one Python object per element, still at once
                 objects = read_columns(plan, children, self.limits)
-                if objects is not None:
-                    return objects
+            if objects is not None:
+                return objects
+        else:
+            children = list(el.iterchildren(etree.Element))  # the elements, not comments (a filter in C)
+            self._array_items = count_array_items(self._array_items, len(children), self.limits)
         parser = None if kind in (Kind.ANY, Kind.ENUM) else PARSERS.get(kind)
         if parser is None or depth > self.limits.max_ref_depth:
             return [self.value(c, item, depth) for c in children]
