@@ -320,3 +320,19 @@ def test_an_element_after_the_objects_does_not_hide_a_renamed_field(monkeypatch:
     found = read("soap", etree.tostring(root))
     assert found == read_one_by_one("soap", etree.tostring(root), monkeypatch)
     assert isinstance(found, tuple) and "cannot build Point" in found[1]
+
+
+@pytest.mark.parametrize("dialect", ["soap", "literal"])
+def test_fields_in_another_order_are_read_by_name(dialect: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One object (not the first) with two fields swapped whose texts either column's parser takes: only the
+    fields' names tell the columns apart, and the values must follow the names."""
+    root = etree.fromstring(soap_body(points(4)) if dialect == "soap" else literal_body(points(4)))
+    target = objects_of(dialect, root)[2]
+    value, small = target[2], target[3]
+    value.text, small.text = "3", "5"
+    target.remove(small)
+    target.insert(2, small)  # Id, Name, Small, Value
+    body = etree.tostring(root)
+    found = read(dialect, body)
+    assert found == read_one_by_one(dialect, body, monkeypatch)
+    assert isinstance(found, list) and found[2] == (-1, "point 2", 3.0, 5)
