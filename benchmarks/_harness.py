@@ -18,6 +18,7 @@ folder is on ``sys.path``); no benchmark script imports another.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import re
@@ -763,9 +764,11 @@ AsgiApp = Callable[[AsgiMessage, Callable[[], Awaitable[AsgiMessage]], Callable[
                    Awaitable[None]]
 
 
-def asgi_caller(app: AsgiApp, path: str, body: bytes,
-                headers: Sequence[tuple[bytes, bytes]]) -> Callable[[], Awaitable[tuple[int, bytes]]]:
-    """One in-process POST of ``body`` to ``app`` (a fresh scope each time, no HTTP): its status and answer."""
+def asgi_caller(app: AsgiApp, path: str, body: bytes, headers: Sequence[tuple[bytes, bytes]],
+                body_later: bool = False) -> Callable[[], Awaitable[tuple[int, bytes]]]:
+    """One in-process POST of ``body`` to ``app`` (a fresh scope each time, no HTTP): its status and answer.
+    ``body_later``: the body comes one turn of the event loop after the headers (receive suspends once), as
+    uvicorn hands it over when the client wrote the headers and the body apart (most clients do)."""
     headers = [*headers, (b"content-length", str(len(body)).encode()), (b"host", b"127.0.0.1")]
 
     async def call() -> tuple[int, bytes]:
@@ -776,6 +779,11 @@ def asgi_caller(app: AsgiApp, path: str, body: bytes,
         sent: list[AsgiMessage] = []
 
         async def receive() -> AsgiMessage:
+            if body_later:
+                loop = asyncio.get_running_loop()
+                arrived = loop.create_future()
+                loop.call_soon(arrived.set_result, None)
+                await arrived
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: AsgiMessage) -> None:

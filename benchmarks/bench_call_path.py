@@ -17,8 +17,11 @@ benchmarks/README.md reports them (the total of ``--calls 2001`` minus that of `
   PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
       .venv/bin/python benchmarks/bench_call_path.py --app a --calls 2001
 
-``--no-templates`` builds the gateways without request/response templates (docs/architecture.md), for
-comparing. Without ``--calls``: the minimum over rounds of the in-process time per call of each app, and the ratios.
+``--body-later`` hands each request's body over a turn of the event loop after its headers, as uvicorn does
+when the client wrote them apart (.NET's ``HttpWebRequest``, Java's ``HttpURLConnection``, ``http.client``;
+wrk writes them together). ``--no-templates`` builds the gateways without request/response templates
+(docs/architecture.md), for comparing. Without ``--calls``: the minimum over rounds of the in-process time per
+call of each app, and the ratios.
 """
 
 from __future__ import annotations
@@ -57,11 +60,12 @@ def load(spec: str) -> App:
     return app
 
 
-def caller(app: App) -> Callable[[], Awaitable[tuple[int, bytes]]]:
-    """One in-process request: wrk's request (``HELLO_SOAP``: its body and headers, and wrk's Host)."""
+def caller(app: App, body_later: bool = False) -> Callable[[], Awaitable[tuple[int, bytes]]]:
+    """One in-process request: wrk's request (``HELLO_SOAP``: its body and headers, and wrk's Host); with
+    ``body_later`` its body comes a turn of the loop after the headers (as most clients send it)."""
     headers = [(b"host", b"127.0.0.1:8000")]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HELLO_SOAP.headers.items()]
-    return asgi_caller(app, HELLO_SOAP.path, HELLO_SOAP.body, headers)
+    return asgi_caller(app, HELLO_SOAP.path, HELLO_SOAP.body, headers, body_later)
 
 
 async def main() -> None:
@@ -69,13 +73,16 @@ async def main() -> None:
     parser.add_argument("--app", choices=sorted(APPS), action="append", help="the apps (default: all)")
     parser.add_argument("--calls", type=int, help="run just this many calls of each --app, no report")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--body-later", action="store_true",
+                        help="the body comes a turn of the event loop after the headers (wrk sends them together; "
+                             "most clients write them apart)")
     parser.add_argument("--no-templates", action="store_true",
                         help="the gateways without request/response templates (SoapFormatter(templates=False))")
     args = parser.parse_args()
     if args.no_templates:  # before the apps are imported and build their formatters
         soap.SoapFormatter.__init__.__defaults__ = (soap.DEFAULT_REGISTRY, soap.DEFAULT_LIMITS, False)
     names = args.app or sorted(APPS)
-    calls = {name: caller(load(APPS[name])) for name in names}
+    calls = {name: caller(load(APPS[name]), args.body_later) for name in names}
     for name, call in calls.items():
         status, answer = await call()
         if status != 200 or b"Hi there Alice" not in answer:

@@ -1,11 +1,14 @@
 """TCP channel benchmark: ``IHello.HelloMethod("Alice")`` with the binary formatter over the .NET Remoting TCP
 channel, against our HTTP binary formatter and against Mono's ``TcpChannel`` server, in the same run.
 
-wrk does not speak the TCP channel, so the load comes from ``tcp_load.py`` (asyncio protocols on uvloop, one
-process pinned to core 1): ``--connections`` connections (default ``1,16``: each count is a row), each with
-one call in flight, as .NET and Mono clients use a pooled connection. The same client measures HTTP (the same
-135-byte MS-NRBF body, HTTP/1.1 keep-alive POSTs), so both channels are measured alike. Servers, pinned to
-core 0, one at a time:
+wrk does not speak the TCP channel, so the load comes from a small load client of our own, one process pinned
+to core 1: ``csharp/TcpLoad.cs`` (``--load-client csharp``, the default when Mono is installed: a thread with
+a blocking socket per connection, a few microseconds a call, as wrk is for HTTP) or ``tcp_load.py``
+(``--load-client python``: asyncio protocols on uvloop, which cost about as much a call as a bare asyncio
+server answering without any work, so every ratio is pulled towards 1). ``--connections`` connections
+(default ``1,16``: each count is a row), each with one call in flight, as .NET and Mono clients use a pooled
+connection. The same client measures HTTP (the same 135-byte MS-NRBF body, HTTP/1.1 keep-alive POSTs), so
+both channels are measured alike. Servers, pinned to core 0, one at a time:
 
   tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel; the sync
           ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
@@ -35,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from _csharp import build_exe
 from _harness import (
     CLIENT_CORE,
     HELLO_BINARY,
@@ -105,6 +109,15 @@ def gateway_target(variant: str) -> Target:
     )
 
 
+def bare_target() -> Target:
+    """``bare_tcp_server.py``: the ceiling of an asyncio server here (a canned reply to every read, no work)."""
+    return Target(
+        "bare", lambda tcp_port, http_port: pinned(SERVER_CORE, [sys.executable, str(HERE / "bare_tcp_server.py"),
+                                                                 str(tcp_port)]),
+        (("bare", "tcp"),),
+    )  # fmt: skip
+
+
 def mono_target(server_exe: Path) -> Target:
     return Target(
         "mono", lambda tcp_port, http_port: pinned(SERVER_CORE, ["mono", str(server_exe), str(tcp_port), "--tcp"]),
@@ -112,9 +125,20 @@ def mono_target(server_exe: Path) -> Target:
     )  # fmt: skip
 
 
+def load_client(choice: str) -> tuple[list[str], str]:
+    """The load client's command (before its options) and what it is: the C# one (built with ``mcs``) when
+    asked for and Mono is here, else ``tcp_load.py``."""
+    if choice == "csharp":
+        try:
+            return ["mono", str(build_exe("TcpLoad.cs", "TcpLoad.exe"))], "csharp/TcpLoad.cs (Mono)"
+        except (OSError, RuntimeError) as exc:  # no mono/mcs, or the build failed
+            print(f"(C# load client unavailable, tcp_load.py instead: {exc})")
+    return [sys.executable, str(LOAD_CLIENT)], "tcp_load.py"
+
+
 def run_load(port: int, mode: str, connections: int, args: argparse.Namespace) -> dict[str, str]:
     cmd = pinned(CLIENT_CORE, [
-        sys.executable, str(LOAD_CLIENT), "--port", str(port), "--mode", mode, "--path", PATH, "--body", str(BODY),
+        *args.client_command, "--port", str(port), "--mode", mode, "--path", PATH, "--body", str(BODY),
         "--connections", str(connections), "--seconds", str(args.duration), "--warmup", str(args.warmup),
     ])  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + args.warmup + 60, check=False)
@@ -151,6 +175,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_run_options(p, duration=8.0, warmup=2.0, what="load run")
     p.add_argument("--connections", default="1,16", help="comma-separated connection counts, one row each")
     p.add_argument("--no-mono", dest="mono", action="store_false", help="skip the Mono reference server")
+    p.add_argument("--load-client", choices=("csharp", "python"), default="csharp",
+                   help="the load client: csharp/TcpLoad.cs under Mono (default) or tcp_load.py")
     args = p.parse_args(argv)
     args.connection_counts = [int(c) for c in args.connections.split(",") if c.strip()]
     return args
@@ -162,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    targets = [gateway_target(""), gateway_target("-async")]
+    args.client_command, args.client_name = load_client(args.load_client)
+    targets = [gateway_target(""), gateway_target("-async"), bare_target()]
     if args.mono:
         try:
             sys.path.insert(0, str(ROOT / "tests" / "interop"))
@@ -174,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
         "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
-        "mono": "Mono TcpChannel",
+        "bare": "bare asyncio server (ceiling)", "mono": "Mono TcpChannel",
     }  # fmt: skip
     keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
     runs: dict[str, list[Result]] = {key: [] for key in keys}
@@ -199,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, list[Result]]) -> int:
     print(
-        f'\nHelloMethod("Alice"), binary formatter; tcp_load.py {args.duration:g} s after {args.warmup:g} s warm-up'
-        f"{rounds_note(args.rounds)}; server on core {SERVER_CORE}, load client on core {CLIENT_CORE}"
+        f'\nHelloMethod("Alice"), binary formatter; {args.client_name} {args.duration:g} s after '
+        f"{args.warmup:g} s warm-up{rounds_note(args.rounds)}; server on core {SERVER_CORE}, "
+        f"load client on core {CLIENT_CORE}"
     )
     table = Table("server", ("conn", 5), ("calls/s", 9), ("p50 ms", 8), ("p99 ms", 8), ("errors", 7),
                   ("srv CPU", 8), ("calls/CPU-s", 12), ("other CPU", 10),
@@ -224,6 +252,8 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
             ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP/HTTP, {method}, {c} conn."))
             if f"mono@{c}" in runs:
                 ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
+        if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
+            ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))
     all_met = check_ratios(ratios, runs)
     # The same ratios per CPU-second of the server: what each would do with its core to itself. On a busy
     # machine (the other CPU column) calls/s says more about the neighbours than about the servers.

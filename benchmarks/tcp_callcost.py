@@ -38,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
+from bare_tcp_server import REPLY, Bare  # noqa: E402
 from tcp_load import Caller, Stats, tcp_reply_end, tcp_request  # noqa: E402
 
 from benchmarks.hello_async import HelloServer as AsyncHelloServer  # noqa: E402
@@ -47,7 +48,6 @@ from gateway.server.sinks import ServerRequest, ServerResponse  # noqa: E402
 from gateway.tcp import FrameReader, TcpChannel  # noqa: E402
 
 BODY = HERE.parent / "tests" / "fixtures" / "mono_binary" / "001_HelloMethod.request.bin"
-REPLY = (HERE.parent / "tests" / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin").read_bytes()
 PATH = "SayHello.rem"
 
 
@@ -64,16 +64,6 @@ class CountedCaller(Caller):
         if self.stats.ok >= self.left and not self.done.done():
             self.stats.running = False
             self.done.set_result(None)
-
-
-class Bare(asyncio.Protocol):
-    """Answers each read with the same reply frame: no parsing, no call."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.transport.write(REPLY)  # type: ignore[attr-defined]
 
 
 async def run(

@@ -12,6 +12,7 @@ no content type) and stay as they are until their callers have moved to this int
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -85,13 +86,17 @@ def check_response_type(formatter: ClientFormatter, content_type: str) -> None:
         raise SoapDecodeError(f"a {formatter.name} response cannot have content type {media or '(none)'}")
 
 
+#: what ``quoted`` refuses: a quote, a backslash, a control character (one search in C, not a loop per character)
+_UNSAFE_IN_QUOTES = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
 def quoted(action: str) -> str:
     """``action`` as an HTTP quoted-string (SOAP 1.1's SOAPAction header, SOAP 1.2's ``action`` parameter).
 
     Quotes, backslashes and control characters are refused rather than escaped: no SOAP toolkit unescapes
     them, and a line break would end the header.
     """
-    if any(c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F for c in action):
+    if _UNSAFE_IN_QUOTES.search(action):
         raise SoapEncodeError(f"SOAP action {action[:60]!r} contains a quote, backslash or control character")
     return f'"{action}"'
 

@@ -45,6 +45,7 @@ from .channel import ChannelCore, Route
 from .credentials import http_auth, username_credentials
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
+from .parsed_urls import parsed_url
 from .proxy import TransparentProxy, as_operation, proxy_objref
 from .real_proxy import MethodCallMessage, ReturnMessage
 from .resend import ResendingTransport
@@ -268,7 +269,7 @@ class RemotingClient(_ClientBase):
             self._send_one_way(call)
             return None
         try:
-            r = self._http_for(call.url).post(call.url, content=call.body, headers=call.headers)
+            r = self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
@@ -297,7 +298,7 @@ class RemotingClient(_ClientBase):
         def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = self._http_for(call.url).post(call.url, content=call.body, headers=call.headers,
+                r = self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers,
                                                   extensions={"trace": trace})
                 response = _response(r)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
@@ -422,7 +423,7 @@ class AsyncRemotingClient(_ClientBase):
             await self._send_one_way(call)
             return None
         try:
-            r = await self._http_for(call.url).post(call.url, content=call.body, headers=call.headers)
+            r = await self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers)
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, _response(r))
@@ -451,7 +452,7 @@ class AsyncRemotingClient(_ClientBase):
         async def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = await self._http_for(call.url).post(call.url, content=call.body, headers=call.headers,
+                r = await self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers,
                                                         extensions={"trace": trace})
                 response = _response(r)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)

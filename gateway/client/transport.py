@@ -28,6 +28,7 @@ from collections import defaultdict
 import httptools
 import httpx
 
+from ..model.deadlines import within
 from .stale import MAX_RESENDS, idle_socket_closing, reset_after_eof
 
 _Origin = tuple[str, str, int]
@@ -171,7 +172,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         head.append(b"Content-Length: " + str(len(body)).encode("ascii") + b"\r\n\r\n")
         try:
             conn.writer.write(b"".join(head) + body)
-            async with asyncio.timeout(timeouts.get("write")):
+            with within(timeouts.get("write")):  # (model/deadlines.py: no timer per call)
                 await conn.writer.drain()
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise StaleConnection(f"reset before answering: {exc}") from exc
@@ -180,7 +181,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             await trace("http11.send_request_body.complete", {"request": request})
         parsed = _ResponseParser()
         received = 0
-        async with asyncio.timeout(timeouts.get("read")):
+        with within(timeouts.get("read")):
             while not parsed.complete:
                 try:
                     chunk = await conn.reader.read(65536)

@@ -19,7 +19,6 @@ an error frame from the server ([MS-NRTP] status code 1) is a ``RemoteProtocolEr
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 from collections import defaultdict
@@ -28,6 +27,7 @@ import httpx
 
 from ..client.stale import MAX_RESENDS, idle_socket_closing, reset_after_eof
 from ..client.transport import AsyncPooledTransport, PooledConnection, StaleConnection
+from ..model.deadlines import within
 from .framing import FrameError, FrameLimits, FrameReader, Operation, StatusCode, TcpFrame, write_frame
 
 _Origin = tuple[str, int]
@@ -206,13 +206,13 @@ class AsyncTcpTransport(AsyncPooledTransport):
                         body: bytes, timeouts: dict[str, float | None]) -> httpx.Response:  # fmt: skip
         try:
             conn.writer.write(request_frame(request, body))
-            async with asyncio.timeout(timeouts.get("write")):
+            with within(timeouts.get("write")):  # (model/deadlines.py: no timer per call)
                 await conn.writer.drain()
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise StaleConnection(f"reset before answering: {exc}") from exc
         frames = FrameReader(self.limits)
         sock = conn.writer.get_extra_info("socket")
-        async with asyncio.timeout(timeouts.get("read")):
+        with within(timeouts.get("read")):
             frame = None
             while frame is None:
                 try:

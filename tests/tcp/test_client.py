@@ -100,3 +100,21 @@ def test_a_request_on_a_new_connection_is_never_sent_again() -> None:
         with RemotingClient(timeout=10) as client, pytest.raises(ChannelError):
             call(server, client)
         assert (server.requests, server.connections) == (1, 1)
+
+
+def test_a_server_that_never_answers_is_a_read_timeout_for_both_clients() -> None:
+    """A TCP server that reads the request and says nothing: each client gives up after its timeout (the asyncio
+    one through the shared deadline table, ``gateway.model.deadlines``) with a ReadTimeout, and calls on."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    url = f"tcp://127.0.0.1:{port}/SayHello.rem"
+
+    async def async_call() -> None:
+        async with AsyncRemotingClient(timeout=0.3) as client:
+            with pytest.raises(ChannelError, match="ReadTimeout"):
+                await asyncio.wait_for(client.get_object(IHello, url).HelloMethod("Alice"), 10)
+
+    with silent:  # the kernel accepts the connections and takes the bytes; nobody reads or answers
+        asyncio.run(async_call())
+        with RemotingClient(timeout=0.3) as client, pytest.raises(ChannelError, match="ReadTimeout"):
+            client.get_object(IHello, url).HelloMethod("Alice")

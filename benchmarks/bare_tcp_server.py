@@ -1,0 +1,48 @@
+"""The ceiling of any asyncio TCP server here: answers every read with Mono's captured ``HelloMethod`` reply
+frame, without parsing or calling anything (uvloop when installed). ``bench_tcp.py``'s "bare" row, as
+``fixed_response_app.py`` is ``bench_server.py``'s; ``tcp_callcost.py --bare`` runs the same protocol in
+process. With one call in flight per connection each read is one whole request (the client sends it in one
+write and waits for the answer).
+
+    python benchmarks/bare_tcp_server.py PORT
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+REPLY = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mono_tcp" /
+         "binary_HelloMethod.reply.bin").read_bytes()  # fmt: skip
+
+
+class Bare(asyncio.Protocol):
+    """Answers each read with the same reply frame: no parsing, no call."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(REPLY)  # type: ignore[attr-defined]
+
+
+async def serve(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(Bare, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str]) -> int:
+    port = int(argv[1])
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serve(port))
+    else:
+        uvloop.run(serve(port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
