@@ -43,13 +43,10 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import fcntl
-import hashlib
 import http.client
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -60,9 +57,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _csharp import build_exe
 from _harness import (
     CLIENT_CORE,
-    HERE,
     SERVER_CORE,
     Table,
     cpu_seconds,
@@ -96,9 +93,6 @@ from wsdl import contract_of
 MIB = 1024 * 1024
 DIALECTS = ("soap", "binary", "literal")
 SERVERS = ("gateway", "bare", "mono", "spyne")
-CSHARP = HERE / "csharp"
-MONO_BIN = CSHARP / "bin"
-MCS_FLAGS = ["-nologo", "-sdk:4.5", "-optimize+", "-warn:4"]
 #: the client reads what the benchmark's servers write (16 MiB and more)
 CHECK_LIMITS = LIMITS
 CONTRACT = contract_of(ILarge)
@@ -212,31 +206,9 @@ def checker(dialect: str, case: Case) -> Callable[[bytes], str]:
 
 
 def build_mono() -> Path:
-    """``LargeShared.exe`` from ``csharp/LargeServer.cs`` with mcs, rebuilt when the source or mcs changes
-    (a stamp), under a file lock, into a fresh directory that replaces the old one only on success."""
-    source = CSHARP / "LargeServer.cs"
-    MONO_BIN.mkdir(parents=True, exist_ok=True)
-    exe = MONO_BIN / "build" / "LargeShared.exe"
-    mcs = subprocess.run(["mcs", "--version"], capture_output=True, text=True, check=False).stdout
-    stamp = hashlib.sha256(source.read_bytes() + mcs.encode() + " ".join(MCS_FLAGS).encode()).hexdigest()
-    with open(MONO_BIN / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp_file = exe.parent / ".stamp"
-        if exe.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
-            return exe
-        staging = MONO_BIN / f"build.new.{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        cmd = ["mcs", *MCS_FLAGS, "-target:exe", f"-out:{staging / exe.name}", "-r:System.Runtime.Remoting.dll",
-               str(source)]  # fmt: skip
-        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise RuntimeError(f"mcs failed: {out.stdout}{out.stderr}")
-        (staging / ".stamp").write_text(stamp)
-        shutil.rmtree(exe.parent, ignore_errors=True)
-        staging.rename(exe.parent)
-    return exe
+    """``LargeShared.exe`` from ``csharp/LargeServer.cs`` (``_csharp.build_exe``: rebuilt when the source or mcs
+    changes)."""
+    return build_exe("LargeServer.cs", "LargeShared.exe", ["System.Runtime.Remoting.dll"])
 
 
 def server_command(name: str, port: int) -> list[str]:
