@@ -26,36 +26,38 @@ _Task = asyncio.Task[Any]
 
 
 class Deadlines:
-    """The tasks of one event loop waiting under a deadline, and the one timer that expires them."""
+    """The waits of one event loop under a deadline, and the one timer that expires them. A wait is known by a
+    key of its own (the waiting task where it cannot wait twice at once, a ``within`` block where blocks of
+    one task may nest)."""
 
     __slots__ = ("_expired", "_loop", "_timer", "_timer_at", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._waiting: dict[_Task, float] = {}
-        self._expired: set[_Task] = set()
+        self._waiting: dict[object, tuple[_Task, float]] = {}
+        self._expired: set[object] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = math.inf
 
-    def add(self, task: _Task, timeout: float) -> None:
-        """``task`` waits from now on, for at most ``timeout`` seconds."""
+    def add(self, key: object, task: _Task, timeout: float) -> None:
+        """``task`` waits from now on (the wait known as ``key``), for at most ``timeout`` seconds."""
         deadline = self._loop.time() + timeout
-        self._waiting[task] = deadline
-        if deadline < self._timer_at:  # (rare: the timer is usually due earlier, for a task before this one)
+        self._waiting[key] = (task, deadline)
+        if deadline < self._timer_at:  # (rare: the timer is usually due earlier, for a wait before this one)
             self._schedule(deadline)
 
-    def expired(self, task: _Task) -> bool:
-        """Whether ``task`` was cancelled because its deadline passed."""
-        return task in self._expired
+    def expired(self, key: object) -> bool:
+        """Whether the wait ``key`` had its task cancelled because its deadline passed."""
+        return key in self._expired
 
-    def remove(self, task: _Task) -> None:
-        """``task`` waits no more (what it waited for came, or it ended otherwise)."""
-        del self._waiting[task]
+    def remove(self, key: object) -> None:
+        """The wait ``key`` is over (what it waited for came, or it ended otherwise)."""
+        del self._waiting[key]
         if self._expired:
-            self._expired.discard(task)
+            self._expired.discard(key)
 
     def waiting(self) -> int:
-        """How many tasks wait now."""
+        """How many waits there are now."""
         return len(self._waiting)
 
     def _schedule(self, when: float) -> None:
@@ -65,14 +67,14 @@ class Deadlines:
         self._timer_at = when
 
     def _expire(self) -> None:
-        """(the timer) Cancel every task past its deadline; the timer is due again at the next deadline."""
+        """(the timer) Cancel the task of every wait past its deadline; the timer is due again at the next."""
         self._timer, self._timer_at = None, math.inf
         now = self._loop.time() + _SLACK
         later = math.inf
-        for task, deadline in list(self._waiting.items()):
+        for key, (task, deadline) in list(self._waiting.items()):
             if deadline <= now:
-                if task not in self._expired:
-                    self._expired.add(task)
+                if key not in self._expired:
+                    self._expired.add(key)
                     task.cancel()
             elif deadline < later:
                 later = deadline
@@ -131,14 +133,13 @@ class within:  # noqa: N801  (used like asyncio.timeout)
             return
         table = TABLES.for_loop(task.get_loop())
         self._task, self._table, self._cancelling = task, table, task.cancelling()
-        table.add(task, timeout)
+        table.add(self, task, timeout)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         table = self._table
         if table is None:
             return
-        task = self._task
-        expired = table.expired(task)
-        table.remove(task)
-        if expired and exc_type is asyncio.CancelledError and task.uncancel() <= self._cancelling:
+        expired = table.expired(self)
+        table.remove(self)
+        if expired and exc_type is asyncio.CancelledError and self._task.uncancel() <= self._cancelling:
             raise TimeoutError from None

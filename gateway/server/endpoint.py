@@ -208,7 +208,7 @@ class ObjectEndpoint:
             return await _read_rest(receive, limit, first)
         table = TABLES.for_loop(task.get_loop())
         cancelling = task.cancelling()
-        table.add(task, timeout)
+        table.add(task, task, timeout)  # (the task is the key: it waits for one body at a time)
         try:
             return await _read_rest(receive, limit, first)
         except CancelledError:

@@ -72,7 +72,7 @@ def test_only_the_requests_past_their_deadline_are_cancelled() -> None:
     try:
         for n, task in enumerate(tasks):
             clock.now = float(n)
-            deadlines.add(task, 10.0)  # deadlines 10, 11, 12
+            deadlines.add(task, task, 10.0)  # deadlines 10, 11, 12
         clock.advance(10.5)
         assert [deadlines.expired(t) for t in tasks] == [True, False, False]
         assert tasks[0].cancelling() == 1 and tasks[1].cancelling() == 0
@@ -90,8 +90,8 @@ def test_a_body_in_time_is_never_cancelled_and_leaves_nothing_behind() -> None:
     deadlines = Deadlines(clock)  # type: ignore[arg-type]
     loop, tasks = deadlines_with_tasks(2)
     try:
-        deadlines.add(tasks[0], 5.0)
-        deadlines.add(tasks[1], 5.0)
+        deadlines.add(tasks[0], tasks[0], 5.0)
+        deadlines.add(tasks[1], tasks[1], 5.0)
         deadlines.remove(tasks[0])
         deadlines.remove(tasks[1])
         clock.advance(100.0)
@@ -110,7 +110,7 @@ def test_one_timer_serves_every_waiting_request() -> None:
     try:
         for n, task in enumerate(tasks):
             clock.now = n / 100
-            deadlines.add(task, 30.0)
+            deadlines.add(task, task, 30.0)
         assert len(clock.timers) == 1
         clock.advance(31.0)
         assert all(deadlines.expired(t) for t in tasks)
@@ -124,9 +124,9 @@ def test_a_shorter_timeout_set_later_is_kept() -> None:
     deadlines = Deadlines(clock)  # type: ignore[arg-type]
     loop, tasks = deadlines_with_tasks(2)
     try:
-        deadlines.add(tasks[0], 30.0)
+        deadlines.add(tasks[0], tasks[0], 30.0)
         clock.now = 1.0
-        deadlines.add(tasks[1], 2.0)  # due at 3, before the first one's 30
+        deadlines.add(tasks[1], tasks[1], 2.0)  # due at 3, before the first one's 30
         clock.advance(3.0)
         assert [deadlines.expired(t) for t in tasks] == [False, True]
         clock.advance(30.0)
@@ -141,7 +141,7 @@ def test_a_timer_a_little_early_still_expires_its_request() -> None:
     deadlines = Deadlines(clock)  # type: ignore[arg-type]
     loop, tasks = deadlines_with_tasks(1)
     try:
-        deadlines.add(tasks[0], 1.0)
+        deadlines.add(tasks[0], tasks[0], 1.0)
         timer = clock.pending()[0]
         clock.now = 0.9995
         timer.callback()
@@ -199,6 +199,31 @@ def test_within_none_or_outside_a_task_sets_no_limit() -> None:
             await asyncio.sleep(0.05)
 
     asyncio.run(main())
+
+
+def test_nested_withins_each_time_out_their_own_block() -> None:
+    """As asyncio.timeout: an inner block's timeout is the inner block's; an outer one's ends the outer block."""
+
+    async def main() -> list[str]:
+        seen = []
+        with within(30):
+            try:
+                with within(0.05):
+                    await asyncio.sleep(3600)
+            except TimeoutError:
+                seen.append("inner timed out")
+            await asyncio.sleep(0.01)  # the outer block goes on, untouched
+            seen.append("outer went on")
+        try:
+            with within(0.05), within(30):
+                await asyncio.sleep(3600)
+        except TimeoutError:
+            seen.append("outer timed out")
+        task = asyncio.current_task()
+        assert task is not None and task.cancelling() == 0
+        return seen
+
+    assert asyncio.run(main()) == ["inner timed out", "outer went on", "outer timed out"]
 
 
 def test_within_keeps_an_outside_cancellation() -> None:
