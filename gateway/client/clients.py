@@ -42,6 +42,7 @@ from ..tcp.client import AsyncTcpTransport, TcpTransport
 from .activation import ACTIVATOR_NAMESPACE, activated_objref, construction_call
 from .binding import LiteralBinding
 from .channel import ChannelCore, Route
+from .cookies import with_response_cookies
 from .credentials import http_auth, username_credentials
 from .listener import CallbackListener
 from .marshal import ClientMarshaller
@@ -227,11 +228,13 @@ class RemotingClient(_ClientBase):
             transport = ResendingTransport(verify=tls_context(verify, cert))
             self._http = httpx.Client(timeout=timeout, auth=auth, transport=transport,
                                       mounts={"tcp://": TcpTransport()})
+            with_response_cookies(self._http)
             self._tcp_http = self._http
         else:
             # the caller's client knows nothing of tcp:// URLs: those go through a TCP-only client of ours
             self._http = http_client
             self._tcp_http = httpx.Client(timeout=timeout, transport=TcpTransport())
+            with_response_cookies(self._tcp_http)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
         return TransparentProxy(self._bind, url, contract, self._route_for(url), ref)
@@ -384,10 +387,12 @@ class AsyncRemotingClient(_ClientBase):
         if http_client is None:
             transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
             self._http = httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth, mounts={"tcp://": tcp})
+            with_response_cookies(self._http)
             self._tcp_http = self._http
         else:  # as RemotingClient: tcp:// URLs through a TCP-only client of ours
             self._http = http_client
             self._tcp_http = httpx.AsyncClient(timeout=timeout, transport=tcp)
+            with_response_cookies(self._tcp_http)
 
     def get_object(self, interface: type | None, url: str, binding: LiteralBinding | None = None) -> Any:
         """A proxy whose methods return awaitables; see :meth:`RemotingClient.get_object`."""
