@@ -11,13 +11,12 @@ A HEAD request is answered like a GET, without the body.
 
 from __future__ import annotations
 
-from asyncio import CancelledError, current_task
 from collections.abc import Awaitable, Callable, Generator, Mapping, MutableMapping
 from typing import Any, Protocol
 
 from starlette.types import Receive, Scope, Send
 
-from ..model.deadlines import TABLES
+from ..model.deadlines import within
 from ..model.errors import ClientRequestError
 from .sinks import Handler, ServerRequest, ServerResponse
 
@@ -178,11 +177,13 @@ class ObjectEndpoint:
                 if message is not None:
                     body, _, more = _chunk(message, 0, limit)
                     if more:
-                        body = await self._rest_in_time(receive, limit, message)
+                        with within(self.body_timeout):
+                            body = await _read_rest(receive, limit, message)
                     request.body = body
                 else:
                     assert rest is not None
-                    request.body = await self._rest_in_time(receive, limit, rest)
+                    with within(self.body_timeout):  # (one timer for every request waiting: model/deadlines.py)
+                        request.body = await _read_rest(receive, limit, rest)
             except _Disconnected:
                 return
             except _BodyTooLarge:
@@ -196,27 +197,6 @@ class ObjectEndpoint:
         if close:
             response.headers.append(("connection", "close"))
         await send_response(send, response, head=request.method == "HEAD")
-
-    async def _rest_in_time(self, receive: Receive, limit: int, first: Message | _Resumed) -> bytes:
-        """The rest of a body still on its way, within the body timeout (else TimeoutError): what
-        ``with within(self.body_timeout)`` does (model/deadlines.py: one timer for every request waiting, not
-        an ``asyncio.timeout`` each), spelled out, as most calls come this way (their clients write the
-        headers and the body apart)."""
-        timeout = self.body_timeout
-        task = current_task()
-        if timeout is None or task is None:
-            return await _read_rest(receive, limit, first)
-        table = TABLES.for_loop(task.get_loop())
-        cancelling = task.cancelling()
-        table.add(task, task, timeout)  # (the task is the key: it waits for one body at a time)
-        try:
-            return await _read_rest(receive, limit, first)
-        except CancelledError:
-            if table.expired(task) and task.uncancel() <= cancelling:
-                raise TimeoutError from None
-            raise
-        finally:
-            table.remove(task)
 
 
 async def send_response(send: Send, response: ServerResponse, head: bool = False) -> None:
