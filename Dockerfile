@@ -4,6 +4,16 @@
 #   docker run --rm -p 8000:8000 remoting-gateway
 #
 # Linted by tests/test_dockerfile.py with hadolint.
+# The wheel is built where there is a C compiler (python:3.11; the slim image has none), so the image gets
+# the compiled soap._int_lists (setup.py); the running image stays slim.
+FROM python:3.11 AS build
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY gateway ./gateway
+COPY soap ./soap
+COPY wsdl ./wsdl
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,12 +27,9 @@ WORKDIR /app
 
 # The library first (its dependencies change less often than the examples), then the examples, which uvicorn
 # imports from the working directory. Versions come from pyproject.toml's ranges.
-COPY pyproject.toml README.md ./
-COPY gateway ./gateway
-COPY soap ./soap
-COPY wsdl ./wsdl
-RUN pip install --no-cache-dir . \
-    && rm -rf build ./*.egg-info
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl \
+    && rm -rf /wheels
 COPY examples ./examples
 
 USER 10001:10001

@@ -5,7 +5,8 @@
 #   bash scripts/setup.sh --runtime  # only what the server needs: .venv with '.' (apt only for python3-venv)
 #
 # Fast when everything is present: no apt-get at all unless a package is missing, and pip runs only when
-# pyproject.toml changed since the last successful install into .venv (a stamp file in .venv records it).
+# pyproject.toml, setup.py or a C source changed since the last successful install into .venv (a stamp file
+# in .venv records it).
 # Environment: PYTHON (default: python3 on PATH) is the interpreter the venv is made from.
 set -euo pipefail
 
@@ -44,6 +45,7 @@ test_packages=(
   "php-cli:php"          # PHP's SoapClient in WSDL mode, on both WSDL dialects
   "php-soap:"            #   (ext/soap)
   "redis-server:redis-server"  # the shared store of scaled-out deployments (tests start their own, on loopback)
+  "gcc:gcc"              # builds soap._int_lists (setup.py; optional for the server, the tests check it under CI)
 )
 
 dpkg_installed() {  # prints the names of the given packages that dpkg reports as installed
@@ -103,9 +105,9 @@ if ! venv_ok; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-# The stamp holds a hash of pyproject.toml and of the venv's interpreter version; the test stamp implies the
-# runtime one (the test install is a superset).
-fingerprint="$(cat pyproject.toml; "$VENV/bin/python" -c 'import sys; print(sys.version)')"
+# The stamp holds a hash of pyproject.toml, setup.py and the C sources (a change rebuilds the compiled module)
+# and of the venv's interpreter version; the test stamp implies the runtime one (the test install is a superset).
+fingerprint="$(cat pyproject.toml setup.py soap/*.c; "$VENV/bin/python" -c 'import sys; print(sys.version)')"
 fingerprint="$(printf '%s' "$fingerprint" | sha256sum | cut -d' ' -f1)"
 stamp_ok() { [ -f "$VENV/.setup-$1" ] && [ "$(cat "$VENV/.setup-$1")" = "$fingerprint" ]; }
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
-from typing import cast
+from typing import Any, cast
 
 from ._errors import LimitExceeded, MessageTooLarge, SoapDecodeError
 from ._xml import Limits, count_array_items
@@ -218,11 +219,24 @@ _CONVERTED = (Primitive.DateTime, Primitive.TimeSpan)
 _ARRAY_CODES = {prim: fmt[1] for prim, (fmt, size) in _FIXED.items()
                 if prim not in _CONVERTED and fmt[1] in "bhHiIqQfd" and array(fmt[1]).itemsize == size}
 _SWAP = sys.byteorder != "little"
+#: integer arrays read by ``soap._int_lists`` where it is built (items that fit 16 bits share one int object
+#: per value instead of a new one per item: soap/_int_lists.c says why): (width, signed) per primitive
+_SHARED_INTS = {Primitive.Int16: (2, True), Primitive.UInt16: (2, False), Primitive.Int32: (4, True),
+                Primitive.UInt32: (4, False), Primitive.Int64: (8, True), Primitive.UInt64: (8, False)}
+_int_list: Callable[[bytes | memoryview, int, int, int, bool], list[Any]] | None
+try:
+    from ._int_lists import int_list as _int_list
+except ImportError:  # not built (no C compiler): array.tolist below, the same values
+    _int_list = None
 
 
 def fixed_items(data: bytes | memoryview, start: int, length: int, prim: Primitive) -> list[object]:
     """The ``length`` items of a fixed-size primitive array at ``start`` of ``data``, as plain Python values
     (the caller has checked the bytes are there). One place for the reader and the request templates."""
+    if _int_list is not None:
+        shared = _SHARED_INTS.get(prim)
+        if shared is not None:
+            return _int_list(data, start, length, *shared)
     fmt, size = _FIXED[prim]
     code = _ARRAY_CODES.get(prim)
     if code is None:

@@ -145,7 +145,7 @@ def test_pip_installs_without_cache(parsed: list[Instruction]) -> None:
 
 def test_copies_every_package_and_the_examples(parsed: list[Instruction]) -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    needed = {*top_level_packages(pyproject), "examples", "pyproject.toml"}
+    needed = {*top_level_packages(pyproject), "examples", "pyproject.toml", "setup.py"}  # setup.py: the C module
     copied: set[str] = set()
     for i in parsed:
         if i.keyword in {"COPY", "ADD"}:
@@ -162,7 +162,7 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
     }
     assert {".git", ".venv"} <= patterns
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    for needed in [*top_level_packages(pyproject), "examples", "pyproject.toml", "README.md"]:
+    for needed in [*top_level_packages(pyproject), "examples", "pyproject.toml", "setup.py", "README.md"]:
         assert needed not in patterns, f".dockerignore excludes {needed}, which the image needs"
 
 

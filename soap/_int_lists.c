@@ -1,0 +1,151 @@
+/* soap._int_lists: the items of an MS-NRBF integer array as a Python list, without a new int object for
+ * every item that fits in 16 bits.
+ *
+ * Why: a method taking a .NET int[] gets a list[int]. CPython makes a new int object for every item above
+ * 256 (array.tolist(), struct and int.from_bytes alike) and frees it after the call: for 10,000 items that is
+ * most of the server's work for the call, more than the whole HTTP exchange (benchmarks/README.md, "binary
+ * int[10000]"). Ints are immutable, so, as CPython itself shares -5..256, this module shares one object per
+ * value from -32768 to 65535 (every Int16 and UInt16 value): made the first time the value is seen, kept for
+ * the life of the process (at most 98,304 objects, about 3 MiB, and only for values seen). Other values get
+ * a new int as before. The table is only touched with the GIL held (no free-threaded build support).
+ *
+ * Where this module is not built (no C compiler: setup.py marks it optional), soap/_nrbf_records.py uses
+ * array.tolist(); tests/soap/test_int_lists.py compares the two.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define SHARED_LOW (-32768)
+#define SHARED_HIGH 65536 /* exclusive */
+
+static PyObject *shared[SHARED_HIGH - SHARED_LOW];
+
+/* A new reference to the int ``value``: the shared object when it is in the table's range. */
+static PyObject *
+shared_int(int64_t value)
+{
+    if (value >= SHARED_LOW && value < SHARED_HIGH) {
+        PyObject **slot = &shared[value - SHARED_LOW];
+        if (*slot == NULL) {
+            *slot = PyLong_FromLongLong(value);
+            if (*slot == NULL) {
+                return NULL;
+            }
+        }
+        Py_INCREF(*slot);
+        return *slot;
+    }
+    return PyLong_FromLongLong(value);
+}
+
+/* The little-endian item of ``width`` bytes at ``p``, zero-extended (the width fixed per call, so the
+ * compiler unrolls each case). */
+static inline uint64_t
+read_le(const unsigned char *p, long width)
+{
+    switch (width) {
+    case 2:
+        return (uint64_t)p[0] | ((uint64_t)p[1] << 8);
+    case 4:
+        return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24);
+    default:
+        return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24)
+               | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) | ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
+    }
+}
+
+PyDoc_STRVAR(int_list_doc,
+"int_list(data, start, count, width, signed, /) -> list[int]\n\n"
+"The ``count`` little-endian integers of ``width`` bytes (2, 4 or 8; two's complement when ``signed``) at\n"
+"``start`` of the buffer ``data``, as a new list. ValueError if the buffer does not hold them there.");
+
+static PyObject *
+int_list(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "int_list takes 5 arguments (data, start, count, width, signed)");
+        return NULL;
+    }
+    Py_ssize_t start = PyNumber_AsSsize_t(args[1], PyExc_OverflowError);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t count = PyNumber_AsSsize_t(args[2], PyExc_OverflowError);
+    if (count == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    long width = PyLong_AsLong(args[3]);
+    if (width == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int is_signed = PyObject_IsTrue(args[4]);
+    if (is_signed < 0) {
+        return NULL;
+    }
+    if (width != 2 && width != 4 && width != 8) {
+        PyErr_SetString(PyExc_ValueError, "width must be 2, 4 or 8");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) != 0) {
+        return NULL;
+    }
+    if (start < 0 || count < 0 || count > PY_SSIZE_T_MAX / width || start > view.len
+        || view.len - start < count * width) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "the buffer does not hold that many items there");
+        return NULL;
+    }
+    PyObject *list = PyList_New(count);
+    if (list == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)view.buf + start;
+    int shift = 64 - 8 * (int)width;
+    for (Py_ssize_t i = 0; i < count; i++, p += width) {
+        uint64_t bits = read_le(p, width);
+        PyObject *item;
+        if (is_signed) {
+            /* sign-extend: the item's top bit into the upper bytes */
+            int64_t value = shift ? (int64_t)(bits << shift) >> shift : (int64_t)bits;
+            item = shared_int(value);
+        } else if (bits <= (uint64_t)INT64_MAX) {
+            item = shared_int((int64_t)bits);
+        } else {
+            item = PyLong_FromUnsignedLongLong(bits);
+        }
+        if (item == NULL) {
+            Py_DECREF(list);
+            PyBuffer_Release(&view);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+    PyBuffer_Release(&view);
+    return list;
+}
+
+static PyMethodDef methods[] = {
+    {"int_list", (PyCFunction)(void (*)(void))int_list, METH_FASTCALL, int_list_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "soap._int_lists",
+    "Integer arrays as lists that share one int object per 16-bit value (see soap/_int_lists.c).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__int_lists(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,3 @@
+from typing_extensions import Buffer
+
+def int_list(data: Buffer, start: int, count: int, width: int, signed: bool, /) -> list[int]: ...
