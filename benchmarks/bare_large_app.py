@@ -12,8 +12,9 @@ A bare ASGI application -- no framework, no gateway -- answering the ``ILarge`` 
   out of the request, the ``GetBytes`` payload into a response whose framing (MS-NRBF records around the
   bytes) was written once per size. This is the floor of moving a binary message through ASGI. For
   ``SumInts`` it does what no Python server can skip: the 10,000 ``Int32`` items become the ``list[int]`` the
-  method takes (``array.tolist()``, the cheapest way CPython has to make them) and the method's ``sum``; it
-  checks nothing and finds the array by its record header. The other binary calls are not part of its
+  method takes (``soap``'s ``fixed_items``, the gateway's own reader: shared int objects from
+  ``soap._int_lists`` where it is built, else ``array.tolist()``) and the method's ``sum``; it checks nothing
+  and finds the array by its record header. The other binary calls are not part of its
   contract.
 
 ::
@@ -23,16 +24,15 @@ A bare ASGI application -- no framework, no gateway -- answering the ``ILarge`` 
 
 from __future__ import annotations
 
-import array
 import base64
 import functools
-import sys
 
 from lxml import etree
 
 from benchmarks._asgi import BodyTooLarge, Receive, Scope, Send, is_request, read_body, respond
 from benchmarks.large_app import MAX_BYTES, items, payload, strings
 from soap import BinaryFormatter, Kind, MethodReturn, WireType
+from soap._nrbf_records import Primitive, fixed_items
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -204,10 +204,7 @@ def binary(data: bytes) -> bytes:
         count = int.from_bytes(data[pos + 5 : pos + 9], "little")
         if data[pos + 9] != _INT32_ITEMS:
             raise BadRequest("SumInts takes an Int32 array")
-        items = array.array("i", data[pos + 10 : pos + 10 + 4 * count])
-        if sys.byteorder != "little":
-            items.byteswap()
-        values = items.tolist()  # the list[int] the method takes
+        values = fixed_items(data, pos + 10, count, Primitive.Int32)  # the list[int] the method takes
         ret = MethodReturn("SumInts", "", sum(values), WireType(Kind.INT32))
         return _INT_RETURN.write_return(_Call(), ret)[0]
     raise BadRequest("the bare binary app answers GetBytes, PutBytes and SumInts only")

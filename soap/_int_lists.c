@@ -15,6 +15,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SHARED_LOW (-32768)
 #define SHARED_HIGH 65536 /* exclusive */
@@ -39,20 +40,61 @@ shared_int(int64_t value)
     return PyLong_FromLongLong(value);
 }
 
-/* The little-endian item of ``width`` bytes at ``p``, zero-extended (the width fixed per call, so the
- * compiler unrolls each case). */
+/* The little-endian item of N bytes at ``p`` (a memcpy, which the compiler makes one load, on a
+ * little-endian host; else assembled byte by byte). */
+#if PY_LITTLE_ENDIAN
+#define LOAD(type, p) (memcpy(&item_bits, (p), sizeof(type)), (type)item_bits)
+#else
+#define LOAD(type, p) ((type)load_le((p), sizeof(type)))
+#endif
+
 static inline uint64_t
-read_le(const unsigned char *p, long width)
+load_le(const unsigned char *p, size_t width)
 {
-    switch (width) {
-    case 2:
-        return (uint64_t)p[0] | ((uint64_t)p[1] << 8);
-    case 4:
-        return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24);
-    default:
-        return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24)
-               | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) | ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
+    uint64_t bits = 0;
+    for (size_t i = width; i > 0; i--) {
+        bits = (bits << 8) | p[i - 1];
     }
+    return bits;
+}
+
+/* Fill ``list`` with ``count`` items of ``type`` from ``p``; 0, or -1 with an exception set. One loop per
+ * item type, so each is a plain load and no test of the width or sign per item. */
+#define FILL(type, p, count, list)                                           \
+    do {                                                                     \
+        for (Py_ssize_t i = 0; i < (count); i++) {                           \
+            type item_bits;                                                  \
+            (void)item_bits;                                                 \
+            PyObject *item = shared_int((int64_t)LOAD(type, (p) + i * (Py_ssize_t)sizeof(type))); \
+            if (item == NULL) {                                              \
+                return -1;                                                   \
+            }                                                                \
+            PyList_SET_ITEM((list), i, item);                                \
+        }                                                                    \
+        return 0;                                                            \
+    } while (0)
+
+static int fill_i16(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int16_t, p, count, list); }
+static int fill_u16(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(uint16_t, p, count, list); }
+static int fill_i32(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int32_t, p, count, list); }
+static int fill_u32(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(uint32_t, p, count, list); }
+static int fill_i64(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int64_t, p, count, list); }
+
+/* UInt64: values above INT64_MAX do not fit shared_int's argument */
+static int
+fill_u64(PyObject *list, const unsigned char *p, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t item_bits;
+        (void)item_bits;
+        uint64_t bits = LOAD(uint64_t, p + i * 8);
+        PyObject *item = bits <= (uint64_t)INT64_MAX ? shared_int((int64_t)bits) : PyLong_FromUnsignedLongLong(bits);
+        if (item == NULL) {
+            return -1;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+    return 0;
 }
 
 PyDoc_STRVAR(int_list_doc,
@@ -103,25 +145,14 @@ int_list(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     const unsigned char *p = (const unsigned char *)view.buf + start;
-    int shift = 64 - 8 * (int)width;
-    for (Py_ssize_t i = 0; i < count; i++, p += width) {
-        uint64_t bits = read_le(p, width);
-        PyObject *item;
-        if (is_signed) {
-            /* sign-extend: the item's top bit into the upper bytes */
-            int64_t value = shift ? (int64_t)(bits << shift) >> shift : (int64_t)bits;
-            item = shared_int(value);
-        } else if (bits <= (uint64_t)INT64_MAX) {
-            item = shared_int((int64_t)bits);
-        } else {
-            item = PyLong_FromUnsignedLongLong(bits);
-        }
-        if (item == NULL) {
-            Py_DECREF(list);
-            PyBuffer_Release(&view);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, item);
+    int (*fill)(PyObject *, const unsigned char *, Py_ssize_t) =
+        width == 2 ? (is_signed ? fill_i16 : fill_u16)
+        : width == 4 ? (is_signed ? fill_i32 : fill_u32)
+        : (is_signed ? fill_i64 : fill_u64);
+    if (fill(list, p, count) != 0) {
+        Py_DECREF(list); /* the items not set yet are NULL, which list_dealloc skips */
+        PyBuffer_Release(&view);
+        return NULL;
     }
     PyBuffer_Release(&view);
     return list;
