@@ -246,7 +246,9 @@ class NrbfWriter:
     def __init__(self, registry: TypeRegistry, marshaller: ReferenceMarshaller | None = None) -> None:
         self.registry = registry
         self.marshaller = marshaller
-        self.out = bytearray()
+        #: the records written after the call array, joined once into the message (a byte[] payload is one
+        #: of the parts as it is: copied once, into the message)
+        self.out: list[bytes] = []
         self._next_id = 2  # 1 is the call array
         self._queue: deque[tuple[int, object, WireType]] = deque()
         self._memo: dict[int, int] = {}
@@ -297,9 +299,14 @@ class NrbfWriter:
         return ref
 
     def flush(self) -> None:
+        out = self.out
         while self._queue:
             ref, value, wt = self._queue.popleft()
-            self.out += self.record(ref, value, wt)
+            if type(value) is bytes:  # a byte[]: its record head, then the payload itself, not a copy of it
+                out.append(struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + _BYTE_ITEMS)
+                out.append(value)
+            else:
+                out.append(self.record(ref, value, wt))
 
     # -------------------------------------------------------------- object records
 
@@ -324,8 +331,8 @@ class NrbfWriter:
         if isinstance(value, DelegateRef):
             return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            head = struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + bytes([P_Byte])
-            return b"".join((head, value))  # the payload copied once here, once into the message
+            head = struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + _BYTE_ITEMS
+            return b"".join((head, value))  # (a bytearray; flush writes a bytes payload without this copy)
         if isinstance(value, list | tuple):
             item = wt.item if wt.kind is K_LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
@@ -877,6 +884,8 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 
 
 _METHOD_RETURN = bytes([RT_MethodReturn])
+#: the element type byte of a byte[] ArraySinglePrimitive record
+_BYTE_ITEMS = bytes([P_Byte])
 _RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
 _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
@@ -919,12 +928,12 @@ def _message(
         flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         array = [*array, _ref(context_id)]
-        writer.out += writer.call_context(context_id, call_context)
+        writer.out.append(writer.call_context(context_id, call_context))
     if not array:
         return header(0, 0) + record + struct.pack("<i", flags) + fields + bytes([RT_MessageEnd])
     writer.flush()
     call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(array)) + b"".join(array)
-    return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, writer.out,
+    return b"".join((header(1, -1), record, struct.pack("<i", flags), fields, call_array, *writer.out,
                      bytes([RT_MessageEnd])))
 
 
@@ -967,7 +976,7 @@ def _write_return_with_outs(
         args_id = writer.new_id()
         returned = [writer.object_value(value, value_type)] if flags & MessageFlags.ReturnValueInArray else []
         items = b"".join(writer.object_value(v, t) for v, t in slots)
-        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items
+        writer.out.append(bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, count) + items)
         return _message(writer, record, flags, head, [_ref(args_id), *returned], call_context)
     flags |= MessageFlags.ArgsIsArray
     return _message(writer, record, flags, head, [writer.object_value(v, t) for v, t in slots], None)
@@ -982,12 +991,12 @@ def write_exception_return(info: ExceptionInfo, registry: TypeRegistry,
     exception = writer.exception(exception_id, info)
     if call_context is not None:
         record = bytes([RT_MethodReturn])
-        writer.out[:0] = exception
+        writer.out.insert(0, exception)
         return _message(writer, record, flags, b"", [_ref(exception_id)], call_context)
     writer.flush()
     call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, 1) + _ref(exception_id)
-    return (header(1, -1) + bytes([RT_MethodReturn]) + struct.pack("<i", flags) + call_array + exception
-            + bytes(writer.out) + bytes([RT_MessageEnd]))
+    return b"".join((header(1, -1), bytes([RT_MethodReturn]), struct.pack("<i", flags), call_array, exception,
+                     *writer.out, bytes([RT_MessageEnd])))
 
 
 def write_method_call(
@@ -1016,7 +1025,7 @@ def write_method_call(
         return _message(writer, record, MessageFlags.ArgsIsArray | MessageFlags.NoContext, names, items, None)
     # the arguments are an array of their own, the call array's first item
     args_id = writer.new_id()
-    writer.out += (bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
+    writer.out.append(bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(items)) + b"".join(items))
     return _message(writer, record, MessageFlags.ArgsInArray | MessageFlags.NoContext, names, [_ref(args_id)],
                     call_context)
 
@@ -1049,7 +1058,7 @@ def _write_call_with_signature(
         args_id = writer.new_id()
         values = b"".join(writer.object_value(a, t) for a, t in zip(args, types, strict=True))
         items.append(bytes([RT_MemberReference]) + struct.pack("<i", args_id))
-        writer.out += bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values
+        writer.out.append(bytes([RT_ArraySingleObject]) + struct.pack("<ii", args_id, len(args)) + values)
     signature_id = writer.new_id()
     items.append(bytes([RT_MemberReference]) + struct.pack("<i", signature_id))
     holders: dict[tuple[str, str], int] = {}
@@ -1078,13 +1087,13 @@ def _write_call_with_signature(
         flags = (flags & ~_NO_CONTEXT) | _CONTEXT_IN_ARRAY  # plain ints: IntFlag's operators are Python code
         context_id = writer.new_id()
         items.append(_ref(context_id))
-        writer.out += writer.call_context(context_id, call_context)
+        writer.out.append(writer.call_context(context_id, call_context))
     writer.flush()
     call_array = bytes([RT_ArraySingleObject]) + struct.pack("<ii", 1, len(items)) + b"".join(items)
     head = bytes([RT_MethodCall]) + struct.pack("<i", flags) + bytes([P_String]) + lps(method_name) \
         + bytes([P_String]) + lps(type_name) + inline
-    return (header(1, -1) + head + call_array + bytes(writer.out) + signature_array + records
-            + bytes([RT_MessageEnd]))
+    return b"".join((header(1, -1), head, call_array, *writer.out, signature_array, records,
+                     bytes([RT_MessageEnd])))
 
 
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]
