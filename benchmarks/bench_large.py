@@ -406,6 +406,7 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None, float], 
 FLOORS: tuple[tuple[str, str, str, str, str], ...] = (
     ("bare", "mono", "binary", "ints-arg", "the least a Python server does for it, against Mono"),
     ("gateway", "bare", "binary", "ints-arg", "the gateway against that floor"),
+    ("bare", "mono", "binary", "bytes-arg", "receiving 1 MiB through uvicorn and copying it out, against Mono"),
 )
 
 
