@@ -44,6 +44,13 @@ ROOT = HERE.parent
 # gateway, soap, wsdl and examples from it (not from another checkout installed in the environment).
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from gateway.allocator import (  # noqa: E402  (after the checkout is on sys.path)
+    MMAP_THRESHOLD,
+    MMAP_THRESHOLD_VARIABLE,
+    TRIM_THRESHOLD,
+    TRIM_THRESHOLD_VARIABLE,
+)
+
 #: The shared peers checkout is expected next to the repository (as the interop tests expect it).
 MONO_DIR = ROOT.parent / "shared" / "peers" / "mono"
 #: run-server.sh may build the Mono peer first: give it longer than a Python server.
@@ -228,11 +235,14 @@ def pinned_to(core: int) -> Iterator[None]:
 
 
 def uvicorn_command(app: str, port: int) -> list[str]:
-    """uvicorn as the benchmarks run it: this interpreter, uvloop + httptools, no access log, on core 0."""
-    return pinned(SERVER_CORE, [
+    """uvicorn as the benchmarks run it: this interpreter, uvloop + httptools, no access log, on core 0, with
+    glibc's allocator set as ``remoting-gateway serve`` sets it (docs/deployment.md; every Python server
+    alike, the gateway and the baselines)."""
+    allocator = [f"{MMAP_THRESHOLD_VARIABLE}={MMAP_THRESHOLD}", f"{TRIM_THRESHOLD_VARIABLE}={TRIM_THRESHOLD}"]
+    return ["env", *allocator, *pinned(SERVER_CORE, [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log",
-    ])  # fmt: skip
+    ])]  # fmt: skip
 
 
 def mono_command(mono_dir: Path, port: int, formatter_flag: str) -> list[str]:

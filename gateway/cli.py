@@ -33,6 +33,7 @@ import uvicorn.config
 
 from wsdl import write_stub
 
+from .allocator import tune_allocator
 from .config.app_factory import REPORTED_VARIABLE
 from .config.builder import build_app
 from .config.inventory import Inventory, ServiceReport, inventory
@@ -248,6 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
         for (section_name, key), raw in _overrides(args).items():
             os.environ[env_name(section_name, key)] = str(raw.value)
         target, factory = FACTORY, True
+    tune_allocator()  # large messages without a page fault per page (gateway/allocator.py); the workers too
     uvicorn.run(
         target, factory=factory, host=server.host, port=server.port, workers=server.workers,
         reload=args.reload, log_level=level, forwarded_allow_ips=list(server.forwarded_allow_ips),
