@@ -21,7 +21,13 @@ def _module_name(path: Path) -> str:
 
 
 def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+    """Every module of the packages: the .py files, and the compiled ones (a C source with its .pyi stub,
+    e.g. soap/_int_lists), which import nothing of the project."""
+    found = {_module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+    for pkg in PACKAGES:
+        for stub in sorted((ROOT / pkg).rglob("*.pyi")):
+            found.setdefault(_module_name(stub), stub)
+    return found
 
 
 MODULES = _modules()
