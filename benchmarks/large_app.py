@@ -102,6 +102,7 @@ class LargeService(MarshalByRefObject, ILarge):
         return items(count)
 
 
-LIMITS = Limits(max_bytes=MAX_BYTES, max_array_length=MAX_BYTES)
+#: raised for the size series up to 16 MiB: the message, an array's length and a byte[]'s bytes
+LIMITS = Limits(max_bytes=MAX_BYTES, max_array_length=MAX_BYTES, max_binary_length=MAX_BYTES)
 app = RemotingApp(limits=LIMITS, formatters=("soap", "binary"))
 app.register_well_known(LargeService, PATH.lstrip("/"), WellKnownObjectMode.Singleton)
