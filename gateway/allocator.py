@@ -11,8 +11,9 @@ kept, a warm server reuses the same pages call after call. ``bench_large.py``, b
 argument (benchmarks/README.md, session 8): 1.25 -> 1.02 ms a round trip, faster than Mono's 1.21; the
 bare ASGI baseline gains as much, which is why the benchmarks run every Python server this way.
 
-The cost: up to 64 MiB of freed memory stays with the process after a burst of large calls (its peak, which
-``bench_large.py`` measures, does not grow).
+The cost: freed memory stays with the process after a burst of large calls, up to 64 MiB in each of glibc's
+arenas that held such buffers (the event loop's, and a worker thread's whose method made large values); its
+peak, which ``bench_large.py`` measures, does not grow.
 
 ``remoting-gateway serve`` calls :func:`tune_allocator` before it starts uvicorn, unless the operator set
 either variable; under plain uvicorn, gunicorn or systemd set them in the environment instead
