@@ -263,6 +263,10 @@ def reset_peak(pid: int) -> None:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
+#: extra environment per server name, from the command line (``--run-inline``: the gateway's)
+SERVER_ENV: dict[str, dict[str, str]] = {}
+
+
 @contextlib.contextmanager
 def started(
     name: str, workdir: Path, env: dict[str, str] | None = None, probe_wire: Wire | None = None
@@ -271,6 +275,7 @@ def started(
     small ``GetStrings``; the canned server answers only the calls of the run, so its caller passes one)."""
     port = free_port()
     log = workdir / f"{name}-{port}.log"
+    env = env if env is not None else SERVER_ENV.get(name)
     if probe_wire is None:
         probe_wire = request("soap" if name != "spyne" else "literal", "GetStrings", (3,))
     with running(server_command(name, port), log, env) as proc:
@@ -717,6 +722,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quiet-wait", type=float, default=0.0, help="wait up to N s for an idle machine per server")
     p.add_argument("--only", default="servers,peak,series,client", help="parts to run (default all)")
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed or a measurement fails")
+    p.add_argument("--run-inline", action="store_true",
+                   help="the gateway's methods marked @run_inline (on the event loop, no worker thread): for "
+                        "information, the targets are for plain def methods")
     p.add_argument("--wide-ints", action="store_true",
                    help="SumInts' 10,000 items spread over 32 bits (default: 0..999, as a count or a code would be)")
     args = p.parse_args(argv)
@@ -724,6 +732,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.dialect_list = [d for d in args.dialects.split(",") if d]
     wanted = [c for c in args.cases.split(",") if c]
     args.case_list = [c for c in cases(args.wide_ints) if not wanted or c.key in wanted]
+    if args.run_inline:
+        SERVER_ENV["gateway"] = {"LARGE_RUN_INLINE": "1"}
     args.parts = set(args.only.split(","))
     for name in list(args.server_list):
         why = server_unavailable(name)
