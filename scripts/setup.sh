@@ -46,6 +46,7 @@ test_packages=(
   "php-soap:"            #   (ext/soap)
   "redis-server:redis-server"  # the shared store of scaled-out deployments (tests start their own, on loopback)
   "gcc:gcc"              # builds soap._int_lists (setup.py; optional for the server, the tests check it under CI)
+  "python3-dev:"         #   with Python.h, for Debian's python3 (a pyenv or venv Python brings its own)
 )
 
 dpkg_installed() {  # prints the names of the given packages that dpkg reports as installed

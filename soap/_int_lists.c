@@ -40,54 +40,51 @@ shared_int(int64_t value)
     return PyLong_FromLongLong(value);
 }
 
-/* The little-endian item of N bytes at ``p`` (a memcpy, which the compiler makes one load, on a
- * little-endian host; else assembled byte by byte). */
-#if PY_LITTLE_ENDIAN
-#define LOAD(type, p) (memcpy(&item_bits, (p), sizeof(type)), (type)item_bits)
-#else
-#define LOAD(type, p) ((type)load_le((p), sizeof(type)))
-#endif
-
+/* The little-endian item of ``width`` bytes at ``p``, zero-extended: a memcpy on a little-endian host (one
+ * load once inlined with a constant width), else assembled byte by byte. */
 static inline uint64_t
 load_le(const unsigned char *p, size_t width)
 {
     uint64_t bits = 0;
+#if PY_LITTLE_ENDIAN
+    memcpy(&bits, p, width);
+#else
     for (size_t i = width; i > 0; i--) {
         bits = (bits << 8) | p[i - 1];
     }
+#endif
     return bits;
 }
 
 /* Fill ``list`` with ``count`` items of ``type`` from ``p``; 0, or -1 with an exception set. One loop per
- * item type, so each is a plain load and no test of the width or sign per item. */
-#define FILL(type, p, count, list)                                           \
-    do {                                                                     \
-        for (Py_ssize_t i = 0; i < (count); i++) {                           \
-            type item_bits;                                                  \
-            (void)item_bits;                                                 \
-            PyObject *item = shared_int((int64_t)LOAD(type, (p) + i * (Py_ssize_t)sizeof(type))); \
-            if (item == NULL) {                                              \
-                return -1;                                                   \
-            }                                                                \
-            PyList_SET_ITEM((list), i, item);                                \
-        }                                                                    \
-        return 0;                                                            \
-    } while (0)
+ * item type, so each is a plain load and no test of the width or sign per item (the conversion to ``type``
+ * gives a signed item its sign). */
+#define DEFINE_FILL(name, type)                                                              \
+    static int name(PyObject *list, const unsigned char *p, Py_ssize_t count)                \
+    {                                                                                         \
+        for (Py_ssize_t i = 0; i < count; i++) {                                             \
+            type value = (type)load_le(p + i * (Py_ssize_t)sizeof(type), sizeof(type));      \
+            PyObject *item = shared_int((int64_t)value);                                     \
+            if (item == NULL) {                                                               \
+                return -1;                                                                    \
+            }                                                                                 \
+            PyList_SET_ITEM(list, i, item);                                                   \
+        }                                                                                     \
+        return 0;                                                                             \
+    }
 
-static int fill_i16(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int16_t, p, count, list); }
-static int fill_u16(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(uint16_t, p, count, list); }
-static int fill_i32(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int32_t, p, count, list); }
-static int fill_u32(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(uint32_t, p, count, list); }
-static int fill_i64(PyObject *list, const unsigned char *p, Py_ssize_t count) { FILL(int64_t, p, count, list); }
+DEFINE_FILL(fill_i16, int16_t)
+DEFINE_FILL(fill_u16, uint16_t)
+DEFINE_FILL(fill_i32, int32_t)
+DEFINE_FILL(fill_u32, uint32_t)
+DEFINE_FILL(fill_i64, int64_t)
 
 /* UInt64: values above INT64_MAX do not fit shared_int's argument */
 static int
 fill_u64(PyObject *list, const unsigned char *p, Py_ssize_t count)
 {
     for (Py_ssize_t i = 0; i < count; i++) {
-        uint64_t item_bits;
-        (void)item_bits;
-        uint64_t bits = LOAD(uint64_t, p + i * 8);
+        uint64_t bits = load_le(p + i * 8, 8);
         PyObject *item = bits <= (uint64_t)INT64_MAX ? shared_int((int64_t)bits) : PyLong_FromUnsignedLongLong(bits);
         if (item == NULL) {
             return -1;

@@ -303,7 +303,7 @@ class NrbfWriter:
         while self._queue:
             ref, value, wt = self._queue.popleft()
             if type(value) is bytes:  # a byte[]: its record head, then the payload itself, not a copy of it
-                out.append(struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + _BYTE_ITEMS)
+                out.append(_byte_array_head(ref, len(value)))
                 out.append(value)
             else:
                 out.append(self.record(ref, value, wt))
@@ -331,8 +331,7 @@ class NrbfWriter:
         if isinstance(value, DelegateRef):
             return self.delegate(ref, value)
         if isinstance(value, bytes | bytearray):
-            head = struct.pack("<Bii", RT_ArraySinglePrimitive, ref, len(value)) + _BYTE_ITEMS
-            return b"".join((head, value))  # (a bytearray; flush writes a bytes payload without this copy)
+            return b"".join((_byte_array_head(ref, len(value)), value))  # (flush writes a bytes payload uncopied)
         if isinstance(value, list | tuple):
             item = wt.item if wt.kind is K_LIST and wt.item is not None else ANY
             return self.array(ref, list(value), item)
@@ -884,8 +883,11 @@ def value_with_code(kind: Kind | None, value: object) -> bytes:
 
 
 _METHOD_RETURN = bytes([RT_MethodReturn])
-#: the element type byte of a byte[] ArraySinglePrimitive record
-_BYTE_ITEMS = bytes([P_Byte])
+def _byte_array_head(ref: int, length: int) -> bytes:
+    """The ArraySinglePrimitive record of a ``byte[]`` up to its items (object id, length, PrimitiveType Byte)."""
+    return struct.pack("<BiiB", RT_ArraySinglePrimitive, ref, length, P_Byte)
+
+
 _RETURN_NO_ARGS = (MessageFlags.NoContext | MessageFlags.NoArgs).value
 _RETURN_ARGS_INLINE = (MessageFlags.NoContext | MessageFlags.ArgsInline).value
 _NO_RETURN_VALUE = MessageFlags.NoReturnValue.value
