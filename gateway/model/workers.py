@@ -6,12 +6,21 @@ wake-up per call: on a loaded server (one core, one GIL) a wake-up is two contex
 hand-over, and it was a fifth of the server's time (py-spy under wrk). So a worker that is awake, or
 already woken, drains the queue: a job wakes a sleeping thread only when no worker is awake to take it, and
 a worker taking a job while others wait hands the queue on to a second one first (so no job waits behind a
-method that blocks). Results go back to the event loop in batches, one ``call_soon_threadsafe`` for every
+method that blocks). Results go back to the event loop in batches, one wake-up of the loop for every
 result that arrived before the loop got to them.
 
 Threads start on demand up to ``max_workers``; each call runs in a copy of the caller's context, so context
 variables behave as with ``asyncio.to_thread``. A cancelled caller does not interrupt a method already
 running: its result is simply dropped.
+
+Two details keep a hop cheap when the event loop and the workers share one core (measured pinned to one core,
+``benchmarks/README.md``, "Session 9": ~20 µs and six context switches a hop before, ~12 µs and two after):
+
+* a result wakes its loop through a pipe written by ``os.write``, which releases the GIL for the write, so the
+  loop thread that wakes finds the GIL free (``call_soon_threadsafe`` writes its wake-up byte holding the
+  GIL: the woken loop pre-empted the worker only to block on the GIL, and switched back);
+* worker threads run under ``SCHED_BATCH`` (Linux), so a job waking one does not pre-empt the event loop that
+  submitted it: the worker could only block on the GIL the loop holds; it runs when the loop waits.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import contextvars
 import os
 import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -31,24 +41,52 @@ _Result = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
 class _Inbox:
     """The results waiting for one event loop, handed over in batches (one wake-up of the loop for all the
-    results that arrive before it runs)."""
+    results that arrive before it runs).
 
-    __slots__ = ("loop", "results", "scheduled")
+    The loop is woken through a pipe of its own (read by ``loop.add_reader``), written with the GIL released;
+    a loop without ``add_reader`` (Windows' proactor) is woken by ``call_soon_threadsafe``. The inbox holds
+    its loop only weakly, so a loop nobody uses any more is collected; the pipe is closed with the inbox, once
+    neither the loop's reader nor a running job refers to it (so a worker never writes to a closed pipe)."""
+
+    __slots__ = ("__weakref__", "_loop", "_read_fd", "_write_fd", "results", "scheduled")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self._loop = weakref.ref(loop)
         self.results: deque[_Result] = deque()
         self.scheduled = False
+        self._read_fd, self._write_fd = os.pipe()
+        try:
+            os.set_blocking(self._read_fd, False)
+            os.set_blocking(self._write_fd, False)
+            loop.add_reader(self._read_fd, self._wake_read)
+        except NotImplementedError:
+            _close(self._read_fd, self._write_fd)
+            self._read_fd = self._write_fd = -1
+        else:
+            weakref.finalize(self, _close, self._read_fd, self._write_fd)
 
     def deliver(self, future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
         """(worker thread) Queue a result; wake the loop unless a drain is already on its way. The result is
-        queued before the flag is read, and the drain clears the flag before it reads the queue: whichever
-        way the two threads interleave, every result is drained."""
+        queued before the flag is read, and a drain consumes the wake-up bytes before it clears the flag and
+        clears the flag before it reads the queue: whichever way the threads interleave, every result is
+        drained and a set flag always has a wake-up on its way."""
         self.results.append((future, result, error))
         if not self.scheduled:
             self.scheduled = True
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-                self.loop.call_soon_threadsafe(self._drain)
+            if self._write_fd >= 0:
+                with contextlib.suppress(OSError):  # a full pipe already holds a wake-up
+                    os.write(self._write_fd, b"\0")
+                return
+            loop = self._loop()
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                    loop.call_soon_threadsafe(self._drain)
+
+    def _wake_read(self) -> None:
+        """(event loop) The pipe is readable: take its bytes, then settle the results."""
+        with contextlib.suppress(OSError):
+            os.read(self._read_fd, 512)
+        self._drain()
 
     def _drain(self) -> None:
         """(event loop) Settle every result queued so far."""
@@ -62,6 +100,21 @@ class _Inbox:
                 future.set_exception(error)
             else:
                 future.set_result(result)
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _batch_priority() -> None:
+    """(worker thread) Run this thread under ``SCHED_BATCH`` where Linux offers it: woken by a job, it does
+    not pre-empt the event loop (which holds the GIL the worker would wait for). Nothing changes elsewhere."""
+    policy = getattr(os, "SCHED_BATCH", None)
+    if policy is not None and hasattr(os, "sched_setscheduler"):
+        with contextlib.suppress(OSError):  # not allowed here: the thread keeps the default policy
+            os.sched_setscheduler(0, policy, os.sched_param(0))
 
 
 _Job = tuple[_Inbox, "asyncio.Future[Any]", contextvars.Context, Callable[..., Any], tuple[Any, ...]]
@@ -93,6 +146,8 @@ class WorkerPool:
         self._sleeping = 0
         self._busy = 0
         self._inbox: tuple[asyncio.AbstractEventLoop | None, _Inbox | None] = (None, None)
+        #: every loop's inbox (a loop's reader keeps its inbox; a loop that is collected leaves the table)
+        self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
 
     def run(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Run ``fn(*args)`` on a worker thread; await the returned future for its result."""
@@ -100,8 +155,7 @@ class WorkerPool:
         future: asyncio.Future[Any] = loop.create_future()
         last_loop, inbox = self._inbox
         if last_loop is not loop or inbox is None:
-            inbox = _Inbox(loop)
-            self._inbox = (loop, inbox)
+            inbox = self._inbox_of(loop)
         self._jobs.append((inbox, future, contextvars.copy_context(), fn, args))  # before the counts are read
         with self._lock:
             if self._spare == 0:
@@ -112,6 +166,15 @@ class WorkerPool:
                 else:
                     self._add_spare()
         return future
+
+    def _inbox_of(self, loop: asyncio.AbstractEventLoop) -> _Inbox:
+        """(event loop) ``loop``'s inbox, made on its first job; remembered as the last one used."""
+        with self._lock:  # two loops in two threads may ask at once
+            inbox = self._inboxes.get(loop)
+            if inbox is None:
+                inbox = self._inboxes[loop] = _Inbox(loop)
+            self._inbox = (loop, inbox)
+        return inbox
 
     def _add_spare(self) -> None:
         """(under ``_lock``) Make one more worker spare: wake a sleeping one, or start one; with every thread
@@ -126,6 +189,7 @@ class WorkerPool:
             threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
 
     def _work(self) -> None:
+        _batch_priority()
         jobs, lock = self._jobs, self._lock
         sleep = False
         while True:  # spare here, unless counted asleep (sleep)
