@@ -11,7 +11,8 @@ result that arrived before the loop got to them.
 
 Threads start on demand up to ``max_workers``; each call runs in a copy of the caller's context, so context
 variables behave as with ``asyncio.to_thread``. A cancelled caller does not interrupt a method already
-running: its result is simply dropped.
+running: its result is simply dropped. A forked child (a pre-fork server's worker) starts over: no thread of
+the parent runs in it, so it starts its own.
 
 Two details keep a hop cheap when the event loop and the workers share one core (measured pinned to one core,
 ``benchmarks/README.md``, "Session 9": ~20 µs and six context switches a hop before, ~12 µs and two after):
@@ -117,6 +118,12 @@ def _batch_priority() -> None:
             os.sched_setscheduler(0, policy, os.sched_param(0))
 
 
+def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()
+
+
 _Job = tuple[_Inbox, "asyncio.Future[Any]", contextvars.Context, Callable[..., Any], tuple[Any, ...]]
 
 
@@ -148,6 +155,19 @@ class WorkerPool:
         self._inbox: tuple[asyncio.AbstractEventLoop | None, _Inbox | None] = (None, None)
         #: every loop's inbox (a loop's reader keeps its inbox; a loop that is collected leaves the table)
         self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
+        if hasattr(os, "register_at_fork"):  # (weakly: a pool nobody uses any more is not kept for it)
+            reset = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: _call_if_alive(reset))
+
+    def _after_fork(self) -> None:
+        """(the child of a fork) None of the parent's threads runs here, and its loops do not: start over with
+        no thread and no inbox (the inherited pipes close with the inboxes dropped here)."""
+        self._jobs.clear()
+        self._wake = queue.SimpleQueue()
+        self._lock = threading.Lock()  # (the parent may have held it while forking)
+        self._threads = self._spare = self._sleeping = self._busy = 0
+        self._inbox = (None, None)
+        self._inboxes = weakref.WeakKeyDictionary()
 
     def run(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Run ``fn(*args)`` on a worker thread; await the returned future for its result."""

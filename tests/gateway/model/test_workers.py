@@ -250,3 +250,25 @@ def test_a_hop_on_one_core_does_not_wake_a_thread_only_to_wait_for_the_gil() -> 
         [sys.executable, "-c", _HOPS_ON_ONE_CORE], capture_output=True, text=True, timeout=120, cwd=root, check=True
     )
     assert float(done.stdout) < 0.6, done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX's")
+def test_a_forked_child_runs_jobs_on_threads_of_its_own(pools: Callable[[int], WorkerPool]) -> None:
+    """A server forked after the pool had threads (gunicorn's pre-fork workers, a test runner): the child
+    inherits the pool but none of its threads, and must start its own rather than wait for the parent's."""
+    pool = pools(2)
+
+    async def main(value: int) -> int:
+        return int(await asyncio.wait_for(pool.run(abs, value), 10))
+
+    assert asyncio.run(main(-1)) == 1  # the parent's threads exist now, asleep
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if its job ran
+        code = 1
+        try:
+            code = 0 if asyncio.run(main(-7)) == 7 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert asyncio.run(main(-3)) == 3  # and the parent's pool goes on
