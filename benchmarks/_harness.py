@@ -399,6 +399,29 @@ class Ratio:
         return self.label or f"{self.num}/{self.den}"
 
 
+def round_ratios(num: str, den: str, runs: Mapping[str, Sequence[Rated]]) -> list[float]:
+    """``num``/``den`` in each round where both were measured (a failed side leaves its round out)."""
+    return [
+        a.rate / b.rate
+        for a, b in zip(runs.get(num, ()), runs.get(den, ()), strict=False)
+        if not a.failure and not b.failure and b.rate
+    ]
+
+
+def ceiling_note(ceiling: str, reference: str, runs: Mapping[str, Sequence[Rated]], target: float,
+                 what: str) -> str:  # fmt: skip
+    """A warning when the do-nothing ceiling itself is under ``target`` x the reference server: then the
+    machine, not the servers, set the pace of ``what`` (this VM's idle vCPUs halt, and a round trip at one
+    connection waits for two wake-ups), and a ``target`` ratio could not show in this run ('' otherwise)."""
+    per_round = round_ratios(ceiling, reference, runs)
+    if not per_round or statistics.median(per_round) >= target:
+        return ""
+    return (
+        f"NOTE: {what}: the ceiling is only {statistics.median(per_round):.2f}x the reference in this run, so "
+        f"nothing here could reach {target:g}x; the machine's wake-up latency set the pace: run again later"
+    )
+
+
 def check_ratios(ratios: Sequence[Ratio], runs: Mapping[str, Sequence[Rated]]) -> bool:
     """Print each ratio; False if a target is missed or cannot be computed (a side failed or did not run).
 
@@ -409,11 +432,7 @@ def check_ratios(ratios: Sequence[Ratio], runs: Mapping[str, Sequence[Rated]]) -
     for ratio in ratios:
         if ratio.num not in runs:
             continue
-        per_round = [
-            a.rate / b.rate
-            for a, b in zip(runs.get(ratio.num, ()), runs.get(ratio.den, ()), strict=False)
-            if not a.failure and not b.failure and b.rate
-        ]
+        per_round = round_ratios(ratio.num, ratio.den, runs)
         goal = ratio.note if ratio.target is None else f"target >= {ratio.target}"
         if not per_round:
             if ratio.target is not None:

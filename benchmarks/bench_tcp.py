@@ -50,6 +50,7 @@ from _harness import (
     Table,
     add_run_options,
     call_once,
+    ceiling_note,
     check_ratios,
     combine,
     free_port,
@@ -255,6 +256,10 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
         if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
             ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))
     all_met = check_ratios(ratios, runs)
+    for c in args.connection_counts:
+        note = ceiling_note(f"bare@{c}", f"mono@{c}", runs, 2.0, f"TCP/Mono at {c} connection{'s' * (c != 1)}")
+        if note:
+            print(note)
     # The same ratios per CPU-second of the server: what each would do with its core to itself. On a busy
     # machine (the other CPU column) calls/s says more about the neighbours than about the servers.
     print("\nper CPU-second of the server (information):")

@@ -86,3 +86,15 @@ def test_inprocess_benchmark_answers_right_with_and_without_templates() -> None:
         done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_call_path.py"), "--calls", "3", *options],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_ceiling_under_the_target_warns_that_the_run_cannot_show_it() -> None:
+    """bench_tcp's one-connection rows: when even the do-nothing server is not 2x Mono, the machine set the
+    pace (this VM's idle vCPUs halt), and the report says so rather than leave a 'missed' to be misread."""
+    slow = {"bare@1": [Run(12_000.0), Run(9_000.0)], "mono@1": [Run(8_000.0), Run(9_000.0)]}
+    note = _harness.ceiling_note("bare@1", "mono@1", slow, 2.0, "TCP/Mono at 1 connection")
+    assert note.startswith("NOTE: TCP/Mono at 1 connection") and "1.25x" in note  # median of 1.5 and 1.0
+    fast = {"bare@1": [Run(48_000.0)], "mono@1": [Run(12_000.0)]}
+    assert _harness.ceiling_note("bare@1", "mono@1", fast, 2.0, "TCP/Mono at 1 connection") == ""
+    assert _harness.ceiling_note("bare@1", "mono@1", {"bare@1": [Run(1.0)]}, 2.0, "x") == ""  # no Mono row
+    assert _harness.round_ratios("bare@1", "mono@1", {"bare@1": [Run(9.0, "down")], "mono@1": [Run(3.0)]}) == []
