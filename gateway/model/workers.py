@@ -45,9 +45,10 @@ class _Inbox:
     results that arrive before it runs).
 
     The loop is woken through a pipe of its own (read by ``loop.add_reader``), written with the GIL released;
-    a loop without ``add_reader`` (Windows' proactor) is woken by ``call_soon_threadsafe``. The inbox holds
-    its loop only weakly, so a loop nobody uses any more is collected; the pipe is closed with the inbox, once
-    neither the loop's reader nor a running job refers to it (so a worker never writes to a closed pipe)."""
+    a loop without ``add_reader`` (Windows' proactor), or a process without a file descriptor to spare for
+    the pipe, is woken by ``call_soon_threadsafe``. The inbox holds its loop only weakly, so a loop nobody uses
+    any more is collected; the pipe is closed with the inbox, once neither the loop's reader nor a running job
+    refers to it (so a worker never writes to a closed pipe)."""
 
     __slots__ = ("__weakref__", "_loop", "_read_fd", "_write_fd", "results", "scheduled")
 
@@ -55,16 +56,20 @@ class _Inbox:
         self._loop = weakref.ref(loop)
         self.results: deque[_Result] = deque()
         self.scheduled = False
-        self._read_fd, self._write_fd = os.pipe()
+        self._read_fd = self._write_fd = -1
         try:
-            os.set_blocking(self._read_fd, False)
-            os.set_blocking(self._write_fd, False)
-            loop.add_reader(self._read_fd, self._wake_read)
+            read_fd, write_fd = os.pipe()
+        except OSError:  # no file descriptor to spare (a server at its limit): the loop's own wake-up
+            return
+        try:
+            os.set_blocking(read_fd, False)
+            os.set_blocking(write_fd, False)
+            loop.add_reader(read_fd, self._wake_read)
         except NotImplementedError:
-            _close(self._read_fd, self._write_fd)
-            self._read_fd = self._write_fd = -1
-        else:
-            weakref.finalize(self, _close, self._read_fd, self._write_fd)
+            _close(read_fd, write_fd)
+            return
+        self._read_fd, self._write_fd = read_fd, write_fd
+        weakref.finalize(self, _close, read_fd, write_fd)
 
     def deliver(self, future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
         """(worker thread) Queue a result; wake the loop unless a drain is already on its way. The result is

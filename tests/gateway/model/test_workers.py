@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import errno
 import gc
 import os
 import subprocess
@@ -195,6 +196,23 @@ def test_a_loop_without_readers_is_woken_from_the_worker_thread(pools: Callable[
         assert loop.run_until_complete(main()) == list(range(20))
     finally:
         loop.close()
+
+
+def test_with_no_file_descriptor_to_spare_results_still_arrive(
+    pools: Callable[[int], WorkerPool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server at its open-files limit cannot make a loop's wake-up pipe: its calls still get answers."""
+    pool = pools(2)
+
+    def no_pipe() -> tuple[int, int]:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(os, "pipe", no_pipe)
+
+    async def main() -> list[int]:
+        return list(await asyncio.wait_for(asyncio.gather(*[pool.run(abs, -n) for n in range(20)]), 30))
+
+    assert asyncio.run(main()) == list(range(20))
 
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
