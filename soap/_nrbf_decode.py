@@ -142,10 +142,28 @@ _SCALAR_TYPES: dict[Kind, type | tuple[type, ...]] = {
 }
 
 
-def _plain(prim: Primitive, kind: Kind) -> bool:
-    """A primitive member that is its declared kind's Python value already: a Double for a double, an
-    integer primitive for an integer kind (range still checked)."""
-    return (prim is _P_DOUBLE and kind is K_DOUBLE) or (prim in _INTEGER_PRIMITIVES and kind in INTEGER_KINDS)
+#: how :meth:`NrbfDecoder._class` reads a member without :meth:`NrbfDecoder.value`'s dispatch when the record
+#: holds what the field's kind expects: a string, a Double, an integer (range checked), or anything else
+_STRING, _DOUBLE, _INTEGER, _OTHER = "string", "double", "integer", "other"
+#: a by-value class's decoded fields by wire name: (attribute, wire type, form, kind, low, high); per class
+#: (registered classes only: bounded by the program, not by what callers send)
+_MemberPlan = dict[str, tuple[str, WireType, str, Kind, int, int]]
+_MEMBER_PLANS: dict[type, _MemberPlan] = {}
+
+
+def _member_plan(cls: type) -> _MemberPlan:
+    plan: _MemberPlan = {}
+    for name, spec in fields_by_wire_name(cls).items():
+        if not spec.read:
+            continue
+        kind = spec.wire.kind
+        if kind is K_INT:  # a plain Python int is a .NET Int32
+            kind = K_INT32
+        low, high = INTEGER_RANGES.get(kind, (0, 0))
+        form = (_STRING if kind is K_STRING else _DOUBLE if kind is K_DOUBLE
+                else _INTEGER if kind in INTEGER_KINDS else _OTHER)  # fmt: skip
+        plan[name] = (spec.attr, spec.wire, form, kind, low, high)
+    return plan
 
 
 class NrbfDecoder:
@@ -294,26 +312,37 @@ class NrbfDecoder:
             return enum_member(cls, raw.value)
         if issubclass(cls, BaseException):
             return self.exception(record, depth).value
-        specs = fields_by_wire_name(cls)
+        plan = _MEMBER_PLANS.get(cls)
+        if plan is None:
+            plan = _MEMBER_PLANS[cls] = _member_plan(cls)
         values: dict[str, object] = {}
         direct = depth < self.limits.max_ref_depth
         for name, raw in record.members.items():
-            spec = specs.get(name)
-            if spec is None or not spec.read:
+            member = plan.get(name)
+            if member is None:  # not a field of the class, or one never decoded
                 continue
-            kind = spec.wire.kind
-            if kind is K_INT:  # a plain Python int is a .NET Int32
-                kind = K_INT32
+            attr, wire, form, kind, low, high = member
             # a string, double or integer member as value() would read it, without its dispatch
-            if direct and isinstance(raw, StringRecord) and kind is K_STRING:
-                values[spec.attr] = raw.value
-            elif direct and isinstance(raw, PrimitiveValue) and _plain(raw.type, kind):
-                try:
-                    values[spec.attr] = raw.value if kind is K_DOUBLE else check_integer(kind, raw.value)  # type: ignore[arg-type]
-                except OverflowError as exc:
-                    raise SoapDecodeError(str(exc)) from None
-            else:
-                values[spec.attr] = self.value(raw, spec.wire, depth + 1)
+            if direct and form is not _OTHER:
+                if form is _STRING:
+                    if isinstance(raw, StringRecord):
+                        values[attr] = raw.value
+                        continue
+                elif isinstance(raw, PrimitiveValue):
+                    if form is _DOUBLE:
+                        if raw.type is _P_DOUBLE:
+                            values[attr] = raw.value
+                            continue
+                    elif raw.type in _INTEGER_PRIMITIVES:
+                        number = raw.value
+                        if not low <= number <= high:  # type: ignore[operator]
+                            try:
+                                check_integer(kind, number)  # type: ignore[arg-type]  # (raises: says what)
+                            except OverflowError as exc:
+                                raise SoapDecodeError(str(exc)) from None
+                        values[attr] = number
+                        continue
+            values[attr] = self.value(raw, wire, depth + 1)
         try:
             return construct(cls, values)
         except (TypeError, ValueError) as exc:

@@ -15,7 +15,7 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -141,6 +141,16 @@ class WireType:
     item: WireType | None = None
     nullable: bool = False
     xml: XmlShape | None = None
+    #: the hash, computed on first use and kept: a decoder keys its memo of shared references by (id, wire
+    #: type), twice per reference read (an object array's every item)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        cached = self._hash
+        if not cached:
+            cached = hash((self.kind, self.py_type, self.item, self.nullable, self.xml)) or 1
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     def describe(self) -> str:
         if self.kind is Kind.LIST and self.item is not None:

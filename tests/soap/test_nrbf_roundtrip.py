@@ -746,3 +746,49 @@ def test_objref_where_a_by_value_type_is_declared_is_refused() -> None:
     body = write_method_return(ObjRef("a.rem", "T, A", []), ANY, 0, REGISTRY)
     with pytest.raises(SoapDecodeError, match="object reference"):
         FORMATTER.read_response(body, "Do", wire_type(Address))
+
+
+# ------------------------------------------------------------------ members read as the reading class declares them
+
+WIDE = TypeRegistry()
+NARROW = TypeRegistry()
+
+
+@serializable("RoundTrip.Member", ASSEMBLY, registry=WIDE)
+@dataclass
+class WideMember:
+    count: Int64
+    ratio: float
+    whole: Int32
+    label: str | None
+
+
+@serializable("RoundTrip.Member", ASSEMBLY, registry=NARROW)
+@dataclass
+class NarrowMember:
+    count: Int16
+    ratio: float
+    whole: float  # an Int32 on the wire: read through the full dispatch, as a float
+    label: str | None
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False),
+                          st.integers(-(2**31), 2**31 - 1), st.none() | st.text(max_size=5)),
+                min_size=1, max_size=4))  # fmt: skip
+def test_object_members_are_read_as_the_reading_class_declares_them(
+    rows: list[tuple[int, float, int, str | None]],
+) -> None:
+    """A sender's class may be wider than the reader's (a .NET long where the reader declares a short): each
+    member arrives as the reader's field declares it, an integer out of its range is refused by name; items
+    of an object array, each a ClassWithId record after the first."""
+    sent = [WideMember(*row) for row in rows]
+    body = write_method_call("Do", "T, A", [sent], [wire_type(list[WideMember])], WIDE)
+    call = BinaryFormatter(NARROW).read_call(body)
+    if all(-(2**15) <= count < 2**15 for count, *_ in rows):
+        got = call.decode_arguments([wire_type(list[NarrowMember])])
+        assert got == [[NarrowMember(count, ratio, float(whole), label) for count, ratio, whole, label in rows]]
+        assert all(type(item.whole) is float for item in got[0])
+    else:
+        with pytest.raises(SoapDecodeError, match="out of range for xsd:short"):
+            call.decode_arguments([wire_type(list[NarrowMember])])
