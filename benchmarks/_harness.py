@@ -414,10 +414,11 @@ def ceiling_note(ceiling: str, reference: str, runs: Mapping[str, Sequence[Rated
     machine, not the servers, set the pace of ``what`` (this VM's idle vCPUs halt, and a round trip at one
     connection waits for two wake-ups), and a ``target`` ratio could not show in this run ('' otherwise)."""
     per_round = round_ratios(ceiling, reference, runs)
-    if not per_round or statistics.median(per_round) >= target:
+    ratio = statistics.median(per_round) if per_round else target
+    if ratio >= target:
         return ""
     return (
-        f"NOTE: {what}: the ceiling is only {statistics.median(per_round):.2f}x the reference in this run, so "
+        f"NOTE: {what}: the ceiling is only {ratio:.2f}x the reference in this run, so "
         f"nothing here could reach {target:g}x; the machine's wake-up latency set the pace: run again later"
     )
 

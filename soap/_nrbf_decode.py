@@ -323,26 +323,20 @@ class NrbfDecoder:
                 continue
             attr, wire, form, kind, low, high = member
             # a string, double or integer member as value() would read it, without its dispatch
-            if direct and form is not _OTHER:
-                if form is _STRING:
-                    if isinstance(raw, StringRecord):
-                        values[attr] = raw.value
-                        continue
-                elif isinstance(raw, PrimitiveValue):
-                    if form is _DOUBLE:
-                        if raw.type is _P_DOUBLE:
-                            values[attr] = raw.value
-                            continue
-                    elif raw.type in _INTEGER_PRIMITIVES:
-                        number = raw.value
-                        if not low <= number <= high:  # type: ignore[operator]
-                            try:
-                                check_integer(kind, number)  # type: ignore[arg-type]  # (raises: says what)
-                            except OverflowError as exc:
-                                raise SoapDecodeError(str(exc)) from None
-                        values[attr] = number
-                        continue
-            values[attr] = self.value(raw, wire, depth + 1)
+            if direct and form is _INTEGER and isinstance(raw, PrimitiveValue) and raw.type in _INTEGER_PRIMITIVES:
+                if not low <= raw.value <= high:  # type: ignore[operator]
+                    try:
+                        check_integer(kind, raw.value)  # type: ignore[arg-type]  # (raises: says what)
+                    except OverflowError as exc:
+                        raise SoapDecodeError(str(exc)) from None
+                values[attr] = raw.value
+            elif direct and (
+                (form is _STRING and isinstance(raw, StringRecord))
+                or (form is _DOUBLE and isinstance(raw, PrimitiveValue) and raw.type is _P_DOUBLE)
+            ):
+                values[attr] = raw.value
+            else:
+                values[attr] = self.value(raw, wire, depth + 1)
         try:
             return construct(cls, values)
         except (TypeError, ValueError) as exc:

@@ -149,6 +149,15 @@ class WorkerPool:
     def __init__(self, max_workers: int | None = None, name: str = "remoting-worker") -> None:
         self.max_workers = max_workers or min(64, (os.cpu_count() or 1) + 32)
         self._name = name
+        self._start_over()
+        if hasattr(os, "register_at_fork"):  # (weakly: a pool nobody uses any more is not kept for it)
+            reset = weakref.WeakMethod(self._start_over)
+            os.register_at_fork(after_in_child=lambda: _call_if_alive(reset))
+
+    def _start_over(self) -> None:
+        """No thread, no job, no inbox: a new pool, and the child of a fork (none of the parent's threads runs
+        there, nor its loops; a lock the parent held while forking is replaced; the inherited pipes close with
+        the inboxes dropped here)."""
         self._jobs: deque[_Job] = deque()
         #: a token per wake-up (None: exit) for the sleeping workers
         self._wake: queue.SimpleQueue[bool | None] = queue.SimpleQueue()
@@ -160,19 +169,6 @@ class WorkerPool:
         self._inbox: tuple[asyncio.AbstractEventLoop | None, _Inbox | None] = (None, None)
         #: every loop's inbox (a loop's reader keeps its inbox; a loop that is collected leaves the table)
         self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
-        if hasattr(os, "register_at_fork"):  # (weakly: a pool nobody uses any more is not kept for it)
-            reset = weakref.WeakMethod(self._after_fork)
-            os.register_at_fork(after_in_child=lambda: _call_if_alive(reset))
-
-    def _after_fork(self) -> None:
-        """(the child of a fork) None of the parent's threads runs here, and its loops do not: start over with
-        no thread and no inbox (the inherited pipes close with the inboxes dropped here)."""
-        self._jobs.clear()
-        self._wake = queue.SimpleQueue()
-        self._lock = threading.Lock()  # (the parent may have held it while forking)
-        self._threads = self._spare = self._sleeping = self._busy = 0
-        self._inbox = (None, None)
-        self._inboxes = weakref.WeakKeyDictionary()
 
     def run(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Run ``fn(*args)`` on a worker thread; await the returned future for its result."""
