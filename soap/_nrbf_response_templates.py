@@ -54,6 +54,8 @@ CAPACITY = 512
 _HEAD = 17 + 1 + 4
 
 _Key = tuple[int, Kind]
+#: a string value's type code, as value_with_code writes it before the string
+_STRING_CODE = bytes([P_String])
 
 
 def _value_bytes(value: object, wt: WireType) -> bytes:
@@ -84,8 +86,14 @@ class BinaryResponseTemplates:
             shape = _shape(ret, parameter_count)
             known = self._shaped.get(shape) if shape is not None else None
             return None if known is None else known.fill(ret, self._registry)
-        found = self._answers.get((parameter_count, ret.value_type.kind))
-        return None if found is None else around(found, ret, _value_bytes)
+        kind = ret.value_type.kind
+        found = self._answers.get((parameter_count, kind))
+        if found is None:
+            return None
+        value = ret.value
+        if value.__class__ is str and kind is K_STRING:  # the usual answer: around() and value_with_code, in line
+            return found[0] + _STRING_CODE + lps(value) + found[1]
+        return around(found, ret, _value_bytes)
 
     def record(self, ret: MethodReturn, parameter_count: int, written: bytes) -> None:
         """Keep ``written``, the full writer's answer to ``ret``, as a template if it can be one."""

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soap import Byte, Int64, Limits, MethodReturn, SoapError, wire_type
+from soap import Byte, Char, Int16, Int64, Limits, MethodReturn, SoapError, wire_type
 from soap._binary import BinaryCall, BinaryFormatter, RecordingCall
 from soap._nrbf_request_templates import CAPACITY
 from soap._nrbf_writer import lps
-from soap._types import VOID
+from soap._types import ANY, VOID, WireType
 
 TYPE_NAME = b"Shop.IOrders, Shop, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
 TYPES = [wire_type(str), wire_type(int), wire_type(float), wire_type(bool)]
@@ -106,6 +107,8 @@ declared = st.sampled_from([
     [wire_type(int), wire_type(Int64), wire_type(float), wire_type(bool)],
     [wire_type(str), wire_type(int), wire_type(int), wire_type(str)],
     [wire_type(Decimal), wire_type(float), wire_type(Int64), wire_type(int)], TYPES[:3],
+    # a string for a char and an Int32 for a narrower int: checked, not taken as they are (the fast cases)
+    [wire_type(Char), wire_type(Int16), wire_type(float), wire_type(bool)],
 ])
 
 
@@ -149,6 +152,41 @@ def test_a_value_its_declared_type_refuses_gets_the_full_paths_error() -> None:
     result = outcome(PRIMED, body, types)
     assert result[0] == "error" and "300" in str(result[2])
     assert result == outcome(FULL, body, types)
+
+
+
+def _one_argument(code: int, raw: bytes) -> bytes:
+    """A call of ``Order`` with one inline argument of type ``code``."""
+    whole = request([raw], flags=0x12)
+    return whole.replace(bytes([CODES[0]]) + raw, bytes([code]) + raw, 1)
+
+
+def _decoded(decode: Callable[..., object], *args: object) -> tuple[object, ...]:
+    try:
+        value = decode(*args)
+    except SoapError as exc:
+        return ("error", str(exc))
+    return ("ok", type(value).__name__, repr(value))
+
+
+@pytest.mark.parametrize("wt", [wire_type(str), wire_type(Char), wire_type(int), wire_type(Int16), wire_type(Int64),
+                                wire_type(Byte), wire_type(float), wire_type(bool), wire_type(Decimal), ANY])
+@pytest.mark.parametrize(("code", "raw"), [
+    (18, lps("Alice")), (18, lps("A")), (18, lps("")), (8, struct.pack("<i", 3)), (8, struct.pack("<i", 300)),
+    (8, struct.pack("<i", -(2**31))), (6, struct.pack("<d", 0.5)), (1, b"\x01"), (7, struct.pack("<h", 3)),
+])
+def test_an_argument_taken_as_it_is_is_what_the_decoder_makes_of_it(wt: WireType, code: int, raw: bytes) -> None:
+    """``decode_arguments`` takes an inline String for a string parameter and an Int32 for an int one as they
+    are, without the decoder's dispatch: the same value (and type), or the same error, as the decoder gives."""
+    body = _one_argument(code, raw)
+    templated = BinaryFormatter()
+    templated.read_call(body).decode_arguments([ANY])  # (any value will do: now a template)
+    assert from_template(templated, body)
+    for formatter in (FULL, templated):
+        call = formatter.read_call(body)
+        assert isinstance(call, BinaryCall)
+        expected = _decoded(call._decoder.value, call._args[0], wt)
+        assert _decoded(lambda c, t: c.decode_arguments([t])[0], call, wt) == expected
 
 
 _BODY = request(PLAIN)
