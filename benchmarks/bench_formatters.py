@@ -192,8 +192,9 @@ def literal() -> Dialect:
                    client_side, read_args(server, content_type, [OPTIONAL_STRING]))  # fmt: skip
 
 
-def binary() -> Dialect:
-    formatter = BinaryFormatter()
+def binary(templates: bool = True) -> Dialect:
+    """``templates=False``: the full reader and writer every time (soap/_nrbf_request_templates.py is off)."""
+    formatter = BinaryFormatter(templates=templates)
     request, content_type = HELLO_BINARY.body, HELLO_BINARY.headers["Content-Type"]
     response = BINARY_RESPONSE.read_bytes()
 
@@ -201,7 +202,8 @@ def binary() -> Dialect:
         written = formatter.write_call("HelloMethod", IHELLO_TYPE, [NAME], [STRING])
         return written, formatter.read_response(response, "HelloMethod", STRING)
 
-    return Dialect("binary MS-NRBF", lambda: serve(formatter, request, content_type, [STRING]), client_side,
+    name = "binary MS-NRBF" if templates else "binary MS-NRBF, full parser"
+    return Dialect(name, lambda: serve(formatter, request, content_type, [STRING]), client_side,
                    read_args(formatter, content_type, [STRING]), exact_request=request,
                    exact_response=response)  # fmt: skip
 
@@ -320,6 +322,9 @@ def cases() -> list[Case]:
         rows.append(Case(f"{d.name}, client", d.client, partial(check_client, d), []))
     full = remoting(templates=False)
     rows.insert(1, Case(f"{full.name}, server", full.server, partial(check_server, full), []))
+    full = binary(templates=False)  # (after the templated binary server row)
+    at = next(i for i, row in enumerate(rows) if row.label == "binary MS-NRBF, server") + 1
+    rows.insert(at, Case(f"{full.name}, server", full.server, partial(check_server, full), []))
     return rows + context_cases()
 
 

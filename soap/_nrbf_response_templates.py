@@ -292,7 +292,7 @@ class _ShapedAnswer:
                     strings[id(raw)] = (CONTEXT, index, None, K_STRING)
                     expected += 1
                     continue
-                flat = flat_fields(type(slot))
+                flat = flat_fields(type(slot), registry)
                 record = message.objects.get(raw.id) if isinstance(raw, Ref) else None
                 if flat is None or not isinstance(record, ClassRecord) or len(record.members) != len(flat[1]):
                     return None

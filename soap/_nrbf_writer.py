@@ -1101,9 +1101,14 @@ def _write_call_with_signature(
 __all__ = ["MSCORLIB", "NrbfWriter", "write_exception_return", "write_method_call", "write_method_return"]
 
 
-def flat_fields(cls: type) -> tuple[ClrName, tuple[tuple[str, Kind], ...]] | None:
-    """(CLR name, per field (attribute, kind)) of a by-value class :meth:`NrbfWriter._flat_record` has written
-    in one step (every field a ``str``, ``float`` or 32-bit ``int``); None for any other class. For the answer
-    templates (soap/_nrbf_response_templates.py), which write such objects' values the same way."""
+def flat_fields(cls: type, registry: TypeRegistry) -> tuple[ClrName, tuple[tuple[str, Kind], ...]] | None:
+    """(CLR name, per field (attribute, kind)) of a by-value class the writer has written and writes in one
+    step (:meth:`NrbfWriter._flat_record`: every field a ``str``, ``float`` or 32-bit ``int``); None for any
+    other class. For the answer templates (soap/_nrbf_response_templates.py), which write such objects' values
+    the same way. (The writer learns a class's one-step layout on its second object of it, the first one
+    having gone the general way: the layout is learnt here at once, else the answer that wrote the first one
+    would be taken for one that cannot be a template.)"""
+    if cls not in _FLAT_RECORDS and cls in _PLANS:
+        _flat_record(cls, registry.name_of(cls))
     flat = _FLAT_RECORDS.get(cls)
     return None if flat is None else (flat[0], flat[4])

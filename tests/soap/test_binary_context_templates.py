@@ -272,6 +272,26 @@ def test_an_answer_of_another_shape_is_written_in_full() -> None:
     assert written(ANSWERED, twice) == written(ANSWER_FULL, twice)
 
 
+
+@serializable("CallModel.Fresh", assembly="CallModelShared, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null")
+@dataclasses.dataclass
+class NeverWritten:
+    Id: str | None = None
+    Hops: int = 0
+
+
+def test_an_answer_that_first_writes_a_class_makes_its_template() -> None:
+    """The first answer of a shape may be the writer's first object of a class (which the writer learns to
+    write in one step only then): that answer still makes the template, and the next one is written from it."""
+    formatter = BinaryFormatter()
+    first = MethodReturn("Traced", "", "t", wire_type(str), call_context={"trace": NeverWritten("a", 1)})
+    assert written(formatter, first) == written(ANSWER_FULL, first)
+    assert formatter._responses is not None and list(formatter._responses._shaped.values()) != [None]
+    later = MethodReturn("Traced", "", "u", wire_type(str), call_context={"trace": NeverWritten("bc", 2)})
+    assert formatter._responses.write(later, 2) is not None  # (from the template)
+    assert written(formatter, later) == written(ANSWER_FULL, later)
+
+
 def test_the_recorded_answer_is_the_full_writers() -> None:
     ret = answer("t|abc", 1, {"trace": TraceTag("abc", 2), "server": TraceTag("server-abc", 0)})
     full = write_method_return("t|abc", wire_type(str), 2, REGISTRY, None,
