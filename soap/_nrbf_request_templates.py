@@ -365,7 +365,7 @@ class BinaryRequestTemplate:
     """One recorded call shape: its constant bytes, its slots, and what its record says."""
 
     __slots__ = ("arg_count", "arrays", "call_array", "chunks", "first", "flags", "header_id", "inline",
-                 "method_name", "plan", "root_id", "size", "slots", "type_name")
+                 "method_name", "pairs", "plan", "root_id", "size", "slots", "type_name")
 
     def __init__(self, body: bytes, spans: list[tuple[int, int, _Slot]], record: MethodCallRecord,
                  root_id: int, header_id: int, arg_count: int, plan: _Builder | None,
@@ -374,6 +374,8 @@ class BinaryRequestTemplate:
         #: MessageEnd)
         self.first, self.chunks = constant_parts(body, spans)
         self.slots = tuple(slot for _, _, slot in spans)
+        #: each slot with the constant bytes after it (what match walks)
+        self.pairs = tuple(zip(self.slots, self.chunks, strict=True))
         self.size = len(self.first) + sum(map(len, self.chunks))
         self.flags = record.flags
         #: the arguments are inline (a list, maybe empty), not absent (None)
@@ -404,26 +406,8 @@ class BinaryRequestTemplate:
         max_text_length = limits.max_text_length
         length = 0
         items = len(self.call_array[1])  # the array items of the message so far, as the reader counts them
-        for (reading, prim, unpack, width), chunk in zip(self.slots, self.chunks, strict=True):
-            if reading == ITEMS:  # (the length slot before it is read and bounded)
-                end = pos + length * width
-                if end > size:
-                    return None
-                values.append(body[pos:end] if prim is P_Byte else fixed_items(body, pos, length, prim))  # type: ignore[arg-type]
-                pos = end
-            elif reading == LENGTH:  # bounded as NrbfReader._array_length does, before anything is read
-                if pos + 4 > size:
-                    return None
-                length = _I32.unpack_from(body, pos)[0]
-                pos += 4
-                if prim is P_Byte:
-                    if length < 0 or length > limits.max_binary_length:
-                        return None
-                else:
-                    items += length
-                    if length < 0 or length > limits.max_array_length or items > limits.max_array_items:
-                        return None
-            elif reading == TEXT:
+        for (reading, prim, unpack, width), chunk in self.pairs:  # (the usual slots first)
+            if reading == TEXT:
                 if pos < size and body[pos] < 0x80:  # a one-byte length: nearly every string
                     length = body[pos]
                     start = pos + 1
@@ -445,6 +429,24 @@ class BinaryRequestTemplate:
                     return None
                 values.append(PrimitiveValue(prim, unpack.unpack_from(body, pos)[0]))  # type: ignore[arg-type,union-attr]
                 pos += width
+            elif reading == LENGTH:  # bounded as NrbfReader._array_length does, before anything is read
+                if pos + 4 > size:
+                    return None
+                length = _I32.unpack_from(body, pos)[0]
+                pos += 4
+                if prim is P_Byte:
+                    if length < 0 or length > limits.max_binary_length:
+                        return None
+                else:
+                    items += length
+                    if length < 0 or length > limits.max_array_length or items > limits.max_array_items:
+                        return None
+            elif reading == ITEMS:  # (the length slot before it is read and bounded)
+                end = pos + length * width
+                if end > size:
+                    return None
+                values.append(body[pos:end] if prim is P_Byte else fixed_items(body, pos, length, prim))  # type: ignore[arg-type]
+                pos = end
             else:
                 values.append(None)
             if not body.startswith(chunk, pos):

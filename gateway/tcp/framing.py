@@ -205,7 +205,8 @@ class FrameReader:
         self._chunks: list[bytes] = []
         self._chunk_pos = 0
         self._chunked_total = 0
-        #: the last head of one block of content: operation bytes, header bytes, the frame they made
+        #: the last head of one block of content: its first 10 bytes (preamble, version, operation, content
+        #: distribution), its header bytes, the frame they made
         self._last_head: tuple[bytes, bytes, TcpFrame] | None = None
 
     @property
@@ -292,10 +293,9 @@ class FrameReader:
         bytes are the same is not parsed again (only its content length is read and checked)."""
         last = self._last_head
         if last is not None:
-            operation_bytes, header_bytes, template = last
+            start, header_bytes, template = last
             end = 14 + len(header_bytes)
-            if (len(buf) >= end and buf.startswith(FRAME_START) and buf[6:10] == operation_bytes
-                    and buf[14:end] == header_bytes):  # fmt: skip
+            if len(buf) >= end and buf.startswith(start) and buf.startswith(header_bytes, 14):
                 length = _I32.unpack_from(buf, 10)[0]
                 frame = TcpFrame(template.operation, b"", template.request_uri, template.content_type,
                                  template.status_code, template.status_phrase, template.close_connection,
@@ -311,7 +311,7 @@ class FrameReader:
         if distribution == 0:
             template = TcpFrame(frame.operation, b"", frame.request_uri, frame.content_type, frame.status_code,
                                 frame.status_phrase, frame.close_connection, list(frame.custom))  # fmt: skip
-            self._last_head = (bytes(buf[6:10]), bytes(buf[14:end]), template)
+            self._last_head = (bytes(buf[:10]), bytes(buf[14:end]), template)
         return head
 
     def _parse_new_head(self, buf: bytes | bytearray) -> tuple[TcpFrame, int, int, int]:
