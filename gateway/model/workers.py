@@ -80,8 +80,10 @@ class _Inbox:
         if not self.scheduled:
             self.scheduled = True
             if self._write_fd >= 0:
-                with contextlib.suppress(OSError):  # a full pipe already holds a wake-up
+                try:  # noqa: SIM105  (try, not contextlib.suppress: ~3.7k instructions less on every hop)
                     os.write(self._write_fd, b"\0")
+                except OSError:  # a full pipe already holds a wake-up
+                    pass
                 return
             loop = self._loop()
             if loop is not None:
@@ -90,8 +92,10 @@ class _Inbox:
 
     def _wake_read(self) -> None:
         """(event loop) The pipe is readable: take its bytes, then settle the results."""
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105  (as in deliver)
             os.read(self._read_fd, 512)
+        except OSError:  # (nothing there: another drain took it)
+            pass
         self._drain()
 
     def _drain(self) -> None:
