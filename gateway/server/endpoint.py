@@ -11,7 +11,7 @@ A HEAD request is answered like a GET, without the body.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Generator, MutableMapping
 from typing import Any, Protocol
 
 from starlette.types import Receive, Scope, Send
@@ -97,7 +97,7 @@ def _chunk(message: Message, size: int, limit: int) -> tuple[bytes, int, bool]:
 
 async def _read_rest(receive: Receive, limit: int, first: Message | _Resumed) -> bytes:
     """The body, from its first message (or the receive still waiting for it) on."""
-    message = first if isinstance(first, Mapping) else await first
+    message = await first if isinstance(first, _Resumed) else first  # (not an ABC check: every body read later)
     chunks: list[bytes] = []
     size = 0
     while True:
