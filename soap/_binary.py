@@ -26,8 +26,6 @@ from ._nrbf_records import (
     MethodCallRecord,
     MethodReturnRecord,
     NrbfMessage,
-    P_Int32,
-    P_String,
     PrimitiveValue,
     Ref,
     StringRecord,
@@ -38,7 +36,7 @@ from ._nrbf_response_templates import BinaryResponseTemplates
 from ._nrbf_writer import MSCORLIB, write_exception_return, write_method_call, write_method_return
 from ._objref import ReferenceMarshaller
 from ._signature import clr_type_name, overload_fit
-from ._types import ANY, DEFAULT_REGISTRY, K_INT, K_INT32, K_STRING, VOID, TypeRegistry, WireType
+from ._types import ANY, DEFAULT_REGISTRY, VOID, TypeRegistry, WireType
 from ._xml import DEFAULT_LIMITS, Limits
 
 BINARY_CONTENT_TYPE = "application/octet-stream"
@@ -133,18 +131,7 @@ class BinaryCall:
             raise SoapDecodeError(
                 f"{self.method_name} takes {len(types)} argument(s), the message carries {len(self._args)}"
             )
-        value = self._decoder.value
-        out: list[object] = []
-        for raw, wt in zip(self._args, types, strict=True):
-            # an inline String for a string parameter and an Int32 for an int one are what value() makes of
-            # them (the reader has bounded them): taken as they are, without its dispatch (most arguments)
-            if raw.__class__ is PrimitiveValue:
-                prim, kind = raw.type, wt.kind
-                if (prim is P_String and kind is K_STRING) or (prim is P_Int32 and (kind is K_INT32 or kind is K_INT)):
-                    out.append(raw.value)
-                    continue
-            out.append(value(raw, wt))
-        return out
+        return [self._decoder.value(raw, wt) for raw, wt in zip(self._args, types, strict=True)]
 
     def signature(self) -> list[str | None] | None:
         """The CLR type names of the ``MethodSignatureInArray`` item, or None when the call carries none."""

@@ -86,6 +86,8 @@ _FITTING = frozenset(
 )
 _P_BYTE = Primitive.Byte
 _P_DOUBLE = Primitive.Double
+_P_STRING = Primitive.String
+_P_INT32 = Primitive.Int32
 
 
 def ticks_to_datetime(raw: int) -> _dt.datetime:
@@ -188,6 +190,13 @@ class NrbfDecoder:
     def value(self, raw: object, wt: WireType, depth: int = 0) -> object:
         if depth > self.limits.max_ref_depth:
             raise SoapDecodeError(f"object graph deeper than {self.limits.max_ref_depth} levels")
+        if raw.__class__ is PrimitiveValue:
+            # an inline String for a string and an Int32 for an int are what _value makes of them (the reader has
+            # bounded them): taken as they are, without its dispatch (most arguments and returns are these)
+            prim, kind = raw.type, wt.kind
+            if (prim is _P_STRING and kind is K_STRING) or (prim is _P_INT32 and (kind is K_INT32 or kind is K_INT)):
+                return raw.value
+            return self._value(raw, wt, depth)
         key = raw.id if isinstance(raw, Ref) else None
         if key is not None:
             if key in self._pending:

@@ -176,8 +176,8 @@ def _decoded(decode: Callable[..., object], *args: object) -> tuple[object, ...]
     (8, struct.pack("<i", -(2**31))), (6, struct.pack("<d", 0.5)), (1, b"\x01"), (7, struct.pack("<h", 3)),
 ])
 def test_an_argument_taken_as_it_is_is_what_the_decoder_makes_of_it(wt: WireType, code: int, raw: bytes) -> None:
-    """``decode_arguments`` takes an inline String for a string parameter and an Int32 for an int one as they
-    are, without the decoder's dispatch: the same value (and type), or the same error, as the decoder gives."""
+    """``NrbfDecoder.value`` takes an inline String for a string parameter and an Int32 for an int one as they
+    are, without its dispatch (``_value``): the same value (and type), or the same error, as the dispatch gives."""
     body = _one_argument(code, raw)
     templated = BinaryFormatter()
     templated.read_call(body).decode_arguments([ANY])  # (any value will do: now a template)
@@ -185,7 +185,7 @@ def test_an_argument_taken_as_it_is_is_what_the_decoder_makes_of_it(wt: WireType
     for formatter in (FULL, templated):
         call = formatter.read_call(body)
         assert isinstance(call, BinaryCall)
-        expected = _decoded(call._decoder.value, call._args[0], wt)
+        expected = _decoded(call._decoder._value, call._args[0], wt, 0)
         assert _decoded(lambda c, t: c.decode_arguments([t])[0], call, wt) == expected
 
 
