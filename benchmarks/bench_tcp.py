@@ -14,12 +14,18 @@ both channels are measured alike. Servers, pinned to core 0, one at a time:
           ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
   http    the same process, over HTTP with the binary formatter
   tcp-async, http-async   the same with ``HELLO_ASYNC=1``: ``async def HelloMethod`` (no thread hop)
+  bare    ``bare_tcp_server.py``: a canned reply to every read on uvloop (the ceiling of a Python server)
+  floor   ``c/canned_tcp.c``, built with ``cc``: the same canned reply from a C thread per connection (the
+          ceiling of any server: what the load client, the loopback and the wake-ups take)
   mono    ``tests/interop/csharp`` ``TestServer.exe PORT --tcp``: a Mono ``TcpChannel`` server (binary
           formatter first), built with ``mcs`` by ``tests/interop/mono_build.py``
 
 The request is Mono's captured binary ``HelloMethod("Alice")`` (``tests/fixtures/mono_binary/001_HelloMethod.
 request.bin``) in the frame Mono's client writes (``RequestUri``, ``Content-Type``); every reply must carry
 ``Hi there Alice``. Targets, per connection count and variant: **tcp/mono >= 2**, **tcp/http >= 1.3**.
+Under the ratios, the budget of each connection count: how much time a call a server may add to the floor's
+and still be twice as fast as Mono, against what the gateway and Mono add (at one connection on this VM the
+budget is a few microseconds: docs/tcp.md, "Performance").
 
   .venv/bin/python benchmarks/bench_tcp.py                          # ~1 min
   .venv/bin/python benchmarks/bench_tcp.py --rounds 3 --check       # medians of 3; exit 1 on a missed target
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import shutil
 import socket
 import subprocess
 import sys
@@ -119,6 +126,26 @@ def bare_target() -> Target:
     )  # fmt: skip
 
 
+def floor_target(exe: Path) -> Target:
+    """``c/canned_tcp.c``: the floor of any server here (a canned reply from a C thread per connection)."""
+    reply = ROOT / "tests" / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin"
+    return Target("floor", lambda tcp_port, http_port: pinned(SERVER_CORE, [str(exe), str(tcp_port), str(reply)]),
+                  (("floor", "tcp"),))  # fmt: skip
+
+
+def build_floor(workdir: Path) -> Path:
+    """``c/canned_tcp.c`` compiled into ``workdir``; RuntimeError without a C compiler or when it fails."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise RuntimeError("no C compiler (cc) on PATH")
+    exe = workdir / "canned_tcp"
+    out = subprocess.run([cc, "-O2", "-pthread", "-o", str(exe), str(HERE / "c" / "canned_tcp.c")],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"cc failed: {out.stderr[-500:]}")
+    return exe
+
+
 def mono_target(server_exe: Path) -> Target:
     return Target(
         "mono", lambda tcp_port, http_port: pinned(SERVER_CORE, ["mono", str(server_exe), str(tcp_port), "--tcp"]),
@@ -202,11 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
         "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
-        "bare": "bare asyncio server (ceiling)", "mono": "Mono TcpChannel",
+        "bare": "bare asyncio server (ceiling)", "floor": "C canned reply (floor)", "mono": "Mono TcpChannel",
     }  # fmt: skip
-    keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
-    runs: dict[str, list[Result]] = {key: [] for key in keys}
     with tempfile.TemporaryDirectory(prefix="bench-tcp-") as tmp:
+        try:
+            targets.insert(3, floor_target(build_floor(Path(tmp))))  # beside the asyncio ceiling
+        except RuntimeError as exc:
+            print(f"(C floor row skipped: {exc})")
+        keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
+        runs: dict[str, list[Result]] = {key: [] for key in keys}
         for n in range(args.rounds):
             for target in targets:
                 settle(args.quiet_wait)
@@ -223,6 +254,24 @@ def main(argv: list[str] | None = None) -> int:
                                                   f"other CPU {r.other_cpu:.0%}")  # fmt: skip
                             progress(n, args.rounds, f"{labels[key]}, {connections} conn.", state)
     return report(args, labels, runs)
+
+
+def print_budgets(connection_counts: list[int], labels: dict[str, str], results: dict[str, Result]) -> None:
+    """Per connection count: the time a call (1 / rate) may take over the floor's (the faster of the two canned
+    servers) and still be 2x Mono's rate, against what each server takes over it. At one connection the time
+    a call is the round trip; with the server's core saturated it is the server's time a call. A budget near
+    zero means that no server doing the call's work can reach the target here."""
+    for c in connection_counts:
+        canned = [r.rate for key in ("floor", "bare") if (r := results.get(f"{key}@{c}")) and not r.failure and r.rate]
+        mono = results.get(f"mono@{c}")
+        if not canned or mono is None or mono.failure or not mono.rate:
+            continue
+        floor_us = 1e6 / max(canned)  # the faster canned server of the run: the C one, or uvloop's when it won
+        budget = 1e6 / (2 * mono.rate) - floor_us
+        taken = [f"{labels[key]} {1e6 / r.rate - floor_us:.1f}" for key in ("tcp-async", "tcp", "mono")
+                 if (r := results.get(f"{key}@{c}")) is not None and not r.failure and r.rate]  # fmt: skip
+        print(f"budget at {c} conn.: 2x Mono leaves a server {budget:.1f} us a call over the floor's {floor_us:.1f}; "
+              f"taken over the floor (us a call): {'; '.join(taken)}")
 
 
 def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, list[Result]]) -> int:
@@ -255,11 +304,13 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
                 ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
         if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
             ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))
+            ratios.append(Ratio(f"floor@{c}", f"mono@{c}", None, label=f"C floor/Mono TCP, {c} conn."))
     all_met = check_ratios(ratios, runs)
     for c in args.connection_counts:
         note = ceiling_note(f"bare@{c}", f"mono@{c}", runs, 2.0, f"TCP/Mono at {c} connection{'s' * (c != 1)}")
         if note:
             print(note)
+    print_budgets(args.connection_counts, labels, results)
     # The same ratios per CPU-second of the server: what each would do with its core to itself. On a busy
     # machine (the other CPU column) calls/s says more about the neighbours than about the servers.
     print("\nper CPU-second of the server (information):")
