@@ -310,11 +310,15 @@ class Connection(asyncio.Protocol):
         self._eof = False
         self._last_uri: str | None = None
         self._last_target: tuple[str, str] = ("", "")  # (object URI, host header) of _last_uri
+        #: the connection's event loop, from connection_made on (``asyncio.get_running_loop()`` makes a
+        #: ``getpid`` system call each time in CPython 3.11: once a connection, not once a call)
+        self._loop: asyncio.AbstractEventLoop
 
     # ------------------------------------------------------------ protocol callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport subclass
+        self._loop = asyncio.get_running_loop()
         channel = self.channel
         if len(channel._connections) >= channel.max_connections:
             log.warning("TCP channel: %d connections open, refusing one more", len(channel._connections))
@@ -409,7 +413,7 @@ class Connection(asyncio.Protocol):
                 self._write(write_frame(error_frame("the request frame has no RequestUri header", close=False)))
                 continue
             self.deadline = None
-            self.call = asyncio.get_running_loop().create_task(self._call(frame))
+            self.call = self._loop.create_task(self._call(frame))
             return
 
     def _wait(self) -> None:
