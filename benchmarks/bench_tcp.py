@@ -17,6 +17,8 @@ both channels are measured alike. Servers, pinned to core 0, one at a time:
   bare    ``bare_tcp_server.py``: a canned reply to every read on uvloop (the ceiling of a Python server)
   floor   ``c/canned_tcp.c``, built with ``cc``: the same canned reply from a C thread per connection (the
           ceiling of any server: what the load client, the loopback and the wake-ups take)
+  lean    ``lean_tcp_server.py``: the channel's frame reader and the binary formatter's templates doing the
+          call's own work on uvloop, nothing else of the gateway (the least a Python server does for it)
   mono    ``tests/interop/csharp`` ``TestServer.exe PORT --tcp``: a Mono ``TcpChannel`` server (binary
           formatter first), built with ``mcs`` by ``tests/interop/mono_build.py``
 
@@ -24,8 +26,8 @@ The request is Mono's captured binary ``HelloMethod("Alice")`` (``tests/fixtures
 request.bin``) in the frame Mono's client writes (``RequestUri``, ``Content-Type``); every reply must carry
 ``Hi there Alice``. Targets, per connection count and variant: **tcp/mono >= 2**, **tcp/http >= 1.3**.
 Under the ratios, the budget of each connection count: how much time a call a server may add to the floor's
-and still be twice as fast as Mono, against what the gateway and Mono add (at one connection on this VM the
-budget is a few microseconds: docs/tcp.md, "Performance").
+and still be twice as fast as Mono, against what the lean Python call, the gateway and Mono add (at one
+connection on this VM the budget is a few microseconds: docs/tcp.md, "Performance").
 
   .venv/bin/python benchmarks/bench_tcp.py                          # ~1 min
   .venv/bin/python benchmarks/bench_tcp.py --rounds 3 --check       # medians of 3; exit 1 on a missed target
@@ -126,6 +128,15 @@ def bare_target() -> Target:
     )  # fmt: skip
 
 
+def lean_target() -> Target:
+    """``lean_tcp_server.py``: the call's formatter and framing work in Python, without the rest of the gateway."""
+    return Target(
+        "lean", lambda tcp_port, http_port: pinned(SERVER_CORE, [sys.executable, str(HERE / "lean_tcp_server.py"),
+                                                                 str(tcp_port)]),
+        (("lean", "tcp"),),
+    )  # fmt: skip
+
+
 def floor_target(exe: Path) -> Target:
     """``c/canned_tcp.c``: the floor of any server here (a canned reply from a C thread per connection)."""
     reply = ROOT / "tests" / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin"
@@ -217,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     args.client_command, args.client_name = load_client(args.load_client)
-    targets = [gateway_target(""), gateway_target("-async"), bare_target()]
+    targets = [gateway_target(""), gateway_target("-async"), bare_target(), lean_target()]
     if args.mono:
         try:
             sys.path.insert(0, str(ROOT / "tests" / "interop"))
@@ -229,11 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
         "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
-        "bare": "bare asyncio server (ceiling)", "floor": "C canned reply (floor)", "mono": "Mono TcpChannel",
+        "bare": "bare asyncio server (ceiling)", "floor": "C canned reply (floor)",
+        "lean": "lean Python call (no sinks)", "mono": "Mono TcpChannel",
     }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-tcp-") as tmp:
         try:
-            targets.insert(3, floor_target(build_floor(Path(tmp))))  # beside the asyncio ceiling
+            targets.insert(3, floor_target(build_floor(Path(tmp))))  # beside the asyncio ceiling, before lean
         except RuntimeError as exc:
             print(f"(C floor row skipped: {exc})")
         keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
@@ -268,7 +280,7 @@ def print_budgets(connection_counts: list[int], labels: dict[str, str], results:
             continue
         floor_us = 1e6 / max(canned)  # the faster canned server of the run: the C one, or uvloop's when it won
         budget = 1e6 / (2 * mono.rate) - floor_us
-        taken = [f"{labels[key]} {1e6 / r.rate - floor_us:.1f}" for key in ("tcp-async", "tcp", "mono")
+        taken = [f"{labels[key]} {1e6 / r.rate - floor_us:.1f}" for key in ("lean", "tcp-async", "tcp", "mono")
                  if (r := results.get(f"{key}@{c}")) is not None and not r.failure and r.rate]  # fmt: skip
         print(f"budget at {c} conn.: 2x Mono leaves a server {budget:.1f} us a call over the floor's {floor_us:.1f}; "
               f"taken over the floor (us a call): {'; '.join(taken)}")
@@ -305,6 +317,7 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
         if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
             ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))
             ratios.append(Ratio(f"floor@{c}", f"mono@{c}", None, label=f"C floor/Mono TCP, {c} conn."))
+            ratios.append(Ratio(f"lean@{c}", f"mono@{c}", None, label=f"lean Python call/Mono TCP, {c} conn."))
     all_met = check_ratios(ratios, runs)
     for c in args.connection_counts:
         note = ceiling_note(f"bare@{c}", f"mono@{c}", runs, 2.0, f"TCP/Mono at {c} connection{'s' * (c != 1)}")

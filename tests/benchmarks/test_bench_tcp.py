@@ -1,5 +1,6 @@
-"""bench_tcp's floor row and budget line without a load run: the C floor server builds and answers a real
-TCP-channel call with Mono's reply, and the budget line says how much time a call 2x Mono leaves over it."""
+"""bench_tcp's floor and lean rows and its budget line without a load run: the C floor server builds and
+answers a real TCP-channel call with Mono's reply, the lean Python server answers one through the binary
+formatter, and the budget line says how much time a call 2x Mono leaves over the floor."""
 
 from __future__ import annotations
 
@@ -37,6 +38,26 @@ def test_the_floor_server_answers_a_tcp_channel_call_with_mono_s_reply(tmp_path:
                 time.sleep(0.05)
         assert answer == ""  # the reply frame holds "Hi there Alice"
         assert bench_tcp.tcp_call_once(port) == ""  # and again, on a new connection
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_the_lean_python_server_answers_a_tcp_channel_call() -> None:
+    port = free_port()
+    command = bench_tcp.lean_target().command(port, 0)
+    server = subprocess.Popen(command[command.index(sys.executable):])  # not pinned: the test may run anywhere
+    try:
+        deadline = time.monotonic() + 20
+        answer = "not started"
+        while answer and time.monotonic() < deadline:
+            try:
+                answer = bench_tcp.tcp_call_once(port)
+            except OSError as exc:
+                answer = str(exc)
+                time.sleep(0.05)
+        assert answer == ""  # its answer, written by the binary formatter, holds "Hi there Alice"
+        assert bench_tcp.tcp_call_once(port) == ""
     finally:
         server.kill()
         server.wait()

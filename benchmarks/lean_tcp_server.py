@@ -1,0 +1,65 @@
+"""The least a Python server does for a TCP-channel call: ``bench_tcp.py``'s "lean Python call" row.
+
+Each read is fed to the channel's own frame reader; a whole request frame is read by the binary formatter
+(its request template, as the gateway reads a repeated call), ``HelloMethod``'s one argument decoded, the
+method's ``"Hi there " + name`` answered through the formatter's answer template, and the reply frame
+written: the gateway's formatter and framing work for the call, without anything else of the gateway (no
+sink chain, no object lookup, no metrics, limits or deadlines, no task per call). Between the floor (a C
+program answering canned bytes, ``c/canned_tcp.c``) and the gateway, it shows how much of a call's time at
+one connection is the Python work of the call itself. A benchmark baseline, not a server: it checks nothing
+a real one must.
+
+    python benchmarks/lean_tcp_server.py PORT
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
+from soap import BinaryFormatter, Kind, MethodReturn, WireType
+
+STRING = WireType(Kind.STRING)
+FORMATTER = BinaryFormatter()
+
+
+class Lean(asyncio.Protocol):
+    """Reads frames; answers each request with ``"Hi there " + its one string argument``."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.frames = FrameReader()
+
+    def data_received(self, data: bytes) -> None:
+        self.frames.feed(data)
+        while (frame := self.frames.next_frame()) is not None:
+            call = FORMATTER.read_call(frame.body, frame.content_type or "")
+            (name,) = call.decode_arguments([STRING], ["name"])
+            ret = MethodReturn(call.method_name, call.namespace, f"Hi there {name}", STRING)
+            body, content_type = FORMATTER.write_return(call, ret)
+            self.transport.write(write_frame(TcpFrame(Operation.Reply, body, None, content_type)))  # type: ignore[attr-defined]
+
+
+async def serve(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(Lean, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str]) -> int:
+    port = int(argv[1])
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serve(port))
+    else:
+        uvloop.run(serve(port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
