@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPLY = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mono_tcp" /
@@ -27,20 +28,21 @@ class Bare(asyncio.Protocol):
         self.transport.write(REPLY)  # type: ignore[attr-defined]
 
 
-async def serve(port: int) -> None:
-    server = await asyncio.get_running_loop().create_server(Bare, "127.0.0.1", port)
+async def serve(port: int, protocol: Callable[[], asyncio.Protocol] = Bare) -> None:
+    server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", port)
     async with server:
         await server.serve_forever()
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], protocol: Callable[[], asyncio.Protocol] = Bare) -> int:
+    """Serve ``protocol`` (``lean_tcp_server.py`` passes its own) on 127.0.0.1:``argv[1]``, on uvloop if it is here."""
     port = int(argv[1])
     try:
         import uvloop
     except ImportError:
-        asyncio.run(serve(port))
+        asyncio.run(serve(port, protocol))
     else:
-        uvloop.run(serve(port))
+        uvloop.run(serve(port, protocol))
     return 0
 
 

@@ -18,10 +18,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
-from soap import BinaryFormatter, Kind, MethodReturn, WireType
+from bare_tcp_server import main  # noqa: E402
+
+from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame  # noqa: E402
+from soap import BinaryFormatter, Kind, MethodReturn, WireType  # noqa: E402
 
 STRING = WireType(Kind.STRING)
 FORMATTER = BinaryFormatter()
@@ -44,22 +47,5 @@ class Lean(asyncio.Protocol):
             self.transport.write(write_frame(TcpFrame(Operation.Reply, body, None, content_type)))  # type: ignore[attr-defined]
 
 
-async def serve(port: int) -> None:
-    server = await asyncio.get_running_loop().create_server(Lean, "127.0.0.1", port)
-    async with server:
-        await server.serve_forever()
-
-
-def main(argv: list[str]) -> int:
-    port = int(argv[1])
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(serve(port))
-    else:
-        uvloop.run(serve(port))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, Lean))

@@ -20,6 +20,19 @@ import bench_tcp  # noqa: E402
 from _harness import Result, free_port  # noqa: E402
 
 
+def first_answer(port: int, seconds: float) -> str:
+    """What is wrong with the first call a server starting on ``port`` answers ('' if nothing), or why none came."""
+    deadline = time.monotonic() + seconds
+    answer = "not started"
+    while answer and time.monotonic() < deadline:
+        try:
+            answer = bench_tcp.tcp_call_once(port)
+        except OSError as exc:
+            answer = str(exc)
+            time.sleep(0.05)
+    return answer
+
+
 def test_the_floor_server_answers_a_tcp_channel_call_with_mono_s_reply(tmp_path: Path) -> None:
     require_peer("cc", have("cc") or have("gcc"), "no C compiler (scripts/setup.sh installs gcc)")
     exe = bench_tcp.build_floor(tmp_path)
@@ -28,15 +41,7 @@ def test_the_floor_server_answers_a_tcp_channel_call_with_mono_s_reply(tmp_path:
     command = target.command(port, 0)
     server = subprocess.Popen(command[command.index(str(exe)):])  # not pinned: the test may run anywhere
     try:
-        deadline = time.monotonic() + 10
-        answer = "not started"
-        while answer and time.monotonic() < deadline:
-            try:
-                answer = bench_tcp.tcp_call_once(port)
-            except OSError as exc:
-                answer = str(exc)
-                time.sleep(0.05)
-        assert answer == ""  # the reply frame holds "Hi there Alice"
+        assert first_answer(port, 10) == ""  # the reply frame holds "Hi there Alice"
         assert bench_tcp.tcp_call_once(port) == ""  # and again, on a new connection
     finally:
         server.kill()
@@ -48,15 +53,7 @@ def test_the_lean_python_server_answers_a_tcp_channel_call() -> None:
     command = bench_tcp.lean_target().command(port, 0)
     server = subprocess.Popen(command[command.index(sys.executable):])  # not pinned: the test may run anywhere
     try:
-        deadline = time.monotonic() + 20
-        answer = "not started"
-        while answer and time.monotonic() < deadline:
-            try:
-                answer = bench_tcp.tcp_call_once(port)
-            except OSError as exc:
-                answer = str(exc)
-                time.sleep(0.05)
-        assert answer == ""  # its answer, written by the binary formatter, holds "Hi there Alice"
+        assert first_answer(port, 20) == ""  # its answer, written by the binary formatter, holds "Hi there Alice"
         assert bench_tcp.tcp_call_once(port) == ""
     finally:
         server.kill()
