@@ -119,21 +119,13 @@ def gateway_target(variant: str) -> Target:
     )
 
 
-def bare_target() -> Target:
-    """``bare_tcp_server.py``: the ceiling of an asyncio server here (a canned reply to every read, no work)."""
+def script_target(name: str, script: str) -> Target:
+    """A Python server script of ``benchmarks/`` taking its port: ``bare_tcp_server.py`` (the ceiling of an
+    asyncio server here: a canned reply to every read, no work) or ``lean_tcp_server.py`` (the call's formatter
+    and framing work in Python, without the rest of the gateway)."""
     return Target(
-        "bare", lambda tcp_port, http_port: pinned(SERVER_CORE, [sys.executable, str(HERE / "bare_tcp_server.py"),
-                                                                 str(tcp_port)]),
-        (("bare", "tcp"),),
-    )  # fmt: skip
-
-
-def lean_target() -> Target:
-    """``lean_tcp_server.py``: the call's formatter and framing work in Python, without the rest of the gateway."""
-    return Target(
-        "lean", lambda tcp_port, http_port: pinned(SERVER_CORE, [sys.executable, str(HERE / "lean_tcp_server.py"),
-                                                                 str(tcp_port)]),
-        (("lean", "tcp"),),
+        name, lambda tcp_port, http_port: pinned(SERVER_CORE, [sys.executable, str(HERE / script), str(tcp_port)]),
+        ((name, "tcp"),),
     )  # fmt: skip
 
 
@@ -228,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     args.client_command, args.client_name = load_client(args.load_client)
-    targets = [gateway_target(""), gateway_target("-async"), bare_target(), lean_target()]
+    targets = [gateway_target(""), gateway_target("-async"), script_target("bare", "bare_tcp_server.py"),
+               script_target("lean", "lean_tcp_server.py")]
     if args.mono:
         try:
             sys.path.insert(0, str(ROOT / "tests" / "interop"))

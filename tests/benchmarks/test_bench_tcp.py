@@ -50,7 +50,7 @@ def test_the_floor_server_answers_a_tcp_channel_call_with_mono_s_reply(tmp_path:
 
 def test_the_lean_python_server_answers_a_tcp_channel_call() -> None:
     port = free_port()
-    command = bench_tcp.lean_target().command(port, 0)
+    command = bench_tcp.script_target("lean", "lean_tcp_server.py").command(port, 0)
     server = subprocess.Popen(command[command.index(sys.executable):])  # not pinned: the test may run anywhere
     try:
         assert first_answer(port, 20) == ""  # its answer, written by the binary formatter, holds "Hi there Alice"
