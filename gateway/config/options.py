@@ -12,6 +12,7 @@ from typing import Any
 from soap import DEFAULT_LIMITS, Limits
 
 from ..model.lease import LifetimeSettings
+from ..model.spin_wait import DEFAULT_SPIN_WAIT_US
 from ..server.app import RemotingApp
 from ..server.authorization import AuthorizationRules
 from ..server.faults import CustomErrorsMode
@@ -33,6 +34,7 @@ class AppOptions:
     trust_forwarded: bool | None = None
     authorization: AuthorizationRules | None = None
     body_timeout: float | None = 30.0
+    spin_wait_us: int = DEFAULT_SPIN_WAIT_US
     metrics: bool | None = None
     metrics_path: str = "/metrics"
     tcp_port: int | None = None
@@ -54,4 +56,5 @@ class AppOptions:
             body_timeout=self.body_timeout, sinks=[*self.sinks, *self.inner_sinks], metrics=self.metrics,
             metrics_path=self.metrics_path, tcp_port=self.tcp_port, tcp_address=self.tcp_address,
             tcp_options=self.tcp_options, store=self.store, inspectors=self.inspectors,
+            spin_wait_us=self.spin_wait_us,
         )

@@ -18,6 +18,7 @@ from ..model.lease import LIFETIME_DEFAULTS, LifetimeSettings
 from ..model.logs import configure_logging
 from ..model.objects import WellKnownObjectMode
 from ..model.principal import Principal
+from ..model.spin_wait import DEFAULT_SPIN_WAIT_US
 from ..server.app import RemotingApp
 from ..server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
 from ..server.authorization import AuthorizationRules
@@ -114,6 +115,11 @@ class AppSettings(Section):
     body_timeout: float | None = setting(
         30.0, Seconds(), "How long a request body may take to arrive (slower senders get 408).",
     )
+    spin_wait_us: int = setting(
+        DEFAULT_SPIN_WAIT_US, Integer(0, 100_000),
+        "Microseconds the event loop polls for the next request after a reply (HTTP or TCP) instead of sleeping: "
+        "a client calling in a loop is answered without a wake-up. 0: off (more worker processes than cores).",
+    )
     metrics: bool = setting(
         True, Boolean(),
         "Measure every call and serve Prometheus metrics at `metrics_path`, behind the server sinks (an "
@@ -152,6 +158,7 @@ class AppSettings(Section):
         options.public_url = self.public_url
         options.trust_forwarded = self.trust_forwarded
         options.body_timeout = self.body_timeout
+        options.spin_wait_us = self.spin_wait_us
         options.metrics = self.metrics
         options.metrics_path = self.metrics_path
 

@@ -268,6 +268,12 @@ class WorkerPool:
         with self._lock:
             return PoolLoad(self._threads, self._busy, len(self._jobs))
 
+    def running(self) -> bool:
+        """Whether a job waits or runs now, or a worker is awake to take one (it has popped a job before it
+        counts itself busy). Read without the lock, so a hint (the spin-wait's: an event loop must not keep
+        the GIL and the core from a worker), but a cheap one: three reads a turn of the loop."""
+        return bool(self._busy or self._jobs or self._spare)
+
     def shutdown(self) -> None:
         """Let every thread exit once the queue is empty (no job may be submitted afterwards)."""
         with self._lock:

@@ -27,6 +27,7 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
+from ..model.spin_wait import DEFAULT_SPIN_WAIT_US
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
 from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
@@ -96,6 +97,7 @@ class RemotingApp(ObjectHost):
         tcp_options: Mapping[str, Any] | None = None,
         store: ObjectStore | str | None = None,
         inspectors: Iterable[CallInspector] = (),
+        spin_wait_us: int = DEFAULT_SPIN_WAIT_US,
     ) -> None:
         configure_logging_from_env()
         if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):
@@ -105,6 +107,7 @@ class RemotingApp(ObjectHost):
             lifetime=lifetime, type_filter=type_filter, public_url=public_url, proxy_factory=proxy_factory,
             trust_forwarded=trust_forwarded, authorization=authorization,
             body_timeout=body_timeout, metrics=metrics, metrics_path=metrics_path, inspectors=inspectors,
+            spin_wait_us=spin_wait_us,
         )
         self.callbacks: CallbackProxies | None = None
         if proxy_factory is None:

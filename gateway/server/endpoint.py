@@ -11,6 +11,7 @@ A HEAD request is answered like a GET, without the body.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Generator, MutableMapping
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..model.deadlines import within
 from ..model.errors import ClientRequestError
+from ..model.spin_wait import SpinWait
 from .sinks import Handler, ServerRequest, ServerResponse
 
 Message = MutableMapping[str, Any]
@@ -144,8 +146,10 @@ class ObjectEndpoint:
     def __init__(
         self, chain: Callable[[], Handler], max_bytes: Callable[[], int],
         on_request: Callable[[], None] | None = None, body_timeout: float | None = 30.0,
+        spin_wait: SpinWait | None = None,
     ) -> None:
         self._chain = chain
+        self._spin_wait = spin_wait
         self._max_bytes = max_bytes
         self.body_timeout = body_timeout
         self._on_request = on_request
@@ -197,6 +201,8 @@ class ObjectEndpoint:
         if close:
             response.headers.append(("connection", "close"))
         await send_response(send, response, head=request.method == "HEAD")
+        if self._spin_wait is not None:  # the caller's next request, polled for before the loop sleeps
+            self._spin_wait.kick(asyncio.get_running_loop())
 
 
 async def send_response(send: Send, response: ServerResponse, head: bool = False) -> None:

@@ -107,7 +107,9 @@ class TcpChannel:
     binary formatter sink takes it); ``public_url`` (``tcp://name:port``) is the address ObjRefs carry
     instead of the one callers used; ``idle_timeout`` closes a connection with no frame for that long,
     ``frame_timeout`` one whose frame takes longer to arrive (default: the host's body timeout);
-    ``max_connections`` bounds concurrent connections (more are closed at once).
+    ``max_connections`` bounds concurrent connections (more are closed at once). Replies kick the host's
+    spin-wait (the event loop polls for the next request a moment before it sleeps: ``spin_wait_us`` of the
+    app, :mod:`gateway.model.spin_wait`).
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class TcpChannel:
         self._server: asyncio.Server | None = None
         self._connections: dict[Connection, None] = {}  # the open ones, in order
         self._sweeper: asyncio.Task[None] | None = None
+        self.spin_wait = host.spin_wait
 
     # ------------------------------------------------------------ lifecycle
 
@@ -446,6 +449,7 @@ class Connection(asyncio.Protocol):
             transport = self.transport  # (_write, inline: this runs on every call)
             if transport is not None and not transport.is_closing():
                 transport.write(reply_bytes(response))
+                channel.spin_wait.kick(self._loop)
             if frame.close_connection:
                 self._close()
                 return

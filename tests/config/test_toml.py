@@ -83,6 +83,7 @@ type_filter = "Full"
 public_url = "https://gw.example.com/remoting/"
 trust_forwarded = true
 body_timeout = "0"
+spin_wait_us = 0
 application_name = "PeerServer"
 formatters = ["binary", "soap"]
 
@@ -113,6 +114,7 @@ mode = "SingleCall"
     assert app.public_url == "https://gw.example.com/remoting"
     assert app.trust_forwarded is True
     assert app.endpoint.body_timeout is None
+    assert app.spin_wait.window == 0.0
     assert list(app.formatters) == ["binary", "soap"]
     assert app.limits == Limits(1000, 10, 500, 20, 5)
     assert (app.lifetime.lease_time, app.lifetime.renew_on_call_time, app.lifetime.sponsorship_timeout,
@@ -133,6 +135,7 @@ def test_defaults_without_a_file_are_remoting_apps_defaults() -> None:
         code.custom_errors, code.type_filter, code.limits, list(code.formatters), code.public_url)
     assert app.lifetime == code.lifetime
     assert app.endpoint.body_timeout == code.endpoint.body_timeout == 30.0
+    assert app.spin_wait.window == code.spin_wait.window == 100e-6
 
 
 class StampSink:
