@@ -2,7 +2,8 @@
 frame, without parsing or calling anything (uvloop when installed). ``bench_tcp.py``'s "bare" row, as
 ``fixed_response_app.py`` is ``bench_server.py``'s; ``tcp_callcost.py --bare`` runs the same protocol in
 process. With one call in flight per connection each read is one whole request (the client sends it in one
-write and waits for the answer).
+write and waits for the answer). After a reply the loop polls for the next request as long as the gateway's
+TCP channel does by default (its spin-wait, ``gateway/model/spin_wait.py``), so that it stays its ceiling.
 
     python benchmarks/bare_tcp_server.py PORT
 """
@@ -14,8 +15,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-REPLY = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mono_tcp" /
-         "binary_HelloMethod.reply.bin").read_bytes()  # fmt: skip
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateway.model.spin_wait import DEFAULT_SPIN_WAIT_US, SpinWait  # noqa: E402
+
+REPLY = (ROOT / "tests" / "fixtures" / "mono_tcp" / "binary_HelloMethod.reply.bin").read_bytes()
+#: the loop's spin-wait, kicked by every reply (one for the process: it serves one loop)
+SPIN = SpinWait(DEFAULT_SPIN_WAIT_US / 1e6)
 
 
 class Bare(asyncio.Protocol):
@@ -23,9 +30,11 @@ class Bare(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
 
     def data_received(self, data: bytes) -> None:
         self.transport.write(REPLY)  # type: ignore[attr-defined]
+        SPIN.kick(self.loop)
 
 
 async def serve(port: int, protocol: Callable[[], asyncio.Protocol] = Bare) -> None:

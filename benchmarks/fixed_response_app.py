@@ -9,9 +9,10 @@ client's own::
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from benchmarks._asgi import Receive, Scope, Send, is_request
+from benchmarks._asgi import SPIN, Receive, Scope, Send, is_request
 
 RESPONSE_BODY = (Path(__file__).resolve().parent / "hello_response.xml").read_bytes()
 START = {
@@ -34,3 +35,4 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             break
     await send(START)
     await send(BODY)
+    SPIN.kick(asyncio.get_running_loop())

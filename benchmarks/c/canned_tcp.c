@@ -1,53 +1,93 @@
 /* The floor of any TCP server on this machine, for bench_tcp.py's "C canned reply" row.
  *
  * Why: bench_tcp.py's "bare asyncio server" row is the ceiling of a Python server; this is the ceiling of any
- * server at all. A thread per connection (as Mono's TcpChannel has) blocks in recv() and answers every read
- * with the reply frame in the file it was given, without parsing or calling anything: two system calls a
- * call, no event loop, no interpreter. What it takes a round trip is what the machine itself takes (the load
- * client, the loopback, and the wake-ups of two idle vCPUs); a ratio a server cannot reach against it at one
- * connection, no server can.
+ * server at all. One thread, one epoll set, every read of a connection answered with the reply frame in the
+ * file it was given, without parsing or calling anything: the event loop of the gateway's TCP channel with
+ * nothing in it, no interpreter. What it takes a round trip is what the machine itself takes (the load
+ * client, the loopback, the wake-ups of idle vCPUs); a ratio a server cannot reach against it, no server can.
  *
- *     cc -O2 -pthread -o canned_tcp canned_tcp.c && ./canned_tcp PORT REPLY_FILE
+ *     cc -O2 -o canned_tcp canned_tcp.c && ./canned_tcp PORT REPLY_FILE [SPIN_US]
+ *
+ * SPIN_US (default 0): after each reply the loop polls (epoll_wait with no timeout) for that many
+ * microseconds before it sleeps, as the gateway's TCP channel does by default (its spin-wait,
+ * gateway/model/spin_wait.py), so that this stays the floor of a server that polls as the gateway does.
  *
  * Listens on 127.0.0.1 only. With one call in flight per connection each read is one whole request (the load
  * client writes a request in one write and waits for the reply).
  */
+#define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#define MAX_EVENTS 64
 
 static char reply[65536];
 static size_t reply_length;
 
-/* One connection: a canned reply to every read until the peer closes. */
-static void *
-serve_connection(void *arg)
+static long
+now_ns(void)
 {
-    int fd = (int)(long)arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000L + now.tv_nsec;
+}
+
+static void
+accept_all(int listener, int epoll)
+{
+    int fd;
     int one = 1;
-    char buffer[65536];
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    while (recv(fd, buffer, sizeof buffer, 0) > 0) {
-        if (send(fd, reply, reply_length, 0) < 0) {
-            break;
+    while ((fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct epoll_event event = {.events = EPOLLIN, .data.fd = fd};
+        if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
+            close(fd);
         }
     }
-    close(fd);
-    return NULL;
+}
+
+/* A readable connection: a canned reply to each read; closed at EOF or on an error. */
+static void
+serve_readable(int fd)
+{
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        if (n > 0) {
+            if (send(fd, reply, reply_length, 0) < 0) {
+                close(fd);
+                return;
+            }
+            if ((size_t)n < sizeof buffer) {
+                return;  /* all there was (epoll reports the socket again if more came): no read to learn it */
+            }
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        close(fd);  /* (closing removes it from the epoll set) */
+        return;
+    }
 }
 
 int
 main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: canned_tcp PORT REPLY_FILE\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: canned_tcp PORT REPLY_FILE [SPIN_US]\n");
         return 2;
     }
+    long spin_ns = argc == 4 ? atol(argv[3]) * 1000L : 0;
     FILE *file = fopen(argv[2], "rb");
     if (file == NULL) {
         perror(argv[2]);
@@ -55,7 +95,7 @@ main(int argc, char **argv)
     }
     reply_length = fread(reply, 1, sizeof reply, file);
     fclose(file);
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in address = {0};
@@ -66,16 +106,23 @@ main(int argc, char **argv)
         perror("listen");
         return 1;
     }
+    int epoll = epoll_create1(0);
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = listener};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, listener, &event);
+    struct epoll_event events[MAX_EVENTS];
+    long poll_until = 0;
     for (;;) {
-        int fd = accept(listener, NULL, NULL);
-        if (fd < 0) {
-            continue;
+        int timeout = spin_ns > 0 && now_ns() < poll_until ? 0 : -1;
+        int count = epoll_wait(epoll, events, MAX_EVENTS, timeout);
+        for (int i = 0; i < count; i++) {
+            if (events[i].data.fd == listener) {
+                accept_all(listener, epoll);
+            } else {
+                serve_readable(events[i].data.fd);
+            }
         }
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, serve_connection, (void *)(long)fd) != 0) {
-            close(fd);
-            continue;
+        if (count > 0 && spin_ns > 0) {
+            poll_until = now_ns() + spin_ns;
         }
-        pthread_detach(thread);
     }
 }
