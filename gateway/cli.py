@@ -235,6 +235,9 @@ def _serve(args: argparse.Namespace) -> int:
     base = _base_url(server.host, server.port)
     prefix = config.get(AppSettings).application_name if args.app is None else None
     _print_urls(app, base, args.app or args.config, server.workers, prefix)
+    note = spin_wait_note(server.workers, _cores(), app.spin_wait.window)
+    if note:
+        print(f"{PROG}: warning: {note}", file=sys.stderr)
     if channel is not None:
         print(f"  {_tcp_row(channel)}")
         sys.stdout.flush()
@@ -292,6 +295,23 @@ def _tcp_row(channel: TcpChannel) -> str:
     where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
     free = "; port 0: any free port, logged when it listens" if channel.port == 0 else ""
     return f"{where}  the same objects over the .NET Remoting TCP channel ({', '.join(channel.formatters)}{free})"
+
+
+def spin_wait_note(workers: int, cores: int, window: float) -> str | None:
+    """A warning when worker processes outnumber the cores and each polls after its replies (the spin-wait):
+    a worker polling for its next request would take the core from one with work to do."""
+    if workers <= cores or window <= 0:
+        return None
+    return (f"{workers} workers on {cores} cores each poll for their next request for {window * 1e6:.0f} us "
+            "after a reply (spin_wait_us): with more workers than cores a polling one takes the core from one "
+            "with work; set spin_wait_us = 0 (GATEWAY_SPIN_WAIT_US=0) or use at most one worker per core")
+
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity, where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _print_urls(app: ObjectHost, base: str, what: str, workers: int, prefix: str | None) -> None:

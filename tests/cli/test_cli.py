@@ -23,7 +23,7 @@ from lxml import etree
 from examples.hello import IHello
 from examples.remoting_samples import ClientActivatedObject, IRemoteService
 from gateway import RemotingClient, proxy_objref
-from gateway.cli import main
+from gateway.cli import main, spin_wait_note
 from gateway.config.resolve import import_object
 
 from ..support.server import REPO_ROOT, free_port, live_process
@@ -154,6 +154,16 @@ def test_serve_several_workers_from_a_config_file() -> None:
     assert "(2 workers)" in printed
     assert "2 workers each hold their own objects" in printed  # Singletons and CAOs are per worker
     assert len(pids) == 2, pids
+
+
+def test_serve_warns_when_polling_workers_outnumber_the_cores() -> None:
+    """(``serve`` prints this note on standard error when it applies: checked here for the cases)"""
+    note = spin_wait_note(4, 2, 100e-6)
+    assert note is not None
+    assert note.startswith("4 workers on 2 cores each poll for their next request for 100 us after a reply")
+    assert "set spin_wait_us = 0 (GATEWAY_SPIN_WAIT_US=0)" in note
+    assert spin_wait_note(2, 2, 100e-6) is None  # a worker per core
+    assert spin_wait_note(4, 2, 0.0) is None  # polling off
 
 
 def test_serve_reports_what_a_dotnet_file_asks_for_and_cannot_have(tmp_path: Path) -> None:
