@@ -34,10 +34,12 @@ DEFAULT_SPIN_WAIT_US = 100
 
 
 class SpinWait:
-    """Keeps one event loop polling for ``window`` seconds after the last :meth:`kick` (each reply), unless
-    ``busy()`` says a worker thread needs the GIL. ``clock`` is injectable for tests."""
+    """Keeps an event loop polling for ``window`` seconds after the last :meth:`kick` (each reply), unless
+    ``busy()`` says a worker thread needs the GIL. ``clock`` is injectable for tests. One loop polls at a
+    time: a kick from another loop (a server restarted on a new loop, the old one closed while it polled)
+    moves the polling there."""
 
-    __slots__ = ("_busy", "_clock", "_until", "spinning", "steps", "window")
+    __slots__ = ("_busy", "_clock", "_loop", "_until", "steps", "window")
 
     def __init__(
         self,
@@ -50,8 +52,8 @@ class SpinWait:
         self._clock = clock
         self._busy = busy
         self._until = 0.0
-        #: a step is scheduled on the loop (the loop polls without sleeping)
-        self.spinning = False
+        #: the loop polling now (a step is scheduled on it), or None
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: turns of the loop spent polling, in all (for tests and curiosity; an int add a turn)
         self.steps = 0
 
@@ -60,13 +62,20 @@ class SpinWait:
         if self.window <= 0:
             return
         self._until = self._clock() + self.window
-        if not self.spinning:
-            self.spinning = True
+        if self._loop is not loop:
+            self._loop = loop
             loop.call_soon(self._step, loop)
 
+    @property
+    def spinning(self) -> bool:
+        """Whether a loop polls now (a step is scheduled on it)."""
+        return self._loop is not None
+
     def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:  # the polling moved to another loop
+            return
         if self._clock() < self._until and not self._busy():
             self.steps += 1
             loop.call_soon(self._step, loop)
         else:
-            self.spinning = False
+            self._loop = None

@@ -81,6 +81,21 @@ def test_no_polling_while_a_worker_thread_runs_a_method() -> None:
     assert not spin.spinning and loop.ready == []
 
 
+def test_polling_moves_to_the_loop_that_kicks_it() -> None:
+    """A server restarted on a new loop polls there, though its old loop closed while it polled."""
+    spin, clock, old = spinner(100e-6)
+    spin.kick(old)  # type: ignore[arg-type]
+    old.turn()  # ... and the old loop is never run again
+    new = TurnByTurnLoop()
+    spin.kick(new)  # type: ignore[arg-type]
+    assert spin.spinning and len(new.ready) == 1
+    old.turn()  # a step left on the old loop, should it ever run: it stops there
+    assert old.ready == [] and spin.spinning
+    clock.now += 200e-6
+    new.turn()
+    assert not spin.spinning and new.ready == []
+
+
 def test_a_window_of_zero_is_off() -> None:
     spin, _, loop = spinner(0.0)
     spin.kick(loop)  # type: ignore[arg-type]
