@@ -417,12 +417,17 @@ class EncodedReader:
         """The objects ``keys`` name when they are the Body's last elements, in that order, after at least one
         other multi-ref (as .NET and this gateway write an array of objects), read as their following
         siblings in C (:func:`soap._object_columns.read_sibling_columns`); None otherwise."""
-        child_ids = cast("list[str]", _CHILD_IDS(self.body))
+        body = self.body
+        child_ids = cast("list[str]", _CHILD_IDS(body))
         before = len(child_ids) - len(keys)
         if before < 1 or child_ids[before:] != keys:
             return None
-        previous = self._index().get(child_ids[before - 1])
-        first = self._index().get(keys[0])
+        previous: etree._Element | None
+        first: etree._Element | None
+        if len(body) == len(child_ids):  # every child has an id: found by position (no table of them all)
+            previous, first = body[before - 1], body[before]
+        else:
+            previous, first = self._index().get(child_ids[before - 1]), self._index().get(keys[0])
         if previous is None or first is None:
             return None
         plan = column_plan(self._object_class(first.tag, declared))

@@ -6,13 +6,15 @@ strings or objects has 1000-2000 ids (Mono gives every string its own), but the 
 always, at the Body's (and Header's) own children, the multi-ref values. So the index checks every id at
 once from their values (one XPath, plain strings: no Python object per element) and keeps elements only for
 those children; an id found nowhere else makes it index every element, once, as it did before. A lookup
-gives the same element either way: every id is unique by then.
+gives the same element either way: every id is unique by then. The children are indexed as lookups need
+them, in document order: a reply whose return value is found near the start and whose array of objects is
+read by position (as columns) never pays a Python object per multi-ref value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from itertools import repeat
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, repeat
 from typing import NoReturn, cast
 
 from lxml import etree
@@ -26,8 +28,7 @@ _ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
 #: the same, only the first ``$n`` (a bounded list for the error of a message over the limit; a third
 #: slower, as libxml2 sorts the node set before it takes the first ``$n``)
 _FIRST_ID_VALUES = etree.XPath("(descendant-or-self::*/@id)[position() <= $n]", smart_strings=False)
-#: the children that carry an id (the multi-ref values), in document order
-_CHILDREN_WITH_ID = etree.XPath("*[@id]")
+
 #: every element with an id under (and at) an element
 _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 #: an attribute's value, mapped only over elements known to carry it (an ``[@id]`` match)
@@ -37,27 +38,50 @@ _GET = cast("Callable[[etree._Element, str], str]", etree._Element.get)
 class MultiRefIndex:
     """The elements of one message by ``id`` (see the module docstring). Built by :func:`multiref_index`."""
 
-    __slots__ = ("_complete", "_found", "_ids", "_parts")
+    __slots__ = ("_complete", "_found", "_ids", "_parts", "_unscanned")
 
     def __init__(self, parts: list[etree._Element], ids: frozenset[str] | set[str]) -> None:
         self._parts = parts
         self._ids = ids
+        #: the children with an id seen so far, by id
         self._found: dict[str, etree._Element] = {}
-        for part in parts:
-            children = _CHILDREN_WITH_ID(part)
-            self._found.update(zip(map(_GET, children, repeat("id")), children, strict=True))
-        self._complete = len(self._found) == len(ids)
+        #: the children not looked at yet (None: all were), in document order
+        self._unscanned: Iterator[etree._Element] | None = chain.from_iterable(
+            part.iterchildren(etree.Element) for part in parts)
+        #: every id is a child's (known once every child was looked at)
+        self._complete = False
+
+    def _scan(self, key: str | None) -> None:
+        """Index the children with an id, in document order, up to ``key``'s (None: all of them). A lookup
+        near the start (a reply's return value) looks at a few children, not at every multi-ref value."""
+        children = self._unscanned
+        if children is None:
+            return
+        found = self._found
+        for child in children:
+            ident = child.get("id")
+            if ident is not None:
+                found[ident] = child
+                if ident == key:
+                    return
+        self._unscanned = None
+        self._complete = len(found) == len(self._ids)
 
     def get(self, key: str) -> etree._Element | None:
         """The element with ``id`` ``key``, None when there is none."""
         found = self._found.get(key)
-        if found is None and not self._complete and key in self._ids:
-            found = self._every_element().get(key)
+        if found is None and key in self._ids:
+            if self._unscanned is not None:
+                self._scan(key)
+                found = self._found.get(key)
+            if found is None and not self._complete:
+                found = self._every_element().get(key)
         return found
 
     def targets(self, keys: Iterable[str]) -> list[etree._Element | None]:
         """``get`` of each key (a map in C while every key names a multi-ref value)."""
         keys = list(keys)
+        self._scan(None)
         found = list(map(self._found.get, keys))
         if None in found and not self._complete:
             found = list(map(self.get, keys))
@@ -67,6 +91,7 @@ class MultiRefIndex:
         for part in self._parts:
             elements = _WITH_ID(part)
             self._found.update(zip(map(_GET, elements, repeat("id")), elements, strict=True))
+        self._unscanned = None
         self._complete = True
         return self._found
 

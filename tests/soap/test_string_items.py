@@ -201,7 +201,23 @@ def test_the_multiref_index_resolves_ids_as_a_walk(data: st.DataObject, header: 
         assert (type(exc).__name__, str(exc)) == expected
         return
     assert isinstance(expected, dict)
+    # lookups one by one first (the children indexed as far as they need), or all at once first
+    first = data.draw(st.lists(st.sampled_from([*POOL, "zz"]), max_size=4))
+    for key in first:
+        assert index.get(key) is expected.get(key)
     keys = data.draw(st.lists(st.sampled_from([*POOL, "zz"]), max_size=8))
     assert index.targets(keys) == [expected.get(k) for k in keys]
     for key in [*POOL, "zz"]:
         assert index.get(key) is expected.get(key)
+
+
+def test_a_lookup_near_the_start_indexes_only_that_far() -> None:
+    """A reply's return value is found among the first children: the index of a 1000-object message looks at
+    as many children as it takes, not at every multi-ref value (a Python object each)."""
+    body = etree.Element("Body")
+    for n in range(1, 1001):
+        etree.SubElement(body, "e", id=f"ref-{n}")
+    index = multiref_index([body], 2000)
+    assert index.get("ref-2") is body[1]
+    assert len(index._found) == 2
+    assert index.get("ref-1000") is body[999] and len(index._found) == 1000
