@@ -23,6 +23,7 @@ their selector with a zero timeout, so other connections, timers and callbacks r
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 
@@ -31,6 +32,20 @@ from .workers import WORKERS
 #: The default window, in microseconds: longer than the time a client on this machine takes between reading
 #: a reply and sending its next request (~30 us for a C# client), short enough to cost little when idle.
 DEFAULT_SPIN_WAIT_US = 100
+#: what an application built in code takes when its code does not say (``serve``'s configuration sets it too)
+SPIN_WAIT_VARIABLE = "GATEWAY_SPIN_WAIT_US"
+_MAX_SPIN_WAIT_US = 100_000
+
+
+def spin_wait_from_env(default: int = DEFAULT_SPIN_WAIT_US) -> int:
+    """``GATEWAY_SPIN_WAIT_US`` as microseconds (``default`` when unset or empty); a clear error otherwise."""
+    raw = os.environ.get(SPIN_WAIT_VARIABLE, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > _MAX_SPIN_WAIT_US:
+        raise ValueError(f"environment variable {SPIN_WAIT_VARIABLE}: must be microseconds, 0-{_MAX_SPIN_WAIT_US}"
+                         f" (0: off), not {raw!r}")
+    return int(raw)
 
 
 class SpinWait:

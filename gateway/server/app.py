@@ -27,7 +27,6 @@ from soap import DEFAULT_LIMITS, DEFAULT_REGISTRY, Limits, TypeRegistry
 from ..cluster.node import ClusterNode, addresses_from_env
 from ..model.lease import LifetimeSettings
 from ..model.logs import configure_logging_from_env
-from ..model.spin_wait import DEFAULT_SPIN_WAIT_US
 from ..store.interface import ObjectStore
 from ..store.selection import select_store
 from ..tcp.server import TcpChannel, tcp_address_from_env, tcp_port_from_env
@@ -97,7 +96,7 @@ class RemotingApp(ObjectHost):
         tcp_options: Mapping[str, Any] | None = None,
         store: ObjectStore | str | None = None,
         inspectors: Iterable[CallInspector] = (),
-        spin_wait_us: int = DEFAULT_SPIN_WAIT_US,
+        spin_wait_us: int | None = None,
     ) -> None:
         configure_logging_from_env()
         if health_path is not None and health_path.rstrip("/") == metrics_path.rstrip("/"):

@@ -28,7 +28,7 @@ from soap import (
 from ..model.activation import ACTIVATION_URI, runtime_registry
 from ..model.lease import LIFETIME_DEFAULTS, LeaseBase, LifetimeSettings
 from ..model.objects import MarshalByRefObject, WellKnownObjectMode
-from ..model.spin_wait import DEFAULT_SPIN_WAIT_US, SpinWait
+from ..model.spin_wait import SpinWait, spin_wait_from_env
 from ..model.workers import WORKERS
 from .activation import RemoteActivator
 from .authorization import AuthorizationRules
@@ -84,7 +84,7 @@ class ObjectHost:
     run on every decoded call before it is dispatched (WS-Security's
     :class:`~gateway.server.wssecurity.UsernameTokenAuthenticator`; see :mod:`~gateway.server.inspectors`);
     ``spin_wait_us`` for how long after a reply (HTTP or TCP) the event loop polls for the next request
-    instead of sleeping (default 100; 0: off; see :mod:`~gateway.model.spin_wait`).
+    instead of sleeping (default: ``GATEWAY_SPIN_WAIT_US``, else 100; 0: off; see :mod:`~gateway.model.spin_wait`).
     """
 
     def __init__(
@@ -105,7 +105,7 @@ class ObjectHost:
         inspectors: Iterable[CallInspector] = (),
         metrics: bool | None = None,
         metrics_path: str = "/metrics",
-        spin_wait_us: int = DEFAULT_SPIN_WAIT_US,
+        spin_wait_us: int | None = None,
     ) -> None:
         self.trust_forwarded = trust_forwarded_from_env() if trust_forwarded is None else trust_forwarded
         self.lifetime = lifetime or LIFETIME_DEFAULTS
@@ -134,6 +134,8 @@ class ObjectHost:
         self._chain: Handler | None = None
         self._sinks_fixed = False
         #: kicked by every reply of this host's channels (HTTP and TCP): one poller for the event loop
+        if spin_wait_us is None:
+            spin_wait_us = spin_wait_from_env()
         if spin_wait_us < 0:
             raise ValueError(f"spin_wait_us must be 0 or more, not {spin_wait_us}")
         self.spin_wait = SpinWait(spin_wait_us / 1e6)

@@ -88,3 +88,18 @@ def test_no_polling_while_a_plain_method_runs_on_a_worker_thread() -> None:
 def test_a_negative_window_is_refused() -> None:
     with pytest.raises(ValueError, match="spin_wait_us must be 0 or more, not -1"):
         RemotingApp(spin_wait_us=-1)
+
+
+def test_an_app_built_in_code_takes_the_window_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an operator sets for ``remoting-gateway serve MODULE:APP`` (``GATEWAY_SPIN_WAIT_US=0``: off); a
+    window in code wins; a bad value is a clear error."""
+    monkeypatch.setenv("GATEWAY_SPIN_WAIT_US", "")
+    assert RemotingApp().spin_wait.window == 100e-6
+    monkeypatch.setenv("GATEWAY_SPIN_WAIT_US", "0")
+    assert RemotingApp().spin_wait.window == 0.0
+    assert RemotingApp(spin_wait_us=50).spin_wait.window == 50e-6
+    monkeypatch.setenv("GATEWAY_SPIN_WAIT_US", "soon")
+    with pytest.raises(ValueError) as info:
+        RemotingApp()
+    assert str(info.value) == ("environment variable GATEWAY_SPIN_WAIT_US: must be microseconds, 0-100000 "
+                               "(0: off), not 'soon'")
