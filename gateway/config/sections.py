@@ -18,7 +18,7 @@ from ..model.lease import LIFETIME_DEFAULTS, LifetimeSettings
 from ..model.logs import configure_logging
 from ..model.objects import WellKnownObjectMode
 from ..model.principal import Principal
-from ..model.spin_wait import DEFAULT_SPIN_WAIT_US
+from ..model.spin_wait import DEFAULT_SPIN_WAIT_US, MAX_SPIN_WAIT_US
 from ..server.app import RemotingApp
 from ..server.authentication import HttpAuthenticationSink, StaticTokens, StaticUsers
 from ..server.authorization import AuthorizationRules
@@ -116,7 +116,7 @@ class AppSettings(Section):
         30.0, Seconds(), "How long a request body may take to arrive (slower senders get 408).",
     )
     spin_wait_us: int = setting(
-        DEFAULT_SPIN_WAIT_US, Integer(0, 100_000),
+        DEFAULT_SPIN_WAIT_US, Integer(0, MAX_SPIN_WAIT_US),
         "Microseconds the event loop polls for the next request after a reply (HTTP or TCP) instead of sleeping: "
         "a client calling in a loop is answered without a wake-up. 0: off (more worker processes than cores).",
     )

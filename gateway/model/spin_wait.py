@@ -13,8 +13,9 @@ What it costs, and its bounds: at most ``window`` seconds of one core after each
 1% of a core for a hundred isolated calls a second); nothing while calls keep the loop busy anyway (many
 connections); never while a worker thread runs a plain ``def`` method (the polling loop would hold the GIL
 that method needs, and on a shared core its CPU: measured, it halved the calls of a plain method); a window
-of zero turns it off (``TcpChannel(spin_wait_us=0)``, ``[tcp] spin_wait_us = 0``), which is what a host
-running more worker processes than cores, or counting every CPU-second, wants.
+of zero turns it off (``RemotingApp(spin_wait_us=0)``, ``spin_wait_us = 0`` at the top of the configuration
+file, ``GATEWAY_SPIN_WAIT_US=0``), which is what a host running more worker processes than cores, or counting
+every CPU-second, wants.
 
 The loop is kept polling by keeping a callback ready: with a ready callback, asyncio's loop and uvloop poll
 their selector with a zero timeout, so other connections, timers and callbacks run as usual meanwhile.
@@ -34,7 +35,8 @@ from .workers import WORKERS
 DEFAULT_SPIN_WAIT_US = 100
 #: what an application built in code takes when its code does not say (``serve``'s configuration sets it too)
 SPIN_WAIT_VARIABLE = "GATEWAY_SPIN_WAIT_US"
-_MAX_SPIN_WAIT_US = 100_000
+#: the longest window the configuration takes (a tenth of a second: far more than any client's turnaround)
+MAX_SPIN_WAIT_US = 100_000
 
 
 def spin_wait_from_env(default: int = DEFAULT_SPIN_WAIT_US) -> int:
@@ -42,8 +44,8 @@ def spin_wait_from_env(default: int = DEFAULT_SPIN_WAIT_US) -> int:
     raw = os.environ.get(SPIN_WAIT_VARIABLE, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) > _MAX_SPIN_WAIT_US:
-        raise ValueError(f"environment variable {SPIN_WAIT_VARIABLE}: must be microseconds, 0-{_MAX_SPIN_WAIT_US}"
+    if not raw.isdigit() or int(raw) > MAX_SPIN_WAIT_US:
+        raise ValueError(f"environment variable {SPIN_WAIT_VARIABLE}: must be microseconds, 0-{MAX_SPIN_WAIT_US}"
                          f" (0: off), not {raw!r}")
     return int(raw)
 
