@@ -122,8 +122,14 @@ class ObjectHost:
         self.sinks: list[ServerSink] = list(sinks) if sinks is not None else [RequestLoggingSink()]
         self.inspectors: list[CallInspector] = list(inspectors)
         self.wsdl_cache = WsdlCache()
+        if spin_wait_us is None:
+            spin_wait_us = spin_wait_from_env()
+        if spin_wait_us < 0:
+            raise ValueError(f"spin_wait_us must be 0 or more, not {spin_wait_us}")
+        #: kicked by every reply of this host's channels (HTTP and TCP): one poller for the event loop
+        self.spin_wait = SpinWait(spin_wait_us / 1e6)
         enabled = metrics_enabled_from_env() if metrics is None else metrics
-        self.metrics = Metrics(self.identities, self.leases, WORKERS) if enabled else None
+        self.metrics = Metrics(self.identities, self.leases, WORKERS, spin_wait=self.spin_wait) if enabled else None
         self.metrics_path = metrics_path
         self.channels: list[Channel] = []
         #: started after the lease manager and stopped before it
@@ -133,12 +139,6 @@ class ObjectHost:
         self._terminal = self._router(self.formatters)
         self._chain: Handler | None = None
         self._sinks_fixed = False
-        #: kicked by every reply of this host's channels (HTTP and TCP): one poller for the event loop
-        if spin_wait_us is None:
-            spin_wait_us = spin_wait_from_env()
-        if spin_wait_us < 0:
-            raise ValueError(f"spin_wait_us must be 0 or more, not {spin_wait_us}")
-        self.spin_wait = SpinWait(spin_wait_us / 1e6)
         self.endpoint = ObjectEndpoint(self.chain, lambda: self.limits.max_bytes, self._on_request, body_timeout,
                                        self.spin_wait)
         self.identities.publish(RemoteActivator(self.identities), ACTIVATION_URI, kind=None)

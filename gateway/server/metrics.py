@@ -35,6 +35,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
+from ..model.spin_wait import SpinWait
 from ..model.workers import WorkerPool
 from .identity import IdentityTable
 from .lease_manager import LeaseManager
@@ -129,12 +130,14 @@ class GatewayCollector(Collector):
     """Turns an application's state into metric families when scraped (see docs/guide.md for the list)."""
 
     def __init__(
-        self, calls: CallStats, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool
+        self, calls: CallStats, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool,
+        spin_wait: SpinWait | None = None,
     ) -> None:
         self.calls = calls
         self.identities = identities
         self.leases = leases
         self.workers = workers
+        self.spin_wait = spin_wait
 
     def collect(self) -> Iterator[Metric]:
         yield from self._calls()
@@ -212,6 +215,11 @@ class GatewayCollector(Collector):
                                 value=load.threads)
         yield GaugeMetricFamily("gateway_worker_busy_threads", "Worker threads running a call now.", value=load.busy)
         yield GaugeMetricFamily("gateway_worker_queue_depth", "Calls waiting for a worker thread.", value=load.queued)
+        if self.spin_wait is not None:
+            yield CounterMetricFamily(
+                "gateway_spin_wait_polls", "Turns of the event loop spent polling for a next request after a reply "
+                "(the spin-wait: a microsecond or two of CPU each).", value=self.spin_wait.steps,
+            )
 
 
 #: The application writing this process's files in multi-process mode (the first one to write).
@@ -227,10 +235,11 @@ class Metrics:
     """
 
     def __init__(
-        self, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool, flush_interval: float = 1.0
+        self, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool, flush_interval: float = 1.0,
+        spin_wait: SpinWait | None = None,
     ) -> None:
         self.calls = CallStats()
-        self.collector = GatewayCollector(self.calls, identities, leases, workers)
+        self.collector = GatewayCollector(self.calls, identities, leases, workers, spin_wait)
         self.flush_interval = flush_interval
         self.shared = multiprocess_mode()
         self.registry = CollectorRegistry()

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from examples.remoting_samples import LIFETIME, IHello, register
@@ -43,6 +44,13 @@ def test_after_replies_the_loop_polls_for_the_next_request_then_sleeps_again(cha
         spin: SpinWait = app.spin_wait
         wait_for(lambda: not spin.spinning, "the loop kept polling long after the last reply")
         assert (spin.steps > 0) == bool(spin_wait_us)
+        polled = spin.steps
+        # what an operator sees: the turns spent polling, as a counter read when scraped (the last reply's
+        # polling may still be starting as the client returns: the count read lies between the two reads)
+        scrape = httpx.get(http_url.rstrip("/") + "/metrics", timeout=10).text
+        (line,) = [x for x in scrape.splitlines() if x.startswith("gateway_spin_wait_polls_total ")]
+        assert polled <= float(line.split()[1]) <= spin.steps
+        assert (float(line.split()[1]) > 0) == bool(spin_wait_us)
 
 
 @clr_type("SpinTests.IGate", "SpinTests")
