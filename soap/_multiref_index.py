@@ -28,7 +28,6 @@ _ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
 #: the same, only the first ``$n`` (a bounded list for the error of a message over the limit; a third
 #: slower, as libxml2 sorts the node set before it takes the first ``$n``)
 _FIRST_ID_VALUES = etree.XPath("(descendant-or-self::*/@id)[position() <= $n]", smart_strings=False)
-
 #: every element with an id under (and at) an element
 _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 #: an attribute's value, mapped only over elements known to carry it (an ``[@id]`` match)

@@ -139,7 +139,6 @@ class TcpChannel:
         self._server: asyncio.Server | None = None
         self._connections: dict[Connection, None] = {}  # the open ones, in order
         self._sweeper: asyncio.Task[None] | None = None
-        self.spin_wait = host.spin_wait
 
     # ------------------------------------------------------------ lifecycle
 
@@ -449,7 +448,7 @@ class Connection(asyncio.Protocol):
             transport = self.transport  # (_write, inline: this runs on every call)
             if transport is not None and not transport.is_closing():
                 transport.write(reply_bytes(response))
-                channel.spin_wait.kick(self._loop)
+                channel.host.spin_wait.kick(self._loop)
             if frame.close_connection:
                 self._close()
                 return
