@@ -62,14 +62,15 @@ def response_from(frame: TcpFrame, request: httpx.Request) -> httpx.Response:
     if frame.operation != Operation.Reply:
         raise httpx.RemoteProtocolError("the server sent a request frame instead of a reply", request=request)
     status = 200
-    headers: list[tuple[str, str]] = []
+    # (as bytes: a frame's strings are any Unicode, which httpx would encode as ASCII and fail on)
+    headers: list[tuple[bytes, bytes]] = []
     for name, value in frame.custom:
         if name == "__HttpStatusCode":
-            status = int(value) if value.isdigit() and 100 <= int(value) <= 599 else 500
+            status = int(value) if value.isascii() and value.isdigit() and 100 <= int(value) <= 599 else 500
         elif name != "__HttpReasonPhrase":
-            headers.append((name, value))
+            headers.append((name.encode("utf-8", "replace"), value.encode("utf-8", "replace")))
     if frame.content_type is not None:
-        headers.append(("content-type", frame.content_type))
+        headers.append((b"content-type", frame.content_type.encode("utf-8", "replace")))
     return httpx.Response(status, headers=headers, content=frame.body, request=request)
 
 

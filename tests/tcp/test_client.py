@@ -10,11 +10,13 @@ import asyncio
 import socket
 from pathlib import Path
 
+import httpx
 import pytest
 
 from examples.hello import IHello
 from gateway import AsyncRemotingClient, ChannelError, RemotingClient
-from gateway.tcp import FrameReader
+from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
+from gateway.tcp.client import response_from
 
 try:
     from support.scripted import ScriptedListener
@@ -118,3 +120,41 @@ def test_a_server_that_never_answers_is_a_read_timeout_for_both_clients() -> Non
         asyncio.run(async_call())
         with RemotingClient(timeout=0.3) as client, pytest.raises(ChannelError, match="ReadTimeout"):
             client.get_object(IHello, url).HelloMethod("Alice")
+
+
+class DecoratedReplyServer(ScriptedServer):
+    """Mono's reply with custom headers a .NET server sink may add: any Unicode (the frame's strings are
+    UTF-8), and a status header that is not a number (``"²"`` is a digit to ``str.isdigit``, not to ``int``)."""
+
+    def __init__(self, custom: list[tuple[str, str]]) -> None:
+        super().__init__()
+        frames = FrameReader()
+        frames.feed(REPLY)
+        frame = frames.next_frame()
+        assert frame is not None
+        frame.custom = custom
+        self.reply = write_frame(frame)
+
+    def serve(self, conn: socket.socket) -> None:
+        with conn:
+            frames = FrameReader()
+            while frames.next_frame() is None:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                frames.feed(chunk)
+            conn.sendall(self.reply)
+
+
+def test_a_reply_with_unicode_headers_is_read() -> None:
+    with DecoratedReplyServer([("X-Greeting", "héllo 中")]) as server, RemotingClient(timeout=10) as client:
+        assert call(server, client) == "Hi there Alice"
+
+
+def test_reply_headers_the_client_cannot_take_as_given_are_not_a_crash() -> None:
+    request = httpx.Request("POST", "tcp://127.0.0.1:1/SayHello.rem")
+    frame = TcpFrame(Operation.Reply, b"x", content_type="text/xml; charset=\u00e9",
+                     custom=[("__HttpStatusCode", "²"), ("X-\u4e2d", "\u4e2d")])  # fmt: skip
+    response = response_from(frame, request)
+    assert response.status_code == 500  # a status that is no number: an error, as an unknown one
+    assert response.headers["x-\u4e2d"] == "\u4e2d"
