@@ -23,6 +23,7 @@ from ._errors import (
     SoapError,
     VersionMismatch,
 )
+from ._escape import xml_safe
 from ._exceptions import exception_info
 from ._formatter import SoapFormatter
 from ._headers import RUNTIME_HEADERS, HeaderBlock, OutgoingHeader, not_understood
@@ -199,5 +200,6 @@ __all__ = [
     "type_name_for_namespace",
     "wire_type",
     "write_literal_call",
+    "xml_safe",
     "xsd_type_name",
 ]

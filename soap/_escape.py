@@ -32,6 +32,15 @@ def escape_text(text: str) -> str:
     return text.translate(_TEXT_ESCAPES)
 
 
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot carry written as its escape (``\\x01``, ``\\ud800``): for a
+    fault's message that quotes what a caller sent (an object URI, a method name), which must still say what
+    was wrong rather than fail to encode."""
+    if text.isprintable() or not INVALID_XML_CHARS.search(text):
+        return text
+    return INVALID_XML_CHARS.sub(lambda found: found.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def escape_attr(text: str) -> str:
     """``text`` as a double-quoted attribute value, or :class:`SoapEncodeError` if XML 1.0 cannot carry it."""
     if INVALID_XML_CHARS.search(text):

@@ -19,16 +19,19 @@ decoded, authorized or dispatched gets a fault.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from soap import (
+    Fault,
     IncomingCall,
     MessageTooLarge,
     MethodReturn,
     ReferenceMarshaller,
     SoapEncodeError,
     TypeRegistry,
+    xml_safe,
 )
 from wsdl import Operation
 
@@ -181,15 +184,30 @@ class FormatterSink:
         content_type = request.headers.get("content-type", "")
         try:
             body, response_type = formatter.write_fault(fault, call, content_type)
-        except SoapEncodeError as encode_error:
-            log.warning("could not encode the fault for %s: %s", type(exc).__name__, encode_error)
-            fallback = RemotingException(f"{type(exc).__name__} (its details cannot be encoded)")
-            fault = fault_for(fallback, self.registry, self.custom_errors, local)
-            body, response_type = formatter.write_fault(fault, call, content_type)
+        except SoapEncodeError:
+            # (XML 1.0 cannot carry a control character: a message quoting a caller's URI or method name
+            # says what was wrong with it escaped; what still fails, a custom field, gets a generic fault)
+            fault = _xml_safe(fault)
+            try:
+                body, response_type = formatter.write_fault(fault, call, content_type)
+            except SoapEncodeError as encode_error:
+                log.warning("could not encode the fault for %s: %s", type(exc).__name__, encode_error)
+                fallback = RemotingException(f"{type(exc).__name__} (its details cannot be encoded)")
+                fault = fault_for(fallback, self.registry, self.custom_errors, local)
+                body, response_type = formatter.write_fault(fault, call, content_type)
         if status is None:
             status = formatter.fault_status(fault, call, content_type)
         return ServerResponse(status, body, response_type)
 
+
+def _xml_safe(fault: Fault) -> Fault:
+    """``fault`` with its message, its exception's message, stack and source made XML-safe (:func:`xml_safe`)."""
+    info = fault.exception
+    if info is not None:
+        info = dataclasses.replace(info, message=None if info.message is None else xml_safe(info.message),
+                                   stack_trace=None if info.stack_trace is None else xml_safe(info.stack_trace),
+                                   source=None if info.source is None else xml_safe(info.source))  # fmt: skip
+    return dataclasses.replace(fault, message=xml_safe(fault.message), exception=info)
 
 
 def _log_failure(

@@ -44,6 +44,7 @@ from soap import (
     WireType,
     serializable,
     wire_type,
+    xml_safe,
 )
 
 NS = "http://schemas.microsoft.com/clr/nsassem/RoundTrip.IEcho/RoundTrip"
@@ -523,6 +524,17 @@ def test_strings_with_characters_xml_cannot_carry_are_refused(char: str) -> None
         FORMATTER.write_call(MethodCall("Echo", NS, [f"a{char}b"], ["value"], [wire_type(str)]))
     with pytest.raises(SoapEncodeError, match=r"XML 1\.0 cannot carry"):
         FORMATTER.write_return(MethodReturn("Echo", NS, [f"a{char}b"], wire_type(list[str])))
+
+
+@given(st.text())
+def test_xml_safe_text_is_carried_and_says_what_it_escaped(text: str) -> None:
+    """A fault quoting what a caller sent: every character XML 1.0 cannot carry becomes its escape, the rest
+    of the text stays as it was, and the result encodes."""
+    safe = xml_safe(text)
+    FORMATTER.write_return(MethodReturn("Echo", NS, safe, wire_type(str)))
+    if text.isprintable():
+        assert safe == text
+    assert xml_safe("a\x01b\ud800c\n") == "a\\x01b\\ud800c\n"
 
 
 def test_none_where_a_value_is_required_is_refused() -> None:

@@ -443,6 +443,18 @@ def test_request_without_request_uri_is_answered_and_the_connection_goes_on(port
     assert b"Hi there Alice" in frames[1].body
 
 
+def test_a_request_uri_with_a_control_character_gets_a_fault_quoting_it_escaped(port: int) -> None:
+    """Over TCP the object URI is any counted string; XML 1.0 cannot carry a control character, so the SOAP
+    fault quotes it escaped, still saying what was wrong (found by ``fuzz/tcp_targets.py``)."""
+    request = _captured("soap_HelloMethod.request.bin")
+    request.request_uri = "tcp://127.0.0.1:1/Say\x01Hello.soap"
+    frames, closed = exchange(port, write_frame(request) + write_frame(hello_frame()), wait=0.5)
+    assert not closed and len(frames) == 2
+    assert b"No receiver for uri /Say\\x01Hello.soap" in frames[0].body
+    assert b"cannot be encoded" not in frames[0].body
+    assert b"Hi there Alice" in frames[1].body
+
+
 def test_unknown_content_type_gets_a_fault(port: int) -> None:
     frames, _ = exchange(port, write_frame(hello_frame(content_type="text/plain")), wait=0.5)
     assert frames and frames[0].header("__HttpStatusCode") == "415"
