@@ -6,6 +6,7 @@
 * :func:`http_entry`: the bytes are an HTTP request (method, path, content type, body: see
   :func:`split_http`) handed to the ASGI app in-process; the app must answer (never raise), with a status
   under 600, and the answer must carry no traceback, file path or module path.
+* the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`.
 
 The same targets serve the bounded hypothesis tests of the unit suite (``tests/fuzz``) and the long run
 (``fuzz/run.py``, atheris). Seeds are the captured Mono requests and responses and our own literal calls.
@@ -14,7 +15,6 @@ The same targets serve the bounded hypothesis tests of the unit suite (``tests/f
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,9 @@ from soap import (
 )
 from wsdl import Operation, contract_of
 
+from . import tcp_targets
+from .rules import LEAKS, Finding
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -49,10 +52,6 @@ OPERATIONS: dict[str, Operation] = {name: op for c in CONTRACTS for name, op in 
 SOAP = SoapFormatter()
 REMOTING = RemotingSoapFormatter()
 BINARY = BinaryFormatter()
-
-
-class Finding(AssertionError):
-    """A fuzz input broke a rule (not a decode error: a crash, a leak, a non-answer)."""
 
 
 def _steps(incoming_of: Callable[[], Any]) -> list[Callable[[], object]]:
@@ -132,7 +131,6 @@ def nrbf(data: bytes) -> int:
 # ------------------------------------------------------------------ the HTTP entry
 
 #: what no answer may contain (the same rule as the hostile corpus)
-LEAKS = re.compile(r"Traceback|File \"|\.py\b|site-packages|\b(?:gateway|soap|wsdl)\.(?:_?[a-z]+)\.(?:_?[a-z]+)")
 METHODS = ("POST", "POST", "POST", "GET", "HEAD", "PUT", "OPTIONS", "CONNECT")
 PATHS = ("/SayHello.soap", "/SingleCallService.rem", "/FactoryService.rem", "/InteropService.soap", "/",
          "/SayHello.soap?wsdl", "/nope.rem")  # fmt: skip
@@ -240,11 +238,14 @@ def seeds(target: str) -> list[bytes]:
         add11, add12 = _interop_calls()[0], _interop_calls()[4]
         return [bytes([0, 0, 0]) + hello, bytes([0, 1, 0]) + echo, bytes([0, 0, 2]) + bin_hello,
                 bytes([0, 3, 0]) + add11, bytes([0, 3, 1]) + add12, bytes([3, 5, 3])]  # fmt: skip
+    if target in tcp_targets.TCP_TARGETS:
+        return tcp_targets.seeds(target)
     raise ValueError(f"unknown target {target!r}")
 
 
 TARGETS: dict[str, Callable[[bytes], int]] = {
     "remoting_soap": remoting_soap, "literal": literal, "nrbf": nrbf, "http_entry": http_entry,
+    **tcp_targets.TCP_TARGETS,
 }
 
-__all__ = ["TARGETS", "Finding", "http_entry", "literal", "nrbf", "remoting_soap", "seeds", "split_http"]
+__all__ = ["LEAKS", "TARGETS", "Finding", "http_entry", "literal", "nrbf", "remoting_soap", "seeds", "split_http"]
