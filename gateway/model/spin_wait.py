@@ -44,7 +44,7 @@ def spin_wait_from_env(default: int = DEFAULT_SPIN_WAIT_US) -> int:
     raw = os.environ.get(SPIN_WAIT_VARIABLE, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) > MAX_SPIN_WAIT_US:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_SPIN_WAIT_US:
         raise ValueError(f"environment variable {SPIN_WAIT_VARIABLE}: must be microseconds, 0-{MAX_SPIN_WAIT_US}"
                          f" (0: off), not {raw!r}")
     return int(raw)

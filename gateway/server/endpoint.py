@@ -173,7 +173,7 @@ class ObjectEndpoint:
             limit = self._max_bytes()
             declared = request.headers.get("content-length")
             try:
-                if declared is not None and declared.isdigit() and int(declared) > limit:
+                if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
                     raise _BodyTooLarge
                 # The first message is taken without a timer when it is at hand (no suspension: nothing to time
                 # out); a body still on its way is read under the body timeout.

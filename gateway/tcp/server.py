@@ -80,7 +80,7 @@ def tcp_port_from_env() -> int | None:
     value = os.environ.get(PORT_VARIABLE, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > 65535:
+    if not (value.isascii() and value.isdigit()) or int(value) > 65535:
         raise ValueError(f"environment variable {PORT_VARIABLE}: must be a port number 0-65535, not {value!r}")
     return int(value)
 

@@ -231,6 +231,28 @@ async def test_oversized_content_length_is_refused_before_reading(samples_client
     await assert_hello_still_works(samples_client)
 
 
+async def test_a_content_length_that_is_no_ascii_number_is_not_a_crash() -> None:
+    """``"\xb2"`` (a server passing the header through as Latin-1: "²") is a digit to ``str.isdigit`` but not to
+    ``int``; the declared length is only a hint (the body read is what counts), so the call is answered."""
+    app = samples.register(RemotingApp(lifetime=samples.LIFETIME))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/SayHello.soap", "raw_path": b"/SayHello.soap", "query_string": b"",
+             "root_path": "", "client": LOOPBACK, "server": ("127.0.0.1", 8000),
+             "headers": [(b"host", b"127.0.0.1"), (b"content-length", b"\xb2"),
+                         *((k.encode(), v.encode()) for k, v in SOAP_HEADERS.items())]}  # fmt: skip
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": HELLO, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 200
+    assert b"Hi there" in b"".join(m.get("body", b"") for m in sent[1:])  # type: ignore[misc]
+
+
 async def test_streamed_body_over_the_limit_is_413(peer: tuple[str, int]) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(10):

@@ -111,3 +111,6 @@ def test_an_app_built_in_code_takes_the_window_from_the_environment(monkeypatch:
         RemotingApp()
     assert str(info.value) == ("environment variable GATEWAY_SPIN_WAIT_US: must be microseconds, 0-100000 "
                                "(0: off), not 'soon'")
+    monkeypatch.setenv("GATEWAY_SPIN_WAIT_US", "²")  # a digit to str.isdigit, not to int: the same clear error
+    with pytest.raises(ValueError, match="must be microseconds, 0-100000 \\(0: off\\), not '²'"):
+        RemotingApp()

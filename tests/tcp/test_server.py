@@ -566,6 +566,9 @@ def test_an_app_built_in_code_takes_its_tcp_port_from_the_environment(monkeypatc
     monkeypatch.setenv("GATEWAY_TCP_PORT", "eighty")
     with pytest.raises(ValueError, match="GATEWAY_TCP_PORT: must be a port number 0-65535, not 'eighty'"):
         RemotingApp()
+    monkeypatch.setenv("GATEWAY_TCP_PORT", "8²")  # a digit to str.isdigit, not to int: the same clear error
+    with pytest.raises(ValueError, match="GATEWAY_TCP_PORT: must be a port number 0-65535, not '8²'"):
+        RemotingApp()
 
 
 def test_client_errors_are_channel_errors() -> None:
