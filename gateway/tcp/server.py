@@ -41,6 +41,7 @@ from ..server.endpoint import BodyRefused
 from ..server.formatters import media_type
 from ..server.host import ObjectHost
 from ..server.sinks import Handler, ServerRequest, ServerResponse
+from ..server.urls import valid_authority
 from .framing import (
     FRAME_START,
     ContentTooLarge,
@@ -212,7 +213,8 @@ class TcpChannel:
             return self.public_url
         if request.scope.get("type") == "tcp":
             return "tcp://" + request.headers["host"]
-        name = _hostname(request.headers.get("host", ""))
+        host = request.headers.get("host", "")
+        name = _hostname(host) if valid_authority(host) else ""
         if not name:
             server = request.scope.get("server")
             name = str(server[0]) if server else self.address
@@ -236,7 +238,7 @@ class TcpChannel:
             headers["content-type"] = content_type
         if self.public_url:
             authority = self.public_url[len("tcp://"):]
-        headers["host"] = authority or _authority(*local)
+        headers["host"] = authority if authority and valid_authority(authority) else _authority(*local)
         return ServerRequest("POST", uri, "", headers, frame.body, peer, scope)
 
 
@@ -469,7 +471,8 @@ class Connection(asyncio.Protocol):
         if text != self._last_uri:
             uri, authority = split_request_uri(text)
             public = self.channel.public_url
-            host = public[len("tcp://"):] if public else authority or _authority(*self.local)
+            valid = authority if authority and valid_authority(authority) else None
+            host = public[len("tcp://"):] if public else valid or _authority(*self.local)
             self._last_uri, self._last_target = text, (uri, host)
         uri, host = self._last_target
         headers = _custom_headers(frame.custom) if frame.custom else {}

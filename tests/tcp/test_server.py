@@ -299,6 +299,17 @@ def test_client_activated_and_returned_objects_live_at_the_tcp_address(tcp_url: 
         assert factory.Describe(counter) == "made=1|local"
 
 
+@pytest.mark.parametrize("authority", ["[::1", 'evil"><x', "h:port"])
+def test_objrefs_ignore_a_request_uri_authority_that_is_no_host(port: int, authority: str) -> None:
+    """Mono's activation request names ``tcp://host:port/``; one whose authority is no host and port is
+    answered with the address the connection came in on (as with no authority at all), not with that text."""
+    request = _captured("binary_Activate.request.bin")
+    request.request_uri = f"tcp://{authority}/RemoteActivationService.rem"
+    frames, _ = exchange(port, write_frame(request), wait=0.5)
+    assert f"tcp://127.0.0.1:{port}".encode() in frames[0].body
+    assert authority.encode() not in frames[0].body
+
+
 def test_objrefs_over_http_carry_the_tcp_address_too(served: tuple[RemotingApp, str], port: int) -> None:
     """Over HTTP: HTTP first, then TCP on the host name the caller used, as .NET lists both channels."""
     http_base = served[1].replace("127.0.0.1", "localhost")

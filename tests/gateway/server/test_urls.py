@@ -38,6 +38,13 @@ def scope(**entries: Any) -> dict[str, Any]:
         ({"scheme": "https", "server": ("example.org", 80)}, {}, "https://example.org:80"),
         ({"server": ("example.org", 443)}, {}, "http://example.org:443"),
         ({"server": None}, {}, "http://localhost"),
+        ({}, {"host": "[::1]:8000"}, "http://[::1]:8000"),
+        ({}, {"host": "my_service.internal"}, "http://my_service.internal"),
+        # a Host that is no host and port: as if absent (it would break the URL, or ride into a WSDL)
+        ({}, {"host": "[::1"}, "http://10.0.0.5:8000"),
+        ({}, {"host": 'evil"><x'}, "http://10.0.0.5:8000"),
+        ({}, {"host": "h\xff:80"}, "http://10.0.0.5:8000"),
+        ({}, {"host": "h:port"}, "http://10.0.0.5:8000"),
     ],
 )
 def test_base_url_from_the_scope(entries: dict[str, Any], headers: dict[str, str], expected: str) -> None:
@@ -61,6 +68,7 @@ def test_trusted_forwarded_headers_give_host_scheme_and_prefix() -> None:
         ({"host": "h", "x-forwarded-proto": "ftp"}, "http://h"),  # only http and https
         ({"host": "h", "x-forwarded-proto": "HTTPS, http"}, "https://h"),  # the first, any case
         ({"host": "h", "x-forwarded-host": " "}, "http://h"),  # blank: the Host header stands
+        ({"host": "h", "x-forwarded-host": "a b"}, "http://h"),  # no host: the Host header stands
         ({"host": "h", "x-forwarded-prefix": "/p/"}, "http://h/p"),
         ({"host": "h", "x-forwarded-prefix": "p"}, "http://h/p"),
         ({"x-forwarded-proto": "https"}, "https://10.0.0.5:8000"),  # no Host: the server, with the new scheme
@@ -127,6 +135,14 @@ def test_wsdl_address_behind_a_trusted_proxy() -> None:
     app = RemotingApp(sinks=[], trust_forwarded=True)
     address = wsdl_address(app, "http://10.0.0.5:8000/Hello.rem?wsdl", FORWARDED)
     assert address == "https://api.example.com/remoting/Hello.rem"
+
+
+def test_a_host_header_that_is_no_host_is_ignored_in_the_wsdl() -> None:
+    """What a lenient ASGI server passes on (h11 and httptools do not check the Host's form) breaks neither
+    the page nor the addresses in it (found by ``fuzz/targets.py``'s ``http_entry``)."""
+    app = RemotingApp(sinks=[], trust_forwarded=False)
+    address = wsdl_address(app, "http://10.0.0.5:8000/Hello.rem?wsdl", {"host": "[::1"})
+    assert address == "http://10.0.0.5:8000/Hello.rem"  # the server's own address (the scope's "server")
 
 
 def test_public_url_wins_over_the_request() -> None:
