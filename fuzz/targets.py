@@ -3,7 +3,7 @@
 * :func:`remoting_soap`, :func:`literal`, :func:`nrbf`: read the bytes as a request (and decode its arguments
   with the declared types of the operation it names, and as ``ANY``) and as a response; each step either
   returns or raises :class:`soap.SoapDecodeError` with a message. Anything else escaping is a bug.
-* :func:`http_entry`: the bytes are an HTTP request (method, path, content type, body: see
+* :func:`http_entry`: the bytes are an HTTP request (method, path, content type, one more header, body: see
   :func:`split_http`) handed to the ASGI app in-process; the app must answer (never raise), with a status
   under 600, and the answer must carry no traceback, file path or module path.
 * the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`.
@@ -151,18 +151,34 @@ def _app() -> tuple[RemotingApp, asyncio.AbstractEventLoop]:
     return _APP, _LOOP
 
 
-def split_http(data: bytes) -> tuple[str, str, str, bytes]:
-    """(method, path, content type, body) from fuzz bytes: the first three bytes choose the first three."""
-    head, body = data[:3].ljust(3, b"\x00"), data[3:]
+#: one more header a request may carry (the fourth byte picks it; most picks add none): what a lenient ASGI
+#: server, or a proxy in front of it, could pass on (bytes that are no ASCII, numbers that are not numbers)
+EXTRA_HEADERS: tuple[tuple[bytes, bytes] | None, ...] = (
+    None, None, None, None, (b"content-length", b"\xb2"), (b"content-length", b"-1"),
+    (b"content-length", b"9" * 30), (b"content-length", b" 12"), (b"soapaction", b"\x01\xff"),
+    (b"soapaction", b'"' + b"A" * 3000 + b'#HelloMethod"'), (b"host", b"\xff:99999"), (b"host", b"[::1"),
+    (b"x-forwarded-for", b"\xff, 1.2.3.4"), (b"accept", b"\x00"), (b"cookie", b"\xff=\xfe"),
+    (b"content-type", b"text/xml; charset=\xff"),
+)  # fmt: skip
+
+
+def split_http(data: bytes) -> tuple[str, str, str, tuple[bytes, bytes] | None, bytes]:
+    """(method, path, content type, extra header or None, body) from fuzz bytes: the first four bytes choose
+    the first four."""
+    head, body = data[:4].ljust(4, b"\x00"), data[4:]
     return (METHODS[head[0] % len(METHODS)], PATHS[head[1] % len(PATHS)],
-            CONTENT_TYPES[head[2] % len(CONTENT_TYPES)], body)  # fmt: skip
+            CONTENT_TYPES[head[2] % len(CONTENT_TYPES)], EXTRA_HEADERS[head[3] % len(EXTRA_HEADERS)],
+            body)  # fmt: skip
 
 
-async def _call(app: RemotingApp, method: str, path: str, content_type: str, body: bytes) -> tuple[int, bytes]:
+async def _call(app: RemotingApp, method: str, path: str, content_type: str, extra: tuple[bytes, bytes] | None,
+                body: bytes) -> tuple[int, bytes]:  # fmt: skip
     raw_path, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
     if content_type:
         headers.append((b"content-type", content_type.encode()))
+    if extra is not None:  # (after the others: where a header comes twice, the last one is the one read)
+        headers.append(extra)
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
              "scheme": "http", "path": raw_path, "raw_path": raw_path.encode(), "query_string": query.encode(),
              "root_path": "", "headers": headers, "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000)}
@@ -191,9 +207,9 @@ async def _call(app: RemotingApp, method: str, path: str, content_type: str, bod
 def http_entry(data: bytes) -> int:
     """The whole server, in process: returns the HTTP status."""
     app, loop = _app()
-    method, path, content_type, body = split_http(data)
+    method, path, content_type, extra, body = split_http(data)
     try:
-        status, answer = loop.run_until_complete(_call(app, method, path, content_type, body))
+        status, answer = loop.run_until_complete(_call(app, method, path, content_type, extra, body))
     except Exception as exc:
         raise Finding(f"the app raised {type(exc).__name__}: {exc}") from exc
     if not 100 <= status < 600:
@@ -236,8 +252,9 @@ def seeds(target: str) -> list[bytes]:
         echo = (FIXTURES / "mono_soap" / "014_Echo.request.xml").read_bytes()
         bin_hello = (FIXTURES / "mono_binary" / "001_HelloMethod.request.bin").read_bytes()
         add11, add12 = _interop_calls()[0], _interop_calls()[4]
-        return [bytes([0, 0, 0]) + hello, bytes([0, 1, 0]) + echo, bytes([0, 0, 2]) + bin_hello,
-                bytes([0, 3, 0]) + add11, bytes([0, 3, 1]) + add12, bytes([3, 5, 3])]  # fmt: skip
+        return [bytes([0, 0, 0, 0]) + hello, bytes([0, 1, 0, 0]) + echo, bytes([0, 0, 2, 0]) + bin_hello,
+                bytes([0, 3, 0, 0]) + add11, bytes([0, 3, 1, 0]) + add12, bytes([3, 5, 3, 0]),
+                bytes([0, 0, 0, 4]) + hello, bytes([0, 0, 2, 8]) + bin_hello]  # fmt: skip
     if target in tcp_targets.TCP_TARGETS:
         return tcp_targets.seeds(target)
     raise ValueError(f"unknown target {target!r}")

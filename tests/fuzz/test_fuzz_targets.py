@@ -53,10 +53,10 @@ def test_random_bytes_keep_every_rule(data: bytes) -> None:
 
 
 @FUZZ
-@given(head=st.binary(min_size=3, max_size=3), body=st.sampled_from(list(SEEDS["http_entry"].values())))
-def test_every_method_path_and_content_type_is_answered(head: bytes, body: bytes) -> None:
+@given(head=st.binary(min_size=4, max_size=4), body=st.sampled_from(list(SEEDS["http_entry"].values())))
+def test_every_method_path_content_type_and_header_is_answered(head: bytes, body: bytes) -> None:
     """Every combination the HTTP target knows, with a real body from another combination."""
-    TARGETS["http_entry"](head + body[3:])
+    TARGETS["http_entry"](head + body[4:])
 
 
 def test_a_broken_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,5 +67,6 @@ def test_a_broken_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(targets.BINARY, "read_call", crash)
     with pytest.raises(Finding, match="KeyError"):
         targets.nrbf(seeds("nrbf")[0])
-    assert split_http(bytes([0, 0, 0])) == ("POST", "/SayHello.soap", "text/xml; charset=utf-8", b"")
+    assert split_http(bytes([0, 0, 0])) == ("POST", "/SayHello.soap", "text/xml; charset=utf-8", None, b"")
+    assert split_http(bytes([0, 0, 0, 4, 1]))[3:] == ((b"content-length", b"\xb2"), b"\x01")
     assert targets.LEAKS.search('Traceback (most recent call last):\n  File "/x/soap/_xml.py", line 1')
