@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from soap import DelegateRef, ObjRef, SoapEncodeError, WireType
+from soap import DelegateRef, ObjRef, SoapDecodeError, SoapEncodeError, WireType
 from wsdl import ServiceContract, contract_of
 
 from ..model.delegates import RemoteDelegate, delegate_ref_for, target_method
@@ -42,8 +42,8 @@ class ClientMarshaller:
 
     def unmarshal(self, ref: ObjRef, declared: WireType) -> object:
         url = ref.url()
-        if url is None:
-            raise SoapEncodeError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
+        if url is None:  # (a reply's: the reply cannot be read, as any other it cannot decode)
+            raise SoapDecodeError(f"object reference {ref.uri} carries no HTTP or TCP channel URL")
         contract = contract_of(declared.py_type) if declared.py_type is not None else None
         return self._make_proxy(url, contract, ref)
 
