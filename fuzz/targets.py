@@ -6,7 +6,8 @@
 * :func:`http_entry`: the bytes are an HTTP request (method, path, content type, one more header, body: see
   :func:`split_http`) handed to the ASGI app in-process; the app must answer (never raise), with a status
   under 600, and the answer must carry no traceback, file path or module path.
-* the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`.
+* the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`;
+  a client's call answered with the bytes (``client_entry``): :mod:`fuzz.client_targets`.
 
 The same targets serve the bounded hypothesis tests of the unit suite (``tests/fuzz``) and the long run
 (``fuzz/run.py``, atheris). Seeds are the captured Mono requests and responses and our own literal calls.
@@ -39,7 +40,7 @@ from soap import (
 )
 from wsdl import Operation, contract_of
 
-from . import tcp_targets
+from . import client_targets, tcp_targets
 from .rules import LEAKS, Finding
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,12 +258,14 @@ def seeds(target: str) -> list[bytes]:
                 bytes([0, 0, 0, 4]) + hello, bytes([0, 0, 2, 8]) + bin_hello]  # fmt: skip
     if target in tcp_targets.TCP_TARGETS:
         return tcp_targets.seeds(target)
+    if target == "client_entry":
+        return client_targets.seeds()
     raise ValueError(f"unknown target {target!r}")
 
 
-TARGETS: dict[str, Callable[[bytes], int]] = {
+TARGETS: dict[str, Callable[[bytes], object]] = {
     "remoting_soap": remoting_soap, "literal": literal, "nrbf": nrbf, "http_entry": http_entry,
-    **tcp_targets.TCP_TARGETS,
+    **tcp_targets.TCP_TARGETS, "client_entry": client_targets.client_entry,
 }
 
 __all__ = ["LEAKS", "TARGETS", "Finding", "http_entry", "literal", "nrbf", "remoting_soap", "seeds", "split_http"]
