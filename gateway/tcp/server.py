@@ -238,7 +238,9 @@ class TcpChannel:
             headers["content-type"] = content_type
         if self.public_url:
             authority = self.public_url[len("tcp://"):]
-        headers["host"] = authority if authority and valid_authority(authority) else _authority(*local)
+        elif authority is not None and not valid_authority(authority):  # (not a host: as if none was sent)
+            authority = None
+        headers["host"] = authority or _authority(*local)
         return ServerRequest("POST", uri, "", headers, frame.body, peer, scope)
 
 
