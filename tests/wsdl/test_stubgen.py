@@ -713,3 +713,45 @@ def test_a_repeated_element_without_a_wrapper_repeats(limits_stub: Any) -> None:
 
 def test_array_items_take_the_item_element_name_of_the_schema(limits_stub: Any) -> None:
     assert _request_errors(limits_stub, lambda p, m: p.SendLines([m.Line(Sku="s")])) == ""
+
+
+# ------------------------------------------------------------------ names and texts a WSDL cannot be trusted with
+
+
+def test_names_and_texts_a_wsdl_holds_stay_names_and_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           pytestconfig: pytest.Config) -> None:  # fmt: skip
+    """``hostile_names.wsdl``: its service name closes a docstring and calls ``open()`` (the stub, imported,
+    must not run it), its documentation ends in quotes, its types are named like the stub's imports and its
+    members like builtins and ``field``. The stub imports, runs nothing of the WSDL's, keeps the texts as
+    texts, renames what would shadow (mapping the wire names), tells NFKC-equal names apart, and passes
+    ``mypy --strict``."""
+    path = tmp_path / "stub_hostile.py"
+    code, err = run_cli_in_process("stub", str(FIXTURES / "hostile_names.wsdl"), "-o", str(path))
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path)
+    module = load(Generated(CASES[0], None, path, code, err))
+    try:
+        assert not (tmp_path / "PWNED").exists()
+        assert module.__doc__.startswith('Client for the Hostile"""+str(open("PWNED","w")')
+        assert module.Enum_.__doc__.startswith('Ends with a "quote"')
+        assert module.HostileSoap_.send.__doc__ == 'Sends it "now"'
+        assert issubclass(module.Color, module.Enum) and module.LiteralBinding_ is not module.LiteralBinding
+        fields = {f.name: f.metadata.get("wire_name", f.name) for f in dataclasses.fields(module.Enum_)}
+        assert fields == {"field_": "field", "items": "items", "int_": "int", "list_": "list", "file": "file",
+                          "file2": "\ufb01le", "x_": "x\u0f33", "color": "color"}  # fmt: skip
+        record = module.Enum_(int_=1, color=module.Color.RED, items=[1, 2])
+        assert record.items == [1, 2] and record.field_ is None
+        assert isinstance(module.BINDING, module.LiteralBinding) and module.ADDRESS.startswith("http://")
+        with RemotingClient() as client:
+            assert callable(module.connect(client).send)
+    finally:
+        sys.modules.pop(path.stem, None)
+    cache = getattr(pytestconfig, "cache", None)
+    cache_dir = cache.mkdir("mypy-generated-stubs") if cache is not None else tmp_path / "mypy_cache"
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
+         "--cache-dir", str(cache_dir), str(path)],
+        cwd=REPO_ROOT, env=dict(os.environ, MYPYPATH=str(REPO_ROOT)), capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
