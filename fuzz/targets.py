@@ -7,7 +7,8 @@
   :func:`split_http`) handed to the ASGI app in-process; the app must answer (never raise), with a status
   under 600, and the answer must carry no traceback, file path or module path.
 * the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`;
-  a client's call answered with the bytes (``client_entry``): :mod:`fuzz.client_targets`.
+  a client's call answered with the bytes (``client_entry``): :mod:`fuzz.client_targets`; the stub generator
+  given the bytes as a WSDL (``wsdl_stub``): :mod:`fuzz.stub_targets`.
 
 The same targets serve the bounded hypothesis tests of the unit suite (``tests/fuzz``) and the long run
 (``fuzz/run.py``, atheris). Seeds are the captured Mono requests and responses and our own literal calls.
@@ -40,7 +41,7 @@ from soap import (
 )
 from wsdl import Operation, contract_of
 
-from . import client_targets, tcp_targets
+from . import client_targets, stub_targets, tcp_targets
 from .rules import LEAKS, Finding
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,12 +261,14 @@ def seeds(target: str) -> list[bytes]:
         return tcp_targets.seeds(target)
     if target == "client_entry":
         return client_targets.seeds()
+    if target == "wsdl_stub":
+        return stub_targets.seeds()
     raise ValueError(f"unknown target {target!r}")
 
 
 TARGETS: dict[str, Callable[[bytes], object]] = {
     "remoting_soap": remoting_soap, "literal": literal, "nrbf": nrbf, "http_entry": http_entry,
-    **tcp_targets.TCP_TARGETS, "client_entry": client_targets.client_entry,
+    **tcp_targets.TCP_TARGETS, "client_entry": client_targets.client_entry, "wsdl_stub": stub_targets.wsdl_stub,
 }
 
 __all__ = ["LEAKS", "TARGETS", "Finding", "http_entry", "literal", "nrbf", "remoting_soap", "seeds", "split_http"]
