@@ -50,6 +50,7 @@ from .parsed_urls import parsed_url
 from .proxy import TransparentProxy, as_operation, proxy_objref
 from .real_proxy import MethodCallMessage, ReturnMessage
 from .resend import ResendingTransport
+from .response_body import aread_body, read_body
 from .sinks import ClientCall, ClientResponse, ClientSink
 from .tls import tls_context
 from .transport import AsyncPooledTransport
@@ -171,8 +172,8 @@ class _ClientBase:
             self._listener = None
 
 
-def _response(r: httpx.Response) -> ClientResponse:
-    return ClientResponse(r.status_code, {k: v for k, v in r.headers.items()}, r.content)
+def _response(r: httpx.Response, body: bytes) -> ClientResponse:
+    return ClientResponse(r.status_code, {k: v for k, v in r.headers.items()}, body)
 
 
 class RemotingClient(_ClientBase):
@@ -271,11 +272,14 @@ class RemotingClient(_ClientBase):
         if op.one_way:
             self._send_one_way(call)
             return None
+        limit = self._core.limits.max_bytes
         try:
-            r = self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers)
+            with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
+                                                 headers=call.headers) as r:  # fmt: skip
+                response = _response(r, read_body(r, limit, call.url))
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
-        return self._core.finish(call, _response(r))
+        return self._core.finish(call, response)
 
     def send(self, message: MethodCallMessage, url: str | None = None) -> ReturnMessage:
         """Carry out a :class:`~gateway.client.real_proxy.MethodCallMessage` at ``url`` (default: its own)
@@ -301,9 +305,9 @@ class RemotingClient(_ClientBase):
         def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers,
-                                                  extensions={"trace": trace})
-                response = _response(r)
+                with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
+                                                     headers=call.headers, extensions={"trace": trace}) as r:
+                    response = _response(r, read_body(r, self._core.limits.max_bytes, call.url))
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
             finally:
@@ -427,11 +431,14 @@ class AsyncRemotingClient(_ClientBase):
         if op.one_way:
             await self._send_one_way(call)
             return None
+        limit = self._core.limits.max_bytes
         try:
-            r = await self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers)
+            async with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
+                                                       headers=call.headers) as r:  # fmt: skip
+                response = _response(r, await aread_body(r, limit, call.url))
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
-        return self._core.finish(call, _response(r))
+        return self._core.finish(call, response)
 
     async def send(self, message: MethodCallMessage, url: str | None = None) -> ReturnMessage:
         """See :meth:`RemotingClient.send`."""
@@ -457,9 +464,9 @@ class AsyncRemotingClient(_ClientBase):
         async def send() -> None:
             response: ClientResponse | None = None
             try:
-                r = await self._http_for(call.url).post(parsed_url(call.url), content=call.body, headers=call.headers,
-                                                        extensions={"trace": trace})
-                response = _response(r)
+                async with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
+                                                           headers=call.headers, extensions={"trace": trace}) as r:
+                    response = _response(r, await aread_body(r, self._core.limits.max_bytes, call.url))
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
             finally:

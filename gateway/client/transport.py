@@ -214,7 +214,9 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             self._idle[origin].append(conn)
         else:
             conn.close()
-        return httpx.Response(status, headers=parsed.headers, content=b"".join(parsed.body),
+        # (a stream, not content=: httpx would decode a content-encoded body at once, unbounded; the client
+        # reads it within its limit, gateway.client.response_body)
+        return httpx.Response(status, headers=parsed.headers, stream=httpx.ByteStream(b"".join(parsed.body)),
                               extensions={"http_version": b"HTTP/1.1"}, request=request)
 
     async def aclose(self) -> None:

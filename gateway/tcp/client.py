@@ -71,7 +71,8 @@ def response_from(frame: TcpFrame, request: httpx.Request) -> httpx.Response:
             headers.append((name.encode("utf-8", "replace"), value.encode("utf-8", "replace")))
     if frame.content_type is not None:
         headers.append((b"content-type", frame.content_type.encode("utf-8", "replace")))
-    return httpx.Response(status, headers=headers, content=frame.body, request=request)
+    # (a stream: with content= httpx would decode a body a custom Content-Encoding header names, at once)
+    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(frame.body), request=request)
 
 
 def _origin(request: httpx.Request) -> _Origin:
