@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..model.deadlines import within
 from ..model.errors import ClientRequestError
+from ..model.logs import printable
 from ..model.spin_wait import SpinWait
 from .sinks import Handler, ServerRequest, ServerResponse
 
@@ -31,6 +32,10 @@ class BodyRefused(ClientRequestError):
     def __init__(self, message: str, http_status: int) -> None:
         super().__init__(message)
         self.http_status = http_status
+
+
+class _Encoded(Exception):
+    """The request names a content encoding (gzip...): refused with 415, as RFC 9110 allows."""
 
 
 class _BodyTooLarge(Exception):
@@ -173,6 +178,9 @@ class ObjectEndpoint:
             limit = self._max_bytes()
             declared = request.headers.get("content-length")
             try:
+                encoding = request.headers.get("content-encoding")
+                if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+                    raise _Encoded(encoding)
                 if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
                     raise _BodyTooLarge
                 # The first message is taken without a timer when it is at hand (no suspension: nothing to time
@@ -192,6 +200,11 @@ class ObjectEndpoint:
                 return
             except _BodyTooLarge:
                 request.body_error = BodyRefused(f"message body exceeds the limit of {limit} bytes", 413)
+                close = True
+            except _Encoded as exc:  # (not read: a compressed body is no message here, nor does it say its size)
+                request.body_error = BodyRefused(
+                    f"the message is sent with Content-Encoding {printable(str(exc))[:60]!r}; this server reads "
+                    "uncompressed messages only", 415)
                 close = True
             except TimeoutError:
                 message_text = f"the message body did not arrive within {self.body_timeout:g} s"

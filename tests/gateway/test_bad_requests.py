@@ -8,6 +8,7 @@ machine never sees a Python traceback. The server keeps serving: a good call rig
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -228,6 +229,20 @@ async def test_oversized_content_length_is_refused_before_reading(samples_client
     r = await samples_client.post("/SayHello.soap", content=HELLO, headers=headers)
     assert r.status_code == 413
     assert "exceeds the limit" in read_fault(r).message
+    await assert_hello_still_works(samples_client)
+
+
+async def test_a_compressed_request_is_415_saying_so(samples_client: httpx.AsyncClient) -> None:
+    """The server reads uncompressed messages (as .NET Remoting's): a gzip body is refused unread with 415 and
+    a fault that says why, not parsed as XML ("malformed XML" said nothing useful), and not inflated."""
+    headers = {**SOAP_HEADERS, "content-encoding": "gzip"}
+    r = await samples_client.post("/SayHello.soap", content=gzip.compress(HELLO), headers=headers)
+    assert r.status_code == 415 and r.headers["connection"] == "close"
+    fault = read_fault(r)
+    assert fault.code == "Client"
+    assert "Content-Encoding 'gzip'; this server reads uncompressed messages only" in fault.message
+    identity = {**SOAP_HEADERS, "content-encoding": "identity"}
+    assert (await samples_client.post("/SayHello.soap", content=HELLO, headers=identity)).status_code == 200
     await assert_hello_still_works(samples_client)
 
 
