@@ -20,6 +20,7 @@ targets of ``fuzz/targets.py`` do; seeds are the captured Mono TCP frames (``tes
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 from pathlib import Path
 from typing import Any
@@ -167,8 +168,16 @@ def _channel() -> tuple[TcpChannel, asyncio.AbstractEventLoop, _Errors]:
         channel = TcpChannel(app, port=8085, idle_timeout=None, frame_timeout=None, limits=LIMITS)
         errors = _Errors()
         logging.getLogger("gateway.tcp").addHandler(errors)
-        _CHANNEL = channel, asyncio.new_event_loop(), errors
+        loop = asyncio.new_event_loop()
+        _CHANNEL = channel, loop, errors
+        atexit.register(_stop, app, loop)  # (the lease manager a connection starts: not left pending at exit)
     return _CHANNEL
+
+
+def _stop(app: RemotingApp, loop: asyncio.AbstractEventLoop) -> None:
+    if not loop.is_closed():
+        loop.run_until_complete(app.leases.stop())
+        loop.close()
 
 
 async def _converse(channel: TcpChannel, pieces: list[bytes], eof: bool) -> _Transport:

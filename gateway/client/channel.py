@@ -40,7 +40,6 @@ from ..model import call_context
 from ..model.errors import CallArgumentError, RemotingError
 from .binding import LiteralBinding
 from .faults import exception_from_fault
-from .response_body import ACCEPT_ENCODING
 from .sinks import ClientCall, ClientResponse, ClientSink
 
 USER_AGENT = "python-remoting-gateway/0.1"
@@ -147,7 +146,6 @@ class ChannelCore:
             raise CallArgumentError(f"{op.name}: the arguments cannot be sent: {exc}") from None
         headers = dict(request.headers)
         headers["user-agent"] = USER_AGENT
-        headers["accept-encoding"] = ACCEPT_ENCODING  # what the client decodes itself, within its limit
         call = ClientCall(url, op, args, headers, request.body, formatter=route.formatter)
         for sink in self.sinks:
             sink.process_request(call)

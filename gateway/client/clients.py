@@ -50,7 +50,7 @@ from .parsed_urls import parsed_url
 from .proxy import TransparentProxy, as_operation, proxy_objref
 from .real_proxy import MethodCallMessage, ReturnMessage
 from .resend import ResendingTransport
-from .response_body import aread_body, read_body
+from .response_body import ACCEPT_ENCODING, aread_body, read_body
 from .sinks import ClientCall, ClientResponse, ClientSink
 from .tls import tls_context
 from .transport import AsyncPooledTransport
@@ -172,8 +172,20 @@ class _ClientBase:
             self._listener = None
 
 
-def _response(r: httpx.Response, body: bytes) -> ClientResponse:
-    return ClientResponse(r.status_code, {k: v for k, v in r.headers.items()}, body)
+#: our HTTP clients' own headers: only the encodings the client inflates itself, within its limit (httpx would
+#: also ask for brotli or zstd when installed). A client passed in keeps its own.
+_DEFAULT_HEADERS = {"accept-encoding": ACCEPT_ENCODING}
+
+
+def _response(r: httpx.Response, limit: int, url: str) -> ClientResponse:
+    """``r`` (streamed) as the sinks and the formatter see it, its body read within ``limit`` bytes."""
+    headers = {k: v for k, v in r.headers.items()}
+    return ClientResponse(r.status_code, headers, read_body(r, headers, limit, url))
+
+
+async def _aresponse(r: httpx.Response, limit: int, url: str) -> ClientResponse:
+    headers = {k: v for k, v in r.headers.items()}
+    return ClientResponse(r.status_code, headers, await aread_body(r, headers, limit, url))
 
 
 class RemotingClient(_ClientBase):
@@ -227,7 +239,7 @@ class RemotingClient(_ClientBase):
         if http_client is None:
             # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
             transport = ResendingTransport(verify=tls_context(verify, cert))
-            self._http = httpx.Client(timeout=timeout, auth=auth, transport=transport,
+            self._http = httpx.Client(timeout=timeout, auth=auth, transport=transport, headers=_DEFAULT_HEADERS,
                                       mounts={"tcp://": TcpTransport()})
             with_response_cookies(self._http)
             self._tcp_http = self._http
@@ -276,7 +288,7 @@ class RemotingClient(_ClientBase):
         try:
             with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
                                                  headers=call.headers) as r:  # fmt: skip
-                response = _response(r, read_body(r, limit, call.url))
+                response = _response(r, limit, call.url)
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, response)
@@ -307,7 +319,7 @@ class RemotingClient(_ClientBase):
             try:
                 with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
                                                      headers=call.headers, extensions={"trace": trace}) as r:
-                    response = _response(r, read_body(r, self._core.limits.max_bytes, call.url))
+                    response = _response(r, self._core.limits.max_bytes, call.url)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
             finally:
@@ -390,7 +402,8 @@ class AsyncRemotingClient(_ClientBase):
         self._owns_http = http_client is None
         if http_client is None:
             transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
-            self._http = httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth, mounts={"tcp://": tcp})
+            self._http = httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth, mounts={"tcp://": tcp},
+                                           headers=_DEFAULT_HEADERS)
             with_response_cookies(self._http)
             self._tcp_http = self._http
         else:  # as RemotingClient: tcp:// URLs through a TCP-only client of ours
@@ -431,11 +444,14 @@ class AsyncRemotingClient(_ClientBase):
         if op.one_way:
             await self._send_one_way(call)
             return None
-        limit = self._core.limits.max_bytes
+        http = self._http_for(call.url)
         try:
-            async with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
-                                                       headers=call.headers) as r:  # fmt: skip
-                response = _response(r, await aread_body(r, limit, call.url))
+            r = await http.send(http.build_request("POST", parsed_url(call.url), content=call.body,
+                                                   headers=call.headers), stream=True)  # fmt: skip
+            try:
+                response = await _aresponse(r, self._core.limits.max_bytes, call.url)
+            finally:
+                await r.aclose()
         except httpx.HTTPError as exc:
             raise _unreachable(op, call, exc) from exc
         return self._core.finish(call, response)
@@ -466,7 +482,7 @@ class AsyncRemotingClient(_ClientBase):
             try:
                 async with self._http_for(call.url).stream("POST", parsed_url(call.url), content=call.body,
                                                            headers=call.headers, extensions={"trace": trace}) as r:
-                    response = _response(r, await aread_body(r, self._core.limits.max_bytes, call.url))
+                    response = await _aresponse(r, self._core.limits.max_bytes, call.url)
             except Exception as exc:  # raised to the caller only if nothing was sent (below)
                 failures.append(exc)
             finally:

@@ -27,13 +27,12 @@ ACCEPT_ENCODING = "gzip, deflate"
 class _Body:
     """Decodes raw pieces of a body into at most ``limit`` bytes."""
 
-    def __init__(self, response: httpx.Response, limit: int, url: str) -> None:
+    def __init__(self, encoding: str, limit: int, url: str, status: int) -> None:
         self.limit = limit
         self.url = url
-        self.status = response.status_code
+        self.status = status
         self.parts: list[bytes] = []
         self.size = 0
-        encoding = response.headers.get("content-encoding", "").strip().lower()
         self.inflater: zlib._Decompress | None = None
         self.raw_deflate_tried = False
         if encoding in ("gzip", "x-gzip"):
@@ -41,14 +40,8 @@ class _Body:
         elif encoding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers send it (as httpx)
             self.inflater = zlib.decompressobj()
         elif encoding not in ("", "identity"):
-            raise self._error(f"its content encoding {encoding[:40]!r} is not one this client reads "
-                              f"({ACCEPT_ENCODING})")  # fmt: skip
-
-    def _error(self, reason: str) -> RemotingError:
-        return RemotingError(f"unreadable response from {self.url}: {reason}", http_status=self.status)
-
-    def _too_large(self) -> RemotingError:
-        return self._error(f"message of more than {self.limit} bytes exceeds the limit of {self.limit} bytes")
+            raise _error(url, status, f"its content encoding {encoding[:40]!r} is not one this client reads "
+                                      f"({ACCEPT_ENCODING})")  # fmt: skip
 
     def feed(self, raw: bytes) -> None:
         if self.inflater is None:
@@ -58,7 +51,7 @@ class _Body:
             data = self.inflater.decompress(raw, self.limit - self.size + 1)
         except zlib.error as exc:
             if self.raw_deflate_tried or self.size or self.inflater.unused_data:
-                raise self._error(f"its compressed content is corrupt ({exc})") from None
+                raise _error(self.url, self.status, f"its compressed content is corrupt ({exc})") from None
             self.raw_deflate_tried = True  # a raw deflate stream, without the zlib header
             self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             self.feed(raw)
@@ -68,7 +61,7 @@ class _Body:
     def _keep(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
-            raise self._too_large()
+            raise _too_large(self.url, self.status, self.limit)
         if data:
             self.parts.append(data)
 
@@ -77,44 +70,63 @@ class _Body:
             try:
                 self._keep(self.inflater.flush())
             except zlib.error as exc:
-                raise self._error(f"its compressed content is corrupt ({exc})") from None
+                raise _error(self.url, self.status, f"its compressed content is corrupt ({exc})") from None
         return b"".join(self.parts)
 
 
-def _declared_too_large(response: httpx.Response, limit: int) -> bool:
-    declared = response.headers.get("content-length", "")
-    return declared.isascii() and declared.isdigit() and int(declared) > limit
+def _error(url: str, status: int, reason: str) -> RemotingError:
+    return RemotingError(f"unreadable response from {url}: {reason}", http_status=status)
 
 
-def _already_read(response: httpx.Response, limit: int, url: str) -> bytes:
-    """The body of a response its transport read (and httpx decoded) whole already (an ``httpx.Response``
-    made with ``content=``, as ``httpx.MockTransport`` handlers make them): only its size is checked."""
-    content = response.content
+def _too_large(url: str, status: int, limit: int, size: int | None = None) -> RemotingError:
+    said = f"more than {limit}" if size is None else str(size)
+    return _error(url, status, f"message of {said} bytes exceeds the limit of {limit} bytes")
+
+
+def _plain_length(headers: dict[str, str], limit: int, url: str, status: int) -> int | None:
+    """The declared length of an unencoded body (None: encoded, or no length said); a length over
+    ``limit`` is refused here, before a byte of the body is read."""
+    encoding = headers.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        return None
+    declared = headers.get("content-length", "")
+    if not (declared.isascii() and declared.isdigit()):
+        return None
+    if int(declared) > limit:
+        raise _too_large(url, status, limit)
+    return int(declared)
+
+
+def _checked(content: bytes, limit: int, url: str, status: int) -> bytes:
     if len(content) > limit:
-        raise RemotingError(f"unreadable response from {url}: message of {len(content)} bytes exceeds the limit "
-                            f"of {limit} bytes", http_status=response.status_code)  # fmt: skip
+        raise _too_large(url, status, limit, len(content))
     return content
 
 
-def read_body(response: httpx.Response, limit: int, url: str) -> bytes:
-    """The decoded body of a streamed ``response`` (sync), at most ``limit`` bytes (see the module docstring)."""
+def read_body(response: httpx.Response, headers: dict[str, str], limit: int, url: str) -> bytes:
+    """The decoded body of a streamed ``response`` (sync; ``headers``: its headers, lower-case names), at most
+    ``limit`` bytes (see the module docstring). An unencoded body of a declared length within the limit is read
+    in one go (what its transport delivers is that length); a body a transport read whole already (an
+    ``httpx.Response`` made with ``content=``, as ``httpx.MockTransport`` handlers make them) is only measured."""
+    status = response.status_code
     if response.is_stream_consumed:
-        return _already_read(response, limit, url)
-    body = _Body(response, limit, url)
-    if _declared_too_large(response, limit) and body.inflater is None:
-        raise body._too_large()
+        return _checked(response.content, limit, url, status)
+    if _plain_length(headers, limit, url, status) is not None:
+        return _checked(response.read(), limit, url, status)
+    body = _Body(headers.get("content-encoding", "").strip().lower(), limit, url, status)
     for raw in response.iter_raw():
         body.feed(raw)
     return body.finish()
 
 
-async def aread_body(response: httpx.Response, limit: int, url: str) -> bytes:
+async def aread_body(response: httpx.Response, headers: dict[str, str], limit: int, url: str) -> bytes:
     """:func:`read_body` for a response of an ``httpx.AsyncClient``."""
+    status = response.status_code
     if response.is_stream_consumed:
-        return _already_read(response, limit, url)
-    body = _Body(response, limit, url)
-    if _declared_too_large(response, limit) and body.inflater is None:
-        raise body._too_large()
+        return _checked(response.content, limit, url, status)
+    if _plain_length(headers, limit, url, status) is not None:
+        return _checked(await response.aread(), limit, url, status)
+    body = _Body(headers.get("content-encoding", "").strip().lower(), limit, url, status)
     async for raw in response.aiter_raw():
         body.feed(raw)
     return body.finish()

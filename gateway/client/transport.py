@@ -214,9 +214,13 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
             self._idle[origin].append(conn)
         else:
             conn.close()
-        # (a stream, not content=: httpx would decode a content-encoded body at once, unbounded; the client
-        # reads it within its limit, gateway.client.response_body)
-        return httpx.Response(status, headers=parsed.headers, stream=httpx.ByteStream(b"".join(parsed.body)),
+        body = b"".join(parsed.body)
+        if any(name.lower() == b"content-encoding" for name, _ in parsed.headers):
+            # a stream, not content=: httpx would inflate it at once, unbounded (the client inflates it within
+            # its limit, gateway.client.response_body)
+            return httpx.Response(status, headers=parsed.headers, stream=httpx.ByteStream(body),
+                                  extensions={"http_version": b"HTTP/1.1"}, request=request)
+        return httpx.Response(status, headers=parsed.headers, content=body,  # (read now: no turn of the loop)
                               extensions={"http_version": b"HTTP/1.1"}, request=request)
 
     async def aclose(self) -> None:

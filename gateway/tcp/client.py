@@ -71,8 +71,9 @@ def response_from(frame: TcpFrame, request: httpx.Request) -> httpx.Response:
             headers.append((name.encode("utf-8", "replace"), value.encode("utf-8", "replace")))
     if frame.content_type is not None:
         headers.append((b"content-type", frame.content_type.encode("utf-8", "replace")))
-    # (a stream: with content= httpx would decode a body a custom Content-Encoding header names, at once)
-    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(frame.body), request=request)
+    if any(name.lower() == b"content-encoding" for name, _ in headers):  # (as the asyncio HTTP transport does)
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(frame.body), request=request)
+    return httpx.Response(status, headers=headers, content=frame.body, request=request)
 
 
 def _origin(request: httpx.Request) -> _Origin:
