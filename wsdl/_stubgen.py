@@ -381,13 +381,33 @@ _SOAP_ENC_SCHEMA = (
 ).encode()
 
 
+#: the most one WSDL or schema document may hold (zeep reads each whole): far more than any real one
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
 class _Transport(Transport):
-    """zeep's transport, answering the SOAP encoding namespace locally (see :data:`_SOAP_ENC_SCHEMA`)."""
+    """zeep's transport, answering the SOAP encoding namespace locally (see :data:`_SOAP_ENC_SCHEMA`), and
+    reading a document as it arrives, refused beyond :data:`MAX_DOCUMENT_BYTES` (zeep's own reads any size
+    whole: a server answering with gigabytes, or with gzip that inflates to them, would have the command
+    hold them)."""
 
     def load(self, url: str) -> bytes:
         if url.rstrip("/") == SOAP_ENC_NS.rstrip("/"):
             return _SOAP_ENC_SCHEMA
         return bytes(super().load(url))  # type: ignore[no-untyped-call]
+
+    def _load_remote_data(self, url: str) -> bytes:
+        response = self.session.get(url, timeout=self.load_timeout, stream=True)
+        with response:
+            response.raise_for_status()
+            parts: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(64 * 1024):  # (decoded: a gzip piece inflates 1000x at most)
+                size += len(chunk)
+                if size > MAX_DOCUMENT_BYTES:
+                    raise ValueError(f"{url} holds more than {MAX_DOCUMENT_BYTES} bytes: not a WSDL this reads")
+                parts.append(chunk)
+            return b"".join(parts)
 
 
 def _transport() -> Any:

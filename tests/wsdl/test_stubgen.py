@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import gzip
+import http.server
 import importlib.util
 import inspect
 import io
@@ -29,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
@@ -43,6 +46,7 @@ import pytest
 from lxml import etree
 
 from gateway import AsyncRemotingClient, ClientCall, ClientResponse, RemotingClient, RemotingError
+from wsdl import _stubgen
 
 from ..support.http import http_client
 from ..support.peers import require_peer
@@ -755,3 +759,38 @@ def test_names_and_texts_a_wsdl_holds_stay_names_and_texts(tmp_path: Path, monke
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_document_too_large_to_be_a_wsdl_is_refused_as_it_arrives(monkeypatch: pytest.MonkeyPatch,
+                                                                   gzipped: bool) -> None:  # fmt: skip
+    """zeep reads a WSDL (and each schema it imports) whole; the stub generator reads it as it arrives and
+    stops past ``MAX_DOCUMENT_BYTES``: a URL answering with gigabytes, or with gzip inflating to them (here
+    3 MiB against a limit of 1 MiB), is refused with a message, having cost about the limit."""
+    monkeypatch.setattr(_stubgen, "MAX_DOCUMENT_BYTES", 1024 * 1024)
+    body = b"<wsdl:definitions " + b" " * (3 * 1024 * 1024) + b"/>"
+    payload = gzip.compress(body) if gzipped else body
+
+    class Huge(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            if gzipped:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the reader stops early
+                self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Huge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, err = run_cli_in_process("stub", f"http://127.0.0.1:{server.server_address[1]}/huge?wsdl")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1
+    assert "holds more than 1048576 bytes: not a WSDL this reads" in err
