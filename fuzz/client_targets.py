@@ -2,8 +2,9 @@
 
 :func:`client_entry`: the first four bytes choose the HTTP status, the content type, the call (a string, an
 object, a struct, an array, a declared fault, a returned reference used afterwards, an activation) and the
-formatter (Remoting SOAP or binary); the rest is the answer's body, given to every request the call makes
-(through an ``httpx.MockTransport``). Rule: the call returns, or raises a :class:`gateway.RemotingError`
+formatter (Remoting SOAP or binary) with the content encoding; the rest is the answer's body (inflated by the
+client when an encoding is named), streamed to every request the call makes (through an
+``httpx.MockTransport``). Rule: the call returns, or raises a :class:`gateway.RemotingError`
 (a :class:`gateway.ChannelError` among them) or an exception type the client has registered (a fault
 decoded into its declared exception). Anything else (a ``KeyError``, a ``UnicodeError``, a bare
 ``SoapDecodeError``) is a bug: a caller of a remote object must be able to catch what a broken or hostile
@@ -35,6 +36,8 @@ STATUSES = (200, 200, 200, 200, 500, 500, 400, 404, 413, 415, 302, 204)
 CONTENT_TYPES = ("text/xml; charset=utf-8", "application/octet-stream", "application/soap+xml", "", "text/html",
                  "text/xml; charset=utf-16", "text/xml; charset=nope")  # fmt: skip
 FORMATTERS = ("soap", "binary")
+#: the answer's Content-Encoding (the fourth byte's upper bits): the body is then what the client inflates
+ENCODINGS = ("", "", "gzip", "deflate", "br")
 
 
 def _counter(client: RemotingClient) -> object:
@@ -58,12 +61,16 @@ CALLS: tuple[tuple[str, Callable[[RemotingClient], object]], ...] = (
     ("Activate", lambda c: c.create_instance(samples.ClientActivatedObject, BASE, "alpha")),
 )  # fmt: skip
 
-_answer: tuple[int, str, bytes] = (200, "", b"")
+_answer: tuple[int, str, str, bytes] = (200, "", "", b"")
 
 
 def _respond(request: httpx.Request) -> httpx.Response:
-    status, content_type, body = _answer
-    return httpx.Response(status, headers={"content-type": content_type} if content_type else {}, content=body)
+    """The answer, streamed as a network transport hands it over (the client reads and inflates it itself)."""
+    status, content_type, encoding, body = _answer
+    headers = {"content-type": content_type} if content_type else {}
+    if encoding:
+        headers["content-encoding"] = encoding
+    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
 
 
 _CLIENTS: dict[str, RemotingClient] = {}
@@ -78,19 +85,20 @@ def _client(formatter: str) -> RemotingClient:
     return client
 
 
-def split(data: bytes) -> tuple[int, str, int, str, bytes]:
-    """(status, content type, call's index, formatter, body): the first four bytes choose the first four."""
+def split(data: bytes) -> tuple[int, str, int, str, str, bytes]:
+    """(status, content type, call's index, formatter, content encoding, body): the first four bytes choose the
+    first five (the fourth: the formatter by its lowest bit, the encoding by the others)."""
     head, body = data[:4].ljust(4, b"\x00"), data[4:]
     return (STATUSES[head[0] % len(STATUSES)], CONTENT_TYPES[head[1] % len(CONTENT_TYPES)], head[2] % len(CALLS),
-            FORMATTERS[head[3] % len(FORMATTERS)], body)  # fmt: skip
+            FORMATTERS[head[3] % 2], ENCODINGS[(head[3] >> 1) % len(ENCODINGS)], body)  # fmt: skip
 
 
 def client_entry(data: bytes) -> str:
     """A call answered with ``data``: returns how it ended (``"returned"`` or the exception's type)."""
     global _answer
-    status, content_type, index, formatter, body = split(data)
+    status, content_type, index, formatter, encoding, body = split(data)
     name, call = CALLS[index]
-    _answer = (status, content_type, body)
+    _answer = (status, content_type, encoding, body)
     try:
         call(_client(formatter))
     except RemotingError as exc:
@@ -98,7 +106,7 @@ def client_entry(data: bytes) -> str:
     except Exception as exc:
         if DEFAULT_REGISTRY.is_registered(type(exc)):
             return type(exc).__name__
-        raise Finding(f"{name} ({formatter}, HTTP {status} {content_type!r}) raised {type(exc).__name__}: "
+        raise Finding(f"{name} ({formatter}, HTTP {status} {content_type!r} {encoding!r}) raised {type(exc).__name__}: "
                       f"{exc}") from exc  # fmt: skip
     return "returned"
 

@@ -4,6 +4,7 @@ every other target in ``test_fuzz_targets.py``.)"""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,12 @@ def test_any_other_exception_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(client_targets, "CALLS", (("crash", crash),))
     with pytest.raises(Finding, match=r"crash .* raised KeyError"):
         client_entry(bytes(4))
+
+
+def test_an_encoded_answer_is_inflated_by_the_client_within_its_limit() -> None:
+    hello = next(seed for seed in seeds() if CALLS[seed[2]][0] == "HelloMethod" and seed[3] == 0)
+    gzip_head = bytes([hello[0], hello[1], hello[2], 0b100])  # the fourth byte's upper bits: gzip
+    assert split(gzip_head)[4] == "gzip"
+    assert client_entry(gzip_head + gzip.compress(hello[4:])) == "returned"
+    assert client_entry(gzip_head + gzip.compress(b" " * (8 * 1024 * 1024))) == "RemotingError"  # over 4 MiB
+    assert client_entry(gzip_head + b"not gzip") == "RemotingError"
