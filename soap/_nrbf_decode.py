@@ -303,8 +303,15 @@ class NrbfDecoder:
         raise SoapDecodeError(f"a {type(raw).__name__} where a {wt.describe()} is expected")
 
     def _class(self, record: ClassRecord, wt: WireType, depth: int) -> object:
+        kind = wt.kind
+        if kind is not K_OBJECT and kind is not K_ANY and kind is not K_ENUM:
+            # an object where a string, a number, an array or a reference is declared: refused, as the SOAP
+            # reader refuses it (a method typed ``name: str`` never receives a Person)
+            raise SoapDecodeError(f"a {record.name} where a {wt.describe()} is expected")
         cls = self.registry.lookup(record.name)
-        if wt.kind is K_ENUM and wt.py_type is not None and (cls is None or cls is wt.py_type):
+        if kind is K_ENUM and wt.py_type is not None:
+            if cls is not None and cls is not wt.py_type:
+                raise SoapDecodeError(f"a {record.name} where a {wt.describe()} is expected")
             cls = wt.py_type
         elif wt.kind is K_OBJECT and wt.py_type is not None and (cls is None or not issubclass(cls, wt.py_type)):
             if cls is not None or record.name.split(".")[-1] != wt.py_type.__name__:

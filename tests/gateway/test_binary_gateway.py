@@ -29,6 +29,7 @@ import pytest
 
 from examples.remoting_samples import (
     LIFETIME,
+    PEER_SHARED,
     ClientActivatedObject,
     DayOfWeek,
     GreetingException,
@@ -53,6 +54,7 @@ from gateway import (
 from soap import (
     ANY,
     BINARY_CONTENT_TYPE,
+    DEFAULT_REGISTRY,
     BinaryFormatter,
     ClrDateTime,
     Fault,
@@ -60,7 +62,9 @@ from soap import (
     MethodReturn,
     SoapFormatter,
     clr_type,
+    wire_type,
 )
+from soap._nrbf_writer import write_method_call
 
 from ..support.clock import ManualClock
 from ..support.http import http_client
@@ -456,6 +460,16 @@ def test_malformed_body_gets_a_binary_fault_and_the_server_keeps_serving(
     assert READER.read_response(ok.content, "HelloMethod", ANY) == MethodReturn(
         "HelloMethod", "", "Hi there Alice", ANY
     )
+
+
+def test_an_object_where_a_string_is_declared_is_a_fault_saying_so(poster: Callable[..., httpx.Response]) -> None:
+    """``HelloMethod(name: str)`` called with a Person (a registered by-value type) is refused with a
+    RemotingException naming both; the binary reader used to hand the Person to the method."""
+    body = write_method_call("HelloMethod", f"RemotingPeer.IHello, {PEER_SHARED}", [Person("Bob", 42)],
+                             [wire_type(Person)], DEFAULT_REGISTRY)  # fmt: skip
+    fault = READER.read_response(poster("SayHello.soap", body).content, "HelloMethod", ANY)
+    assert isinstance(fault, Fault) and fault.exception is not None
+    assert fault.exception.message == "bad arguments for HelloMethod: a RemotingPeer.Person where a string is expected"
 
 
 def test_malformed_bodies_back_to_back_on_the_live_server(binary_server: str) -> None:

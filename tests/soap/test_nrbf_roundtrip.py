@@ -748,6 +748,21 @@ def test_objref_where_a_by_value_type_is_declared_is_refused() -> None:
         FORMATTER.read_response(body, "Do", wire_type(Address))
 
 
+@pytest.mark.parametrize("declared", [str, int, list[int], bytes, dt.datetime, Level, _Local, Any, Address],
+                         ids=lambda t: getattr(t, "__name__", str(t)))  # fmt: skip
+def test_an_object_only_where_one_is_declared(declared: Any) -> None:
+    """A by-value object (a ClassRecord of a registered class) reads only where an object of its class, or any
+    value, is declared: elsewhere it is refused as the SOAP reader refuses it (a method ``f(name: str)`` never
+    received an Address, found by the client fuzz target: a CreateCounter reply holding a Person)."""
+    body = write_method_return(Address("1 Main St", 12345), ANY, 0, REGISTRY)
+    if declared in (Any, Address):
+        result = FORMATTER.read_response(body, "Do", wire_type(declared))
+        assert isinstance(result, MethodReturn) and isinstance(result.value, Address)
+        return
+    with pytest.raises(SoapDecodeError, match=r"a RoundTrip\.Address where a .* is expected"):
+        FORMATTER.read_response(body, "Do", wire_type(declared))
+
+
 # ------------------------------------------------------------------ members read as the reading class declares them
 
 WIDE = TypeRegistry()
