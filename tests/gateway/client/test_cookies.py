@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway import AsyncRemotingClient, RemotingClient
-from gateway.client.cookies import ResponseCookies, with_response_cookies
+from gateway.client.cookies import MAX_COOKIES, ResponseCookies, with_response_cookies
 
 
 def sticky(seen: list[str | None]) -> httpx.MockTransport:
@@ -73,3 +73,27 @@ def test_the_clients_own_http_clients_use_it() -> None:
             assert type(client._http.cookies) is ResponseCookies
 
     asyncio.run(main())
+
+
+def test_the_jar_keeps_at_most_64_cookies_of_4096_bytes_the_oldest_going_first() -> None:
+    """A server setting a new cookie on every answer (or a huge one) grows neither the client's memory nor its
+    requests without end: cookies beyond ``MAX_COOKIES`` go, those kept longest first, and one larger than
+    ``MAX_COOKIE_BYTES`` is not kept. The sticky cookie set last is still sent back."""
+    sent: list[str | None] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        n = len(sent)
+        cookies = [f"c{n}_{i}=v; Path=/" for i in range(10)] + [f"huge{n}={'x' * 5000}; Path=/"]
+        return httpx.Response(200, headers=[("set-cookie", c) for c in cookies], content=b"ok")
+
+    with httpx.Client(transport=httpx.MockTransport(handle)) as client:
+        with_response_cookies(client)
+        for _ in range(20):  # 200 small cookies and 20 huge ones offered
+            client.get("http://127.0.0.1:1/x.rem")
+        names = {cookie.name for cookie in client.cookies.jar}
+    assert len(names) == MAX_COOKIES
+    assert not any(name.startswith("huge") for name in names)
+    assert {f"c20_{i}" for i in range(10)} <= names and "c1_0" not in names  # the newest kept, the oldest gone
+    last = sent[-1] or ""
+    assert last.count("=") == MAX_COOKIES and len(last) < MAX_COOKIES * 16
