@@ -23,6 +23,9 @@ def load_toml(path: Path, label: str) -> RawConfig:
         raise ConfigError([f"{label}: cannot read the file: {exc.strerror or exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:  # (TOML is UTF-8: tomllib decodes the whole file first)
+        raise ConfigError([f"{label}: not valid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                           f"{exc.start})"]) from None
     return from_document(document, label)
 
 

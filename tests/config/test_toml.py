@@ -339,6 +339,12 @@ def test_each_mistake_names_file_key_and_problem(tmp_path: Path, text: str, expe
         assert part in errors[0], errors
 
 
+def test_a_file_that_is_not_utf8_is_named_as_not_valid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_bytes(b'public_url = "http://h\xff"\n')  # (Latin-1 saved by an editor: TOML is UTF-8)
+    assert errors_of(path) == [f"{path}: not valid TOML: not UTF-8 (byte 0xff at offset 22)"]
+
+
 def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, """
 formatters = ["soap", "xml"]
