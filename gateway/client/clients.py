@@ -177,6 +177,13 @@ class _ClientBase:
 _DEFAULT_HEADERS = {"accept-encoding": ACCEPT_ENCODING}
 
 
+def _raw_limit(limits: Limits) -> int:
+    """What our transports may hold of one answer before the body is measured (``Limits.max_bytes``, with room
+    for the status line, the headers and a compressed body's few extra bytes): a reply frame, or an HTTP answer
+    to the asyncio client, is refused as soon as it is over, not once it arrived."""
+    return limits.max_bytes + limits.max_bytes // 16 + 65536
+
+
 def _response(r: httpx.Response, limit: int, url: str) -> ClientResponse:
     """``r`` (streamed) as the sinks and the formatter see it, its body read within ``limit`` bytes."""
     headers = {k: v for k, v in r.headers.items()}
@@ -240,13 +247,14 @@ class RemotingClient(_ClientBase):
             # a request that met a kept-alive connection the server had just closed is sent again (resend.py)
             transport = ResendingTransport(verify=tls_context(verify, cert))
             self._http = httpx.Client(timeout=timeout, auth=auth, transport=transport, headers=_DEFAULT_HEADERS,
-                                      mounts={"tcp://": TcpTransport()})
+                                      mounts={"tcp://": TcpTransport(max_response_bytes=_raw_limit(limits))})
             with_response_cookies(self._http)
             self._tcp_http = self._http
         else:
             # the caller's client knows nothing of tcp:// URLs: those go through a TCP-only client of ours
             self._http = http_client
-            self._tcp_http = httpx.Client(timeout=timeout, transport=TcpTransport())
+            tcp = TcpTransport(max_response_bytes=_raw_limit(limits))
+            self._tcp_http = httpx.Client(timeout=timeout, transport=tcp)
             with_response_cookies(self._tcp_http)
 
     def _proxy_for_ref(self, url: str, contract: ServiceContract | None, ref: ObjRef) -> object:
@@ -398,10 +406,11 @@ class AsyncRemotingClient(_ClientBase):
         self._one_way: set[asyncio.Task[None]] = set()
         _refuse_settings_for_a_passed_client(http_client is not None, basic_auth, bearer_token, verify, cert)
         auth = http_auth(basic_auth, bearer_token)
-        tcp = AsyncTcpTransport(max_connections=max_connections)
+        tcp = AsyncTcpTransport(max_connections=max_connections, max_response_bytes=_raw_limit(limits))
         self._owns_http = http_client is None
         if http_client is None:
-            transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert))
+            transport = AsyncPooledTransport(max_connections=max_connections, ssl_context=tls_context(verify, cert),
+                                             max_response_bytes=_raw_limit(limits))
             self._http = httpx.AsyncClient(timeout=timeout, transport=transport, auth=auth, mounts={"tcp://": tcp},
                                            headers=_DEFAULT_HEADERS)
             with_response_cookies(self._http)

@@ -20,6 +20,7 @@ import pytest
 from examples.remoting_samples import IHello
 from gateway import AsyncRemotingClient, RemotingClient, RemotingError
 from gateway.client.response_body import ACCEPT_ENCODING, read_body
+from gateway.tcp import Operation, TcpFrame, write_frame
 from soap import Limits
 
 LIMIT = 64 * 1024
@@ -156,3 +157,43 @@ def test_a_gzip_answer_within_the_limit_is_the_call_s_result() -> None:
             assert client.get_object(IHello, server.url).HelloMethod("Alice") == "Hi there Alice"
     finally:
         server.close()
+
+
+def test_an_answer_over_the_limit_costs_the_clients_about_the_limit_plain_or_over_tcp() -> None:
+    """A 32 MiB answer, said in its Content-Length (HTTP) or in its frame's length (the TCP channel), against a
+    client limit of 64 KiB: the sync client refuses it unread, the asyncio one and the TCP clients as soon as
+    they hold more than about the limit (``_raw_limit``), not once 32 MiB arrived."""
+    body = b" " * (32 * 1024 * 1024)
+    http_server = Answering(body)
+    tcp_sock = socket.create_server(("127.0.0.1", 0))
+    frame = write_frame(TcpFrame(Operation.Reply, body, content_type="application/octet-stream"))
+
+    def serve_tcp() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = tcp_sock.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(frame)
+
+    threading.Thread(target=serve_tcp, daemon=True).start()
+    tcp_url = f"tcp://127.0.0.1:{tcp_sock.getsockname()[1]}/SayHello.rem"
+    limits = Limits(max_bytes=LIMIT)
+    tracemalloc.start()
+    try:
+        with RemotingClient(limits=limits) as client:
+            for url in (http_server.url, tcp_url):
+                with pytest.raises(RemotingError):
+                    client.get_object(IHello, url).HelloMethod("Alice")
+
+        async def call() -> None:
+            async with AsyncRemotingClient(limits=limits) as client:
+                await client.get_object(IHello, http_server.url).HelloMethod("Alice")
+
+        with pytest.raises(RemotingError, match="larger than"):
+            asyncio.run(call())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        http_server.close()
+        tcp_sock.close()
+    assert peak < 8 * 1024 * 1024
