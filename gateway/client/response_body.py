@@ -5,9 +5,9 @@ client's readers could refuse a message over ``Limits.max_bytes``. A server (or 
 ``http://`` client) that answers with gigabytes, or with a few hundred kilobytes of gzip that inflate to
 gigabytes (a decompression bomb: 300 KB made 300 MB of a client's memory), could exhaust the caller.
 
-So the body is read as it arrives and reading stops as soon as it holds more than the limit: a body that
-says its length is refused before a byte of it is read, one that does not (chunked, or encoded) costs at
-most the limit plus one network read. The client asks for the encodings it decodes itself
+So a body whose declared length is over the limit is refused before a byte of it is read, and any other
+(chunked, or encoded) is read as it arrives, reading stopping as soon as it holds more than the limit: it
+costs at most the limit plus one network read. The client asks for the encodings it decodes itself
 (:data:`ACCEPT_ENCODING`), each inflated piece bounded by what the limit still allows (``zlib``'s
 ``max_length``), and refuses any other. Either way the call fails with a :class:`RemotingError` saying so.
 """
