@@ -5,7 +5,9 @@
   returns or raises :class:`soap.SoapDecodeError` with a message. Anything else escaping is a bug.
 * :func:`http_entry`: the bytes are an HTTP request (method, path, content type, one more header, body: see
   :func:`split_http`) handed to the ASGI app in-process; the app must answer (never raise), with a status
-  under 600, and the answer must carry no traceback, file path or module path.
+  under 600, and the answer must carry no traceback, file path or module path; :func:`auth_entry`, the same
+  behind HTTP Basic/Bearer authentication and a WS-Security UsernameToken check (the fourth byte: the
+  Authorization header).
 * the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`;
   a client's call answered with the bytes (``client_entry``): :mod:`fuzz.client_targets`; the stub generator
   given the bytes as a WSDL (``wsdl_stub``): :mod:`fuzz.stub_targets`.
@@ -23,7 +25,15 @@ from typing import Any
 
 import examples.remoting_samples as samples
 from examples.interop import InteropService
-from gateway import RemotingApp, WellKnownObjectMode
+from gateway import (
+    HttpAuthenticationSink,
+    Principal,
+    RemotingApp,
+    StaticTokens,
+    StaticUsers,
+    UsernameTokenAuthenticator,
+    WellKnownObjectMode,
+)
 from soap import (
     ANY,
     DEFAULT_REGISTRY,
@@ -43,6 +53,8 @@ from wsdl import Operation, contract_of
 
 from . import client_targets, stub_targets, tcp_targets
 from .rules import LEAKS, Finding
+
+WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -222,6 +234,59 @@ def http_entry(data: bytes) -> int:
     return status
 
 
+# ------------------------------------------------------------------ the HTTP entry behind authentication
+
+#: what the fourth byte of an ``auth_entry`` input puts in its Authorization header (None: none)
+AUTHORIZATIONS: tuple[bytes | None, ...] = (
+    None, b"Basic YWxpY2U6c2VjcmV0", b"Basic YWxpY2U6d3Jvbmc=", b"Basic !!!", b"Basic //79Ong=", b"Basic bm9jb2xvbg==",
+    b"Basic", b"Bearer", b"Bearer token-1", b"Bearer " + b"t" * 5000, b"Digest realm=x", b"basic YWxpY2U6c2VjcmV0",
+    b"\xff\xfe", b"Basic YWxpY2U6c2VjcmV0, Bearer token-1",
+)  # fmt: skip
+_AUTH_APP: RemotingApp | None = None
+
+
+def _auth_app() -> RemotingApp:
+    """The example services behind HTTP Basic and Bearer authentication (anonymous callers let through, so
+    that every call goes on to the formatters) and a WS-Security UsernameToken check (optional)."""
+    global _AUTH_APP
+    if _AUTH_APP is None:
+        users = StaticUsers({"alice": ("secret", ["admin"])})
+        tokens = StaticTokens({"token-1": Principal("svc", frozenset({"admin"}), "Bearer")})
+        app = RemotingApp(lifetime=samples.LIFETIME, formatters=("soap", "binary"),
+                          sinks=[HttpAuthenticationSink(basic=users, bearer=tokens, allow_anonymous=True)],
+                          inspectors=[UsernameTokenAuthenticator(users.password_of, required=False)])  # fmt: skip
+        samples.register(app)
+        app.register_well_known(InteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
+        _AUTH_APP = app
+    return _AUTH_APP
+
+
+def auth_entry(data: bytes) -> int:
+    """:func:`http_entry` against the app behind authentication; the fourth byte picks the Authorization
+    header (:data:`AUTHORIZATIONS`) instead of another one."""
+    _, loop = _app()
+    method, path, content_type, _, body = split_http(data)
+    authorization = AUTHORIZATIONS[data[3] % len(AUTHORIZATIONS)] if len(data) > 3 else None
+    extra = (b"authorization", authorization) if authorization is not None else None
+    try:
+        status, answer = loop.run_until_complete(_call(_auth_app(), method, path, content_type, extra, body))
+    except Exception as exc:
+        raise Finding(f"the app raised {type(exc).__name__}: {exc}") from exc
+    if not 100 <= status < 600:
+        raise Finding(f"no answer (status {status}) to {method} {path}")
+    leak = LEAKS.search(answer.decode("utf-8", "replace"))
+    if leak is not None:
+        raise Finding(f"{leak.group(0)!r} leaked in the answer to {method} {path}: {answer[:300]!r}")
+    return status
+
+
+def _with_username_token(call: bytes, password: str) -> bytes:
+    """A literal call with a WS-Security UsernameToken (PasswordText) header for alice."""
+    block = (f'<wsse:Security xmlns:wsse="{WSSE_NS}"><wsse:UsernameToken><wsse:Username>alice</wsse:Username>'
+             f"<wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security>")  # fmt: skip
+    return call.replace(b"<soap:Body>", b"<soap:Header>" + block.encode() + b"</soap:Header><soap:Body>", 1)
+
+
 # ------------------------------------------------------------------ seeds
 
 
@@ -257,6 +322,11 @@ def seeds(target: str) -> list[bytes]:
         return [bytes([0, 0, 0, 0]) + hello, bytes([0, 1, 0, 0]) + echo, bytes([0, 0, 2, 0]) + bin_hello,
                 bytes([0, 3, 0, 0]) + add11, bytes([0, 3, 1, 0]) + add12, bytes([3, 5, 3, 0]),
                 bytes([0, 0, 0, 4]) + hello, bytes([0, 0, 2, 8]) + bin_hello]  # fmt: skip
+    if target == "auth_entry":
+        hello = (FIXTURES / "mono_soap" / "001_HelloMethod.request.xml").read_bytes()
+        token11, token12 = _with_username_token(_interop_calls()[2], "secret"), _interop_calls()[6]
+        return [bytes([0, 0, 0, 1]) + hello, bytes([0, 0, 0, 8]) + hello, bytes([0, 3, 0, 0]) + token11,
+                bytes([0, 3, 1, 0]) + _with_username_token(token12, "wrong"), bytes([3, 5, 3, 3])]  # fmt: skip
     if target in tcp_targets.TCP_TARGETS:
         return tcp_targets.seeds(target)
     if target == "client_entry":
@@ -268,7 +338,8 @@ def seeds(target: str) -> list[bytes]:
 
 TARGETS: dict[str, Callable[[bytes], object]] = {
     "remoting_soap": remoting_soap, "literal": literal, "nrbf": nrbf, "http_entry": http_entry,
-    **tcp_targets.TCP_TARGETS, "client_entry": client_targets.client_entry, "wsdl_stub": stub_targets.wsdl_stub,
+    "auth_entry": auth_entry, **tcp_targets.TCP_TARGETS, "client_entry": client_targets.client_entry,
+    "wsdl_stub": stub_targets.wsdl_stub,
 }
 
 __all__ = ["LEAKS", "TARGETS", "Finding", "http_entry", "literal", "nrbf", "remoting_soap", "seeds", "split_http"]
