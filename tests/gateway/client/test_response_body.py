@@ -23,6 +23,11 @@ from gateway.client.response_body import ACCEPT_ENCODING, read_body
 from gateway.tcp import Operation, TcpFrame, write_frame
 from soap import Limits
 
+try:
+    from support.scripted import ScriptedListener
+except ImportError:  # tests/ imported as a package
+    from tests.support.scripted import ScriptedListener
+
 LIMIT = 64 * 1024
 HELLO_REPLY = (
     b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body>'
@@ -88,38 +93,29 @@ def test_what_the_client_cannot_decode_is_refused(encoding: str, body: bytes, me
 # ------------------------------------------------------------------ end to end, against a raw loopback server
 
 
-class Answering:
+class Answering(ScriptedListener):
     """Answers every request on 127.0.0.1 with ``body`` (and ``headers``); records the requests' heads."""
 
     def __init__(self, body: bytes, headers: bytes = b"") -> None:
         self.answer = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n" + headers
                        + b"Content-Length: %d\r\n\r\n" % len(body) + body)  # fmt: skip
         self.heads: list[bytes] = []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/SayHello.soap"
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}/SayHello.soap"
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(65536)
-                head, _, rest = data.partition(b"\r\n\r\n")
-                self.heads.append(head.lower())
-                length = next(int(line.split(b":")[1]) for line in head.lower().split(b"\r\n")
-                              if line.startswith(b"content-length:"))  # fmt: skip
-                while len(rest) < length:
-                    rest += conn.recv(65536)
-                with contextlib.suppress(OSError):  # the client stopped reading: what it does with a body too large
-                    conn.sendall(self.answer)
-
-    def close(self) -> None:
-        self.sock.close()
+    def serve(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            self.heads.append(head.lower())
+            length = next(int(line.split(b":")[1]) for line in head.lower().split(b"\r\n")
+                          if line.startswith(b"content-length:"))  # fmt: skip
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            with contextlib.suppress(OSError):  # the client stopped reading: what it does with a body too large
+                conn.sendall(self.answer)
 
 
 @pytest.fixture
