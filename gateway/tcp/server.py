@@ -227,22 +227,6 @@ class TcpChannel:
             self._chain = self.host.channel_chain(self.formatters)
         return self._chain
 
-    def request(
-        self, frame: TcpFrame, peer: str | None, local: tuple[str, int], scope: dict[str, Any]
-    ) -> ServerRequest:
-        """The sinks' view of a request frame (see the module docstring)."""
-        uri, authority = split_request_uri(frame.request_uri or "")
-        headers = _custom_headers(frame.custom)
-        content_type = frame.content_type or self._default_type
-        if content_type is not None:
-            headers["content-type"] = content_type
-        if self.public_url:
-            authority = self.public_url[len("tcp://"):]
-        elif authority is not None and not valid_authority(authority):  # (not a host: as if none was sent)
-            authority = None
-        headers["host"] = authority or _authority(*local)
-        return ServerRequest("POST", uri, "", headers, frame.body, peer, scope)
-
 
 def reply_for(response: ServerResponse) -> TcpFrame:
     """A reply frame for ``response``: an ordinary reply when it holds a formatter message (faults too; a
@@ -466,9 +450,9 @@ class Connection(asyncio.Protocol):
         self._serve(b"")
 
     def _request(self, frame: TcpFrame) -> ServerRequest:
-        """:meth:`TcpChannel.request`, with the object URI and host of the last request URI remembered (a
-        connection nearly always calls the same object) and no header work for a frame without custom
-        headers (Mono's binary calls)."""
+        """The sinks' view of a request frame (see the module docstring): the object URI and host of the last
+        request URI remembered (a connection nearly always calls the same object; a host that is no host and
+        port is taken as none), and no header work for a frame without custom headers (Mono's binary calls)."""
         text = frame.request_uri or ""
         if text != self._last_uri:
             uri, authority = split_request_uri(text)
