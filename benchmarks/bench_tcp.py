@@ -14,6 +14,9 @@ both channels are measured alike. Servers, pinned to core 0, one at a time:
           ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
   http    the same process, over HTTP with the binary formatter
   tcp-async, http-async   the same with ``HELLO_ASYNC=1``: ``async def HelloMethod`` (no thread hop)
+  tcp-threads, tcp-threads-async   the same over a TCP channel with ``threads=True`` (``TCP_THREADS=1``): a
+          thread per connection running the call there, Mono's model (the sync method with no hop; the async
+          one handed to the event loop and back)
   bare    ``bare_tcp_server.py``: a canned reply to every read on uvloop (the ceiling of a Python server)
   floor   ``c/canned_tcp.c``, built with ``cc``: the same canned reply from a C epoll loop (the ceiling of any
           server: what the load client, the loopback and the wake-ups take)
@@ -112,13 +115,18 @@ class Target:
     ready_timeout: float = 60.0
 
 
-def gateway_target(variant: str) -> Target:
-    """The gateway with a sync ``HelloMethod`` (``""``: run on a worker thread) or an async one (``"-async"``)."""
+def gateway_target(variant: str, threads: bool = False) -> Target:
+    """The gateway with a sync ``HelloMethod`` (``""``: run on a worker thread) or an async one (``"-async"``);
+    with ``threads``, its TCP channel serves each connection on a thread of its own (``TcpChannel(threads=
+    True)``: the sync method runs there, the async one is handed to the event loop), measured over TCP only."""
+    prefix = "tcp-threads" if threads else "tcp"
+    loads = ((f"{prefix}{variant}", "tcp"),) if threads else ((f"tcp{variant}", "tcp"), (f"http{variant}", "http"))
     return Target(
-        "gateway" + variant,
+        "gateway" + ("-threads" if threads else "") + variant,
         lambda tcp_port, http_port: uvicorn_command("benchmarks.hello_tcp_app:app", http_port),
-        ((f"tcp{variant}", "tcp"), (f"http{variant}", "http")),
-        env=lambda tcp_port: {"GATEWAY_TCP_PORT": str(tcp_port), "HELLO_ASYNC": "1" if variant else "0"},
+        loads,
+        env=lambda tcp_port: {"GATEWAY_TCP_PORT": str(tcp_port), "HELLO_ASYNC": "1" if variant else "0",
+                              "TCP_THREADS": "1" if threads else "0"},
     )
 
 
@@ -226,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     args.client_command, args.client_name = load_client(args.load_client)
-    targets = [gateway_target(""), gateway_target("-async"), script_target("bare", "bare_tcp_server.py"),
+    targets = [gateway_target(""), gateway_target("-async"), gateway_target("", threads=True),
+               gateway_target("-async", threads=True), script_target("bare", "bare_tcp_server.py"),
                script_target("lean", "lean_tcp_server.py")]
     if args.mono:
         try:
@@ -239,12 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
         "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
+        "tcp-threads": "gateway TCP threads, sync HelloMethod",
+        "tcp-threads-async": "gateway TCP threads, async HelloMethod",
         "bare": "bare asyncio server (ceiling)", "floor": "C canned reply (floor)",
         "lean": "lean Python call (no sinks)", "mono": "Mono TcpChannel",
     }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-tcp-") as tmp:
         try:
-            targets.insert(3, floor_target(build_floor(Path(tmp))))  # beside the asyncio ceiling, before lean
+            targets.insert(5, floor_target(build_floor(Path(tmp))))  # beside the asyncio ceiling, before lean
         except RuntimeError as exc:
             print(f"(C floor row skipped: {exc})")
         keys = [f"{key}@{c}" for c in args.connection_counts for t in targets for key, _ in t.loads]
@@ -279,7 +290,8 @@ def print_budgets(connection_counts: list[int], labels: dict[str, str], results:
             continue
         floor_us = 1e6 / max(canned)  # the faster canned server of the run: the C one, or uvloop's when it won
         budget = 1e6 / (2 * mono.rate) - floor_us
-        taken = [f"{labels[key]} {1e6 / r.rate - floor_us:.1f}" for key in ("lean", "tcp-async", "tcp", "mono")
+        measured = ("lean", "tcp-async", "tcp", "tcp-threads", "mono")
+        taken = [f"{labels[key]} {1e6 / r.rate - floor_us:.1f}" for key in measured
                  if (r := results.get(f"{key}@{c}")) is not None and not r.failure and r.rate]  # fmt: skip
         print(f"budget at {c} conn.: 2x Mono leaves a server {budget:.1f} us a call over the floor's {floor_us:.1f}; "
               f"taken over the floor (us a call): {'; '.join(taken)}")
@@ -313,6 +325,14 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
             ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP/HTTP, {method}, {c} conn."))
             if f"mono@{c}" in runs:
                 ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
+        # a thread per connection (Mono's model): the sync method without a hand-off; the async one handed to
+        # the loop (information: the loop's own channel is the one for async methods)
+        ratios.append(Ratio(f"tcp-threads@{c}", f"http@{c}", 1.3, label=f"TCP threads/HTTP, sync, {c} conn."))
+        if f"mono@{c}" in runs:
+            ratios.append(Ratio(f"tcp-threads@{c}", f"mono@{c}", 2.0,
+                                label=f"gateway TCP threads/Mono TCP, sync, {c} conn."))
+            ratios.append(Ratio(f"tcp-threads-async@{c}", f"mono@{c}", None,
+                                label=f"gateway TCP threads/Mono TCP, async, {c} conn."))
         if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
             ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))
             ratios.append(Ratio(f"floor@{c}", f"mono@{c}", None, label=f"C floor/Mono TCP, {c} conn."))

@@ -1,6 +1,7 @@
 """``remoting-gateway``: serve an application, print its WSDL, generate a client stub, check a deployment.
 
-    remoting-gateway serve MODULE:APP [--host H] [--port P] [--tcp-port T] [--workers N] [--reload] [--config FILE]
+    remoting-gateway serve MODULE:APP [--host H] [--port P] [--tcp-port T [--tcp-threads]] [--workers N] [--reload]
+                               [--config FILE]
     remoting-gateway serve --config FILE [--module MOD ...] [--host H] [--port P] [--tcp-port T] [--workers N]
     remoting-gateway wsdl MODULE:APP URI [--dialect literal|soap12|remoting] [--url BASE]
     remoting-gateway stub WSDL_URL_OR_FILE -o FILE [--soap12]
@@ -10,10 +11,11 @@
 with ``--config`` the application is built from the file in every worker by
 ``gateway.config.app_factory:create_app`` (uvicorn needs a factory or an import string for several workers
 or ``--reload``). With ``MODULE:APP`` the application is the one built in code, and a ``--config`` file may
-only set ``[server]``, ``[logging]`` and the ``[tcp]`` port and host (handed to the app as ``GATEWAY_TCP_PORT``
-and ``GATEWAY_TCP_HOST``, which ``RemotingApp`` reads when its code does not set ``tcp_port``). ``--tcp-port``
-also serves the objects over the .NET Remoting TCP channel (docs/tcp.md), in one process. Exit status: 0, 1
-when the configuration or the application is wrong, 2 for a usage error.
+only set ``[server]``, ``[logging]`` and the ``[tcp]`` port, host and threads (handed to the app as
+``GATEWAY_TCP_PORT``, ``GATEWAY_TCP_HOST`` and ``GATEWAY_TCP_THREADS``, which ``RemotingApp`` reads when its code
+does not set them). ``--tcp-port`` also serves the objects over the .NET Remoting TCP channel (docs/tcp.md), in
+one process (``--tcp-threads``: a thread per connection). Exit status: 0, 1 when the configuration or the
+application is wrong, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ from .model.objects import WellKnownObjectMode
 from .server.app import RemotingApp
 from .server.host import ObjectHost
 from .server.identity import RegistrationWarning, ServiceEntry
-from .tcp.server import HOST_VARIABLE, PORT_VARIABLE, TcpChannel
+from .tcp.server import HOST_VARIABLE, PORT_VARIABLE, THREADS_VARIABLE, TcpChannel
 
 PROG = "remoting-gateway"
 FACTORY = "gateway.config.app_factory:create_app"
 #: The sections a file may set when the application comes from MODULE:APP (built in code).
 SERVING_SECTIONS = ("server", "logging", "tcp")
 #: The ``[tcp]`` keys an application built in code takes from the file (the rest it sets in code).
-SERVING_TCP_KEYS = ("port", "host")
+SERVING_TCP_KEYS = ("port", "host", "threads")
 TCP_ONE_PROCESS = ("the TCP channel runs in one process (its objects and leases live there; docs/tcp.md): leave "
                    "out --workers, or the TCP port")
 DIALECTS = {"literal": "soap11", "soap12": "soap12", "remoting": "remoting"}
@@ -93,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tcp-port", type=int, metavar="PORT",
                        help="also serve the objects over the .NET Remoting TCP channel on PORT (tcp://; 0: any "
                             "free port; default: the file's [tcp] port, else none)")
+    serve.add_argument("--tcp-threads", action="store_const", const=True, default=None,
+                       help="serve each TCP connection on a thread of its own, running its calls there as Mono "
+                            "does (fastest for plain def methods at few connections; default: the file's [tcp] "
+                            "threads, else off)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--reload", action="store_true", help="restart when source files change (development)")
     serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
@@ -154,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[tuple[str, str], Raw]:
     flags = {"host": ("server", "host"), "port": ("server", "port"), "workers": ("server", "workers"),
-             "log_level": ("logging", "level"), "tcp_port": ("tcp", "port")}
+             "log_level": ("logging", "level"), "tcp_port": ("tcp", "port"), "tcp_threads": ("tcp", "threads")}
     found = {}
     for attribute, target in flags.items():
         value = getattr(args, attribute, None)
@@ -276,8 +282,8 @@ def _uvicorn_log_config(log_format: str) -> dict[str, Any]:
 
 
 def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:
-    """An application built in code reads its TCP port and address from the environment when its code does
-    not set them: hand it the ones the command line, the environment and the file ask for (before it is
+    """An application built in code reads its TCP port, address and threading from the environment when its
+    code does not set them: hand it the ones the command line, the environment and the file ask for (before it is
     imported: uvicorn reuses the module this process imports). Other ``[tcp]`` keys are the code's business."""
     others = [key for key in ("formatters", "public_url", "idle_timeout", "max_connections")
               if getattr(tcp, key) != getattr(TcpSettings(), key)]
@@ -289,12 +295,15 @@ def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:
     if tcp.port is not None:
         os.environ[PORT_VARIABLE] = str(tcp.port)
         os.environ[HOST_VARIABLE] = tcp.host
+        os.environ[THREADS_VARIABLE] = "1" if tcp.threads else "0"
 
 
 def _tcp_row(channel: TcpChannel) -> str:
     where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
     free = "; port 0: any free port, logged when it listens" if channel.port == 0 else ""
-    return f"{where}  the same objects over the .NET Remoting TCP channel ({', '.join(channel.formatters)}{free})"
+    threads = "; a thread per connection" if channel.threads else ""
+    return (f"{where}  the same objects over the .NET Remoting TCP channel "
+            f"({', '.join(channel.formatters)}{threads}{free})")
 
 
 def spin_wait_note(workers: int, cores: int, window: float) -> str | None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -170,6 +170,16 @@ def run_capturing(fn: Callable[..., Any], *args: Any) -> tuple[Any, CallContextS
     raises, the exception carries that context (:func:`context_left_by`)."""
     try:
         return fn(*args), CURRENT_CONTEXT.get()
+    except BaseException as exc:
+        _carry(exc, _LEFT, CURRENT_CONTEXT.get())
+        raise
+
+
+async def run_capturing_async(make: Callable[..., Awaitable[Any]], *args: Any) -> tuple[Any, CallContextState]:
+    """:func:`run_capturing` for an awaitable: ``await make(*args)`` and the call context it left (run on the
+    event loop for a TCP connection thread, :mod:`gateway.server.off_loop`)."""
+    try:
+        return await make(*args), CURRENT_CONTEXT.get()
     except BaseException as exc:
         _carry(exc, _LEFT, CURRENT_CONTEXT.get())
         raise

@@ -61,9 +61,9 @@ class RemotingApp(ObjectHost):
     ``GATEWAY_LOGGING_FORMAT`` when set (see :func:`gateway.configure_logging`).
     ``tcp_port``: also serve the objects over the .NET Remoting TCP channel on ``tcp_address:tcp_port`` (0: any
     free port), started and stopped with the app's lifespan (see :class:`gateway.tcp.TcpChannel`, whose other
-    options ``tcp_options`` passes on; docs/tcp.md). When they are not given, ``GATEWAY_TCP_PORT`` and
-    ``GATEWAY_TCP_HOST`` decide (what ``remoting-gateway serve --tcp-port N`` sets for an app built in code);
-    default: no TCP channel, on 127.0.0.1.
+    options ``tcp_options`` passes on; docs/tcp.md). When they are not given, ``GATEWAY_TCP_PORT``,
+    ``GATEWAY_TCP_HOST`` and ``GATEWAY_TCP_THREADS`` decide (what ``remoting-gateway serve --tcp-port N
+    [--tcp-threads]`` sets for an app built in code); default: no TCP channel, on 127.0.0.1, no threads.
 
     ``store`` is what the workers of a deployment share (docs/scale-out.md): an
     :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads

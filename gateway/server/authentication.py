@@ -130,6 +130,15 @@ class HttpAuthenticationSink:
         self.public_metadata = public_metadata
         self.allow_anonymous = allow_anonymous
 
+    @property
+    def off_loop_safe(self) -> bool:
+        """Whether this sink finishes without awaiting the event loop, so a TCP channel with ``threads=True``
+        may run it on its connection threads: true with the in-process verifiers (:class:`StaticUsers`,
+        :class:`StaticTokens`, what the configuration file builds); a verifier of the application's own may
+        await anything, so its calls go through the loop."""
+        return all(verifier is None or type(verifier) in (StaticUsers, StaticTokens)
+                   for verifier in (self.basic, self.bearer))
+
     async def __call__(self, request: ServerRequest, call_next: Handler) -> ServerResponse:
         header = request.headers.get("authorization")
         principal: Principal | None = None

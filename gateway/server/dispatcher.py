@@ -6,7 +6,8 @@ one: the object must be of that type, or .NET's "cannot cast from client type" r
 on the contract (never ``getattr`` by a wire name on an arbitrary object). :meth:`Dispatcher.call`:
 authorization, argument decoding with the declared types, renew-on-call of the object's lease, then the call
 itself: ``async def`` methods are awaited on the event loop, plain methods run in a worker thread so they
-never block other requests. Calls to a ContextBoundObject are serialized per instance.
+never block other requests (on a TCP connection thread, :mod:`.off_loop`, they run on that thread and what
+belongs to the loop is handed to it). Calls to a ContextBoundObject are serialized per instance.
 
 The method model (issue 9): an overloaded .NET name is resolved to one operation by the call's method
 signature, else by its arguments' count and wire types (a clear fault when that is ambiguous); out
@@ -56,6 +57,7 @@ from ..model.workers import WORKERS
 from .authorization import AuthorizationRules
 from .faults import new_error_id
 from .identity import Identity, IdentityTable, ServiceEntry
+from .off_loop import handoff_loop, on_loop, start_on_loop
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract: its lease, and System.Object's
 #: ToString / Equals / GetHashCode where the class does not override them (.NET proxies send ToString and
@@ -316,7 +318,12 @@ class Dispatcher:
 
     def start_one_way(self, call: PreparedCall) -> None:
         """Run a one-way call in the background: its caller has its answer already, so a failure is only
-        logged (at ERROR on ``gateway.server``, with an error id)."""
+        logged (at ERROR on ``gateway.server``, with an error id). From a TCP connection thread it starts on
+        the event loop, as one-way calls over HTTP do."""
+        loop = handoff_loop()
+        if loop is not None:
+            start_on_loop(loop, self.start_one_way, call)
+            return
         task = asyncio.get_running_loop().create_task(self._run_one_way(call))
         self._one_way.add(task)
         task.add_done_callback(self._one_way.discard)
@@ -337,11 +344,19 @@ class Dispatcher:
             lease.renew_on_call()
         if BUILTINS.get(op.name) is op:
             return _ready(_object_method(entry, op, args))
+        loop = handoff_loop()
         if isinstance(entry, ServiceEntry) and entry.mode is _SINGLE_CALL and not op.is_async:
-            if op.inline:  # @run_inline: on the loop, in this call's context
+            # @run_inline: on the loop, in this call's context; on a TCP connection thread: there, as Mono runs it
+            if op.inline or loop is not None:
                 return _ready(_perform_single_call(entry, op, args))
             return _in_worker(_perform_single_call, entry, op, args)
         target = entry.target()
+        if loop is not None:  # a TCP connection thread: what belongs to the event loop is handed to it
+            if isinstance(target, ContextBoundObject):
+                return _ready(on_loop(loop, _serialized, target, op, args))
+            if op.is_async:
+                return _ready(on_loop(loop, self._call, target, op, args))
+            return _ready(_perform(target, op, args))
         if isinstance(target, ContextBoundObject):
             return _serialized(target, op, args)
         return self._call(target, op, args)

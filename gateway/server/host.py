@@ -43,6 +43,7 @@ from .lease_manager import LeaseManager
 from .marshal import PeerProxies, ProxyFactory, ServerMarshaller, TypeFilterLevel
 from .metrics import Metrics, metrics_enabled_from_env, metrics_uri
 from .metrics_sink import CallMetricsSink
+from .off_loop import off_loop_obstacle
 from .pages import ServicePages
 from .routing import QuietChain, RequestRouter
 from .sinks import Handler, RequestLoggingSink, ServerRequest, ServerResponse, ServerSink, build_chain
@@ -214,6 +215,12 @@ class ObjectHost:
         full = build_chain(sinks if measuring is None else [measuring, *sinks], router)
         quiet = [sink for sink in sinks if type(sink) is RequestLoggingSink]
         return QuietChain(full, quiet, measuring, router) if len(quiet) == len(sinks) else full
+
+    def off_loop_obstacle(self) -> str | None:
+        """Why this host's sink chain cannot run on a TCP connection thread (None: it can; see
+        :mod:`~gateway.server.off_loop`)."""
+        scaled_out = bool(self.services) or self.peer_proxies is not None or self.leases.index is not None
+        return off_loop_obstacle(self.sinks, self.inspectors, scaled_out)
 
     def add_sink(self, sink: ServerSink) -> None:
         """Append a server sink (innermost, just before the router). Only before the first request."""

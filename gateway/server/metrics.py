@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 from bisect import bisect_left
 from collections.abc import Iterator
 
@@ -104,26 +105,31 @@ class _Series:
 class CallStats:
     """The calls an application served, per :data:`CallKey`: durations and message sizes, bucketed.
 
-    Written only from the event loop's thread (by the metrics sink), so plain ``+=`` is enough; everything
-    is inline here because this runs on every call (about 1 µs).
+    Written by the metrics sink on the event loop's thread and, with ``TcpChannel(threads=True)``, on TCP
+    connection threads: the buckets are found outside the lock, the additions made under it (about 0.1 µs);
+    everything is inline here because this runs on every call (about 1 µs).
     """
 
     def __init__(self) -> None:
         self.series: dict[CallKey, _Series] = {}
+        self._lock = threading.Lock()
 
     def record(self, key: CallKey, seconds: float, request_bytes: int, response_bytes: int) -> None:
-        series = self.series.get(key)
-        if series is None:
-            series = self.series[key] = _Series()
         # the first bucket by a comparison, the others by bisection (a bisect_left call costs 900-1,500
         # instructions, the comparison 50; most calls are fast and small): the same bucket either way
-        series.duration_counts[0 if seconds <= _FIRST_DURATION else bisect_left(DURATION_BUCKETS, seconds)] += 1
-        series.duration_sum += seconds
-        series.request_counts[0 if request_bytes <= _FIRST_SIZE else bisect_left(SIZE_BUCKETS, request_bytes)] += 1
-        series.request_sum += request_bytes
-        series.response_counts[
-            0 if response_bytes <= _FIRST_SIZE else bisect_left(SIZE_BUCKETS, response_bytes)] += 1
-        series.response_sum += response_bytes
+        duration = 0 if seconds <= _FIRST_DURATION else bisect_left(DURATION_BUCKETS, seconds)
+        request = 0 if request_bytes <= _FIRST_SIZE else bisect_left(SIZE_BUCKETS, request_bytes)
+        response = 0 if response_bytes <= _FIRST_SIZE else bisect_left(SIZE_BUCKETS, response_bytes)
+        with self._lock:
+            series = self.series.get(key)
+            if series is None:
+                series = self.series[key] = _Series()
+            series.duration_counts[duration] += 1
+            series.duration_sum += seconds
+            series.request_counts[request] += 1
+            series.request_sum += request_bytes
+            series.response_counts[response] += 1
+            series.response_sum += response_bytes
 
 
 class GatewayCollector(Collector):

@@ -29,48 +29,30 @@ client does not read that answer).
 from __future__ import annotations
 
 import asyncio
-import http
 import logging
 import os
-import struct
 import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from ..server.endpoint import BodyRefused
-from ..server.formatters import media_type
 from ..server.host import ObjectHost
-from ..server.sinks import Handler, ServerRequest, ServerResponse
+from ..server.sinks import Handler, ServerRequest
 from ..server.urls import valid_authority
-from .framing import (
-    FRAME_START,
-    ContentTooLarge,
-    FrameError,
-    FrameLimits,
-    FrameReader,
-    Operation,
-    StatusCode,
-    TcpFrame,
-    write_frame,
-)
+from .framing import ContentTooLarge, FrameError, FrameLimits, FrameReader, Operation, TcpFrame, write_frame
+from .messages import FrameRequests, error_frame, host_port, late_frame_answer, reply_bytes, reply_for
+from .threaded import ConnectionThreads
 
 log = logging.getLogger("gateway.tcp")
 
-#: Content types of formatter messages: a response carrying one is an ordinary reply, faults included.
-MESSAGE_TYPES = frozenset({"application/octet-stream", "text/xml", "application/soap+xml"})
-#: Custom headers that mean something only over HTTP (and would change the ObjRef addresses): dropped.
-_DROPPED = frozenset({"host", "content-length", "content-type", "connection", "transfer-encoding"})
 #: What an application built in code reads when its ``tcp_port`` / ``tcp_address`` are not given: the
 #: ``[tcp]`` section's variables, which ``remoting-gateway serve --tcp-port`` hands a MODULE:APP worker.
 PORT_VARIABLE = "GATEWAY_TCP_PORT"
 HOST_VARIABLE = "GATEWAY_TCP_HOST"
+#: ... and whether its connections are served on threads of their own (``threads``, when not given)
+THREADS_VARIABLE = "GATEWAY_TCP_THREADS"
 _LINGER_BYTES = 1024 * 1024
 _LINGER_SECONDS = 1.0
-_MAX_PHRASE = 512
-_I32 = struct.Struct("<i")
-#: an ordinary reply frame up to its content length: preamble, version 1.0, Reply, one block of content
-_REPLY_START = FRAME_START + b"\x02\x00\x00\x00"
-_END_HEADERS = b"\x00\x00"
 #: (an enum member read from its class costs about 750 instructions on Python 3.11, a global a few: per call)
 _REPLY = Operation.Reply
 _ONE_WAY = Operation.OneWayRequest
@@ -86,19 +68,18 @@ def tcp_port_from_env() -> int | None:
     return int(value)
 
 
+def tcp_threads_from_env() -> bool:
+    """``GATEWAY_TCP_THREADS`` as a boolean (unset or empty: false); a clear error when it is not one."""
+    value = os.environ.get(THREADS_VARIABLE, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"environment variable {THREADS_VARIABLE}: must be true or false, not {value!r}")
+
+
 def tcp_address_from_env(default: str = "127.0.0.1") -> str:
     return os.environ.get(HOST_VARIABLE, "").strip() or default
-
-
-def split_request_uri(request_uri: str) -> tuple[str, str | None]:
-    """``tcp://host:port/obj.rem`` -> (``obj.rem``, ``host:port``); a bare ``/obj.rem`` -> (``obj.rem``, None).
-
-    Mono's client sends the full URL for well-known objects and activation, and only the object URI for
-    calls on client-activated objects."""
-    if request_uri.startswith("tcp://"):
-        authority, _, path = request_uri[6:].partition("/")
-        return path.lstrip("/"), authority or None
-    return request_uri.lstrip("/"), None
 
 
 class TcpChannel:
@@ -110,7 +91,9 @@ class TcpChannel:
     ``frame_timeout`` one whose frame takes longer to arrive (default: the host's body timeout);
     ``max_connections`` bounds concurrent connections (more are closed at once). Replies kick the host's
     spin-wait (the event loop polls for the next request a moment before it sleeps: ``spin_wait_us`` of the
-    app, :mod:`gateway.model.spin_wait`).
+    app, :mod:`gateway.model.spin_wait`). ``threads=True`` serves each connection on a thread of its own,
+    running its calls there as Mono does (:mod:`gateway.tcp.threaded`): a plain ``def`` method is then
+    called without a hand-off to a worker thread (docs/tcp.md "Threads"); not given: ``GATEWAY_TCP_THREADS``.
     """
 
     def __init__(
@@ -125,6 +108,7 @@ class TcpChannel:
         frame_timeout: float | None = None,
         max_connections: int = 1024,
         limits: FrameLimits | None = None,
+        threads: bool | None = None,
     ) -> None:
         self.host = host
         self.address = address
@@ -135,18 +119,21 @@ class TcpChannel:
         self.frame_timeout = host.endpoint.body_timeout if frame_timeout is None else frame_timeout
         self.max_connections = max_connections
         self.limits = limits or FrameLimits.from_limits(host.limits)
-        self._default_type = "application/octet-stream" if "binary" in self.formatters else None
+        self.default_type = "application/octet-stream" if "binary" in self.formatters else None
         self._chain: Handler | None = None
         self._server: asyncio.Server | None = None
-        self._connections: dict[Connection, None] = {}  # the open ones, in order
+        self.threads = tcp_threads_from_env() if threads is None else threads
+        #: the open connections, in order (Connection, or ThreadedConnection with threads)
+        self._connections: dict[Any, None] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._threads: ConnectionThreads | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     @property
     def url(self) -> str:
         """``tcp://address:port`` (the bound port once started)."""
-        return self.public_url or f"tcp://{_authority(self.address, self.port)}"
+        return self.public_url or f"tcp://{host_port(self.address, self.port)}"
 
     @property
     def connections(self) -> int:
@@ -155,21 +142,32 @@ class TcpChannel:
 
     async def start(self) -> TcpChannel:
         """Start listening; the host's ObjRefs carry this channel's address from now on."""
-        if self._server is not None:
+        if self._server is not None or self._threads is not None:
             return self
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: Connection(self), self.address, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
-        if timeouts:
-            self._sweeper = asyncio.create_task(self._sweep(min(1.0, max(0.05, min(timeouts) / 4))))
+        if self.threads:
+            self._threads = ConnectionThreads(self)
+            self.port = await self._threads.start()
+        else:
+            loop = asyncio.get_running_loop()
+            self._server = await loop.create_server(lambda: Connection(self), self.address, self.port)
+            self.port = self._server.sockets[0].getsockname()[1]
+            timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
+            if timeouts:
+                self._sweeper = asyncio.create_task(self._sweep(min(1.0, max(0.05, min(timeouts) / 4))))
         self.host.channels.append(self)
         self.host.leases.ensure_running()
         log.info("TCP channel listening on %s", self.url)
         return self
 
     async def close(self) -> None:
-        """Stop listening and close every connection (a call in progress is cancelled)."""
+        """Stop listening and close every connection (a call in progress is cancelled; on a connection thread it
+        finishes first)."""
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            if self in self.host.channels:
+                self.host.channels.remove(self)
+            await threads.close()
+            return
         server, self._server = self._server, None
         if server is None:
             return
@@ -218,7 +216,7 @@ class TcpChannel:
         if not name:
             server = request.scope.get("server")
             name = str(server[0]) if server else self.address
-        return f"tcp://{_authority(name, self.port)}"
+        return f"tcp://{host_port(name, self.port)}"
 
     # ------------------------------------------------------------ connections
 
@@ -226,49 +224,6 @@ class TcpChannel:
         if self._chain is None:
             self._chain = self.host.channel_chain(self.formatters)
         return self._chain
-
-
-def reply_for(response: ServerResponse) -> TcpFrame:
-    """A reply frame for ``response``: an ordinary reply when it holds a formatter message (faults too; a
-    binary one has no content type, as from Mono), else the spec's error frame (status code 1 and a phrase)."""
-    media = media_type(response.content_type)
-    if response.body and (media in MESSAGE_TYPES or not media):  # the binary formatter names no content type
-        frame = TcpFrame(Operation.Reply, response.body, content_type=response.content_type or None)
-        if response.status != 200:
-            status = str(response.status)
-            frame.custom = [("__HttpStatusCode", status), ("__HttpReasonPhrase", _phrase(response.status))]
-        return frame
-    text = response.body.decode("utf-8", "replace").strip().splitlines()
-    detail = f"{response.status} {_phrase(response.status)}" + (f": {text[0]}" if text else "")
-    return error_frame(detail, close=False)
-
-
-def reply_bytes(response: ServerResponse) -> bytes:
-    """The bytes of :func:`reply_for`'s frame, built in one join for an ordinary 200 reply (every call that
-    does not fail), the content type's header encoded once per content type."""
-    body = response.body
-    if response.status == 200 and body:
-        content_type = response.content_type
-        header = _CONTENT_TYPE_HEADERS.get(content_type)
-        if header is None and len(_CONTENT_TYPE_HEADERS) < 64:
-            media = media_type(content_type)
-            if media in MESSAGE_TYPES or not media:
-                header = b"" if not content_type else b"\x06\x00\x01\x01" + _I32.pack(len(
-                    encoded := content_type.encode("utf-8"))) + encoded  # fmt: skip
-                _CONTENT_TYPE_HEADERS[content_type] = header
-        if header is not None:
-            return b"".join((_REPLY_START, _I32.pack(len(body)), header, _END_HEADERS, body))
-    return write_frame(reply_for(response))
-
-
-#: content type of a 200 reply -> its ContentType header's bytes (b"": none); only message types (bounded)
-_CONTENT_TYPE_HEADERS: dict[str | None, bytes] = {}
-
-
-def error_frame(message: str, close: bool = True) -> TcpFrame:
-    """The [MS-NRTP] error reply: status code Error, the message as status phrase, and close-connection."""
-    return TcpFrame(Operation.Reply, b"", status_code=StatusCode.Error, status_phrase=message[:_MAX_PHRASE],
-                    close_connection=close)
 
 
 class Connection(asyncio.Protocol):
@@ -288,8 +243,7 @@ class Connection(asyncio.Protocol):
         self.deadline: float | None = None
         self.call: asyncio.Task[None] | None = None
         self.peer: str | None = None
-        self.local: tuple[str, int] = (channel.address, channel.port)
-        self.scope: dict[str, Any] = {}
+        self.requests = FrameRequests(channel, (channel.address, channel.port), None)
         self._chain: Handler | None = None
         self._frame_deadline: float | None = None
         self._ending = False  # an answer that ends the connection is on its way: read nothing more
@@ -298,8 +252,6 @@ class Connection(asyncio.Protocol):
         self._reading = True
         self._writable = True
         self._eof = False
-        self._last_uri: str | None = None
-        self._last_target: tuple[str, str] = ("", "")  # (object URI, host header) of _last_uri
         #: the connection's event loop, from connection_made on (``asyncio.get_running_loop()`` makes a
         #: ``getpid`` system call each time in CPython 3.11: once a connection, not once a call)
         self._loop: asyncio.AbstractEventLoop
@@ -318,11 +270,8 @@ class Connection(asyncio.Protocol):
         channel._connections[self] = None
         peer = transport.get_extra_info("peername")
         local = transport.get_extra_info("sockname")
-        self.peer = str(peer[0]) if peer else None
-        if local:
-            self.local = (str(local[0]), int(local[1]))
-        self.scope = {"type": "tcp", "scheme": "tcp", "server": self.local, "client": peer[:2] if peer else None,
-                      "root_path": ""}  # fmt: skip
+        self.requests = FrameRequests(channel, (str(local[0]), int(local[1])) if local else self.requests.local, peer)
+        self.peer = self.requests.peer
         self._chain = channel.chain()
         # the lease manager runs on this loop (checked once per connection, not per call: about 1,600
         # instructions; the app's shutdown closes this channel, its connections included, before it stops the
@@ -423,7 +372,7 @@ class Connection(asyncio.Protocol):
         channel = self.channel
         assert self._chain is not None
         try:
-            response = await self._chain(self._request(frame))
+            response = await self._chain(self.requests.request(frame))
         except Exception:  # a failing sink: answer, as uvicorn answers 500, and close
             self.call = None
             log.exception("TCP channel: the request for /%s failed", frame.request_uri)
@@ -449,25 +398,6 @@ class Connection(asyncio.Protocol):
             return
         self._serve(b"")
 
-    def _request(self, frame: TcpFrame) -> ServerRequest:
-        """The sinks' view of a request frame (see the module docstring): the object URI and host of the last
-        request URI remembered (a connection nearly always calls the same object; a host that is no host and
-        port is taken as none), and no header work for a frame without custom headers (Mono's binary calls)."""
-        text = frame.request_uri or ""
-        if text != self._last_uri:
-            uri, authority = split_request_uri(text)
-            public = self.channel.public_url
-            valid = authority if authority and valid_authority(authority) else None
-            host = public[len("tcp://"):] if public else valid or _authority(*self.local)
-            self._last_uri, self._last_target = text, (uri, host)
-        uri, host = self._last_target
-        headers = _custom_headers(frame.custom) if frame.custom else {}
-        content_type = frame.content_type or self.channel._default_type
-        if content_type is not None:
-            headers["content-type"] = content_type
-        headers["host"] = host
-        return ServerRequest("POST", uri, "", headers, frame.body, self.peer, self.scope)
-
     # ------------------------------------------------------------ ending
 
     def expire(self) -> None:
@@ -483,17 +413,14 @@ class Connection(asyncio.Protocol):
             return
         timeout = self.channel.frame_timeout
         log.info("TCP channel: the frame from %s did not arrive within %s s", self.peer, timeout)
-        head = frames.pending_head
-        if head is not None:
-            self._start(self._refuse(head, BodyRefused(f"the message content did not arrive within {timeout:g} s",
-                                                       408)))  # fmt: skip
-            return
-        try:
-            frames.check_start()
-        except FrameError:
+        answer = late_frame_answer(frames, timeout)
+        if isinstance(answer, BodyRefused):
+            assert frames.pending_head is not None
+            self._start(self._refuse(frames.pending_head, answer))
+        elif answer is None:
             self._close()
-            return
-        self._answer_and_close(error_frame(f"the message frame did not arrive within {timeout:g} s"))
+        else:
+            self._answer_and_close(answer)
 
     def _start(self, answer: Coroutine[Any, Any, None]) -> None:
         """Run ``answer`` (a refusal through the chain) as this connection's call; nothing more is read."""
@@ -505,7 +432,7 @@ class Connection(asyncio.Protocol):
         """Answer a request whose content was not read (too large, too slow) through the chain, then close."""
         assert self._chain is not None
         frame.body = b""
-        request = self._request(frame)
+        request = self.requests.request(frame)
         request.body_error = error
         try:
             response = await self._chain(request)
@@ -561,35 +488,11 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
 
-def _custom_headers(custom: list[tuple[str, str]]) -> dict[str, str]:
-    """A request frame's custom headers as the sinks' headers: lower-case names, HTTP-only ones dropped
-    (see ``_DROPPED``), an HTTP proxy's ``X-Forwarded-*`` never taken from a TCP caller."""
-    headers = {}
-    for name, value in custom:
-        lower = name.lower()
-        if lower not in _DROPPED and not lower.startswith("x-forwarded-"):
-            headers[lower] = value
-    return headers
-
-
-def _phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
 def _hostname(host_header: str) -> str:
     """The host part of an HTTP ``Host`` header (``name:port``, ``[::1]:8000``)."""
     if host_header.startswith("["):
         return host_header[: host_header.find("]") + 1]
     return host_header.rpartition(":")[0] if ":" in host_header else host_header
-
-
-def _authority(host: str, port: int) -> str:
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    return f"{host}:{port}"
 
 
 async def serve_tcp(

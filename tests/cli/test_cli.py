@@ -201,7 +201,8 @@ def test_serve_refuses_with_a_message_and_a_status(
 ) -> None:
     monkeypatch.chdir(REPO_ROOT)
     monkeypatch.setattr(sys, "path", list(sys.path))  # main() puts --app-dir first
-    for variable in ("GATEWAY_TCP_PORT", "GATEWAY_TCP_HOST"):  # serve hands --tcp-port to the app through them
+    for variable in ("GATEWAY_TCP_PORT", "GATEWAY_TCP_HOST", "GATEWAY_TCP_THREADS"):  # serve hands --tcp-port to
+        # the app through them
         monkeypatch.setenv(variable, "")
     for variable in ("GATEWAY_LOGGING_LEVEL", "GATEWAY_LOGGING_FORMAT"):  # and the logging, before importing it
         monkeypatch.setenv(variable, "")  # recorded, so that what serve sets is undone too
@@ -236,6 +237,14 @@ def test_serve_module_app_with_tcp_port_serves_the_objects_over_tcp_too() -> Non
         with RemotingClient(timeout=10) as client:  # HTTP as before
             assert client.get_object(IHello, url + "SayHello.soap").HelloMethod("http") == "Hi there http"
     assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap)" in printed
+
+
+def test_serve_module_app_with_tcp_threads_serves_each_connection_on_a_thread() -> None:
+    tcp_port = free_port()
+    with serving("examples.remoting_samples:app", "--tcp-port", str(tcp_port), "--tcp-threads") as (_, printed):
+        assert_served_over_tcp(f"tcp://127.0.0.1:{tcp_port}/", tcp_port)
+    assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap; a " \
+           "thread per connection)" in printed
 
 
 def test_serve_config_toml_tcp_section(tmp_path: Path) -> None:

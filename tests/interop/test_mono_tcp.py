@@ -2,10 +2,11 @@
 
 * ``csharp/TestClient.cs`` with a ``tcp://`` base URL (a Mono ``TcpChannel`` that also listens on a free
   loopback port, for callbacks) against ``tests.interop.tcp_app:app`` (the reference samples over HTTP and
-  TCP, type filter Full): every check, with the binary formatter (the TCP default) and with the SOAP
-  formatter over TCP, plus the ``sponsor`` group: a sponsor living in the Mono client, registered on a
-  client-activated object's lease, is called back over the client's own TCP channel and keeps the object
-  alive.
+  TCP, type filter Full; its TCP connections served on the event loop, and each on a thread of its own as
+  Mono's server does, ``GATEWAY_TCP_THREADS=1``): every check, with the binary formatter (the TCP default)
+  and with the SOAP formatter over TCP, plus the ``sponsor`` group: a sponsor living in the Mono client,
+  registered on a client-activated object's lease, is called back over the client's own TCP channel and
+  keeps the object alive.
 * Our Python clients (sync and async, binary by default, SOAP on request) against ``TestServer.exe --tcp``,
   a Mono ``TcpChannel`` server: hello, SingleCall/Singleton, echo, arrays, by-value objects, the custom
   exception with its field, client-activated objects with their lease and expiry, ObjRefs returned and
@@ -67,11 +68,13 @@ def mono_binaries() -> mono_build.MonoBuild:
     return mono_build.build()
 
 
-@pytest.fixture(scope="module")
-def gateway_tcp() -> Iterator[tuple[str, str]]:
-    """Our app over HTTP and TCP; yields (``http://…/``, ``tcp://…/``)."""
+@pytest.fixture(scope="module", params=["loop", "threads"])
+def gateway_tcp(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """Our app over HTTP and TCP, its TCP connections served on the event loop or each on a thread of its own
+    (``TcpChannel(threads=True)``, Mono's model); yields (``http://…/``, ``tcp://…/``)."""
     port = free_port()
-    with live_server(TCP_APP, env={"GATEWAY_TCP_PORT": str(port)}) as http_url:
+    env = {"GATEWAY_TCP_PORT": str(port), "GATEWAY_TCP_THREADS": "1" if request.param == "threads" else "0"}
+    with live_server(TCP_APP, env=env) as http_url:
         yield http_url, f"tcp://127.0.0.1:{port}/"
 
 
@@ -176,10 +179,11 @@ def test_mono_tcp_client_against_serve_with_a_dotnet_app_config(
         run.require_pass(check, "Mono TCP client against serve --config")
 
 
-def test_mono_tcp_client_against_serve_tcp_port(mono_binaries: mono_build.MonoBuild) -> None:
+@pytest.mark.parametrize("threads", [(), ("--tcp-threads",)], ids=["loop", "threads"])
+def test_mono_tcp_client_against_serve_tcp_port(mono_binaries: mono_build.MonoBuild, threads: tuple[str, ...]) -> None:
     tcp_port, http_port = free_port(), free_port()
     command = [sys.executable, "-m", "gateway", "serve", "examples.remoting_samples:app", "--tcp-port",
-               str(tcp_port), "--port", str(http_port), "--log-level", "warning"]
+               str(tcp_port), *threads, "--port", str(http_port), "--log-level", "warning"]
     with live_process(command, http_port, name="remoting-gateway serve --tcp-port"):
         run = _run_client(mono_binaries, f"tcp://127.0.0.1:{tcp_port}/", "--binary", "--only", "hello,cao")
         soap = _run_client(mono_binaries, f"tcp://127.0.0.1:{tcp_port}/", "--only", "hello")

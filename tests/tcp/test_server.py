@@ -41,7 +41,7 @@ from gateway.server.routing import QuietChain
 from gateway.server.sinks import ServerResponse
 from gateway.tcp import FrameLimits, FrameReader, Operation, TcpFrame, write_frame
 from gateway.tcp.framing import StatusCode, write_chunked
-from gateway.tcp.server import reply_for, split_request_uri
+from gateway.tcp.messages import reply_for, split_request_uri
 from soap import BinaryFormatter
 
 try:
@@ -74,9 +74,13 @@ def samples_app(**options: Any) -> RemotingApp:
     return register(RemotingApp(lifetime=LIFETIME, tcp_port=0, tcp_options=tcp_options, **options))
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[RemotingApp, str]]:
-    app = samples_app()
+#: the two ways the channel serves connections: on the event loop, or a thread per connection (Mono's model)
+MODES = {"loop": False, "threads": True}
+
+
+@pytest.fixture(scope="module", params=sorted(MODES))
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[RemotingApp, str]]:
+    app = samples_app(tcp_options={"threads": MODES[request.param]})
     with serve(app) as http_url:
         yield app, http_url
 
@@ -335,9 +339,10 @@ def test_public_urls_on_both_channels() -> None:
 # ------------------------------------------------------------------ the shared sink chain
 
 
-def test_authentication_sink_guards_the_tcp_channel_too() -> None:
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_authentication_sink_guards_the_tcp_channel_too(mode: str) -> None:
     users = StaticUsers({"alice": ("secret", [])})
-    app = samples_app(sinks=[HttpAuthenticationSink(basic=users)])
+    app = samples_app(sinks=[HttpAuthenticationSink(basic=users)], tcp_options={"threads": MODES[mode]})
     with serve(app):
         assert app.tcp is not None
         url = app.tcp.url + "/SayHello.rem"
@@ -349,8 +354,9 @@ def test_authentication_sink_guards_the_tcp_channel_too() -> None:
             assert alice.get_object(IHello, url).HelloMethod("x") == "Hi there x"
 
 
-def test_calls_through_the_default_chain_are_answered_alike_and_counted() -> None:
-    app = samples_app(metrics=True)
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_calls_through_the_default_chain_are_answered_alike_and_counted(mode: str) -> None:
+    app = samples_app(metrics=True, tcp_options={"threads": MODES[mode]})
     with serve(app):
         assert app.tcp is not None and app.metrics is not None
         assert isinstance(app.tcp.chain(), QuietChain)  # the shortcut past the (quiet) logging sink
@@ -532,8 +538,9 @@ def test_memory_stays_bounded_under_many_oversized_promises(port: int, app: Remo
     assert_serving(port, app)
 
 
-def test_connection_limit() -> None:
-    app = samples_app(tcp_options={"max_connections": 2})
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_connection_limit(mode: str) -> None:
+    app = samples_app(tcp_options={"max_connections": 2, "threads": MODES[mode]})
     with serve(app):
         assert app.tcp is not None
         port = app.tcp.port
@@ -547,8 +554,9 @@ def test_connection_limit() -> None:
         assert_serving(port, app)
 
 
-def test_the_channel_stops_with_the_app() -> None:
-    app = samples_app()
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_the_channel_stops_with_the_app(mode: str) -> None:
+    app = samples_app(tcp_options={"threads": MODES[mode]})
     with serve(app):
         assert app.tcp is not None
         port = app.tcp.port
