@@ -10,13 +10,14 @@ server answering without any work, so every ratio is pulled towards 1). ``--conn
 connection. The same client measures HTTP (the same 135-byte MS-NRBF body, HTTP/1.1 keep-alive POSTs), so
 both channels are measured alike. Servers, pinned to core 0, one at a time:
 
-  tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel; the sync
-          ``HelloMethod`` of ``examples.hello`` (each call runs on a worker thread)
+  tcp     ``benchmarks.hello_tcp_app:app`` under uvicorn (uvloop + httptools): its TCP channel with every
+          connection on the event loop (``TCP_THREADS=0``); the sync ``HelloMethod`` of ``examples.hello``
+          (each call runs on a worker thread)
   http    the same process, over HTTP with the binary formatter
   tcp-async, http-async   the same with ``HELLO_ASYNC=1``: ``async def HelloMethod`` (no thread hop)
-  tcp-threads, tcp-threads-async   the same over a TCP channel with ``threads=True`` (``TCP_THREADS=1``): a
+  tcp-threads, tcp-threads-async   the same over the TCP channel as it is by default (``TCP_THREADS=1``): a
           thread per connection running the call there, Mono's model (the sync method with no hop; the async
-          one handed to the event loop and back)
+          one runs on the event loop, which serves the connection from its first call on)
   bare    ``bare_tcp_server.py``: a canned reply to every read on uvloop (the ceiling of a Python server)
   floor   ``c/canned_tcp.c``, built with ``cc``: the same canned reply from a C epoll loop (the ceiling of any
           server: what the load client, the loopback and the wake-ups take)
@@ -118,7 +119,8 @@ class Target:
 def gateway_target(variant: str, threads: bool = False) -> Target:
     """The gateway with a sync ``HelloMethod`` (``""``: run on a worker thread) or an async one (``"-async"``);
     with ``threads``, its TCP channel serves each connection on a thread of its own (``TcpChannel(threads=
-    True)``: the sync method runs there, the async one is handed to the event loop), measured over TCP only."""
+    True)``: the sync method runs there; the async one on the event loop, which then serves the connection),
+    measured over TCP only."""
     prefix = "tcp-threads" if threads else "tcp"
     loads = ((f"{prefix}{variant}", "tcp"),) if threads else ((f"tcp{variant}", "tcp"), (f"http{variant}", "http"))
     return Target(
@@ -246,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, RuntimeError) as exc:  # no mono/mcs, or the build failed
             print(f"(Mono reference rows skipped: {exc})")
     labels = {
-        "tcp": "gateway TCP, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
-        "tcp-async": "gateway TCP, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
+        "tcp": "gateway TCP loop, sync HelloMethod", "http": "gateway HTTP, sync HelloMethod",
+        "tcp-async": "gateway TCP loop, async HelloMethod", "http-async": "gateway HTTP, async HelloMethod",
         "tcp-threads": "gateway TCP threads, sync HelloMethod",
         "tcp-threads-async": "gateway TCP threads, async HelloMethod",
         "bare": "bare asyncio server (ceiling)", "floor": "C canned reply (floor)",
@@ -322,16 +324,16 @@ def report(args: argparse.Namespace, labels: dict[str, str], runs: dict[str, lis
     for c in args.connection_counts:
         for variant, method in (("", "sync"), ("-async", "async")):
             tcp = f"tcp{variant}@{c}"
-            ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP/HTTP, {method}, {c} conn."))
+            ratios.append(Ratio(tcp, f"http{variant}@{c}", 1.3, label=f"TCP loop/HTTP, {method}, {c} conn."))
             if f"mono@{c}" in runs:
-                ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP/Mono TCP, {method}, {c} conn."))
-        # a thread per connection (Mono's model): the sync method without a hand-off; the async one handed to
-        # the loop (information: the loop's own channel is the one for async methods)
+                ratios.append(Ratio(tcp, f"mono@{c}", 2.0, label=f"gateway TCP loop/Mono TCP, {method}, {c} conn."))
+        # a thread per connection (Mono's model): the sync method without a hand-off; the async one on the loop,
+        # its connection handed to the loop after the first call
         ratios.append(Ratio(f"tcp-threads@{c}", f"http@{c}", 1.3, label=f"TCP threads/HTTP, sync, {c} conn."))
         if f"mono@{c}" in runs:
             ratios.append(Ratio(f"tcp-threads@{c}", f"mono@{c}", 2.0,
                                 label=f"gateway TCP threads/Mono TCP, sync, {c} conn."))
-            ratios.append(Ratio(f"tcp-threads-async@{c}", f"mono@{c}", None,
+            ratios.append(Ratio(f"tcp-threads-async@{c}", f"mono@{c}", 2.0,
                                 label=f"gateway TCP threads/Mono TCP, async, {c} conn."))
         if f"mono@{c}" in runs:  # what no asyncio server here can pass: the ceiling against Mono
             ratios.append(Ratio(f"bare@{c}", f"mono@{c}", None, label=f"bare asyncio ceiling/Mono TCP, {c} conn."))

@@ -1,6 +1,6 @@
 """``remoting-gateway``: serve an application, print its WSDL, generate a client stub, check a deployment.
 
-    remoting-gateway serve MODULE:APP [--host H] [--port P] [--tcp-port T [--tcp-threads]] [--workers N] [--reload]
+    remoting-gateway serve MODULE:APP [--host H] [--port P] [--tcp-port T [--no-tcp-threads]] [--workers N] [--reload]
                                [--config FILE]
     remoting-gateway serve --config FILE [--module MOD ...] [--host H] [--port P] [--tcp-port T] [--workers N]
     remoting-gateway wsdl MODULE:APP URI [--dialect literal|soap12|remoting] [--url BASE]
@@ -14,8 +14,8 @@ or ``--reload``). With ``MODULE:APP`` the application is the one built in code, 
 only set ``[server]``, ``[logging]`` and the ``[tcp]`` port, host and threads (handed to the app as
 ``GATEWAY_TCP_PORT``, ``GATEWAY_TCP_HOST`` and ``GATEWAY_TCP_THREADS``, which ``RemotingApp`` reads when its code
 does not set them). ``--tcp-port`` also serves the objects over the .NET Remoting TCP channel (docs/tcp.md), in
-one process (``--tcp-threads``: a thread per connection). Exit status: 0, 1 when the configuration or the
-application is wrong, 2 for a usage error.
+one process (a thread per connection; ``--no-tcp-threads``: all on the event loop). Exit status: 0, 1 when
+the configuration or the application is wrong, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -95,10 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tcp-port", type=int, metavar="PORT",
                        help="also serve the objects over the .NET Remoting TCP channel on PORT (tcp://; 0: any "
                             "free port; default: the file's [tcp] port, else none)")
-    serve.add_argument("--tcp-threads", action="store_const", const=True, default=None,
+    serve.add_argument("--tcp-threads", action=argparse.BooleanOptionalAction, default=None,
                        help="serve each TCP connection on a thread of its own, running its calls there as Mono "
-                            "does (fastest for plain def methods at few connections; default: the file's [tcp] "
-                            "threads, else off)")
+                            "does (--no-tcp-threads: every connection on the event loop; default: the file's "
+                            "[tcp] threads, else on)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--reload", action="store_true", help="restart when source files change (development)")
     serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
@@ -301,7 +301,7 @@ def _hand_tcp_to_the_app(args: argparse.Namespace, tcp: TcpSettings) -> None:
 def _tcp_row(channel: TcpChannel) -> str:
     where = f"tcp://{_base_url(channel.address, channel.port).partition('//')[2]}/"
     free = "; port 0: any free port, logged when it listens" if channel.port == 0 else ""
-    threads = "; a thread per connection" if channel.threads else ""
+    threads = "" if channel.threads else "; every connection on the event loop"
     return (f"{where}  the same objects over the .NET Remoting TCP channel "
             f"({', '.join(channel.formatters)}{threads}{free})")
 

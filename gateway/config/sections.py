@@ -222,9 +222,10 @@ class TcpSettings(Section):
     )
     max_connections: int = setting(1024, Integer(1), "Connections open at once; more are closed at once.")
     threads: bool = setting(
-        False, Boolean(),
-        "A thread per connection running its calls, as Mono does: plain `def` methods answer about twice as fast "
-        "at one connection; `async def` methods and many busy connections are faster without (docs/tcp.md).",
+        True, Boolean(),
+        "A thread per connection running its calls, as Mono does (plain `def` methods answer about twice as fast "
+        "at one connection; a connection calling `async def` methods goes to the event loop); false: every "
+        "connection on the event loop, a shorter tail under many busy connections (docs/tcp.md).",
     )
 
     def problems(self) -> list[str]:

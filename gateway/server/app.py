@@ -63,7 +63,8 @@ class RemotingApp(ObjectHost):
     free port), started and stopped with the app's lifespan (see :class:`gateway.tcp.TcpChannel`, whose other
     options ``tcp_options`` passes on; docs/tcp.md). When they are not given, ``GATEWAY_TCP_PORT``,
     ``GATEWAY_TCP_HOST`` and ``GATEWAY_TCP_THREADS`` decide (what ``remoting-gateway serve --tcp-port N
-    [--tcp-threads]`` sets for an app built in code); default: no TCP channel, on 127.0.0.1, no threads.
+    [--no-tcp-threads]`` sets for an app built in code); default: no TCP channel, on 127.0.0.1, a thread per
+    connection.
 
     ``store`` is what the workers of a deployment share (docs/scale-out.md): an
     :class:`~gateway.store.interface.ObjectStore`, a URL (``"redis://host:6379/0"``) or None, which reads

@@ -17,6 +17,8 @@ The pieces:
   left half-run on a thread that has no loop.
 * :func:`on_loop`: runs an awaitable on the loop, in a copy of this thread's context (the call context and
   the principal go along), and waits for it; the call context it left comes back, as from a worker.
+  :func:`loop_was_needed` tells the connection afterwards, which then hands itself to the loop, where such
+  calls cost no hand-off.
 
 The identity table, the leases and the call statistics take locks of their own, as they did already for
 plain methods on worker threads (which marshal objects and renew leases from there).
@@ -76,10 +78,18 @@ def on_loop(loop: asyncio.AbstractEventLoop, make: Callable[..., Awaitable[T]], 
     left is installed here (an exception carries it, as :func:`~gateway.model.call_context.run_capturing`'s)."""
     # (the task starts in a copy of this thread's context: run_coroutine_threadsafe schedules it with
     # call_soon_threadsafe, which copies the calling thread's context, and the task copies that one)
+    _THREAD.needed_loop = True
     value, state = asyncio.run_coroutine_threadsafe(run_capturing_async(make, *args), loop).result()
     CURRENT_CONTEXT.set(state)
     result: T = value
     return result
+
+
+def loop_was_needed() -> bool:
+    """Whether a call on this thread waited for the event loop (:func:`on_loop`) since the last time asked."""
+    needed: bool = getattr(_THREAD, "needed_loop", False)
+    _THREAD.needed_loop = False
+    return needed
 
 
 def start_on_loop(loop: asyncio.AbstractEventLoop, start: Callable[..., object], *args: Any) -> None:

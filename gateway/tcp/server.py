@@ -24,6 +24,11 @@ connection is followed by a lingering close (our side shut, what the peer still 
 1 s or 1 MiB, so the kernel does not reset the answer away). A one-way request
 (``OneWayRequest``) runs and gets no reply, as [MS-NRTP] says (Mono's server answers it anyway; Mono's own
 client does not read that answer).
+
+By default (``threads=True``) a thread per connection serves it first, Mono's way (:mod:`gateway.tcp.threaded`),
+with the same answers (:mod:`gateway.tcp.messages`); a connection whose calls need the event loop is handed
+to it (:meth:`TcpChannel.adopt`) and served as above from then on. ``threads=False`` serves every connection
+on the event loop from the start.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -69,11 +75,11 @@ def tcp_port_from_env() -> int | None:
 
 
 def tcp_threads_from_env() -> bool:
-    """``GATEWAY_TCP_THREADS`` as a boolean (unset or empty: false); a clear error when it is not one."""
+    """``GATEWAY_TCP_THREADS`` as a boolean (unset or empty: true, the default); a clear error when it is not one."""
     value = os.environ.get(THREADS_VARIABLE, "").strip().lower()
-    if value in ("", "0", "false", "no", "off"):
+    if value in ("0", "false", "no", "off"):
         return False
-    if value in ("1", "true", "yes", "on"):
+    if value in ("", "1", "true", "yes", "on"):
         return True
     raise ValueError(f"environment variable {THREADS_VARIABLE}: must be true or false, not {value!r}")
 
@@ -91,9 +97,10 @@ class TcpChannel:
     ``frame_timeout`` one whose frame takes longer to arrive (default: the host's body timeout);
     ``max_connections`` bounds concurrent connections (more are closed at once). Replies kick the host's
     spin-wait (the event loop polls for the next request a moment before it sleeps: ``spin_wait_us`` of the
-    app, :mod:`gateway.model.spin_wait`). ``threads=True`` serves each connection on a thread of its own,
-    running its calls there as Mono does (:mod:`gateway.tcp.threaded`): a plain ``def`` method is then
-    called without a hand-off to a worker thread (docs/tcp.md "Threads"); not given: ``GATEWAY_TCP_THREADS``.
+    app, :mod:`gateway.model.spin_wait`). ``threads`` (default: ``GATEWAY_TCP_THREADS``, else true) serves
+    each connection on a thread of its own, running its calls there as Mono does (:mod:`gateway.tcp.threaded`):
+    a plain ``def`` method is called without a hand-off to a worker thread, and a connection whose calls need
+    the event loop is handed to it; ``threads=False`` serves every connection on the loop (docs/tcp.md "Threads").
     """
 
     def __init__(
@@ -124,7 +131,7 @@ class TcpChannel:
         self._server: asyncio.Server | None = None
         self.threads = tcp_threads_from_env() if threads is None else threads
         #: the open connections, in order (Connection, or ThreadedConnection with threads)
-        self._connections: dict[Any, None] = {}
+        self.open_connections: dict[Any, None] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._threads: ConnectionThreads | None = None
 
@@ -138,7 +145,7 @@ class TcpChannel:
     @property
     def connections(self) -> int:
         """Connections open right now."""
-        return len(self._connections)
+        return len(self.open_connections)
 
     async def start(self) -> TcpChannel:
         """Start listening; the host's ObjRefs carry this channel's address from now on."""
@@ -151,9 +158,9 @@ class TcpChannel:
             loop = asyncio.get_running_loop()
             self._server = await loop.create_server(lambda: Connection(self), self.address, self.port)
             self.port = self._server.sockets[0].getsockname()[1]
-            timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
-            if timeouts:
-                self._sweeper = asyncio.create_task(self._sweep(min(1.0, max(0.05, min(timeouts) / 4))))
+        timeouts = [t for t in (self.idle_timeout, self.frame_timeout) if t is not None]
+        if timeouts:  # (with threads, for the connections handed to the event loop)
+            self._sweeper = asyncio.create_task(self._sweep(min(1.0, max(0.05, min(timeouts) / 4))))
         self.host.channels.append(self)
         self.host.leases.ensure_running()
         log.info("TCP channel listening on %s", self.url)
@@ -163,20 +170,18 @@ class TcpChannel:
         """Stop listening and close every connection (a call in progress is cancelled; on a connection thread it
         finishes first)."""
         threads, self._threads = self._threads, None
-        if threads is not None:
-            if self in self.host.channels:
-                self.host.channels.remove(self)
-            await threads.close()
-            return
         server, self._server = self._server, None
-        if server is None:
+        if server is None and threads is None:
             return
         if self in self.host.channels:
             self.host.channels.remove(self)
-        server.close()
+        if server is not None:
+            server.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
-        connections = list(self._connections)
+        if threads is not None:
+            await threads.close()
+        connections = [c for c in list(self.open_connections) if isinstance(c, Connection)]
         calls = [c.call for c in connections if c.call is not None]
         for call in calls:
             call.cancel()
@@ -184,7 +189,8 @@ class TcpChannel:
             connection._close()
         if calls:
             await asyncio.gather(*calls, return_exceptions=True)
-        await server.wait_closed()
+        if server is not None:
+            await server.wait_closed()
 
     async def _sweep(self, interval: float) -> None:
         """Close connections past their deadline (idle, or a frame too slow): one timer for the whole channel
@@ -192,8 +198,8 @@ class TcpChannel:
         while True:
             await asyncio.sleep(interval)
             now = time.monotonic()
-            for connection in list(self._connections):
-                if connection.deadline is not None and now >= connection.deadline:
+            for connection in list(self.open_connections):
+                if connection.deadline is not None and now >= connection.deadline:  # (None: a thread's own)
                     connection.expire()
 
     async def __aenter__(self) -> TcpChannel:
@@ -201,6 +207,23 @@ class TcpChannel:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def adopt(self, sock: socket.socket, frames: FrameReader) -> None:
+        """Serve ``sock``, an accepted connection (``frames`` holding what was read of it so far), on the event
+        loop from now on: a connection thread hands over a connection whose calls need the loop."""
+        if self._server is None and self._threads is None:  # closed meanwhile
+            sock.close()
+            return
+        connection = Connection(self)
+        connection.frames = frames
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(lambda: connection, sock)
+        except (OSError, RuntimeError) as exc:  # the peer went away meanwhile, or the loop is closing
+            log.debug("TCP channel: a connection could not be handed to the event loop: %s", exc)
+            sock.close()
+            return
+        if connection.call is None and not connection._ending and frames.buffered:
+            connection._serve(b"")  # a frame (or part of one) had arrived already
 
     # ------------------------------------------------------------ addresses
 
@@ -262,12 +285,12 @@ class Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport subclass
         self._loop = asyncio.get_running_loop()
         channel = self.channel
-        if len(channel._connections) >= channel.max_connections:
-            log.warning("TCP channel: %d connections open, refusing one more", len(channel._connections))
+        if len(channel.open_connections) >= channel.max_connections:
+            log.warning("TCP channel: %d connections open, refusing one more", len(channel.open_connections))
             self._ending = True
             transport.close()
             return
-        channel._connections[self] = None
+        channel.open_connections[self] = None
         peer = transport.get_extra_info("peername")
         local = transport.get_extra_info("sockname")
         self.requests = FrameRequests(channel, (str(local[0]), int(local[1])) if local else self.requests.local, peer)
@@ -312,7 +335,7 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._ending = True
         self.deadline = None
-        self.channel._connections.pop(self, None)
+        self.channel.open_connections.pop(self, None)
         if self._linger_timer is not None:
             self._linger_timer.cancel()
 

@@ -28,16 +28,35 @@ import select
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..server.endpoint import BodyRefused
-from ..server.off_loop import ChainSuspended, run_to_end, serve_off_loop
+from ..server.host import ObjectHost
+from ..server.off_loop import ChainSuspended, loop_was_needed, run_to_end, serve_off_loop
 from ..server.sinks import Handler, ServerRequest, ServerResponse
-from .framing import ContentTooLarge, FrameError, FrameReader, Operation, TcpFrame, write_frame
+from .framing import ContentTooLarge, FrameError, FrameLimits, FrameReader, Operation, TcpFrame, write_frame
 from .messages import FrameRequests, error_frame, late_frame_answer, reply_bytes, reply_for
 
-if TYPE_CHECKING:
-    from .server import TcpChannel
+
+class ThreadedChannel(Protocol):
+    """What the connection threads need of their :class:`~gateway.tcp.server.TcpChannel` (a protocol, so that
+    this module does not import the one that imports it)."""
+
+    host: ObjectHost
+    address: str
+    port: int
+    limits: FrameLimits
+    max_connections: int
+    idle_timeout: float | None
+    frame_timeout: float | None
+    public_url: str | None
+    default_type: str | None
+    #: the open connections, in order (the channel's and the threads' own)
+    open_connections: dict[Any, None]
+
+    def chain(self) -> Handler: ...
+
+    async def adopt(self, sock: socket.socket, frames: FrameReader) -> None: ...
 
 log = logging.getLogger("gateway.tcp")
 
@@ -52,7 +71,7 @@ _ONE_WAY = Operation.OneWayRequest
 class ConnectionThreads:
     """The listener of a threaded channel: accepts on the event loop, serves each connection on a thread."""
 
-    def __init__(self, channel: TcpChannel) -> None:
+    def __init__(self, channel: ThreadedChannel) -> None:
         self.channel = channel
         #: whether calls run on the connection threads (else each is handed to the loop): decided at start
         self.off_loop = True
@@ -64,6 +83,7 @@ class ConnectionThreads:
         #: several busy connections, polling would take the core, and the GIL, from the threads with work)
         self.busy = 0
         self._busy_lock = threading.Lock()
+        self._adopting: set[asyncio.Task[None]] = set()
 
     def call_started(self) -> None:
         with self._busy_lock:
@@ -88,7 +108,7 @@ class ConnectionThreads:
         obstacle = channel.host.off_loop_obstacle()
         self.off_loop = obstacle is None
         if obstacle is not None:
-            log.warning("TCP channel threads: every call is handed to the event loop, because %s", obstacle)
+            log.info("TCP channel: every connection is served on the event loop, because %s", obstacle)
         loop.add_reader(listener.fileno(), self._accept)
         port: int = listener.getsockname()[1]
         return port
@@ -106,9 +126,14 @@ class ConnectionThreads:
             except OSError as exc:  # out of descriptors, a connection reset before it was accepted
                 log.warning("TCP channel: accepting a connection failed: %s", exc)
                 return
-            if len(channel._connections) >= channel.max_connections:
-                log.warning("TCP channel: %d connections open, refusing one more", len(channel._connections))
+            if len(channel.open_connections) >= channel.max_connections:
+                log.warning("TCP channel: %d connections open, refusing one more", len(channel.open_connections))
                 sock.close()
+                continue
+            if not self.off_loop:  # the chain cannot run on a thread: the event loop's channel serves it
+                task = loop.create_task(channel.adopt(sock, FrameReader(channel.limits)))
+                self._adopting.add(task)
+                task.add_done_callback(self._adopting.discard)
                 continue
             ThreadedConnection(self, sock, peer, loop).start()
 
@@ -121,7 +146,7 @@ class ConnectionThreads:
         if self._loop is not None:
             self._loop.remove_reader(listener.fileno())
         listener.close()
-        connections = [c for c in list(self.channel._connections) if isinstance(c, ThreadedConnection)]
+        connections = [c for c in list(self.channel.open_connections) if isinstance(c, ThreadedConnection)]
         for connection in connections:
             connection.stop()
         await asyncio.to_thread(_join, [c.thread for c in connections], _JOIN_SECONDS)
@@ -139,7 +164,11 @@ async def _through(chain: Handler, request: ServerRequest) -> ServerResponse:
 
 class ThreadedConnection:
     """One connection served on a thread of its own: frames in, each call through the chain there, the reply
-    written, until EOF, an error, a timeout or the channel's close."""
+    written, until EOF, an error, a timeout or the channel's close, or until a call needs the event loop
+    (then the connection is handed to it)."""
+
+    #: (the channel's sweeper reads it: a thread keeps its own deadlines)
+    deadline = None
 
     def __init__(self, threads: ConnectionThreads, sock: socket.socket, peer: Any,
                  loop: asyncio.AbstractEventLoop) -> None:  # fmt: skip
@@ -156,9 +185,10 @@ class ThreadedConnection:
         self._readable = select.poll()
         self._readable.register(sock, select.POLLIN)
         self._spin = False  # poll for the next request first (a call just ended, and no other runs)
+        self._handed_over = False  # to the event loop: the socket is no longer this thread's
 
     def start(self) -> None:
-        self.channel._connections[self] = None
+        self.channel.open_connections[self] = None
         self.sock.setblocking(False)
         with contextlib.suppress(OSError):
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -180,8 +210,9 @@ class ThreadedConnection:
         except Exception:
             log.exception("TCP channel: the connection from %s failed", self.requests.peer)
         finally:
-            self.channel._connections.pop(self, None)
-            self.sock.close()
+            self.channel.open_connections.pop(self, None)
+            if not self._handed_over:
+                self.sock.close()
 
     def _serve(self) -> None:
         frames, threads = self.frames, self.threads
@@ -220,6 +251,22 @@ class ThreadedConnection:
                 self._send(reply_bytes(response))
                 if frame.close_connection:
                     return
+            if loop_was_needed() or not threads.off_loop:
+                self._hand_to_loop()
+                return
+
+    def _hand_to_loop(self) -> None:
+        """Serve this connection on the event loop from now on (with what it has read so far): its calls need
+        the loop (an ``async def`` method, a ContextBoundObject), which costs a hand-off both ways from here
+        and none there. The thread ends; the socket is the loop's."""
+        self.channel.open_connections.pop(self, None)  # (before: the loop counts its connections against the limit)
+        adopted = self.channel.adopt(self.sock, self.frames)
+        try:
+            asyncio.run_coroutine_threadsafe(adopted, self.loop)
+        except RuntimeError:  # the event loop is closed: the server is stopping, and this connection with it
+            adopted.close()
+            return
+        self._handed_over = True
 
     def _call(self, request: ServerRequest) -> ServerResponse:
         """The chain's response: run here, or (when it cannot run off the loop) handed to the loop."""
@@ -230,7 +277,7 @@ class ThreadedConnection:
             except ChainSuspended as exc:
                 if threads.off_loop:
                     threads.off_loop = False
-                    log.error("TCP channel threads: %s; from now on every call is handed to the event loop", exc)
+                    log.error("TCP channel: %s; every connection is served on the event loop from now on", exc)
                 raise
         return asyncio.run_coroutine_threadsafe(_through(self.chain, request), self.loop).result()
 

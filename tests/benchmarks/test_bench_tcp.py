@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from examples.hello import IHello
-from gateway import RemotingClient
-
 from ..support.peers import have, require_peer
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -79,19 +76,3 @@ def test_the_budget_is_what_2x_mono_leaves_over_the_faster_canned_server(capsys:
         "budget at 1 conn.: 2x Mono leaves a server 20.0 us a call over the floor's 80.0; "
         "taken over the floor (us a call): async 45.0; Mono 120.0"
     ]
-
-
-def test_the_threaded_measurement_answers_calls_through_the_gateway_s_chain() -> None:
-    """``threaded_tcp_server.py`` (Mono's threading model, measured: benchmarks/README.md "Session 13") answers a
-    TCP-channel call through the host's sink chain, twice on one connection and again on a new one."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, str(BENCHMARKS / "threaded_tcp_server.py"), str(port)])
-    try:
-        assert first_answer(port, 20) == ""
-        assert bench_tcp.tcp_call_once(port) == ""
-        with RemotingClient() as client:
-            hello = client.get_object(IHello, f"tcp://127.0.0.1:{port}/SayHello.rem")
-            assert [hello.HelloMethod("a"), hello.HelloMethod("b")] == ["Hi there a", "Hi there b"]
-    finally:
-        server.kill()
-        server.wait()

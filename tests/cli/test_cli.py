@@ -239,12 +239,12 @@ def test_serve_module_app_with_tcp_port_serves_the_objects_over_tcp_too() -> Non
     assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap)" in printed
 
 
-def test_serve_module_app_with_tcp_threads_serves_each_connection_on_a_thread() -> None:
+def test_serve_module_app_with_no_tcp_threads_serves_every_connection_on_the_event_loop() -> None:
     tcp_port = free_port()
-    with serving("examples.remoting_samples:app", "--tcp-port", str(tcp_port), "--tcp-threads") as (_, printed):
+    with serving("examples.remoting_samples:app", "--tcp-port", str(tcp_port), "--no-tcp-threads") as (_, printed):
         assert_served_over_tcp(f"tcp://127.0.0.1:{tcp_port}/", tcp_port)
-    assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap; a " \
-           "thread per connection)" in printed
+    assert f"tcp://127.0.0.1:{tcp_port}/  the same objects over the .NET Remoting TCP channel (binary, soap; every " \
+           "connection on the event loop)" in printed
 
 
 def test_serve_config_toml_tcp_section(tmp_path: Path) -> None:

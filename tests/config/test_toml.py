@@ -161,10 +161,10 @@ def test_tcp_section_gives_the_app_its_tcp_channel(tmp_path: Path) -> None:
     assert tcp is not None
     assert (tcp.address, tcp.port, tcp.formatters, tcp.url) == ("127.0.0.2", 8001, ("binary",),
                                                                 "tcp://gw.example.com:18001")
-    assert (tcp.idle_timeout, tcp.max_connections, tcp.threads) == (180.0, 10, False)
+    assert (tcp.idle_timeout, tcp.max_connections, tcp.threads) == (180.0, 10, True)  # a thread per connection
     assert build(write(tmp_path, "")).tcp is None  # no port: no TCP channel
-    threaded = build(write(tmp_path, "[tcp]\nport = 0\nthreads = true\n")).tcp
-    assert threaded is not None and threaded.threads
+    on_the_loop = build(write(tmp_path, "[tcp]\nport = 0\nthreads = false\n")).tcp
+    assert on_the_loop is not None and not on_the_loop.threads
 
 
 def test_sinks_of_your_own_run_inside_authentication(tmp_path: Path) -> None:

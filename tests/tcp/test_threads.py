@@ -34,6 +34,7 @@ from gateway import (
 )
 from gateway.server.metrics import CallStats
 from gateway.server.sinks import Handler, ServerRequest, ServerResponse
+from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
 from gateway.tcp.threaded import ConnectionThreads
 from soap import clr_type
 from tests.gateway.test_call_context import Contextual, IContextual
@@ -135,13 +136,67 @@ def tcp(app: RemotingApp) -> str:
 
 def test_plain_methods_run_on_the_connection_thread_async_ones_on_the_loop(served: tuple[RemotingApp, str]) -> None:
     app, http_url = served
-    with RemotingClient(timeout=10) as client:
-        for uri in ("Place.rem", "OnePlace.rem"):  # SingleCall and Singleton alike
+    for uri in ("Place.rem", "OnePlace.rem"):  # SingleCall and Singleton alike
+        with RemotingClient(timeout=10) as client:  # (a client's pooled connection: one thread)
             place = client.get_object(IPlace, tcp(app) + uri)
             assert place.Where().startswith("gateway-tcp 127.0.0.1")
-            assert place.WhereAsync() == "test-server"  # the event loop's thread (serve_in_thread's)
+            assert place.Where().startswith("gateway-tcp 127.0.0.1")
             over_http = client.get_object(IPlace, http_url + uri)  # nothing changed there: a worker thread
             assert over_http.Where().startswith("remoting-worker")
+
+
+def test_a_connection_whose_call_needs_the_loop_is_handed_to_it(app: RemotingApp) -> None:
+    """An ``async def`` method runs on the event loop; its connection is served by the loop from then on (its
+    plain methods on workers, as on the loop's channel), where such calls cost no hand-off."""
+    assert app.tcp is not None
+    with RemotingClient(timeout=10) as client:
+        place = client.get_object(IPlace, tcp(app) + "Place.rem")
+        assert place.Where().startswith("gateway-tcp")
+        assert place.WhereAsync() == "test-server"  # the event loop's thread (serve_in_thread's)
+        assert place.WhereAsync() == "test-server"
+        assert place.Where().startswith("remoting-worker")
+        assert app.tcp.connections >= 1
+    with RemotingClient(timeout=10) as client:  # a new connection starts on a thread again
+        assert client.get_object(IPlace, tcp(app) + "Place.rem").Where().startswith("gateway-tcp")
+
+
+PLACE_NS = "http://schemas.microsoft.com/clr/nsassem/ThreadTests.IPlace/ThreadTests"
+
+
+def soap_call(method: str) -> bytes:
+    """A Remoting SOAP request frame for ``IPlace.method()`` at Place.rem, as .NET's SOAP formatter writes it."""
+    body = (
+        '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
+        'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
+        f'<i2:{method} id="ref-1" xmlns:i2="{PLACE_NS}"></i2:{method}></SOAP-ENV:Body></SOAP-ENV:Envelope>'
+    ).encode()
+    frame = TcpFrame(Operation.Request, body, "/Place.rem", 'text/xml; charset="utf-8"')
+    frame.custom = [("SOAPAction", f'"{PLACE_NS}#{method}"')]
+    return write_frame(frame)
+
+
+def answers(port: int, data: bytes, count: int) -> list[TcpFrame]:
+    """Send ``data`` on a new connection; the first ``count`` reply frames."""
+    frames: list[TcpFrame] = []
+    reader = FrameReader()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        while len(frames) < count:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {len(frames)} replies"
+            reader.feed(chunk)
+            while (frame := reader.next_frame()) is not None:
+                frames.append(frame)
+    return frames
+
+
+def test_a_frame_already_read_is_served_after_the_hand_over(app: RemotingApp) -> None:
+    """Requests written at once: the first (async) hands the connection to the loop with the others already
+    read; the loop answers them, in order."""
+    assert app.tcp is not None
+    replies = answers(app.tcp.port, soap_call("WhereAsync") + soap_call("Where") + soap_call("Where"), 3)
+    assert b"test-server" in replies[0].body
+    assert b"remoting-worker" in replies[1].body and b"remoting-worker" in replies[2].body
 
 
 @pytest.mark.parametrize("method", ["Bump", "BumpAsync"])
@@ -244,11 +299,11 @@ class Suspending(SafeRecorder):
 def test_a_sink_of_the_apps_own_sends_every_call_through_the_loop(caplog: pytest.LogCaptureFixture) -> None:
     recorder = ThreadRecorder()
     app = threaded_app(sinks=[recorder])
-    with caplog.at_level(logging.WARNING, "gateway.tcp"), serve(app), RemotingClient(timeout=10) as client:
+    with caplog.at_level(logging.INFO, "gateway.tcp"), serve(app), RemotingClient(timeout=10) as client:
         place = client.get_object(IPlace, tcp(app) + "Place.rem")
         assert place.Where().startswith("remoting-worker")  # as over the loop's channel
         assert recorder.threads == ["test-server"]
-    assert "every call is handed to the event loop, because the sink ThreadRecorder may await" in caplog.text
+    assert "every connection is served on the event loop, because the sink ThreadRecorder may await" in caplog.text
 
 
 def test_a_sink_that_says_it_never_awaits_runs_on_the_connection_thread() -> None:
@@ -267,10 +322,10 @@ def test_a_chain_that_suspends_on_a_thread_is_answered_and_sent_to_the_loop_from
         place = client.get_object(IPlace, tcp(app) + "Place.rem")
         with pytest.raises(ChannelError, match="the server failed to process the request"):
             place.Where()
-        assert place.Where().startswith("remoting-worker")  # a new connection, every call through the loop
+        assert place.Where().startswith("remoting-worker")  # a new connection, served on the loop from now on
         assert place.WhereAsync() == "test-server"
-    assert "the call awaited" in caplog.text and "from now on every call is handed to the event loop" in caplog.text
-    assert "Traceback" not in str(caplog.records[0].msg)
+    assert "the call awaited" in caplog.text
+    assert "every connection is served on the event loop from now on" in caplog.text
 
 
 # ------------------------------------------------------------------ lifecycle and the pieces
