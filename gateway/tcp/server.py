@@ -46,7 +46,7 @@ from ..server.host import ObjectHost
 from ..server.sinks import Handler, ServerRequest
 from ..server.urls import valid_authority
 from .framing import ContentTooLarge, FrameError, FrameLimits, FrameReader, Operation, TcpFrame, write_frame
-from .messages import FrameRequests, error_frame, host_port, late_frame_answer, reply_bytes, reply_for
+from .messages import FrameRequests, error_frame, host_port, late_frame_answer, refusal_for, reply_bytes, reply_for
 from .threaded import ConnectionThreads
 
 log = logging.getLogger("gateway.tcp")
@@ -60,7 +60,6 @@ THREADS_VARIABLE = "GATEWAY_TCP_THREADS"
 _LINGER_BYTES = 1024 * 1024
 _LINGER_SECONDS = 1.0
 #: (an enum member read from its class costs about 750 instructions on Python 3.11, a global a few: per call)
-_REPLY = Operation.Reply
 _ONE_WAY = Operation.OneWayRequest
 
 
@@ -368,11 +367,12 @@ class Connection(asyncio.Protocol):
                 self._wait()
                 return
             self._frame_deadline = None
-            if frame.operation == _REPLY:
-                self._answer_and_close(error_frame("a reply frame was sent to the server"))
-                return
-            if frame.request_uri is None:
-                self._write(write_frame(error_frame("the request frame has no RequestUri header", close=False)))
+            refusal = refusal_for(frame)
+            if refusal is not None:
+                if refusal.close_connection:
+                    self._answer_and_close(refusal)
+                    return
+                self._write(write_frame(refusal))
                 continue
             self.deadline = None
             self.call = self._loop.create_task(self._call(frame))

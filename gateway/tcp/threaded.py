@@ -35,7 +35,7 @@ from ..server.host import ObjectHost
 from ..server.off_loop import ChainSuspended, loop_was_needed, run_to_end, serve_off_loop
 from ..server.sinks import Handler, ServerRequest, ServerResponse
 from .framing import ContentTooLarge, FrameError, FrameLimits, FrameReader, Operation, TcpFrame, write_frame
-from .messages import FrameRequests, error_frame, late_frame_answer, reply_bytes, reply_for
+from .messages import FrameRequests, error_frame, late_frame_answer, refusal_for, reply_bytes, reply_for
 
 
 class ThreadedChannel(Protocol):
@@ -64,7 +64,6 @@ _READ_SIZE = 64 * 1024
 _LINGER_BYTES = 1024 * 1024
 _LINGER_SECONDS = 1.0
 _JOIN_SECONDS = 5.0
-_REPLY = Operation.Reply
 _ONE_WAY = Operation.OneWayRequest
 
 
@@ -232,11 +231,12 @@ class ThreadedConnection:
                 return
             if frame is None:
                 return
-            if frame.operation == _REPLY:
-                self._answer_and_close(error_frame("a reply frame was sent to the server"))
-                return
-            if frame.request_uri is None:
-                self._send(write_frame(error_frame("the request frame has no RequestUri header", close=False)))
+            refusal = refusal_for(frame)
+            if refusal is not None:
+                if refusal.close_connection:
+                    self._answer_and_close(refusal)
+                    return
+                self._send(write_frame(refusal))
                 continue
             threads.call_started()
             try:

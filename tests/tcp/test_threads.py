@@ -199,34 +199,35 @@ def test_a_frame_already_read_is_served_after_the_hand_over(app: RemotingApp) ->
     assert b"remoting-worker" in replies[1].body and b"remoting-worker" in replies[2].body
 
 
+@pytest.fixture
+def clean_context() -> Iterator[None]:
+    yield
+    for name in ("trace", "drop", "where"):
+        CallContext.free_named_data_slot(name)
+
+
+@pytest.mark.usefixtures("clean_context")
 @pytest.mark.parametrize("method", ["Bump", "BumpAsync"])
 def test_the_call_context_flows_both_ways(app: RemotingApp, method: str) -> None:
     with RemotingClient(timeout=10) as client:
         service = client.get_object(IContextual, tcp(app) + "Contextual.rem")
-        try:
-            CallContext.set_data("trace", TraceTag("t1", 1))
-            CallContext.set_data("drop", TraceTag("gone", 0))
-            assert getattr(service, method)() == repr(TraceTag("t1", 1))
-            assert CallContext.get_data("trace") == TraceTag("t1", 2)  # changed on the thread, or on the loop
-            assert CallContext.get_data("drop") is None  # freed there
-            assert service.Names() == "trace,where"
-        finally:
-            for name in ("trace", "drop", "where"):
-                CallContext.free_named_data_slot(name)
+        CallContext.set_data("trace", TraceTag("t1", 1))
+        CallContext.set_data("drop", TraceTag("gone", 0))
+        assert getattr(service, method)() == repr(TraceTag("t1", 1))
+        assert CallContext.get_data("trace") == TraceTag("t1", 2)  # changed on the thread, or on the loop
+        assert CallContext.get_data("drop") is None  # freed there
+        assert service.Names() == "trace,where"
 
 
+@pytest.mark.usefixtures("clean_context")
 @pytest.mark.parametrize("method", ["BumpFail", "BumpFailAsync"])
 def test_a_binary_fault_brings_back_what_the_method_changed(app: RemotingApp, method: str) -> None:
     with RemotingClient(timeout=10) as client:
         service = client.get_object(IContextual, tcp(app) + "Contextual.rem")
-        try:
-            CallContext.set_data("trace", TraceTag("f", 1))
-            with pytest.raises(Exception, match="no"):
-                getattr(service, method)()
-            assert CallContext.get_data("trace") == TraceTag("f", 2)
-        finally:
-            for name in ("trace", "where"):
-                CallContext.free_named_data_slot(name)
+        CallContext.set_data("trace", TraceTag("f", 1))
+        with pytest.raises(Exception, match="no"):
+            getattr(service, method)()
+        assert CallContext.get_data("trace") == TraceTag("f", 2)
 
 
 def test_a_blocking_method_holds_only_its_own_connection(app: RemotingApp) -> None:
