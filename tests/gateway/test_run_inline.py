@@ -62,7 +62,9 @@ def test_the_contract_marks_inline_operations() -> None:
 
 @pytest.mark.parametrize("mode", [WellKnownObjectMode.SingleCall, WellKnownObjectMode.Singleton])
 def test_inline_methods_run_on_the_server_loop_and_others_on_workers(mode: WellKnownObjectMode) -> None:
-    app = RemotingApp(formatters=("soap", "binary"), tcp_port=0)
+    # (the TCP channel with every connection on the loop: with a thread per connection, the default, every
+    # plain method runs on that thread, inline or not: tests/tcp/test_threads.py)
+    app = RemotingApp(formatters=("soap", "binary"), tcp_port=0, tcp_options={"threads": False})
     app.register_well_known(Threads, "Threads.rem", mode)
     with serve_in_thread(app) as url:  # uvicorn's loop runs on the thread named test-server
         assert app.tcp is not None

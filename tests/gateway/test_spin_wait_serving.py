@@ -27,8 +27,10 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 10.0) ->
 
 
 def samples_app(spin_wait_us: int) -> RemotingApp:
+    """The samples over HTTP and TCP, every TCP connection on the event loop (``threads=False``: a thread per
+    connection polls on its own thread, tests/tcp/test_threads.py)."""
     return register(RemotingApp(lifetime=LIFETIME, formatters=("soap", "binary"), tcp_port=0,
-                                spin_wait_us=spin_wait_us))  # fmt: skip
+                                tcp_options={"threads": False}, spin_wait_us=spin_wait_us))  # fmt: skip
 
 
 @pytest.mark.parametrize("spin_wait_us", [100_000, 0])

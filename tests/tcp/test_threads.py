@@ -38,6 +38,7 @@ from gateway.tcp import FrameReader, Operation, TcpFrame, write_frame
 from gateway.tcp.threaded import ConnectionThreads
 from soap import clr_type
 from tests.gateway.test_call_context import Contextual, IContextual
+from tests.gateway.test_run_inline import IThreads, Threads
 from tests.support.server import serve_in_thread as serve
 from wsdl import one_way
 
@@ -143,6 +144,16 @@ def test_plain_methods_run_on_the_connection_thread_async_ones_on_the_loop(serve
             assert place.Where().startswith("gateway-tcp 127.0.0.1")
             over_http = client.get_object(IPlace, http_url + uri)  # nothing changed there: a worker thread
             assert over_http.Where().startswith("remoting-worker")
+
+
+def test_an_inline_method_runs_on_the_connection_thread_too() -> None:
+    """``@run_inline`` means "not on a worker thread": on a thread-served connection every plain method
+    already runs on the connection's thread."""
+    app = RemotingApp(formatters=("soap", "binary"), tcp_port=0, tcp_options={"threads": True}, sinks=[])
+    app.register_well_known(Threads, "Threads.rem", WellKnownObjectMode.SingleCall)
+    with serve(app), RemotingClient(timeout=10) as client:
+        proxy = client.get_object(IThreads, tcp(app) + "Threads.rem")
+        assert proxy.WhereInline().startswith("gateway-tcp") and proxy.Where().startswith("gateway-tcp")
 
 
 def test_a_connection_whose_call_needs_the_loop_is_handed_to_it(app: RemotingApp) -> None:
