@@ -26,8 +26,8 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script: import the checkout's packages
     sys.path.insert(0, str(ROOT))
 
-NAMES = ("remoting_soap", "literal", "nrbf", "http_entry", "auth_entry", "tcp_frames", "tcp_entry", "client_entry",
-         "wsdl_stub")
+NAMES = ("remoting_soap", "literal", "nrbf", "http_entry", "auth_entry", "tcp_frames", "tcp_entry", "tcp_threads",
+         "client_entry", "wsdl_stub")
 DONE_RE = re.compile(r"Done (\d+) runs in (\d+) second")
 MAX_LEN = 16384
 

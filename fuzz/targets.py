@@ -8,7 +8,8 @@
   under 600, and the answer must carry no traceback, file path or module path; :func:`auth_entry`, the same
   behind HTTP Basic/Bearer authentication and a WS-Security UsernameToken check (the fourth byte: the
   Authorization header).
-* the TCP channel's frame reader and the whole channel (``tcp_frames``, ``tcp_entry``): :mod:`fuzz.tcp_targets`;
+* the TCP channel's frame reader and the whole channel, in process and with a thread per connection over
+  loopback (``tcp_frames``, ``tcp_entry``, ``tcp_threads``): :mod:`fuzz.tcp_targets`;
   a client's call answered with the bytes (``client_entry``): :mod:`fuzz.client_targets`; the stub generator
   given the bytes as a WSDL (``wsdl_stub``): :mod:`fuzz.stub_targets`.
 

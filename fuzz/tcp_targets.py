@@ -12,6 +12,9 @@
   (``gateway.tcp`` logs no error), everything it writes reads as reply frames, no answer carries a
   traceback, a file or a module path, and a new connection is answered as before (the listener keeps
   serving everyone else).
+* :func:`tcp_threads`: the same over real loopback connections to a channel that serves each connection on
+  a thread of its own (the default), its event loop on a thread of this process; the same rules, and the
+  connection must be answered and closed within seconds.
 
 Both serve the bounded hypothesis tests (``tests/fuzz``) and the long run (``fuzz/run.py``), as the
 targets of ``fuzz/targets.py`` do; seeds are the captured Mono TCP frames (``tests/fixtures/mono_tcp``).
@@ -21,7 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,19 +163,24 @@ class _Errors(logging.Handler):
 
 
 _CHANNEL: tuple[TcpChannel, asyncio.AbstractEventLoop, _Errors] | None = None
+_ERRORS = _Errors()
+logging.getLogger("gateway.tcp").addHandler(_ERRORS)
+
+
+def _services() -> RemotingApp:
+    app = RemotingApp(lifetime=samples.LIFETIME, formatters=("soap", "binary"), spin_wait_us=0)
+    samples.register(app)
+    app.register_well_known(InteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
+    return app
 
 
 def _channel() -> tuple[TcpChannel, asyncio.AbstractEventLoop, _Errors]:
     global _CHANNEL
     if _CHANNEL is None:
-        app = RemotingApp(lifetime=samples.LIFETIME, formatters=("soap", "binary"), spin_wait_us=0)
-        samples.register(app)
-        app.register_well_known(InteropService, "InteropService.soap", WellKnownObjectMode.SingleCall)
-        channel = TcpChannel(app, port=8085, idle_timeout=None, frame_timeout=None, limits=LIMITS)
-        errors = _Errors()
-        logging.getLogger("gateway.tcp").addHandler(errors)
+        app = _services()
+        channel = TcpChannel(app, port=8085, idle_timeout=None, frame_timeout=None, limits=LIMITS, threads=False)
         loop = asyncio.new_event_loop()
-        _CHANNEL = channel, loop, errors
+        _CHANNEL = channel, loop, _ERRORS
         atexit.register(_stop, app, loop)  # (the lease manager a connection starts: not left pending at exit)
     return _CHANNEL
 
@@ -218,6 +229,27 @@ def _replies(written: bytes) -> list[TcpFrame]:
     return frames
 
 
+def _answered(written: bytes, errors: _Errors) -> list[TcpFrame]:
+    """The rules on what a connection wrote for an input: no call failed, every reply a reply frame, no leak."""
+    if errors.records:
+        record = errors.records[0]
+        raise Finding(f"the channel failed a call: {record.getMessage()} ({record.exc_info!r})")
+    replies = _replies(written)
+    for reply in replies:
+        if reply.operation != Operation.Reply:
+            raise Finding(f"the channel wrote a {reply.operation.name} frame")
+        text = (reply.status_phrase or "") + reply.body.decode("utf-8", "replace") + repr(reply.custom)
+        leak = LEAKS.search(text)
+        if leak is not None:
+            raise Finding(f"{leak.group(0)!r} leaked in a reply: {text[:300]!r}")
+    return replies
+
+
+def _hello_answered(answers: list[TcpFrame]) -> None:
+    if len(answers) != 1 or b"Hi there" not in answers[0].body:
+        raise Finding(f"after that input, a new connection's HelloMethod was answered with {answers!r}")
+
+
 def tcp_entry(data: bytes) -> int:
     """The whole channel: returns how many replies the connection wrote."""
     channel, loop, errors = _channel()
@@ -229,21 +261,71 @@ def tcp_entry(data: bytes) -> int:
         raise
     except Exception as exc:
         raise Finding(f"the connection raised {type(exc).__name__}: {exc}") from exc
-    if errors.records:
-        record = errors.records[0]
-        raise Finding(f"the channel failed a call: {record.getMessage()} ({record.exc_info!r})")
-    replies = _replies(bytes(transport.written))
-    for reply in replies:
-        if reply.operation != Operation.Reply:
-            raise Finding(f"the channel wrote a {reply.operation.name} frame")
-        text = (reply.status_phrase or "") + reply.body.decode("utf-8", "replace") + repr(reply.custom)
-        leak = LEAKS.search(text)
-        if leak is not None:
-            raise Finding(f"{leak.group(0)!r} leaked in a reply: {text[:300]!r}")
+    replies = _answered(bytes(transport.written), errors)
     hello = loop.run_until_complete(_converse(channel, [_HELLO], eof=False))
-    answers = _replies(bytes(hello.written))
-    if len(answers) != 1 or b"Hi there" not in answers[0].body:
-        raise Finding(f"after that input, a new connection's HelloMethod was answered with {answers!r}")
+    _hello_answered(_replies(bytes(hello.written)))
+    return len(replies)
+
+
+# ------------------------------------------------------------------ a thread per connection, over loopback
+
+_THREADED: TcpChannel | None = None
+#: how long a connection may take to be answered and closed (the channel's idle and frame timeouts are 2 s)
+_WAIT = 6.0
+
+
+def _threaded() -> TcpChannel:
+    """A started channel with a thread per connection, its event loop running on a thread of its own."""
+    global _THREADED
+    if _THREADED is None:
+        app = _services()
+        channel = TcpChannel(app, port=0, idle_timeout=2.0, frame_timeout=2.0, limits=LIMITS, threads=True)
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="fuzz-tcp-loop", daemon=True).start()
+        asyncio.run_coroutine_threadsafe(channel.start(), loop).result(10)
+        _THREADED = channel
+    return _THREADED
+
+
+def _exchange(port: int, pieces: list[bytes], eof: bool) -> bytes:
+    """``pieces`` sent on a new loopback connection (then our side shut when ``eof``); what came back until
+    the server closed (``eof``) or until one whole frame came (not ``eof``)."""
+    written = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=_WAIT) as sock:
+        for piece in pieces:
+            try:
+                sock.sendall(piece)
+            except OSError:  # the server answered an error and closed: what it wrote is still to read
+                break
+        if eof:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_WR)
+        reader = FrameReader()
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            except TimeoutError:
+                raise Finding(f"the connection was neither answered nor closed within {_WAIT:g} s") from None
+            if not chunk:
+                break
+            written += chunk
+            if not eof:
+                reader.feed(chunk)
+                with contextlib.suppress(FrameError):
+                    if reader.next_frame() is not None:
+                        break
+    return bytes(written)
+
+
+def tcp_threads(data: bytes) -> int:
+    """The channel with a thread per connection: returns how many replies the connection wrote."""
+    channel = _threaded()
+    size, payload = _cut(data)
+    _ERRORS.records.clear()
+    replies = _answered(_exchange(channel.port, _pieces(payload, size), eof=True), _ERRORS)
+    _hello_answered(_replies(_exchange(channel.port, [_HELLO], eof=False)))
     return len(replies)
 
 
@@ -252,11 +334,11 @@ _HELLO = (FIXTURES / "binary_HelloMethod.request.bin").read_bytes()
 
 def seeds(target: str) -> list[bytes]:
     """Starting inputs: each captured Mono request (and, for the reader, reply), whole and in pieces of 7."""
-    kinds = ("*.request.bin",) if target == "tcp_entry" else ("*.request.bin", "*.reply.bin")
+    kinds = ("*.request.bin",) if target in ("tcp_entry", "tcp_threads") else ("*.request.bin", "*.reply.bin")
     frames = [p.read_bytes() for kind in kinds for p in sorted(FIXTURES.glob(kind))]
     return [bytes([cut]) + frame for frame in frames for cut in (0, 7)] + [bytes([0]) + frames[0] + frames[-1]]
 
 
-TCP_TARGETS = {"tcp_frames": tcp_frames, "tcp_entry": tcp_entry}
+TCP_TARGETS = {"tcp_frames": tcp_frames, "tcp_entry": tcp_entry, "tcp_threads": tcp_threads}
 
 __all__ = ["LIMITS", "TCP_TARGETS", "seeds", "tcp_entry", "tcp_frames"]

@@ -8,8 +8,8 @@ import pytest
 
 from fuzz import tcp_targets
 from fuzz.rules import Finding
-from fuzz.tcp_targets import seeds, tcp_entry, tcp_frames
-from gateway.tcp import framing, server
+from fuzz.tcp_targets import seeds, tcp_entry, tcp_frames, tcp_threads
+from gateway.tcp import framing, server, threaded
 from gateway.tcp.framing import FrameReader, TcpFrame
 
 
@@ -89,3 +89,20 @@ def test_a_client_failing_on_a_reply_frame_is_a_finding(monkeypatch: pytest.Monk
     monkeypatch.setattr(tcp_targets, "response_from", crash)
     with pytest.raises(Finding, match="the client failed on a reply frame: UnicodeEncodeError"):
         tcp_frames(seeds("tcp_frames")[0])
+
+
+def test_the_threaded_channel_is_held_to_the_same_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tcp_threads`` runs the inputs against a thread per connection over loopback: a broken reply written
+    by a connection thread, or a call it fails, is found as on the event loop's channel."""
+    assert sum(tcp_threads(seed) for seed in seeds("tcp_threads")) >= 8
+    monkeypatch.setattr(threaded, "reply_bytes", lambda response: b".NET\x01\x00\x02\x00")
+    with pytest.raises(Finding, match="part of a frame"):
+        tcp_threads(seeds("tcp_threads")[0])
+    monkeypatch.undo()
+
+    def failing(self: threaded.ThreadedConnection, request: object) -> None:
+        raise RuntimeError("a broken sink")
+
+    monkeypatch.setattr(threaded.ThreadedConnection, "_call", failing)
+    with pytest.raises(Finding, match="failed a call"):
+        tcp_threads(seeds("tcp_threads")[0])
