@@ -57,6 +57,10 @@ class Channel(Protocol):
 
     def url_for(self, request: ServerRequest) -> str | None: ...
 
+    def connection_counts(self) -> Mapping[str, int]:
+        """Its open connections by what serves them (``thread``, ``event_loop``), for the metrics."""
+        ...
+
 
 class HostService(Protocol):
     """Something that runs as long as the host does (started and stopped with the ASGI lifespan): a
@@ -130,7 +134,8 @@ class ObjectHost:
         #: kicked by every reply of this host's channels (HTTP and TCP): one poller for the event loop
         self.spin_wait = SpinWait(spin_wait_us / 1e6)
         enabled = metrics_enabled_from_env() if metrics is None else metrics
-        self.metrics = Metrics(self.identities, self.leases, WORKERS, spin_wait=self.spin_wait) if enabled else None
+        self.metrics = Metrics(self.identities, self.leases, WORKERS, spin_wait=self.spin_wait,
+                               channels=lambda: self.channels) if enabled else None
         self.metrics_path = metrics_path
         self.channels: list[Channel] = []
         #: started after the lease manager and stopped before it

@@ -23,7 +23,8 @@ import logging
 import os
 import threading
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Protocol
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -102,6 +103,12 @@ class _Series:
         return sum(self.duration_counts)
 
 
+class ConnectionCounting(Protocol):
+    """A channel of the host (the TCP channel) that counts its open connections by what serves them."""
+
+    def connection_counts(self) -> Mapping[str, int]: ...
+
+
 class CallStats:
     """The calls an application served, per :data:`CallKey`: durations and message sizes, bucketed.
 
@@ -137,13 +144,14 @@ class GatewayCollector(Collector):
 
     def __init__(
         self, calls: CallStats, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool,
-        spin_wait: SpinWait | None = None,
+        spin_wait: SpinWait | None = None, channels: Callable[[], Sequence[ConnectionCounting]] | None = None,
     ) -> None:
         self.calls = calls
         self.identities = identities
         self.leases = leases
         self.workers = workers
         self.spin_wait = spin_wait
+        self.channels = channels
 
     def collect(self) -> Iterator[Metric]:
         yield from self._calls()
@@ -221,6 +229,17 @@ class GatewayCollector(Collector):
                                 value=load.threads)
         yield GaugeMetricFamily("gateway_worker_busy_threads", "Worker threads running a call now.", value=load.busy)
         yield GaugeMetricFamily("gateway_worker_queue_depth", "Calls waiting for a worker thread.", value=load.queued)
+        channels = self.channels() if self.channels is not None else []
+        if channels:
+            tcp = GaugeMetricFamily("gateway_tcp_connections", "Open connections of the TCP channel, by what serves "
+                                    "them: a thread of their own, or the event loop.", labels=["served_by"])
+            counts: dict[str, int] = {"thread": 0, "event_loop": 0}
+            for channel in channels:
+                for served_by, count in channel.connection_counts().items():
+                    counts[served_by] = counts.get(served_by, 0) + count
+            for served_by, count in counts.items():
+                tcp.add_metric([served_by], count)
+            yield tcp
         if self.spin_wait is not None:
             yield CounterMetricFamily(
                 "gateway_spin_wait_polls", "Turns of the event loop spent polling for a next request after a reply "
@@ -242,10 +261,10 @@ class Metrics:
 
     def __init__(
         self, identities: IdentityTable, leases: LeaseManager, workers: WorkerPool, flush_interval: float = 1.0,
-        spin_wait: SpinWait | None = None,
+        spin_wait: SpinWait | None = None, channels: Callable[[], Sequence[ConnectionCounting]] | None = None,
     ) -> None:
         self.calls = CallStats()
-        self.collector = GatewayCollector(self.calls, identities, leases, workers, spin_wait)
+        self.collector = GatewayCollector(self.calls, identities, leases, workers, spin_wait, channels)
         self.flush_interval = flush_interval
         self.shared = multiprocess_mode()
         self.registry = CollectorRegistry()

@@ -146,6 +146,14 @@ class TcpChannel:
         """Connections open right now."""
         return len(self.open_connections)
 
+    def connection_counts(self) -> dict[str, int]:
+        """Open connections by what serves them: ``thread`` (one of their own) or ``event_loop`` (the metric
+        ``gateway_tcp_connections``)."""
+        counts = {"thread": 0, "event_loop": 0}
+        for connection in list(self.open_connections):
+            counts["event_loop" if isinstance(connection, Connection) else "thread"] += 1
+        return counts
+
     async def start(self) -> TcpChannel:
         """Start listening; the host's ObjRefs carry this channel's address from now on."""
         if self._server is not None or self._threads is not None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from examples.call_model import TraceTag
@@ -199,6 +201,26 @@ def answers(port: int, data: bytes, count: int) -> list[TcpFrame]:
             while (frame := reader.next_frame()) is not None:
                 frames.append(frame)
     return frames
+
+
+def tcp_connections(http_url: str) -> dict[str, float]:
+    """The ``gateway_tcp_connections`` gauge of a scrape, by ``served_by``."""
+    scrape = httpx.get(http_url + "metrics", timeout=10).text
+    found = re.findall(r'^gateway_tcp_connections\{served_by="(\w+)"\} (\S+)$', scrape, re.MULTILINE)
+    return {served_by: float(value) for served_by, value in found}
+
+
+def test_operators_see_what_serves_the_tcp_connections() -> None:
+    app = threaded_app(sinks=[], metrics=True)
+    with serve(app) as http_url, RemotingClient(timeout=10) as client:
+        place = client.get_object(IPlace, tcp(app) + "Place.rem")
+        assert place.Where().startswith("gateway-tcp")
+        assert tcp_connections(http_url) == {"thread": 1, "event_loop": 0}
+        assert place.WhereAsync() == "test-server"  # the connection is handed to the loop
+        deadline = time.monotonic() + 5
+        while tcp_connections(http_url) != {"thread": 0, "event_loop": 1}:
+            assert time.monotonic() < deadline, tcp_connections(http_url)
+            time.sleep(0.02)
 
 
 def test_a_frame_already_read_is_served_after_the_hand_over(app: RemotingApp) -> None:
