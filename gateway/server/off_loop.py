@@ -1,11 +1,11 @@
 """Serving calls on a thread that is not the event loop's: the TCP channel's connection threads (Mono's model).
 
-With ``TcpChannel(threads=True)`` each connection has a thread of its own that runs the whole call there, as
-Mono's and .NET's ``TcpChannel`` do: the sink chain, the formatter, the dispatcher and a plain ``def`` method
-run on that thread one after another, with no hand-off to a worker and back (two context switches a call on
-the event loop's path, docs/tcp.md "Performance"). What belongs to the event loop still runs there: an
-``async def`` method, a call to a ContextBoundObject (serialized by an ``asyncio.Lock``) and the body of a
-one-way call are handed to the loop and, except the one-way call, waited for.
+With ``TcpChannel(threads=True)`` (the default) each connection has a thread of its own that runs the whole
+call there, as Mono's and .NET's ``TcpChannel`` do: the sink chain, the formatter, the dispatcher and a plain
+``def`` method run on that thread one after another, with no hand-off to a worker and back (two context
+switches a call on the event loop's path, docs/tcp.md "Performance"). What belongs to the event loop still
+runs there: an ``async def`` method, a call to a ContextBoundObject (serialized by an ``asyncio.Lock``) and
+the body of a one-way call are handed to the loop and, except the one-way call, waited for.
 
 The pieces:
 
@@ -103,8 +103,7 @@ def off_loop_obstacle(sinks: Iterable[object], inspectors: Iterable[object], sca
     A sink may run there when it finishes without awaiting the event loop: the request-logging and
     call-measuring sinks, and any sink whose ``off_loop_safe`` attribute is true (the authentication sink
     with in-process verifiers says so). Call inspectors are awaited, and the scale-out runtime's store and
-    forwarding are the loop's: with them, every call goes to the loop (correct, but with a hand-off both
-    ways, so slower than the loop's own channel)."""
+    forwarding are the loop's: with them, every connection is served by the event loop."""
     if scaled_out:
         return "the scale-out runtime runs (its shared store and forwarding are the event loop's)"
     if any(True for _ in inspectors):

@@ -1,4 +1,4 @@
-"""The TCP channel with a thread per connection (``TcpChannel(threads=True)``): Mono's model.
+"""The TCP channel with a thread per connection (``TcpChannel(threads=True)``, the default): Mono's model.
 
 Mono's and .NET's ``TcpChannel`` serve each connection on a thread of its own and run each call there,
 synchronously. On the event loop's channel (:mod:`gateway.tcp.server`) a plain ``def`` method runs on a
@@ -14,9 +14,11 @@ sees is the loop channel's: the requests (:class:`~gateway.tcp.messages.FrameReq
 frames, the faults for content too large (413) or too slow (408), the lingering close after an answer that
 ends a connection, one-way requests unanswered.
 
-When the channel's chain cannot run off the loop (:func:`~gateway.server.off_loop.off_loop_obstacle`: a sink
-of the application's own, call inspectors, the scale-out runtime), the thread hands every call to the loop
-and waits, which is correct but slower than the loop's own channel: the channel logs a warning saying why.
+A connection whose call needed the event loop (an ``async def`` method, a ContextBoundObject) is handed to
+the loop after that call (:meth:`~gateway.tcp.server.TcpChannel.adopt`, with what was read so far), where such
+calls cost no hand-off; the thread ends. When the channel's chain cannot run off the loop at all
+(:func:`~gateway.server.off_loop.off_loop_obstacle`: a sink of the application's own, call inspectors, the
+scale-out runtime), every connection is handed to the loop as it is accepted, and the channel logs why.
 """
 
 from __future__ import annotations
