@@ -57,7 +57,7 @@ from ..model.workers import WORKERS
 from .authorization import AuthorizationRules
 from .faults import new_error_id
 from .identity import Identity, IdentityTable, ServiceEntry
-from .off_loop import handoff_loop, on_loop, start_on_loop
+from .off_loop import handoff_loop, on_loop
 
 #: Methods every MarshalByRefObject answers remotely, whatever its contract: its lease, and System.Object's
 #: ToString / Equals / GetHashCode where the class does not override them (.NET proxies send ToString and
@@ -322,7 +322,7 @@ class Dispatcher:
         the event loop, as one-way calls over HTTP do."""
         loop = handoff_loop()
         if loop is not None:
-            start_on_loop(loop, self.start_one_way, call)
+            loop.call_soon_threadsafe(self.start_one_way, call)  # (in a copy of this thread's context)
             return
         task = asyncio.get_running_loop().create_task(self._run_one_way(call))
         self._one_way.add(task)

@@ -92,11 +92,6 @@ def loop_was_needed() -> bool:
     return needed
 
 
-def start_on_loop(loop: asyncio.AbstractEventLoop, start: Callable[..., object], *args: Any) -> None:
-    """Call ``start(*args)`` on ``loop`` soon (in a copy of this thread's context), without waiting."""
-    loop.call_soon_threadsafe(start, *args)
-
-
 def off_loop_obstacle(sinks: Iterable[object], inspectors: Iterable[object], scaled_out: bool) -> str | None:
     """Why a channel's sink chain cannot run on connection threads, or None when it can.
 

@@ -272,7 +272,6 @@ class Connection(asyncio.Protocol):
         #: when the channel's sweeper closes this connection (None: while a call runs)
         self.deadline: float | None = None
         self.call: asyncio.Task[None] | None = None
-        self.peer: str | None = None
         self.requests = FrameRequests(channel, (channel.address, channel.port), None)
         self._chain: Handler | None = None
         self._frame_deadline: float | None = None
@@ -301,7 +300,6 @@ class Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         local = transport.get_extra_info("sockname")
         self.requests = FrameRequests(channel, (str(local[0]), int(local[1])) if local else self.requests.local, peer)
-        self.peer = self.requests.peer
         self._chain = channel.chain()
         # the lease manager runs on this loop (checked once per connection, not per call: about 1,600
         # instructions; the app's shutdown closes this channel, its connections included, before it stops the
@@ -358,7 +356,7 @@ class Connection(asyncio.Protocol):
                 self._start(self._refuse(exc.frame, BodyRefused(str(exc), 413)))
                 return
             except FrameError as exc:
-                log.info("TCP channel: %s from %s", exc, self.peer)
+                log.info("TCP channel: %s from %s", exc, self.requests.peer)
                 if exc.answerable:
                     self._answer_and_close(error_frame(str(exc)))
                 else:
@@ -368,7 +366,7 @@ class Connection(asyncio.Protocol):
             if frame is None:
                 if self._eof:
                     if frames.in_frame:
-                        log.info("TCP channel: %s closed the connection in the middle of a frame", self.peer)
+                        log.info("TCP channel: %s closed the connection in the middle of a frame", self.requests.peer)
                     self._close()
                     return
                 self._resume_reading()
@@ -443,7 +441,7 @@ class Connection(asyncio.Protocol):
             self._close()
             return
         timeout = self.channel.frame_timeout
-        log.info("TCP channel: the frame from %s did not arrive within %s s", self.peer, timeout)
+        log.info("TCP channel: the frame from %s did not arrive within %s s", self.requests.peer, timeout)
         answer = late_frame_answer(frames, timeout)
         if isinstance(answer, BodyRefused):
             assert frames.pending_head is not None

@@ -37,10 +37,18 @@ from ..server.host import ObjectHost
 from ..server.off_loop import ChainSuspended, loop_was_needed, run_to_end, serve_off_loop
 from ..server.sinks import Handler, ServerRequest, ServerResponse
 from .framing import ContentTooLarge, FrameError, FrameLimits, FrameReader, Operation, TcpFrame, write_frame
-from .messages import FrameRequests, error_frame, late_frame_answer, refusal_for, reply_bytes, reply_for
+from .messages import (
+    ChannelSettings,
+    FrameRequests,
+    error_frame,
+    late_frame_answer,
+    refusal_for,
+    reply_bytes,
+    reply_for,
+)
 
 
-class ThreadedChannel(Protocol):
+class ThreadedChannel(ChannelSettings, Protocol):
     """What the connection threads need of their :class:`~gateway.tcp.server.TcpChannel` (a protocol, so that
     this module does not import the one that imports it)."""
 
@@ -51,8 +59,6 @@ class ThreadedChannel(Protocol):
     max_connections: int
     idle_timeout: float | None
     frame_timeout: float | None
-    public_url: str | None
-    default_type: str | None
     #: the open connections, in order (the channel's and the threads' own)
     open_connections: dict[Any, None]
 
@@ -74,7 +80,8 @@ class ConnectionThreads:
 
     def __init__(self, channel: ThreadedChannel) -> None:
         self.channel = channel
-        #: whether calls run on the connection threads (else each is handed to the loop): decided at start
+        #: whether calls run on the connection threads (else connections are handed to the loop): decided at
+        #: start, turned off for good by a chain that suspends on a thread
         self.off_loop = True
         self._listener: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
